@@ -1,0 +1,472 @@
+//! Wire types of the Switchboard agent API and sync protocol (CONTRACT.md §4–5).
+//!
+//! Serde only: no rules and no I/O live here. The server, the desktop client and outside test
+//! suites share these types, so a field renamed here is a contract change.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Channel kinds a conversation can come from. `Internal` is agent-to-agent chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Livechat,
+    Whatsapp,
+    Facebook,
+    Sms,
+    Internal,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Livechat => "livechat",
+            ChannelKind::Whatsapp => "whatsapp",
+            ChannelKind::Facebook => "facebook",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "livechat" => ChannelKind::Livechat,
+            "whatsapp" => ChannelKind::Whatsapp,
+            "facebook" => ChannelKind::Facebook,
+            "sms" => ChannelKind::Sms,
+            "internal" => ChannelKind::Internal,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Manager,
+    GroupOwner,
+    SystemOwner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Manager => "manager",
+            Role::GroupOwner => "group_owner",
+            Role::SystemOwner => "system_owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "agent" => Role::Agent,
+            "manager" => Role::Manager,
+            "group_owner" => Role::GroupOwner,
+            "system_owner" => Role::SystemOwner,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Available,
+    Away,
+    Dnd,
+}
+
+impl Presence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Available => "available",
+            Presence::Away => "away",
+            Presence::Dnd => "dnd",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "available" => Presence::Available,
+            "away" => Presence::Away,
+            "dnd" => Presence::Dnd,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: Uuid,
+    pub extension: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub presence: Presence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    Queued,
+    Open,
+    Resolved,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Queued => "queued",
+            ConversationStatus::Open => "open",
+            ConversationStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => ConversationStatus::Queued,
+            "open" => ConversationStatus::Open,
+            "resolved" => ConversationStatus::Resolved,
+            _ => return None,
+        })
+    }
+}
+
+/// Who a customer is on a channel: a phone number, a WhatsApp id, a Messenger PSID, a visitor id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identity {
+    pub kind: ChannelKind,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationContact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    pub display_name: String,
+    pub known: bool,
+    /// `None` for internal chats, which have participants instead of a customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: Uuid,
+    pub channel: ChannelKind,
+    pub channel_id: String,
+    pub status: ConversationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Agent>,
+    pub contact: ConversationContact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+    pub unread: u32,
+    pub archived: bool,
+    /// Internal chats: title given at creation, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Internal chats: every participant, the creator included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<Agent>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Internal,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "inbound" => Direction::Inbound,
+            "outbound" => Direction::Outbound,
+            "internal" => Direction::Internal,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Pending => "pending",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Read => "read",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => MessageStatus::Pending,
+            "sent" => MessageStatus::Sent,
+            "delivered" => MessageStatus::Delivered,
+            "read" => MessageStatus::Read,
+            "failed" => MessageStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// The author of a message: an agent, or the customer on the conversation's channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    Agent {
+        id: Uuid,
+        extension: String,
+        name: String,
+    },
+    Contact {
+        display_name: String,
+    },
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    pub id: Uuid,
+    pub filename: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<Uuid>,
+    pub direction: Direction,
+    pub author: Author,
+    pub body: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub status: MessageStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+// ----- requests -----
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub agent: Agent,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceRequest {
+    pub presence: Presence,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    pub client_id: Uuid,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TransferRequest {
+    pub extension: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadRequest {
+    pub up_to: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InternalChatRequest {
+    pub extensions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationList {
+    pub conversations: Vec<Conversation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// True when older messages exist before the first one returned.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgentList {
+    pub agents: Vec<Agent>,
+}
+
+// ----- errors -----
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+// ----- sync -----
+
+/// One change visible to one agent. `cursor` only grows, per agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub cursor: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+pub mod event_types {
+    pub const CONVERSATION_UPSERTED: &str = "conversation.upserted";
+    pub const CONVERSATION_REMOVED: &str = "conversation.removed";
+    pub const MESSAGE_UPSERTED: &str = "message.upserted";
+    pub const MESSAGE_STATUS: &str = "message.status";
+    pub const CONTACT_UPSERTED: &str = "contact.upserted";
+    pub const CONTACT_REMOVED: &str = "contact.removed";
+    pub const TEMPLATE_UPSERTED: &str = "template.upserted";
+    pub const TEMPLATE_REMOVED: &str = "template.removed";
+    pub const AGENT_PRESENCE: &str = "agent.presence";
+    pub const TYPING: &str = "typing";
+}
+
+/// Answer of `GET /sync`. When `reset` is true the cursor asked for is no longer served: the
+/// client reloads its lists and continues from `cursor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
+    pub events: Vec<Event>,
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// `data` of `conversation.removed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovedData {
+    pub id: Uuid,
+    /// Why it left this agent's view: `taken`, `transferred`, `deleted`, `offer_moved`.
+    pub reason: String,
+}
+
+/// `data` of `message.status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageStatusData {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub status: MessageStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `data` of `agent.presence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceData {
+    pub agent_id: Uuid,
+    pub extension: String,
+    pub presence: Presence,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_serialises_in_the_contract_shape() {
+        let body = ErrorResponse {
+            error: ErrorBody {
+                code: "already_taken".into(),
+                message: "Already taken by Ana".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"already_taken","message":"Already taken by Ana"}}"#
+        );
+    }
+
+    #[test]
+    fn event_uses_type_as_its_field_name() {
+        let event = Event {
+            cursor: 7,
+            kind: event_types::TYPING.into(),
+            data: serde_json::json!({}),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "typing");
+        assert_eq!(json["cursor"], 7);
+    }
+
+    #[test]
+    fn enums_round_trip_through_their_names() {
+        for kind in [
+            ChannelKind::Livechat,
+            ChannelKind::Whatsapp,
+            ChannelKind::Facebook,
+            ChannelKind::Sms,
+            ChannelKind::Internal,
+        ] {
+            assert_eq!(ChannelKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
+        }
+        for status in [
+            MessageStatus::Pending,
+            MessageStatus::Sent,
+            MessageStatus::Delivered,
+            MessageStatus::Read,
+            MessageStatus::Failed,
+        ] {
+            assert_eq!(MessageStatus::parse(status.as_str()), Some(status));
+        }
+    }
+}
