@@ -7,5 +7,6 @@
 pub mod lifecycle;
 pub mod permissions;
 pub mod routing;
+pub mod text;
 
 pub use uuid::Uuid as AgentId;

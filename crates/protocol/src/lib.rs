@@ -324,7 +324,11 @@ pub struct InternalChatRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConversationList {
+    /// Newest activity first.
     pub conversations: Vec<Conversation>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,1 +1,236 @@
+//! The Switchboard chat backend: configuration, storage, the conversation engine and the
+//! agent API. `main.rs` is a thin command line over [`launch_with_listener`].
 
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use config::{AgentPassword, Config, Database, RouteConfig};
+use engine::{Engine, EngineSettings};
+use store::sqlite::SqliteStore;
+use store::{AgentRow, ChannelRow, Mode, QueueRow, Route, Store, Tx};
+
+/// A running server. Dropping it stops it.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stop accepting requests and background work, and wait for it to end.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Open the configured database.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.server.database {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open(path)
+                .with_context(|| format!("opening the SQLite database {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(_) => anyhow::bail!(
+            "server.database: PostgreSQL is not supported by this build yet; use sqlite://PATH"
+        ),
+    }
+}
+
+/// Create or update the agents, queues and channels of the file.
+pub fn apply_config(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+    // Hash outside the transaction: argon2 is slow on purpose.
+    let mut hashes = Vec::with_capacity(config.agents.len());
+    for agent in &config.agents {
+        hashes.push(match &agent.password {
+            AgentPassword::Hash(hash) => hash.clone(),
+            AgentPassword::Plain(secret) => auth::hash_password(secret.expose()),
+        });
+    }
+    let mut failure: Option<anyhow::Error> = None;
+    store.run(Mode::Write, &mut |tx: &mut dyn Tx| {
+        match apply_in(tx, config, &hashes) {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                failure = Some(err);
+                Err(store::JobFailed::Abort)
+            }
+        }
+    })?;
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Result<()> {
+    for (agent, hash) in config.agents.iter().zip(hashes) {
+        let existing = tx.agent_by_extension(&agent.extension)?;
+        // Keep a stored hash that still matches, so restarts do not churn the table.
+        let password_hash = match (&existing, &agent.password) {
+            (Some(row), AgentPassword::Plain(secret))
+                if auth::verify_password(secret.expose(), &row.password_hash) =>
+            {
+                row.password_hash.clone()
+            }
+            _ => hash.clone(),
+        };
+        tx.upsert_agent(&AgentRow {
+            id: existing.as_ref().map_or_else(Uuid::now_v7, |row| row.id),
+            extension: agent.extension.clone(),
+            name: agent.name.clone(),
+            email: agent.email.clone(),
+            role: agent.role,
+            password_hash,
+            presence: existing
+                .as_ref()
+                .map_or(switchboard_protocol::Presence::Available, |row| row.presence),
+            last_assigned_at: None,
+        })
+        .with_context(|| format!("agent {}", agent.extension))?;
+    }
+    for queue in &config.queues {
+        let mut members = Vec::with_capacity(queue.agents.len());
+        for extension in &queue.agents {
+            let agent = tx
+                .agent_by_extension(extension)?
+                .with_context(|| format!("queue {}: agent {extension} missing", queue.id))?;
+            members.push(agent.id);
+        }
+        tx.upsert_queue(&QueueRow {
+            id: queue.id.clone(),
+            name: queue.name.clone(),
+            strategy: queue.strategy,
+            offer_timeout_s: queue.offer_timeout_s,
+            max_chats_per_agent: queue.max_chats_per_agent,
+            members,
+            last_round_robin: None,
+        })?;
+    }
+    for channel in &config.channels {
+        tx.upsert_channel(&ChannelRow {
+            id: channel.id.clone(),
+            kind: channel.kind,
+            route: match &channel.route {
+                RouteConfig::Queue(q) => Route::Queue(q.clone()),
+                RouteConfig::Extension(e) => Route::Extension(e.clone()),
+            },
+        })?;
+    }
+    Ok(())
+}
+
+/// Start the server on an already-bound listener (port 0 in tests) with a prepared store.
+pub async fn launch_with_listener(
+    config: Config,
+    store: Arc<dyn Store>,
+    listener: TcpListener,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    {
+        let store = store.clone();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || apply_config(store.as_ref(), &config))
+            .await
+            .context("applying the configuration")??;
+    }
+    let engine = Engine::new(
+        store,
+        EngineSettings {
+            session_ttl: chrono::Duration::seconds(config.server.session_ttl_s),
+            event_retention: chrono::Duration::days(config.server.event_retention_days),
+        },
+    );
+    let state = http::AppState {
+        engine: engine.clone(),
+        login_limiter: Arc::new(auth::LoginLimiter::new(config.server.rate_limits)),
+    };
+    let app = http::router(state);
+    let (shutdown, mut stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+
+    let mut stop_http = stopped.clone();
+    tasks.push(tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                let _ = stop_http.wait_for(|s| *s).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "HTTP server failed");
+        }
+    }));
+
+    let ticker = engine.clone();
+    let tick = Duration::from_millis(config.server.offer_tick_ms);
+    tasks.push(tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        let mut last_prune = Utc::now() - chrono::Duration::days(1);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+            if let Err(err) = ticker.expire_offers().await {
+                tracing::warn!(error = %err.message, "offer timeouts failed");
+            }
+            if Utc::now() - last_prune > chrono::Duration::hours(1) {
+                last_prune = Utc::now();
+                match ticker.prune_events().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "pruned old sync events"),
+                    Err(err) => tracing::warn!(error = %err.message, "event pruning failed"),
+                }
+            }
+        }
+    }));
+
+    Ok(Running {
+        addr,
+        engine,
+        shutdown,
+        tasks,
+    })
+}
+
+/// Open the store, bind `config.server.listen` and start.
+pub async fn launch(config: Config) -> anyhow::Result<Running> {
+    let listen = config.server.listen;
+    let cfg = config.clone();
+    let store = tokio::task::spawn_blocking(move || open_store(&cfg)).await??;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("server.listen: cannot listen on {listen}"))?;
+    launch_with_listener(config, store, listener).await
+}

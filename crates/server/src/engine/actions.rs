@@ -1,0 +1,490 @@
+//! What agents do with conversations: read them, reply, take, transfer, resolve, archive,
+//! delete, mark read, and start internal chats.
+
+use axum::http::StatusCode;
+use switchboard_domain::lifecycle::{
+    decide_delete, decide_reply, decide_resolve, decide_take, decide_transfer, Access, Claim,
+    Refusal, Resolution,
+};
+use switchboard_protocol::{
+    event_types, ChannelKind, Conversation, ConversationStatus, Direction, Message, MessagePage,
+    MessageStatus,
+};
+use uuid::Uuid;
+
+use super::present::{conversation_dto, facts, message_dto, seen_for_update, seen_visible};
+use super::{Engine, Unit};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{
+    ConversationRow, ListCursor, ListView, MessageRow, Relation, StoreError, StoreResult,
+};
+
+/// The largest message body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A reply as the API receives it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub client_id: Uuid,
+    pub body: String,
+    pub attachments: Vec<Uuid>,
+}
+
+/// Result of sending: the message, and whether this call created it (false on a retry).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// One page of an agent's conversation list.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub conversations: Vec<Conversation>,
+    pub next: Option<ListCursor>,
+}
+
+/// A message to append, before it gets its place in the conversation.
+pub(super) struct NewMessage {
+    pub client_id: Option<Uuid>,
+    pub provider_message_id: Option<String>,
+    pub direction: Direction,
+    pub author_agent_id: Option<Uuid>,
+    pub author_name: String,
+    pub body: String,
+    pub status: MessageStatus,
+}
+
+impl Unit<'_> {
+    /// Append a message, bring the conversation forward in everyone's list and tell them.
+    pub(super) fn append_message(&mut self, conv: &mut ConversationRow, new: NewMessage) -> StoreResult<MessageRow> {
+        let row = MessageRow {
+            id: Uuid::now_v7(),
+            conversation_id: conv.id,
+            channel_id: conv.channel_id.clone(),
+            seq: conv.last_seq + 1,
+            client_id: new.client_id,
+            provider_message_id: new.provider_message_id,
+            direction: new.direction,
+            author_agent_id: new.author_agent_id,
+            author_name: new.author_name,
+            body: new.body,
+            attachments: Vec::new(),
+            status: new.status,
+            error: None,
+            created_at: self.now,
+        };
+        self.tx.insert_message(&row)?;
+        conv.last_seq = row.seq;
+        conv.last_message_id = Some(row.id);
+        conv.updated_at = self.now;
+        self.tx.update_conversation(conv)?;
+        for mut view in self.tx.views(conv.id)? {
+            if !view.visible() {
+                continue;
+            }
+            if Some(view.agent_id) == row.author_agent_id {
+                view.last_read_seq = row.seq; // what I wrote, I have read
+            } else if view.archived && conv.status != ConversationStatus::Resolved {
+                view.archived = false; // a new message brings an archived chat back to Recent
+            }
+            view.updated_at = self.now;
+            self.tx.upsert_view(&view)?;
+            self.emit(view.agent_id, event_types::MESSAGE_UPSERTED, Some(row.id), None)?;
+            self.emit(view.agent_id, event_types::CONVERSATION_UPSERTED, Some(conv.id), None)?;
+        }
+        Ok(row)
+    }
+
+    /// Make `agent` the owner of a queued conversation; everyone else who saw it loses it.
+    /// Fails with `already_taken` if another agent got there first.
+    pub(super) fn claim(&mut self, conv: &mut ConversationRow, agent: Uuid) -> ApiResult<()> {
+        if !self.tx.claim_conversation(conv.id, agent, self.now)? {
+            let current = self
+                .tx
+                .conversation(conv.id)?
+                .ok_or_else(|| ApiError::not_found("conversation"))?;
+            // Another transaction owned or resolved it between our read and our write.
+            let facts = facts(self.tx, &current)?;
+            let refusal = decide_take(&facts, agent, Access::Visible)
+                .err()
+                .unwrap_or(Refusal::Resolved);
+            return Err(refusal.into());
+        }
+        *conv = self
+            .tx
+            .conversation(conv.id)?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
+        self.tx.set_last_assigned(agent, self.now)?;
+        for view in self.tx.views(conv.id)? {
+            if view.agent_id != agent && view.relation == Relation::Offered {
+                self.hide_from(view, "taken")?;
+            }
+        }
+        self.show_to(conv.id, agent, Relation::Owner, false)?;
+        Ok(())
+    }
+
+    fn dto_for(&mut self, conversation: Uuid, agent: Uuid) -> ApiResult<Conversation> {
+        let (conv, view) = seen_visible(self.tx, conversation, agent)?;
+        Ok(conversation_dto(self.tx, &conv, &view)?)
+    }
+}
+
+fn parse_list(view: Option<&str>) -> ApiResult<ListView> {
+    match view.unwrap_or("recent") {
+        "recent" => Ok(ListView::Recent),
+        "archived" => Ok(ListView::Archived),
+        other => Err(ApiError::bad_request(
+            "invalid_view",
+            format!("view must be 'recent' or 'archived', not {other:?}."),
+        )),
+    }
+}
+
+impl Engine {
+    /// A page of the agent's Recent or Archived list, newest activity first.
+    pub async fn list_conversations(
+        &self,
+        agent: Uuid,
+        view: Option<String>,
+        after: Option<ListCursor>,
+        limit: u32,
+    ) -> ApiResult<ListPage> {
+        let list = parse_list(view.as_deref())?;
+        self.read(move |unit| {
+            let rows = unit.tx.list_views(agent, list, after.as_ref(), limit + 1)?;
+            let more = rows.len() > limit as usize;
+            let mut conversations = Vec::with_capacity(rows.len());
+            let mut next = None;
+            for (conv, view) in rows.into_iter().take(limit as usize) {
+                next = Some(ListCursor {
+                    updated_at: conv.updated_at,
+                    conversation_id: conv.id,
+                });
+                conversations.push(conversation_dto(unit.tx, &conv, &view)?);
+            }
+            Ok(ListPage {
+                conversations,
+                next: if more { next } else { None },
+            })
+        })
+        .await
+    }
+
+    pub async fn conversation(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+        self.read(move |unit| unit.dto_for(id, agent)).await
+    }
+
+    /// Messages older than `before` (a message id of this conversation), oldest first.
+    pub async fn messages(&self, agent: Uuid, id: Uuid, before: Option<Uuid>, limit: u32) -> ApiResult<MessagePage> {
+        self.read(move |unit| {
+            seen_visible(unit.tx, id, agent)?;
+            let before_seq = match before {
+                None => None,
+                Some(message) => match unit.tx.message(message)? {
+                    Some(row) if row.conversation_id == id => Some(row.seq),
+                    _ => return Err(ApiError::bad_request(
+                        "invalid_cursor",
+                        "before must be the id of a message in this conversation.",
+                    )),
+                },
+            };
+            let rows = unit.tx.messages_before(id, before_seq, limit + 1)?;
+            let more = rows.len() > limit as usize;
+            let skip = rows.len().saturating_sub(limit as usize);
+            let mut messages = Vec::with_capacity(rows.len());
+            for row in rows.iter().skip(skip) {
+                messages.push(message_dto(unit.tx, row)?);
+            }
+            Ok(MessagePage { messages, more })
+        })
+        .await
+    }
+
+    /// Reply to a conversation. The same `client_id` twice yields one message.
+    pub async fn send(&self, agent: Uuid, id: Uuid, reply: Reply) -> ApiResult<Sent> {
+        if reply.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("A message may hold at most {MAX_BODY_BYTES} bytes of text."),
+            ));
+        }
+        if reply.body.trim().is_empty() && reply.attachments.is_empty() {
+            return Err(ApiError::bad_request(
+                "empty_message",
+                "Write something or attach a file before sending.",
+            ));
+        }
+        if let Some(first) = reply.attachments.first() {
+            // Uploads are not stored yet, so no id can name one.
+            return Err(ApiError::bad_request(
+                "unknown_attachment",
+                format!("Attachment {first} was not uploaded; upload it with POST /attachments first."),
+            ));
+        }
+        self.write(move |unit| {
+            if let Some(existing) = unit.tx.message_by_client_id(agent, reply.client_id)? {
+                if existing.conversation_id != id {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "client_id_reused",
+                        "This client_id was already used for a message in another conversation; generate a new one.",
+                    ));
+                }
+                return Ok(Sent {
+                    message: message_dto(unit.tx, &existing)?,
+                    created: false,
+                });
+            }
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let facts = facts(unit.tx, &seen.conv)?;
+            let claim = decide_reply(&facts, agent, seen.access())?;
+            let mut conv = seen.conv;
+            if claim == Claim::Take {
+                unit.claim(&mut conv, agent)?;
+            }
+            let internal = conv.channel == ChannelKind::Internal;
+            let row = unit
+                .append_message(
+                    &mut conv,
+                    NewMessage {
+                        client_id: Some(reply.client_id),
+                        provider_message_id: None,
+                        direction: if internal { Direction::Internal } else { Direction::Outbound },
+                        author_agent_id: Some(agent),
+                        author_name: String::new(),
+                        body: reply.body.clone(),
+                        // Customer channels deliver through their adapters, which move it on.
+                        status: if internal { MessageStatus::Sent } else { MessageStatus::Pending },
+                    },
+                )
+                .map_err(|err| match err {
+                    StoreError::Duplicate { .. } => ApiError::new(
+                        StatusCode::CONFLICT,
+                        "client_id_reused",
+                        "This client_id was already used; generate a new one.",
+                    ),
+                    other => other.into(),
+                })?;
+            Ok(Sent {
+                message: message_dto(unit.tx, &row)?,
+                created: true,
+            })
+        })
+        .await
+    }
+
+    /// Own an unowned chat without replying.
+    pub async fn take(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let facts = facts(unit.tx, &seen.conv)?;
+            if decide_take(&facts, agent, seen.access())? == Claim::Take {
+                let mut conv = seen.conv;
+                unit.claim(&mut conv, agent)?;
+            }
+            unit.dto_for(id, agent)
+        })
+        .await
+    }
+
+    /// Give the chat to the colleague with this extension.
+    pub async fn transfer(&self, agent: Uuid, id: Uuid, extension: String) -> ApiResult<Conversation> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            seen.visible_view()?;
+            let target = unit.tx.agent_by_extension(extension.trim())?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "agent_not_found",
+                    format!("No agent has extension {:?}.", extension.trim()),
+                )
+            })?;
+            let facts = facts(unit.tx, &seen.conv)?;
+            decide_transfer(&facts, agent, target.id, seen.access())?;
+            let mut conv = seen.conv;
+            let was_open = conv.status != ConversationStatus::Resolved;
+            conv.owner_id = Some(target.id);
+            if conv.status == ConversationStatus::Queued {
+                conv.status = ConversationStatus::Open;
+            }
+            conv.offer_expires_at = None;
+            conv.updated_at = unit.now;
+            unit.tx.update_conversation(&conv)?;
+            unit.tx.set_last_assigned(target.id, unit.now)?;
+            for view in unit.tx.views(id)? {
+                if view.agent_id != target.id && view.visible() {
+                    unit.hide_from(view, "transferred")?;
+                }
+            }
+            // Undo an earlier delete: the colleague must see what was handed to them.
+            if let Some(mut view) = unit.tx.view(id, target.id)?.filter(|v| v.deleted) {
+                view.deleted = false;
+                unit.tx.upsert_view(&view)?;
+            }
+            let resolved = conv.status == ConversationStatus::Resolved;
+            unit.show_to(id, target.id, Relation::Owner, resolved)?;
+            if was_open {
+                unit.members_changed(agent)?;
+            }
+            // The caller no longer sees it; answer with what the colleague now has.
+            let (conv, view) = seen_visible(unit.tx, id, target.id)?;
+            Ok(conversation_dto(unit.tx, &conv, &view)?)
+        })
+        .await
+    }
+
+    /// Resolve and archive. The customer's next message opens a new conversation.
+    pub async fn resolve(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let facts = facts(unit.tx, &seen.conv)?;
+            let resolution = decide_resolve(&facts, agent, seen.access())?;
+            let Resolution::Resolve { claim } = resolution else {
+                return unit.dto_for(id, agent);
+            };
+            let mut conv = seen.conv;
+            if claim == Claim::Take {
+                unit.claim(&mut conv, agent)?;
+            }
+            conv.status = ConversationStatus::Resolved;
+            conv.resolved_at = Some(unit.now);
+            conv.offer_expires_at = None;
+            conv.updated_at = unit.now;
+            unit.tx.update_conversation(&conv)?;
+            unit.show_to(id, agent, Relation::Owner, true)?;
+            unit.members_changed(agent)?;
+            unit.dto_for(id, agent)
+        })
+        .await
+    }
+
+    /// Move between Recent and Archived, for this agent only.
+    pub async fn set_archived(&self, agent: Uuid, id: Uuid, archived: bool) -> ApiResult<Conversation> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let mut view = seen.visible_view()?.clone();
+            if view.archived != archived {
+                view.archived = archived;
+                unit.tx.upsert_view(&view)?;
+                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None)?;
+            }
+            unit.dto_for(id, agent)
+        })
+        .await
+    }
+
+    /// Hide from this agent's lists for good; the history stays for everyone else.
+    pub async fn delete(&self, agent: Uuid, id: Uuid) -> ApiResult<()> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let facts = facts(unit.tx, &seen.conv)?;
+            decide_delete(&facts, agent, seen.access())?;
+            let mut view = seen.visible_view()?.clone();
+            view.deleted = true;
+            unit.tx.upsert_view(&view)?;
+            let data = switchboard_protocol::RemovedData {
+                id,
+                reason: "deleted".into(),
+            };
+            unit.emit(
+                agent,
+                event_types::CONVERSATION_REMOVED,
+                Some(id),
+                Some(serde_json::to_value(data).expect("plain struct")),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Everything up to this message is read.
+    pub async fn mark_read(&self, agent: Uuid, id: Uuid, up_to: Uuid) -> ApiResult<Conversation> {
+        self.write(move |unit| {
+            let seen = seen_for_update(unit.tx, id, agent)?;
+            let mut view = seen.visible_view()?.clone();
+            let message = unit
+                .tx
+                .message(up_to)?
+                .filter(|m| m.conversation_id == id)
+                .ok_or_else(|| ApiError::not_found("message"))?;
+            if message.seq > view.last_read_seq {
+                view.last_read_seq = message.seq;
+                unit.tx.upsert_view(&view)?;
+                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None)?;
+            }
+            unit.dto_for(id, agent)
+        })
+        .await
+    }
+
+    /// Start an internal chat with colleagues.
+    pub async fn create_internal_chat(
+        &self,
+        agent: Uuid,
+        extensions: Vec<String>,
+        title: Option<String>,
+    ) -> ApiResult<Conversation> {
+        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            return Err(ApiError::bad_request("invalid_title", "A title may have at most 200 characters."));
+        }
+        self.write(move |unit| {
+            let me = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            let mut members = vec![me.clone()];
+            for extension in &extensions {
+                let found = unit.tx.agent_by_extension(extension.trim())?.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "agent_not_found",
+                        format!("No agent has extension {:?}.", extension.trim()),
+                    )
+                })?;
+                if !members.iter().any(|m| m.id == found.id) {
+                    members.push(found);
+                }
+            }
+            if members.len() < 2 {
+                return Err(ApiError::bad_request(
+                    "no_participants",
+                    "Name at least one colleague (other than yourself) in extensions.",
+                ));
+            }
+            let display_name = title.clone().unwrap_or_else(|| {
+                members
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            let conv = ConversationRow {
+                id: Uuid::now_v7(),
+                channel: ChannelKind::Internal,
+                channel_id: "internal".into(),
+                status: ConversationStatus::Open,
+                queue_id: None,
+                owner_id: None,
+                identity: None,
+                display_name,
+                contact_id: None,
+                title: title.clone(),
+                offer_round: 0,
+                offer_expires_at: None,
+                last_seq: 0,
+                last_message_id: None,
+                created_at: unit.now,
+                updated_at: unit.now,
+                answered_at: None,
+                resolved_at: None,
+            };
+            unit.tx.insert_conversation(&conv)?;
+            for member in &members {
+                unit.show_to(conv.id, member.id, Relation::Participant, false)?;
+            }
+            unit.dto_for(conv.id, agent)
+        })
+        .await
+    }
+}

@@ -1,0 +1,151 @@
+//! The entry point for customers' messages: channel adapters (webhooks, the live-chat widget)
+//! hand an [`Inbound`] to [`Engine::ingest`], which stores it durably, exactly once, in the
+//! right conversation, and routes a new conversation to its queue or extension.
+
+use axum::http::StatusCode;
+use switchboard_domain::lifecycle::{route_inbound, InboundRoute};
+use switchboard_domain::routing::Trigger;
+use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
+use uuid::Uuid;
+
+use super::actions::NewMessage;
+use super::{Engine, Unit};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{ConversationRow, Relation, Route, StoreError};
+
+/// A customer's message as a channel adapter parsed it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The configured channel (`[[channels]] id`).
+    pub channel_id: String,
+    /// Who wrote: phone number, WhatsApp id, PSID, visitor id.
+    pub sender: String,
+    /// The name to show until the sender is a known contact.
+    pub display_name: String,
+    /// The provider's id for this message (`wamid`, `mid`, `MessageSid`): a second delivery of
+    /// the same id stores nothing.
+    pub provider_message_id: Option<String>,
+    pub body: String,
+}
+
+/// What [`Engine::ingest`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    pub conversation_id: Uuid,
+    pub message_id: Uuid,
+    /// True when the provider message id was already stored; nothing changed.
+    pub duplicate: bool,
+}
+
+impl Engine {
+    /// Store a customer's message. Returns once it is committed.
+    pub async fn ingest(&self, inbound: Inbound) -> ApiResult<IngestOutcome> {
+        if inbound.sender.trim().is_empty() {
+            return Err(ApiError::bad_request("invalid_sender", "The sender's address is empty."));
+        }
+        self.write(move |unit| unit.ingest(&inbound)).await
+    }
+}
+
+impl Unit<'_> {
+    fn ingest(&mut self, inbound: &Inbound) -> ApiResult<IngestOutcome> {
+        let channel = self.tx.channel(&inbound.channel_id)?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_channel",
+                format!("No channel {:?} is configured.", inbound.channel_id),
+            )
+        })?;
+        if let Some(pid) = &inbound.provider_message_id {
+            if let Some(existing) = self.tx.message_by_provider_id(&channel.id, pid)? {
+                return Ok(IngestOutcome {
+                    conversation_id: existing.conversation_id,
+                    message_id: existing.id,
+                    duplicate: true,
+                });
+            }
+        }
+        let existing = self.tx.open_conversation_for(&channel.id, &inbound.sender)?;
+        let mut conv = match (route_inbound(existing.as_ref().map(|c| c.status)), existing) {
+            (InboundRoute::Append, Some(conv)) => conv,
+            _ => self.open_conversation(channel.kind, &channel.id, &channel.route, inbound)?,
+        };
+        let message = self
+            .append_message(
+                &mut conv,
+                NewMessage {
+                    client_id: None,
+                    provider_message_id: inbound.provider_message_id.clone(),
+                    direction: Direction::Inbound,
+                    author_agent_id: None,
+                    author_name: inbound.display_name.clone(),
+                    body: inbound.body.clone(),
+                    status: MessageStatus::Delivered,
+                },
+            )
+            .map_err(|err| match err {
+                StoreError::Duplicate { .. } => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "duplicate_message",
+                    "This provider message id is already stored.",
+                ),
+                other => other.into(),
+            })?;
+        Ok(IngestOutcome {
+            conversation_id: conv.id,
+            message_id: message.id,
+            duplicate: false,
+        })
+    }
+
+    /// A new conversation for this customer, offered by the channel's route.
+    fn open_conversation(
+        &mut self,
+        kind: ChannelKind,
+        channel_id: &str,
+        route: &Route,
+        inbound: &Inbound,
+    ) -> ApiResult<ConversationRow> {
+        let conv = ConversationRow {
+            id: Uuid::now_v7(),
+            channel: kind,
+            channel_id: channel_id.to_string(),
+            status: ConversationStatus::Queued,
+            queue_id: match route {
+                Route::Queue(queue) => Some(queue.clone()),
+                Route::Extension(_) => None,
+            },
+            owner_id: None,
+            identity: Some(Identity {
+                kind,
+                value: inbound.sender.clone(),
+            }),
+            display_name: if inbound.display_name.trim().is_empty() {
+                inbound.sender.clone()
+            } else {
+                inbound.display_name.clone()
+            },
+            contact_id: None,
+            title: None,
+            offer_round: 0,
+            offer_expires_at: None,
+            last_seq: 0,
+            last_message_id: None,
+            created_at: self.now,
+            updated_at: self.now,
+            answered_at: None,
+            resolved_at: None,
+        };
+        self.tx.insert_conversation(&conv)?;
+        match route {
+            Route::Queue(_) => self.reoffer(conv.id, Trigger::New)?,
+            Route::Extension(extension) => {
+                // Straight to one agent: offered to them alone, whatever their presence.
+                if let Some(agent) = self.tx.agent_by_extension(extension)? {
+                    self.show_to(conv.id, agent.id, Relation::Offered, false)?;
+                }
+            }
+        }
+        Ok(self.tx.conversation(conv.id)?.unwrap_or(conv))
+    }
+}

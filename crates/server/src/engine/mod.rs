@@ -1,0 +1,186 @@
+//! The conversation engine: every agent action and every inbound message, executed as one
+//! storage transaction that loads facts, asks `domain` for a decision, writes the outcome and
+//! appends the sync events each affected agent must see.
+
+mod actions;
+mod ingest;
+mod present;
+mod routing;
+mod sessions;
+mod sync;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
+
+pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
+pub use ingest::{Inbound, IngestOutcome};
+pub use sync::SyncPage;
+
+/// Wakes the live streams of agents whose event log grew.
+#[derive(Debug, Default)]
+pub struct Notifier {
+    agents: Mutex<HashMap<Uuid, watch::Sender<u64>>>,
+}
+
+impl Notifier {
+    fn sender(&self, agent: Uuid) -> watch::Sender<u64> {
+        let mut agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        agents
+            .entry(agent)
+            .or_insert_with(|| watch::channel(0).0)
+            .clone()
+    }
+
+    /// A receiver that changes whenever `agent` has new events.
+    pub fn subscribe(&self, agent: Uuid) -> watch::Receiver<u64> {
+        self.sender(agent).subscribe()
+    }
+
+    pub fn notify(&self, agent: Uuid) {
+        self.sender(agent).send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// Settings the engine needs from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineSettings {
+    pub session_ttl: Duration,
+    pub event_retention: Duration,
+}
+
+/// The engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    notifier: Arc<Notifier>,
+    settings: EngineSettings,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One transaction's worth of work: the storage handle, the time it runs at, and the agents
+/// whose event logs it appended to (woken after commit).
+pub struct Unit<'t> {
+    pub tx: &'t mut dyn Tx,
+    pub now: DateTime<Utc>,
+    touched: BTreeSet<Uuid>,
+}
+
+impl std::fmt::Debug for Unit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unit").field("now", &self.now).finish_non_exhaustive()
+    }
+}
+
+impl Unit<'_> {
+    /// Append an event to one agent's log.
+    pub fn emit(
+        &mut self,
+        agent: Uuid,
+        kind: &str,
+        object_id: Option<Uuid>,
+        data: Option<serde_json::Value>,
+    ) -> StoreResult<()> {
+        let event = EventRow {
+            seq: 0,
+            kind: kind.to_string(),
+            object_id,
+            data,
+        };
+        self.tx.append_event(agent, &event, self.now)?;
+        self.touched.insert(agent);
+        Ok(())
+    }
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, settings: EngineSettings) -> Self {
+        Engine {
+            store,
+            notifier: Arc::new(Notifier::default()),
+            settings,
+        }
+    }
+
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    pub fn settings(&self) -> EngineSettings {
+        self.settings
+    }
+
+    /// Run `job` in a write transaction off the async runtime; wake the touched agents after
+    /// commit. An `Err` from the job rolls everything back.
+    pub async fn write<R, F>(&self, job: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+    {
+        let (result, touched) = self.run(Mode::Write, job).await?;
+        for agent in touched {
+            self.notifier.notify(agent);
+        }
+        result
+    }
+
+    /// Run `job` in a read transaction (a consistent snapshot).
+    pub async fn read<R, F>(&self, job: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+    {
+        self.run(Mode::Read, job).await?.0
+    }
+
+    async fn run<R, F>(&self, mode: Mode, mut job: F) -> ApiResult<(ApiResult<R>, BTreeSet<Uuid>)>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut outcome: Option<ApiResult<R>> = None;
+            let mut touched = BTreeSet::new();
+            let ran = store.run(mode, &mut |tx| {
+                let mut unit = Unit {
+                    tx,
+                    now: Utc::now(),
+                    touched: BTreeSet::new(),
+                };
+                let result = job(&mut unit);
+                touched = unit.touched;
+                let failed = result.is_err();
+                outcome = Some(result);
+                if failed {
+                    Err(JobFailed::Abort)
+                } else {
+                    Ok(())
+                }
+            });
+            ran?;
+            let outcome = outcome.unwrap_or_else(|| Err(ApiError::internal()));
+            if outcome.is_err() {
+                touched.clear();
+            }
+            Ok::<_, ApiError>((outcome, touched))
+        });
+        task.await.map_err(|err| {
+            tracing::error!(error = %err, "storage task panicked");
+            ApiError::internal()
+        })?
+    }
+}

@@ -1,0 +1,160 @@
+//! Turning stored rows into the wire shapes an agent sees, from that agent's point of view.
+
+use switchboard_domain::lifecycle::{Access, Facts, Owner};
+use switchboard_protocol::{Agent, Author, Conversation, ConversationContact, Message};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{AgentRow, ConversationRow, MessageRow, Relation, StoreResult, Tx, ViewRow};
+
+pub fn agent_dto(row: &AgentRow) -> Agent {
+    Agent {
+        id: row.id,
+        extension: row.extension.clone(),
+        name: row.name.clone(),
+        email: row.email.clone(),
+        role: row.role,
+        presence: row.presence,
+    }
+}
+
+pub fn message_dto(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
+    let author = match row.author_agent_id {
+        Some(id) => match tx.agent(id)? {
+            Some(agent) => Author::Agent {
+                id,
+                extension: agent.extension,
+                name: agent.name,
+            },
+            None => Author::System,
+        },
+        None if row.direction == switchboard_protocol::Direction::Inbound => Author::Contact {
+            display_name: row.author_name.clone(),
+        },
+        None => Author::System,
+    };
+    Ok(Message {
+        id: row.id,
+        conversation_id: row.conversation_id,
+        client_id: row.client_id,
+        direction: row.direction,
+        author,
+        body: row.body.clone(),
+        attachments: row.attachments.clone(),
+        status: row.status,
+        error: row.error.clone(),
+        created_at: row.created_at,
+    })
+}
+
+pub fn conversation_dto(
+    tx: &mut dyn Tx,
+    conv: &ConversationRow,
+    view: &ViewRow,
+) -> StoreResult<Conversation> {
+    let owner = match conv.owner_id {
+        Some(id) => tx.agent(id)?.map(|a| agent_dto(&a)),
+        None => None,
+    };
+    let last_message = match conv.last_message_id {
+        Some(id) => match tx.message(id)? {
+            Some(row) => Some(message_dto(tx, &row)?),
+            None => None,
+        },
+        None => None,
+    };
+    let unread = tx.unread_count(conv.id, view.agent_id, view.last_read_seq)?;
+    let mut participants = Vec::new();
+    for other in tx.views(conv.id)? {
+        if other.relation == Relation::Participant {
+            if let Some(agent) = tx.agent(other.agent_id)? {
+                participants.push(agent_dto(&agent));
+            }
+        }
+    }
+    participants.sort_by(|a, b| a.extension.cmp(&b.extension));
+    Ok(Conversation {
+        id: conv.id,
+        channel: conv.channel,
+        channel_id: conv.channel_id.clone(),
+        status: conv.status,
+        queue_id: conv.queue_id.clone(),
+        owner,
+        contact: ConversationContact {
+            id: conv.contact_id,
+            display_name: conv.display_name.clone(),
+            known: conv.contact_id.is_some(),
+            identity: conv.identity.clone(),
+        },
+        last_message,
+        unread,
+        archived: view.archived,
+        title: conv.title.clone(),
+        participants,
+        created_at: conv.created_at,
+        updated_at: conv.updated_at,
+    })
+}
+
+/// A conversation as the acting agent may see it: the row, their view, and whether the view
+/// makes it visible. Unknown ids and hidden ones look the same to callers.
+pub struct Seen {
+    pub conv: ConversationRow,
+    pub view: Option<ViewRow>,
+}
+
+impl Seen {
+    pub fn access(&self) -> Access {
+        match &self.view {
+            Some(view) if view.visible() => Access::Visible,
+            _ => Access::Hidden,
+        }
+    }
+
+    /// The agent's view, or 404 if they cannot see the conversation.
+    pub fn visible_view(&self) -> ApiResult<&ViewRow> {
+        match &self.view {
+            Some(view) if view.visible() => Ok(view),
+            _ => Err(ApiError::not_found("conversation")),
+        }
+    }
+}
+
+/// Load a conversation for a write, locked, with the agent's view of it.
+pub fn seen_for_update(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> ApiResult<Seen> {
+    let conv = tx
+        .conversation_for_update(id)?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let view = tx.view(id, agent)?;
+    Ok(Seen { conv, view })
+}
+
+/// Load a conversation for reading with the agent's view; 404 unless visible.
+pub fn seen_visible(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> ApiResult<(ConversationRow, ViewRow)> {
+    let conv = tx
+        .conversation(id)?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    match tx.view(id, agent)? {
+        Some(view) if view.visible() => Ok((conv, view)),
+        _ => Err(ApiError::not_found("conversation")),
+    }
+}
+
+/// The facts `domain` decides on.
+pub fn facts(tx: &mut dyn Tx, conv: &ConversationRow) -> StoreResult<Facts> {
+    let owner = match conv.owner_id {
+        Some(id) => Some(Owner {
+            id,
+            name: tx
+                .agent(id)?
+                .map(|a| a.name)
+                .unwrap_or_else(|| "another agent".into()),
+        }),
+        None => None,
+    };
+    Ok(Facts {
+        channel: conv.channel,
+        status: conv.status,
+        owner,
+    })
+}

@@ -1,0 +1,137 @@
+//! Log-in, log-out, the signed-in agent, presence and the colleague directory.
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use switchboard_protocol::{event_types, Agent, LoginResponse, Presence, PresenceData};
+use uuid::Uuid;
+
+use switchboard_domain::text::fold;
+
+use super::present::agent_dto;
+use super::Engine;
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{AgentRow, SessionRow};
+
+/// Verified against when the login names nobody, so both cases take the same time.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password("switchboard-timing-equaliser"))
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "Wrong extension/e-mail or password.",
+    )
+}
+
+impl Engine {
+    /// Check a password and open a session.
+    pub async fn login(&self, login: String, password: String) -> ApiResult<LoginResponse> {
+        let login = login.trim().to_string();
+        let lookup = login.clone();
+        let agent = self
+            .read(move |unit| Ok(unit.tx.agent_by_login(&lookup)?))
+            .await?;
+        let hash = agent
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| dummy_hash().to_string());
+        let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+            .await
+            .map_err(|_| ApiError::internal())?;
+        let agent = match (agent, matches) {
+            (Some(agent), true) => agent,
+            _ => return Err(wrong_credentials()),
+        };
+        let token = auth::new_token();
+        let session = SessionRow {
+            token_hash: auth::token_hash(&token),
+            agent_id: agent.id,
+            created_at: chrono::Utc::now(),
+            expires_at: chrono::Utc::now() + self.settings.session_ttl,
+        };
+        let agent_id = agent.id;
+        self.write(move |unit| {
+            unit.tx.insert_session(&session)?;
+            // Being logged in can make the agent eligible for waiting chats.
+            unit.members_changed(agent_id)?;
+            Ok(())
+        })
+        .await?;
+        Ok(LoginResponse {
+            token,
+            agent: agent_dto(&agent),
+        })
+    }
+
+    /// Revoke the session of this token.
+    pub async fn logout(&self, token: &str) -> ApiResult<()> {
+        let hash = auth::token_hash(token);
+        self.write(move |unit| {
+            unit.tx.revoke_session(&hash, unit.now)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The agent a bearer token belongs to, if the session is live.
+    pub async fn authenticate(&self, token: &str) -> ApiResult<AgentRow> {
+        let hash = auth::token_hash(token);
+        self.read(move |unit| unit.tx.session_agent(&hash, unit.now)?.ok_or_else(ApiError::unauthorized))
+            .await
+    }
+
+    pub async fn me(&self, agent: Uuid) -> ApiResult<Agent> {
+        self.read(move |unit| {
+            let row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            Ok(agent_dto(&row))
+        })
+        .await
+    }
+
+    /// Change presence; every agent sees it, and becoming available may bring offers.
+    pub async fn set_presence(&self, agent: Uuid, presence: Presence) -> ApiResult<Agent> {
+        self.write(move |unit| {
+            let mut row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            if row.presence != presence {
+                unit.tx.set_presence(agent, presence)?;
+                row.presence = presence;
+                let data = serde_json::to_value(PresenceData {
+                    agent_id: agent,
+                    extension: row.extension.clone(),
+                    presence,
+                })
+                .expect("plain struct");
+                for other in unit.tx.agents()? {
+                    unit.emit(other.id, event_types::AGENT_PRESENCE, Some(agent), Some(data.clone()))?;
+                }
+                if presence == Presence::Available {
+                    unit.members_changed(agent)?;
+                }
+            }
+            Ok(agent_dto(&row))
+        })
+        .await
+    }
+
+    /// Colleagues whose name or extension contains `q` (case- and accent-insensitive), or all.
+    pub async fn search_agents(&self, q: Option<String>) -> ApiResult<Vec<Agent>> {
+        let needle = q.map(|q| fold(q.trim())).filter(|q| !q.is_empty());
+        self.read(move |unit| {
+            let agents = unit.tx.agents()?;
+            Ok(agents
+                .iter()
+                .filter(|a| match &needle {
+                    None => true,
+                    Some(n) => fold(&a.name).contains(n.as_str()) || a.extension.contains(n.as_str()),
+                })
+                .map(agent_dto)
+                .collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,97 @@
+//! Serving an agent's event log (CONTRACT §5).
+//!
+//! Conversation and message events are stored as references and carry the object's *current*
+//! state when served, read in the same snapshot as the log. An object the agent can no longer
+//! see is skipped: a `conversation.removed` later in the log tells the client, and nothing that
+//! was taken away from an agent is ever shown to them again.
+
+use switchboard_protocol::{event_types, Event};
+use uuid::Uuid;
+
+use super::present::{conversation_dto, message_dto};
+use super::{Engine, Unit};
+use crate::error::ApiResult;
+use crate::store::{EventRow, StoreResult};
+
+/// One answer of `GET /sync`, or one batch of the live stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncPage {
+    /// The cursor asked for is no longer served (or never was): reload, then go on from
+    /// `cursor`.
+    pub reset: bool,
+    pub events: Vec<Event>,
+    pub cursor: i64,
+    pub more: bool,
+}
+
+impl Engine {
+    /// Events after `cursor`, at most `limit`.
+    pub async fn sync(&self, agent: Uuid, cursor: i64, limit: u32) -> ApiResult<SyncPage> {
+        self.read(move |unit| Ok(unit.sync_page(agent, cursor, limit)?))
+            .await
+    }
+}
+
+impl Unit<'_> {
+    fn sync_page(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<SyncPage> {
+        let (floor, head) = self.tx.event_bounds(agent)?;
+        if cursor < floor || cursor > head {
+            return Ok(SyncPage {
+                reset: true,
+                events: Vec::new(),
+                cursor: head,
+                more: false,
+            });
+        }
+        let rows = self.tx.events_after(agent, cursor, limit)?;
+        let mut next = cursor;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            next = row.seq;
+            if let Some(data) = self.materialise(agent, &row)? {
+                events.push(Event {
+                    cursor: row.seq,
+                    kind: row.kind,
+                    data,
+                });
+            }
+        }
+        Ok(SyncPage {
+            reset: false,
+            events,
+            cursor: next,
+            more: next < head,
+        })
+    }
+
+    /// The payload of an event as the agent may see it now; `None` to skip it.
+    fn materialise(&mut self, agent: Uuid, row: &EventRow) -> StoreResult<Option<serde_json::Value>> {
+        let to_json = |value: serde_json::Result<serde_json::Value>| {
+            value.expect("wire types always serialise")
+        };
+        match (row.kind.as_str(), row.object_id, &row.data) {
+            (_, _, Some(data)) => Ok(Some(data.clone())),
+            (event_types::CONVERSATION_UPSERTED, Some(id), None) => {
+                let Some(conv) = self.tx.conversation(id)? else { return Ok(None) };
+                match self.tx.view(id, agent)? {
+                    Some(view) if view.visible() => {
+                        let dto = conversation_dto(self.tx, &conv, &view)?;
+                        Ok(Some(to_json(serde_json::to_value(dto))))
+                    }
+                    _ => Ok(None),
+                }
+            }
+            (event_types::MESSAGE_UPSERTED, Some(id), None) => {
+                let Some(message) = self.tx.message(id)? else { return Ok(None) };
+                match self.tx.view(message.conversation_id, agent)? {
+                    Some(view) if view.visible() => {
+                        let dto = message_dto(self.tx, &message)?;
+                        Ok(Some(to_json(serde_json::to_value(dto))))
+                    }
+                    _ => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The agent API (CONTRACT §4) over axum. Handlers are thin: parse, call the engine, answer.
+
+mod extract;
+mod stream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use switchboard_protocol::{
+    AgentList, ConversationList, InternalChatRequest, LoginRequest, PresenceRequest, ReadRequest,
+    SendMessageRequest, SyncResponse, TransferRequest,
+};
+use uuid::Uuid;
+
+use crate::auth::LoginLimiter;
+use crate::engine::{Engine, Reply};
+use crate::error::{ApiError, ApiResult};
+use crate::store::ListCursor;
+use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent};
+
+/// The largest JSON request accepted (a message of up to 1 MiB of text plus its envelope).
+pub const MAX_JSON_BYTES: usize = crate::engine::MAX_BODY_BYTES + 64 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub engine: Engine,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/session", post(login).delete(logout))
+        .route("/me", get(me))
+        .route("/me/presence", put(set_presence))
+        .route("/agents", get(agents))
+        .route("/conversations", get(list_conversations))
+        .route("/conversations/{id}", get(conversation).delete(delete_conversation))
+        .route("/conversations/{id}/messages", get(messages).post(send))
+        .route("/conversations/{id}/take", post(take))
+        .route("/conversations/{id}/transfer", post(transfer))
+        .route("/conversations/{id}/resolve", post(resolve))
+        .route("/conversations/{id}/archive", post(archive))
+        .route("/conversations/{id}/unarchive", post(unarchive))
+        .route("/conversations/{id}/read", post(mark_read))
+        .route("/internal-chats", post(create_internal_chat))
+        .route("/sync", get(sync))
+        .route("/stream", get(stream::stream))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This address does not accept that method.",
+    )
+}
+
+/// Lets clients tell a Switchboard server from anything else listening at an address.
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "service": "switchboard",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    if !state.login_limiter.allow(peer.ip(), req.login.trim()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many sign-in attempts. Wait a minute and try again.",
+        ));
+    }
+    let answer = state.engine.login(req.login, req.password).await?;
+    Ok(Json(answer).into_response())
+}
+
+async fn logout(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<StatusCode> {
+    state.engine.logout(&me.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<Response> {
+    Ok(Json(state.engine.me(me.id()).await?).into_response())
+}
+
+async fn set_presence(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(req): ApiJson<PresenceRequest>,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.set_presence(me.id(), req.presence).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct AgentQuery {
+    q: Option<String>,
+}
+
+async fn agents(
+    State(state): State<AppState>,
+    _me: CurrentAgent,
+    ApiQuery(query): ApiQuery<AgentQuery>,
+) -> ApiResult<Json<AgentList>> {
+    Ok(Json(AgentList {
+        agents: state.engine.search_agents(query.q).await?,
+    }))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    view: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// List cursors are opaque to clients: base64 of "time|id".
+fn encode_cursor(cursor: &ListCursor) -> String {
+    let raw = format!("{}|{}", cursor.updated_at.to_rfc3339(), cursor.conversation_id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
+    let bad = || ApiError::bad_request("invalid_cursor", "after must be a `next` value from a previous page.");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (time, id) = raw.split_once('|').ok_or_else(bad)?;
+    Ok(ListCursor {
+        updated_at: DateTime::parse_from_rfc3339(time)
+            .map_err(|_| bad())?
+            .with_timezone(&Utc),
+        conversation_id: Uuid::parse_str(id).map_err(|_| bad())?,
+    })
+}
+
+fn page_limit(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
+    match limit.unwrap_or(default) {
+        0 => Err(ApiError::bad_request("invalid_limit", "limit must be at least 1.")),
+        n if n > max => Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit may be at most {max}."),
+        )),
+        n => Ok(n),
+    }
+}
+
+async fn list_conversations(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ConversationList>> {
+    let limit = page_limit(query.limit, 200, 1000)?;
+    let after = query.after.as_deref().map(decode_cursor).transpose()?;
+    let page = state
+        .engine
+        .list_conversations(me.id(), query.view, after, limit)
+        .await?;
+    Ok(Json(ConversationList {
+        conversations: page.conversations,
+        next: page.next.as_ref().map(encode_cursor),
+    }))
+}
+
+async fn conversation(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.conversation(me.id(), id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    before: Option<Uuid>,
+    limit: Option<u32>,
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
+) -> ApiResult<Response> {
+    let limit = page_limit(query.limit, 50, 500)?;
+    let page = state.engine.messages(me.id(), id, query.before, limit).await?;
+    Ok(Json(page).into_response())
+}
+
+async fn send(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+    ApiJson(req): ApiJson<SendMessageRequest>,
+) -> ApiResult<Response> {
+    let reply = Reply {
+        client_id: req.client_id,
+        body: req.body,
+        attachments: req.attachments,
+    };
+    let sent = state.engine.send(me.id(), id, reply).await?;
+    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(sent.message)).into_response())
+}
+
+async fn take(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.take(me.id(), id).await?).into_response())
+}
+
+async fn transfer(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.transfer(me.id(), id, req.extension).await?).into_response())
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.resolve(me.id(), id).await?).into_response())
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.set_archived(me.id(), id, true).await?).into_response())
+}
+
+async fn unarchive(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.set_archived(me.id(), id, false).await?).into_response())
+}
+
+async fn delete_conversation(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<StatusCode> {
+    state.engine.delete(me.id(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+    ApiJson(req): ApiJson<ReadRequest>,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.mark_read(me.id(), id, req.up_to).await?).into_response())
+}
+
+async fn create_internal_chat(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(req): ApiJson<InternalChatRequest>,
+) -> ApiResult<Response> {
+    let conv = state
+        .engine
+        .create_internal_chat(me.id(), req.extensions, req.title)
+        .await?;
+    Ok((StatusCode::CREATED, Json(conv)).into_response())
+}
+
+#[derive(Deserialize)]
+struct SyncQuery {
+    cursor: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiQuery(query): ApiQuery<SyncQuery>,
+) -> ApiResult<Json<SyncResponse>> {
+    let limit = page_limit(query.limit, 500, 1000)?;
+    let page = state
+        .engine
+        .sync(me.id(), query.cursor.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(SyncResponse {
+        reset: page.reset,
+        events: page.events,
+        cursor: page.cursor,
+        more: page.more,
+    }))
+}

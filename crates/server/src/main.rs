@@ -1,0 +1,109 @@
+//! `switchboard-server serve | check-config | demo` (CONTRACT §1).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use switchboard_server::config;
+
+#[derive(Parser)]
+#[command(name = "switchboard-server", version, about = "Switchboard chat backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the backend.
+    Serve {
+        #[arg(long, default_value = "switchboard.toml")]
+        config: PathBuf,
+        /// Overrides server.listen; port 0 picks a free port.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Validate a configuration file: print every problem, exit 1 if there is any.
+    CheckConfig {
+        #[arg(long, default_value = "switchboard.toml")]
+        config: PathBuf,
+    },
+    /// Embedded SQLite in a temporary folder, demo agents, queues, channels and chats.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { config } => match config::load(&config) {
+            Ok(parsed) => {
+                println!(
+                    "{}: OK ({} agents, {} queues, {} channels)",
+                    config.display(),
+                    parsed.agents.len(),
+                    parsed.queues.len(),
+                    parsed.channels.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprint!("{errors}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve { config, listen } => {
+            let mut parsed = match config::load(&config) {
+                Ok(parsed) => parsed,
+                Err(errors) => {
+                    eprint!("{errors}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Some(listen) = listen {
+                parsed.server.listen = listen;
+            }
+            run(async move { switchboard_server::launch(parsed).await })
+        }
+        Command::Demo { listen } => run(async move { switchboard_server::demo::launch(listen).await }),
+    }
+}
+
+fn run<F>(start: F) -> ExitCode
+where
+    F: std::future::Future<Output = anyhow::Result<switchboard_server::Running>>,
+{
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let running = match start.await {
+            Ok(running) => running,
+            Err(err) => {
+                eprintln!("switchboard-server: {err:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("listening on http://{}", running.addr);
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        running.stop().await;
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,326 @@
+//! Storage behind a trait, so the embedded SQLite backend and a PostgreSQL backend are two
+//! implementations of one contract.
+//!
+//! The contract is a unit of work: [`Store::run`] opens a transaction, hands the engine a
+//! [`Tx`] of plain, backend-neutral operations, and commits only if the job succeeds. All
+//! business rules live in the engine and `domain`; a backend only stores and finds rows. Write
+//! jobs on one conversation are serialised: [`Tx::conversation_for_update`] locks its row
+//! (SQLite serialises all writers anyway), and [`Tx::claim_conversation`] is a conditional
+//! update, so exactly one of several agents racing for a chat becomes its owner.
+
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use switchboard_domain::routing::Strategy;
+use switchboard_protocol::{
+    AttachmentRef, ChannelKind, ConversationStatus, Direction, Identity, MessageStatus, Presence,
+    Role,
+};
+use uuid::Uuid;
+
+/// Failures of the storage layer itself. Rule violations are the engine's business.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("database error: {0}")]
+    Database(String),
+    /// A stored value could not be understood (a corrupted or foreign database).
+    #[error("corrupt row in {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+    /// A uniqueness rule was hit (`what` names it), e.g. a duplicate provider message id.
+    #[error("duplicate {what}")]
+    Duplicate { what: &'static str },
+    /// The database was written by a newer Switchboard than this one.
+    #[error("the database schema is version {found}, newer than this server's {supported}: upgrade the server")]
+    TooNew { found: i64, supported: i64 },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether a job writes. Read jobs may run in parallel with each other and with a writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Read,
+    Write,
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Run `job` in one transaction. The job returning `Err` rolls everything back. The job may
+    /// be called again if the backend must retry a transaction (serialisation failures).
+    fn run(
+        &self,
+        mode: Mode,
+        job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
+    ) -> StoreResult<()>;
+}
+
+/// Returned by a job to make [`Store::run`] roll back; the reason travels beside it.
+#[derive(Debug)]
+pub enum JobFailed {
+    Store(StoreError),
+    /// The job decided to stop (a refused action); nothing it did is kept.
+    Abort,
+}
+
+impl From<StoreError> for JobFailed {
+    fn from(err: StoreError) -> Self {
+        JobFailed::Store(err)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRow {
+    pub id: Uuid,
+    pub extension: String,
+    pub name: String,
+    /// Lower-cased.
+    pub email: Option<String>,
+    pub role: Role,
+    pub password_hash: String,
+    pub presence: Presence,
+    pub last_assigned_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub agent_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub id: String,
+    pub name: String,
+    pub strategy: Strategy,
+    pub offer_timeout_s: i64,
+    pub max_chats_per_agent: u32,
+    /// Priority order.
+    pub members: Vec<Uuid>,
+    pub last_round_robin: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Queue(String),
+    Extension(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRow {
+    pub id: String,
+    pub kind: ChannelKind,
+    pub route: Route,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRow {
+    pub id: Uuid,
+    pub channel: ChannelKind,
+    pub channel_id: String,
+    pub status: ConversationStatus,
+    pub queue_id: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub identity: Option<Identity>,
+    pub display_name: String,
+    pub contact_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub offer_round: u32,
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    /// Sequence number of the newest message; messages are numbered 1, 2, 3… per conversation.
+    pub last_seq: i64,
+    pub last_message_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// How an agent relates to a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// Offered by a queue while nobody owns it.
+    Offered,
+    Owner,
+    /// Member of an internal chat.
+    Participant,
+    /// Saw it once (offered, owned); no longer does.
+    Former,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Offered => "offered",
+            Relation::Owner => "owner",
+            Relation::Participant => "participant",
+            Relation::Former => "former",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "offered" => Relation::Offered,
+            "owner" => Relation::Owner,
+            "participant" => Relation::Participant,
+            "former" => Relation::Former,
+            _ => return None,
+        })
+    }
+}
+
+/// One agent's view of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewRow {
+    pub conversation_id: Uuid,
+    pub agent_id: Uuid,
+    pub relation: Relation,
+    pub archived: bool,
+    pub deleted: bool,
+    pub last_read_seq: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ViewRow {
+    pub fn new(conversation_id: Uuid, agent_id: Uuid, relation: Relation, now: DateTime<Utc>) -> Self {
+        ViewRow {
+            conversation_id,
+            agent_id,
+            relation,
+            archived: false,
+            deleted: false,
+            last_read_seq: 0,
+            updated_at: now,
+        }
+    }
+
+    /// Does the agent see this conversation in one of their lists?
+    pub fn visible(&self) -> bool {
+        self.relation != Relation::Former && !self.deleted
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub channel_id: String,
+    pub seq: i64,
+    pub client_id: Option<Uuid>,
+    pub provider_message_id: Option<String>,
+    pub direction: Direction,
+    /// `None` for the customer's messages and system notes.
+    pub author_agent_id: Option<Uuid>,
+    /// The customer's display name for inbound messages, empty otherwise.
+    pub author_name: String,
+    pub body: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub status: MessageStatus,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub kind: String,
+    /// The conversation or message whose current state the event carries, read when served.
+    pub object_id: Option<Uuid>,
+    /// Self-contained payloads (removals, presence) are stored as they were.
+    pub data: Option<serde_json::Value>,
+}
+
+/// Which part of an agent's list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListView {
+    Recent,
+    Archived,
+}
+
+/// Resume point of a conversation list page: the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub updated_at: DateTime<Utc>,
+    pub conversation_id: Uuid,
+}
+
+/// The operations of one transaction. Every method is plain storage; no rules.
+pub trait Tx {
+    // ----- agents and sessions -----
+    /// Insert or update by extension; keeps the id, presence and history of an existing agent.
+    fn upsert_agent(&mut self, agent: &AgentRow) -> StoreResult<AgentRow>;
+    fn agent(&mut self, id: Uuid) -> StoreResult<Option<AgentRow>>;
+    fn agent_by_extension(&mut self, extension: &str) -> StoreResult<Option<AgentRow>>;
+    /// By extension, or by e-mail (case-insensitive).
+    fn agent_by_login(&mut self, login: &str) -> StoreResult<Option<AgentRow>>;
+    /// All agents, ordered by extension.
+    fn agents(&mut self) -> StoreResult<Vec<AgentRow>>;
+    fn set_presence(&mut self, id: Uuid, presence: Presence) -> StoreResult<()>;
+    fn set_last_assigned(&mut self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()>;
+
+    fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
+    /// The agent of a session that is neither expired at `now` nor revoked.
+    fn session_agent(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AgentRow>>;
+    /// Returns whether a live session was revoked.
+    fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Agents holding at least one live session.
+    fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
+
+    // ----- configuration -----
+    fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()>;
+    fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>>;
+    /// Queues listing this agent among their members.
+    fn queues_of_agent(&mut self, agent: Uuid) -> StoreResult<Vec<QueueRow>>;
+    fn set_last_round_robin(&mut self, queue: &str, agent: Uuid) -> StoreResult<()>;
+    fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()>;
+    fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>>;
+
+    // ----- conversations -----
+    fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;
+    /// Like [`Tx::conversation`], and holds the row for the rest of the transaction.
+    fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;
+    /// The unresolved conversation of this customer on this channel, if any.
+    fn open_conversation_for(&mut self, channel_id: &str, identity_value: &str) -> StoreResult<Option<ConversationRow>>;
+    fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
+    /// Overwrite every column but the id.
+    fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
+    /// Make `agent` the owner if nobody owns the queued conversation. Returns whether it did.
+    fn claim_conversation(&mut self, id: Uuid, agent: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Queued conversations whose offer expired at or before `now`.
+    fn expired_offers(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Uuid>>;
+    /// Queued (unowned) conversations of a queue, oldest first.
+    fn queued_in(&mut self, queue_id: &str) -> StoreResult<Vec<Uuid>>;
+    /// Unresolved customer conversations owned by the agent.
+    fn open_owned_count(&mut self, agent: Uuid) -> StoreResult<u32>;
+    /// Conversations of a queue the agent answered since `since`.
+    fn answered_count(&mut self, agent: Uuid, queue_id: &str, since: DateTime<Utc>) -> StoreResult<u32>;
+
+    // ----- per-agent views -----
+    fn view(&mut self, conversation: Uuid, agent: Uuid) -> StoreResult<Option<ViewRow>>;
+    fn views(&mut self, conversation: Uuid) -> StoreResult<Vec<ViewRow>>;
+    fn upsert_view(&mut self, view: &ViewRow) -> StoreResult<()>;
+    /// Visible conversations of an agent, newest activity first, after `after`.
+    fn list_views(&mut self, agent: Uuid, list: ListView, after: Option<&ListCursor>, limit: u32) -> StoreResult<Vec<(ConversationRow, ViewRow)>>;
+
+    // ----- messages -----
+    /// Fails with [`StoreError::Duplicate`] on a repeated provider message id or client id.
+    fn insert_message(&mut self, row: &MessageRow) -> StoreResult<()>;
+    fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>>;
+    fn message_by_client_id(&mut self, author: Uuid, client_id: Uuid) -> StoreResult<Option<MessageRow>>;
+    fn message_by_provider_id(&mut self, channel_id: &str, provider_id: &str) -> StoreResult<Option<MessageRow>>;
+    /// Up to `limit` messages with `seq < before` (all if `None`), returned oldest first.
+    fn messages_before(&mut self, conversation: Uuid, before: Option<i64>, limit: u32) -> StoreResult<Vec<MessageRow>>;
+    /// Messages after `after_seq` not written by `agent`.
+    fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64) -> StoreResult<u32>;
+
+    // ----- events -----
+    /// Append an event to one agent's log and return its cursor.
+    fn append_event(&mut self, agent: Uuid, event: &EventRow, now: DateTime<Utc>) -> StoreResult<i64>;
+    fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>>;
+    /// `(floor, head)`: cursors at or after `floor` can be served; `head` is the newest.
+    fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)>;
+    /// Drop events created before `before`; cursors older than what is left get a reset.
+    fn prune_events(&mut self, before: DateTime<Utc>) -> StoreResult<u64>;
+}

@@ -1,0 +1,1095 @@
+//! The embedded SQLite backend: one writer connection (SQLite has one writer at a time anyway,
+//! and serialising in-process avoids `SQLITE_BUSY` upgrades), and a few reader connections
+//! that WAL lets run beside it.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use switchboard_domain::routing::Strategy;
+use switchboard_protocol::{
+    AttachmentRef, ChannelKind, ConversationStatus, Direction, Identity, MessageStatus, Presence,
+    Role,
+};
+use uuid::Uuid;
+
+use super::{
+    AgentRow, ChannelRow, ConversationRow, EventRow, JobFailed, ListCursor, ListView, MessageRow,
+    Mode, QueueRow, Relation, Route, SessionRow, Store, StoreError, StoreResult, Tx, ViewRow,
+};
+
+/// Schema migrations, applied in order; each names the tables it creates. Never edit one that
+/// shipped: add a new one.
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "agents and sessions",
+        "CREATE TABLE agents (
+            id TEXT PRIMARY KEY,
+            extension TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            email TEXT UNIQUE,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            presence TEXT NOT NULL,
+            last_assigned_at TEXT,
+            event_seq INTEGER NOT NULL DEFAULT 0,
+            event_floor INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL REFERENCES agents(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX sessions_by_agent ON sessions(agent_id);",
+    ),
+    (
+        "queues and channels",
+        "CREATE TABLE queues (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            offer_timeout_s INTEGER NOT NULL,
+            max_chats_per_agent INTEGER NOT NULL,
+            last_round_robin TEXT
+        );
+        CREATE TABLE queue_members (
+            queue_id TEXT NOT NULL REFERENCES queues(id),
+            agent_id TEXT NOT NULL REFERENCES agents(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (queue_id, agent_id)
+        );
+        CREATE INDEX queue_members_by_agent ON queue_members(agent_id);
+        CREATE TABLE channels (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            route_queue TEXT,
+            route_extension TEXT
+        );",
+    ),
+    (
+        "conversations and views",
+        "CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            channel_kind TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            queue_id TEXT,
+            owner_id TEXT REFERENCES agents(id),
+            identity_kind TEXT,
+            identity_value TEXT,
+            display_name TEXT NOT NULL,
+            contact_id TEXT,
+            title TEXT,
+            offer_round INTEGER NOT NULL DEFAULT 0,
+            offer_expires_at TEXT,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            last_message_id TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            answered_at TEXT,
+            resolved_at TEXT
+        );
+        CREATE INDEX conversations_open_by_identity
+            ON conversations(channel_id, identity_value) WHERE status <> 'resolved';
+        CREATE INDEX conversations_offer_expiry
+            ON conversations(offer_expires_at) WHERE offer_expires_at IS NOT NULL;
+        CREATE INDEX conversations_queued ON conversations(queue_id, status);
+        CREATE INDEX conversations_by_owner ON conversations(owner_id, status);
+        CREATE TABLE conversation_views (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            agent_id TEXT NOT NULL REFERENCES agents(id),
+            relation TEXT NOT NULL,
+            archived INTEGER NOT NULL,
+            deleted INTEGER NOT NULL,
+            last_read_seq INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, agent_id)
+        );
+        CREATE INDEX views_by_agent ON conversation_views(agent_id, archived, updated_at);",
+    ),
+    (
+        "messages",
+        "CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            channel_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            client_id TEXT,
+            provider_message_id TEXT,
+            direction TEXT NOT NULL,
+            author_agent_id TEXT REFERENCES agents(id),
+            author_name TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attachments TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (conversation_id, seq)
+        );
+        CREATE UNIQUE INDEX messages_by_client_id
+            ON messages(author_agent_id, client_id) WHERE client_id IS NOT NULL;
+        CREATE UNIQUE INDEX messages_by_provider_id
+            ON messages(channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;",
+    ),
+    (
+        "events",
+        "CREATE TABLE events (
+            agent_id TEXT NOT NULL REFERENCES agents(id),
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            object_id TEXT,
+            data TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (agent_id, seq)
+        );
+        CREATE INDEX events_by_time ON events(created_at);",
+    ),
+];
+
+const READERS: usize = 4;
+
+/// SQLite storage in one database file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Database(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut writer = connect(path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;",
+    )
+    .map_err(db)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported,
+        });
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(db)?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Database(format!("migration {} ({name}): {e}", index + 1)))?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
+}
+
+fn db(err: rusqlite::Error) -> StoreError {
+    StoreError::Database(err.to_string())
+}
+
+/// Map a unique-constraint violation to [`StoreError::Duplicate`].
+fn insert_err(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |err| match &err {
+        rusqlite::Error::SqliteFailure(code, _)
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Duplicate { what }
+        }
+        _ => db(err),
+    }
+}
+
+impl Store for SqliteStore {
+    fn run(
+        &self,
+        mode: Mode,
+        job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
+    ) -> StoreResult<()> {
+        let lock = match mode {
+            Mode::Write => &self.writer,
+            Mode::Read => {
+                let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                &self.readers[i]
+            }
+        };
+        let mut conn = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let behavior = match mode {
+            Mode::Write => TransactionBehavior::Immediate,
+            Mode::Read => TransactionBehavior::Deferred,
+        };
+        let tx = conn.transaction_with_behavior(behavior).map_err(db)?;
+        let mut handle = SqliteTx { conn: &tx };
+        match job(&mut handle) {
+            Ok(()) => tx.commit().map_err(db),
+            // Dropping the transaction rolls it back.
+            Err(JobFailed::Abort) => Ok(()),
+            Err(JobFailed::Store(err)) => Err(err),
+        }
+    }
+}
+
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+// ----- value conversions -----
+
+fn ts(at: DateTime<Utc>) -> String {
+    // Fixed width, so text order is time order.
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn conversion_error(idx: usize, detail: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, detail.into())
+}
+
+fn get_time(row: &Row, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| conversion_error(idx, format!("bad time {text:?}: {e}")))
+}
+
+fn get_opt_time(row: &Row, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(_) => get_time(row, idx).map(Some),
+    }
+}
+
+fn get_uuid(row: &Row, idx: usize) -> rusqlite::Result<Uuid> {
+    let text: String = row.get(idx)?;
+    Uuid::parse_str(&text).map_err(|e| conversion_error(idx, format!("bad id {text:?}: {e}")))
+}
+
+fn get_opt_uuid(row: &Row, idx: usize) -> rusqlite::Result<Option<Uuid>> {
+    match row.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(_) => get_uuid(row, idx).map(Some),
+    }
+}
+
+fn get_enum<T>(row: &Row, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).ok_or_else(|| conversion_error(idx, format!("unknown value {text:?}")))
+}
+
+fn opt_ts(at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(ts)
+}
+
+fn opt_id(id: Option<Uuid>) -> Option<String> {
+    id.map(|id| id.to_string())
+}
+
+const AGENT_COLUMNS: &str =
+    "id, extension, name, email, role, password_hash, presence, last_assigned_at";
+
+fn agent_from_row(row: &Row) -> rusqlite::Result<AgentRow> {
+    Ok(AgentRow {
+        id: get_uuid(row, 0)?,
+        extension: row.get(1)?,
+        name: row.get(2)?,
+        email: row.get(3)?,
+        role: get_enum(row, 4, Role::parse)?,
+        password_hash: row.get(5)?,
+        presence: get_enum(row, 6, Presence::parse)?,
+        last_assigned_at: get_opt_time(row, 7)?,
+    })
+}
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.channel_kind, c.channel_id, c.status, c.queue_id, \
+    c.owner_id, c.identity_kind, c.identity_value, c.display_name, c.contact_id, c.title, \
+    c.offer_round, c.offer_expires_at, c.last_seq, c.last_message_id, c.created_at, \
+    c.updated_at, c.answered_at, c.resolved_at";
+
+fn conversation_from_row(row: &Row) -> rusqlite::Result<ConversationRow> {
+    let identity = match row.get::<_, Option<String>>(6)? {
+        None => None,
+        Some(_) => Some(Identity {
+            kind: get_enum(row, 6, ChannelKind::parse)?,
+            value: row.get(7)?,
+        }),
+    };
+    Ok(ConversationRow {
+        id: get_uuid(row, 0)?,
+        channel: get_enum(row, 1, ChannelKind::parse)?,
+        channel_id: row.get(2)?,
+        status: get_enum(row, 3, ConversationStatus::parse)?,
+        queue_id: row.get(4)?,
+        owner_id: get_opt_uuid(row, 5)?,
+        identity,
+        display_name: row.get(8)?,
+        contact_id: get_opt_uuid(row, 9)?,
+        title: row.get(10)?,
+        offer_round: row.get(11)?,
+        offer_expires_at: get_opt_time(row, 12)?,
+        last_seq: row.get(13)?,
+        last_message_id: get_opt_uuid(row, 14)?,
+        created_at: get_time(row, 15)?,
+        updated_at: get_time(row, 16)?,
+        answered_at: get_opt_time(row, 17)?,
+        resolved_at: get_opt_time(row, 18)?,
+    })
+}
+
+const VIEW_COLUMNS: &str = "v.conversation_id, v.agent_id, v.relation, v.archived, v.deleted, \
+    v.last_read_seq, v.updated_at";
+
+fn view_from_row(row: &Row, offset: usize) -> rusqlite::Result<ViewRow> {
+    Ok(ViewRow {
+        conversation_id: get_uuid(row, offset)?,
+        agent_id: get_uuid(row, offset + 1)?,
+        relation: get_enum(row, offset + 2, Relation::parse)?,
+        archived: row.get(offset + 3)?,
+        deleted: row.get(offset + 4)?,
+        last_read_seq: row.get(offset + 5)?,
+        updated_at: get_time(row, offset + 6)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, channel_id, seq, client_id, \
+    provider_message_id, direction, author_agent_id, author_name, body, attachments, status, \
+    error, created_at";
+
+fn message_from_row(row: &Row) -> rusqlite::Result<MessageRow> {
+    let attachments: String = row.get(10)?;
+    let attachments: Vec<AttachmentRef> = serde_json::from_str(&attachments)
+        .map_err(|e| conversion_error(10, format!("bad attachments: {e}")))?;
+    Ok(MessageRow {
+        id: get_uuid(row, 0)?,
+        conversation_id: get_uuid(row, 1)?,
+        channel_id: row.get(2)?,
+        seq: row.get(3)?,
+        client_id: get_opt_uuid(row, 4)?,
+        provider_message_id: row.get(5)?,
+        direction: get_enum(row, 6, Direction::parse)?,
+        author_agent_id: get_opt_uuid(row, 7)?,
+        author_name: row.get(8)?,
+        body: row.get(9)?,
+        attachments,
+        status: get_enum(row, 11, MessageStatus::parse)?,
+        error: row.get(12)?,
+        created_at: get_time(row, 13)?,
+    })
+}
+
+fn queue_from_row(row: &Row) -> rusqlite::Result<QueueRow> {
+    Ok(QueueRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        strategy: get_enum(row, 2, Strategy::parse)?,
+        offer_timeout_s: row.get(3)?,
+        max_chats_per_agent: row.get(4)?,
+        last_round_robin: get_opt_uuid(row, 5)?,
+        members: Vec::new(),
+    })
+}
+
+impl SqliteTx<'_> {
+    fn queue_members(&self, queue_id: &str) -> StoreResult<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT agent_id FROM queue_members WHERE queue_id = ?1 ORDER BY position")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([queue_id], |r| get_uuid(r, 0))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn one_agent(&self, sql_where: &str, param: &str) -> StoreResult<Option<AgentRow>> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE {sql_where}");
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([param], agent_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn with_members(&self, queue: Option<QueueRow>) -> StoreResult<Option<QueueRow>> {
+        match queue {
+            None => Ok(None),
+            Some(mut queue) => {
+                queue.members = self.queue_members(&queue.id)?;
+                Ok(Some(queue))
+            }
+        }
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn upsert_agent(&mut self, agent: &AgentRow) -> StoreResult<AgentRow> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO agents (id, extension, name, email, role, password_hash, presence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (extension) DO UPDATE SET
+                    name = excluded.name, email = excluded.email, role = excluded.role,
+                    password_hash = excluded.password_hash",
+            )
+            .map_err(db)?
+            .execute(params![
+                agent.id.to_string(),
+                agent.extension,
+                agent.name,
+                agent.email,
+                agent.role.as_str(),
+                agent.password_hash,
+                agent.presence.as_str(),
+            ])
+            .map_err(insert_err("agent e-mail"))?;
+        self.agent_by_extension(&agent.extension)?
+            .ok_or_else(|| StoreError::Database("agent vanished after upsert".into()))
+    }
+
+    fn agent(&mut self, id: Uuid) -> StoreResult<Option<AgentRow>> {
+        self.one_agent("id = ?1", &id.to_string())
+    }
+
+    fn agent_by_extension(&mut self, extension: &str) -> StoreResult<Option<AgentRow>> {
+        self.one_agent("extension = ?1", extension)
+    }
+
+    fn agent_by_login(&mut self, login: &str) -> StoreResult<Option<AgentRow>> {
+        match self.agent_by_extension(login)? {
+            Some(agent) => Ok(Some(agent)),
+            None => self.one_agent("email = ?1", &login.to_lowercase()),
+        }
+    }
+
+    fn agents(&mut self) -> StoreResult<Vec<AgentRow>> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY extension");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt.query_map([], agent_from_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn set_presence(&mut self, id: Uuid, presence: Presence) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("UPDATE agents SET presence = ?2 WHERE id = ?1")
+            .map_err(db)?
+            .execute(params![id.to_string(), presence.as_str()])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn set_last_assigned(&mut self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("UPDATE agents SET last_assigned_at = ?2 WHERE id = ?1")
+            .map_err(db)?
+            .execute(params![id.to_string(), ts(at)])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(db)?
+            .execute(params![
+                session.token_hash,
+                session.agent_id.to_string(),
+                ts(session.created_at),
+                ts(session.expires_at),
+            ])
+            .map_err(insert_err("session"))?;
+        Ok(())
+    }
+
+    fn session_agent(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AgentRow>> {
+        let sql = format!(
+            "SELECT {} FROM sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
+            AGENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("a.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row(params![token_hash, ts(now)], agent_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )
+            .map_err(db)?
+            .execute(params![token_hash, ts(now)])
+            .map_err(db)?;
+        Ok(changed > 0)
+    }
+
+    fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT agent_id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt.query_map([ts(now)], |r| get_uuid(r, 0)).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO queues (id, name, strategy, offer_timeout_s, max_chats_per_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    strategy = excluded.strategy, offer_timeout_s = excluded.offer_timeout_s,
+                    max_chats_per_agent = excluded.max_chats_per_agent",
+            )
+            .map_err(db)?
+            .execute(params![
+                queue.id,
+                queue.name,
+                queue.strategy.as_str(),
+                queue.offer_timeout_s,
+                queue.max_chats_per_agent,
+            ])
+            .map_err(db)?;
+        self.conn
+            .execute("DELETE FROM queue_members WHERE queue_id = ?1", [&queue.id])
+            .map_err(db)?;
+        for (position, agent) in queue.members.iter().enumerate() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO queue_members (queue_id, agent_id, position) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db)?
+                .execute(params![queue.id, agent.to_string(), position as i64])
+                .map_err(insert_err("queue member"))?;
+        }
+        Ok(())
+    }
+
+    fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>> {
+        let queue = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, strategy, offer_timeout_s, max_chats_per_agent, last_round_robin
+                 FROM queues WHERE id = ?1",
+            )
+            .map_err(db)?
+            .query_row([id], queue_from_row)
+            .optional()
+            .map_err(db)?;
+        self.with_members(queue)
+    }
+
+    fn queues_of_agent(&mut self, agent: Uuid) -> StoreResult<Vec<QueueRow>> {
+        let ids: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT queue_id FROM queue_members WHERE agent_id = ?1 ORDER BY queue_id")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([agent.to_string()], |r| r.get(0))
+                .map_err(db)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db)?
+        };
+        let mut queues = Vec::with_capacity(ids.len());
+        for id in ids {
+            queues.extend(self.queue(&id)?);
+        }
+        Ok(queues)
+    }
+
+    fn set_last_round_robin(&mut self, queue: &str, agent: Uuid) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("UPDATE queues SET last_round_robin = ?2 WHERE id = ?1")
+            .map_err(db)?
+            .execute(params![queue, agent.to_string()])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()> {
+        let (queue, extension) = match &channel.route {
+            Route::Queue(q) => (Some(q.as_str()), None),
+            Route::Extension(e) => (None, Some(e.as_str())),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO channels (id, kind, route_queue, route_extension) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
+                    route_queue = excluded.route_queue, route_extension = excluded.route_extension",
+            )
+            .map_err(db)?
+            .execute(params![channel.id, channel.kind.as_str(), queue, extension])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
+        self.conn
+            .prepare_cached("SELECT id, kind, route_queue, route_extension FROM channels WHERE id = ?1")
+            .map_err(db)?
+            .query_row([id], |row| {
+                let route = match (row.get::<_, Option<String>>(2)?, row.get::<_, Option<String>>(3)?) {
+                    (Some(queue), _) => Route::Queue(queue),
+                    (None, Some(extension)) => Route::Extension(extension),
+                    (None, None) => return Err(conversion_error(2, "channel without route".into())),
+                };
+                Ok(ChannelRow {
+                    id: row.get(0)?,
+                    kind: get_enum(row, 1, ChannelKind::parse)?,
+                    route,
+                })
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?1");
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([id.to_string()], conversation_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        // The writer connection holds SQLite's only write lock for the whole transaction.
+        self.conversation(id)
+    }
+
+    fn open_conversation_for(&mut self, channel_id: &str, identity_value: &str) -> StoreResult<Option<ConversationRow>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c
+             WHERE c.channel_id = ?1 AND c.identity_value = ?2 AND c.status <> 'resolved'
+             ORDER BY c.created_at DESC LIMIT 1"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([channel_id, identity_value], conversation_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversations (id, channel_kind, channel_id, status, created_at, updated_at, display_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.channel.as_str(),
+                row.channel_id,
+                row.status.as_str(),
+                ts(row.created_at),
+                ts(row.updated_at),
+                row.display_name,
+            ])
+            .map_err(insert_err("conversation"))?;
+        self.update_conversation(row)
+    }
+
+    fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET channel_kind = ?2, channel_id = ?3, status = ?4,
+                    queue_id = ?5, owner_id = ?6, identity_kind = ?7, identity_value = ?8,
+                    display_name = ?9, contact_id = ?10, title = ?11, offer_round = ?12,
+                    offer_expires_at = ?13, last_seq = ?14, last_message_id = ?15,
+                    created_at = ?16, updated_at = ?17, answered_at = ?18, resolved_at = ?19
+                 WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.channel.as_str(),
+                row.channel_id,
+                row.status.as_str(),
+                row.queue_id,
+                opt_id(row.owner_id),
+                row.identity.as_ref().map(|i| i.kind.as_str()),
+                row.identity.as_ref().map(|i| i.value.as_str()),
+                row.display_name,
+                opt_id(row.contact_id),
+                row.title,
+                row.offer_round,
+                opt_ts(row.offer_expires_at),
+                row.last_seq,
+                opt_id(row.last_message_id),
+                ts(row.created_at),
+                ts(row.updated_at),
+                opt_ts(row.answered_at),
+                opt_ts(row.resolved_at),
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn claim_conversation(&mut self, id: Uuid, agent: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE conversations SET owner_id = ?2, status = 'open', offer_expires_at = NULL,
+                    answered_at = ?3, updated_at = ?3
+                 WHERE id = ?1 AND owner_id IS NULL AND status = 'queued'",
+            )
+            .map_err(db)?
+            .execute(params![id.to_string(), agent.to_string(), ts(now)])
+            .map_err(db)?;
+        Ok(changed == 1)
+    }
+
+    fn expired_offers(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM conversations
+                 WHERE offer_expires_at IS NOT NULL AND offer_expires_at <= ?1 AND status = 'queued'
+                 ORDER BY offer_expires_at LIMIT ?2",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![ts(now), limit], |r| get_uuid(r, 0))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn queued_in(&mut self, queue_id: &str) -> StoreResult<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM conversations WHERE queue_id = ?1 AND status = 'queued'
+                 ORDER BY created_at",
+            )
+            .map_err(db)?;
+        let rows = stmt.query_map([queue_id], |r| get_uuid(r, 0)).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn open_owned_count(&mut self, agent: Uuid) -> StoreResult<u32> {
+        self.conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM conversations
+                 WHERE owner_id = ?1 AND status = 'open' AND channel_kind <> 'internal'",
+            )
+            .map_err(db)?
+            .query_row([agent.to_string()], |r| r.get(0))
+            .map_err(db)
+    }
+
+    fn answered_count(&mut self, agent: Uuid, queue_id: &str, since: DateTime<Utc>) -> StoreResult<u32> {
+        self.conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM conversations
+                 WHERE owner_id = ?1 AND queue_id = ?2 AND answered_at >= ?3",
+            )
+            .map_err(db)?
+            .query_row(params![agent.to_string(), queue_id, ts(since)], |r| r.get(0))
+            .map_err(db)
+    }
+
+    fn view(&mut self, conversation: Uuid, agent: Uuid) -> StoreResult<Option<ViewRow>> {
+        let sql = format!(
+            "SELECT {VIEW_COLUMNS} FROM conversation_views v
+             WHERE v.conversation_id = ?1 AND v.agent_id = ?2"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([conversation.to_string(), agent.to_string()], |r| {
+                view_from_row(r, 0)
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn views(&mut self, conversation: Uuid) -> StoreResult<Vec<ViewRow>> {
+        let sql = format!(
+            "SELECT {VIEW_COLUMNS} FROM conversation_views v WHERE v.conversation_id = ?1
+             ORDER BY v.agent_id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map([conversation.to_string()], |r| view_from_row(r, 0))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn upsert_view(&mut self, view: &ViewRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO conversation_views
+                    (conversation_id, agent_id, relation, archived, deleted, last_read_seq, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (conversation_id, agent_id) DO UPDATE SET
+                    relation = excluded.relation, archived = excluded.archived,
+                    deleted = excluded.deleted, last_read_seq = excluded.last_read_seq,
+                    updated_at = excluded.updated_at",
+            )
+            .map_err(db)?
+            .execute(params![
+                view.conversation_id.to_string(),
+                view.agent_id.to_string(),
+                view.relation.as_str(),
+                view.archived,
+                view.deleted,
+                view.last_read_seq,
+                ts(view.updated_at),
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn list_views(
+        &mut self,
+        agent: Uuid,
+        list: ListView,
+        after: Option<&ListCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<(ConversationRow, ViewRow)>> {
+        let archived = list == ListView::Archived;
+        let (after_time, after_id) = match after {
+            Some(cursor) => (ts(cursor.updated_at), cursor.conversation_id.to_string()),
+            // Later than any stored time, so the first page starts at the newest.
+            None => ("9999".to_string(), String::new()),
+        };
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS}, {VIEW_COLUMNS}
+             FROM conversation_views v JOIN conversations c ON c.id = v.conversation_id
+             WHERE v.agent_id = ?1 AND v.archived = ?2 AND v.deleted = 0 AND v.relation <> 'former'
+               AND (c.updated_at < ?3 OR (c.updated_at = ?3 AND c.id < ?4))
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT ?5"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![agent.to_string(), archived, after_time, after_id, limit],
+                |r| Ok((conversation_from_row(r)?, view_from_row(r, 19)?)),
+            )
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn insert_message(&mut self, row: &MessageRow) -> StoreResult<()> {
+        let attachments = serde_json::to_string(&row.attachments)
+            .map_err(|e| StoreError::Database(format!("attachments: {e}")))?;
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO messages ({MESSAGE_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.conversation_id.to_string(),
+                row.channel_id,
+                row.seq,
+                opt_id(row.client_id),
+                row.provider_message_id,
+                row.direction.as_str(),
+                opt_id(row.author_agent_id),
+                row.author_name,
+                row.body,
+                attachments,
+                row.status.as_str(),
+                row.error,
+                ts(row.created_at),
+            ])
+            .map_err(insert_err("message"))?;
+        Ok(())
+    }
+
+    fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"))
+            .map_err(db)?
+            .query_row([id.to_string()], message_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn message_by_client_id(&mut self, author: Uuid, client_id: Uuid) -> StoreResult<Option<MessageRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_agent_id = ?1 AND client_id = ?2"
+            ))
+            .map_err(db)?
+            .query_row([author.to_string(), client_id.to_string()], message_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn message_by_provider_id(&mut self, channel_id: &str, provider_id: &str) -> StoreResult<Option<MessageRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE channel_id = ?1 AND provider_message_id = ?2"
+            ))
+            .map_err(db)?
+            .query_row([channel_id, provider_id], message_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn messages_before(&mut self, conversation: Uuid, before: Option<i64>, limit: u32) -> StoreResult<Vec<MessageRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq < ?2
+                 ORDER BY seq DESC LIMIT ?3"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![conversation.to_string(), before.unwrap_or(i64::MAX), limit],
+                message_from_row,
+            )
+            .map_err(db)?;
+        let mut messages: Vec<MessageRow> = rows.collect::<rusqlite::Result<_>>().map_err(db)?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64) -> StoreResult<u32> {
+        self.conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?3
+                   AND (author_agent_id IS NULL OR author_agent_id <> ?2)",
+            )
+            .map_err(db)?
+            .query_row(
+                params![conversation.to_string(), agent.to_string(), after_seq],
+                |r| r.get(0),
+            )
+            .map_err(db)
+    }
+
+    fn append_event(&mut self, agent: Uuid, event: &EventRow, now: DateTime<Utc>) -> StoreResult<i64> {
+        let seq: i64 = self
+            .conn
+            .prepare_cached("UPDATE agents SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq")
+            .map_err(db)?
+            .query_row([agent.to_string()], |r| r.get(0))
+            .map_err(db)?;
+        let data = event
+            .data
+            .as_ref()
+            .map(|d| d.to_string());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (agent_id, seq, kind, object_id, data, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(db)?
+            .execute(params![
+                agent.to_string(),
+                seq,
+                event.kind,
+                opt_id(event.object_id),
+                data,
+                ts(now),
+            ])
+            .map_err(db)?;
+        Ok(seq)
+    }
+
+    fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, kind, object_id, data FROM events WHERE agent_id = ?1 AND seq > ?2
+                 ORDER BY seq LIMIT ?3",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![agent.to_string(), cursor, limit], |r| {
+                let data = match r.get::<_, Option<String>>(3)? {
+                    None => None,
+                    Some(text) => Some(
+                        serde_json::from_str(&text)
+                            .map_err(|e| conversion_error(3, format!("bad event data: {e}")))?,
+                    ),
+                };
+                Ok(EventRow {
+                    seq: r.get(0)?,
+                    kind: r.get(1)?,
+                    object_id: get_opt_uuid(r, 2)?,
+                    data,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)> {
+        self.conn
+            .prepare_cached("SELECT event_floor, event_seq FROM agents WHERE id = ?1")
+            .map_err(db)?
+            .query_row([agent.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)
+    }
+
+    fn prune_events(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let before = ts(before);
+        // Each agent's floor becomes the newest cursor that is gone.
+        self.conn
+            .execute(
+                "UPDATE agents SET event_floor = MAX(event_floor, (
+                    SELECT MAX(seq) FROM events e WHERE e.agent_id = agents.id AND e.created_at < ?1))
+                 WHERE EXISTS (SELECT 1 FROM events e WHERE e.agent_id = agents.id AND e.created_at < ?1)",
+                [&before],
+            )
+            .map_err(db)?;
+        let removed = self
+            .conn
+            .execute("DELETE FROM events WHERE created_at < ?1", [&before])
+            .map_err(db)?;
+        Ok(removed as u64)
+    }
+}
