@@ -28,6 +28,9 @@ pub struct Owner {
 pub enum Access {
     /// The agent sees it in a list (offered, owner, participant, or archived by them).
     Visible,
+    /// The agent saw it once (was offered it, or owned it) and lost it to a colleague. For
+    /// Take and Reply they learn who has it now; everything else treats it as hidden.
+    Lost,
     /// The agent does not see it: it must look as if it did not exist.
     Hidden,
 }
@@ -61,7 +64,17 @@ pub enum Claim {
 fn ensure_visible(access: Access) -> Result<(), Refusal> {
     match access {
         Access::Visible => Ok(()),
-        Access::Hidden => Err(Refusal::NotVisible),
+        Access::Lost | Access::Hidden => Err(Refusal::NotVisible),
+    }
+}
+
+/// An agent who lost the race for a chat still on their screen is told who won.
+fn ensure_visible_or_name_owner(facts: &Facts, actor: AgentId, access: Access) -> Result<(), Refusal> {
+    match (access, &facts.owner) {
+        (Access::Lost, Some(owner)) if owner.id != actor => Err(Refusal::AlreadyTaken {
+            owner: owner.clone(),
+        }),
+        _ => ensure_visible(access),
     }
 }
 
@@ -77,7 +90,7 @@ fn claim_for(facts: &Facts, actor: AgentId) -> Result<Claim, Refusal> {
 
 /// Press **Take**.
 pub fn decide_take(facts: &Facts, actor: AgentId, access: Access) -> Result<Claim, Refusal> {
-    ensure_visible(access)?;
+    ensure_visible_or_name_owner(facts, actor, access)?;
     if facts.channel == ChannelKind::Internal {
         return Err(Refusal::InternalChat { action: "taken" });
     }
@@ -89,7 +102,7 @@ pub fn decide_take(facts: &Facts, actor: AgentId, access: Access) -> Result<Clai
 
 /// Send a message. The first reply to an unowned customer chat takes it.
 pub fn decide_reply(facts: &Facts, actor: AgentId, access: Access) -> Result<Claim, Refusal> {
-    ensure_visible(access)?;
+    ensure_visible_or_name_owner(facts, actor, access)?;
     if facts.channel == ChannelKind::Internal {
         return Ok(Claim::Keep);
     }
@@ -370,10 +383,12 @@ mod tests {
         for (f, expected) in table {
             assert_eq!(decide_delete(&f, ANA, Access::Visible), expected, "{f:?}");
         }
-        assert_eq!(
-            decide_delete(&facts(Whatsapp, Resolved, Some(ANA)), ANA, Access::Hidden),
-            Err(Refusal::NotVisible)
-        );
+        for access in [Access::Hidden, Access::Lost] {
+            assert_eq!(
+                decide_delete(&facts(Whatsapp, Resolved, Some(BRUNO)), ANA, access),
+                Err(Refusal::NotVisible)
+            );
+        }
     }
 
     #[test]

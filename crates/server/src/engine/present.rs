@@ -107,6 +107,7 @@ impl Seen {
     pub fn access(&self) -> Access {
         match &self.view {
             Some(view) if view.visible() => Access::Visible,
+            Some(view) if view.relation == Relation::Former && !view.deleted => Access::Lost,
             _ => Access::Hidden,
         }
     }

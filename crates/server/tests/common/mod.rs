@@ -1,0 +1,278 @@
+//! Test harness: the real server on a loopback port with its own SQLite file, and a small
+//! HTTP client that speaks the agent API.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use switchboard_server::config;
+use switchboard_server::engine::{Inbound, IngestOutcome};
+use switchboard_server::Running;
+use tokio::net::TcpListener;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "pw-for-tests";
+
+/// One argon2 hash shared by every test agent, so starting a server stays fast.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| switchboard_server::auth::hash_password(PASSWORD))
+}
+
+/// `[[agents]]` entries for extensions 101..=100+n, named "Agent 101"...
+pub fn agents_toml(n: u32) -> String {
+    (1..=n)
+        .map(|i| {
+            let ext = 100 + i;
+            format!(
+                "[[agents]]\nextension = \"{ext}\"\nname = \"Agent {ext}\"\nemail = \"agent{ext}@example.com\"\npassword_hash = \"{}\"\nrole = \"{}\"\n\n",
+                password_hash(),
+                if ext == 101 { "manager" } else { "agent" }
+            )
+        })
+        .collect()
+}
+
+pub fn extensions(n: u32) -> String {
+    (1..=n)
+        .map(|i| format!("\"{}\"", 100 + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A configuration with `n` agents, one queue "support" with them all, and a WhatsApp channel
+/// "wa" routed to it. `queue_extra` is added to the queue table (strategy, timeouts).
+pub fn config_toml(n: u32, queue_extra: &str, server_extra: &str) -> String {
+    format!(
+        r#"[server]
+listen = "127.0.0.1:0"
+database = "sqlite://switchboard.db"
+offer_tick_ms = 100
+{server_extra}
+[server.rate_limits]
+login_per_minute_per_ip = 1000
+login_per_minute_per_user = 100
+
+{agents}
+[[queues]]
+id = "support"
+agents = [{members}]
+{queue_extra}
+
+[[channels]]
+id = "wa"
+kind = "whatsapp"
+route = {{ queue = "support" }}
+[channels.whatsapp]
+phone_number_id = "1"
+access_token = "t"
+app_secret = "s"
+verify_token = "v"
+
+[[channels]]
+id = "sms-direct"
+kind = "sms"
+route = {{ extension = "101" }}
+[channels.sms]
+account_sid = "AC1"
+auth_token = "t"
+from_number = "+15005550006"
+"#,
+        agents = agents_toml(n),
+        members = extensions(n),
+    )
+}
+
+pub struct TestServer {
+    pub running: Running,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// `n` agents in ring_all queue "support".
+    pub async fn start(n: u32) -> TestServer {
+        Self::with_config(&config_toml(n, "strategy = \"ring_all\"", "")).await
+    }
+
+    pub async fn with_config(text: &str) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("switchboard.toml");
+        std::fs::write(&path, text).unwrap();
+        let config = config::load(&path).unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        let store = switchboard_server::open_store(&config).expect("store");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = switchboard_server::launch_with_listener(config, store, listener)
+            .await
+            .expect("server starts");
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            running,
+            base,
+            http: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    /// A customer writes on a channel.
+    pub async fn inbound(&self, channel: &str, sender: &str, body: &str) -> IngestOutcome {
+        self.inbound_with_id(channel, sender, body, Some(Uuid::now_v7().to_string()))
+            .await
+    }
+
+    pub async fn inbound_with_id(&self, channel: &str, sender: &str, body: &str, provider_id: Option<String>) -> IngestOutcome {
+        self.running
+            .engine
+            .ingest(Inbound {
+                channel_id: channel.into(),
+                sender: sender.into(),
+                display_name: format!("Customer {sender}"),
+                provider_message_id: provider_id,
+                body: body.into(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("ingest failed: {} {}", e.code, e.message))
+    }
+
+    pub async fn login(&self, login: &str) -> Agent {
+        let (status, body) = self
+            .call(None, Method::POST, "/api/v1/session", Some(json!({"login": login, "password": PASSWORD})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {login}: {body}");
+        Agent {
+            token: body["token"].as_str().unwrap().to_string(),
+            id: body["agent"]["id"].as_str().unwrap().parse().unwrap(),
+            extension: body["agent"]["extension"].as_str().unwrap().to_string(),
+            name: body["agent"]["name"].as_str().unwrap().to_string(),
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
+    pub async fn call(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        call(&self.http, &self.base, token, method, path, body).await
+    }
+}
+
+pub async fn call(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, format!("{base}{path}"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("request reaches the server");
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    (status, value)
+}
+
+/// A signed-in agent.
+#[derive(Clone)]
+pub struct Agent {
+    pub token: String,
+    pub id: Uuid,
+    pub extension: String,
+    pub name: String,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Agent {
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        call(&self.http, &self.base, Some(&self.token), method, path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn reply(&self, conversation: Uuid, body: &str) -> (StatusCode, Value) {
+        self.post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"client_id": Uuid::now_v7(), "body": body}),
+        )
+        .await
+    }
+
+    pub async fn take(&self, conversation: Uuid) -> (StatusCode, Value) {
+        self.post(&format!("/api/v1/conversations/{conversation}/take"), json!({})).await
+    }
+
+    /// Ids of the conversations in my Recent (or Archived) list.
+    pub async fn list(&self, view: &str) -> Vec<Uuid> {
+        let (status, body) = self.get(&format!("/api/v1/conversations?view={view}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    pub async fn sees(&self, conversation: Uuid) -> bool {
+        let (status, _) = self.get(&format!("/api/v1/conversations/{conversation}")).await;
+        status == StatusCode::OK
+    }
+
+    /// All events after `cursor` via GET /sync, following `more`.
+    pub async fn sync_all(&self, mut cursor: i64) -> (Vec<Value>, i64) {
+        let mut events = Vec::new();
+        loop {
+            let (status, body) = self.get(&format!("/api/v1/sync?cursor={cursor}&limit=1000")).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(body.get("reset").is_none(), "unexpected reset: {body}");
+            events.extend(body["events"].as_array().unwrap().iter().cloned());
+            cursor = body["cursor"].as_i64().unwrap();
+            if !body["more"].as_bool().unwrap() {
+                return (events, cursor);
+            }
+        }
+    }
+}
+
+/// Assert the contract's error shape and code.
+pub fn assert_error(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
+    assert_eq!(status, expected_status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error needs a human message: {body}"
+    );
+}
+
+/// Poll until `check` holds (background routing runs on its own tick).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
