@@ -158,8 +158,12 @@ impl Engine {
 
     /// Drop sync events past their retention.
     pub async fn prune_events(&self) -> ApiResult<u64> {
-        let retention = self.settings.event_retention;
-        self.write(move |unit| Ok(unit.tx.prune_events(unit.now - retention)?))
+        self.prune_events_before(chrono::Utc::now() - self.settings.event_retention)
             .await
+    }
+
+    /// Drop sync events created before `before`; agents behind them get a reset.
+    pub async fn prune_events_before(&self, before: chrono::DateTime<chrono::Utc>) -> ApiResult<u64> {
+        self.write(move |unit| Ok(unit.tx.prune_events(before)?)).await
     }
 }
