@@ -69,7 +69,11 @@ fn ensure_visible(access: Access) -> Result<(), Refusal> {
 }
 
 /// An agent who lost the race for a chat still on their screen is told who won.
-fn ensure_visible_or_name_owner(facts: &Facts, actor: AgentId, access: Access) -> Result<(), Refusal> {
+fn ensure_visible_or_name_owner(
+    facts: &Facts,
+    actor: AgentId,
+    access: Access,
+) -> Result<(), Refusal> {
     match (access, &facts.owner) {
         (Access::Lost, Some(owner)) if owner.id != actor => Err(Refusal::AlreadyTaken {
             owner: owner.clone(),

@@ -287,6 +287,14 @@ pub fn parse(
         env,
     };
     let server = v.server(raw.server.unwrap_or_default(), base_dir);
+    // Names declared in the file, valid or not, so one broken entry does not make every
+    // reference to it a second error.
+    let declared_extensions: HashSet<String> = raw
+        .agents
+        .iter()
+        .filter_map(|a| a.extension.clone())
+        .collect();
+    let declared_queues: HashSet<String> = raw.queues.iter().filter_map(|q| q.id.clone()).collect();
     let agents: Vec<AgentConfig> = raw
         .agents
         .into_iter()
@@ -294,12 +302,11 @@ pub fn parse(
         .filter_map(|(i, a)| v.agent(i, a))
         .collect();
     v.unique_agents(&agents);
-    let extensions: HashSet<&str> = agents.iter().map(|a| a.extension.as_str()).collect();
     let queues: Vec<QueueConfig> = raw
         .queues
         .into_iter()
         .enumerate()
-        .filter_map(|(i, q)| v.queue(i, q, &extensions))
+        .filter_map(|(i, q)| v.queue(i, q, &declared_extensions))
         .collect();
     v.unique(
         "queues",
@@ -307,12 +314,11 @@ pub fn parse(
         "queue id",
         "id",
     );
-    let queue_ids: HashSet<&str> = queues.iter().map(|q| q.id.as_str()).collect();
     let channels: Vec<ChannelConfig> = raw
         .channels
         .into_iter()
         .enumerate()
-        .filter_map(|(i, c)| v.channel(i, c, &queue_ids, &extensions))
+        .filter_map(|(i, c)| v.channel(i, c, &declared_queues, &declared_extensions))
         .collect();
     v.unique(
         "channels",
@@ -414,7 +420,10 @@ impl Validator<'_> {
             .unwrap_or_else(|| "sqlite://data/switchboard.db".into());
         let database = if let Some(path) = database_text.strip_prefix("sqlite://") {
             if path.is_empty() {
-                self.problem("server.database", "sqlite:// needs a file path, like \"sqlite://data/switchboard.db\"");
+                self.problem(
+                    "server.database",
+                    "sqlite:// needs a file path, like \"sqlite://data/switchboard.db\"",
+                );
                 None
             } else {
                 Some(Database::Sqlite(base.join(path)))
@@ -443,11 +452,17 @@ impl Validator<'_> {
         }
         let session_ttl_s = raw.session_ttl_s.unwrap_or(30 * 24 * 3600);
         if session_ttl_s <= 0 {
-            self.problem("server.session_ttl_s", "must be a positive number of seconds");
+            self.problem(
+                "server.session_ttl_s",
+                "must be a positive number of seconds",
+            );
         }
         let event_retention_days = raw.event_retention_days.unwrap_or(30);
         if event_retention_days <= 0 {
-            self.problem("server.event_retention_days", "must be a positive number of days");
+            self.problem(
+                "server.event_retention_days",
+                "must be a positive number of days",
+            );
         }
         let max_attachment_bytes = raw
             .max_attachment_bytes
@@ -477,7 +492,10 @@ impl Validator<'_> {
         let extension = self.required(key("extension"), raw.extension);
         if let Some(ext) = &extension {
             if !ext.chars().all(|c| c.is_ascii_digit()) || ext.len() > 16 {
-                self.problem(key("extension"), format!("{ext:?} must be digits only (up to 16), like \"101\""));
+                self.problem(
+                    key("extension"),
+                    format!("{ext:?} must be digits only (up to 16), like \"101\""),
+                );
             }
         }
         let name = self.required(key("name"), raw.name);
@@ -492,18 +510,26 @@ impl Validator<'_> {
             Some(text) => Role::parse(text).or_else(|| {
                 self.problem(
                     key("role"),
-                    format!("{text:?} is not a role; use agent, manager, group_owner or system_owner"),
+                    format!(
+                        "{text:?} is not a role; use agent, manager, group_owner or system_owner"
+                    ),
                 );
                 None
             }),
         };
         let password = match (raw.password, raw.password_hash) {
             (Some(_), Some(_)) => {
-                self.problem(key("password"), "give either password or password_hash, not both");
+                self.problem(
+                    key("password"),
+                    "give either password or password_hash, not both",
+                );
                 None
             }
             (None, None) => {
-                self.problem(key("password"), "is missing (or give password_hash = \"$argon2id$...\")");
+                self.problem(
+                    key("password"),
+                    "is missing (or give password_hash = \"$argon2id$...\")",
+                );
                 None
             }
             (Some(p), None) if p.is_empty() => {
@@ -515,7 +541,10 @@ impl Validator<'_> {
                 if crate::auth::is_password_hash(&h) {
                     Some(AgentPassword::Hash(h))
                 } else {
-                    self.problem(key("password_hash"), "is not an argon2 PHC string ($argon2id$v=19$...)");
+                    self.problem(
+                        key("password_hash"),
+                        "is not an argon2 PHC string ($argon2id$v=19$...)",
+                    );
                     None
                 }
             }
@@ -564,12 +593,20 @@ impl Validator<'_> {
         }
     }
 
-    fn queue(&mut self, i: usize, raw: RawQueue, extensions: &HashSet<&str>) -> Option<QueueConfig> {
+    fn queue(
+        &mut self,
+        i: usize,
+        raw: RawQueue,
+        extensions: &HashSet<String>,
+    ) -> Option<QueueConfig> {
         let key = |field: &str| format!("queues[{i}].{field}");
         let id = self.required(key("id"), raw.id);
         if let Some(id) = &id {
             if !is_identifier(id) {
-                self.problem(key("id"), format!("{id:?} may use only letters, digits, - and _"));
+                self.problem(
+                    key("id"),
+                    format!("{id:?} may use only letters, digits, - and _"),
+                );
             }
         }
         let strategy = match raw.strategy.as_deref() {
@@ -584,23 +621,32 @@ impl Validator<'_> {
             }),
         };
         if raw.agents.is_empty() {
-            self.problem(key("agents"), "lists no agents; add their extensions, like [\"101\", \"102\"]");
+            self.problem(
+                key("agents"),
+                "lists no agents; add their extensions, like [\"101\", \"102\"]",
+            );
         }
         let mut seen = HashSet::new();
         for (j, ext) in raw.agents.iter().enumerate() {
-            if !extensions.contains(ext.as_str()) {
+            if !extensions.contains(ext) {
                 self.problem(
                     format!("queues[{i}].agents[{j}]"),
                     format!("extension {ext:?} is not declared in [[agents]]"),
                 );
             }
             if !seen.insert(ext) {
-                self.problem(format!("queues[{i}].agents[{j}]"), format!("extension {ext:?} is listed twice"));
+                self.problem(
+                    format!("queues[{i}].agents[{j}]"),
+                    format!("extension {ext:?} is listed twice"),
+                );
             }
         }
         let offer_timeout_s = raw.offer_timeout_s.unwrap_or(30);
         if offer_timeout_s <= 0 {
-            self.problem(key("offer_timeout_s"), "must be a positive number of seconds");
+            self.problem(
+                key("offer_timeout_s"),
+                "must be a positive number of seconds",
+            );
         }
         let id = id?;
         Some(QueueConfig {
@@ -617,19 +663,25 @@ impl Validator<'_> {
         &mut self,
         i: usize,
         raw: RawChannel,
-        queues: &HashSet<&str>,
-        extensions: &HashSet<&str>,
+        queues: &HashSet<String>,
+        extensions: &HashSet<String>,
     ) -> Option<ChannelConfig> {
         let key = |field: &str| format!("channels[{i}].{field}");
         let id = self.required(key("id"), raw.id);
         if let Some(id) = &id {
             if !is_identifier(id) {
-                self.problem(key("id"), format!("{id:?} may use only letters, digits, - and _"));
+                self.problem(
+                    key("id"),
+                    format!("{id:?} may use only letters, digits, - and _"),
+                );
             }
         }
         let kind = match raw.kind.as_deref() {
             None => {
-                self.problem(key("kind"), "is missing; use whatsapp, facebook, sms or livechat");
+                self.problem(
+                    key("kind"),
+                    "is missing; use whatsapp, facebook, sms or livechat",
+                );
                 None
             }
             Some(text) => match ChannelKind::parse(text) {
@@ -645,22 +697,37 @@ impl Validator<'_> {
         };
         let route = match raw.route {
             None => {
-                self.problem(key("route"), "is missing; write route = { queue = \"support\" } or { extension = \"101\" }");
+                self.problem(
+                    key("route"),
+                    "is missing; write route = { queue = \"support\" } or { extension = \"101\" }",
+                );
                 None
             }
-            Some(RawRoute { queue: Some(q), extension: None }) => {
-                if queues.contains(q.as_str()) {
+            Some(RawRoute {
+                queue: Some(q),
+                extension: None,
+            }) => {
+                if queues.contains(&q) {
                     Some(RouteConfig::Queue(q))
                 } else {
-                    self.problem(key("route.queue"), format!("queue {q:?} is not declared in [[queues]]"));
+                    self.problem(
+                        key("route.queue"),
+                        format!("queue {q:?} is not declared in [[queues]]"),
+                    );
                     None
                 }
             }
-            Some(RawRoute { queue: None, extension: Some(e) }) => {
-                if extensions.contains(e.as_str()) {
+            Some(RawRoute {
+                queue: None,
+                extension: Some(e),
+            }) => {
+                if extensions.contains(&e) {
                     Some(RouteConfig::Extension(e))
                 } else {
-                    self.problem(key("route.extension"), format!("extension {e:?} is not declared in [[agents]]"));
+                    self.problem(
+                        key("route.extension"),
+                        format!("extension {e:?} is not declared in [[agents]]"),
+                    );
                     None
                 }
             }
@@ -738,7 +805,8 @@ impl Validator<'_> {
                 })
             }
             ChannelKind::Livechat => {
-                let mut s = Section::new(self, i, kind, raw.livechat.or_else(|| Some(HashMap::new())));
+                let mut s =
+                    Section::new(self, i, kind, raw.livechat.or_else(|| Some(HashMap::new())));
                 let origins = s.strings("allowed_origins");
                 s.finish();
                 Some(ProviderConfig::Livechat {
@@ -792,7 +860,8 @@ impl<'v, 'e> Section<'v, 'e> {
         match self.take(name) {
             Some(toml::Value::String(s)) if !s.is_empty() => Some(s),
             Some(_) => {
-                self.v.problem(format!("{}.{name}", self.key), "must be a non-empty string");
+                self.v
+                    .problem(format!("{}.{name}", self.key), "must be a non-empty string");
                 None
             }
             None => {
@@ -813,14 +882,18 @@ impl<'v, 'e> Section<'v, 'e> {
             None => default.to_string(),
             Some(toml::Value::String(s)) => s,
             Some(_) => {
-                self.v.problem(format!("{}.{name}", self.key), "must be a string URL");
+                self.v
+                    .problem(format!("{}.{name}", self.key), "must be a string URL");
                 return None;
             }
         };
         if value.starts_with("http://") || value.starts_with("https://") {
             Some(value.trim_end_matches('/').to_string())
         } else {
-            self.v.problem(format!("{}.{name}", self.key), format!("{value:?} must be an http:// or https:// URL"));
+            self.v.problem(
+                format!("{}.{name}", self.key),
+                format!("{value:?} must be an http:// or https:// URL"),
+            );
             None
         }
     }
@@ -837,11 +910,13 @@ impl<'v, 'e> Section<'v, 'e> {
                 })
                 .collect::<Option<Vec<_>>>()
                 .or_else(|| {
-                    self.v.problem(format!("{}.{name}", self.key), "must be a list of strings");
+                    self.v
+                        .problem(format!("{}.{name}", self.key), "must be a list of strings");
                     None
                 }),
             Some(_) => {
-                self.v.problem(format!("{}.{name}", self.key), "must be a list of strings");
+                self.v
+                    .problem(format!("{}.{name}", self.key), "must be a list of strings");
                 None
             }
         }
@@ -853,7 +928,8 @@ impl<'v, 'e> Section<'v, 'e> {
             let mut names: Vec<&String> = table.keys().collect();
             names.sort();
             for name in names {
-                self.v.problem(format!("{}.{name}", self.key), "is not a known setting");
+                self.v
+                    .problem(format!("{}.{name}", self.key), "is not a known setting");
             }
         }
     }
@@ -928,14 +1004,21 @@ allowed_origins = ["https://example.com"]
     #[test]
     fn a_good_file_parses_with_env_secrets_and_relative_paths() {
         let config = parse_text(GOOD).expect("valid");
-        assert_eq!(config.server.database, Database::Sqlite("/etc/sb/db/switchboard.db".into()));
+        assert_eq!(
+            config.server.database,
+            Database::Sqlite("/etc/sb/db/switchboard.db".into())
+        );
         assert_eq!(config.agents[0].email.as_deref(), Some("ana@example.com"));
         match &config.agents[1].password {
             AgentPassword::Plain(secret) => assert_eq!(secret.expose(), "from-env"),
             other => panic!("unexpected {other:?}"),
         }
         match &config.channels[0].provider {
-            ProviderConfig::Whatsapp { app_secret, api_base, .. } => {
+            ProviderConfig::Whatsapp {
+                app_secret,
+                api_base,
+                ..
+            } => {
                 assert_eq!(app_secret.expose(), "wa-secret");
                 assert_eq!(api_base, "https://graph.facebook.com/v23.0");
             }
@@ -948,19 +1031,57 @@ allowed_origins = ["https://example.com"]
     fn secrets_never_show_in_debug_output() {
         let config = parse_text(GOOD).unwrap();
         let printed = format!("{config:?}");
-        assert!(!printed.contains("s3cret") && !printed.contains("wa-secret"), "{printed}");
+        assert!(
+            !printed.contains("s3cret") && !printed.contains("wa-secret"),
+            "{printed}"
+        );
     }
 
     #[test]
     fn broken_files_name_the_key_and_the_problem() {
         let table: [(&str, &str, &str, &str); 7] = [
-            ("strategy = \"hunt_by_threes\"", "strategy = \"random\"", "queues[0].strategy", "unknown strategy \"random\""),
-            ("agents = [\"101\", \"102\"]", "agents = [\"101\", \"109\"]", "queues[0].agents[1]", "\"109\" is not declared"),
-            ("extension = \"102\"", "extension = \"101\"", "agents[1].extension", "duplicate extension \"101\""),
-            ("listen = \"127.0.0.1:0\"", "listen = \"localhost\"", "server.listen", "is not an address"),
-            ("route = { queue = \"support\" }", "route = { queue = \"sales\" }", "channels[0].route.queue", "\"sales\" is not declared"),
-            ("app_secret = \"env:WA_SECRET\"", "app_secret = \"env:NOPE\"", "channels[0].whatsapp.app_secret", "NOPE, which is not set"),
-            ("role = \"manager\"", "role = \"boss\"", "agents[1].role", "not a role"),
+            (
+                "strategy = \"hunt_by_threes\"",
+                "strategy = \"random\"",
+                "queues[0].strategy",
+                "unknown strategy \"random\"",
+            ),
+            (
+                "agents = [\"101\", \"102\"]",
+                "agents = [\"101\", \"109\"]",
+                "queues[0].agents[1]",
+                "\"109\" is not declared",
+            ),
+            (
+                "extension = \"102\"",
+                "extension = \"101\"",
+                "agents[1].extension",
+                "duplicate extension \"101\"",
+            ),
+            (
+                "listen = \"127.0.0.1:0\"",
+                "listen = \"localhost\"",
+                "server.listen",
+                "is not an address",
+            ),
+            (
+                "route = { queue = \"support\" }",
+                "route = { queue = \"sales\" }",
+                "channels[0].route.queue",
+                "\"sales\" is not declared",
+            ),
+            (
+                "app_secret = \"env:WA_SECRET\"",
+                "app_secret = \"env:NOPE\"",
+                "channels[0].whatsapp.app_secret",
+                "NOPE, which is not set",
+            ),
+            (
+                "role = \"manager\"",
+                "role = \"boss\"",
+                "agents[1].role",
+                "not a role",
+            ),
         ];
         for (from, to, key, message) in table {
             let broken = GOOD.replacen(from, to, 1);
@@ -977,19 +1098,30 @@ allowed_origins = ["https://example.com"]
         let broken = GOOD
             .replacen("strategy = \"hunt_by_threes\"", "strategy = \"random\"", 1)
             .replacen("listen = \"127.0.0.1:0\"", "listen = \"nowhere\"", 1);
-        assert_eq!(problems(&broken).len(), 2);
+        let found = problems(&broken);
+        assert_eq!(found.len(), 2, "{found:?}");
     }
 
     #[test]
     fn unknown_keys_and_missing_provider_tables_are_refused() {
-        let typo = GOOD.replacen("verify_token = \"verify\"", "verify_token = \"verify\"\nverfy = 1", 1);
+        let typo = GOOD.replacen(
+            "verify_token = \"verify\"",
+            "verify_token = \"verify\"\nverfy = 1",
+            1,
+        );
         assert!(problems(&typo)
             .iter()
             .any(|(k, m)| k == "channels[0].whatsapp.verfy" && m.contains("not a known setting")));
         let missing = GOOD.replacen("[channels.whatsapp]", "[channels.facebook]", 1);
         let found = problems(&missing);
-        assert!(found.iter().any(|(k, _)| k == "channels[0].whatsapp"), "{found:?}");
-        assert!(found.iter().any(|(k, _)| k == "channels[0].facebook"), "{found:?}");
+        assert!(
+            found.iter().any(|(k, _)| k == "channels[0].whatsapp"),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|(k, _)| k == "channels[0].facebook"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -1002,8 +1134,13 @@ allowed_origins = ["https://example.com"]
 
     #[test]
     fn printed_errors_name_the_file_and_key() {
-        let err = parse_text(&GOOD.replacen("strategy = \"hunt_by_threes\"", "strategy = \"x\"", 1)).unwrap_err();
+        let err =
+            parse_text(&GOOD.replacen("strategy = \"hunt_by_threes\"", "strategy = \"x\"", 1))
+                .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("test.toml: queues[0].strategy: unknown strategy"), "{text}");
+        assert!(
+            text.contains("test.toml: queues[0].strategy: unknown strategy"),
+            "{text}"
+        );
     }
 }

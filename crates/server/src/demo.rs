@@ -127,7 +127,11 @@ pub async fn launch(listen: SocketAddr) -> anyhow::Result<Running> {
 }
 
 /// Start a demo server whose files live in `dir`.
-pub async fn launch_in(dir: &Path, listener: TcpListener, public_url: &str) -> anyhow::Result<Running> {
+pub async fn launch_in(
+    dir: &Path,
+    listener: TcpListener,
+    public_url: &str,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let text = demo_config_text(addr, public_url);
     let path = dir.join("switchboard.toml");
@@ -155,7 +159,10 @@ const CHATS: &[Chat] = &[
         channel: "wa-main",
         sender: "5511987654321",
         name: "João Pereira",
-        lines: &["Olá! Meu pedido 4471 não chegou ainda.", "Podem verificar, por favor?"],
+        lines: &[
+            "Olá! Meu pedido 4471 não chegou ainda.",
+            "Podem verificar, por favor?",
+        ],
     },
     Chat {
         channel: "fb-main",
@@ -208,7 +215,10 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
         )
         .await
         .map_err(err)?;
-    engine.resolve(ana, earlier.conversation_id).await.map_err(err)?;
+    engine
+        .resolve(ana, earlier.conversation_id)
+        .await
+        .map_err(err)?;
     engine.logout(&session.token).await.map_err(err)?;
 
     // Customers waiting in the queues; they are offered as agents sign in.

@@ -78,15 +78,16 @@ pub fn apply_config(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
         });
     }
     let mut failure: Option<anyhow::Error> = None;
-    store.run(Mode::Write, &mut |tx: &mut dyn Tx| {
-        match apply_in(tx, config, &hashes) {
+    store.run(
+        Mode::Write,
+        &mut |tx: &mut dyn Tx| match apply_in(tx, config, &hashes) {
             Ok(()) => Ok(()),
             Err(err) => {
                 failure = Some(err);
                 Err(store::JobFailed::Abort)
             }
-        }
-    })?;
+        },
+    )?;
     match failure {
         Some(err) => Err(err),
         None => Ok(()),
@@ -114,7 +115,9 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
             password_hash,
             presence: existing
                 .as_ref()
-                .map_or(switchboard_protocol::Presence::Available, |row| row.presence),
+                .map_or(switchboard_protocol::Presence::Available, |row| {
+                    row.presence
+                }),
             last_assigned_at: None,
         })
         .with_context(|| format!("agent {}", agent.extension))?;

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use switchboard_server::config;
 
 #[derive(Parser)]
-#[command(name = "switchboard-server", version, about = "Switchboard chat backend")]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard chat backend"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -76,7 +80,9 @@ fn main() -> ExitCode {
             }
             run(async move { switchboard_server::launch(parsed).await })
         }
-        Command::Demo { listen } => run(async move { switchboard_server::demo::launch(listen).await }),
+        Command::Demo { listen } => {
+            run(async move { switchboard_server::demo::launch(listen).await })
+        }
     }
 }
 

@@ -25,9 +25,19 @@ async fn wrong_password_and_unknown_login_get_the_same_401() {
     let server = TestServer::start(1).await;
     for login in ["101", "999"] {
         let (status, body) = server
-            .call(None, Method::POST, "/api/v1/session", Some(json!({"login": login, "password": "nope"})))
+            .call(
+                None,
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"login": login, "password": "nope"})),
+            )
             .await;
-        assert_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
     }
 }
 
@@ -36,7 +46,14 @@ async fn missing_or_forged_token_is_refused() {
     let server = TestServer::start(1).await;
     let (status, body) = server.call(None, Method::GET, "/api/v1/me", None).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    let (status, body) = server.call(Some("forged-token"), Method::GET, "/api/v1/conversations", None).await;
+    let (status, body) = server
+        .call(
+            Some("forged-token"),
+            Method::GET,
+            "/api/v1/conversations",
+            None,
+        )
+        .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
@@ -66,15 +83,28 @@ async fn expired_token_stops_working() {
 
 #[tokio::test]
 async fn repeated_failed_logins_are_rate_limited() {
-    let text = config_toml(1, "", "").replace("login_per_minute_per_user = 100", "login_per_minute_per_user = 5");
+    let text = config_toml(1, "", "").replace(
+        "login_per_minute_per_user = 100",
+        "login_per_minute_per_user = 5",
+    );
     let server = TestServer::with_config(&text).await;
     let mut last = (StatusCode::OK, serde_json::Value::Null);
     for _ in 0..6 {
         last = server
-            .call(None, Method::POST, "/api/v1/session", Some(json!({"login": "101", "password": "guess"})))
+            .call(
+                None,
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"login": "101", "password": "guess"})),
+            )
             .await;
     }
-    assert_error(last.0, &last.1, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_error(
+        last.0,
+        &last.1,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
 }
 
 #[tokio::test]
@@ -84,17 +114,27 @@ async fn presence_changes_reach_colleagues() {
     let bruno = server.login("102").await;
     let (_, cursor) = bruno.sync_all(0).await;
     let (status, me) = ana
-        .call(Method::PUT, "/api/v1/me/presence", Some(json!({"presence": "dnd"})))
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(json!({"presence": "dnd"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["presence"], "dnd");
     let (events, _) = bruno.sync_all(cursor).await;
     assert!(
-        events.iter().any(|e| e["type"] == "agent.presence" && e["data"]["extension"] == "101" && e["data"]["presence"] == "dnd"),
+        events.iter().any(|e| e["type"] == "agent.presence"
+            && e["data"]["extension"] == "101"
+            && e["data"]["presence"] == "dnd"),
         "{events:?}"
     );
     let (status, body) = ana
-        .call(Method::PUT, "/api/v1/me/presence", Some(json!({"presence": "asleep"})))
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(json!({"presence": "asleep"})),
+        )
         .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_json");
 }
@@ -105,7 +145,12 @@ async fn colleagues_are_searchable_by_name_or_extension() {
     let ana = server.login("101").await;
     let (status, body) = ana.get("/api/v1/agents?q=103").await;
     assert_eq!(status, StatusCode::OK);
-    let found: Vec<&str> = body["agents"].as_array().unwrap().iter().map(|a| a["extension"].as_str().unwrap()).collect();
+    let found: Vec<&str> = body["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["extension"].as_str().unwrap())
+        .collect();
     assert_eq!(found, ["103"]);
     let (_, body) = ana.get("/api/v1/agents?q=agent%2010").await;
     assert_eq!(body["agents"].as_array().unwrap().len(), 3);

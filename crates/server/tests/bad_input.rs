@@ -7,8 +7,19 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-async fn raw(server: &TestServer, token: &str, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
-    let mut req = server.http.request(method, format!("{}{path}", server.base)).bearer_auth(token).body(body);
+async fn raw(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = server
+        .http
+        .request(method, format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
     }
@@ -23,18 +34,54 @@ async fn malformed_json_is_a_400_naming_the_problem() {
     let ana = server.login("101").await;
     let chat = server.inbound("wa", "5511000000200", "Oi").await;
     let path = format!("/api/v1/conversations/{}/messages", chat.conversation_id);
-    let (status, body) = raw(&server, &ana.token, Method::POST, &path, Some("application/json"), b"{\"client_id\": ".to_vec()).await;
+    let (status, body) = raw(
+        &server,
+        &ana.token,
+        Method::POST,
+        &path,
+        Some("application/json"),
+        b"{\"client_id\": ".to_vec(),
+    )
+    .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_json");
     let (status, body) = ana.post(&path, json!({"body": "no client id"})).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_json");
-    assert!(body["error"]["message"].as_str().unwrap().contains("client_id"), "{body}");
-    let (status, body) = ana.post(&path, json!({"client_id": "not-a-uuid", "body": "x"})).await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("client_id"),
+        "{body}"
+    );
+    let (status, body) = ana
+        .post(&path, json!({"client_id": "not-a-uuid", "body": "x"}))
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_json");
-    let (status, body) = raw(&server, &ana.token, Method::POST, &path, None, b"{}".to_vec()).await;
-    assert_error(status, &body, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
-    let (status, body) = ana.post(&path, json!({"client_id": Uuid::now_v7(), "body": "   "})).await;
+    let (status, body) = raw(
+        &server,
+        &ana.token,
+        Method::POST,
+        &path,
+        None,
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let (status, body) = ana
+        .post(&path, json!({"client_id": Uuid::now_v7(), "body": "   "}))
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "empty_message");
-    let (status, body) = ana.post(&path, json!({"client_id": Uuid::now_v7(), "body": "x", "attachments": [Uuid::now_v7()]})).await;
+    let (status, body) = ana
+        .post(
+            &path,
+            json!({"client_id": Uuid::now_v7(), "body": "x", "attachments": [Uuid::now_v7()]}),
+        )
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_attachment");
 }
 
@@ -44,15 +91,44 @@ async fn message_bodies_over_one_megabyte_are_refused_with_413() {
     let ana = server.login("101").await;
     let chat = server.inbound("wa", "5511000000201", "Oi").await;
     let path = format!("/api/v1/conversations/{}/messages", chat.conversation_id);
-    let (status, body) = ana.post(&path, json!({"client_id": Uuid::now_v7(), "body": "a".repeat(1024 * 1024 + 1)})).await;
-    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
-    let (status, body) = ana.post(&path, json!({"client_id": Uuid::now_v7(), "body": "a".repeat(3 * 1024 * 1024)})).await;
-    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    let (status, msg) = ana.post(&path, json!({"client_id": Uuid::now_v7(), "body": "b".repeat(1024 * 1024)})).await;
+    let (status, body) = ana
+        .post(
+            &path,
+            json!({"client_id": Uuid::now_v7(), "body": "a".repeat(1024 * 1024 + 1)}),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+    );
+    let (status, body) = ana
+        .post(
+            &path,
+            json!({"client_id": Uuid::now_v7(), "body": "a".repeat(3 * 1024 * 1024)}),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+    let (status, msg) = ana
+        .post(
+            &path,
+            json!({"client_id": Uuid::now_v7(), "body": "b".repeat(1024 * 1024)}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "exactly 1 MiB is allowed");
     assert_eq!(msg["body"].as_str().unwrap().len(), 1024 * 1024);
     let (_, page) = ana.get(&path).await;
-    assert_eq!(page["messages"].as_array().unwrap().len(), 2, "the refused ones stored nothing");
+    assert_eq!(
+        page["messages"].as_array().unwrap().len(),
+        2,
+        "the refused ones stored nothing"
+    );
 }
 
 #[tokio::test]
@@ -65,20 +141,55 @@ async fn someone_elses_or_unknown_conversation_ids_are_404() {
     let id = chat.conversation_id;
     let paths = [
         (Method::GET, format!("/api/v1/conversations/{id}"), None),
-        (Method::GET, format!("/api/v1/conversations/{id}/messages"), None),
-        (Method::POST, format!("/api/v1/conversations/{id}/resolve"), Some(json!({}))),
-        (Method::POST, format!("/api/v1/conversations/{id}/archive"), Some(json!({}))),
-        (Method::POST, format!("/api/v1/conversations/{id}/unarchive"), Some(json!({}))),
-        (Method::POST, format!("/api/v1/conversations/{id}/transfer"), Some(json!({"extension": "102"}))),
-        (Method::POST, format!("/api/v1/conversations/{id}/read"), Some(json!({"up_to": chat.message_id}))),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{id}/messages"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{id}/resolve"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{id}/archive"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{id}/unarchive"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{id}/transfer"),
+            Some(json!({"extension": "102"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/conversations/{id}/read"),
+            Some(json!({"up_to": chat.message_id})),
+        ),
         (Method::DELETE, format!("/api/v1/conversations/{id}"), None),
-        (Method::GET, format!("/api/v1/conversations/{}", Uuid::now_v7()), None),
-        (Method::GET, "/api/v1/conversations/not-a-uuid".to_string(), None),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{}", Uuid::now_v7()),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations/not-a-uuid".to_string(),
+            None,
+        ),
     ];
     for (method, path, body) in paths {
         let (status, answer) = bruno.call(method.clone(), &path, body).await;
         assert_error(status, &answer, StatusCode::NOT_FOUND, "not_found");
-        assert!(!answer.to_string().contains("Agent 101"), "{method} {path} leaks the owner: {answer}");
+        assert!(
+            !answer.to_string().contains("Agent 101"),
+            "{method} {path} leaks the owner: {answer}"
+        );
     }
     assert!(ana.sees(id).await, "nothing Bruno tried changed Ana's chat");
 }
@@ -90,7 +201,12 @@ async fn unknown_addresses_methods_and_query_values_answer_in_the_error_shape() 
     let (status, body) = ana.get("/api/v1/nothing-here").await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = ana.call(Method::PATCH, "/api/v1/me", None).await;
-    assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_error(
+        status,
+        &body,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
     let (status, body) = ana.get("/api/v1/conversations?view=everything").await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_view");
     let (status, body) = ana.get("/api/v1/conversations?limit=0").await;

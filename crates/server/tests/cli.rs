@@ -11,7 +11,8 @@ fn binary() -> &'static str {
 }
 
 fn good_config() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/good.toml")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/good.toml"))
+        .unwrap()
 }
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -40,7 +41,10 @@ fn check_config_accepts_the_documented_example() {
     let path = write_config(dir.path(), "switchboard.toml", &good_config());
     let (code, stdout, stderr) = check(&path);
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
-    assert!(stdout.contains("OK (2 agents, 1 queues, 4 channels)"), "{stdout}");
+    assert!(
+        stdout.contains("OK (2 agents, 1 queues, 4 channels)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -49,13 +53,60 @@ fn check_config_names_the_file_the_key_and_the_problem() {
     let good = good_config();
     // (name, change, key, words in the message)
     let broken = [
-        ("unknown-strategy.toml", good.replacen("strategy = \"hunt_by_threes\"", "strategy = \"lottery\"", 1), "queues[0].strategy", "unknown strategy \"lottery\""),
-        ("missing-extension.toml", good.replacen("agents = [\"101\", \"102\"]", "agents = [\"101\", \"177\"]", 1), "queues[0].agents[1]", "extension \"177\" is not declared"),
-        ("duplicate-extension.toml", good.replacen("extension = \"102\"", "extension = \"101\"", 1), "agents[1].extension", "duplicate extension \"101\""),
-        ("bad-listen.toml", good.replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1\"", 1), "server.listen", "is not an address with a port"),
-        ("missing-queue.toml", good.replacen("id = \"sms-main\"\nkind = \"sms\"\nroute = { queue = \"support\" }", "id = \"sms-main\"\nkind = \"sms\"\nroute = { queue = \"billing\" }", 1), "channels[2].route.queue", "queue \"billing\" is not declared"),
-        ("missing-env.toml", good.replacen("env:SWITCHBOARD_TEST_BRUNO_PASSWORD", "env:SWITCHBOARD_NOT_SET_ANYWHERE", 1), "agents[1].password", "SWITCHBOARD_NOT_SET_ANYWHERE, which is not set"),
-        ("typo.toml", good.replacen("offer_timeout_s = 30", "offer_timout_s = 30", 1), "line 28, column 1", "unknown field `offer_timout_s`"),
+        (
+            "unknown-strategy.toml",
+            good.replacen("strategy = \"hunt_by_threes\"", "strategy = \"lottery\"", 1),
+            "queues[0].strategy",
+            "unknown strategy \"lottery\"",
+        ),
+        (
+            "missing-extension.toml",
+            good.replacen(
+                "agents = [\"101\", \"102\"]",
+                "agents = [\"101\", \"177\"]",
+                1,
+            ),
+            "queues[0].agents[1]",
+            "extension \"177\" is not declared",
+        ),
+        (
+            "duplicate-extension.toml",
+            good.replacen("extension = \"102\"", "extension = \"101\"", 1),
+            "agents[1].extension",
+            "duplicate extension \"101\"",
+        ),
+        (
+            "bad-listen.toml",
+            good.replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1\"", 1),
+            "server.listen",
+            "is not an address with a port",
+        ),
+        (
+            "missing-queue.toml",
+            good.replacen(
+                "id = \"sms-main\"\nkind = \"sms\"\nroute = { queue = \"support\" }",
+                "id = \"sms-main\"\nkind = \"sms\"\nroute = { queue = \"billing\" }",
+                1,
+            ),
+            "channels[2].route.queue",
+            "queue \"billing\" is not declared",
+        ),
+        (
+            "missing-env.toml",
+            good.replacen(
+                "env:SWITCHBOARD_TEST_BRUNO_PASSWORD",
+                "env:SWITCHBOARD_NOT_SET_ANYWHERE",
+                1,
+            ),
+            "agents[1].password",
+            "SWITCHBOARD_NOT_SET_ANYWHERE, which is not set",
+        ),
+        (
+            "typo.toml",
+            good.replacen("offer_timeout_s = 30", "offer_timout_s = 30", 1),
+            "line 28, column 1",
+            "unknown field `offer_timout_s`",
+        ),
     ];
     for (name, text, key, words) in broken {
         assert_ne!(text, good, "{name}: the replacement must change the file");
@@ -67,7 +118,10 @@ fn check_config_names_the_file_the_key_and_the_problem() {
             .lines()
             .find(|l| l.trim_start().starts_with(&expected))
             .unwrap_or_else(|| panic!("{name}: no line starting with {expected:?} in:\n{stderr}"));
-        assert!(line.contains(words), "{name}: {line:?} should say {words:?}");
+        assert!(
+            line.contains(words),
+            "{name}: {line:?} should say {words:?}"
+        );
     }
 }
 
@@ -75,13 +129,20 @@ fn check_config_names_the_file_the_key_and_the_problem() {
 fn check_config_on_a_missing_file_says_so() {
     let (code, _, stderr) = check(Path::new("/nonexistent/switchboard.toml"));
     assert_eq!(code, 1);
-    assert!(stderr.contains("/nonexistent/switchboard.toml") && stderr.contains("cannot read the file"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/switchboard.toml") && stderr.contains("cannot read the file"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn serve_prints_the_real_address_when_given_port_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), "switchboard.toml", &good_config().replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:9\"", 1));
+    let path = write_config(
+        dir.path(),
+        "switchboard.toml",
+        &good_config().replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:9\"", 1),
+    );
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
         .arg(&path)
@@ -91,7 +152,9 @@ fn serve_prints_the_real_address_when_given_port_zero() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
@@ -100,25 +163,48 @@ fn serve_prints_the_real_address_when_given_port_zero() {
     assert!(!addr.ends_with(":0") && !addr.ends_with(":9"), "{addr}");
     // It really answers there.
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     use std::io::{Read, Write};
-    write!(stream, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("\"service\":\"switchboard\""), "{response}");
+    assert!(
+        response.contains("\"service\":\"switchboard\""),
+        "{response}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(dir.path().join("data/switchboard.db").exists(), "the database lives beside the config");
+    assert!(
+        dir.path().join("data/switchboard.db").exists(),
+        "the database lives beside the config"
+    );
 }
 
 #[test]
 fn serve_refuses_a_broken_config_before_listening() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), "broken.toml", &good_config().replacen("strategy = \"hunt_by_threes\"", "strategy = \"x\"", 1));
-    let out = Command::new(binary()).args(["serve", "--config"]).arg(&path).output().unwrap();
+    let path = write_config(
+        dir.path(),
+        "broken.toml",
+        &good_config().replacen("strategy = \"hunt_by_threes\"", "strategy = \"x\"", 1),
+    );
+    let out = Command::new(binary())
+        .args(["serve", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_ne!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("queues[0].strategy"), "{stderr}");
-    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "no 'listening' line");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "no 'listening' line"
+    );
 }

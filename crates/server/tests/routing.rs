@@ -29,10 +29,18 @@ async fn login_all(server: &TestServer, n: u32) -> Vec<Agent> {
 
 #[tokio::test]
 async fn hunt_by_threes_widens_every_offer_timeout() {
-    let server = TestServer::with_config(&config_toml(7, "strategy = \"hunt_by_threes\"\noffer_timeout_s = 1", "")).await;
+    let server = TestServer::with_config(&config_toml(
+        7,
+        "strategy = \"hunt_by_threes\"\noffer_timeout_s = 1",
+        "",
+    ))
+    .await;
     let agents = login_all(&server, 7).await;
     let chat = server.inbound("wa", "5511000000001", "Oi").await;
-    assert_eq!(offered_to(&agents, chat.conversation_id).await, ["101", "102", "103"]);
+    assert_eq!(
+        offered_to(&agents, chat.conversation_id).await,
+        ["101", "102", "103"]
+    );
     eventually("six agents are offered", || async {
         offered_to(&agents, chat.conversation_id).await.len() == 6
     })
@@ -61,18 +69,29 @@ async fn only_available_agents_under_their_limit_are_hunted() {
     .await;
     let agents = login_all(&server, 5).await;
     agents[0]
-        .call(Method::PUT, "/api/v1/me/presence", Some(json!({"presence": "away"})))
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(json!({"presence": "away"})),
+        )
         .await;
     // 102 is busy with one chat already: at the limit.
     let busy = server.inbound("wa", "5511000000002", "primeiro").await;
     agents[1].take(busy.conversation_id).await;
 
     let chat = server.inbound("wa", "5511000000003", "Oi").await;
-    assert_eq!(offered_to(&agents, chat.conversation_id).await, ["103", "104", "105"]);
+    assert_eq!(
+        offered_to(&agents, chat.conversation_id).await,
+        ["103", "104", "105"]
+    );
 
     // 101 comes back: the waiting chat is offered to them too, without waiting for a timeout.
     agents[0]
-        .call(Method::PUT, "/api/v1/me/presence", Some(json!({"presence": "available"})))
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(json!({"presence": "available"})),
+        )
         .await;
     assert!(agents[0].sees(chat.conversation_id).await);
 }
@@ -83,7 +102,11 @@ async fn ring_all_offers_everyone_logged_in_whatever_their_presence() {
     let ana = server.login("101").await;
     let bruno = server.login("102").await;
     bruno
-        .call(Method::PUT, "/api/v1/me/presence", Some(json!({"presence": "dnd"})))
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(json!({"presence": "dnd"})),
+        )
         .await;
     let chat = server.inbound("wa", "5511000000004", "Oi").await;
     assert!(ana.sees(chat.conversation_id).await);
@@ -95,7 +118,12 @@ async fn ring_all_offers_everyone_logged_in_whatever_their_presence() {
 
 #[tokio::test]
 async fn round_robin_takes_turns_and_moves_on_when_unanswered() {
-    let server = TestServer::with_config(&config_toml(3, "strategy = \"round_robin\"\noffer_timeout_s = 1", "")).await;
+    let server = TestServer::with_config(&config_toml(
+        3,
+        "strategy = \"round_robin\"\noffer_timeout_s = 1",
+        "",
+    ))
+    .await;
     let agents = login_all(&server, 3).await;
     let first = server.inbound("wa", "5511000000005", "um").await;
     let second = server.inbound("wa", "5511000000006", "dois").await;
@@ -103,7 +131,11 @@ async fn round_robin_takes_turns_and_moves_on_when_unanswered() {
     let a = offered_to(&agents, first.conversation_id).await;
     let b = offered_to(&agents, second.conversation_id).await;
     let c = offered_to(&agents, third.conversation_id).await;
-    assert_eq!((a.len(), b.len(), c.len()), (1, 1, 1), "one agent at a time");
+    assert_eq!(
+        (a.len(), b.len(), c.len()),
+        (1, 1, 1),
+        "one agent at a time"
+    );
     let distinct: HashSet<_> = [&a[0], &b[0], &c[0]].into_iter().collect();
     assert_eq!(distinct.len(), 3, "turns rotate: {a:?} {b:?} {c:?}");
 
@@ -118,12 +150,21 @@ async fn round_robin_takes_turns_and_moves_on_when_unanswered() {
 
 #[tokio::test]
 async fn longest_idle_prefers_the_agent_who_waited_longest() {
-    let server = TestServer::with_config(&config_toml(3, "strategy = \"longest_idle\"\noffer_timeout_s = 60", "")).await;
+    let server = TestServer::with_config(&config_toml(
+        3,
+        "strategy = \"longest_idle\"\noffer_timeout_s = 60",
+        "",
+    ))
+    .await;
     let agents = login_all(&server, 3).await;
     // 101 and 102 each just got a chat (by extension route to 101 and a take).
     let one = server.inbound("wa", "5511000000008", "um").await;
     let first_pick = offered_to(&agents, one.conversation_id).await;
-    assert_eq!(first_pick, ["101"], "nobody had a chat: priority order decides");
+    assert_eq!(
+        first_pick,
+        ["101"],
+        "nobody had a chat: priority order decides"
+    );
     agents[0].take(one.conversation_id).await;
     let two = server.inbound("wa", "5511000000009", "dois").await;
     assert_eq!(offered_to(&agents, two.conversation_id).await, ["102"]);
@@ -132,17 +173,30 @@ async fn longest_idle_prefers_the_agent_who_waited_longest() {
     assert_eq!(offered_to(&agents, three.conversation_id).await, ["103"]);
     agents[2].take(three.conversation_id).await;
     let four = server.inbound("wa", "5511000000011", "quatro").await;
-    assert_eq!(offered_to(&agents, four.conversation_id).await, ["101"], "101 has been idle the longest");
+    assert_eq!(
+        offered_to(&agents, four.conversation_id).await,
+        ["101"],
+        "101 has been idle the longest"
+    );
 }
 
 #[tokio::test]
 async fn fewest_answered_prefers_the_least_busy_agent() {
-    let server = TestServer::with_config(&config_toml(2, "strategy = \"fewest_answered\"\noffer_timeout_s = 60", "")).await;
+    let server = TestServer::with_config(&config_toml(
+        2,
+        "strategy = \"fewest_answered\"\noffer_timeout_s = 60",
+        "",
+    ))
+    .await;
     let agents = login_all(&server, 2).await;
     let one = server.inbound("wa", "5511000000012", "um").await;
     assert_eq!(offered_to(&agents, one.conversation_id).await, ["101"]);
     let (status, _) = agents[0].take(one.conversation_id).await;
     assert_eq!(status, StatusCode::OK);
     let two = server.inbound("wa", "5511000000013", "dois").await;
-    assert_eq!(offered_to(&agents, two.conversation_id).await, ["102"], "101 answered one already");
+    assert_eq!(
+        offered_to(&agents, two.conversation_id).await,
+        ["102"],
+        "101 answered one already"
+    );
 }

@@ -13,22 +13,29 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open_stream(server: &TestServer, agent: &Agent, cursor: i64) -> Socket {
     let url = format!("ws://{}/api/v1/stream?cursor={cursor}", server.running.addr);
     let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Bearer {}", agent.token).parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("stream opens");
+    request.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {}", agent.token).parse().unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("stream opens");
     socket
 }
 
 /// The next event frame, or None if nothing arrives within `wait`.
 async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
-        let frame = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        let frame = tokio::time::timeout(wait, socket.next())
+            .await
+            .ok()??
+            .ok()?;
         match frame {
             WsMessage::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
@@ -43,13 +50,17 @@ async fn sync_pages_through_events_with_a_growing_cursor() {
     let ana = server.login("101").await;
     let chat = server.inbound("wa", "5511000000100", "Oi").await;
     for i in 0..4 {
-        server.inbound("wa", "5511000000100", &format!("msg {i}")).await;
+        server
+            .inbound("wa", "5511000000100", &format!("msg {i}"))
+            .await;
     }
     let mut cursor = 0;
     let mut cursors = Vec::new();
     let mut types = Vec::new();
     loop {
-        let (status, body) = ana.get(&format!("/api/v1/sync?cursor={cursor}&limit=3")).await;
+        let (status, body) = ana
+            .get(&format!("/api/v1/sync?cursor={cursor}&limit=3"))
+            .await;
         assert_eq!(status, StatusCode::OK);
         for event in body["events"].as_array().unwrap() {
             cursors.push(event["cursor"].as_i64().unwrap());
@@ -60,7 +71,10 @@ async fn sync_pages_through_events_with_a_growing_cursor() {
             break;
         }
     }
-    assert!(cursors.windows(2).all(|w| w[0] < w[1]), "cursors only grow: {cursors:?}");
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "cursors only grow: {cursors:?}"
+    );
     assert_eq!(types.iter().filter(|t| *t == "message.upserted").count(), 5);
     assert!(types.contains(&"conversation.upserted".to_string()));
     let (_, body) = ana.get(&format!("/api/v1/sync?cursor={cursor}")).await;
@@ -81,7 +95,10 @@ async fn a_cursor_the_server_never_issued_gets_a_reset() {
     let head = body["cursor"].as_i64().unwrap();
     assert!(head > 0);
     let (_, body) = ana.get(&format!("/api/v1/sync?cursor={head}")).await;
-    assert!(body.get("reset").is_none(), "after a reset the new cursor is served: {body}");
+    assert!(
+        body.get("reset").is_none(),
+        "after a reset the new cursor is served: {body}"
+    );
     let (status, body) = ana.get("/api/v1/sync?cursor=abc").await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_query");
 }
@@ -95,12 +112,23 @@ async fn pruned_events_answer_with_a_reset() {
     server.inbound("wa", "5511000000102", "Oi").await;
     let (_, cursor) = ana.sync_all(0).await;
     assert!(cursor > 0);
-    let removed = server.running.engine.prune_events_before(chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap();
+    let removed = server
+        .running
+        .engine
+        .prune_events_before(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
     assert!(removed > 0);
     let (_, body) = ana.get("/api/v1/sync?cursor=0").await;
-    assert_eq!(body["reset"], true, "a client behind the pruned events must reload: {body}");
+    assert_eq!(
+        body["reset"], true,
+        "a client behind the pruned events must reload: {body}"
+    );
     let (_, body) = ana.get(&format!("/api/v1/sync?cursor={cursor}")).await;
-    assert!(body.get("reset").is_none(), "a client that had everything goes on: {body}");
+    assert!(
+        body.get("reset").is_none(),
+        "a client that had everything goes on: {body}"
+    );
 }
 
 #[tokio::test]
@@ -118,13 +146,18 @@ async fn stream_replays_then_delivers_live_events() {
     assert_eq!(bodies, ["antes"]);
     server.inbound("wa", "5511000000103", "depois").await;
     let live = loop {
-        let event = next_event(&mut socket, Duration::from_secs(5)).await.expect("a live event");
+        let event = next_event(&mut socket, Duration::from_secs(5))
+            .await
+            .expect("a live event");
         if event["type"] == "message.upserted" {
             break event;
         }
     };
     assert_eq!(live["data"]["body"], "depois");
-    assert_eq!(live["data"]["conversation_id"], chat.conversation_id.to_string());
+    assert_eq!(
+        live["data"]["conversation_id"],
+        chat.conversation_id.to_string()
+    );
     socket.close(None).await.ok();
 }
 
@@ -132,7 +165,9 @@ async fn stream_replays_then_delivers_live_events() {
 async fn stream_without_a_token_is_refused() {
     let server = TestServer::start(1).await;
     let url = format!("ws://{}/api/v1/stream?cursor=0", server.running.addr);
-    let err = tokio_tungstenite::connect_async(url).await.expect_err("no upgrade without a token");
+    let err = tokio_tungstenite::connect_async(url)
+        .await
+        .expect_err("no upgrade without a token");
     match err {
         tokio_tungstenite::tungstenite::Error::Http(response) => assert_eq!(response.status(), 401),
         other => panic!("unexpected {other:?}"),
@@ -173,7 +208,9 @@ async fn cutting_the_stream_mid_burst_of_a_thousand_messages_loses_and_repeats_n
         // Read a random-ish number of frames, then cut the connection without a goodbye.
         let take = 1 + (connections * 37) % 120;
         for _ in 0..take {
-            let Some(event) = next_event(&mut socket, Duration::from_secs(5)).await else { break };
+            let Some(event) = next_event(&mut socket, Duration::from_secs(5)).await else {
+                break;
+            };
             let c = event["cursor"].as_i64().unwrap();
             assert!(seen_cursors.insert(c), "event {c} delivered twice");
             assert!(c > cursor, "cursor went backwards");
@@ -187,10 +224,16 @@ async fn cutting_the_stream_mid_burst_of_a_thousand_messages_loses_and_repeats_n
     writer.await.unwrap();
     let expected: Vec<String> = (0..1000).map(|i| format!("msg {i}")).collect();
     assert_eq!(bodies, expected, "every message exactly once, in order");
-    assert!(connections > 5, "the test really reconnected ({connections} connections)");
+    assert!(
+        connections > 5,
+        "the test really reconnected ({connections} connections)"
+    );
     let _ = chat;
     let (events, _) = ana.sync_all(cursor).await;
-    assert!(events.iter().all(|e| e["type"] != "message.upserted"), "nothing left behind");
+    assert!(
+        events.iter().all(|e| e["type"] != "message.upserted"),
+        "nothing left behind"
+    );
 }
 
 #[tokio::test]

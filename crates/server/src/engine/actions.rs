@@ -57,7 +57,11 @@ pub(super) struct NewMessage {
 
 impl Unit<'_> {
     /// Append a message, bring the conversation forward in everyone's list and tell them.
-    pub(super) fn append_message(&mut self, conv: &mut ConversationRow, new: NewMessage) -> StoreResult<MessageRow> {
+    pub(super) fn append_message(
+        &mut self,
+        conv: &mut ConversationRow,
+        new: NewMessage,
+    ) -> StoreResult<MessageRow> {
         let row = MessageRow {
             id: Uuid::now_v7(),
             conversation_id: conv.id,
@@ -90,8 +94,18 @@ impl Unit<'_> {
             }
             view.updated_at = self.now;
             self.tx.upsert_view(&view)?;
-            self.emit(view.agent_id, event_types::MESSAGE_UPSERTED, Some(row.id), None)?;
-            self.emit(view.agent_id, event_types::CONVERSATION_UPSERTED, Some(conv.id), None)?;
+            self.emit(
+                view.agent_id,
+                event_types::MESSAGE_UPSERTED,
+                Some(row.id),
+                None,
+            )?;
+            self.emit(
+                view.agent_id,
+                event_types::CONVERSATION_UPSERTED,
+                Some(conv.id),
+                None,
+            )?;
         }
         Ok(row)
     }
@@ -177,17 +191,25 @@ impl Engine {
     }
 
     /// Messages older than `before` (a message id of this conversation), oldest first.
-    pub async fn messages(&self, agent: Uuid, id: Uuid, before: Option<Uuid>, limit: u32) -> ApiResult<MessagePage> {
+    pub async fn messages(
+        &self,
+        agent: Uuid,
+        id: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> ApiResult<MessagePage> {
         self.read(move |unit| {
             seen_visible(unit.tx, id, agent)?;
             let before_seq = match before {
                 None => None,
                 Some(message) => match unit.tx.message(message)? {
                     Some(row) if row.conversation_id == id => Some(row.seq),
-                    _ => return Err(ApiError::bad_request(
-                        "invalid_cursor",
-                        "before must be the id of a message in this conversation.",
-                    )),
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "invalid_cursor",
+                            "before must be the id of a message in this conversation.",
+                        ))
+                    }
                 },
             };
             let rows = unit.tx.messages_before(id, before_seq, limit + 1)?;
@@ -221,7 +243,9 @@ impl Engine {
             // Uploads are not stored yet, so no id can name one.
             return Err(ApiError::bad_request(
                 "unknown_attachment",
-                format!("Attachment {first} was not uploaded; upload it with POST /attachments first."),
+                format!(
+                    "Attachment {first} was not uploaded; upload it with POST /attachments first."
+                ),
             ));
         }
         self.write(move |unit| {
@@ -291,17 +315,25 @@ impl Engine {
     }
 
     /// Give the chat to the colleague with this extension.
-    pub async fn transfer(&self, agent: Uuid, id: Uuid, extension: String) -> ApiResult<Conversation> {
+    pub async fn transfer(
+        &self,
+        agent: Uuid,
+        id: Uuid,
+        extension: String,
+    ) -> ApiResult<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             seen.visible_view()?;
-            let target = unit.tx.agent_by_extension(extension.trim())?.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "agent_not_found",
-                    format!("No agent has extension {:?}.", extension.trim()),
-                )
-            })?;
+            let target = unit
+                .tx
+                .agent_by_extension(extension.trim())?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "agent_not_found",
+                        format!("No agent has extension {:?}.", extension.trim()),
+                    )
+                })?;
             let facts = facts(unit.tx, &seen.conv)?;
             decide_transfer(&facts, agent, target.id, seen.access())?;
             let mut conv = seen.conv;
@@ -362,7 +394,12 @@ impl Engine {
     }
 
     /// Move between Recent and Archived, for this agent only.
-    pub async fn set_archived(&self, agent: Uuid, id: Uuid, archived: bool) -> ApiResult<Conversation> {
+    pub async fn set_archived(
+        &self,
+        agent: Uuid,
+        id: Uuid,
+        archived: bool,
+    ) -> ApiResult<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let mut view = seen.visible_view()?.clone();
@@ -427,21 +464,29 @@ impl Engine {
         extensions: Vec<String>,
         title: Option<String>,
     ) -> ApiResult<Conversation> {
-        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let title = title
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
         if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            return Err(ApiError::bad_request("invalid_title", "A title may have at most 200 characters."));
+            return Err(ApiError::bad_request(
+                "invalid_title",
+                "A title may have at most 200 characters.",
+            ));
         }
         self.write(move |unit| {
             let me = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
             let mut members = vec![me.clone()];
             for extension in &extensions {
-                let found = unit.tx.agent_by_extension(extension.trim())?.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "agent_not_found",
-                        format!("No agent has extension {:?}.", extension.trim()),
-                    )
-                })?;
+                let found = unit
+                    .tx
+                    .agent_by_extension(extension.trim())?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            StatusCode::NOT_FOUND,
+                            "agent_not_found",
+                            format!("No agent has extension {:?}.", extension.trim()),
+                        )
+                    })?;
                 if !members.iter().any(|m| m.id == found.id) {
                     members.push(found);
                 }

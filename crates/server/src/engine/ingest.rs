@@ -41,7 +41,10 @@ impl Engine {
     /// Store a customer's message. Returns once it is committed.
     pub async fn ingest(&self, inbound: Inbound) -> ApiResult<IngestOutcome> {
         if inbound.sender.trim().is_empty() {
-            return Err(ApiError::bad_request("invalid_sender", "The sender's address is empty."));
+            return Err(ApiError::bad_request(
+                "invalid_sender",
+                "The sender's address is empty.",
+            ));
         }
         self.write(move |unit| unit.ingest(&inbound)).await
     }
@@ -65,7 +68,9 @@ impl Unit<'_> {
                 });
             }
         }
-        let existing = self.tx.open_conversation_for(&channel.id, &inbound.sender)?;
+        let existing = self
+            .tx
+            .open_conversation_for(&channel.id, &inbound.sender)?;
         let mut conv = match (route_inbound(existing.as_ref().map(|c| c.status)), existing) {
             (InboundRoute::Append, Some(conv)) => conv,
             _ => self.open_conversation(channel.kind, &channel.id, &channel.route, inbound)?,

@@ -81,7 +81,9 @@ pub struct Unit<'t> {
 
 impl std::fmt::Debug for Unit<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unit").field("now", &self.now).finish_non_exhaustive()
+        f.debug_struct("Unit")
+            .field("now", &self.now)
+            .finish_non_exhaustive()
     }
 }
 

@@ -131,7 +131,11 @@ pub fn seen_for_update(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> ApiResult<Seen
 }
 
 /// Load a conversation for reading with the agent's view; 404 unless visible.
-pub fn seen_visible(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> ApiResult<(ConversationRow, ViewRow)> {
+pub fn seen_visible(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    agent: Uuid,
+) -> ApiResult<(ConversationRow, ViewRow)> {
     let conv = tx
         .conversation(id)?
         .ok_or_else(|| ApiError::not_found("conversation"))?;

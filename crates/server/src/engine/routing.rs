@@ -18,7 +18,13 @@ const ANSWERED_WINDOW_HOURS: i64 = 24;
 impl Unit<'_> {
     /// Make `agent` see the conversation with `relation`, telling them if it is new to them.
     /// An agent who deleted the conversation from their lists keeps it deleted.
-    pub(super) fn show_to(&mut self, conversation: Uuid, agent: Uuid, relation: Relation, archived: bool) -> StoreResult<()> {
+    pub(super) fn show_to(
+        &mut self,
+        conversation: Uuid,
+        agent: Uuid,
+        relation: Relation,
+        archived: bool,
+    ) -> StoreResult<()> {
         let mut view = self
             .tx
             .view(conversation, agent)?
@@ -28,7 +34,12 @@ impl Unit<'_> {
         view.updated_at = self.now;
         self.tx.upsert_view(&view)?;
         if view.visible() {
-            self.emit(agent, event_types::CONVERSATION_UPSERTED, Some(conversation), None)?;
+            self.emit(
+                agent,
+                event_types::CONVERSATION_UPSERTED,
+                Some(conversation),
+                None,
+            )?;
         }
         Ok(())
     }
@@ -80,7 +91,9 @@ impl Unit<'_> {
         let since = self.now - Duration::hours(ANSWERED_WINDOW_HOURS);
         let mut members = Vec::with_capacity(queue.members.len());
         for id in &queue.members {
-            let Some(agent) = self.tx.agent(*id)? else { continue };
+            let Some(agent) = self.tx.agent(*id)? else {
+                continue;
+            };
             members.push(Member {
                 agent: agent.id,
                 logged_in: logged_in.contains(&agent.id),
@@ -163,7 +176,11 @@ impl Engine {
     }
 
     /// Drop sync events created before `before`; agents behind them get a reset.
-    pub async fn prune_events_before(&self, before: chrono::DateTime<chrono::Utc>) -> ApiResult<u64> {
-        self.write(move |unit| Ok(unit.tx.prune_events(before)?)).await
+    pub async fn prune_events_before(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<u64> {
+        self.write(move |unit| Ok(unit.tx.prune_events(before)?))
+            .await
     }
 }

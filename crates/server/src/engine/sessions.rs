@@ -81,8 +81,12 @@ impl Engine {
     /// The agent a bearer token belongs to, if the session is live.
     pub async fn authenticate(&self, token: &str) -> ApiResult<AgentRow> {
         let hash = auth::token_hash(token);
-        self.read(move |unit| unit.tx.session_agent(&hash, unit.now)?.ok_or_else(ApiError::unauthorized))
-            .await
+        self.read(move |unit| {
+            unit.tx
+                .session_agent(&hash, unit.now)?
+                .ok_or_else(ApiError::unauthorized)
+        })
+        .await
     }
 
     pub async fn me(&self, agent: Uuid) -> ApiResult<Agent> {
@@ -107,7 +111,12 @@ impl Engine {
                 })
                 .expect("plain struct");
                 for other in unit.tx.agents()? {
-                    unit.emit(other.id, event_types::AGENT_PRESENCE, Some(agent), Some(data.clone()))?;
+                    unit.emit(
+                        other.id,
+                        event_types::AGENT_PRESENCE,
+                        Some(agent),
+                        Some(data.clone()),
+                    )?;
                 }
                 if presence == Presence::Available {
                     unit.members_changed(agent)?;
@@ -127,7 +136,9 @@ impl Engine {
                 .iter()
                 .filter(|a| match &needle {
                     None => true,
-                    Some(n) => fold(&a.name).contains(n.as_str()) || a.extension.contains(n.as_str()),
+                    Some(n) => {
+                        fold(&a.name).contains(n.as_str()) || a.extension.contains(n.as_str())
+                    }
                 })
                 .map(agent_dto)
                 .collect())

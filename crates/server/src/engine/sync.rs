@@ -65,14 +65,20 @@ impl Unit<'_> {
     }
 
     /// The payload of an event as the agent may see it now; `None` to skip it.
-    fn materialise(&mut self, agent: Uuid, row: &EventRow) -> StoreResult<Option<serde_json::Value>> {
+    fn materialise(
+        &mut self,
+        agent: Uuid,
+        row: &EventRow,
+    ) -> StoreResult<Option<serde_json::Value>> {
         let to_json = |value: serde_json::Result<serde_json::Value>| {
             value.expect("wire types always serialise")
         };
         match (row.kind.as_str(), row.object_id, &row.data) {
             (_, _, Some(data)) => Ok(Some(data.clone())),
             (event_types::CONVERSATION_UPSERTED, Some(id), None) => {
-                let Some(conv) = self.tx.conversation(id)? else { return Ok(None) };
+                let Some(conv) = self.tx.conversation(id)? else {
+                    return Ok(None);
+                };
                 match self.tx.view(id, agent)? {
                     Some(view) if view.visible() => {
                         let dto = conversation_dto(self.tx, &conv, &view)?;
@@ -82,7 +88,9 @@ impl Unit<'_> {
                 }
             }
             (event_types::MESSAGE_UPSERTED, Some(id), None) => {
-                let Some(message) = self.tx.message(id)? else { return Ok(None) };
+                let Some(message) = self.tx.message(id)? else {
+                    return Ok(None);
+                };
                 match self.tx.view(message.conversation_id, agent)? {
                     Some(view) if view.visible() => {
                         let dto = message_dto(self.tx, &message)?;

@@ -31,7 +31,10 @@ fn json_error(rejection: JsonRejection) -> ApiError {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!("The request body is larger than {} bytes.", super::MAX_JSON_BYTES),
+            format!(
+                "The request body is larger than {} bytes.",
+                super::MAX_JSON_BYTES
+            ),
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -71,9 +74,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::not_found("conversation"))?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::not_found("conversation"))?;
         Uuid::parse_str(&raw)
             .map(ConversationId)
             .map_err(|_| ApiError::not_found("conversation"))
@@ -103,7 +107,10 @@ pub fn bearer_token(parts: &Parts) -> Option<String> {
 impl FromRequestParts<AppState> for CurrentAgent {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
         let agent = state.engine.authenticate(&token).await?;
         Ok(CurrentAgent { agent, token })

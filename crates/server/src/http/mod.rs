@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/presence", put(set_presence))
         .route("/agents", get(agents))
         .route("/conversations", get(list_conversations))
-        .route("/conversations/{id}", get(conversation).delete(delete_conversation))
+        .route(
+            "/conversations/{id}",
+            get(conversation).delete(delete_conversation),
+        )
         .route("/conversations/{id}/messages", get(messages).post(send))
         .route("/conversations/{id}/take", post(take))
         .route("/conversations/{id}/transfer", post(transfer))
@@ -65,7 +68,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is nothing at this address.",
+    )
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -141,12 +148,21 @@ struct ListQuery {
 
 /// List cursors are opaque to clients: base64 of "time|id".
 fn encode_cursor(cursor: &ListCursor) -> String {
-    let raw = format!("{}|{}", cursor.updated_at.to_rfc3339(), cursor.conversation_id);
+    let raw = format!(
+        "{}|{}",
+        cursor.updated_at.to_rfc3339(),
+        cursor.conversation_id
+    );
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
-    let bad = || ApiError::bad_request("invalid_cursor", "after must be a `next` value from a previous page.");
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "after must be a `next` value from a previous page.",
+        )
+    };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| bad())?;
@@ -162,7 +178,10 @@ fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
 
 fn page_limit(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match limit.unwrap_or(default) {
-        0 => Err(ApiError::bad_request("invalid_limit", "limit must be at least 1.")),
+        0 => Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be at least 1.",
+        )),
         n if n > max => Err(ApiError::bad_request(
             "invalid_limit",
             format!("limit may be at most {max}."),
@@ -209,7 +228,10 @@ async fn messages(
     ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> ApiResult<Response> {
     let limit = page_limit(query.limit, 50, 500)?;
-    let page = state.engine.messages(me.id(), id, query.before, limit).await?;
+    let page = state
+        .engine
+        .messages(me.id(), id, query.before, limit)
+        .await?;
     Ok(Json(page).into_response())
 }
 
@@ -225,7 +247,11 @@ async fn send(
         attachments: req.attachments,
     };
     let sent = state.engine.send(me.id(), id, reply).await?;
-    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if sent.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(sent.message)).into_response())
 }
 

@@ -42,7 +42,12 @@ pub(super) async fn stream(
     }))
 }
 
-async fn serve(engine: Engine, agent: Uuid, mut cursor: i64, mut socket: WebSocket) -> Result<(), String> {
+async fn serve(
+    engine: Engine,
+    agent: Uuid,
+    mut cursor: i64,
+    mut socket: WebSocket,
+) -> Result<(), String> {
     // Subscribe before the first read, so a commit between the read and the wait still wakes us.
     let mut wake = engine.notifier().subscribe(agent);
     let mut ping = tokio::time::interval(PING_EVERY);

@@ -8,6 +8,8 @@
 //! (SQLite serialises all writers anyway), and [`Tx::claim_conversation`] is a conditional
 //! update, so exactly one of several agents racing for a chat becomes its owner.
 
+#[cfg(test)]
+mod conformance;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -184,7 +186,12 @@ pub struct ViewRow {
 }
 
 impl ViewRow {
-    pub fn new(conversation_id: Uuid, agent_id: Uuid, relation: Relation, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        conversation_id: Uuid,
+        agent_id: Uuid,
+        relation: Relation,
+        now: DateTime<Utc>,
+    ) -> Self {
         ViewRow {
             conversation_id,
             agent_id,
@@ -262,7 +269,11 @@ pub trait Tx {
 
     fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
     /// The agent of a session that is neither expired at `now` nor revoked.
-    fn session_agent(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AgentRow>>;
+    fn session_agent(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AgentRow>>;
     /// Returns whether a live session was revoked.
     fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Agents holding at least one live session.
@@ -282,12 +293,21 @@ pub trait Tx {
     /// Like [`Tx::conversation`], and holds the row for the rest of the transaction.
     fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;
     /// The unresolved conversation of this customer on this channel, if any.
-    fn open_conversation_for(&mut self, channel_id: &str, identity_value: &str) -> StoreResult<Option<ConversationRow>>;
+    fn open_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>>;
     fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
     /// Overwrite every column but the id.
     fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
     /// Make `agent` the owner if nobody owns the queued conversation. Returns whether it did.
-    fn claim_conversation(&mut self, id: Uuid, agent: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+    fn claim_conversation(
+        &mut self,
+        id: Uuid,
+        agent: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Queued conversations whose offer expired at or before `now`.
     fn expired_offers(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Uuid>>;
     /// Queued (unowned) conversations of a queue, oldest first.
@@ -295,29 +315,59 @@ pub trait Tx {
     /// Unresolved customer conversations owned by the agent.
     fn open_owned_count(&mut self, agent: Uuid) -> StoreResult<u32>;
     /// Conversations of a queue the agent answered since `since`.
-    fn answered_count(&mut self, agent: Uuid, queue_id: &str, since: DateTime<Utc>) -> StoreResult<u32>;
+    fn answered_count(
+        &mut self,
+        agent: Uuid,
+        queue_id: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32>;
 
     // ----- per-agent views -----
     fn view(&mut self, conversation: Uuid, agent: Uuid) -> StoreResult<Option<ViewRow>>;
     fn views(&mut self, conversation: Uuid) -> StoreResult<Vec<ViewRow>>;
     fn upsert_view(&mut self, view: &ViewRow) -> StoreResult<()>;
     /// Visible conversations of an agent, newest activity first, after `after`.
-    fn list_views(&mut self, agent: Uuid, list: ListView, after: Option<&ListCursor>, limit: u32) -> StoreResult<Vec<(ConversationRow, ViewRow)>>;
+    fn list_views(
+        &mut self,
+        agent: Uuid,
+        list: ListView,
+        after: Option<&ListCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<(ConversationRow, ViewRow)>>;
 
     // ----- messages -----
     /// Fails with [`StoreError::Duplicate`] on a repeated provider message id or client id.
     fn insert_message(&mut self, row: &MessageRow) -> StoreResult<()>;
     fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>>;
-    fn message_by_client_id(&mut self, author: Uuid, client_id: Uuid) -> StoreResult<Option<MessageRow>>;
-    fn message_by_provider_id(&mut self, channel_id: &str, provider_id: &str) -> StoreResult<Option<MessageRow>>;
+    fn message_by_client_id(
+        &mut self,
+        author: Uuid,
+        client_id: Uuid,
+    ) -> StoreResult<Option<MessageRow>>;
+    fn message_by_provider_id(
+        &mut self,
+        channel_id: &str,
+        provider_id: &str,
+    ) -> StoreResult<Option<MessageRow>>;
     /// Up to `limit` messages with `seq < before` (all if `None`), returned oldest first.
-    fn messages_before(&mut self, conversation: Uuid, before: Option<i64>, limit: u32) -> StoreResult<Vec<MessageRow>>;
+    fn messages_before(
+        &mut self,
+        conversation: Uuid,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>>;
     /// Messages after `after_seq` not written by `agent`.
-    fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64) -> StoreResult<u32>;
+    fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64)
+        -> StoreResult<u32>;
 
     // ----- events -----
     /// Append an event to one agent's log and return its cursor.
-    fn append_event(&mut self, agent: Uuid, event: &EventRow, now: DateTime<Utc>) -> StoreResult<i64>;
+    fn append_event(
+        &mut self,
+        agent: Uuid,
+        event: &EventRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
     fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>>;
     /// `(floor, head)`: cursors at or after `floor` can be served; `head` is the newest.
     fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)>;

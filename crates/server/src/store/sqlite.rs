@@ -424,11 +424,11 @@ impl SqliteTx<'_> {
     fn queue_members(&self, queue_id: &str) -> StoreResult<Vec<Uuid>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT agent_id FROM queue_members WHERE queue_id = ?1 ORDER BY position")
+            .prepare_cached(
+                "SELECT agent_id FROM queue_members WHERE queue_id = ?1 ORDER BY position",
+            )
             .map_err(db)?;
-        let rows = stmt
-            .query_map([queue_id], |r| get_uuid(r, 0))
-            .map_err(db)?;
+        let rows = stmt.query_map([queue_id], |r| get_uuid(r, 0)).map_err(db)?;
         rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
@@ -535,7 +535,11 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn session_agent(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<AgentRow>> {
+    fn session_agent(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AgentRow>> {
         let sql = format!(
             "SELECT {} FROM sessions s JOIN agents a ON a.id = s.agent_id
              WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2",
@@ -627,7 +631,9 @@ impl Tx for SqliteTx<'_> {
         let ids: Vec<String> = {
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT queue_id FROM queue_members WHERE agent_id = ?1 ORDER BY queue_id")
+                .prepare_cached(
+                    "SELECT queue_id FROM queue_members WHERE agent_id = ?1 ORDER BY queue_id",
+                )
                 .map_err(db)?;
             let rows = stmt
                 .query_map([agent.to_string()], |r| r.get(0))
@@ -669,13 +675,20 @@ impl Tx for SqliteTx<'_> {
 
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
         self.conn
-            .prepare_cached("SELECT id, kind, route_queue, route_extension FROM channels WHERE id = ?1")
+            .prepare_cached(
+                "SELECT id, kind, route_queue, route_extension FROM channels WHERE id = ?1",
+            )
             .map_err(db)?
             .query_row([id], |row| {
-                let route = match (row.get::<_, Option<String>>(2)?, row.get::<_, Option<String>>(3)?) {
+                let route = match (
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ) {
                     (Some(queue), _) => Route::Queue(queue),
                     (None, Some(extension)) => Route::Extension(extension),
-                    (None, None) => return Err(conversion_error(2, "channel without route".into())),
+                    (None, None) => {
+                        return Err(conversion_error(2, "channel without route".into()))
+                    }
                 };
                 Ok(ChannelRow {
                     id: row.get(0)?,
@@ -702,7 +715,11 @@ impl Tx for SqliteTx<'_> {
         self.conversation(id)
     }
 
-    fn open_conversation_for(&mut self, channel_id: &str, identity_value: &str) -> StoreResult<Option<ConversationRow>> {
+    fn open_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>> {
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations c
              WHERE c.channel_id = ?1 AND c.identity_value = ?2 AND c.status <> 'resolved'
@@ -772,7 +789,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn claim_conversation(&mut self, id: Uuid, agent: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+    fn claim_conversation(
+        &mut self,
+        id: Uuid,
+        agent: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let changed = self
             .conn
             .prepare_cached(
@@ -824,14 +846,21 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn answered_count(&mut self, agent: Uuid, queue_id: &str, since: DateTime<Utc>) -> StoreResult<u32> {
+    fn answered_count(
+        &mut self,
+        agent: Uuid,
+        queue_id: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32> {
         self.conn
             .prepare_cached(
                 "SELECT COUNT(*) FROM conversations
                  WHERE owner_id = ?1 AND queue_id = ?2 AND answered_at >= ?3",
             )
             .map_err(db)?
-            .query_row(params![agent.to_string(), queue_id, ts(since)], |r| r.get(0))
+            .query_row(params![agent.to_string(), queue_id, ts(since)], |r| {
+                r.get(0)
+            })
             .map_err(db)
     }
 
@@ -948,14 +977,20 @@ impl Tx for SqliteTx<'_> {
 
     fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>> {
         self.conn
-            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"
+            ))
             .map_err(db)?
             .query_row([id.to_string()], message_from_row)
             .optional()
             .map_err(db)
     }
 
-    fn message_by_client_id(&mut self, author: Uuid, client_id: Uuid) -> StoreResult<Option<MessageRow>> {
+    fn message_by_client_id(
+        &mut self,
+        author: Uuid,
+        client_id: Uuid,
+    ) -> StoreResult<Option<MessageRow>> {
         self.conn
             .prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_agent_id = ?1 AND client_id = ?2"
@@ -966,7 +1001,11 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn message_by_provider_id(&mut self, channel_id: &str, provider_id: &str) -> StoreResult<Option<MessageRow>> {
+    fn message_by_provider_id(
+        &mut self,
+        channel_id: &str,
+        provider_id: &str,
+    ) -> StoreResult<Option<MessageRow>> {
         self.conn
             .prepare_cached(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE channel_id = ?1 AND provider_message_id = ?2"
@@ -977,7 +1016,12 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn messages_before(&mut self, conversation: Uuid, before: Option<i64>, limit: u32) -> StoreResult<Vec<MessageRow>> {
+    fn messages_before(
+        &mut self,
+        conversation: Uuid,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -996,7 +1040,12 @@ impl Tx for SqliteTx<'_> {
         Ok(messages)
     }
 
-    fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64) -> StoreResult<u32> {
+    fn unread_count(
+        &mut self,
+        conversation: Uuid,
+        agent: Uuid,
+        after_seq: i64,
+    ) -> StoreResult<u32> {
         self.conn
             .prepare_cached(
                 "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?3
@@ -1010,17 +1059,21 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)
     }
 
-    fn append_event(&mut self, agent: Uuid, event: &EventRow, now: DateTime<Utc>) -> StoreResult<i64> {
+    fn append_event(
+        &mut self,
+        agent: Uuid,
+        event: &EventRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
         let seq: i64 = self
             .conn
-            .prepare_cached("UPDATE agents SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq")
+            .prepare_cached(
+                "UPDATE agents SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq",
+            )
             .map_err(db)?
             .query_row([agent.to_string()], |r| r.get(0))
             .map_err(db)?;
-        let data = event
-            .data
-            .as_ref()
-            .map(|d| d.to_string());
+        let data = event.data.as_ref().map(|d| d.to_string());
         self.conn
             .prepare_cached(
                 "INSERT INTO events (agent_id, seq, kind, object_id, data, created_at)
@@ -1091,5 +1144,45 @@ impl Tx for SqliteTx<'_> {
             .execute("DELETE FROM events WHERE created_at < ?1", [&before])
             .map_err(db)?;
         Ok(removed as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_store_passes_the_storage_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("nested/switchboard.db")).unwrap();
+        crate::store::conformance::run_all(&store);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_skips_applied_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let store = SqliteStore::open(&path).unwrap();
+        let version: i64 = store
+            .writer
+            .lock()
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_server_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        match SqliteStore::open(&path) {
+            Err(StoreError::TooNew { found: 999, .. }) => {}
+            other => panic!("expected TooNew, got {other:?}"),
+        }
     }
 }

@@ -123,7 +123,13 @@ impl TestServer {
             .await
     }
 
-    pub async fn inbound_with_id(&self, channel: &str, sender: &str, body: &str, provider_id: Option<String>) -> IngestOutcome {
+    pub async fn inbound_with_id(
+        &self,
+        channel: &str,
+        sender: &str,
+        body: &str,
+        provider_id: Option<String>,
+    ) -> IngestOutcome {
         self.running
             .engine
             .ingest(Inbound {
@@ -139,7 +145,12 @@ impl TestServer {
 
     pub async fn login(&self, login: &str) -> Agent {
         let (status, body) = self
-            .call(None, Method::POST, "/api/v1/session", Some(json!({"login": login, "password": PASSWORD})))
+            .call(
+                None,
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"login": login, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login {login}: {body}");
         Agent {
@@ -152,7 +163,13 @@ impl TestServer {
         }
     }
 
-    pub async fn call(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         call(&self.http, &self.base, token, method, path, body).await
     }
 }
@@ -195,8 +212,21 @@ pub struct Agent {
 }
 
 impl Agent {
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        call(&self.http, &self.base, Some(&self.token), method, path, body).await
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(
+            &self.http,
+            &self.base,
+            Some(&self.token),
+            method,
+            path,
+            body,
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -216,12 +246,18 @@ impl Agent {
     }
 
     pub async fn take(&self, conversation: Uuid) -> (StatusCode, Value) {
-        self.post(&format!("/api/v1/conversations/{conversation}/take"), json!({})).await
+        self.post(
+            &format!("/api/v1/conversations/{conversation}/take"),
+            json!({}),
+        )
+        .await
     }
 
     /// Ids of the conversations in my Recent (or Archived) list.
     pub async fn list(&self, view: &str) -> Vec<Uuid> {
-        let (status, body) = self.get(&format!("/api/v1/conversations?view={view}")).await;
+        let (status, body) = self
+            .get(&format!("/api/v1/conversations?view={view}"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["conversations"]
             .as_array()
@@ -232,7 +268,9 @@ impl Agent {
     }
 
     pub async fn sees(&self, conversation: Uuid) -> bool {
-        let (status, _) = self.get(&format!("/api/v1/conversations/{conversation}")).await;
+        let (status, _) = self
+            .get(&format!("/api/v1/conversations/{conversation}"))
+            .await;
         status == StatusCode::OK
     }
 
@@ -240,7 +278,9 @@ impl Agent {
     pub async fn sync_all(&self, mut cursor: i64) -> (Vec<Value>, i64) {
         let mut events = Vec::new();
         loop {
-            let (status, body) = self.get(&format!("/api/v1/sync?cursor={cursor}&limit=1000")).await;
+            let (status, body) = self
+                .get(&format!("/api/v1/sync?cursor={cursor}&limit=1000"))
+                .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             assert!(body.get("reset").is_none(), "unexpected reset: {body}");
             events.extend(body["events"].as_array().unwrap().iter().cloned());
@@ -257,7 +297,9 @@ pub fn assert_error(status: StatusCode, body: &Value, expected_status: StatusCod
     assert_eq!(status, expected_status, "body: {body}");
     assert_eq!(body["error"]["code"], code, "body: {body}");
     assert!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "error needs a human message: {body}"
     );
 }
