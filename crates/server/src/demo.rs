@@ -116,13 +116,12 @@ pub async fn launch(listen: SocketAddr) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let running = launch_in(dir.path(), listener, &format!("http://{addr}")).await?;
+    let mut running = launch_in(dir.path(), listener, &format!("http://{addr}")).await?;
     eprintln!(
         "demo data in {} (removed on exit); sign in as 100 (manager), 101, 102 or 103 with password {DEMO_PASSWORD:?}",
         dir.path().display()
     );
-    // Keep the folder for as long as the process runs.
-    std::mem::forget(dir);
+    running.keep_alive(dir);
     Ok(running)
 }
 

@@ -26,15 +26,21 @@ use store::sqlite::SqliteStore;
 use store::{AgentRow, ChannelRow, Mode, QueueRow, Route, Store, Tx};
 
 /// A running server. Dropping it stops it.
-#[derive(Debug)]
 pub struct Running {
     pub addr: SocketAddr,
     pub engine: Engine,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Things that must live exactly as long as the server (the demo's temporary folder).
+    kept: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Running {
+    /// Keep `value` alive until the server is stopped and dropped.
+    pub fn keep_alive(&mut self, value: impl std::any::Any + Send + Sync) {
+        self.kept.push(Box::new(value));
+    }
+
     /// Stop accepting requests and background work, and wait for it to end.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
@@ -50,6 +56,14 @@ impl Drop for Running {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -224,6 +238,7 @@ pub async fn launch_with_listener(
         engine,
         shutdown,
         tasks,
+        kept: Vec::new(),
     })
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the product: the server in demo mode (embedded SQLite in a temporary folder, demo
+# agents, queues, channels and waiting customers) and the desktop app connected to it.
+# Sign in as 101 (or 100 for a manager) with password "demo".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+(cd ui && npm run build)
+cargo build --locked -p switchboard-server -p switchboard-desktop --features switchboard-desktop/custom-protocol
+
+listen="${SWITCHBOARD_DEMO_LISTEN:-127.0.0.1:8080}"
+./target/debug/switchboard-server demo --listen "$listen" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS "http://$listen/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "==> demo server at http://$listen — sign in as 101 / demo"
+
+export SWITCHBOARD_SERVER_URL="http://$listen"
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "==> no display: starting the desktop app under Xvfb (headless)"
+  xvfb-run -a -s "-screen 0 1280x800x24" ./target/debug/switchboard-desktop
+else
+  ./target/debug/switchboard-desktop
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and testing Switchboard needs on Debian/Ubuntu: system packages for
+# the Tauri desktop app and its headless tests, and the UI's npm packages. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # Tauri 2 build
+  pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
+  librsvg2-dev libayatana-appindicator3-dev libssl-dev
+  # headless desktop runs
+  xvfb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust from https://rustup.rs first" >&2
+  exit 1
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "==> installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+if ! command -v npm >/dev/null; then
+  echo "npm is missing: install Node.js 20 or newer (apt-get install nodejs npm)" >&2
+  exit 1
+fi
+
+echo "==> installing UI packages"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error)

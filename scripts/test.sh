@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, TypeScript, UI unit tests, then the Rust unit,
+# integration and end-to-end tests. The last line is the test runner's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> building the UI (tsc --noEmit, vite build) and its unit tests"
+(cd ui && npm run build && npm test)
+
+echo "==> cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> cargo nextest (unit, integration, end to end)"
+cargo nextest run --workspace --locked --no-fail-fast
