@@ -1,0 +1,94 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { BackendError, webBackend, type Backend, type LoginRequest } from "../src/backend";
+import { translator } from "../src/i18n";
+import { renderLogin, SIGNED_IN_EVENT } from "../src/screens/login";
+
+const t = translator("en");
+
+function byTestId<T extends HTMLElement>(root: ParentNode, id: string): T {
+  const found = root.querySelector<T>(`[data-testid="${id}"]`);
+  if (!found) throw new Error(`no element with data-testid="${id}"`);
+  return found;
+}
+
+function fillAndSubmit(root: HTMLElement): void {
+  byTestId<HTMLInputElement>(root, "login-server").value = " https://chat.example.com ";
+  byTestId<HTMLInputElement>(root, "login-user").value = "ana";
+  byTestId<HTMLInputElement>(root, "login-password").value = "s3cret";
+  byTestId<HTMLButtonElement>(root, "login-submit").click();
+}
+
+describe("login screen", () => {
+  let container: HTMLElement;
+
+  beforeEach(() => {
+    document.body.replaceChildren();
+    container = document.createElement("div");
+    document.body.append(container);
+  });
+
+  it("renders the fields and button that end-to-end tests look for", () => {
+    renderLogin(container, webBackend, t);
+
+    for (const id of ["login-server", "login-user", "login-password", "login-submit"]) {
+      expect(container.querySelector(`[data-testid="${id}"]`), id).not.toBeNull();
+    }
+    expect(byTestId<HTMLInputElement>(container, "login-password").type).toBe("password");
+    expect(byTestId(container, "login-submit").textContent).toBe("Sign in");
+    // Every input has a visible label, for screen readers and for clicking.
+    for (const input of container.querySelectorAll("input")) {
+      expect(container.querySelector(`label[for="${input.id}"]`), input.name).not.toBeNull();
+    }
+  });
+
+  it("shows the backend's 'not connected' answer instead of pretending to sign in", async () => {
+    const screen = renderLogin(container, webBackend, t);
+    const signedIn = vi.fn();
+    container.addEventListener(SIGNED_IN_EVENT, signedIn);
+
+    fillAndSubmit(container);
+    await screen.settled();
+
+    const status = byTestId(container, "login-status");
+    expect(status.hidden).toBe(false);
+    expect(status.textContent).toBe(t("error.not_connected"));
+    expect(signedIn).not.toHaveBeenCalled();
+    expect(byTestId<HTMLButtonElement>(container, "login-submit").disabled).toBe(false);
+  });
+
+  it("passes trimmed credentials to the backend and announces success", async () => {
+    const calls: LoginRequest[] = [];
+    const backend: Backend = {
+      appInfo: webBackend.appInfo,
+      login: (request) => {
+        calls.push(request);
+        return Promise.resolve();
+      },
+    };
+    const screen = renderLogin(container, backend, t);
+    const signedIn = vi.fn();
+    container.addEventListener(SIGNED_IN_EVENT, signedIn);
+
+    fillAndSubmit(container);
+    await screen.settled();
+
+    expect(calls).toEqual([{ server: "https://chat.example.com", user: "ana", password: "s3cret" }]);
+    expect(signedIn).toHaveBeenCalledOnce();
+    expect(byTestId(container, "login-status").hidden).toBe(true);
+  });
+
+  it("shows unexpected errors with their message", async () => {
+    const backend: Backend = {
+      appInfo: webBackend.appInfo,
+      login: () => Promise.reject(new BackendError("unknown", "server said 500")),
+    };
+    const screen = renderLogin(container, backend, t);
+
+    fillAndSubmit(container);
+    await screen.settled();
+
+    expect(byTestId(container, "login-status").textContent).toBe(
+      "Something went wrong: server said 500",
+    );
+  });
+});
