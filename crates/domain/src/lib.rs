@@ -4,9 +4,12 @@
 //! Every function here is pure: the server loads the facts, calls a function, and executes the
 //! decision it gets back. Time is passed in.
 
+pub mod attachments;
+pub mod contacts;
 pub mod lifecycle;
 pub mod permissions;
 pub mod routing;
+pub mod templates;
 pub mod text;
 
 pub use uuid::Uuid as AgentId;

@@ -474,3 +474,128 @@ mod tests {
         }
     }
 }
+
+// ----- contacts -----
+
+/// A person in the contact directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: Uuid,
+    pub name: String,
+    pub emails: Vec<String>,
+    /// E.164.
+    pub phones: Vec<String>,
+    pub identities: Vec<Identity>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Create or replace a contact. Phones in any formatting; they are stored as E.164.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContactRequest {
+    pub name: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContactList {
+    pub contacts: Vec<Contact>,
+}
+
+/// Add the unknown sender of a conversation as a contact.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FromIdentityRequest {
+    pub conversation_id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+}
+
+/// One conversation in a contact's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub conversation_id: Uuid,
+    pub channel: ChannelKind,
+    pub channel_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    pub status: ConversationStatus,
+    /// The agent who handled it (its owner), if anyone did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<Agent>,
+    /// `resolved`, `open` (being handled) or `unanswered` (still waiting in a queue).
+    pub outcome: String,
+    pub messages: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactHistory {
+    pub contact: Contact,
+    /// Newest first.
+    pub conversations: Vec<HistoryEntry>,
+}
+
+// ----- templates -----
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: Uuid,
+    pub name: String,
+    pub body: String,
+    pub category: String,
+    /// BCP 47 (`pt-BR`, `en`).
+    pub language: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<Agent>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TemplateRequest {
+    pub name: String,
+    pub body: String,
+    pub category: String,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TemplateList {
+    pub templates: Vec<Template>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryList {
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LanguageList {
+    pub languages: Vec<String>,
+}
+
+/// Fill a template's variables for one conversation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenderRequest {
+    pub conversation_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenderResponse {
+    pub body: String,
+}
+
+/// `data` of `template.removed` and `contact.removed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdData {
+    pub id: Uuid,
+}

@@ -60,6 +60,8 @@ pub struct ServerConfig {
     pub event_retention_days: i64,
     /// How often queued offers are checked for timeouts.
     pub offer_tick_ms: u64,
+    /// ISO 3166 country for phone numbers written without `+` (`011 98765-4321`).
+    pub default_country: phonenumber::country::Id,
     pub rate_limits: RateLimits,
 }
 
@@ -206,6 +208,7 @@ struct RawServer {
     session_ttl_s: Option<i64>,
     event_retention_days: Option<i64>,
     offer_tick_ms: Option<u64>,
+    default_country: Option<String>,
     #[serde(default)]
     rate_limits: RateLimits,
 }
@@ -474,7 +477,16 @@ impl Validator<'_> {
         if offer_tick_ms == 0 {
             self.problem("server.offer_tick_ms", "must be more than 0");
         }
+        let country_text = raw.default_country.unwrap_or_else(|| "BR".into());
+        let default_country = switchboard_domain::contacts::parse_country(&country_text);
+        if default_country.is_none() {
+            self.problem(
+                "server.default_country",
+                format!("{country_text:?} is not a two-letter country code like \"BR\" or \"US\""),
+            );
+        }
         Some(ServerConfig {
+            default_country: default_country?,
             listen: listen?,
             public_url: public_url.trim_end_matches('/').to_string(),
             database: database?,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod store;
 
@@ -186,11 +187,20 @@ pub async fn launch_with_listener(
         EngineSettings {
             session_ttl: chrono::Duration::seconds(config.server.session_ttl_s),
             event_retention: chrono::Duration::days(config.server.event_retention_days),
+            default_country: config.server.default_country,
         },
     );
+    let files = files::FileStore::open(&config.server.data_dir).with_context(|| {
+        format!(
+            "server.data_dir: cannot create the attachments folder in {}",
+            config.server.data_dir.display()
+        )
+    })?;
     let state = http::AppState {
         engine: engine.clone(),
         login_limiter: Arc::new(auth::LoginLimiter::new(config.server.rate_limits)),
+        files: Arc::new(files),
+        max_attachment_bytes: config.server.max_attachment_bytes,
     };
     let app = http::router(state);
     let (shutdown, mut stopped) = watch::channel(false);

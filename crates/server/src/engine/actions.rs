@@ -7,7 +7,7 @@ use switchboard_domain::lifecycle::{
     Refusal, Resolution,
 };
 use switchboard_protocol::{
-    event_types, ChannelKind, Conversation, ConversationStatus, Direction, Message, MessagePage,
+    event_types, AttachmentRef, ChannelKind, Conversation, ConversationStatus, Direction, Message, MessagePage,
     MessageStatus,
 };
 use uuid::Uuid;
@@ -52,6 +52,7 @@ pub(super) struct NewMessage {
     pub author_agent_id: Option<Uuid>,
     pub author_name: String,
     pub body: String,
+    pub attachments: Vec<AttachmentRef>,
     pub status: MessageStatus,
 }
 
@@ -73,7 +74,7 @@ impl Unit<'_> {
             author_agent_id: new.author_agent_id,
             author_name: new.author_name,
             body: new.body,
-            attachments: Vec::new(),
+            attachments: new.attachments,
             status: new.status,
             error: None,
             created_at: self.now,
@@ -269,6 +270,7 @@ impl Engine {
             if claim == Claim::Take {
                 unit.claim(&mut conv, agent)?;
             }
+            let files = unit.claimable_attachments(agent, &reply.attachments)?;
             let internal = conv.channel == ChannelKind::Internal;
             let row = unit
                 .append_message(
@@ -280,6 +282,7 @@ impl Engine {
                         author_agent_id: Some(agent),
                         author_name: String::new(),
                         body: reply.body.clone(),
+                        attachments: files.iter().map(super::attachment_ref).collect(),
                         // Customer channels deliver through their adapters, which move it on.
                         status: if internal { MessageStatus::Sent } else { MessageStatus::Pending },
                     },
@@ -292,6 +295,9 @@ impl Engine {
                     ),
                     other => other.into(),
                 })?;
+            for file in &files {
+                unit.tx.link_attachment(file.id, conv.id, row.id)?;
+            }
             Ok(Sent {
                 message: message_dto(unit.tx, &row)?,
                 created: true,

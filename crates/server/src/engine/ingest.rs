@@ -85,6 +85,7 @@ impl Unit<'_> {
                     author_agent_id: None,
                     author_name: inbound.display_name.clone(),
                     body: inbound.body.clone(),
+                    attachments: Vec::new(),
                     status: MessageStatus::Delivered,
                 },
             )
@@ -111,6 +112,11 @@ impl Unit<'_> {
         route: &Route,
         inbound: &Inbound,
     ) -> ApiResult<ConversationRow> {
+        let identity = Identity {
+            kind,
+            value: inbound.sender.clone(),
+        };
+        let contact = self.contact_for(&identity, self.settings.default_country)?;
         let conv = ConversationRow {
             id: Uuid::now_v7(),
             channel: kind,
@@ -121,16 +127,13 @@ impl Unit<'_> {
                 Route::Extension(_) => None,
             },
             owner_id: None,
-            identity: Some(Identity {
-                kind,
-                value: inbound.sender.clone(),
-            }),
-            display_name: if inbound.display_name.trim().is_empty() {
-                inbound.sender.clone()
-            } else {
-                inbound.display_name.clone()
+            identity: Some(identity),
+            display_name: match &contact {
+                Some(contact) => contact.name.clone(),
+                None if inbound.display_name.trim().is_empty() => inbound.sender.clone(),
+                None => inbound.display_name.clone(),
             },
-            contact_id: None,
+            contact_id: contact.map(|c| c.id),
             title: None,
             offer_round: 0,
             offer_expires_at: None,

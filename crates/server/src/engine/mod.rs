@@ -3,11 +3,14 @@
 //! appends the sync events each affected agent must see.
 
 mod actions;
+mod attachments;
+mod contacts;
 mod ingest;
 mod present;
 mod routing;
 mod sessions;
 mod sync;
+mod templates;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -19,9 +22,11 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
 
+pub use attachments::attachment_ref;
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use ingest::{Inbound, IngestOutcome};
 pub use sync::SyncPage;
+pub use templates::TemplateFilter;
 
 /// Wakes the live streams of agents whose event log grew.
 #[derive(Debug, Default)]
@@ -53,6 +58,8 @@ impl Notifier {
 pub struct EngineSettings {
     pub session_ttl: Duration,
     pub event_retention: Duration,
+    /// For phone numbers written without a country code.
+    pub default_country: phonenumber::country::Id,
 }
 
 /// The engine. Cheap to clone.
@@ -76,6 +83,7 @@ impl std::fmt::Debug for Engine {
 pub struct Unit<'t> {
     pub tx: &'t mut dyn Tx,
     pub now: DateTime<Utc>,
+    pub settings: EngineSettings,
     touched: BTreeSet<Uuid>,
 }
 
@@ -154,6 +162,7 @@ impl Engine {
         F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
     {
         let store = self.store.clone();
+        let settings = self.settings;
         let task = tokio::task::spawn_blocking(move || {
             let mut outcome: Option<ApiResult<R>> = None;
             let mut touched = BTreeSet::new();
@@ -161,6 +170,7 @@ impl Engine {
                 let mut unit = Unit {
                     tx,
                     now: Utc::now(),
+                    settings,
                     touched: BTreeSet::new(),
                 };
                 let result = job(&mut unit);

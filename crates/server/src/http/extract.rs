@@ -84,6 +84,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
     }
 }
 
+/// The id of a contact, template or attachment from the path; malformed ids are 404 too.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ObjectId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        ConversationId::from_request_parts(parts, state)
+            .await
+            .map(|ConversationId(id)| ObjectId(id))
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "not_found",
+                    "Nothing with that id is visible to you.",
+                )
+            })
+    }
+}
+
 /// The signed-in agent, from `Authorization: Bearer TOKEN`.
 #[derive(Debug, Clone)]
 pub struct CurrentAgent {

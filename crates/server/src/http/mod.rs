@@ -1,5 +1,7 @@
 //! The agent API (CONTRACT §4) over axum. Handlers are thin: parse, call the engine, answer.
 
+mod attachments;
+mod directory;
 mod extract;
 mod stream;
 
@@ -23,6 +25,7 @@ use uuid::Uuid;
 use crate::auth::LoginLimiter;
 use crate::engine::{Engine, Reply};
 use crate::error::{ApiError, ApiResult};
+use crate::files::FileStore;
 use crate::store::ListCursor;
 use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent};
 
@@ -33,9 +36,19 @@ pub const MAX_JSON_BYTES: usize = crate::engine::MAX_BODY_BYTES + 64 * 1024;
 pub struct AppState {
     pub engine: Engine,
     pub login_limiter: Arc<LoginLimiter>,
+    pub files: Arc<FileStore>,
+    pub max_attachment_bytes: u64,
 }
 
 pub fn router(state: AppState) -> Router {
+    // Uploads stream to disk and count their own bytes; the body limit only stops requests
+    // that announce an impossible size.
+    let upload_limit = usize::try_from(state.max_attachment_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    let uploads = Router::new()
+        .route("/attachments", post(attachments::upload))
+        .layer(DefaultBodyLimit::max(upload_limit));
     let api = Router::new()
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
@@ -54,10 +67,30 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/unarchive", post(unarchive))
         .route("/conversations/{id}/read", post(mark_read))
         .route("/internal-chats", post(create_internal_chat))
+        .route("/contacts", get(directory::search_contacts).post(directory::create_contact))
+        .route("/contacts/from-identity", post(directory::contact_from_identity))
+        .route(
+            "/contacts/{id}",
+            get(directory::contact)
+                .put(directory::update_contact)
+                .delete(directory::delete_contact),
+        )
+        .route("/contacts/{id}/history", get(directory::contact_history))
+        .route("/templates", get(directory::templates).post(directory::create_template))
+        .route("/templates/categories", get(directory::template_categories))
+        .route("/templates/languages", get(directory::template_languages))
+        .route(
+            "/templates/{id}",
+            put(directory::update_template).delete(directory::delete_template),
+        )
+        .route("/templates/{id}/render", post(directory::render_template))
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
         .route("/sync", get(sync))
         .route("/stream", get(stream::stream))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .merge(uploads);
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(health))

@@ -239,6 +239,47 @@ pub struct EventRow {
     pub data: Option<serde_json::Value>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub name: String,
+    pub emails: Vec<String>,
+    /// E.164.
+    pub phones: Vec<String>,
+    /// Normalised per kind (see `domain::contacts`); each belongs to at most one contact.
+    pub identities: Vec<Identity>,
+    /// Folded name, e-mails, phone digits and identities: what a directory search matches.
+    pub search_text: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub id: Uuid,
+    pub name: String,
+    pub body: String,
+    pub category: String,
+    pub language: String,
+    pub updated_by: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stored file. `conversation_id`/`message_id` are set once a message carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub id: Uuid,
+    /// The agent who uploaded it; `None` for files that came from a customer.
+    pub uploader_id: Option<Uuid>,
+    pub filename: String,
+    pub mime: String,
+    pub size: u64,
+    pub has_thumbnail: bool,
+    pub conversation_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Which part of an agent's list to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListView {
@@ -373,4 +414,34 @@ pub trait Tx {
     fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)>;
     /// Drop events created before `before`; cursors older than what is left get a reset.
     fn prune_events(&mut self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    // ----- contacts -----
+    /// Fails with [`StoreError::Duplicate`] when an identity belongs to another contact.
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
+    /// Replace every field; same duplicate rule as insert.
+    fn update_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
+    fn delete_contact(&mut self, id: Uuid) -> StoreResult<bool>;
+    fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>>;
+    /// Contacts whose search text contains any of `terms` (all contacts if empty), by name.
+    fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>>;
+    fn contact_by_identity(&mut self, identity: &Identity) -> StoreResult<Option<ContactRow>>;
+    /// A contact listing this E.164 number among its phones (the oldest, if several do).
+    fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>>;
+    /// Every conversation, any status, with this customer identity.
+    fn conversations_with_identity(&mut self, identity: &Identity) -> StoreResult<Vec<ConversationRow>>;
+    /// Every conversation linked to the contact, newest first.
+    fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>>;
+    fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32>;
+
+    // ----- templates -----
+    fn templates(&mut self) -> StoreResult<Vec<TemplateRow>>;
+    fn template(&mut self, id: Uuid) -> StoreResult<Option<TemplateRow>>;
+    fn upsert_template(&mut self, row: &TemplateRow) -> StoreResult<()>;
+    fn delete_template(&mut self, id: Uuid) -> StoreResult<bool>;
+
+    // ----- attachments -----
+    fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()>;
+    fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>>;
+    /// Tie an unattached file to a message. Returns false if it already belongs to one.
+    fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid) -> StoreResult<bool>;
 }

@@ -17,7 +17,7 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{
-    AgentRow, ChannelRow, ConversationRow, EventRow, JobFailed, ListCursor, ListView, MessageRow,
+    AgentRow, AttachmentRow, ChannelRow, ContactRow, TemplateRow, ConversationRow, EventRow, JobFailed, ListCursor, ListView, MessageRow,
     Mode, QueueRow, Relation, Route, SessionRow, Store, StoreError, StoreResult, Tx, ViewRow,
 };
 
@@ -148,6 +148,61 @@ const MIGRATIONS: &[(&str, &str)] = &[
             PRIMARY KEY (agent_id, seq)
         );
         CREATE INDEX events_by_time ON events(created_at);",
+    ),
+    (
+        "contacts",
+        "CREATE TABLE contacts (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            emails TEXT NOT NULL,
+            phones TEXT NOT NULL,
+            search_text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE contact_identities (
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (kind, value)
+        );
+        CREATE INDEX contact_identities_by_contact ON contact_identities(contact_id);
+        CREATE TABLE contact_phones (
+            contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            e164 TEXT NOT NULL,
+            PRIMARY KEY (contact_id, e164)
+        );
+        CREATE INDEX contact_phones_by_number ON contact_phones(e164);
+        CREATE INDEX conversations_by_contact ON conversations(contact_id, created_at);
+        CREATE INDEX conversations_by_identity ON conversations(identity_kind, identity_value);",
+    ),
+    (
+        "templates",
+        "CREATE TABLE templates (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL,
+            category TEXT NOT NULL,
+            language TEXT NOT NULL,
+            updated_by TEXT REFERENCES agents(id),
+            updated_at TEXT NOT NULL
+        );",
+    ),
+    (
+        "attachments",
+        "CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            uploader_id TEXT REFERENCES agents(id),
+            filename TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            has_thumbnail INTEGER NOT NULL,
+            conversation_id TEXT REFERENCES conversations(id),
+            message_id TEXT REFERENCES messages(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attachments_by_conversation ON attachments(conversation_id);",
     ),
 ];
 
@@ -420,6 +475,57 @@ fn queue_from_row(row: &Row) -> rusqlite::Result<QueueRow> {
     })
 }
 
+const CONTACT_COLUMNS: &str = "id, name, emails, phones, search_text, created_at, updated_at";
+
+fn json_list(row: &Row, idx: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| conversion_error(idx, format!("bad list: {e}")))
+}
+
+fn contact_from_row(row: &Row) -> rusqlite::Result<ContactRow> {
+    Ok(ContactRow {
+        id: get_uuid(row, 0)?,
+        name: row.get(1)?,
+        emails: json_list(row, 2)?,
+        phones: json_list(row, 3)?,
+        identities: Vec::new(),
+        search_text: row.get(4)?,
+        created_at: get_time(row, 5)?,
+        updated_at: get_time(row, 6)?,
+    })
+}
+
+const TEMPLATE_COLUMNS: &str = "id, name, body, category, language, updated_by, updated_at";
+
+fn template_from_row(row: &Row) -> rusqlite::Result<TemplateRow> {
+    Ok(TemplateRow {
+        id: get_uuid(row, 0)?,
+        name: row.get(1)?,
+        body: row.get(2)?,
+        category: row.get(3)?,
+        language: row.get(4)?,
+        updated_by: get_opt_uuid(row, 5)?,
+        updated_at: get_time(row, 6)?,
+    })
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, uploader_id, filename, mime, size, has_thumbnail, conversation_id, message_id, created_at";
+
+fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
+    Ok(AttachmentRow {
+        id: get_uuid(row, 0)?,
+        uploader_id: get_opt_uuid(row, 1)?,
+        filename: row.get(2)?,
+        mime: row.get(3)?,
+        size: row.get::<_, i64>(4)?.max(0) as u64,
+        has_thumbnail: row.get(5)?,
+        conversation_id: get_opt_uuid(row, 6)?,
+        message_id: get_opt_uuid(row, 7)?,
+        created_at: get_time(row, 8)?,
+    })
+}
+
 impl SqliteTx<'_> {
     fn queue_members(&self, queue_id: &str) -> StoreResult<Vec<Uuid>> {
         let mut stmt = self
@@ -440,6 +546,76 @@ impl SqliteTx<'_> {
             .query_row([param], agent_from_row)
             .optional()
             .map_err(db)
+    }
+
+    fn with_identities(&self, contact: Option<ContactRow>) -> StoreResult<Option<ContactRow>> {
+        let Some(mut contact) = contact else { return Ok(None) };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, value FROM contact_identities WHERE contact_id = ?1 ORDER BY position",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([contact.id.to_string()], |r| {
+                Ok(Identity {
+                    kind: get_enum(r, 0, ChannelKind::parse)?,
+                    value: r.get(1)?,
+                })
+            })
+            .map_err(db)?;
+        contact.identities = rows.collect::<rusqlite::Result<_>>().map_err(db)?;
+        Ok(Some(contact))
+    }
+
+    fn contacts_where(&self, sql_where: &str, param: &str) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE {sql_where}");
+        let found: Vec<ContactRow> = {
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+            let rows = stmt.query_map([param], contact_from_row).map_err(db)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db)?
+        };
+        let mut out = Vec::with_capacity(found.len());
+        for contact in found {
+            out.extend(self.with_identities(Some(contact))?);
+        }
+        Ok(out)
+    }
+
+    /// Write a contact's identities and phones (after its row).
+    fn write_contact_children(&self, row: &ContactRow) -> StoreResult<()> {
+        let id = row.id.to_string();
+        self.conn
+            .execute("DELETE FROM contact_identities WHERE contact_id = ?1", [&id])
+            .map_err(db)?;
+        self.conn
+            .execute("DELETE FROM contact_phones WHERE contact_id = ?1", [&id])
+            .map_err(db)?;
+        for (position, identity) in row.identities.iter().enumerate() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO contact_identities (contact_id, kind, value, position)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db)?
+                .execute(params![id, identity.kind.as_str(), identity.value, position as i64])
+                .map_err(insert_err("contact identity"))?;
+        }
+        for phone in &row.phones {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO contact_phones (contact_id, e164) VALUES (?1, ?2)")
+                .map_err(db)?
+                .execute(params![id, phone])
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn conversations_where(&self, sql_where: &str, params: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<ConversationRow>> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {sql_where}");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
+        let rows = stmt.query_map(params, conversation_from_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
     fn with_members(&self, queue: Option<QueueRow>) -> StoreResult<Option<QueueRow>> {
@@ -1144,6 +1320,221 @@ impl Tx for SqliteTx<'_> {
             .execute("DELETE FROM events WHERE created_at < ?1", [&before])
             .map_err(db)?;
         Ok(removed as u64)
+    }
+
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO contacts ({CONTACT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.name,
+                serde_json::to_string(&row.emails).expect("strings"),
+                serde_json::to_string(&row.phones).expect("strings"),
+                row.search_text,
+                ts(row.created_at),
+                ts(row.updated_at),
+            ])
+            .map_err(insert_err("contact"))?;
+        self.write_contact_children(row)
+    }
+
+    fn update_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE contacts SET name = ?2, emails = ?3, phones = ?4, search_text = ?5,
+                    updated_at = ?6 WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.name,
+                serde_json::to_string(&row.emails).expect("strings"),
+                serde_json::to_string(&row.phones).expect("strings"),
+                row.search_text,
+                ts(row.updated_at),
+            ])
+            .map_err(db)?;
+        self.write_contact_children(row)
+    }
+
+    fn delete_contact(&mut self, id: Uuid) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.conn
+            .execute("UPDATE conversations SET contact_id = NULL WHERE contact_id = ?1", [&id])
+            .map_err(db)?;
+        let removed = self
+            .conn
+            .execute("DELETE FROM contacts WHERE id = ?1", [&id])
+            .map_err(db)?;
+        Ok(removed > 0)
+    }
+
+    fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>> {
+        Ok(self.contacts_where("id = ?1", &id.to_string())?.pop())
+    }
+
+    fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>> {
+        let escape = |t: &str| t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let patterns: Vec<String> = terms.iter().map(|t| format!("%{}%", escape(t))).collect();
+        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
+        if !patterns.is_empty() {
+            let clauses: Vec<String> = (1..=patterns.len())
+                .map(|i| format!("search_text LIKE ?{i} ESCAPE '\\'"))
+                .collect();
+            sql.push_str(&format!(" WHERE {}", clauses.join(" OR ")));
+        }
+        sql.push_str(&format!(" ORDER BY name COLLATE NOCASE, id LIMIT {limit}"));
+        let found: Vec<ContactRow> = {
+            let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(patterns.iter()), contact_from_row)
+                .map_err(db)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db)?
+        };
+        let mut out = Vec::with_capacity(found.len());
+        for contact in found {
+            out.extend(self.with_identities(Some(contact))?);
+        }
+        Ok(out)
+    }
+
+    fn contact_by_identity(&mut self, identity: &Identity) -> StoreResult<Option<ContactRow>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM contact_identities WHERE kind = ?1 AND value = ?2")
+            .map_err(db)?
+            .query_row([identity.kind.as_str(), identity.value.as_str()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        match id {
+            Some(id) => Ok(self.contacts_where("id = ?1", &id)?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>> {
+        Ok(self
+            .contacts_where(
+                "id IN (SELECT contact_id FROM contact_phones WHERE e164 = ?1) ORDER BY created_at LIMIT 1",
+                e164,
+            )?
+            .pop())
+    }
+
+    fn conversations_with_identity(&mut self, identity: &Identity) -> StoreResult<Vec<ConversationRow>> {
+        self.conversations_where(
+            "c.identity_kind = ?1 AND c.identity_value = ?2 ORDER BY c.created_at",
+            &[&identity.kind.as_str(), &identity.value],
+        )
+    }
+
+    fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>> {
+        self.conversations_where(
+            "c.contact_id = ?1 ORDER BY c.created_at DESC, c.id DESC",
+            &[&contact.to_string()],
+        )
+    }
+
+    fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32> {
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FROM messages WHERE conversation_id = ?1")
+            .map_err(db)?
+            .query_row([conversation.to_string()], |r| r.get(0))
+            .map_err(db)
+    }
+
+    fn templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY name, id"))
+            .map_err(db)?;
+        let rows = stmt.query_map([], template_from_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn template(&mut self, id: Uuid) -> StoreResult<Option<TemplateRow>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = ?1"))
+            .map_err(db)?
+            .query_row([id.to_string()], template_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn upsert_template(&mut self, row: &TemplateRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body,
+                    category = excluded.category, language = excluded.language,
+                    updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+            ))
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                row.name,
+                row.body,
+                row.category,
+                row.language,
+                opt_id(row.updated_by),
+                ts(row.updated_at),
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn delete_template(&mut self, id: Uuid) -> StoreResult<bool> {
+        let removed = self
+            .conn
+            .execute("DELETE FROM templates WHERE id = ?1", [id.to_string()])
+            .map_err(db)?;
+        Ok(removed > 0)
+    }
+
+    fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO attachments ({ATTACHMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                row.id.to_string(),
+                opt_id(row.uploader_id),
+                row.filename,
+                row.mime,
+                row.size as i64,
+                row.has_thumbnail,
+                opt_id(row.conversation_id),
+                opt_id(row.message_id),
+                ts(row.created_at),
+            ])
+            .map_err(insert_err("attachment"))?;
+        Ok(())
+    }
+
+    fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?1"))
+            .map_err(db)?
+            .query_row([id.to_string()], attachment_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid) -> StoreResult<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE attachments SET conversation_id = ?2, message_id = ?3
+                 WHERE id = ?1 AND message_id IS NULL",
+            )
+            .map_err(db)?
+            .execute(params![id.to_string(), conversation.to_string(), message.to_string()])
+            .map_err(db)?;
+        Ok(changed == 1)
     }
 }
 

@@ -1,0 +1,360 @@
+//! Which files agents and customers may exchange (SPEC §3), decided by their content: the
+//! bytes must be one of the accepted types and agree with the file name's extension.
+
+use std::fmt;
+
+/// An accepted file type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Pdf,
+    Doc,
+    Docx,
+    Ppt,
+    Pptx,
+    Xls,
+    Xlsx,
+    Txt,
+    Rtf,
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    Webp,
+    Tiff,
+    Heif,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 16] = [
+        FileKind::Pdf,
+        FileKind::Doc,
+        FileKind::Docx,
+        FileKind::Ppt,
+        FileKind::Pptx,
+        FileKind::Xls,
+        FileKind::Xlsx,
+        FileKind::Txt,
+        FileKind::Rtf,
+        FileKind::Jpeg,
+        FileKind::Png,
+        FileKind::Gif,
+        FileKind::Bmp,
+        FileKind::Webp,
+        FileKind::Tiff,
+        FileKind::Heif,
+    ];
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Doc => "application/msword",
+            FileKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileKind::Ppt => "application/vnd.ms-powerpoint",
+            FileKind::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            FileKind::Xls => "application/vnd.ms-excel",
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Txt => "text/plain; charset=utf-8",
+            FileKind::Rtf => "application/rtf",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+            FileKind::Gif => "image/gif",
+            FileKind::Bmp => "image/bmp",
+            FileKind::Webp => "image/webp",
+            FileKind::Tiff => "image/tiff",
+            FileKind::Heif => "image/heif",
+        }
+    }
+
+    /// File name extensions that may carry this type, lower case.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Pdf => &["pdf"],
+            FileKind::Doc => &["doc"],
+            FileKind::Docx => &["docx"],
+            FileKind::Ppt => &["ppt"],
+            FileKind::Pptx => &["pptx"],
+            FileKind::Xls => &["xls"],
+            FileKind::Xlsx => &["xlsx"],
+            FileKind::Txt => &["txt"],
+            FileKind::Rtf => &["rtf"],
+            FileKind::Jpeg => &["jpg", "jpeg", "jfif"],
+            FileKind::Png => &["png"],
+            FileKind::Gif => &["gif"],
+            FileKind::Bmp => &["bmp"],
+            FileKind::Webp => &["webp"],
+            FileKind::Tiff => &["tif", "tiff"],
+            FileKind::Heif => &["heif", "heic"],
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        matches!(
+            self,
+            FileKind::Jpeg | FileKind::Png | FileKind::Gif | FileKind::Bmp | FileKind::Webp | FileKind::Tiff | FileKind::Heif
+        )
+    }
+
+    /// The type a stored MIME type names, for files sniffed earlier.
+    pub fn from_mime(mime: &str) -> Option<FileKind> {
+        Self::ALL.into_iter().find(|k| k.mime() == mime)
+    }
+
+    fn from_extension(ext: &str) -> Option<FileKind> {
+        Self::ALL.into_iter().find(|k| k.extensions().contains(&ext))
+    }
+}
+
+/// Why a file is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Empty,
+    /// The content is not an accepted type (`detected` says what it is, when known).
+    Unsupported { detected: Option<String> },
+    /// The content is an accepted type, but the name says something else.
+    Mismatch { extension: String, detected: FileKind },
+    /// The name's extension is not an accepted type, or missing.
+    BadExtension { extension: Option<String> },
+    /// The file is cut short or broken.
+    Damaged { kind: FileKind },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let accepted = "PDF, DOC, DOCX, PPT, PPTX, XLS, XLSX, TXT, RTF, JPG, PNG, GIF, BMP, WEBP, TIFF or HEIF";
+        match self {
+            Refusal::Empty => write!(f, "The file is empty."),
+            Refusal::Unsupported { detected: Some(d) } => {
+                write!(f, "This file is {d}, which cannot be sent. Accepted: {accepted}.")
+            }
+            Refusal::Unsupported { detected: None } => {
+                write!(f, "This file's content is not an accepted type. Accepted: {accepted}.")
+            }
+            Refusal::Mismatch { extension, detected } => write!(
+                f,
+                "The file is named .{extension} but its content is {}; rename it to .{} or send the right file.",
+                detected.extensions()[0].to_uppercase(),
+                detected.extensions()[0]
+            ),
+            Refusal::BadExtension { extension: Some(e) } => {
+                write!(f, "Files ending in .{e} cannot be sent. Accepted: {accepted}.")
+            }
+            Refusal::BadExtension { extension: None } => {
+                write!(f, "The file name has no extension. Accepted: {accepted}.")
+            }
+            Refusal::Damaged { kind } => write!(
+                f,
+                "The {} file is damaged or incomplete; save it again and retry.",
+                kind.extensions()[0].to_uppercase()
+            ),
+        }
+    }
+}
+
+/// What the server read of a stored upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    /// The first bytes (64 KiB is plenty), or all of a legacy Office file: those are
+    /// compound files whose type is only known from their directory.
+    pub head: &'a [u8],
+    /// The last bytes (1 KiB).
+    pub tail: &'a [u8],
+    pub size: u64,
+    /// Whether the whole file is UTF-8 without NUL bytes (for TXT).
+    pub is_utf8_text: bool,
+}
+
+/// The lower-case extension of a file name.
+pub fn extension(filename: &str) -> Option<String> {
+    let (stem, ext) = filename.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_lowercase())
+}
+
+/// Decide a file's type from its content and name.
+pub fn classify(filename: &str, content: Content<'_>) -> Result<FileKind, Refusal> {
+    if content.size == 0 {
+        return Err(Refusal::Empty);
+    }
+    let ext = extension(filename);
+    let detected = sniff(content.head);
+    let kind = match (detected, ext.as_deref()) {
+        (Some(kind), _) => kind,
+        // Plain text has no signature: trust the name only when every byte is text.
+        (None, Some("txt")) if content.is_utf8_text => FileKind::Txt,
+        (None, _) => {
+            return Err(Refusal::Unsupported {
+                detected: infer::get(content.head).map(|t| describe(t.mime_type())),
+            })
+        }
+    };
+    match ext {
+        None => return Err(Refusal::BadExtension { extension: None }),
+        Some(ext) if !kind.extensions().contains(&ext.as_str()) => {
+            return Err(match FileKind::from_extension(&ext) {
+                Some(_) => Refusal::Mismatch { extension: ext, detected: kind },
+                None => Refusal::BadExtension { extension: Some(ext) },
+            })
+        }
+        Some(_) => {}
+    }
+    if is_damaged(kind, content) {
+        return Err(Refusal::Damaged { kind });
+    }
+    Ok(kind)
+}
+
+fn sniff(head: &[u8]) -> Option<FileKind> {
+    use infer::{doc, image, text};
+    let checks: [(fn(&[u8]) -> bool, FileKind); 15] = [
+        (infer::archive::is_pdf, FileKind::Pdf),
+        (doc::is_docx, FileKind::Docx),
+        (doc::is_xlsx, FileKind::Xlsx),
+        (doc::is_pptx, FileKind::Pptx),
+        (doc::is_doc, FileKind::Doc),
+        (doc::is_xls, FileKind::Xls),
+        (doc::is_ppt, FileKind::Ppt),
+        (infer::archive::is_rtf, FileKind::Rtf),
+        (image::is_jpeg, FileKind::Jpeg),
+        (image::is_png, FileKind::Png),
+        (image::is_gif, FileKind::Gif),
+        (image::is_bmp, FileKind::Bmp),
+        (image::is_webp, FileKind::Webp),
+        (image::is_tiff, FileKind::Tiff),
+        (image::is_heif, FileKind::Heif),
+    ];
+    let _ = text::is_html; // HTML and scripts are text too, and stay refused unless named .txt
+    checks.into_iter().find(|(check, _)| check(head)).map(|(_, kind)| kind)
+}
+
+/// Cut-short files of the types whose end is recognisable.
+fn is_damaged(kind: FileKind, content: Content<'_>) -> bool {
+    let contains = |needle: &[u8]| content.tail.windows(needle.len()).any(|w| w == needle);
+    match kind {
+        FileKind::Pdf => !contains(b"%%EOF"),
+        // Zip containers end with their central directory.
+        FileKind::Docx | FileKind::Xlsx | FileKind::Pptx => !contains(b"PK\x05\x06"),
+        FileKind::Jpeg => !content.tail.ends_with(&[0xFF, 0xD9]) && !contains(&[0xFF, 0xD9]),
+        FileKind::Png => !contains(b"IEND"),
+        FileKind::Gif => !content.tail.ends_with(b";"),
+        _ => false,
+    }
+}
+
+fn describe(mime: &str) -> String {
+    match mime {
+        "application/x-executable" | "application/x-elf" => "a program".into(),
+        "application/vnd.microsoft.portable-executable" | "application/x-msdownload" => "a Windows program".into(),
+        "application/x-mach-binary" => "a macOS program".into(),
+        "application/zip" => "a ZIP archive".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A file name safe to store and to offer for download, kept as close to what was sent as
+/// possible: no folders, no control characters, no leading dots, at most 200 characters.
+pub fn sanitize_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
+    if cleaned.is_empty() {
+        return "file".into();
+    }
+    if cleaned.chars().count() <= 200 {
+        return cleaned;
+    }
+    // Keep the extension when shortening.
+    match cleaned.rsplit_once('.') {
+        Some((stem, ext)) if ext.chars().count() <= 10 => {
+            let stem: String = stem.chars().take(200 - ext.chars().count() - 1).collect();
+            format!("{stem}.{ext}")
+        }
+        _ => cleaned.chars().take(200).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(bytes: &[u8]) -> Content<'_> {
+        Content {
+            head: bytes,
+            tail: &bytes[bytes.len().saturating_sub(1024)..],
+            size: bytes.len() as u64,
+            is_utf8_text: std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0),
+        }
+    }
+
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\0IEND\xaeB`\x82";
+    /// The start of a Linux executable (the ELF header is 64 bytes).
+    const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0\x01\0\0\0\
+        \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+    #[test]
+    fn accepted_files_are_recognised_by_content() {
+        assert_eq!(classify("report.pdf", content(PDF)), Ok(FileKind::Pdf));
+        assert_eq!(classify("PHOTO.PNG", content(PNG)), Ok(FileKind::Png));
+        assert_eq!(classify("notes.txt", content("olá, tudo bem?\n".as_bytes())), Ok(FileKind::Txt));
+        assert_eq!(classify("letter.rtf", content(b"{\\rtf1\\ansi hello}")), Ok(FileKind::Rtf));
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        // (name, bytes, refusal)
+        let table: Vec<(&str, &[u8], Refusal)> = vec![
+            ("invoice.pdf", ELF, Refusal::Unsupported { detected: Some("a program".into()) }),
+            ("empty.pdf", b"", Refusal::Empty),
+            ("cut.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", Refusal::Damaged { kind: FileKind::Pdf }),
+            ("photo.jpg", PNG, Refusal::Mismatch { extension: "jpg".into(), detected: FileKind::Png }),
+            ("photo.exe", PNG, Refusal::BadExtension { extension: Some("exe".into()) }),
+            ("photo", PNG, Refusal::BadExtension { extension: None }),
+            ("page.html", b"<html><script>alert(1)</script></html>", Refusal::Unsupported { detected: Some("text/html".into()) }),
+            ("binary.txt", b"abc\0def", Refusal::Unsupported { detected: None }),
+        ];
+        for (name, bytes, refusal) in table {
+            assert_eq!(classify(name, content(bytes)), Err(refusal.clone()), "{name}");
+            assert!(!refusal.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn messages_tell_the_user_what_to_do() {
+        let mismatch = Refusal::Mismatch { extension: "jpg".into(), detected: FileKind::Png };
+        assert_eq!(
+            mismatch.to_string(),
+            "The file is named .jpg but its content is PNG; rename it to .png or send the right file."
+        );
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters_only() {
+        let table = [
+            ("relatório final.pdf", "relatório final.pdf"),
+            ("../../etc/passwd.txt", "passwd.txt"),
+            ("C:\\Users\\ana\\foto.png", "foto.png"),
+            ("bad\u{0}\u{7}name\n.pdf", "badname.pdf"),
+            ("..hidden.txt", "hidden.txt"),
+            ("a<b>c.txt", "a_b_c.txt"),
+            ("", "file"),
+            ("/", "file"),
+        ];
+        for (input, expected) in table {
+            assert_eq!(sanitize_filename(input), expected, "{input:?}");
+        }
+        let long = format!("{}.pdf", "x".repeat(300));
+        let short = sanitize_filename(&long);
+        assert_eq!(short.chars().count(), 200);
+        assert!(short.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn every_kind_maps_back_from_its_mime() {
+        for kind in FileKind::ALL {
+            assert_eq!(FileKind::from_mime(kind.mime()), Some(kind));
+        }
+    }
+}

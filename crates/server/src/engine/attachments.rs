@@ -1,0 +1,94 @@
+//! Attachment records: who may download a file, and tying uploads to the messages that carry
+//! them. The bytes themselves are the business of `files`.
+
+use axum::http::StatusCode;
+use switchboard_protocol::AttachmentRef;
+use uuid::Uuid;
+
+use super::{Engine, Unit};
+use crate::error::{ApiError, ApiResult};
+use crate::files::Accepted;
+use crate::store::AttachmentRow;
+
+fn attachment_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No attachment with that id is visible to you.",
+    )
+}
+
+pub fn attachment_ref(row: &AttachmentRow) -> AttachmentRef {
+    AttachmentRef {
+        id: row.id,
+        filename: row.filename.clone(),
+        mime: row.mime.clone(),
+        size: row.size,
+    }
+}
+
+impl Unit<'_> {
+    /// The uploads an agent names in a reply: theirs, and not sent yet.
+    pub(super) fn claimable_attachments(&mut self, agent: Uuid, ids: &[Uuid]) -> ApiResult<Vec<AttachmentRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = self
+                .tx
+                .attachment(*id)?
+                .filter(|row| row.uploader_id == Some(agent) && row.message_id.is_none())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "unknown_attachment",
+                        format!("Attachment {id} is not an unsent upload of yours; upload it with POST /api/v1/attachments first."),
+                    )
+                })?;
+            if !rows.iter().any(|r: &AttachmentRow| r.id == row.id) {
+                rows.push(row);
+            }
+        }
+        Ok(rows)
+    }
+}
+
+impl Engine {
+    /// Record an accepted upload.
+    pub async fn register_upload(&self, agent: Uuid, filename: String, file: Accepted) -> ApiResult<AttachmentRef> {
+        self.write(move |unit| {
+            let row = AttachmentRow {
+                id: file.id,
+                uploader_id: Some(agent),
+                filename: filename.clone(),
+                mime: file.kind.mime().to_string(),
+                size: file.size,
+                has_thumbnail: file.has_thumbnail,
+                conversation_id: None,
+                message_id: None,
+                created_at: unit.now,
+            };
+            unit.tx.insert_attachment(&row)?;
+            Ok(attachment_ref(&row))
+        })
+        .await
+    }
+
+    /// The attachment, if the agent may download it: their own upload, or a file in a
+    /// conversation they see.
+    pub async fn attachment_for(&self, agent: Uuid, id: Uuid) -> ApiResult<AttachmentRow> {
+        self.read(move |unit| {
+            let row = unit.tx.attachment(id)?.ok_or_else(attachment_not_found)?;
+            let allowed = match row.conversation_id {
+                None => row.uploader_id == Some(agent),
+                Some(conversation) => unit
+                    .tx
+                    .view(conversation, agent)?
+                    .is_some_and(|view| view.visible()),
+            };
+            if allowed {
+                Ok(row)
+            } else {
+                Err(attachment_not_found())
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,256 @@
+//! Attachment files on disk (SQLite mode keeps them under `data_dir/attachments`).
+//!
+//! Uploads stream to a temporary file while their size is counted, so an oversized upload is
+//! cut off at the limit and never fills the disk or memory. What is needed to decide the type
+//! (the first and last bytes, whether it is all text) is gathered on the way. Accepted files
+//! are renamed into place under their id; images get a small JPEG thumbnail.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use switchboard_domain::attachments::{classify, Content, FileKind, Refusal};
+use tokio::io::AsyncWriteExt as _;
+use uuid::Uuid;
+
+const HEAD_BYTES: usize = 64 * 1024;
+const TAIL_BYTES: usize = 1024;
+/// Longest side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 320;
+/// Legacy Office files are compound files whose type is in their directory: read them whole
+/// (they are bounded by the upload limit).
+const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the file is larger than {max} bytes")]
+    TooLarge { max: u64 },
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(String),
+    #[error("storage failure: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where attachment files live.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+/// An upload that passed the checks, waiting in its temporary file.
+#[derive(Debug)]
+pub struct Accepted {
+    pub id: Uuid,
+    pub kind: FileKind,
+    pub size: u64,
+    pub has_thumbnail: bool,
+}
+
+/// Counts, keeps the first and last bytes, and checks UTF-8 as chunks go by.
+struct Observer {
+    size: u64,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    utf8_pending: Vec<u8>,
+    is_utf8_text: bool,
+}
+
+impl Observer {
+    fn new() -> Self {
+        Observer {
+            size: 0,
+            head: Vec::new(),
+            tail: Vec::new(),
+            utf8_pending: Vec::new(),
+            is_utf8_text: true,
+        }
+    }
+
+    fn see(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.tail.extend_from_slice(chunk);
+        if self.tail.len() > TAIL_BYTES {
+            self.tail.drain(..self.tail.len() - TAIL_BYTES);
+        }
+        if self.is_utf8_text {
+            self.check_utf8(chunk);
+        }
+    }
+
+    fn check_utf8(&mut self, chunk: &[u8]) {
+        if chunk.contains(&0) {
+            self.is_utf8_text = false;
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.utf8_pending);
+        buf.extend_from_slice(chunk);
+        match std::str::from_utf8(&buf) {
+            Ok(_) => {}
+            // A character split across chunks: keep its start for the next one.
+            Err(e) if e.error_len().is_none() => self.utf8_pending = buf[e.valid_up_to()..].to_vec(),
+            Err(_) => self.is_utf8_text = false,
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.utf8_pending.is_empty() {
+            self.is_utf8_text = false;
+        }
+    }
+}
+
+impl FileStore {
+    pub fn open(data_dir: &Path) -> std::io::Result<Self> {
+        let root = data_dir.join("attachments");
+        for sub in ["tmp", "files", "thumbs"] {
+            std::fs::create_dir_all(root.join(sub))?;
+        }
+        Ok(FileStore { root })
+    }
+
+    pub fn path(&self, id: Uuid) -> PathBuf {
+        let name = id.simple().to_string();
+        self.root.join("files").join(&name[name.len() - 2..]).join(name)
+    }
+
+    pub fn thumbnail_path(&self, id: Uuid) -> PathBuf {
+        self.root.join("thumbs").join(format!("{}.jpg", id.simple()))
+    }
+
+    /// Receive one upload: stream it to disk within `max` bytes, decide its type from its
+    /// content and name, and store it (with a thumbnail for images). Nothing is left behind
+    /// when it is refused.
+    pub async fn receive<S, E>(&self, filename: &str, mut chunks: S, max: u64) -> Result<Accepted, UploadError>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt as _;
+        let id = Uuid::now_v7();
+        let temp = self.root.join("tmp").join(format!("{}.part", id.simple()));
+        // Whatever happens, the temporary file goes: accepted files were renamed away from it.
+        let _cleanup = TempFile(temp.clone());
+        let mut file = tokio::fs::File::create(&temp).await?;
+        let mut seen = Observer::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| UploadError::Interrupted(e.to_string()))?;
+            if seen.size + chunk.len() as u64 > max {
+                return Err(UploadError::TooLarge { max });
+            }
+            seen.see(&chunk);
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        seen.finish();
+
+        let store = self.clone();
+        let filename = filename.to_string();
+        let accepted = tokio::task::spawn_blocking(move || store.accept(id, &temp, &filename, seen))
+            .await
+            .map_err(|e| UploadError::Interrupted(e.to_string()))??;
+        Ok(accepted)
+    }
+
+    fn accept(&self, id: Uuid, temp: &Path, filename: &str, seen: Observer) -> Result<Accepted, UploadError> {
+        let whole;
+        let head = if seen.head.starts_with(&OLE_SIGNATURE) && seen.size > seen.head.len() as u64 {
+            let mut buf = Vec::with_capacity(seen.size as usize);
+            std::fs::File::open(temp)?.read_to_end(&mut buf)?;
+            whole = buf;
+            &whole[..]
+        } else {
+            &seen.head[..]
+        };
+        let kind = classify(
+            filename,
+            Content {
+                head,
+                tail: &seen.tail,
+                size: seen.size,
+                is_utf8_text: seen.is_utf8_text,
+            },
+        )
+        .map_err(UploadError::Refused)?;
+        let has_thumbnail = if kind.is_image() {
+            match self.thumbnail(temp, id) {
+                Ok(()) => true,
+                // HEIF and some TIFF variants cannot be decoded here: they still download.
+                Err(_) if matches!(kind, FileKind::Heif | FileKind::Tiff) => false,
+                Err(_) => return Err(UploadError::Refused(Refusal::Damaged { kind })),
+            }
+        } else {
+            false
+        };
+        let target = self.path(id);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::rename(temp, &target)?;
+        Ok(Accepted {
+            id,
+            kind,
+            size: seen.size,
+            has_thumbnail,
+        })
+    }
+
+    fn thumbnail(&self, source: &Path, id: Uuid) -> Result<(), image::ImageError> {
+        let mut reader = image::ImageReader::open(source)?.with_guessed_format()?;
+        let mut limits = image::Limits::default();
+        // Refuse decompression bombs: a 25 MB file may claim gigapixels.
+        limits.max_image_width = Some(20_000);
+        limits.max_image_height = Some(20_000);
+        limits.max_alloc = Some(512 * 1024 * 1024);
+        reader.limits(limits);
+        let picture = reader.decode()?;
+        let thumb = picture.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE).into_rgb8();
+        thumb.save_with_format(self.thumbnail_path(id), image::ImageFormat::Jpeg)
+    }
+}
+
+/// Removes a temporary upload when the upload ends, however it ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_split_across_chunks_is_still_text() {
+        let text = "ação".as_bytes();
+        let mut seen = Observer::new();
+        seen.see(&text[..2]);
+        seen.see(&text[2..]);
+        seen.finish();
+        assert!(seen.is_utf8_text);
+        let mut broken = Observer::new();
+        broken.see(&text[..2]);
+        broken.finish();
+        assert!(!broken.is_utf8_text, "a file ending mid-character is not text");
+    }
+
+    #[test]
+    fn head_and_tail_are_bounded() {
+        let mut seen = Observer::new();
+        for _ in 0..100 {
+            seen.see(&[b'a'; 4096]);
+        }
+        assert_eq!(seen.head.len(), HEAD_BYTES);
+        assert_eq!(seen.tail.len(), TAIL_BYTES);
+        assert_eq!(seen.size, 409_600);
+    }
+}

@@ -1,0 +1,156 @@
+//! `POST /attachments` (multipart, streamed to disk) and downloads.
+
+use axum::body::Body;
+use axum::extract::{Multipart, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use switchboard_domain::attachments::sanitize_filename;
+
+use super::extract::{CurrentAgent, ObjectId};
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::files::UploadError;
+
+fn too_large(max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!("Files may be at most {} MB.", max / (1024 * 1024)),
+    )
+}
+
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    mut multipart: Multipart,
+) -> ApiResult<Response> {
+    let max = state.max_attachment_bytes;
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(max)
+        } else {
+            ApiError::bad_request("invalid_upload", format!("The upload is not valid multipart data: {}", e.body_text()))
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let sent_name = field.file_name().unwrap_or_default().to_string();
+        let filename = sanitize_filename(&sent_name);
+        let accepted = state
+            .files
+            .receive(&filename, field, max)
+            .await
+            .map_err(|err| match err {
+                UploadError::TooLarge { max } => too_large(max),
+                UploadError::Refused(refusal) => {
+                    let status = if refusal == switchboard_domain::attachments::Refusal::Empty {
+                        StatusCode::BAD_REQUEST
+                    } else {
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE
+                    };
+                    let code = match status {
+                        StatusCode::BAD_REQUEST => "empty_file",
+                        _ => "unsupported_file_type",
+                    };
+                    ApiError::new(status, code, refusal.to_string())
+                }
+                UploadError::Interrupted(why) => ApiError::bad_request("invalid_upload", format!("The upload was interrupted: {why}")),
+                UploadError::Io(err) => {
+                    tracing::error!(error = %err, "storing an upload failed");
+                    ApiError::internal()
+                }
+            })?;
+        let stored = state.engine.register_upload(me.id(), filename, accepted).await?;
+        return Ok((StatusCode::CREATED, Json(stored)).into_response());
+    }
+    Err(ApiError::bad_request(
+        "missing_file",
+        "Send the file as a multipart/form-data field named \"file\".",
+    ))
+}
+
+/// `Content-Disposition` with the name as sent, safely encoded (RFC 6266 / 5987).
+fn disposition(filename: &str) -> HeaderValue {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+async fn serve_file(path: std::path::PathBuf, content_type: &str, filename: Option<&str>) -> ApiResult<Response> {
+    let file = tokio::fs::File::open(&path).await.map_err(|err| {
+        tracing::error!(error = %err, path = %path.display(), "attachment file missing");
+        ApiError::not_found("attachment")
+    })?;
+    let length = file.metadata().await.map(|m| m.len()).ok();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    if let Some(name) = filename {
+        headers.insert(header::CONTENT_DISPOSITION, disposition(name));
+    }
+    Ok(response)
+}
+
+pub(super) async fn download(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ObjectId(id): ObjectId,
+) -> ApiResult<Response> {
+    let row = state.engine.attachment_for(me.id(), id).await?;
+    serve_file(state.files.path(id), &row.mime, Some(&row.filename)).await
+}
+
+pub(super) async fn thumbnail(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ObjectId(id): ObjectId,
+) -> ApiResult<Response> {
+    let row = state.engine.attachment_for(me.id(), id).await?;
+    if !row.has_thumbnail {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_thumbnail",
+            "This attachment has no thumbnail; download the file instead.",
+        ));
+    }
+    serve_file(state.files.thumbnail_path(id), "image/jpeg", None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition;
+
+    #[test]
+    fn download_names_are_quoted_safely() {
+        assert_eq!(
+            disposition("relatório \"final\".pdf").to_str().unwrap(),
+            "attachment; filename=\"relat_rio _final_.pdf\"; filename*=UTF-8''relat%C3%B3rio%20%22final%22.pdf"
+        );
+    }
+}
