@@ -48,9 +48,13 @@ impl FileKind {
         match self {
             FileKind::Pdf => "application/pdf",
             FileKind::Doc => "application/msword",
-            FileKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             FileKind::Ppt => "application/vnd.ms-powerpoint",
-            FileKind::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            FileKind::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
             FileKind::Xls => "application/vnd.ms-excel",
             FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             FileKind::Txt => "text/plain; charset=utf-8",
@@ -90,7 +94,13 @@ impl FileKind {
     pub fn is_image(self) -> bool {
         matches!(
             self,
-            FileKind::Jpeg | FileKind::Png | FileKind::Gif | FileKind::Bmp | FileKind::Webp | FileKind::Tiff | FileKind::Heif
+            FileKind::Jpeg
+                | FileKind::Png
+                | FileKind::Gif
+                | FileKind::Bmp
+                | FileKind::Webp
+                | FileKind::Tiff
+                | FileKind::Heif
         )
     }
 
@@ -100,7 +110,9 @@ impl FileKind {
     }
 
     fn from_extension(ext: &str) -> Option<FileKind> {
-        Self::ALL.into_iter().find(|k| k.extensions().contains(&ext))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.extensions().contains(&ext))
     }
 }
 
@@ -109,13 +121,22 @@ impl FileKind {
 pub enum Refusal {
     Empty,
     /// The content is not an accepted type (`detected` says what it is, when known).
-    Unsupported { detected: Option<String> },
+    Unsupported {
+        detected: Option<String>,
+    },
     /// The content is an accepted type, but the name says something else.
-    Mismatch { extension: String, detected: FileKind },
+    Mismatch {
+        extension: String,
+        detected: FileKind,
+    },
     /// The name's extension is not an accepted type, or missing.
-    BadExtension { extension: Option<String> },
+    BadExtension {
+        extension: Option<String>,
+    },
     /// The file is cut short or broken.
-    Damaged { kind: FileKind },
+    Damaged {
+        kind: FileKind,
+    },
 }
 
 impl fmt::Display for Refusal {
@@ -161,6 +182,10 @@ pub struct Content<'a> {
     pub size: u64,
     /// Whether the whole file is UTF-8 without NUL bytes (for TXT).
     pub is_utf8_text: bool,
+    /// For ZIP files: the Office document their directory holds (`word/document.xml` makes a
+    /// DOCX), read by the caller from the whole archive. `None` for other files, and for ZIP
+    /// files that are no Office document or cannot be read.
+    pub office_document: Option<FileKind>,
 }
 
 /// The lower-case extension of a file name.
@@ -175,7 +200,7 @@ pub fn classify(filename: &str, content: Content<'_>) -> Result<FileKind, Refusa
         return Err(Refusal::Empty);
     }
     let ext = extension(filename);
-    let detected = sniff(content.head);
+    let detected = content.office_document.or_else(|| sniff(content.head));
     let kind = match (detected, ext.as_deref()) {
         (Some(kind), _) => kind,
         // Plain text has no signature: trust the name only when every byte is text.
@@ -190,8 +215,13 @@ pub fn classify(filename: &str, content: Content<'_>) -> Result<FileKind, Refusa
         None => return Err(Refusal::BadExtension { extension: None }),
         Some(ext) if !kind.extensions().contains(&ext.as_str()) => {
             return Err(match FileKind::from_extension(&ext) {
-                Some(_) => Refusal::Mismatch { extension: ext, detected: kind },
-                None => Refusal::BadExtension { extension: Some(ext) },
+                Some(_) => Refusal::Mismatch {
+                    extension: ext,
+                    detected: kind,
+                },
+                None => Refusal::BadExtension {
+                    extension: Some(ext),
+                },
             })
         }
         Some(_) => {}
@@ -202,13 +232,15 @@ pub fn classify(filename: &str, content: Content<'_>) -> Result<FileKind, Refusa
     Ok(kind)
 }
 
+/// One of `infer`'s signature checks.
+type Matcher = fn(&[u8]) -> bool;
+
 fn sniff(head: &[u8]) -> Option<FileKind> {
-    use infer::{doc, image, text};
-    let checks: [(fn(&[u8]) -> bool, FileKind); 15] = [
+    use infer::{doc, image};
+    // Office Open XML documents are recognised from their ZIP directory (`office_document`),
+    // which is more reliable than guessing from the first entries.
+    let checks: [(Matcher, FileKind); 12] = [
         (infer::archive::is_pdf, FileKind::Pdf),
-        (doc::is_docx, FileKind::Docx),
-        (doc::is_xlsx, FileKind::Xlsx),
-        (doc::is_pptx, FileKind::Pptx),
         (doc::is_doc, FileKind::Doc),
         (doc::is_xls, FileKind::Xls),
         (doc::is_ppt, FileKind::Ppt),
@@ -221,8 +253,10 @@ fn sniff(head: &[u8]) -> Option<FileKind> {
         (image::is_tiff, FileKind::Tiff),
         (image::is_heif, FileKind::Heif),
     ];
-    let _ = text::is_html; // HTML and scripts are text too, and stay refused unless named .txt
-    checks.into_iter().find(|(check, _)| check(head)).map(|(_, kind)| kind)
+    checks
+        .into_iter()
+        .find(|(check, _)| check(head))
+        .map(|(_, kind)| kind)
 }
 
 /// Cut-short files of the types whose end is recognisable.
@@ -230,8 +264,7 @@ fn is_damaged(kind: FileKind, content: Content<'_>) -> bool {
     let contains = |needle: &[u8]| content.tail.windows(needle.len()).any(|w| w == needle);
     match kind {
         FileKind::Pdf => !contains(b"%%EOF"),
-        // Zip containers end with their central directory.
-        FileKind::Docx | FileKind::Xlsx | FileKind::Pptx => !contains(b"PK\x05\x06"),
+        // A ZIP container was read whole by the caller to find its document.
         FileKind::Jpeg => !content.tail.ends_with(&[0xFF, 0xD9]) && !contains(&[0xFF, 0xD9]),
         FileKind::Png => !contains(b"IEND"),
         FileKind::Gif => !content.tail.ends_with(b";"),
@@ -242,11 +275,29 @@ fn is_damaged(kind: FileKind, content: Content<'_>) -> bool {
 fn describe(mime: &str) -> String {
     match mime {
         "application/x-executable" | "application/x-elf" => "a program".into(),
-        "application/vnd.microsoft.portable-executable" | "application/x-msdownload" => "a Windows program".into(),
+        "application/vnd.microsoft.portable-executable" | "application/x-msdownload" => {
+            "a Windows program".into()
+        }
         "application/x-mach-binary" => "a macOS program".into(),
         "application/zip" => "a ZIP archive".into(),
         other => other.to_string(),
     }
+}
+
+/// The Office Open XML document a ZIP archive holds, from the names of its parts.
+pub fn office_document<'a>(part_names: impl IntoIterator<Item = &'a str>) -> Option<FileKind> {
+    let names: Vec<&str> = part_names.into_iter().collect();
+    if !names.contains(&"[Content_Types].xml") {
+        return None;
+    }
+    [
+        ("word/document.xml", FileKind::Docx),
+        ("xl/workbook.xml", FileKind::Xlsx),
+        ("ppt/presentation.xml", FileKind::Pptx),
+    ]
+    .into_iter()
+    .find(|(part, _)| names.contains(part))
+    .map(|(_, kind)| kind)
 }
 
 /// A file name safe to store and to offer for download, kept as close to what was sent as
@@ -256,7 +307,13 @@ pub fn sanitize_filename(name: &str) -> String {
     let cleaned: String = base
         .chars()
         .filter(|c| !c.is_control())
-        .map(|c| if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
     if cleaned.is_empty() {
@@ -285,6 +342,7 @@ mod tests {
             tail: &bytes[bytes.len().saturating_sub(1024)..],
             size: bytes.len() as u64,
             is_utf8_text: std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0),
+            office_document: None,
         }
     }
 
@@ -298,32 +356,80 @@ mod tests {
     fn accepted_files_are_recognised_by_content() {
         assert_eq!(classify("report.pdf", content(PDF)), Ok(FileKind::Pdf));
         assert_eq!(classify("PHOTO.PNG", content(PNG)), Ok(FileKind::Png));
-        assert_eq!(classify("notes.txt", content("olá, tudo bem?\n".as_bytes())), Ok(FileKind::Txt));
-        assert_eq!(classify("letter.rtf", content(b"{\\rtf1\\ansi hello}")), Ok(FileKind::Rtf));
+        assert_eq!(
+            classify("notes.txt", content("olá, tudo bem?\n".as_bytes())),
+            Ok(FileKind::Txt)
+        );
+        assert_eq!(
+            classify("letter.rtf", content(b"{\\rtf1\\ansi hello}")),
+            Ok(FileKind::Rtf)
+        );
     }
 
     #[test]
     fn refusals_say_why() {
         // (name, bytes, refusal)
         let table: Vec<(&str, &[u8], Refusal)> = vec![
-            ("invoice.pdf", ELF, Refusal::Unsupported { detected: Some("a program".into()) }),
+            (
+                "invoice.pdf",
+                ELF,
+                Refusal::Unsupported {
+                    detected: Some("a program".into()),
+                },
+            ),
             ("empty.pdf", b"", Refusal::Empty),
-            ("cut.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", Refusal::Damaged { kind: FileKind::Pdf }),
-            ("photo.jpg", PNG, Refusal::Mismatch { extension: "jpg".into(), detected: FileKind::Png }),
-            ("photo.exe", PNG, Refusal::BadExtension { extension: Some("exe".into()) }),
+            (
+                "cut.pdf",
+                b"%PDF-1.4\n1 0 obj<<>>endobj\n",
+                Refusal::Damaged {
+                    kind: FileKind::Pdf,
+                },
+            ),
+            (
+                "photo.jpg",
+                PNG,
+                Refusal::Mismatch {
+                    extension: "jpg".into(),
+                    detected: FileKind::Png,
+                },
+            ),
+            (
+                "photo.exe",
+                PNG,
+                Refusal::BadExtension {
+                    extension: Some("exe".into()),
+                },
+            ),
             ("photo", PNG, Refusal::BadExtension { extension: None }),
-            ("page.html", b"<html><script>alert(1)</script></html>", Refusal::Unsupported { detected: Some("text/html".into()) }),
-            ("binary.txt", b"abc\0def", Refusal::Unsupported { detected: None }),
+            (
+                "page.html",
+                b"<html><script>alert(1)</script></html>",
+                Refusal::Unsupported {
+                    detected: Some("text/html".into()),
+                },
+            ),
+            (
+                "binary.txt",
+                b"abc\0def",
+                Refusal::Unsupported { detected: None },
+            ),
         ];
         for (name, bytes, refusal) in table {
-            assert_eq!(classify(name, content(bytes)), Err(refusal.clone()), "{name}");
+            assert_eq!(
+                classify(name, content(bytes)),
+                Err(refusal.clone()),
+                "{name}"
+            );
             assert!(!refusal.to_string().is_empty());
         }
     }
 
     #[test]
     fn messages_tell_the_user_what_to_do() {
-        let mismatch = Refusal::Mismatch { extension: "jpg".into(), detected: FileKind::Png };
+        let mismatch = Refusal::Mismatch {
+            extension: "jpg".into(),
+            detected: FileKind::Png,
+        };
         assert_eq!(
             mismatch.to_string(),
             "The file is named .jpg but its content is PNG; rename it to .png or send the right file."
@@ -349,6 +455,43 @@ mod tests {
         let short = sanitize_filename(&long);
         assert_eq!(short.chars().count(), 200);
         assert!(short.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn office_documents_are_known_by_their_parts() {
+        let docx = ["[Content_Types].xml", "_rels/.rels", "word/document.xml"];
+        assert_eq!(office_document(docx), Some(FileKind::Docx));
+        assert_eq!(
+            office_document(["[Content_Types].xml", "xl/workbook.xml"]),
+            Some(FileKind::Xlsx)
+        );
+        assert_eq!(
+            office_document(["[Content_Types].xml", "ppt/presentation.xml"]),
+            Some(FileKind::Pptx)
+        );
+        assert_eq!(
+            office_document(["word/document.xml"]),
+            None,
+            "no content types: not Office"
+        );
+        assert_eq!(office_document(["photos/a.jpg"]), None);
+        let zip = b"PK\x03\x04\x14\0\0\0\0\0";
+        let mut c = content(zip);
+        assert_eq!(
+            classify("archive.docx", c),
+            Err(Refusal::Unsupported {
+                detected: Some("a ZIP archive".into())
+            })
+        );
+        c.office_document = Some(FileKind::Docx);
+        assert_eq!(classify("contrato.docx", c), Ok(FileKind::Docx));
+        assert_eq!(
+            classify("contrato.xlsx", c),
+            Err(Refusal::Mismatch {
+                extension: "xlsx".into(),
+                detected: FileKind::Docx
+            })
+        );
     }
 
     #[test]

@@ -38,19 +38,26 @@ pub fn normalize_email(input: &str) -> Option<String> {
 ///
 /// WhatsApp ids are the number's digits without `+` (what the Cloud API sends as `wa_id`); SMS
 /// senders are E.164; Messenger PSIDs and live-chat visitor ids are opaque.
-pub fn normalize_identity(kind: ChannelKind, value: &str, country: Country) -> Result<String, String> {
+pub fn normalize_identity(
+    kind: ChannelKind,
+    value: &str,
+    country: Country,
+) -> Result<String, String> {
     let value = value.trim();
     match kind {
         ChannelKind::Whatsapp => normalize_phone(&with_plus(value), country)
             .map(|e164| e164.trim_start_matches('+').to_string())
             .ok_or_else(|| format!("{value:?} is not a WhatsApp number")),
-        ChannelKind::Sms => {
-            normalize_phone(value, country).ok_or_else(|| format!("{value:?} is not a phone number"))
-        }
-        ChannelKind::Facebook | ChannelKind::Livechat if !value.is_empty() && value.len() <= 200 => {
+        ChannelKind::Sms => normalize_phone(value, country)
+            .ok_or_else(|| format!("{value:?} is not a phone number")),
+        ChannelKind::Facebook | ChannelKind::Livechat
+            if !value.is_empty() && value.len() <= 200 =>
+        {
             Ok(value.to_string())
         }
-        ChannelKind::Facebook | ChannelKind::Livechat => Err("the identity is empty or too long".into()),
+        ChannelKind::Facebook | ChannelKind::Livechat => {
+            Err("the identity is empty or too long".into())
+        }
         ChannelKind::Internal => Err("internal chats have no customer identity".into()),
     }
 }
@@ -95,26 +102,56 @@ mod tests {
             ("", None),
         ];
         for (input, expected) in table {
-            assert_eq!(normalize_phone(input, br()).as_deref(), expected, "{input:?}");
+            assert_eq!(
+                normalize_phone(input, br()).as_deref(),
+                expected,
+                "{input:?}"
+            );
         }
     }
 
     #[test]
     fn identities_take_each_providers_form() {
-        assert_eq!(normalize_identity(ChannelKind::Whatsapp, "+55 11 98765-4321", br()).unwrap(), "5511987654321");
-        assert_eq!(normalize_identity(ChannelKind::Whatsapp, "5511987654321", br()).unwrap(), "5511987654321");
-        assert_eq!(normalize_identity(ChannelKind::Sms, "(415) 555-2671", parse_country("US").unwrap()).unwrap(), "+14155552671");
-        assert_eq!(normalize_identity(ChannelKind::Facebook, " 6789012345 ", br()).unwrap(), "6789012345");
+        assert_eq!(
+            normalize_identity(ChannelKind::Whatsapp, "+55 11 98765-4321", br()).unwrap(),
+            "5511987654321"
+        );
+        assert_eq!(
+            normalize_identity(ChannelKind::Whatsapp, "5511987654321", br()).unwrap(),
+            "5511987654321"
+        );
+        assert_eq!(
+            normalize_identity(
+                ChannelKind::Sms,
+                "(415) 555-2671",
+                parse_country("US").unwrap()
+            )
+            .unwrap(),
+            "+14155552671"
+        );
+        assert_eq!(
+            normalize_identity(ChannelKind::Facebook, " 6789012345 ", br()).unwrap(),
+            "6789012345"
+        );
         assert!(normalize_identity(ChannelKind::Whatsapp, "hello", br()).is_err());
         assert!(normalize_identity(ChannelKind::Livechat, "", br()).is_err());
         assert!(normalize_identity(ChannelKind::Internal, "x", br()).is_err());
-        assert_eq!(identity_phone(ChannelKind::Whatsapp, "5511987654321", br()).as_deref(), Some("+5511987654321"));
-        assert_eq!(identity_phone(ChannelKind::Facebook, "5511987654321", br()), None);
+        assert_eq!(
+            identity_phone(ChannelKind::Whatsapp, "5511987654321", br()).as_deref(),
+            Some("+5511987654321")
+        );
+        assert_eq!(
+            identity_phone(ChannelKind::Facebook, "5511987654321", br()),
+            None
+        );
     }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(normalize_email(" Ana@Example.COM ").as_deref(), Some("ana@example.com"));
+        assert_eq!(
+            normalize_email(" Ana@Example.COM ").as_deref(),
+            Some("ana@example.com")
+        );
         for bad in ["ana", "ana@", "@x.com", "a b@x.com", "a@b", "a@@b.com"] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }

@@ -63,7 +63,10 @@ pub fn normalize_language(tag: &str) -> Option<String> {
             4 if part.chars().all(|c| c.is_ascii_alphabetic()) => {
                 let mut chars = part.chars();
                 let first = chars.next().map(|c| c.to_ascii_uppercase());
-                first.into_iter().chain(chars.map(|c| c.to_ascii_lowercase())).collect()
+                first
+                    .into_iter()
+                    .chain(chars.map(|c| c.to_ascii_lowercase()))
+                    .collect()
             }
             _ => part.to_lowercase(),
         });
@@ -72,14 +75,21 @@ pub fn normalize_language(tag: &str) -> Option<String> {
 }
 
 /// Check a submitted template.
-pub fn validate(name: &str, body: &str, category: &str, language: &str) -> Result<TemplateFields, FieldError> {
+pub fn validate(
+    name: &str,
+    body: &str,
+    category: &str,
+    language: &str,
+) -> Result<TemplateFields, FieldError> {
     Ok(TemplateFields {
         name: required("name", name, MAX_NAME_CHARS)?,
         body: required("body", body, MAX_BODY_CHARS)?,
         category: required("category", category, MAX_CATEGORY_CHARS)?,
         language: normalize_language(language).ok_or_else(|| FieldError {
             field: "language",
-            message: format!("language: {language:?} is not a BCP 47 language tag like \"pt-BR\" or \"en\""),
+            message: format!(
+                "language: {language:?} is not a BCP 47 language tag like \"pt-BR\" or \"en\""
+            ),
         })?,
     })
 }
@@ -93,7 +103,10 @@ pub fn match_rank(query: &str, name: &str, body: &str) -> Option<u8> {
     let n = fold(name);
     if n.starts_with(&q) {
         Some(0)
-    } else if n.split(|c: char| !c.is_alphanumeric()).any(|word| word.starts_with(&q)) {
+    } else if n
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| word.starts_with(&q))
+    {
         Some(1)
     } else if n.contains(&q) {
         Some(2)
@@ -178,10 +191,21 @@ mod tests {
         assert_eq!(validate("", "b", "c", "en").unwrap_err().field, "name");
         assert_eq!(validate("n", " ", "c", "en").unwrap_err().field, "body");
         assert_eq!(validate("n", "b", "", "en").unwrap_err().field, "category");
-        assert_eq!(validate("n", "b", "c", "xx-!!").unwrap_err().field, "language");
-        assert_eq!(validate("n", &"x".repeat(4097), "c", "en").unwrap_err().field, "body");
+        assert_eq!(
+            validate("n", "b", "c", "xx-!!").unwrap_err().field,
+            "language"
+        );
+        assert_eq!(
+            validate("n", &"x".repeat(4097), "c", "en")
+                .unwrap_err()
+                .field,
+            "body"
+        );
         let ok = validate(" Saudação ", "Olá", "Abertura", "pt-br").unwrap();
-        assert_eq!((ok.name.as_str(), ok.language.as_str()), ("Saudação", "pt-BR"));
+        assert_eq!(
+            (ok.name.as_str(), ok.language.as_str()),
+            ("Saudação", "pt-BR")
+        );
     }
 
     #[test]
@@ -197,7 +221,11 @@ mod tests {
             ("", "anything", "at all", Some(0)),
         ];
         for (q, name, body, rank) in table {
-            assert_eq!(match_rank(q, name, body), rank, "{q:?} in {name:?}/{body:?}");
+            assert_eq!(
+                match_rank(q, name, body),
+                rank,
+                "{q:?} in {name:?}/{body:?}"
+            );
         }
     }
 
@@ -218,7 +246,10 @@ mod tests {
             agent_extension: Some("101".into()),
         };
         let table = [
-            ("Olá {{contact.first_name}}, sou {{agent.name}} (ramal {{agent.extension}}).", "Olá Maria, sou Ana (ramal 101)."),
+            (
+                "Olá {{contact.first_name}}, sou {{agent.name}} (ramal {{agent.extension}}).",
+                "Olá Maria, sou Ana (ramal 101).",
+            ),
             ("Sra. {{ contact.name }}", "Sra. Maria Clara Souza"),
             ("Pedido {{order.id}}", "Pedido {{order.id}}"),
             ("Aberto {{contact.name", "Aberto {{contact.name"),
@@ -228,6 +259,9 @@ mod tests {
             assert_eq!(render(body, &vars), expected, "{body:?}");
         }
         let unknown = Variables::default();
-        assert_eq!(render("Olá {{contact.first_name}}!", &unknown), "Olá {{contact.first_name}}!");
+        assert_eq!(
+            render("Olá {{contact.first_name}}!", &unknown),
+            "Olá {{contact.first_name}}!"
+        );
     }
 }

@@ -220,6 +220,9 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
         .map_err(err)?;
     engine.logout(&session.token).await.map_err(err)?;
 
+    seed_templates(engine).await?;
+    seed_contacts(engine).await?;
+
     // Customers waiting in the queues; they are offered as agents sign in.
     for (i, chat) in CHATS.iter().enumerate() {
         for (j, line) in chat.lines.iter().enumerate() {
@@ -235,5 +238,112 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
                 .map_err(err)?;
         }
     }
+    Ok(())
+}
+
+/// (name, body, category, language)
+const TEMPLATES: &[(&str, &str, &str, &str)] = &[
+    (
+        "Saudação",
+        "Olá {{contact.first_name}}! Aqui é {{agent.name}}. Como posso ajudar?",
+        "Abertura",
+        "pt-BR",
+    ),
+    (
+        "Greeting",
+        "Hi {{contact.first_name}}, this is {{agent.name}}. How can I help you today?",
+        "Opening",
+        "en",
+    ),
+    (
+        "Status do pedido",
+        "Vou verificar o status do seu pedido agora mesmo. Pode me informar o número?",
+        "Pedidos",
+        "pt-BR",
+    ),
+    (
+        "Prazo de entrega",
+        "O prazo de entrega é de 3 a 5 dias úteis após a confirmação do pagamento.",
+        "Pedidos",
+        "pt-BR",
+    ),
+    (
+        "Order status",
+        "Let me check your order right away. Could you share the order number?",
+        "Orders",
+        "en",
+    ),
+    (
+        "Troca e devolução",
+        "Você pode trocar ou devolver o produto em até 30 dias. Enviarei as instruções por e-mail.",
+        "Pedidos",
+        "pt-BR",
+    ),
+    (
+        "Encerramento",
+        "Obrigado pelo contato, {{contact.first_name}}! Se precisar, é só chamar.",
+        "Encerramento",
+        "pt-BR",
+    ),
+    (
+        "Closing",
+        "Thanks for reaching out, {{contact.first_name}}! Have a great day.",
+        "Closing",
+        "en",
+    ),
+    (
+        "Horário de atendimento",
+        "Nosso atendimento funciona de segunda a sexta, das 8h às 18h.",
+        "Informações",
+        "pt-BR",
+    ),
+    (
+        "Business hours",
+        "We are available Monday to Friday, 8am to 6pm.",
+        "Information",
+        "en",
+    ),
+];
+
+async fn seed_templates(engine: &Engine) -> anyhow::Result<()> {
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let session = engine
+        .login("100".into(), DEMO_PASSWORD.into())
+        .await
+        .map_err(err)?;
+    let manager = engine.authenticate(&session.token).await.map_err(err)?;
+    for (name, body, category, language) in TEMPLATES {
+        engine
+            .create_template(
+                manager.clone(),
+                switchboard_protocol::TemplateRequest {
+                    name: (*name).into(),
+                    body: (*body).into(),
+                    category: (*category).into(),
+                    language: (*language).into(),
+                },
+            )
+            .await
+            .map_err(err)?;
+    }
+    engine.logout(&session.token).await.map_err(err)?;
+    Ok(())
+}
+
+/// A known customer, so the directory and the known/unknown distinction show.
+async fn seed_contacts(engine: &Engine) -> anyhow::Result<()> {
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    engine
+        .create_contact(switchboard_protocol::ContactRequest {
+            name: "Emily Carter".into(),
+            emails: vec!["emily.carter@example.com".into()],
+            phones: vec!["+1 415 555 0134".into()],
+            identities: vec![switchboard_protocol::Identity {
+                kind: switchboard_protocol::ChannelKind::Facebook,
+                value: "6789012345678901".into(),
+            }],
+        })
+        .await
+        .map_err(err)?;
     Ok(())
 }

@@ -93,7 +93,9 @@ impl Observer {
         match std::str::from_utf8(&buf) {
             Ok(_) => {}
             // A character split across chunks: keep its start for the next one.
-            Err(e) if e.error_len().is_none() => self.utf8_pending = buf[e.valid_up_to()..].to_vec(),
+            Err(e) if e.error_len().is_none() => {
+                self.utf8_pending = buf[e.valid_up_to()..].to_vec()
+            }
             Err(_) => self.is_utf8_text = false,
         }
     }
@@ -116,17 +118,27 @@ impl FileStore {
 
     pub fn path(&self, id: Uuid) -> PathBuf {
         let name = id.simple().to_string();
-        self.root.join("files").join(&name[name.len() - 2..]).join(name)
+        self.root
+            .join("files")
+            .join(&name[name.len() - 2..])
+            .join(name)
     }
 
     pub fn thumbnail_path(&self, id: Uuid) -> PathBuf {
-        self.root.join("thumbs").join(format!("{}.jpg", id.simple()))
+        self.root
+            .join("thumbs")
+            .join(format!("{}.jpg", id.simple()))
     }
 
     /// Receive one upload: stream it to disk within `max` bytes, decide its type from its
     /// content and name, and store it (with a thumbnail for images). Nothing is left behind
     /// when it is refused.
-    pub async fn receive<S, E>(&self, filename: &str, mut chunks: S, max: u64) -> Result<Accepted, UploadError>
+    pub async fn receive<S, E>(
+        &self,
+        filename: &str,
+        mut chunks: S,
+        max: u64,
+    ) -> Result<Accepted, UploadError>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -153,13 +165,20 @@ impl FileStore {
 
         let store = self.clone();
         let filename = filename.to_string();
-        let accepted = tokio::task::spawn_blocking(move || store.accept(id, &temp, &filename, seen))
-            .await
-            .map_err(|e| UploadError::Interrupted(e.to_string()))??;
+        let accepted =
+            tokio::task::spawn_blocking(move || store.accept(id, &temp, &filename, seen))
+                .await
+                .map_err(|e| UploadError::Interrupted(e.to_string()))??;
         Ok(accepted)
     }
 
-    fn accept(&self, id: Uuid, temp: &Path, filename: &str, seen: Observer) -> Result<Accepted, UploadError> {
+    fn accept(
+        &self,
+        id: Uuid,
+        temp: &Path,
+        filename: &str,
+        seen: Observer,
+    ) -> Result<Accepted, UploadError> {
         let whole;
         let head = if seen.head.starts_with(&OLE_SIGNATURE) && seen.size > seen.head.len() as u64 {
             let mut buf = Vec::with_capacity(seen.size as usize);
@@ -169,6 +188,11 @@ impl FileStore {
         } else {
             &seen.head[..]
         };
+        let office_document = if seen.head.starts_with(b"PK\x03\x04") {
+            office_document_in(temp)
+        } else {
+            None
+        };
         let kind = classify(
             filename,
             Content {
@@ -176,6 +200,7 @@ impl FileStore {
                 tail: &seen.tail,
                 size: seen.size,
                 is_utf8_text: seen.is_utf8_text,
+                office_document,
             },
         )
         .map_err(UploadError::Refused)?;
@@ -211,9 +236,19 @@ impl FileStore {
         limits.max_alloc = Some(512 * 1024 * 1024);
         reader.limits(limits);
         let picture = reader.decode()?;
-        let thumb = picture.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE).into_rgb8();
+        let thumb = picture
+            .thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+            .into_rgb8();
         thumb.save_with_format(self.thumbnail_path(id), image::ImageFormat::Jpeg)
     }
+}
+
+/// The Office document a ZIP file holds, from its central directory. A truncated or broken
+/// archive has no readable directory and holds nothing.
+fn office_document_in(path: &Path) -> Option<FileKind> {
+    let file = std::fs::File::open(path).ok()?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    switchboard_domain::attachments::office_document(archive.file_names())
 }
 
 /// Removes a temporary upload when the upload ends, however it ends.
@@ -240,7 +275,10 @@ mod tests {
         let mut broken = Observer::new();
         broken.see(&text[..2]);
         broken.finish();
-        assert!(!broken.is_utf8_text, "a file ending mid-character is not text");
+        assert!(
+            !broken.is_utf8_text,
+            "a file ending mid-character is not text"
+        );
     }
 
     #[test]

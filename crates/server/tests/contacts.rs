@@ -38,12 +38,21 @@ async fn contacts_are_created_searched_updated_and_deleted() {
     for (q, found) in searches {
         let (status, body) = bruno.get(&format!("/api/v1/contacts?q={q}")).await;
         assert_eq!(status, StatusCode::OK);
-        let hit = body["contacts"].as_array().unwrap().iter().any(|c| c["id"] == id.as_str());
+        let hit = body["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str());
         assert_eq!(hit, found, "search {q:?}: {body}");
     }
 
     let (events, _) = bruno.sync_all(bruno_cursor).await;
-    assert!(events.iter().any(|e| e["type"] == "contact.upserted" && e["data"]["id"] == id.as_str()), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "contact.upserted" && e["data"]["id"] == id.as_str()),
+        "{events:?}"
+    );
 
     let (status, updated) = ana
         .call(
@@ -56,7 +65,9 @@ async fn contacts_are_created_searched_updated_and_deleted() {
     assert_eq!(updated["phones"], json!(["+5511987654321", "+14155552671"]));
     assert_eq!(updated["emails"], json!([]));
 
-    let (status, _) = ana.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), None).await;
+    let (status, _) = ana
+        .call(Method::DELETE, &format!("/api/v1/contacts/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = ana.get(&format!("/api/v1/contacts/{id}")).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
@@ -68,14 +79,23 @@ async fn bad_contact_fields_are_named() {
     let ana = server.login("101").await;
     let cases = [
         (json!({"name": "  "}), "name"),
-        (json!({"name": "X", "emails": ["ok@example.com", "not-an-email"]}), "emails[1]"),
+        (
+            json!({"name": "X", "emails": ["ok@example.com", "not-an-email"]}),
+            "emails[1]",
+        ),
         (json!({"name": "X", "phones": ["12"]}), "phones[0]"),
-        (json!({"name": "X", "identities": [{"kind": "whatsapp", "value": "hello"}]}), "identities[0]"),
+        (
+            json!({"name": "X", "identities": [{"kind": "whatsapp", "value": "hello"}]}),
+            "identities[0]",
+        ),
     ];
     for (body, field) in cases {
         let (status, answer) = ana.post("/api/v1/contacts", body).await;
         assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_contact");
-        assert!(answer["error"]["message"].as_str().unwrap().contains(field), "{field}: {answer}");
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(field),
+            "{field}: {answer}"
+        );
     }
     let (status, answer) = ana.post("/api/v1/contacts", json!({"emails": []})).await;
     assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_json");
@@ -89,44 +109,79 @@ async fn adding_an_unknown_sender_makes_all_their_conversations_known() {
     // João wrote before (resolved by Ana) and writes again now (offered to both).
     let old = server.inbound("wa", "5511912345678", "Oi, tudo bem?").await;
     ana.take(old.conversation_id).await;
-    ana.post(&format!("/api/v1/conversations/{}/resolve", old.conversation_id), json!({})).await;
+    ana.post(
+        &format!("/api/v1/conversations/{}/resolve", old.conversation_id),
+        json!({}),
+    )
+    .await;
     let now = server.inbound("wa", "5511912345678", "Voltei").await;
     assert_ne!(old.conversation_id, now.conversation_id);
-    let (_, conv) = bruno.get(&format!("/api/v1/conversations/{}", now.conversation_id)).await;
+    let (_, conv) = bruno
+        .get(&format!("/api/v1/conversations/{}", now.conversation_id))
+        .await;
     assert_eq!(conv["contact"]["known"], false);
     let (_, bruno_cursor) = bruno.sync_all(0).await;
 
     let (status, contact) = bruno
-        .post("/api/v1/contacts/from-identity", json!({"conversation_id": now.conversation_id, "name": "João Pereira"}))
+        .post(
+            "/api/v1/contacts/from-identity",
+            json!({"conversation_id": now.conversation_id, "name": "João Pereira"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{contact}");
-    assert_eq!(contact["identities"], json!([{"kind": "whatsapp", "value": "5511912345678"}]));
-    assert_eq!(contact["phones"], json!(["+5511912345678"]), "the WhatsApp number is a phone too");
+    assert_eq!(
+        contact["identities"],
+        json!([{"kind": "whatsapp", "value": "5511912345678"}])
+    );
+    assert_eq!(
+        contact["phones"],
+        json!(["+5511912345678"]),
+        "the WhatsApp number is a phone too"
+    );
 
     for (agent, conversation) in [(&bruno, now.conversation_id), (&ana, old.conversation_id)] {
-        let (_, conv) = agent.get(&format!("/api/v1/conversations/{conversation}")).await;
+        let (_, conv) = agent
+            .get(&format!("/api/v1/conversations/{conversation}"))
+            .await;
         assert_eq!(conv["contact"]["known"], true, "{conv}");
         assert_eq!(conv["contact"]["display_name"], "João Pereira");
         assert_eq!(conv["contact"]["id"], contact["id"]);
     }
     let (events, _) = bruno.sync_all(bruno_cursor).await;
     assert!(
-        events.iter().any(|e| e["type"] == "conversation.upserted" && e["data"]["contact"]["known"] == true),
+        events
+            .iter()
+            .any(|e| e["type"] == "conversation.upserted" && e["data"]["contact"]["known"] == true),
         "viewers are told the conversation became known: {events:?}"
     );
     let (_, found) = ana.get("/api/v1/contacts?q=11%2091234-5678").await;
-    assert_eq!(found["contacts"].as_array().unwrap().len(), 1, "a search by phone finds the sender");
+    assert_eq!(
+        found["contacts"].as_array().unwrap().len(),
+        1,
+        "a search by phone finds the sender"
+    );
 
     let (status, body) = bruno
-        .post("/api/v1/contacts/from-identity", json!({"conversation_id": now.conversation_id, "name": "Outro"}))
+        .post(
+            "/api/v1/contacts/from-identity",
+            json!({"conversation_id": now.conversation_id, "name": "Outro"}),
+        )
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "contact_exists");
 
     // A later chat from the same number opens already known.
     ana.take(now.conversation_id).await;
-    ana.post(&format!("/api/v1/conversations/{}/resolve", now.conversation_id), json!({})).await;
-    let third = server.inbound("wa", "5511912345678", "Mais uma coisa").await;
-    let (_, conv) = ana.get(&format!("/api/v1/conversations/{}", third.conversation_id)).await;
+    ana.post(
+        &format!("/api/v1/conversations/{}/resolve", now.conversation_id),
+        json!({}),
+    )
+    .await;
+    let third = server
+        .inbound("wa", "5511912345678", "Mais uma coisa")
+        .await;
+    let (_, conv) = ana
+        .get(&format!("/api/v1/conversations/{}", third.conversation_id))
+        .await;
     assert_eq!(conv["contact"]["known"], true);
 }
 
@@ -134,9 +189,15 @@ async fn adding_an_unknown_sender_makes_all_their_conversations_known() {
 async fn a_contacts_phone_makes_sms_and_whatsapp_senders_known() {
     let server = TestServer::start(1).await;
     let ana = server.login("101").await;
-    ana.post("/api/v1/contacts", json!({"name": "Carlos Lima", "phones": ["011 99888-7766"]})).await;
+    ana.post(
+        "/api/v1/contacts",
+        json!({"name": "Carlos Lima", "phones": ["011 99888-7766"]}),
+    )
+    .await;
     let chat = server.inbound("wa", "5511998887766", "Olá").await;
-    let (_, conv) = ana.get(&format!("/api/v1/conversations/{}", chat.conversation_id)).await;
+    let (_, conv) = ana
+        .get(&format!("/api/v1/conversations/{}", chat.conversation_id))
+        .await;
     assert_eq!(conv["contact"]["known"], true);
     assert_eq!(conv["contact"]["display_name"], "Carlos Lima");
 }
@@ -149,7 +210,10 @@ async fn from_identity_requires_a_conversation_you_can_see() {
     let chat = server.inbound("wa", "5511900000001", "Oi").await;
     ana.take(chat.conversation_id).await;
     let (status, body) = bruno
-        .post("/api/v1/contacts/from-identity", json!({"conversation_id": chat.conversation_id, "name": "Spy"}))
+        .post(
+            "/api/v1/contacts/from-identity",
+            json!({"conversation_id": chat.conversation_id, "name": "Spy"}),
+        )
         .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
@@ -161,11 +225,20 @@ async fn history_lists_every_conversation_across_agents_newest_first() {
     let bruno = server.login("102").await;
     let first = server.inbound("wa", "5511955554444", "Primeira").await;
     ana.reply(first.conversation_id, "Oi, aqui é a Ana").await;
-    ana.post(&format!("/api/v1/conversations/{}/resolve", first.conversation_id), json!({})).await;
+    ana.post(
+        &format!("/api/v1/conversations/{}/resolve", first.conversation_id),
+        json!({}),
+    )
+    .await;
     let second = server.inbound("wa", "5511955554444", "Segunda").await;
-    bruno.reply(second.conversation_id, "Oi, aqui é o Bruno").await;
+    bruno
+        .reply(second.conversation_id, "Oi, aqui é o Bruno")
+        .await;
     let (_, contact) = bruno
-        .post("/api/v1/contacts/from-identity", json!({"conversation_id": second.conversation_id, "name": "Paula"}))
+        .post(
+            "/api/v1/contacts/from-identity",
+            json!({"conversation_id": second.conversation_id, "name": "Paula"}),
+        )
         .await;
     let id = contact["id"].as_str().unwrap();
 
@@ -175,7 +248,11 @@ async fn history_lists_every_conversation_across_agents_newest_first() {
     assert_eq!(status, StatusCode::OK, "{history}");
     let entries = history["conversations"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0]["conversation_id"], second.conversation_id.to_string(), "newest first");
+    assert_eq!(
+        entries[0]["conversation_id"],
+        second.conversation_id.to_string(),
+        "newest first"
+    );
     assert_eq!(entries[0]["handled_by"]["extension"], "102");
     assert_eq!(entries[0]["outcome"], "open");
     assert_eq!(entries[1]["handled_by"]["extension"], "101");
@@ -183,7 +260,9 @@ async fn history_lists_every_conversation_across_agents_newest_first() {
     assert_eq!(entries[1]["messages"], 2);
     assert!(entries[1]["ended_at"].is_string());
     assert_eq!(entries[0]["queue_id"], "support");
-    let (status, body) = carla.get(&format!("/api/v1/contacts/{}/history", Uuid::now_v7())).await;
+    let (status, body) = carla
+        .get(&format!("/api/v1/contacts/{}/history", Uuid::now_v7()))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
 
@@ -192,8 +271,18 @@ async fn an_identity_belongs_to_one_contact() {
     let server = TestServer::start(1).await;
     let ana = server.login("101").await;
     let identity = json!([{"kind": "facebook", "value": "123456789"}]);
-    let (status, _) = ana.post("/api/v1/contacts", json!({"name": "A", "identities": identity})).await;
+    let (status, _) = ana
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "A", "identities": identity}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = ana.post("/api/v1/contacts", json!({"name": "B", "identities": identity})).await;
+    let (status, body) = ana
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "B", "identities": identity}),
+        )
+        .await;
     assert_error(status, &body, StatusCode::CONFLICT, "identity_taken");
 }

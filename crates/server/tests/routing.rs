@@ -31,7 +31,7 @@ async fn login_all(server: &TestServer, n: u32) -> Vec<Agent> {
 async fn hunt_by_threes_widens_every_offer_timeout() {
     let server = TestServer::with_config(&config_toml(
         7,
-        "strategy = \"hunt_by_threes\"\noffer_timeout_s = 1",
+        "strategy = \"hunt_by_threes\"\noffer_timeout_s = 2",
         "",
     ))
     .await;
@@ -41,12 +41,19 @@ async fn hunt_by_threes_widens_every_offer_timeout() {
         offered_to(&agents, chat.conversation_id).await,
         ["101", "102", "103"]
     );
-    eventually("six agents are offered", || async {
-        offered_to(&agents, chat.conversation_id).await.len() == 6
-    })
-    .await;
+    // Sample until the offer has widened and two looks in a row agree (a look that straddles
+    // the widening sees half of it; the next widening is two seconds away).
+    let mut widened = Vec::new();
+    for _ in 0..200 {
+        let first = offered_to(&agents, chat.conversation_id).await;
+        if first.len() > 3 && offered_to(&agents, chat.conversation_id).await == first {
+            widened = first;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(
-        offered_to(&agents, chat.conversation_id).await,
+        widened,
         ["101", "102", "103", "104", "105", "106"],
         "the next three in priority order"
     );

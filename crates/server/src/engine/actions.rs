@@ -7,8 +7,8 @@ use switchboard_domain::lifecycle::{
     Refusal, Resolution,
 };
 use switchboard_protocol::{
-    event_types, AttachmentRef, ChannelKind, Conversation, ConversationStatus, Direction, Message, MessagePage,
-    MessageStatus,
+    event_types, AttachmentRef, ChannelKind, Conversation, ConversationStatus, Direction, Message,
+    MessagePage, MessageStatus,
 };
 use uuid::Uuid;
 
@@ -238,15 +238,6 @@ impl Engine {
             return Err(ApiError::bad_request(
                 "empty_message",
                 "Write something or attach a file before sending.",
-            ));
-        }
-        if let Some(first) = reply.attachments.first() {
-            // Uploads are not stored yet, so no id can name one.
-            return Err(ApiError::bad_request(
-                "unknown_attachment",
-                format!(
-                    "Attachment {first} was not uploaded; upload it with POST /attachments first."
-                ),
             ));
         }
         self.write(move |unit| {

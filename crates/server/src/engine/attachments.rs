@@ -29,7 +29,11 @@ pub fn attachment_ref(row: &AttachmentRow) -> AttachmentRef {
 
 impl Unit<'_> {
     /// The uploads an agent names in a reply: theirs, and not sent yet.
-    pub(super) fn claimable_attachments(&mut self, agent: Uuid, ids: &[Uuid]) -> ApiResult<Vec<AttachmentRow>> {
+    pub(super) fn claimable_attachments(
+        &mut self,
+        agent: Uuid,
+        ids: &[Uuid],
+    ) -> ApiResult<Vec<AttachmentRow>> {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let row = self
@@ -52,7 +56,12 @@ impl Unit<'_> {
 
 impl Engine {
     /// Record an accepted upload.
-    pub async fn register_upload(&self, agent: Uuid, filename: String, file: Accepted) -> ApiResult<AttachmentRef> {
+    pub async fn register_upload(
+        &self,
+        agent: Uuid,
+        filename: String,
+        file: Accepted,
+    ) -> ApiResult<AttachmentRef> {
         self.write(move |unit| {
             let row = AttachmentRow {
                 id: file.id,

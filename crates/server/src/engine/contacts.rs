@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use switchboard_domain::contacts::{identity_phone, normalize_email, normalize_identity, normalize_phone};
+use switchboard_domain::contacts::{
+    identity_phone, normalize_email, normalize_identity, normalize_phone,
+};
 use switchboard_domain::text::fold;
 use switchboard_protocol::{
     event_types, ChannelKind, Contact, ContactHistory, ContactRequest, ConversationStatus,
@@ -31,7 +33,11 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 fn contact_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No contact with that id exists.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No contact with that id exists.",
+    )
 }
 
 pub fn contact_dto(row: &ContactRow) -> Contact {
@@ -46,17 +52,48 @@ pub fn contact_dto(row: &ContactRow) -> Contact {
     }
 }
 
-/// Check and normalise a submitted contact into the row to store.
+/// A submitted contact, checked and normalised.
+#[derive(Debug, Clone)]
+struct ContactFields {
+    name: String,
+    emails: Vec<String>,
+    phones: Vec<String>,
+    identities: Vec<Identity>,
+}
+
+impl ContactFields {
+    /// The row to store: a new contact (`existing` is `None`) or a replacement.
+    fn into_row(
+        self,
+        existing: Option<&ContactRow>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ContactRow {
+        ContactRow {
+            id: existing.map_or_else(Uuid::now_v7, |row| row.id),
+            search_text: search_text(&self.name, &self.emails, &self.phones, &self.identities),
+            name: self.name,
+            emails: self.emails,
+            phones: self.phones,
+            identities: self.identities,
+            created_at: existing.map_or(now, |row| row.created_at),
+            updated_at: now,
+        }
+    }
+}
+
+/// Check and normalise a submitted contact.
 fn build_contact(
     req: &ContactRequest,
     country: phonenumber::country::Id,
-) -> ApiResult<(String, Vec<String>, Vec<String>, Vec<Identity>)> {
+) -> ApiResult<ContactFields> {
     let name = req.name.trim().to_string();
     if name.is_empty() {
         return Err(invalid("name must not be empty."));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!("name may have at most {MAX_NAME_CHARS} characters.")));
+        return Err(invalid(format!(
+            "name may have at most {MAX_NAME_CHARS} characters."
+        )));
     }
     let mut emails: Vec<String> = Vec::new();
     for (i, email) in req.emails.iter().enumerate() {
@@ -95,10 +132,20 @@ fn build_contact(
             identities.push(identity);
         }
     }
-    Ok((name, emails, phones, identities))
+    Ok(ContactFields {
+        name,
+        emails,
+        phones,
+        identities,
+    })
 }
 
-fn search_text(name: &str, emails: &[String], phones: &[String], identities: &[Identity]) -> String {
+fn search_text(
+    name: &str,
+    emails: &[String],
+    phones: &[String],
+    identities: &[Identity],
+) -> String {
     let mut parts = vec![fold(name)];
     parts.extend(emails.iter().cloned());
     for phone in phones {
@@ -144,7 +191,11 @@ fn phone_identities(e164: &str) -> [Identity; 2] {
 
 impl Unit<'_> {
     /// The contact a new conversation's customer is, if any.
-    pub(super) fn contact_for(&mut self, identity: &Identity, country: phonenumber::country::Id) -> StoreResult<Option<ContactRow>> {
+    pub(super) fn contact_for(
+        &mut self,
+        identity: &Identity,
+        country: phonenumber::country::Id,
+    ) -> StoreResult<Option<ContactRow>> {
         if let Some(contact) = self.tx.contact_by_identity(identity)? {
             return Ok(Some(contact));
         }
@@ -235,18 +286,9 @@ impl Engine {
     }
 
     pub async fn create_contact(&self, req: ContactRequest) -> ApiResult<Contact> {
-        let (name, emails, phones, identities) = build_contact(&req, self.settings.default_country)?;
+        let fields = build_contact(&req, self.settings.default_country)?;
         self.write(move |unit| {
-            let row = ContactRow {
-                id: Uuid::now_v7(),
-                search_text: search_text(&name, &emails, &phones, &identities),
-                name: name.clone(),
-                emails: emails.clone(),
-                phones: phones.clone(),
-                identities: identities.clone(),
-                created_at: unit.now,
-                updated_at: unit.now,
-            };
+            let row = fields.clone().into_row(None, unit.now);
             unit.save_contact(&row, true)?;
             Ok(contact_dto(&row))
         })
@@ -254,18 +296,10 @@ impl Engine {
     }
 
     pub async fn update_contact(&self, id: Uuid, req: ContactRequest) -> ApiResult<Contact> {
-        let (name, emails, phones, identities) = build_contact(&req, self.settings.default_country)?;
+        let fields = build_contact(&req, self.settings.default_country)?;
         self.write(move |unit| {
             let existing = unit.tx.contact(id)?.ok_or_else(contact_not_found)?;
-            let row = ContactRow {
-                search_text: search_text(&name, &emails, &phones, &identities),
-                name: name.clone(),
-                emails: emails.clone(),
-                phones: phones.clone(),
-                identities: identities.clone(),
-                updated_at: unit.now,
-                ..existing
-            };
+            let row = fields.clone().into_row(Some(&existing), unit.now);
             unit.save_contact(&row, false)?;
             Ok(contact_dto(&row))
         })
@@ -291,7 +325,11 @@ impl Engine {
 
     /// "Add contact" from the unknown-contact pop-up: the conversation's sender becomes a
     /// contact, and every conversation with that sender becomes known.
-    pub async fn contact_from_identity(&self, agent: Uuid, req: FromIdentityRequest) -> ApiResult<Contact> {
+    pub async fn contact_from_identity(
+        &self,
+        agent: Uuid,
+        req: FromIdentityRequest,
+    ) -> ApiResult<Contact> {
         let country = self.settings.default_country;
         self.write(move |unit| {
             let (conv, _) = seen_visible(unit.tx, req.conversation_id, agent)?;
@@ -306,7 +344,10 @@ impl Engine {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "contact_exists",
-                    format!("This sender is already the contact {:?} ({}).", existing.name, existing.id),
+                    format!(
+                        "This sender is already the contact {:?} ({}).",
+                        existing.name, existing.id
+                    ),
                 ));
             }
             let request = ContactRequest {
@@ -315,17 +356,7 @@ impl Engine {
                 phones: Vec::new(),
                 identities: vec![identity],
             };
-            let (name, emails, phones, identities) = build_contact(&request, country)?;
-            let row = ContactRow {
-                id: Uuid::now_v7(),
-                search_text: search_text(&name, &emails, &phones, &identities),
-                name,
-                emails,
-                phones,
-                identities,
-                created_at: unit.now,
-                updated_at: unit.now,
-            };
+            let row = build_contact(&request, country)?.into_row(None, unit.now);
             unit.save_contact(&row, true)?;
             Ok(contact_dto(&row))
         })
@@ -392,8 +423,12 @@ mod tests {
 
     #[test]
     fn phone_searches_match_any_formatting() {
-        assert_eq!(search_terms("011 98765-4321", br()), ["011 98765-4321", "5511987654321", "01198765432 1".replace(' ', "")]);
+        assert_eq!(
+            search_terms("011 98765-4321", br()),
+            ["011 98765-4321", "5511987654321", "011987654321"]
+        );
         assert_eq!(search_terms("Maria", br()), ["maria"]);
+        assert_eq!(search_terms("(11) 98765", br()), ["(11) 98765", "1198765"]);
         assert_eq!(search_terms("4321", br()), ["4321"]);
         assert!(search_terms("  ", br()).is_empty());
     }
@@ -409,13 +444,16 @@ mod tests {
                 value: "5511987654321".into(),
             }],
         };
-        let (name, emails, phones, identities) = build_contact(&req, br()).unwrap();
-        assert_eq!(name, "João");
-        assert_eq!(emails, ["joao@example.com"]);
-        assert_eq!(phones, ["+5511987654321"]);
-        assert_eq!(identities.len(), 1);
-        let text = search_text(&name, &emails, &phones, &identities);
-        assert!(text.contains("joao") && text.contains("5511987654321"), "{text}");
+        let fields = build_contact(&req, br()).unwrap();
+        assert_eq!(fields.name, "João");
+        assert_eq!(fields.emails, ["joao@example.com"]);
+        assert_eq!(fields.phones, ["+5511987654321"]);
+        assert_eq!(fields.identities.len(), 1);
+        let text = fields.into_row(None, chrono::Utc::now()).search_text;
+        assert!(
+            text.contains("joao") && text.contains("5511987654321"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -430,6 +468,9 @@ mod tests {
         assert!(err.message.starts_with("emails[1]:"), "{}", err.message);
         req.emails.clear();
         req.phones = vec!["12".into()];
-        assert!(build_contact(&req, br()).unwrap_err().message.starts_with("phones[0]:"));
+        assert!(build_contact(&req, br())
+            .unwrap_err()
+            .message
+            .starts_with("phones[0]:"));
     }
 }

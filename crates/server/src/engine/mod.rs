@@ -22,8 +22,8 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
 
-pub use attachments::attachment_ref;
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
+pub use attachments::attachment_ref;
 pub use ingest::{Inbound, IngestOutcome};
 pub use sync::SyncPage;
 pub use templates::TemplateFilter;

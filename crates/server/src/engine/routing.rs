@@ -69,14 +69,24 @@ impl Unit<'_> {
     pub(super) fn announce(&mut self, conversation: Uuid) -> StoreResult<()> {
         for view in self.tx.views(conversation)? {
             if view.visible() {
-                self.emit(view.agent_id, event_types::CONVERSATION_UPSERTED, Some(conversation), None)?;
+                self.emit(
+                    view.agent_id,
+                    event_types::CONVERSATION_UPSERTED,
+                    Some(conversation),
+                    None,
+                )?;
             }
         }
         Ok(())
     }
 
     /// Append the same self-contained event to every agent's log (directory changes).
-    pub(super) fn broadcast(&mut self, kind: &str, object_id: Uuid, data: serde_json::Value) -> StoreResult<()> {
+    pub(super) fn broadcast(
+        &mut self,
+        kind: &str,
+        object_id: Uuid,
+        data: serde_json::Value,
+    ) -> StoreResult<()> {
         for agent in self.tx.agents()? {
             self.emit(agent.id, kind, Some(object_id), Some(data.clone()))?;
         }

@@ -22,7 +22,11 @@ pub struct TemplateFilter {
 }
 
 fn template_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No template with that id exists.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No template with that id exists.",
+    )
 }
 
 fn ensure_manager(agent: &AgentRow) -> ApiResult<()> {
@@ -85,7 +89,9 @@ impl Engine {
                         continue;
                     }
                 }
-                let Some(rank) = match_rank(filter.q.as_deref().unwrap_or(""), &row.name, &row.body) else {
+                let Some(rank) =
+                    match_rank(filter.q.as_deref().unwrap_or(""), &row.name, &row.body)
+                else {
                     continue;
                 };
                 ranked.push((rank, fold(&row.name), row));
@@ -125,7 +131,11 @@ impl Engine {
         .await
     }
 
-    pub async fn create_template(&self, agent: AgentRow, req: TemplateRequest) -> ApiResult<Template> {
+    pub async fn create_template(
+        &self,
+        agent: AgentRow,
+        req: TemplateRequest,
+    ) -> ApiResult<Template> {
         ensure_manager(&agent)?;
         let fields = checked(&req)?;
         self.write(move |unit| {
@@ -143,7 +153,12 @@ impl Engine {
         .await
     }
 
-    pub async fn update_template(&self, agent: AgentRow, id: Uuid, req: TemplateRequest) -> ApiResult<Template> {
+    pub async fn update_template(
+        &self,
+        agent: AgentRow,
+        id: Uuid,
+        req: TemplateRequest,
+    ) -> ApiResult<Template> {
         ensure_manager(&agent)?;
         let fields = checked(&req)?;
         self.write(move |unit| {
@@ -178,7 +193,12 @@ impl Engine {
     /// The template's text with its variables filled for one conversation the agent sees.
     /// What is unknown (an unknown customer's name, an unknown variable) stays as written for
     /// the agent to fill in.
-    pub async fn render_template(&self, agent: Uuid, id: Uuid, conversation: Uuid) -> ApiResult<String> {
+    pub async fn render_template(
+        &self,
+        agent: Uuid,
+        id: Uuid,
+        conversation: Uuid,
+    ) -> ApiResult<String> {
         self.read(move |unit| {
             let template = unit.tx.template(id)?.ok_or_else(template_not_found)?;
             let (conv, _) = seen_visible(unit.tx, conversation, agent)?;
@@ -187,9 +207,18 @@ impl Engine {
                 Some(contact) => unit.tx.contact(contact)?.map(|c| c.name),
                 // A provider's profile name is a name; a bare number or visitor id is not.
                 None => {
-                    let is_address = conv.identity.as_ref().is_some_and(|i| i.value == conv.display_name)
-                        || conv.display_name.chars().filter(|c| c.is_ascii_digit()).count() >= 5;
-                    (!is_address && !conv.display_name.trim().is_empty()).then(|| conv.display_name.clone())
+                    let is_address = conv
+                        .identity
+                        .as_ref()
+                        .is_some_and(|i| i.value == conv.display_name)
+                        || conv
+                            .display_name
+                            .chars()
+                            .filter(|c| c.is_ascii_digit())
+                            .count()
+                            >= 5;
+                    (!is_address && !conv.display_name.trim().is_empty())
+                        .then(|| conv.display_name.clone())
                 }
             };
             Ok(render(

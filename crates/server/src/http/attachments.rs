@@ -30,7 +30,10 @@ pub(super) async fn upload(
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(max)
         } else {
-            ApiError::bad_request("invalid_upload", format!("The upload is not valid multipart data: {}", e.body_text()))
+            ApiError::bad_request(
+                "invalid_upload",
+                format!("The upload is not valid multipart data: {}", e.body_text()),
+            )
         }
     };
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
@@ -39,31 +42,38 @@ pub(super) async fn upload(
         }
         let sent_name = field.file_name().unwrap_or_default().to_string();
         let filename = sanitize_filename(&sent_name);
-        let accepted = state
-            .files
-            .receive(&filename, field, max)
-            .await
-            .map_err(|err| match err {
-                UploadError::TooLarge { max } => too_large(max),
-                UploadError::Refused(refusal) => {
-                    let status = if refusal == switchboard_domain::attachments::Refusal::Empty {
-                        StatusCode::BAD_REQUEST
-                    } else {
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE
-                    };
-                    let code = match status {
-                        StatusCode::BAD_REQUEST => "empty_file",
-                        _ => "unsupported_file_type",
-                    };
-                    ApiError::new(status, code, refusal.to_string())
-                }
-                UploadError::Interrupted(why) => ApiError::bad_request("invalid_upload", format!("The upload was interrupted: {why}")),
-                UploadError::Io(err) => {
-                    tracing::error!(error = %err, "storing an upload failed");
-                    ApiError::internal()
-                }
-            })?;
-        let stored = state.engine.register_upload(me.id(), filename, accepted).await?;
+        let accepted =
+            state
+                .files
+                .receive(&filename, field, max)
+                .await
+                .map_err(|err| match err {
+                    UploadError::TooLarge { max } => too_large(max),
+                    UploadError::Refused(refusal) => {
+                        let status = if refusal == switchboard_domain::attachments::Refusal::Empty {
+                            StatusCode::BAD_REQUEST
+                        } else {
+                            StatusCode::UNSUPPORTED_MEDIA_TYPE
+                        };
+                        let code = match status {
+                            StatusCode::BAD_REQUEST => "empty_file",
+                            _ => "unsupported_file_type",
+                        };
+                        ApiError::new(status, code, refusal.to_string())
+                    }
+                    UploadError::Interrupted(why) => ApiError::bad_request(
+                        "invalid_upload",
+                        format!("The upload was interrupted: {why}"),
+                    ),
+                    UploadError::Io(err) => {
+                        tracing::error!(error = %err, "storing an upload failed");
+                        ApiError::internal()
+                    }
+                })?;
+        let stored = state
+            .engine
+            .register_upload(me.id(), filename, accepted)
+            .await?;
         return Ok((StatusCode::CREATED, Json(stored)).into_response());
     }
     Err(ApiError::bad_request(
@@ -76,7 +86,13 @@ pub(super) async fn upload(
 fn disposition(filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = filename
         .bytes()
@@ -85,11 +101,17 @@ fn disposition(filename: &str) -> HeaderValue {
             _ => format!("%{b:02X}"),
         })
         .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-async fn serve_file(path: std::path::PathBuf, content_type: &str, filename: Option<&str>) -> ApiResult<Response> {
+async fn serve_file(
+    path: std::path::PathBuf,
+    content_type: &str,
+    filename: Option<&str>,
+) -> ApiResult<Response> {
     let file = tokio::fs::File::open(&path).await.map_err(|err| {
         tracing::error!(error = %err, path = %path.display(), "attachment file missing");
         ApiError::not_found("attachment")
@@ -100,14 +122,21 @@ async fn serve_file(path: std::path::PathBuf, content_type: &str, filename: Opti
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
     if let Some(length) = length {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }

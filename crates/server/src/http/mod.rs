@@ -67,8 +67,14 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/unarchive", post(unarchive))
         .route("/conversations/{id}/read", post(mark_read))
         .route("/internal-chats", post(create_internal_chat))
-        .route("/contacts", get(directory::search_contacts).post(directory::create_contact))
-        .route("/contacts/from-identity", post(directory::contact_from_identity))
+        .route(
+            "/contacts",
+            get(directory::search_contacts).post(directory::create_contact),
+        )
+        .route(
+            "/contacts/from-identity",
+            post(directory::contact_from_identity),
+        )
         .route(
             "/contacts/{id}",
             get(directory::contact)
@@ -76,7 +82,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(directory::delete_contact),
         )
         .route("/contacts/{id}/history", get(directory::contact_history))
-        .route("/templates", get(directory::templates).post(directory::create_template))
+        .route(
+            "/templates",
+            get(directory::templates).post(directory::create_template),
+        )
         .route("/templates/categories", get(directory::template_categories))
         .route("/templates/languages", get(directory::template_languages))
         .route(

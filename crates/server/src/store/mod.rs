@@ -428,7 +428,10 @@ pub trait Tx {
     /// A contact listing this E.164 number among its phones (the oldest, if several do).
     fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>>;
     /// Every conversation, any status, with this customer identity.
-    fn conversations_with_identity(&mut self, identity: &Identity) -> StoreResult<Vec<ConversationRow>>;
+    fn conversations_with_identity(
+        &mut self,
+        identity: &Identity,
+    ) -> StoreResult<Vec<ConversationRow>>;
     /// Every conversation linked to the contact, newest first.
     fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>>;
     fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32>;
@@ -443,5 +446,6 @@ pub trait Tx {
     fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()>;
     fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>>;
     /// Tie an unattached file to a message. Returns false if it already belongs to one.
-    fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid) -> StoreResult<bool>;
+    fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid)
+        -> StoreResult<bool>;
 }

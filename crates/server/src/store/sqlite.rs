@@ -17,8 +17,9 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{
-    AgentRow, AttachmentRow, ChannelRow, ContactRow, TemplateRow, ConversationRow, EventRow, JobFailed, ListCursor, ListView, MessageRow,
-    Mode, QueueRow, Relation, Route, SessionRow, Store, StoreError, StoreResult, Tx, ViewRow,
+    AgentRow, AttachmentRow, ChannelRow, ContactRow, ConversationRow, EventRow, JobFailed,
+    ListCursor, ListView, MessageRow, Mode, QueueRow, Relation, Route, SessionRow, Store,
+    StoreError, StoreResult, TemplateRow, Tx, ViewRow,
 };
 
 /// Schema migrations, applied in order; each names the tables it creates. Never edit one that
@@ -549,7 +550,9 @@ impl SqliteTx<'_> {
     }
 
     fn with_identities(&self, contact: Option<ContactRow>) -> StoreResult<Option<ContactRow>> {
-        let Some(mut contact) = contact else { return Ok(None) };
+        let Some(mut contact) = contact else {
+            return Ok(None);
+        };
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -586,7 +589,10 @@ impl SqliteTx<'_> {
     fn write_contact_children(&self, row: &ContactRow) -> StoreResult<()> {
         let id = row.id.to_string();
         self.conn
-            .execute("DELETE FROM contact_identities WHERE contact_id = ?1", [&id])
+            .execute(
+                "DELETE FROM contact_identities WHERE contact_id = ?1",
+                [&id],
+            )
             .map_err(db)?;
         self.conn
             .execute("DELETE FROM contact_phones WHERE contact_id = ?1", [&id])
@@ -598,12 +604,19 @@ impl SqliteTx<'_> {
                      VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(db)?
-                .execute(params![id, identity.kind.as_str(), identity.value, position as i64])
+                .execute(params![
+                    id,
+                    identity.kind.as_str(),
+                    identity.value,
+                    position as i64
+                ])
                 .map_err(insert_err("contact identity"))?;
         }
         for phone in &row.phones {
             self.conn
-                .prepare_cached("INSERT OR IGNORE INTO contact_phones (contact_id, e164) VALUES (?1, ?2)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO contact_phones (contact_id, e164) VALUES (?1, ?2)",
+                )
                 .map_err(db)?
                 .execute(params![id, phone])
                 .map_err(db)?;
@@ -611,7 +624,11 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn conversations_where(&self, sql_where: &str, params: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<ConversationRow>> {
+    fn conversations_where(
+        &self,
+        sql_where: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> StoreResult<Vec<ConversationRow>> {
         let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {sql_where}");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(db)?;
         let rows = stmt.query_map(params, conversation_from_row).map_err(db)?;
@@ -1363,7 +1380,10 @@ impl Tx for SqliteTx<'_> {
     fn delete_contact(&mut self, id: Uuid) -> StoreResult<bool> {
         let id = id.to_string();
         self.conn
-            .execute("UPDATE conversations SET contact_id = NULL WHERE contact_id = ?1", [&id])
+            .execute(
+                "UPDATE conversations SET contact_id = NULL WHERE contact_id = ?1",
+                [&id],
+            )
             .map_err(db)?;
         let removed = self
             .conn
@@ -1377,7 +1397,11 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>> {
-        let escape = |t: &str| t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escape = |t: &str| {
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
         let patterns: Vec<String> = terms.iter().map(|t| format!("%{}%", escape(t))).collect();
         let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
         if !patterns.is_empty() {
@@ -1390,7 +1414,10 @@ impl Tx for SqliteTx<'_> {
         let found: Vec<ContactRow> = {
             let mut stmt = self.conn.prepare(&sql).map_err(db)?;
             let rows = stmt
-                .query_map(rusqlite::params_from_iter(patterns.iter()), contact_from_row)
+                .query_map(
+                    rusqlite::params_from_iter(patterns.iter()),
+                    contact_from_row,
+                )
                 .map_err(db)?;
             rows.collect::<rusqlite::Result<_>>().map_err(db)?
         };
@@ -1404,9 +1431,13 @@ impl Tx for SqliteTx<'_> {
     fn contact_by_identity(&mut self, identity: &Identity) -> StoreResult<Option<ContactRow>> {
         let id: Option<String> = self
             .conn
-            .prepare_cached("SELECT contact_id FROM contact_identities WHERE kind = ?1 AND value = ?2")
+            .prepare_cached(
+                "SELECT contact_id FROM contact_identities WHERE kind = ?1 AND value = ?2",
+            )
             .map_err(db)?
-            .query_row([identity.kind.as_str(), identity.value.as_str()], |r| r.get(0))
+            .query_row([identity.kind.as_str(), identity.value.as_str()], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(db)?;
         match id {
@@ -1424,7 +1455,10 @@ impl Tx for SqliteTx<'_> {
             .pop())
     }
 
-    fn conversations_with_identity(&mut self, identity: &Identity) -> StoreResult<Vec<ConversationRow>> {
+    fn conversations_with_identity(
+        &mut self,
+        identity: &Identity,
+    ) -> StoreResult<Vec<ConversationRow>> {
         self.conversations_where(
             "c.identity_kind = ?1 AND c.identity_value = ?2 ORDER BY c.created_at",
             &[&identity.kind.as_str(), &identity.value],
@@ -1449,7 +1483,9 @@ impl Tx for SqliteTx<'_> {
     fn templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY name, id"))
+            .prepare_cached(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY name, id"
+            ))
             .map_err(db)?;
         let rows = stmt.query_map([], template_from_row).map_err(db)?;
         rows.collect::<rusqlite::Result<_>>().map_err(db)
@@ -1457,7 +1493,9 @@ impl Tx for SqliteTx<'_> {
 
     fn template(&mut self, id: Uuid) -> StoreResult<Option<TemplateRow>> {
         self.conn
-            .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = ?1"
+            ))
             .map_err(db)?
             .query_row([id.to_string()], template_from_row)
             .optional()
@@ -1517,14 +1555,21 @@ impl Tx for SqliteTx<'_> {
 
     fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>> {
         self.conn
-            .prepare_cached(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?1"
+            ))
             .map_err(db)?
             .query_row([id.to_string()], attachment_from_row)
             .optional()
             .map_err(db)
     }
 
-    fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid) -> StoreResult<bool> {
+    fn link_attachment(
+        &mut self,
+        id: Uuid,
+        conversation: Uuid,
+        message: Uuid,
+    ) -> StoreResult<bool> {
         let changed = self
             .conn
             .prepare_cached(
@@ -1532,7 +1577,11 @@ impl Tx for SqliteTx<'_> {
                  WHERE id = ?1 AND message_id IS NULL",
             )
             .map_err(db)?
-            .execute(params![id.to_string(), conversation.to_string(), message.to_string()])
+            .execute(params![
+                id.to_string(),
+                conversation.to_string(),
+                message.to_string()
+            ])
             .map_err(db)?;
         Ok(changed == 1)
     }

@@ -1,0 +1,398 @@
+//! Attachments: uploads checked by content, size limits, safe names, thumbnails, and who may
+//! download what.
+
+mod common;
+
+use std::io::{Cursor, Write};
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn png_bytes() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn jpeg_bytes() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 64, |x, _| image::Rgb([x as u8 * 4, 0, 0]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\nxref\n0 3\ntrailer << /Size 3 /Root 1 0 R >>\nstartxref\n0\n%%EOF\n".to_vec()
+}
+
+fn docx_bytes() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("[Content_Types].xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#).unwrap();
+    zip.start_file("_rels/.rels", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><Relationships/>"#)
+        .unwrap();
+    zip.start_file("word/document.xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><w:document/>"#)
+        .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+fn elf_bytes() -> Vec<u8> {
+    let mut bytes = b"\x7fELF\x02\x01\x01\0".to_vec();
+    bytes.resize(4096, 0);
+    bytes
+}
+
+fn heif_bytes() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&[0, 0, 0, 24]);
+    bytes.extend_from_slice(b"ftypheic");
+    bytes.extend_from_slice(&[0, 0, 0, 0]);
+    bytes.extend_from_slice(b"mif1heic");
+    bytes.extend_from_slice(&[0u8; 2000]);
+    bytes
+}
+
+async fn upload(
+    server: &TestServer,
+    agent: &Agent,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let resp = server
+        .http
+        .post(format!("{}/api/v1/attachments", server.base))
+        .bearer_auth(&agent.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn download(
+    server: &TestServer,
+    agent: &Agent,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let resp = server
+        .http
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(&agent.token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+fn tmp_files(server: &TestServer) -> usize {
+    std::fs::read_dir(server.dir.path().join("data/attachments/tmp"))
+        .unwrap()
+        .count()
+}
+
+#[tokio::test]
+async fn accepted_files_are_stored_by_content_and_download_intact() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let cases = [
+        ("relatório.pdf", pdf_bytes(), "application/pdf"),
+        ("foto.png", png_bytes(), "image/png"),
+        ("selfie.JPG", jpeg_bytes(), "image/jpeg"),
+        (
+            "contrato.docx",
+            docx_bytes(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            "notas.txt",
+            "Olá, ação e atenção.\n".as_bytes().to_vec(),
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "carta.rtf",
+            b"{\\rtf1\\ansi Ola}".to_vec(),
+            "application/rtf",
+        ),
+    ];
+    for (name, bytes, mime) in cases {
+        let (status, body) = upload(&server, &ana, name, bytes.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+        assert_eq!(body["filename"], name);
+        assert_eq!(body["mime"], mime, "{name}");
+        assert_eq!(body["size"], bytes.len() as u64);
+        let (status, headers, got) = download(
+            &server,
+            &ana,
+            &format!("/api/v1/attachments/{}", body["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got, bytes, "{name} downloads byte for byte");
+        assert_eq!(headers["content-type"], mime);
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"));
+    }
+    assert_eq!(tmp_files(&server), 0, "no temporary files left behind");
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_and_leave_nothing_behind() {
+    let server =
+        TestServer::with_config(&config_toml(1, "", "max_attachment_bytes = 200000")).await;
+    let ana = server.login("101").await;
+    let mut truncated = pdf_bytes();
+    truncated.truncate(60);
+    let cases = [
+        (
+            "invoice.pdf",
+            elf_bytes(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "program",
+        ),
+        (
+            "report.pdf",
+            truncated,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "damaged",
+        ),
+        (
+            "photo.jpg",
+            png_bytes(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "rename it to .png",
+        ),
+        (
+            "script.sh",
+            b"#!/bin/sh\nrm -rf /\n".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "Accepted",
+        ),
+        (
+            "empty.pdf",
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "empty_file",
+            "empty",
+        ),
+        (
+            "huge.txt",
+            vec![b'a'; 300_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            "at most",
+        ),
+        (
+            "archive.docx",
+            {
+                let mut zip = docx_bytes();
+                zip.truncate(zip.len() - 30);
+                zip
+            },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "ZIP archive",
+        ),
+    ];
+    for (name, bytes, status, code, words) in cases {
+        let (got, body) = upload(&server, &ana, name, bytes).await;
+        assert_error(got, &body, status, code);
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(words),
+            "{name}: {body}"
+        );
+    }
+    assert_eq!(tmp_files(&server), 0, "refused uploads are deleted");
+    let stored: usize = walk(&server.dir.path().join("data/attachments/files"));
+    assert_eq!(stored, 0, "nothing refused was stored");
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn file_names_are_sanitised_but_kept_recognisable() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let (status, body) = upload(&server, &ana, "../../etc/cron.d/foto.png", png_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["filename"], "foto.png");
+    assert!(!server.dir.path().join("etc").exists());
+}
+
+#[tokio::test]
+async fn images_get_thumbnails_and_heif_still_downloads_without_one() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let (_, png) = upload(&server, &ana, "big.png", png_bytes()).await;
+    let (status, headers, thumb) = download(
+        &server,
+        &ana,
+        &format!(
+            "/api/v1/attachments/{}/thumbnail",
+            png["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    let decoded = image::load_from_memory(&thumb).unwrap();
+    assert!(
+        decoded.width() <= 320 && decoded.height() <= 320,
+        "{}x{}",
+        decoded.width(),
+        decoded.height()
+    );
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (320, 240),
+        "aspect ratio kept"
+    );
+
+    let (status, heif) = upload(&server, &ana, "IMG_0001.HEIC", heif_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{heif}");
+    assert_eq!(heif["mime"], "image/heif");
+    let id = heif["id"].as_str().unwrap();
+    let (status, _, _) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{id}/thumbnail"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, bytes) = download(&server, &ana, &format!("/api/v1/attachments/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, heif_bytes());
+}
+
+#[tokio::test]
+async fn attachments_travel_with_messages_and_only_viewers_download_them() {
+    let server = TestServer::start(2).await;
+    let ana = server.login("101").await;
+    let bruno = server.login("102").await;
+    let chat = server
+        .inbound("wa", "5511977776666", "Pode mandar o boleto?")
+        .await;
+    let (_, file) = upload(&server, &ana, "boleto.pdf", pdf_bytes()).await;
+    let file_id = file["id"].as_str().unwrap().to_string();
+
+    // Before it is sent, only the uploader can fetch it.
+    let (status, _, _) = download(&server, &bruno, &format!("/api/v1/attachments/{file_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bruno cannot send Ana's upload.
+    let (status, body) = bruno
+        .post(
+            &format!("/api/v1/conversations/{}/messages", chat.conversation_id),
+            json!({"client_id": Uuid::now_v7(), "body": "", "attachments": [file_id]}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_attachment");
+
+    let (status, message) = ana
+        .post(
+            &format!("/api/v1/conversations/{}/messages", chat.conversation_id),
+            json!({"client_id": Uuid::now_v7(), "body": "Segue o boleto", "attachments": [file_id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{message}");
+    assert_eq!(message["attachments"][0]["id"], file_id.as_str());
+    assert_eq!(message["attachments"][0]["filename"], "boleto.pdf");
+    let (_, page) = ana
+        .get(&format!(
+            "/api/v1/conversations/{}/messages",
+            chat.conversation_id
+        ))
+        .await;
+    assert_eq!(
+        page["messages"][1]["attachments"][0]["mime"],
+        "application/pdf"
+    );
+
+    // Ana owns the chat now; Bruno lost it and cannot fetch its files.
+    let (status, _, _) = download(&server, &ana, &format!("/api/v1/attachments/{file_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = download(&server, &bruno, &format!("/api/v1/attachments/{file_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A file goes out once.
+    let (status, body) = ana
+        .post(
+            &format!("/api/v1/conversations/{}/messages", chat.conversation_id),
+            json!({"client_id": Uuid::now_v7(), "body": "de novo", "attachments": [file_id]}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_attachment");
+
+    // After a transfer, the colleague can open it.
+    ana.post(
+        &format!("/api/v1/conversations/{}/transfer", chat.conversation_id),
+        json!({"extension": "102"}),
+    )
+    .await;
+    let (status, _, _) = download(&server, &bruno, &format!("/api/v1/attachments/{file_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn uploads_without_a_file_field_or_token_are_refused() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let form = reqwest::multipart::Form::new().text("note", "no file here");
+    let resp = server
+        .http
+        .post(format!("{}/api/v1/attachments", server.base))
+        .bearer_auth(&ana.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "missing_file");
+    let resp = server
+        .http
+        .post(format!("{}/api/v1/attachments", server.base))
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf_bytes()).file_name("a.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
