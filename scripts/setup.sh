@@ -38,4 +38,6 @@ if ! command -v npm >/dev/null; then
 fi
 
 echo "==> installing UI packages"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error)
+# `npm install` rather than `npm ci`: the lock file written here lists only this platform's
+# optional packages (rollup, esbuild), which `npm ci` treats as out of sync on other machines.
+(cd ui && npm install --no-audit --no-fund --loglevel=error)

@@ -6,6 +6,7 @@
 
 pub mod attachments;
 pub mod contacts;
+pub mod delivery;
 pub mod lifecycle;
 pub mod permissions;
 pub mod routing;

@@ -174,6 +174,10 @@ pub struct Conversation {
     /// Internal chats: every participant, the creator included.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<Agent>,
+    /// WhatsApp and Messenger: replies are refused after this (24 h after the customer's last
+    /// message) until the customer writes again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_window_ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -274,7 +278,17 @@ pub struct Message {
     pub status: MessageStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// SMS replies: how many segments the text takes and in which encoding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<SmsInfo>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsInfo {
+    pub segments: u32,
+    /// `GSM-7` or `UCS-2`.
+    pub encoding: String,
 }
 
 // ----- requests -----

@@ -199,6 +199,7 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
             display_name: "Luiza Martins".into(),
             provider_message_id: Some("demo-earlier".into()),
             body: "Consigo trocar o tamanho da camiseta?".into(),
+            attachments: Vec::new(),
         })
         .await
         .map_err(err)?;
@@ -233,6 +234,7 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
                     display_name: chat.name.into(),
                     provider_message_id: Some(format!("demo-{i}-{j}")),
                     body: (*line).into(),
+                    attachments: Vec::new(),
                 })
                 .await
                 .map_err(err)?;

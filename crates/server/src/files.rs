@@ -43,7 +43,7 @@ pub struct FileStore {
 #[derive(Debug)]
 pub struct Accepted {
     pub id: Uuid,
-    pub kind: FileKind,
+    pub mime: String,
     pub size: u64,
     pub has_thumbnail: bool,
 }
@@ -221,7 +221,7 @@ impl FileStore {
         std::fs::rename(temp, &target)?;
         Ok(Accepted {
             id,
-            kind,
+            mime: kind.mime().to_string(),
             size: seen.size,
             has_thumbnail,
         })

@@ -230,6 +230,7 @@ async fn ingest_for_an_unknown_channel_is_refused() {
             display_name: "x".into(),
             provider_message_id: None,
             body: "x".into(),
+            attachments: Vec::new(),
         })
         .await
         .unwrap_err();

@@ -191,6 +191,7 @@ async fn cutting_the_stream_mid_burst_of_a_thousand_messages_loses_and_repeats_n
                     display_name: "Burst".into(),
                     provider_message_id: Some(format!("burst-{i}")),
                     body: format!("msg {i}"),
+                    attachments: Vec::new(),
                 })
                 .await
                 .unwrap();

@@ -2,6 +2,7 @@
 //! delete, mark read, and start internal chats.
 
 use axum::http::StatusCode;
+use switchboard_domain::delivery::reply_window_ends_at;
 use switchboard_domain::lifecycle::{
     decide_delete, decide_reply, decide_resolve, decide_take, decide_transfer, Access, Claim,
     Refusal, Resolution,
@@ -16,7 +17,8 @@ use super::present::{conversation_dto, facts, message_dto, seen_for_update, seen
 use super::{Engine, Unit};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    ConversationRow, ListCursor, ListView, MessageRow, Relation, StoreError, StoreResult,
+    ConversationRow, ListCursor, ListView, MessageRow, OutboundJob, OutboundState, Relation,
+    StoreError, StoreResult,
 };
 
 /// The largest message body accepted, in bytes.
@@ -258,11 +260,29 @@ impl Engine {
             let facts = facts(unit.tx, &seen.conv)?;
             let claim = decide_reply(&facts, agent, seen.access())?;
             let mut conv = seen.conv;
+            if let Some(ends) = reply_window_ends_at(conv.channel, conv.last_inbound_at) {
+                if ends <= unit.now {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "reply_window_closed",
+                        format!(
+                            "The 24-hour window to reply on {} closed at {}; the customer must write again first.",
+                            conv.channel.as_str(),
+                            ends.to_rfc3339()
+                        ),
+                    ));
+                }
+            }
             if claim == Claim::Take {
                 unit.claim(&mut conv, agent)?;
             }
             let files = unit.claimable_attachments(agent, &reply.attachments)?;
             let internal = conv.channel == ChannelKind::Internal;
+            // Replies travel through a provider (queued) or straight to the widget.
+            let through_provider = matches!(
+                conv.channel,
+                ChannelKind::Whatsapp | ChannelKind::Facebook | ChannelKind::Sms
+            );
             let row = unit
                 .append_message(
                     &mut conv,
@@ -274,8 +294,9 @@ impl Engine {
                         author_name: String::new(),
                         body: reply.body.clone(),
                         attachments: files.iter().map(super::attachment_ref).collect(),
-                        // Customer channels deliver through their adapters, which move it on.
-                        status: if internal { MessageStatus::Sent } else { MessageStatus::Pending },
+                        // Provider channels deliver through the outbound queue, which moves
+                        // the status on; internal and live-chat messages are there at once.
+                        status: if through_provider { MessageStatus::Pending } else { MessageStatus::Sent },
                     },
                 )
                 .map_err(|err| match err {
@@ -288,6 +309,19 @@ impl Engine {
                 })?;
             for file in &files {
                 unit.tx.link_attachment(file.id, conv.id, row.id)?;
+            }
+            if through_provider {
+                unit.tx.enqueue_outbound(&OutboundJob {
+                    message_id: row.id,
+                    conversation_id: conv.id,
+                    channel_id: conv.channel_id.clone(),
+                    state: OutboundState::Queued,
+                    attempts: 0,
+                    next_attempt_at: unit.now,
+                    last_error: None,
+                    created_at: unit.now,
+                })?;
+                unit.wake_outbound();
             }
             Ok(Sent {
                 message: message_dto(unit.tx, &row)?,
@@ -520,6 +554,7 @@ impl Engine {
                 updated_at: unit.now,
                 answered_at: None,
                 resolved_at: None,
+                last_inbound_at: None,
             };
             unit.tx.insert_conversation(&conv)?;
             for member in &members {

@@ -67,7 +67,7 @@ impl Engine {
                 id: file.id,
                 uploader_id: Some(agent),
                 filename: filename.clone(),
-                mime: file.kind.mime().to_string(),
+                mime: file.mime.clone(),
                 size: file.size,
                 has_thumbnail: file.has_thumbnail,
                 conversation_id: None,

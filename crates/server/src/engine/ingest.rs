@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{ConversationRow, Relation, Route, StoreError};
 
 /// A customer's message as a channel adapter parsed it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Inbound {
     /// The configured channel (`[[channels]] id`).
     pub channel_id: String,
@@ -26,6 +26,8 @@ pub struct Inbound {
     /// the same id stores nothing.
     pub provider_message_id: Option<String>,
     pub body: String,
+    /// Files already stored (`register_received_file`) that the message carries.
+    pub attachments: Vec<Uuid>,
 }
 
 /// What [`Engine::ingest`] did.
@@ -75,6 +77,17 @@ impl Unit<'_> {
             (InboundRoute::Append, Some(conv)) => conv,
             _ => self.open_conversation(channel.kind, &channel.id, &channel.route, inbound)?,
         };
+        conv.last_inbound_at = Some(self.now);
+        let mut files = Vec::with_capacity(inbound.attachments.len());
+        for id in &inbound.attachments {
+            if let Some(row) = self
+                .tx
+                .attachment(*id)?
+                .filter(|row| row.message_id.is_none())
+            {
+                files.push(row);
+            }
+        }
         let message = self
             .append_message(
                 &mut conv,
@@ -85,7 +98,7 @@ impl Unit<'_> {
                     author_agent_id: None,
                     author_name: inbound.display_name.clone(),
                     body: inbound.body.clone(),
-                    attachments: Vec::new(),
+                    attachments: files.iter().map(super::attachment_ref).collect(),
                     status: MessageStatus::Delivered,
                 },
             )
@@ -97,6 +110,9 @@ impl Unit<'_> {
                 ),
                 other => other.into(),
             })?;
+        for file in &files {
+            self.tx.link_attachment(file.id, conv.id, message.id)?;
+        }
         Ok(IngestOutcome {
             conversation_id: conv.id,
             message_id: message.id,
@@ -143,6 +159,7 @@ impl Unit<'_> {
             updated_at: self.now,
             answered_at: None,
             resolved_at: None,
+            last_inbound_at: None,
         };
         self.tx.insert_conversation(&conv)?;
         match route {

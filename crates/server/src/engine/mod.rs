@@ -5,6 +5,7 @@
 mod actions;
 mod attachments;
 mod contacts;
+mod delivery;
 mod ingest;
 mod present;
 mod routing;
@@ -24,6 +25,7 @@ use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::attachment_ref;
+pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use ingest::{Inbound, IngestOutcome};
 pub use sync::SyncPage;
 pub use templates::TemplateFilter;
@@ -68,6 +70,8 @@ pub struct Engine {
     store: Arc<dyn Store>,
     notifier: Arc<Notifier>,
     settings: EngineSettings,
+    /// Woken when replies are queued for providers.
+    outbound: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -85,6 +89,7 @@ pub struct Unit<'t> {
     pub now: DateTime<Utc>,
     pub settings: EngineSettings,
     touched: BTreeSet<Uuid>,
+    wake_outbound: bool,
 }
 
 impl std::fmt::Debug for Unit<'_> {
@@ -122,6 +127,7 @@ impl Engine {
             store,
             notifier: Arc::new(Notifier::default()),
             settings,
+            outbound: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -133,6 +139,11 @@ impl Engine {
         self.settings
     }
 
+    /// Notified whenever replies are queued for a provider.
+    pub fn outbound_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.outbound.clone()
+    }
+
     /// Run `job` in a write transaction off the async runtime; wake the touched agents after
     /// commit. An `Err` from the job rolls everything back.
     pub async fn write<R, F>(&self, job: F) -> ApiResult<R>
@@ -140,9 +151,12 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
     {
-        let (result, touched) = self.run(Mode::Write, job).await?;
+        let (result, touched, wake_outbound) = self.run(Mode::Write, job).await?;
         for agent in touched {
             self.notifier.notify(agent);
+        }
+        if wake_outbound {
+            self.outbound.notify_one();
         }
         result
     }
@@ -153,10 +167,14 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
     {
-        self.run(Mode::Read, job).await?.0
+        Ok(self.run(Mode::Read, job).await?.0?)
     }
 
-    async fn run<R, F>(&self, mode: Mode, mut job: F) -> ApiResult<(ApiResult<R>, BTreeSet<Uuid>)>
+    async fn run<R, F>(
+        &self,
+        mode: Mode,
+        mut job: F,
+    ) -> ApiResult<(ApiResult<R>, BTreeSet<Uuid>, bool)>
     where
         R: Send + 'static,
         F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
@@ -166,15 +184,18 @@ impl Engine {
         let task = tokio::task::spawn_blocking(move || {
             let mut outcome: Option<ApiResult<R>> = None;
             let mut touched = BTreeSet::new();
+            let mut wake_outbound = false;
             let ran = store.run(mode, &mut |tx| {
                 let mut unit = Unit {
                     tx,
                     now: Utc::now(),
                     settings,
                     touched: BTreeSet::new(),
+                    wake_outbound: false,
                 };
                 let result = job(&mut unit);
                 touched = unit.touched;
+                wake_outbound = unit.wake_outbound;
                 let failed = result.is_err();
                 outcome = Some(result);
                 if failed {
@@ -187,8 +208,9 @@ impl Engine {
             let outcome = outcome.unwrap_or_else(|| Err(ApiError::internal()));
             if outcome.is_err() {
                 touched.clear();
+                wake_outbound = false;
             }
-            Ok::<_, ApiError>((outcome, touched))
+            Ok::<_, ApiError>((outcome, touched, wake_outbound))
         });
         task.await.map_err(|err| {
             tracing::error!(error = %err, "storage task panicked");

@@ -1,7 +1,8 @@
 //! Turning stored rows into the wire shapes an agent sees, from that agent's point of view.
 
+use switchboard_domain::delivery::{reply_window_ends_at, sms_segments};
 use switchboard_domain::lifecycle::{Access, Facts, Owner};
-use switchboard_protocol::{Agent, Author, Conversation, ConversationContact, Message};
+use switchboard_protocol::{Agent, Author, Conversation, ConversationContact, Message, SmsInfo};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -43,8 +44,26 @@ pub fn message_dto(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
         attachments: row.attachments.clone(),
         status: row.status,
         error: row.error.clone(),
+        sms: sms_info(tx, row)?,
         created_at: row.created_at,
     })
+}
+
+/// Segment count of replies on SMS channels.
+fn sms_info(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Option<SmsInfo>> {
+    if row.direction != switchboard_protocol::Direction::Outbound {
+        return Ok(None);
+    }
+    match tx.channel(&row.channel_id)? {
+        Some(channel) if channel.kind == switchboard_protocol::ChannelKind::Sms => {
+            let (segments, encoding) = sms_segments(&row.body);
+            Ok(Some(SmsInfo {
+                segments,
+                encoding: encoding.as_str().to_string(),
+            }))
+        }
+        _ => Ok(None),
+    }
 }
 
 pub fn conversation_dto(
@@ -91,6 +110,7 @@ pub fn conversation_dto(
         archived: view.archived,
         title: conv.title.clone(),
         participants,
+        reply_window_ends_at: reply_window_ends_at(conv.channel, conv.last_inbound_at),
         created_at: conv.created_at,
         updated_at: conv.updated_at,
     })

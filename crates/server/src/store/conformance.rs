@@ -65,6 +65,7 @@ fn conversation(channel_id: &str, sender: &str, at: DateTime<Utc>) -> Conversati
         updated_at: at,
         answered_at: None,
         resolved_at: None,
+        last_inbound_at: None,
     }
 }
 

@@ -138,6 +138,8 @@ pub struct ConversationRow {
     pub updated_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the customer last wrote (opens the WhatsApp/Messenger reply window).
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// How an agent relates to a conversation.
@@ -277,6 +279,51 @@ pub struct AttachmentRow {
     pub has_thumbnail: bool,
     pub conversation_id: Option<Uuid>,
     pub message_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a reply stands on its way to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboundState {
+    /// Waiting for its turn (or for its retry time).
+    Queued,
+    /// Handed to the provider; the answer is not recorded yet.
+    Sending,
+    Done,
+    Failed,
+}
+
+impl OutboundState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundState::Queued => "queued",
+            OutboundState::Sending => "sending",
+            OutboundState::Done => "done",
+            OutboundState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => OutboundState::Queued,
+            "sending" => OutboundState::Sending,
+            "done" => OutboundState::Done,
+            "failed" => OutboundState::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One reply in the persisted outbound queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundJob {
+    pub message_id: Uuid,
+    pub conversation_id: Uuid,
+    pub channel_id: String,
+    pub state: OutboundState,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -448,4 +495,26 @@ pub trait Tx {
     /// Tie an unattached file to a message. Returns false if it already belongs to one.
     fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid)
         -> StoreResult<bool>;
+
+    // ----- delivery -----
+    fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;
+    /// Queued jobs due at `now`, oldest first, at most one per conversation (the oldest one
+    /// not finished), so each conversation's replies go out in order.
+    fn due_outbound(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboundJob>>;
+    fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;
+    fn outbound_in_state(&mut self, state: OutboundState) -> StoreResult<Vec<OutboundJob>>;
+    /// Set a message's delivery status (and the provider's id for it, once known).
+    fn set_message_delivery(
+        &mut self,
+        id: Uuid,
+        status: MessageStatus,
+        error: Option<&str>,
+        provider_message_id: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Replies of a conversation written at or before `until`, for watermark receipts.
+    fn outbound_messages_until(
+        &mut self,
+        conversation: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<MessageRow>>;
 }

@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::{
     AgentRow, AttachmentRow, ChannelRow, ContactRow, ConversationRow, EventRow, JobFailed,
-    ListCursor, ListView, MessageRow, Mode, QueueRow, Relation, Route, SessionRow, Store,
-    StoreError, StoreResult, TemplateRow, Tx, ViewRow,
+    ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState, QueueRow, Relation, Route,
+    SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
 };
 
 /// Schema migrations, applied in order; each names the tables it creates. Never edit one that
@@ -204,6 +204,22 @@ const MIGRATIONS: &[(&str, &str)] = &[
             created_at TEXT NOT NULL
         );
         CREATE INDEX attachments_by_conversation ON attachments(conversation_id);",
+    ),
+    (
+        "outbound queue",
+        "ALTER TABLE conversations ADD COLUMN last_inbound_at TEXT;
+        CREATE TABLE outbound_jobs (
+            message_id TEXT PRIMARY KEY REFERENCES messages(id),
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            channel_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX outbound_due ON outbound_jobs(state, next_attempt_at);
+        CREATE INDEX outbound_by_conversation ON outbound_jobs(conversation_id, state, created_at);",
     ),
 ];
 
@@ -391,7 +407,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<AgentRow> {
 const CONVERSATION_COLUMNS: &str = "c.id, c.channel_kind, c.channel_id, c.status, c.queue_id, \
     c.owner_id, c.identity_kind, c.identity_value, c.display_name, c.contact_id, c.title, \
     c.offer_round, c.offer_expires_at, c.last_seq, c.last_message_id, c.created_at, \
-    c.updated_at, c.answered_at, c.resolved_at";
+    c.updated_at, c.answered_at, c.resolved_at, c.last_inbound_at";
 
 fn conversation_from_row(row: &Row) -> rusqlite::Result<ConversationRow> {
     let identity = match row.get::<_, Option<String>>(6)? {
@@ -420,6 +436,7 @@ fn conversation_from_row(row: &Row) -> rusqlite::Result<ConversationRow> {
         updated_at: get_time(row, 16)?,
         answered_at: get_opt_time(row, 17)?,
         resolved_at: get_opt_time(row, 18)?,
+        last_inbound_at: get_opt_time(row, 19)?,
     })
 }
 
@@ -524,6 +541,22 @@ fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
         conversation_id: get_opt_uuid(row, 6)?,
         message_id: get_opt_uuid(row, 7)?,
         created_at: get_time(row, 8)?,
+    })
+}
+
+const OUTBOUND_COLUMNS: &str = "message_id, conversation_id, channel_id, state, attempts, \
+    next_attempt_at, last_error, created_at";
+
+fn outbound_from_row(row: &Row) -> rusqlite::Result<OutboundJob> {
+    Ok(OutboundJob {
+        message_id: get_uuid(row, 0)?,
+        conversation_id: get_uuid(row, 1)?,
+        channel_id: row.get(2)?,
+        state: get_enum(row, 3, OutboundState::parse)?,
+        attempts: row.get(4)?,
+        next_attempt_at: get_time(row, 5)?,
+        last_error: row.get(6)?,
+        created_at: get_time(row, 7)?,
     })
 }
 
@@ -953,7 +986,8 @@ impl Tx for SqliteTx<'_> {
                     queue_id = ?5, owner_id = ?6, identity_kind = ?7, identity_value = ?8,
                     display_name = ?9, contact_id = ?10, title = ?11, offer_round = ?12,
                     offer_expires_at = ?13, last_seq = ?14, last_message_id = ?15,
-                    created_at = ?16, updated_at = ?17, answered_at = ?18, resolved_at = ?19
+                    created_at = ?16, updated_at = ?17, answered_at = ?18, resolved_at = ?19,
+                    last_inbound_at = ?20
                  WHERE id = ?1",
             )
             .map_err(db)?
@@ -977,6 +1011,7 @@ impl Tx for SqliteTx<'_> {
                 ts(row.updated_at),
                 opt_ts(row.answered_at),
                 opt_ts(row.resolved_at),
+                opt_ts(row.last_inbound_at),
             ])
             .map_err(db)?;
         Ok(())
@@ -1133,7 +1168,7 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt
             .query_map(
                 params![agent.to_string(), archived, after_time, after_id, limit],
-                |r| Ok((conversation_from_row(r)?, view_from_row(r, 19)?)),
+                |r| Ok((conversation_from_row(r)?, view_from_row(r, 20)?)),
             )
             .map_err(db)?;
         rows.collect::<rusqlite::Result<_>>().map_err(db)
@@ -1584,6 +1619,124 @@ impl Tx for SqliteTx<'_> {
             ])
             .map_err(db)?;
         Ok(changed == 1)
+    }
+
+    fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO outbound_jobs ({OUTBOUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                job.message_id.to_string(),
+                job.conversation_id.to_string(),
+                job.channel_id,
+                job.state.as_str(),
+                job.attempts,
+                ts(job.next_attempt_at),
+                job.last_error,
+                ts(job.created_at),
+            ])
+            .map_err(insert_err("outbound job"))?;
+        Ok(())
+    }
+
+    fn due_outbound(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboundJob>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs o
+                 WHERE o.state = 'queued' AND o.next_attempt_at <= ?1
+                   AND NOT EXISTS (
+                     SELECT 1 FROM outbound_jobs e
+                     WHERE e.conversation_id = o.conversation_id
+                       AND e.state IN ('queued', 'sending')
+                       AND (e.created_at < o.created_at
+                            OR (e.created_at = o.created_at AND e.message_id < o.message_id)))
+                 ORDER BY o.created_at, o.message_id LIMIT ?2"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![ts(now), limit], outbound_from_row)
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE outbound_jobs SET state = ?2, attempts = ?3, next_attempt_at = ?4,
+                    last_error = ?5 WHERE message_id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                job.message_id.to_string(),
+                job.state.as_str(),
+                job.attempts,
+                ts(job.next_attempt_at),
+                job.last_error,
+            ])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn outbound_in_state(&mut self, state: OutboundState) -> StoreResult<Vec<OutboundJob>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs WHERE state = ?1 ORDER BY created_at"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([state.as_str()], outbound_from_row)
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn set_message_delivery(
+        &mut self,
+        id: Uuid,
+        status: MessageStatus,
+        error: Option<&str>,
+        provider_message_id: Option<&str>,
+    ) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE messages SET status = ?2, error = ?3,
+                    provider_message_id = COALESCE(?4, provider_message_id)
+                 WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                id.to_string(),
+                status.as_str(),
+                error,
+                provider_message_id
+            ])
+            .map_err(insert_err("provider message id"))?;
+        Ok(())
+    }
+
+    fn outbound_messages_until(
+        &mut self,
+        conversation: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<MessageRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE conversation_id = ?1 AND direction = 'outbound' AND created_at <= ?2
+                 ORDER BY seq"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![conversation.to_string(), ts(until)],
+                message_from_row,
+            )
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 }
 

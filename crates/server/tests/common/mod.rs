@@ -138,6 +138,7 @@ impl TestServer {
                 display_name: format!("Customer {sender}"),
                 provider_message_id: provider_id,
                 body: body.into(),
+                attachments: Vec::new(),
             })
             .await
             .unwrap_or_else(|e| panic!("ingest failed: {} {}", e.code, e.message))

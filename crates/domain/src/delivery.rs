@@ -1,0 +1,173 @@
+//! Delivery of customers' messages: how statuses may move, the 24-hour reply window of
+//! WhatsApp and Messenger, and SMS segment counting.
+
+use chrono::{DateTime, Duration, Utc};
+use switchboard_protocol::{ChannelKind, MessageStatus};
+
+/// Providers report statuses late, twice and out of order: a status only ever moves forward
+/// (`read` never goes back to `delivered`), and `failed` only replaces a status that had not
+/// reached the customer yet. Returns the status to store, or `None` to ignore the report.
+pub fn next_status(current: MessageStatus, reported: MessageStatus) -> Option<MessageStatus> {
+    use MessageStatus::*;
+    let rank = |s: MessageStatus| match s {
+        Pending => 0,
+        Sent => 1,
+        Delivered => 2,
+        Read => 3,
+        Failed => 0,
+    };
+    match (current, reported) {
+        (Failed, _) => None,
+        (Pending | Sent, Failed) => Some(Failed),
+        (_, Failed) => None,
+        (current, reported) if rank(reported) > rank(current) => Some(reported),
+        _ => None,
+    }
+}
+
+/// How long after the customer's last message a business may still answer freely.
+pub const REPLY_WINDOW_HOURS: i64 = 24;
+
+/// When the reply window of a conversation closes, for channels that have one.
+pub fn reply_window_ends_at(
+    channel: ChannelKind,
+    last_inbound_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match channel {
+        ChannelKind::Whatsapp | ChannelKind::Facebook => {
+            last_inbound_at.map(|at| at + Duration::hours(REPLY_WINDOW_HOURS))
+        }
+        _ => None,
+    }
+}
+
+/// How an SMS is encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsEncoding {
+    Gsm7,
+    Ucs2,
+}
+
+impl SmsEncoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsEncoding::Gsm7 => "GSM-7",
+            SmsEncoding::Ucs2 => "UCS-2",
+        }
+    }
+}
+
+/// The GSM 03.38 basic character set; the extension table's characters cost two units.
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENDED: &str = "^{}\\[~]|€\u{c}";
+
+/// Number of SMS segments a text needs, and its encoding.
+pub fn sms_segments(text: &str) -> (u32, SmsEncoding) {
+    let mut units = 0usize;
+    let mut gsm = true;
+    for c in text.chars() {
+        if GSM7_BASIC.contains(c) {
+            units += 1;
+        } else if GSM7_EXTENDED.contains(c) {
+            units += 2;
+        } else {
+            gsm = false;
+            break;
+        }
+    }
+    let (single, multi, length) = if gsm {
+        (160, 153, units)
+    } else {
+        // UTF-16 code units: characters outside the BMP (emoji) take two.
+        (70, 67, text.encode_utf16().count())
+    };
+    let segments = if length <= single {
+        1
+    } else {
+        length.div_ceil(multi)
+    };
+    (
+        segments as u32,
+        if gsm {
+            SmsEncoding::Gsm7
+        } else {
+            SmsEncoding::Ucs2
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use MessageStatus::*;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        // (current, reported, stored)
+        let table = [
+            (Pending, Sent, Some(Sent)),
+            (Sent, Delivered, Some(Delivered)),
+            (Sent, Read, Some(Read)),
+            (Delivered, Read, Some(Read)),
+            (Read, Delivered, None),
+            (Delivered, Sent, None),
+            (Read, Read, None),
+            (Sent, Failed, Some(Failed)),
+            (Pending, Failed, Some(Failed)),
+            (Delivered, Failed, None),
+            (Failed, Delivered, None),
+            (Failed, Sent, None),
+        ];
+        for (current, reported, stored) in table {
+            assert_eq!(
+                next_status(current, reported),
+                stored,
+                "{current:?} then {reported:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_meta_channels_have_a_reply_window() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap();
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Whatsapp, Some(at)),
+            Some(ends)
+        );
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Facebook, Some(at)),
+            Some(ends)
+        );
+        assert_eq!(reply_window_ends_at(ChannelKind::Sms, Some(at)), None);
+        assert_eq!(reply_window_ends_at(ChannelKind::Livechat, Some(at)), None);
+        assert_eq!(reply_window_ends_at(ChannelKind::Whatsapp, None), None);
+    }
+
+    #[test]
+    fn sms_segments_follow_gsm7_and_ucs2_limits() {
+        let table = [
+            ("hello".to_string(), 1, SmsEncoding::Gsm7),
+            ("a".repeat(160), 1, SmsEncoding::Gsm7),
+            ("a".repeat(161), 2, SmsEncoding::Gsm7),
+            ("a".repeat(306), 2, SmsEncoding::Gsm7),
+            ("a".repeat(307), 3, SmsEncoding::Gsm7),
+            ("€".repeat(80), 1, SmsEncoding::Gsm7),
+            ("€".repeat(81), 2, SmsEncoding::Gsm7),
+            ("Olá, ação".to_string(), 1, SmsEncoding::Ucs2),
+            ("ç".repeat(71), 2, SmsEncoding::Ucs2),
+            ("😀".repeat(35), 1, SmsEncoding::Ucs2),
+            ("😀".repeat(36), 2, SmsEncoding::Ucs2),
+        ];
+        for (text, count, encoding) in table {
+            assert_eq!(
+                sms_segments(&text),
+                (count, encoding),
+                "{} chars of {:?}",
+                text.chars().count(),
+                text.chars().next()
+            );
+        }
+    }
+}
