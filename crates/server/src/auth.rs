@@ -76,6 +76,25 @@ impl LoginLimiter {
     }
 }
 
+/// Requests allowed per client IP on a public endpoint.
+#[derive(Debug)]
+pub struct IpLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl IpLimiter {
+    pub fn per_minute(n: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+        IpLimiter {
+            limiter: RateLimiter::keyed(quota),
+        }
+    }
+
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        self.limiter.check_key(&ip).is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +124,7 @@ mod tests {
         let limiter = LoginLimiter::new(RateLimits {
             login_per_minute_per_ip: 100,
             login_per_minute_per_user: 3,
+            ..RateLimits::default()
         });
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let allowed = (0..5).filter(|_| limiter.allow(ip, "101")).count();

@@ -71,6 +71,8 @@ pub struct ServerConfig {
 pub struct RateLimits {
     pub login_per_minute_per_ip: u32,
     pub login_per_minute_per_user: u32,
+    /// Provider webhooks; generous, since one provider sends from few addresses.
+    pub webhooks_per_minute_per_ip: u32,
 }
 
 impl Default for RateLimits {
@@ -78,6 +80,7 @@ impl Default for RateLimits {
         RateLimits {
             login_per_minute_per_ip: 60,
             login_per_minute_per_user: 10,
+            webhooks_per_minute_per_ip: 6000,
         }
     }
 }

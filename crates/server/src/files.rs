@@ -49,6 +49,7 @@ pub struct Accepted {
 }
 
 /// Counts, keeps the first and last bytes, and checks UTF-8 as chunks go by.
+#[derive(Debug, Clone)]
 struct Observer {
     size: u64,
     head: Vec<u8>,
@@ -136,12 +137,60 @@ impl FileStore {
     pub async fn receive<S, E>(
         &self,
         filename: &str,
-        mut chunks: S,
+        chunks: S,
         max: u64,
     ) -> Result<Accepted, UploadError>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
+    {
+        let name = filename.to_string();
+        self.receive_with(chunks, max, move |store, id, temp, seen| {
+            store.accept(id, temp, &name, seen)
+        })
+        .await
+    }
+
+    /// Receive a file a customer sent through a provider. Providers vouch for the type less
+    /// than a file name would, so the content alone decides it; besides the accepted document
+    /// and image types, customers' voice notes and videos are kept too. Returns the file and
+    /// the name to show (the provider's, or one made from the type).
+    pub async fn receive_media<S, E>(
+        &self,
+        filename: Option<&str>,
+        chunks: S,
+        max: u64,
+    ) -> Result<(Accepted, String), UploadError>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let given = filename.map(switchboard_domain::attachments::sanitize_filename);
+        let named = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let out = named.clone();
+        let accepted = self
+            .receive_with(chunks, max, move |store, id, temp, seen| {
+                let (accepted, name) = store.accept_media(id, temp, given.as_deref(), seen)?;
+                *out.lock().unwrap_or_else(|p| p.into_inner()) = name;
+                Ok(accepted)
+            })
+            .await?;
+        let name = named.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok((accepted, name))
+    }
+
+    async fn receive_with<S, E, F>(
+        &self,
+        mut chunks: S,
+        max: u64,
+        decide: F,
+    ) -> Result<Accepted, UploadError>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+        F: FnOnce(&FileStore, Uuid, &Path, Observer) -> Result<Accepted, UploadError>
+            + Send
+            + 'static,
     {
         use futures_util::StreamExt as _;
         let id = Uuid::now_v7();
@@ -164,12 +213,9 @@ impl FileStore {
         seen.finish();
 
         let store = self.clone();
-        let filename = filename.to_string();
-        let accepted =
-            tokio::task::spawn_blocking(move || store.accept(id, &temp, &filename, seen))
-                .await
-                .map_err(|e| UploadError::Interrupted(e.to_string()))??;
-        Ok(accepted)
+        tokio::task::spawn_blocking(move || decide(&store, id, &temp, seen))
+            .await
+            .map_err(|e| UploadError::Interrupted(e.to_string()))?
     }
 
     fn accept(
@@ -214,6 +260,66 @@ impl FileStore {
         } else {
             false
         };
+        self.keep(id, temp, kind.mime().to_string(), seen.size, has_thumbnail)
+    }
+
+    fn accept_media(
+        &self,
+        id: Uuid,
+        temp: &Path,
+        filename: Option<&str>,
+        seen: Observer,
+    ) -> Result<(Accepted, String), UploadError> {
+        let detected = infer::get(&seen.head);
+        if let Some(t) = detected.filter(|t| {
+            matches!(
+                t.matcher_type(),
+                infer::MatcherType::Audio | infer::MatcherType::Video
+            )
+        }) {
+            let name = filename.map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "{}.{}",
+                    t.mime_type().split('/').next().unwrap_or("media"),
+                    t.extension()
+                )
+            });
+            let mime = t.mime_type().to_string();
+            return Ok((self.keep(id, temp, mime, seen.size, false)?, name));
+        }
+        // Documents and images: the same checks as uploads, under a name that matches the
+        // content (the provider's name when it agrees).
+        let extension = detected
+            .map(|t| t.extension().to_string())
+            .or_else(|| filename.and_then(switchboard_domain::attachments::extension))
+            .unwrap_or_else(|| "txt".into());
+        let name = match filename {
+            Some(name) if switchboard_domain::attachments::extension(name).is_some() => {
+                name.to_string()
+            }
+            _ => format!("file.{extension}"),
+        };
+        match self.accept(id, temp, &name, seen.clone()) {
+            Ok(accepted) => Ok((accepted, name)),
+            // The provider's name disagreed with the content: name it after the content.
+            Err(UploadError::Refused(Refusal::Mismatch { detected, .. })) => {
+                let name = format!("file.{}", detected.extensions()[0]);
+                let accepted = self.accept(id, temp, &name, seen)?;
+                Ok((accepted, name))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Move an accepted upload into place under its id.
+    fn keep(
+        &self,
+        id: Uuid,
+        temp: &Path,
+        mime: String,
+        size: u64,
+        has_thumbnail: bool,
+    ) -> Result<Accepted, UploadError> {
         let target = self.path(id);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
@@ -221,8 +327,8 @@ impl FileStore {
         std::fs::rename(temp, &target)?;
         Ok(Accepted {
             id,
-            mime: kind.mime().to_string(),
-            size: seen.size,
+            mime,
+            size,
             has_thumbnail,
         })
     }

@@ -2,6 +2,7 @@
 //! agent API. `main.rs` is a thin command line over [`launch_with_listener`].
 
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod demo;
 pub mod engine;
@@ -196,11 +197,22 @@ pub async fn launch_with_listener(
             config.server.data_dir.display()
         )
     })?;
+    let link_key = media_link_key(&config.server.data_dir)?;
+    let channels = Arc::new(channels::Channels::new(
+        &config.channels,
+        &config.server.public_url,
+        link_key,
+    ));
+    let files = Arc::new(files);
     let state = http::AppState {
         engine: engine.clone(),
         login_limiter: Arc::new(auth::LoginLimiter::new(config.server.rate_limits)),
-        files: Arc::new(files),
+        files: files.clone(),
         max_attachment_bytes: config.server.max_attachment_bytes,
+        channels: channels.clone(),
+        webhook_limiter: Arc::new(auth::IpLimiter::per_minute(
+            config.server.rate_limits.webhooks_per_minute_per_ip,
+        )),
     };
     let app = http::router(state);
     let (shutdown, mut stopped) = watch::channel(false);
@@ -218,6 +230,13 @@ pub async fn launch_with_listener(
             tracing::error!(error = %err, "HTTP server failed");
         }
     }));
+
+    tasks.push(tokio::spawn(channels::worker::run(
+        engine.clone(),
+        channels,
+        files,
+        stopped.clone(),
+    )));
 
     let ticker = engine.clone();
     let tick = Duration::from_millis(config.server.offer_tick_ms);
@@ -250,6 +269,21 @@ pub async fn launch_with_listener(
         tasks,
         kept: Vec::new(),
     })
+}
+
+/// The key that signs media links, kept in the data folder so links survive restarts.
+fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("media-link.key");
+    if let Ok(key) = std::fs::read(&path) {
+        if key.len() >= 32 {
+            return Ok(key);
+        }
+    }
+    let mut key = vec![0u8; 32];
+    rand::fill(&mut key[..]);
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
 }
 
 /// Open the store, bind `config.server.listen` and start.

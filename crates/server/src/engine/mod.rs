@@ -167,7 +167,7 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
     {
-        Ok(self.run(Mode::Read, job).await?.0?)
+        self.run(Mode::Read, job).await?.0
     }
 
     async fn run<R, F>(

@@ -107,7 +107,7 @@ fn disposition(filename: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-async fn serve_file(
+pub(super) async fn serve_file(
     path: std::path::PathBuf,
     content_type: &str,
     filename: Option<&str>,

@@ -4,6 +4,7 @@ mod attachments;
 mod directory;
 mod extract;
 mod stream;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use switchboard_protocol::{
 };
 use uuid::Uuid;
 
-use crate::auth::LoginLimiter;
+use crate::auth::{IpLimiter, LoginLimiter};
+use crate::channels::Channels;
 use crate::engine::{Engine, Reply};
 use crate::error::{ApiError, ApiResult};
 use crate::files::FileStore;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub files: Arc<FileStore>,
     pub max_attachment_bytes: u64,
+    pub channels: Arc<Channels>,
+    pub webhook_limiter: Arc<IpLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -100,8 +104,25 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .merge(uploads);
+    let webhooks = Router::new()
+        .route(
+            "/webhooks/whatsapp/{channel_id}",
+            get(webhooks::verify_whatsapp).post(webhooks::whatsapp),
+        )
+        .route(
+            "/webhooks/facebook/{channel_id}",
+            get(webhooks::verify_facebook).post(webhooks::facebook),
+        )
+        .route("/webhooks/sms/{channel_id}", post(webhooks::sms))
+        .route(
+            "/webhooks/sms/{channel_id}/status",
+            post(webhooks::sms_status),
+        )
+        .route("/media/{id}", get(webhooks::media_link))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     Router::new()
         .nest("/api/v1", api)
+        .merge(webhooks)
         .route("/healthz", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

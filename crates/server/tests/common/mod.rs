@@ -99,12 +99,19 @@ impl TestServer {
     }
 
     pub async fn with_config(text: &str) -> TestServer {
+        let text = text.to_string();
+        Self::with_config_for(move |_| text).await
+    }
+
+    /// Bind first, then write the configuration knowing the address (for `public_url`).
+    pub async fn with_config_for(make: impl FnOnce(std::net::SocketAddr) -> String) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let text = make(listener.local_addr().unwrap());
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("switchboard.toml");
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, &text).unwrap();
         let config = config::load(&path).unwrap_or_else(|e| panic!("test config invalid: {e}"));
         let store = switchboard_server::open_store(&config).expect("store");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = switchboard_server::launch_with_listener(config, store, listener)
             .await
             .expect("server starts");

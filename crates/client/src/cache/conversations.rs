@@ -1,0 +1,189 @@
+//! Conversations as the server last described them to this agent, plus two bits of sync
+//! bookkeeping per conversation: whether its message history is complete in the cache, and
+//! which full load last listed it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use switchboard_protocol::Conversation;
+use uuid::Uuid;
+
+use super::{get_json, get_uuid, ts, CacheResult, Migration};
+
+pub const MIGRATION: Migration = Migration {
+    version: 2,
+    name: "conversations",
+    sql: "CREATE TABLE conversations (
+        id BLOB PRIMARY KEY,
+        archived INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        history INTEGER NOT NULL DEFAULT 0,
+        generation INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX conversations_by_list ON conversations(archived, updated_at DESC, id DESC);",
+};
+
+/// How much of a conversation's message history the cache holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum History {
+    /// Not loaded, or only partly (a load was interrupted): fetch every page.
+    Missing,
+    /// Every message, kept current by the live stream.
+    Complete,
+    /// Every message up to some point, then maybe a gap (the stream was reset): fetch newest
+    /// pages until one reaches back into what is already here.
+    Stale,
+}
+
+impl History {
+    fn to_sql(self) -> i64 {
+        match self {
+            History::Missing => 0,
+            History::Complete => 1,
+            History::Stale => 2,
+        }
+    }
+
+    fn from_sql(value: i64) -> History {
+        match value {
+            1 => History::Complete,
+            2 => History::Stale,
+            _ => History::Missing,
+        }
+    }
+}
+
+/// Which list a conversation is in, for this agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    Recent,
+    Archived,
+}
+
+impl View {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Recent => "recent",
+            View::Archived => "archived",
+        }
+    }
+}
+
+/// Insert or replace a conversation. `generation` marks it as listed by that full load.
+/// Returns true when it was not in the cache before.
+pub fn upsert(conn: &Connection, conv: &Conversation, generation: Option<i64>) -> CacheResult<bool> {
+    let existed = exists(conn, conv.id)?;
+    conn.prepare_cached(
+        "INSERT INTO conversations (id, archived, updated_at, generation, data)
+         VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5)
+         ON CONFLICT (id) DO UPDATE SET archived = excluded.archived,
+             updated_at = excluded.updated_at, data = excluded.data,
+             generation = COALESCE(?4, generation)",
+    )?
+    .execute(params![
+        conv.id,
+        conv.archived,
+        ts(conv.updated_at),
+        generation,
+        serde_json::to_string(conv)?,
+    ])?;
+    Ok(!existed)
+}
+
+pub fn exists(conn: &Connection, id: Uuid) -> CacheResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn get(conn: &Connection, id: Uuid) -> CacheResult<Option<Conversation>> {
+    Ok(conn
+        .prepare_cached("SELECT data FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| get_json(r, 0))
+        .optional()?)
+}
+
+/// One list, newest activity first (the server's order).
+pub fn list(conn: &Connection, view: View, limit: u32) -> CacheResult<Vec<Conversation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT data FROM conversations WHERE archived = ?1
+         ORDER BY updated_at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![view == View::Archived, limit], |r| get_json(r, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count(conn: &Connection) -> CacheResult<u64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM conversations", [], |r| r.get(0))?)
+}
+
+/// History states of the given conversations that are in the cache.
+pub fn histories(conn: &Connection, ids: &[Uuid]) -> CacheResult<HashMap<Uuid, History>> {
+    let mut stmt = conn.prepare_cached("SELECT history FROM conversations WHERE id = ?1")?;
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Some(state) = stmt.query_row([id], |r| r.get::<_, i64>(0)).optional()? {
+            out.insert(*id, History::from_sql(state));
+        }
+    }
+    Ok(out)
+}
+
+pub fn set_history(conn: &Connection, id: Uuid, history: History) -> CacheResult<()> {
+    conn.prepare_cached("UPDATE conversations SET history = ?2 WHERE id = ?1")?
+        .execute(params![id, history.to_sql()])?;
+    Ok(())
+}
+
+/// After a stream reset: complete histories may now have a gap at their end.
+pub fn mark_complete_as_stale(conn: &Connection) -> CacheResult<()> {
+    conn.execute("UPDATE conversations SET history = 2 WHERE history = 1", [])?;
+    Ok(())
+}
+
+/// Conversations whose history still has to be fetched, newest activity first.
+pub fn needing_history(conn: &Connection) -> CacheResult<Vec<(Uuid, History)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, history FROM conversations WHERE history <> 1
+         ORDER BY updated_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((get_uuid(r, 0)?, History::from_sql(r.get(1)?)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Conversations that the full load `generation` did not list: no longer visible.
+pub fn not_in_generation(conn: &Connection, generation: i64) -> CacheResult<Vec<Uuid>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM conversations WHERE generation <> ?1")?;
+    let rows = stmt.query_map([generation], |r| get_uuid(r, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What removing a conversation left to clean up outside the database.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// It was in the cache.
+    pub existed: bool,
+    /// Downloaded attachment files to delete from disk.
+    pub files: Vec<PathBuf>,
+}
+
+/// Forget a conversation entirely: its messages (and their search index), its attachments,
+/// and unsent replies to it. A chat taken by a colleague must not stay readable here.
+pub fn remove(conn: &Connection, id: Uuid) -> CacheResult<Removed> {
+    let files = super::attachments::remove_conversation(conn, id)?;
+    super::messages::remove_conversation(conn, id)?;
+    super::outbox::remove_conversation(conn, id)?;
+    let existed = conn
+        .prepare_cached("DELETE FROM conversations WHERE id = ?1")?
+        .execute([id])?
+        > 0;
+    Ok(Removed { existed, files })
+}

@@ -1,0 +1,194 @@
+//! Facebook Messenger Platform: webhook parsing (`object=page`), the user profile API and the
+//! Send API.
+
+use serde_json::{json, Value};
+use switchboard_protocol::MessageStatus;
+
+use super::{from_unix_ms, text_of, MediaSource, ParseError, Received, ReceivedMessage};
+
+/// Everything a Messenger webhook carries, in order. Echoes of our own (or the Page inbox's)
+/// messages are skipped.
+pub fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
+    let root: Value =
+        serde_json::from_slice(body).map_err(|e| ParseError(format!("not JSON: {e}")))?;
+    if root["object"] != "page" {
+        return Err(ParseError("object is not page".into()));
+    }
+    let mut out = Vec::new();
+    for entry in root["entry"].as_array().into_iter().flatten() {
+        for event in entry["messaging"].as_array().into_iter().flatten() {
+            let Some(sender) = text_of(&event["sender"]["id"]) else {
+                continue;
+            };
+            if let Some(message) = event.get("message").filter(|m| m.is_object()) {
+                if message["is_echo"].as_bool() == Some(true) {
+                    continue;
+                }
+                let Some(provider_id) = text_of(&message["mid"]) else {
+                    continue;
+                };
+                let (body, media) = content(message);
+                out.push(Received::Message(ReceivedMessage {
+                    sender,
+                    display_name: None,
+                    provider_id,
+                    body,
+                    media,
+                }));
+            } else if let Some(postback) = event.get("postback").filter(|p| p.is_object()) {
+                // Postbacks carry no message id: sender and time identify them.
+                let provider_id = text_of(&postback["mid"]).unwrap_or_else(|| {
+                    format!(
+                        "postback:{sender}:{}",
+                        text_of(&event["timestamp"]).unwrap_or_default()
+                    )
+                });
+                let title = postback["title"].as_str().unwrap_or("(button)");
+                out.push(Received::Message(ReceivedMessage {
+                    sender,
+                    display_name: None,
+                    provider_id,
+                    body: format!("▶ {title}"),
+                    media: Vec::new(),
+                }));
+            } else if let Some(delivery) = event.get("delivery") {
+                for mid in delivery["mids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(text_of)
+                {
+                    out.push(Received::Status {
+                        provider_id: mid,
+                        status: MessageStatus::Delivered,
+                        error: None,
+                    });
+                }
+                if let Some(watermark) = delivery["watermark"].as_i64() {
+                    out.push(Received::Watermark {
+                        customer: sender,
+                        until: from_unix_ms(watermark),
+                        status: MessageStatus::Delivered,
+                    });
+                }
+            } else if let Some(read) = event.get("read") {
+                if let Some(watermark) = read["watermark"].as_i64() {
+                    out.push(Received::Watermark {
+                        customer: sender,
+                        until: from_unix_ms(watermark),
+                        status: MessageStatus::Read,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn content(message: &Value) -> (String, Vec<MediaSource>) {
+    let mut body = message["text"].as_str().unwrap_or_default().to_string();
+    let mut media = Vec::new();
+    for attachment in message["attachments"].as_array().into_iter().flatten() {
+        let kind = attachment["type"].as_str().unwrap_or("file");
+        let url = attachment["payload"]["url"].as_str();
+        match (kind, url) {
+            ("image" | "audio" | "video" | "file", Some(url)) => media.push(MediaSource::Url {
+                url: url.to_string(),
+                mime: None,
+                filename: None,
+                basic_auth: None,
+            }),
+            ("location", _) => {
+                let coords = &attachment["payload"]["coordinates"];
+                if let (Some(lat), Some(lng)) = (coords["lat"].as_f64(), coords["long"].as_f64()) {
+                    body = format!("📍 Location https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=17/{lat}/{lng}");
+                }
+            }
+            // Link previews repeat what the text says; templates are echoes of our own.
+            ("fallback" | "template", _) => {}
+            (other, _) if body.is_empty() => {
+                body = format!("⚠ Unsupported Messenger attachment: {other}")
+            }
+            _ => {}
+        }
+    }
+    (body, media)
+}
+
+/// The Send API body of a text reply.
+pub fn text_message(psid: &str, body: &str) -> Value {
+    json!({
+        "recipient": {"id": psid},
+        "messaging_type": "RESPONSE",
+        "message": {"text": body},
+    })
+}
+
+/// The Send API body of a file reply, fetched by Meta from our signed link.
+pub fn attachment_message(psid: &str, url: &str, mime: &str) -> Value {
+    let kind = if mime.starts_with("image/") {
+        "image"
+    } else {
+        "file"
+    };
+    json!({
+        "recipient": {"id": psid},
+        "messaging_type": "RESPONSE",
+        "message": {"attachment": {"type": kind, "payload": {"url": url, "is_reusable": false}}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/providers")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn numeric_ids_images_echoes_and_receipts() {
+        let text = parse(&fixture("messenger-text-01.json")).unwrap();
+        assert!(
+            matches!(&text[0], Received::Message(m) if m.sender == "987654321432" || !m.sender.is_empty())
+        );
+        let images = parse(&fixture("messenger-image-01.json")).unwrap();
+        assert!(matches!(&images[0], Received::Message(m) if m.media.len() == 2));
+        assert!(
+            parse(&fixture("messenger-echo-01.json"))
+                .unwrap()
+                .is_empty(),
+            "echoes are ours"
+        );
+        let delivery = parse(&fixture("messenger-delivery-02.json")).unwrap();
+        assert!(matches!(
+            &delivery[0],
+            Received::Watermark {
+                status: MessageStatus::Delivered,
+                ..
+            }
+        ));
+        let read = parse(&fixture("messenger-read-01.json")).unwrap();
+        assert!(matches!(
+            &read[0],
+            Received::Watermark {
+                status: MessageStatus::Read,
+                ..
+            }
+        ));
+        let postback = parse(&fixture("messenger-postback-01.json")).unwrap();
+        assert!(
+            matches!(&postback[0], Received::Message(m) if m.body == "▶ postback title" && m.provider_id.starts_with("postback:5678:"))
+        );
+        let link = parse(&fixture("messenger-text-03.json")).unwrap();
+        assert!(
+            matches!(&link[0], Received::Message(m) if m.media.is_empty() && m.body.contains("google.com")),
+            "{link:?}"
+        );
+    }
+}

@@ -1,0 +1,393 @@
+//! Provider webhooks (CONTRACT §3) and the signed media links providers fetch our files from.
+//!
+//! Every POST is verified on its raw bytes before anything is parsed; a wrong or missing
+//! signature stores nothing. The answer is 2xx only after everything the webhook carried is
+//! committed; a storage failure answers 500 so the provider delivers again (and duplicates
+//! are recognised by the provider's message id).
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use switchboard_protocol::{ChannelKind, Identity};
+
+use super::AppState;
+use crate::channels::signature::{media_link_valid, meta_valid, twilio_valid};
+use crate::channels::{media, messenger, twilio, whatsapp, Received};
+use crate::config::ProviderConfig;
+use crate::engine::Inbound;
+use crate::error::{ApiError, ApiResult};
+
+fn unknown_channel() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_channel",
+        "No channel of this kind has that id.",
+    )
+}
+
+fn bad_signature() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_signature",
+        "The webhook signature does not match this channel's secret.",
+    )
+}
+
+fn rate_limit(state: &AppState, peer: std::net::SocketAddr) -> ApiResult<()> {
+    if state.webhook_limiter.allow(peer.ip()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many webhook requests from this address; slow down.",
+        ))
+    }
+}
+
+pub(super) async fn verify_whatsapp(
+    state: State<AppState>,
+    channel_id: Path<String>,
+    query: Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    verify(state, channel_id, query, ChannelKind::Whatsapp)
+}
+
+pub(super) async fn verify_facebook(
+    state: State<AppState>,
+    channel_id: Path<String>,
+    query: Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    verify(state, channel_id, query, ChannelKind::Facebook)
+}
+
+/// Meta's subscription handshake: echo `hub.challenge` when the verify token matches.
+fn verify(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    kind: ChannelKind,
+) -> ApiResult<Response> {
+    let expected = match state.channels.provider(&channel_id, kind) {
+        Some(
+            ProviderConfig::Whatsapp { verify_token, .. }
+            | ProviderConfig::Facebook { verify_token, .. },
+        ) => verify_token,
+        _ => return Err(unknown_channel()),
+    };
+    let mode_ok = query.get("hub.mode").map(String::as_str) == Some("subscribe");
+    let token_ok = query
+        .get("hub.verify_token")
+        .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.expose().as_bytes()));
+    match (mode_ok && token_ok, query.get("hub.challenge")) {
+        (true, Some(challenge)) => Ok(([(header::CONTENT_TYPE, "text/plain")], challenge.clone()).into_response()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "verification_failed",
+            "hub.mode must be subscribe and hub.verify_token must match the channel's verify_token.",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(super) async fn whatsapp(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    rate_limit(&state, peer)?;
+    let Some(ProviderConfig::Whatsapp { app_secret, .. }) =
+        state.channels.provider(&channel_id, ChannelKind::Whatsapp)
+    else {
+        return Err(unknown_channel());
+    };
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if !meta_valid(app_secret.expose(), &body, signature) {
+        return Err(bad_signature());
+    }
+    let items =
+        whatsapp::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    store_all(&state, &channel_id, ChannelKind::Whatsapp, items).await?;
+    Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
+}
+
+pub(super) async fn facebook(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    rate_limit(&state, peer)?;
+    let Some(ProviderConfig::Facebook { app_secret, .. }) =
+        state.channels.provider(&channel_id, ChannelKind::Facebook)
+    else {
+        return Err(unknown_channel());
+    };
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if !meta_valid(app_secret.expose(), &body, signature) {
+        return Err(bad_signature());
+    }
+    let items =
+        messenger::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    store_all(&state, &channel_id, ChannelKind::Facebook, items).await?;
+    Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
+}
+
+/// A verified Twilio request: its form fields and the account that signed it.
+struct TwilioRequest {
+    params: Vec<(String, String)>,
+    account_sid: String,
+    auth_token: String,
+}
+
+/// Twilio signs the URL it called: our public URL plus the path and query.
+fn twilio_checked(
+    state: &AppState,
+    channel_id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<TwilioRequest> {
+    let Some(ProviderConfig::Sms {
+        account_sid,
+        auth_token,
+        ..
+    }) = state.channels.provider(channel_id, ChannelKind::Sms)
+    else {
+        return Err(unknown_channel());
+    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let path_and_query = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or(uri.path());
+    let url = format!("{}{}", state.channels.public_url, path_and_query);
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok());
+    if !twilio_valid(auth_token.expose(), &url, &params, signature) {
+        return Err(bad_signature());
+    }
+    Ok(TwilioRequest {
+        params,
+        account_sid: account_sid.clone(),
+        auth_token: auth_token.expose().to_string(),
+    })
+}
+
+fn twiml() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/xml")],
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>",
+    )
+        .into_response()
+}
+
+pub(super) async fn sms(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(channel_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    rate_limit(&state, peer)?;
+    let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
+    let items = twilio::parse_inbound(&request.params, &request.account_sid, &request.auth_token)
+        .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
+    Ok(twiml())
+}
+
+pub(super) async fn sms_status(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(channel_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    rate_limit(&state, peer)?;
+    let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
+    let items = twilio::parse_status(&request.params)
+        .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
+    Ok(twiml())
+}
+
+/// Store what a webhook carried, in order.
+async fn store_all(
+    state: &AppState,
+    channel_id: &str,
+    kind: ChannelKind,
+    items: Vec<Received>,
+) -> ApiResult<()> {
+    for item in items {
+        match item {
+            Received::Message(message) => {
+                if state
+                    .engine
+                    .knows_provider_message(channel_id.to_string(), message.provider_id.clone())
+                    .await?
+                {
+                    continue; // a repeated delivery: stored already, media and all
+                }
+                let mut body = message.body.clone();
+                let mut attachments = Vec::new();
+                for source in &message.media {
+                    match media::fetch(
+                        &state.channels,
+                        &state.files,
+                        &state.engine,
+                        channel_id,
+                        source,
+                        state.max_attachment_bytes,
+                    )
+                    .await
+                    {
+                        Ok(id) => attachments.push(id),
+                        Err(why) => {
+                            let what = source
+                                .mime()
+                                .and_then(|m| m.split('/').next())
+                                .unwrap_or("file");
+                            if !body.is_empty() {
+                                body.push('\n');
+                            }
+                            body.push_str(&format!(
+                                "⚠ The customer sent a {what} that could not be stored: {why}"
+                            ));
+                        }
+                    }
+                }
+                let display_name = match (kind, &message.display_name) {
+                    (_, Some(name)) => name.clone(),
+                    (ChannelKind::Facebook, None) => {
+                        messenger_name(state, channel_id, &message.sender).await
+                    }
+                    _ => message.sender.clone(),
+                };
+                state
+                    .engine
+                    .ingest(Inbound {
+                        channel_id: channel_id.to_string(),
+                        sender: message.sender,
+                        display_name,
+                        provider_message_id: Some(message.provider_id),
+                        body,
+                        attachments,
+                    })
+                    .await?;
+            }
+            Received::Status {
+                provider_id,
+                status,
+                error,
+            } => {
+                state
+                    .engine
+                    .apply_status(channel_id.to_string(), provider_id, status, error)
+                    .await?;
+            }
+            Received::Watermark {
+                customer,
+                until,
+                status,
+            } => {
+                let customer = Identity {
+                    kind,
+                    value: customer,
+                };
+                state
+                    .engine
+                    .apply_watermark(channel_id.to_string(), customer, until, status)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The customer's name from the Messenger profile API (remembered), or the PSID.
+async fn messenger_name(state: &AppState, channel_id: &str, psid: &str) -> String {
+    if let Some(name) = state.channels.cached_name(psid) {
+        return name;
+    }
+    let Some(ProviderConfig::Facebook {
+        page_access_token,
+        api_base,
+        ..
+    }) = state.channels.provider(channel_id, ChannelKind::Facebook)
+    else {
+        return psid.to_string();
+    };
+    let response = state
+        .channels
+        .http
+        .get(format!("{api_base}/{psid}"))
+        .query(&[
+            ("fields", "first_name,last_name"),
+            ("access_token", page_access_token.expose()),
+        ])
+        .send()
+        .await;
+    let profile: Option<serde_json::Value> = match response {
+        Ok(r) if r.status().is_success() => r.json().await.ok(),
+        _ => None,
+    };
+    let name = profile
+        .map(|p| {
+            [p["first_name"].as_str(), p["last_name"].as_str()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|n| !n.trim().is_empty());
+    match name {
+        Some(name) => {
+            state.channels.remember_name(psid, &name);
+            name
+        }
+        None => psid.to_string(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct LinkQuery {
+    expires: i64,
+    sig: String,
+}
+
+/// A file fetched by a provider through a link we signed.
+pub(super) async fn media_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<LinkQuery>,
+) -> ApiResult<Response> {
+    let expired = query.expires < Utc::now().timestamp();
+    if expired || !media_link_valid(&state.channels.link_key, &id, query.expires, &query.sig) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_link",
+            "This link is not valid or has expired.",
+        ));
+    }
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::not_found("file"))?;
+    let row = state.engine.attachment_by_id(id).await?;
+    super::attachments::serve_file(state.files.path(id), &row.mime, Some(&row.filename)).await
+}
