@@ -14,8 +14,26 @@ use crate::{config, launch_with_listener, open_store, Running};
 /// Every demo agent signs in with this password.
 pub const DEMO_PASSWORD: &str = "demo";
 
-/// The demo configuration, for a server reachable at `public_url`.
-pub fn demo_config_text(listen: SocketAddr, public_url: &str) -> String {
+/// Where the demo's fake providers listen and the credentials they accept.
+#[derive(Debug, Clone)]
+pub struct DemoProviders {
+    pub graph_base: String,
+    pub twilio_base: String,
+    pub graph: switchboard_fakes::GraphOptions,
+    pub twilio: switchboard_fakes::TwilioOptions,
+}
+
+/// The demo configuration, for a server reachable at `public_url`, wired to the fakes.
+pub fn demo_config_text(listen: SocketAddr, public_url: &str, fakes: &DemoProviders) -> String {
+    let graph_base = &fakes.graph_base;
+    let twilio_base = &fakes.twilio_base;
+    let wa_token = &fakes.graph.whatsapp_access_token;
+    let page_token = &fakes.graph.page_access_token;
+    let page_id = &fakes.graph.page_id;
+    let app_secret = &fakes.graph.app_secret;
+    let account_sid = &fakes.twilio.account_sid;
+    let auth_token = &fakes.twilio.auth_token;
+    let phone_number_id = switchboard_fakes::WhatsAppBusiness::default().phone_number_id;
     format!(
         r#"# Switchboard demo configuration (generated)
 [server]
@@ -23,6 +41,7 @@ listen = "{listen}"
 public_url = "{public_url}"
 database = "sqlite://switchboard.db"
 data_dir = "data"
+default_country = "BR"
 
 [[agents]]
 extension = "100"
@@ -69,32 +88,32 @@ id = "wa-main"
 kind = "whatsapp"
 route = {{ queue = "support" }}
 [channels.whatsapp]
-phone_number_id = "106540352242922"
-access_token = "demo-access-token"
-app_secret = "demo-app-secret"
+phone_number_id = "{phone_number_id}"
+access_token = "{wa_token}"
+app_secret = "{app_secret}"
 verify_token = "demo-verify-token"
-api_base = "{public_url}/fake/graph/v23.0"
+api_base = "{graph_base}"
 
 [[channels]]
 id = "fb-main"
 kind = "facebook"
 route = {{ queue = "sales" }}
 [channels.facebook]
-page_id = "1234567890"
-page_access_token = "demo-page-token"
-app_secret = "demo-app-secret"
+page_id = "{page_id}"
+page_access_token = "{page_token}"
+app_secret = "{app_secret}"
 verify_token = "demo-verify-token"
-api_base = "{public_url}/fake/graph/v23.0"
+api_base = "{graph_base}"
 
 [[channels]]
 id = "sms-main"
 kind = "sms"
 route = {{ queue = "support" }}
 [channels.sms]
-account_sid = "ACdemo0000000000000000000000000000"
-auth_token = "demo-auth-token"
-from_number = "+15005550006"
-api_base = "{public_url}/fake/twilio"
+account_sid = "{account_sid}"
+auth_token = "{auth_token}"
+from_number = "{DEMO_SMS_NUMBER}"
+api_base = "{twilio_base}"
 
 [[channels]]
 id = "web"
@@ -106,8 +125,15 @@ allowed_origins = []
     )
 }
 
-/// Start the demo server with its data in a temporary folder.
-pub async fn launch(listen: SocketAddr) -> anyhow::Result<Running> {
+/// The number SMS customers write to.
+pub const DEMO_SMS_NUMBER: &str = "+15005550006";
+
+/// Start the demo server with its data in a temporary folder. A new simulated customer
+/// writes in every `customers_every` (none if zero).
+pub async fn launch(
+    listen: SocketAddr,
+    customers_every: std::time::Duration,
+) -> anyhow::Result<Running> {
     let dir = tempfile::Builder::new()
         .prefix("switchboard-demo-")
         .tempdir()
@@ -116,7 +142,13 @@ pub async fn launch(listen: SocketAddr) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let mut running = launch_in(dir.path(), listener, &format!("http://{addr}")).await?;
+    let mut running = launch_in(
+        dir.path(),
+        listener,
+        &format!("http://{addr}"),
+        customers_every,
+    )
+    .await?;
     eprintln!(
         "demo data in {} (removed on exit); sign in as 100 (manager), 101, 102 or 103 with password {DEMO_PASSWORD:?}",
         dir.path().display()
@@ -125,14 +157,27 @@ pub async fn launch(listen: SocketAddr) -> anyhow::Result<Running> {
     Ok(running)
 }
 
-/// Start a demo server whose files live in `dir`.
+/// Start a demo server whose files live in `dir`, with fake providers beside it.
 pub async fn launch_in(
     dir: &Path,
     listener: TcpListener,
     public_url: &str,
+    customers_every: std::time::Duration,
 ) -> anyhow::Result<Running> {
+    let graph = switchboard_fakes::FakeGraph::start(switchboard_fakes::GraphOptions::default())
+        .await
+        .context("starting the fake Graph API")?;
+    let twilio = switchboard_fakes::FakeTwilio::start(switchboard_fakes::TwilioOptions::default())
+        .await
+        .context("starting the fake Twilio")?;
+    let providers = DemoProviders {
+        graph_base: graph.base_url().to_string(),
+        twilio_base: twilio.base_url().to_string(),
+        graph: graph.options().clone(),
+        twilio: twilio.options().clone(),
+    };
     let addr = listener.local_addr()?;
-    let text = demo_config_text(addr, public_url);
+    let text = demo_config_text(addr, public_url, &providers);
     let path = dir.join("switchboard.toml");
     std::fs::write(&path, &text).context("writing the demo configuration")?;
     let config = config::parse(&text, &path.display().to_string(), dir, &|_| None)
@@ -141,9 +186,114 @@ pub async fn launch_in(
         let config = config.clone();
         tokio::task::spawn_blocking(move || open_store(&config)).await??
     };
-    let running = launch_with_listener(config, Arc::clone(&store), listener).await?;
-    seed(&running.engine).await.context("seeding demo chats")?;
+    let mut running = launch_with_listener(config, Arc::clone(&store), listener).await?;
+    let customers = Customers {
+        graph: Arc::new(graph),
+        twilio: Arc::new(twilio),
+        server: public_url.to_string(),
+        engine: running.engine.clone(),
+    };
+    seed(&running.engine, &customers)
+        .await
+        .context("seeding demo chats")?;
+    if !customers_every.is_zero() {
+        let simulator = tokio::spawn(customers.clone().keep_writing(customers_every));
+        running.keep_alive(AbortOnDrop(simulator));
+    }
+    running.keep_alive(customers);
     Ok(running)
+}
+
+/// Stops a background task when the server goes.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Simulated customers: they write through the fake providers' signed webhooks, exactly as
+/// WhatsApp, Messenger and Twilio would, and on the live chat through the engine.
+#[derive(Clone)]
+struct Customers {
+    graph: Arc<switchboard_fakes::FakeGraph>,
+    twilio: Arc<switchboard_fakes::FakeTwilio>,
+    server: String,
+    engine: Engine,
+}
+
+impl Customers {
+    async fn write(&self, chat: &Chat, line: &str) -> anyhow::Result<()> {
+        match chat.channel {
+            "wa-main" => {
+                let body = switchboard_fakes::WhatsAppWebhook::text(
+                    &switchboard_fakes::WhatsAppBusiness::default(),
+                    chat.sender,
+                    chat.name,
+                    line,
+                );
+                let hook = self
+                    .graph
+                    .webhook(format!("{}/webhooks/whatsapp/wa-main", self.server));
+                ensure(hook.send(&body).await?.status)
+            }
+            "fb-main" => {
+                let page = self.graph.options().page_id.clone();
+                let body = switchboard_fakes::MessengerWebhook::text(&page, chat.sender, line);
+                let hook = self
+                    .graph
+                    .webhook(format!("{}/webhooks/facebook/fb-main", self.server));
+                ensure(hook.send(&body).await?.status)
+            }
+            "sms-main" => {
+                let params = self
+                    .twilio
+                    .inbound_sms(chat.sender, DEMO_SMS_NUMBER, line)
+                    .to_params();
+                let hook = self
+                    .twilio
+                    .webhook(format!("{}/webhooks/sms/sms-main", self.server));
+                ensure(hook.send(&params).await?.status)
+            }
+            _ => {
+                self.engine
+                    .ingest(Inbound {
+                        channel_id: chat.channel.into(),
+                        sender: chat.sender.into(),
+                        display_name: chat.name.into(),
+                        provider_message_id: Some(uuid::Uuid::now_v7().to_string()),
+                        body: line.into(),
+                        attachments: Vec::new(),
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Every `every`, another customer writes (or an earlier one writes again).
+    async fn keep_writing(self, every: std::time::Duration) {
+        let mut round = 0usize;
+        loop {
+            tokio::time::sleep(every).await;
+            let chat = &LATER[round % LATER.len()];
+            let line = chat.lines[(round / LATER.len()) % chat.lines.len()];
+            if let Err(err) = self.write(chat, line).await {
+                tracing::warn!(error = %err, "simulated customer could not write");
+            }
+            round += 1;
+        }
+    }
+}
+
+fn ensure(status: u16) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (200..300).contains(&status),
+        "the server answered HTTP {status}"
+    );
+    Ok(())
 }
 
 struct Chat {
@@ -152,6 +302,34 @@ struct Chat {
     name: &'static str,
     lines: &'static [&'static str],
 }
+
+/// Customers who write while the demo runs.
+const LATER: &[Chat] = &[
+    Chat {
+        channel: "wa-main",
+        sender: "5531991234567",
+        name: "Rafael Oliveira",
+        lines: &["Boa tarde! Vocês aceitam Pix?", "Obrigado, vou aguardar."],
+    },
+    Chat {
+        channel: "sms-main",
+        sender: "+14155550177",
+        name: "+14155550177",
+        lines: &["Hi, can I change my delivery address?", "Thanks!"],
+    },
+    Chat {
+        channel: "fb-main",
+        sender: "6789012345678901",
+        name: "Emily Carter",
+        lines: &["Also, is there a discount for students?"],
+    },
+    Chat {
+        channel: "web",
+        sender: "visitor-91c2",
+        name: "Website visitor",
+        lines: &["Olá, o site está fora do ar para mais alguém?"],
+    },
+];
 
 const CHATS: &[Chat] = &[
     Chat {
@@ -183,7 +361,7 @@ const CHATS: &[Chat] = &[
     },
 ];
 
-async fn seed(engine: &Engine) -> anyhow::Result<()> {
+async fn seed(engine: &Engine, customers: &Customers) -> anyhow::Result<()> {
     let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
     // One finished chat first, so the Archived list has history in it: Ana signs in, is
     // offered it, answers, resolves and signs out again.
@@ -224,20 +402,14 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
     seed_templates(engine).await?;
     seed_contacts(engine).await?;
 
-    // Customers waiting in the queues; they are offered as agents sign in.
-    for (i, chat) in CHATS.iter().enumerate() {
-        for (j, line) in chat.lines.iter().enumerate() {
-            engine
-                .ingest(Inbound {
-                    channel_id: chat.channel.into(),
-                    sender: chat.sender.into(),
-                    display_name: chat.name.into(),
-                    provider_message_id: Some(format!("demo-{i}-{j}")),
-                    body: (*line).into(),
-                    attachments: Vec::new(),
-                })
-                .await
-                .map_err(err)?;
+    // Customers waiting in the queues, writing through the providers; they are offered as
+    // agents sign in.
+    customers
+        .graph
+        .set_profile("6789012345678901", "Emily", "Carter");
+    for chat in CHATS {
+        for line in chat.lines {
+            customers.write(chat, line).await?;
         }
     }
     Ok(())

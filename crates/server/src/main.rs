@@ -38,6 +38,9 @@ enum Command {
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// A simulated customer writes in every this many seconds (0: none).
+        #[arg(long, default_value_t = 45)]
+        customers_every: u64,
     },
 }
 
@@ -80,9 +83,13 @@ fn main() -> ExitCode {
             }
             run(async move { switchboard_server::launch(parsed).await })
         }
-        Command::Demo { listen } => {
-            run(async move { switchboard_server::demo::launch(listen).await })
-        }
+        Command::Demo {
+            listen,
+            customers_every,
+        } => run(async move {
+            let every = std::time::Duration::from_secs(customers_every);
+            switchboard_server::demo::launch(listen, every).await
+        }),
     }
 }
 

@@ -45,7 +45,7 @@ async fn list(http: &reqwest::Client, base: &str, token: &str, view: &str) -> Ve
 #[tokio::test]
 async fn demo_serves_waiting_customers_on_every_channel() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-        .args(["demo", "--listen", "127.0.0.1:0"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--customers-every", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -92,4 +92,54 @@ async fn demo_serves_waiting_customers_on_every_channel() {
         .collect();
     assert_eq!(manager_channels.len(), 3, "{manager_channels:?}");
     assert!(!manager_channels.contains(&"facebook".to_string()));
+
+    // A reply goes out through the fake WhatsApp provider and is accepted there.
+    let whatsapp = recent.iter().find(|c| c["channel"] == "whatsapp").unwrap();
+    let id = whatsapp["id"].as_str().unwrap();
+    let reply: Value = http
+        .post(format!("{base}/api/v1/conversations/{id}/messages"))
+        .bearer_auth(&ana)
+        .json(&json!({"client_id": uuid::Uuid::now_v7(), "body": "Olá João! Vou verificar o pedido."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..50 {
+        let page: Value = http
+            .get(format!("{base}/api/v1/conversations/{id}/messages"))
+            .bearer_auth(&ana)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mine = page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == reply["id"])
+            .cloned()
+            .unwrap();
+        status = mine["status"].as_str().unwrap().to_string();
+        if status == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "sent", "the fake WhatsApp accepted the reply");
+
+    // Simulated customers keep writing in.
+    let mut grew = false;
+    for _ in 0..60 {
+        if list(&http, &base, &ana, "recent").await.len() > recent.len() {
+            grew = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(grew, "a new simulated customer wrote in");
 }

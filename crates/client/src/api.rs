@@ -1,0 +1,531 @@
+//! The agent API over HTTP (CONTRACT §4 and the server README's extensions), with the wire
+//! types of `switchboard-protocol`.
+//!
+//! Every call answers either the decoded body or an [`ApiError`] that knows whether trying
+//! again could help ([`ApiError::is_transient`]): no answer at all and 5xx are transient; a
+//! 4xx is the server's decision and is passed on with its code and sentence.
+
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::{
+    Agent, AgentList, AttachmentRef, ContactList, Conversation, ConversationList, ErrorResponse,
+    LoginRequest, LoginResponse, Message, MessagePage, Presence, PresenceRequest, ReadRequest,
+    SendMessageRequest, Template, TemplateList, TransferRequest,
+};
+use url::Url;
+use uuid::Uuid;
+
+use crate::error::ClientError;
+
+/// Ordinary calls give up after this long without an answer; uploads and downloads are
+/// bounded by their own progress instead.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No answer: DNS, refused connection, reset, timeout, TLS.
+    Network(String),
+    /// An HTTP error answer, with the contract's `{code, message}` when the body had one.
+    Status {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// A success answer this client could not read.
+    Decode(String),
+}
+
+impl ApiError {
+    /// Could the same request succeed later?
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            ApiError::Decode(_) => false,
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Status { status: 401, .. })
+    }
+
+    /// The user-facing error for a call to `url`.
+    pub fn into_client_error(self, url: &Url) -> ClientError {
+        match self {
+            ApiError::Network(detail) => ClientError::Unreachable {
+                url: server_root(url),
+                detail,
+            },
+            ApiError::Status { status: 401, .. } => ClientError::SessionExpired,
+            ApiError::Status { status: 429, .. } => ClientError::RateLimited,
+            ApiError::Status {
+                status,
+                code,
+                message,
+            } if (400..500).contains(&status) => ClientError::Refused {
+                status,
+                code,
+                message,
+            },
+            ApiError::Status {
+                status, message, ..
+            } => ClientError::ServerFailure {
+                detail: format!("HTTP {status}: {message}"),
+            },
+            ApiError::Decode(detail) => ClientError::ServerFailure { detail },
+        }
+    }
+
+    /// A short reason for logs and the outbox's last error.
+    pub fn describe(&self) -> String {
+        match self {
+            ApiError::Network(detail) => format!("no answer: {detail}"),
+            ApiError::Status {
+                status, message, ..
+            } => format!("HTTP {status}: {message}"),
+            ApiError::Decode(detail) => format!("unreadable answer: {detail}"),
+        }
+    }
+}
+
+fn network(err: reqwest::Error) -> ApiError {
+    // reqwest's Display hides the cause ("error sending request"); the chain says what it was.
+    let mut detail = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        detail = format!("{detail}: {cause}");
+        source = cause.source();
+    }
+    ApiError::Network(detail)
+}
+
+/// `https://host:port` of a URL, for messages.
+fn server_root(url: &Url) -> String {
+    let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+    if let Some(port) = url.port() {
+        root.push_str(&format!(":{port}"));
+    }
+    root
+}
+
+/// Turn what an agent typed into the server's base URL. A missing scheme means `https`,
+/// except for this machine, where a development server speaks plain `http`.
+pub fn parse_server_url(input: &str) -> Result<Url, ClientError> {
+    let trimmed = input.trim();
+    let invalid = |reason: &str| ClientError::InvalidServerUrl {
+        input: trimmed.to_string(),
+        reason: reason.to_string(),
+    };
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        let local = ["localhost", "127.", "[::1]"]
+            .iter()
+            .any(|p| trimmed.starts_with(p));
+        format!("{}://{trimmed}", if local { "http" } else { "https" })
+    };
+    let mut url = Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("only http:// and https:// addresses are supported"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host name"));
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    // A trailing slash makes relative joins keep a base path (`https://x/chat/`).
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// `GET /healthz` answer.
+#[derive(Debug, Deserialize)]
+struct Health {
+    service: Option<String>,
+}
+
+/// The part of a `GET /sync` answer the head probe needs.
+#[derive(Debug, Deserialize)]
+struct SyncHead {
+    #[serde(default)]
+    reset: bool,
+    cursor: i64,
+}
+
+/// An HTTP client bound to one server, with or without a session token.
+#[derive(Debug, Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: Url) -> Result<Api, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("switchboard-desktop/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                url: server_root(&base),
+                detail: format!("the HTTP client could not start: {e}"),
+            })?;
+        Ok(Api {
+            http,
+            base,
+            token: None,
+        })
+    }
+
+    /// The same client (and connection pool) with a session token.
+    pub fn with_token(&self, token: impl Into<String>) -> Api {
+        Api {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token: Some(token.into()),
+        }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn url(&self, path: &str) -> Url {
+        // `path` is always one of ours, relative and valid; a failure would be a bug here,
+        // and the base URL itself is the best fallback for the error it then produces.
+        self.base.join(path).unwrap_or_else(|_| self.base.clone())
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        req
+    }
+
+    /// Send, and turn a non-success answer into [`ApiError::Status`].
+    async fn send(&self, req: RequestBuilder) -> Result<Response, ApiError> {
+        let response = req.send().await.map_err(network)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await.unwrap_or_default();
+        Err(match serde_json::from_str::<ErrorResponse>(&text) {
+            Ok(body) => ApiError::Status {
+                status: status.as_u16(),
+                code: body.error.code,
+                message: body.error.message,
+            },
+            Err(_) => ApiError::Status {
+                status: status.as_u16(),
+                code: format!("http_{}", status.as_u16()),
+                message: text.chars().take(200).collect(),
+            },
+        })
+    }
+
+    async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ApiError> {
+        let response = self.send(req.timeout(CALL_TIMEOUT)).await?;
+        let bytes = response.bytes().await.map_err(network)?;
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.json(self.request(Method::GET, path)).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.json(self.request(Method::POST, path).json(body)).await
+    }
+
+    // ----- session -----
+
+    /// Is a Switchboard server answering at the base URL?
+    pub async fn is_switchboard(&self) -> Result<bool, ApiError> {
+        let response = self
+            .http
+            .get(self.url("healthz"))
+            .timeout(CALL_TIMEOUT)
+            .send()
+            .await
+            .map_err(network)?;
+        if !response.status().is_success() {
+            return Ok(false);
+        }
+        let bytes = response.bytes().await.map_err(network)?;
+        Ok(serde_json::from_slice::<Health>(&bytes)
+            .ok()
+            .and_then(|h| h.service)
+            .is_some_and(|s| s == "switchboard"))
+    }
+
+    /// `POST /session`, with errors that tell a wrong password from a wrong address.
+    pub async fn login(&self, login: &str, password: &str) -> Result<LoginResponse, ClientError> {
+        let body = LoginRequest {
+            login: login.to_string(),
+            password: password.to_string(),
+        };
+        let outcome: Result<LoginResponse, ApiError> = self.post("api/v1/session", &body).await;
+        let error = match outcome {
+            Ok(answer) => return Ok(answer),
+            Err(ApiError::Network(detail)) => {
+                return Err(ClientError::Unreachable {
+                    url: server_root(&self.base),
+                    detail,
+                })
+            }
+            Err(ApiError::Status { status: 429, .. }) => return Err(ClientError::RateLimited),
+            Err(error) => error,
+        };
+        // Something answered. Only a Switchboard server's own 401 means a wrong password.
+        let is_switchboard = self.is_switchboard().await.unwrap_or(false);
+        if !is_switchboard {
+            return Err(ClientError::NotSwitchboard {
+                url: server_root(&self.base),
+            });
+        }
+        match error {
+            ApiError::Status { status: 401, .. } => Err(ClientError::WrongCredentials),
+            other => Err(other.into_client_error(&self.base)),
+        }
+    }
+
+    pub async fn logout(&self) -> Result<(), ApiError> {
+        self.send(self.request(Method::DELETE, "api/v1/session").timeout(CALL_TIMEOUT))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn me(&self) -> Result<Agent, ApiError> {
+        self.get("api/v1/me").await
+    }
+
+    pub async fn set_presence(&self, presence: Presence) -> Result<Agent, ApiError> {
+        self.json(
+            self.request(Method::PUT, "api/v1/me/presence")
+                .json(&PresenceRequest { presence }),
+        )
+        .await
+    }
+
+    pub async fn agents(&self) -> Result<Vec<Agent>, ApiError> {
+        Ok(self.get::<AgentList>("api/v1/agents").await?.agents)
+    }
+
+    // ----- sync -----
+
+    /// The newest cursor of this agent's event log. A cursor the server never issued is
+    /// answered with a reset naming the head (the server's documented behaviour), so a full
+    /// load can start streaming from the moment it began without replaying the whole log.
+    pub async fn sync_head(&self) -> Result<i64, ApiError> {
+        let head: SyncHead = self
+            .get(&format!("api/v1/sync?cursor={}&limit=1", i64::MAX))
+            .await?;
+        if head.reset {
+            Ok(head.cursor)
+        } else {
+            Err(ApiError::Decode(
+                "the server did not answer an impossible cursor with a reset".into(),
+            ))
+        }
+    }
+
+    /// One page of a conversation list, newest activity first.
+    pub async fn conversations(
+        &self,
+        view: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<ConversationList, ApiError> {
+        let mut path = format!("api/v1/conversations?view={view}&limit={limit}");
+        if let Some(after) = after {
+            path.push_str("&after=");
+            path.push_str(&url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>());
+        }
+        self.get(&path).await
+    }
+
+    /// Messages older than `before` (newest first page if `None`), returned oldest first.
+    pub async fn messages(
+        &self,
+        conversation: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<MessagePage, ApiError> {
+        let mut path = format!("api/v1/conversations/{conversation}/messages?limit={limit}");
+        if let Some(before) = before {
+            path.push_str(&format!("&before={before}"));
+        }
+        self.get(&path).await
+    }
+
+    pub async fn templates(&self) -> Result<Vec<Template>, ApiError> {
+        Ok(self.get::<TemplateList>("api/v1/templates").await?.templates)
+    }
+
+    pub async fn contacts(&self) -> Result<Vec<switchboard_protocol::Contact>, ApiError> {
+        Ok(self.get::<ContactList>("api/v1/contacts").await?.contacts)
+    }
+
+    // ----- conversation actions -----
+
+    /// Send a reply. Returns the stored message and whether this call created it (`201`) or
+    /// found it already stored under the same `client_id` (`200`, a retry).
+    pub async fn send_message(
+        &self,
+        conversation: Uuid,
+        request: &SendMessageRequest,
+    ) -> Result<(Message, bool), ApiError> {
+        let req = self
+            .request(
+                Method::POST,
+                &format!("api/v1/conversations/{conversation}/messages"),
+            )
+            .json(request)
+            .timeout(CALL_TIMEOUT);
+        let response = self.send(req).await?;
+        let created = response.status() == StatusCode::CREATED;
+        let bytes = response.bytes().await.map_err(network)?;
+        let message =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok((message, created))
+    }
+
+    /// `POST /conversations/{id}/{action}` for take, resolve, archive, unarchive.
+    pub async fn conversation_action(
+        &self,
+        conversation: Uuid,
+        action: &str,
+    ) -> Result<Conversation, ApiError> {
+        self.post(
+            &format!("api/v1/conversations/{conversation}/{action}"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn transfer(&self, conversation: Uuid, extension: &str) -> Result<Conversation, ApiError> {
+        self.post(
+            &format!("api/v1/conversations/{conversation}/transfer"),
+            &TransferRequest {
+                extension: extension.to_string(),
+            },
+        )
+        .await
+    }
+
+    pub async fn mark_read(&self, conversation: Uuid, up_to: Uuid) -> Result<Conversation, ApiError> {
+        self.post(
+            &format!("api/v1/conversations/{conversation}/read"),
+            &ReadRequest { up_to },
+        )
+        .await
+    }
+
+    pub async fn delete_conversation(&self, conversation: Uuid) -> Result<(), ApiError> {
+        self.send(
+            self.request(Method::DELETE, &format!("api/v1/conversations/{conversation}"))
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    // ----- files -----
+
+    /// Upload a file as multipart `file`, reporting bytes sent as they leave.
+    pub async fn upload(
+        &self,
+        file: tokio::fs::File,
+        size: u64,
+        filename: &str,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<AttachmentRef, ApiError> {
+        let mut sent = 0u64;
+        let chunks = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).inspect_ok(
+            move |chunk| {
+                sent += chunk.len() as u64;
+                progress(sent);
+            },
+        );
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::wrap_stream(chunks),
+            size,
+        )
+        .file_name(filename.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self
+            .send(self.request(Method::POST, "api/v1/attachments").multipart(form))
+            .await?;
+        let bytes = response.bytes().await.map_err(network)?;
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// Start downloading an attachment; the caller streams the body to disk.
+    pub async fn download(&self, attachment: Uuid) -> Result<Response, ApiError> {
+        self.send(self.request(Method::GET, &format!("api/v1/attachments/{attachment}")))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_are_normalised() {
+        let table = [
+            ("chat.example.com", Some("https://chat.example.com/")),
+            ("https://chat.example.com/sb", Some("https://chat.example.com/sb/")),
+            ("127.0.0.1:8080", Some("http://127.0.0.1:8080/")),
+            ("localhost:8080", Some("http://localhost:8080/")),
+            ("  http://10.0.0.5:8080/?x=1#y ", Some("http://10.0.0.5:8080/")),
+            ("ftp://chat.example.com", None),
+            ("", None),
+        ];
+        for (input, expected) in table {
+            let got = parse_server_url(input).ok().map(|u| u.to_string());
+            assert_eq!(got.as_deref(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn only_network_failures_and_server_faults_are_worth_retrying() {
+        let status = |status: u16| ApiError::Status {
+            status,
+            code: "x".into(),
+            message: "m".into(),
+        };
+        assert!(ApiError::Network("refused".into()).is_transient());
+        assert!(status(500).is_transient());
+        assert!(status(503).is_transient());
+        assert!(status(429).is_transient());
+        assert!(!status(400).is_transient());
+        assert!(!status(404).is_transient());
+        assert!(!status(409).is_transient());
+        assert!(!status(413).is_transient());
+        assert!(!ApiError::Decode("x".into()).is_transient());
+    }
+}
