@@ -627,3 +627,89 @@ async fn transient_provider_failures_are_retried_until_sent_once() {
     );
     assert_eq!(w.graph.calls().len(), 2, "one failed attempt, one success");
 }
+
+#[tokio::test]
+async fn after_a_restart_queued_replies_go_out_once_and_interrupted_ones_are_not_repeated() {
+    let mut w = world().await;
+    let ana = w.server.login("101").await;
+    let hook = w.graph.webhook(format!("{}/webhooks/whatsapp/wa", w.base));
+    let business = WhatsAppBusiness::default();
+    hook.send(&WhatsAppWebhook::text(
+        &business,
+        "5511955550001",
+        "Caio",
+        "oi",
+    ))
+    .await
+    .unwrap();
+    hook.send(&WhatsAppWebhook::text(
+        &business,
+        "5511955550002",
+        "Duda",
+        "oi",
+    ))
+    .await
+    .unwrap();
+    let (_, list) = ana.get("/api/v1/conversations").await;
+    let ids: Vec<String> = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let first_customer = list["conversations"][0]["contact"]["identity"]["value"].clone();
+
+    // Both providers calls fail transiently for a while, so the replies wait in the queue.
+    w.graph
+        .fail_whatsapp_times("5511955550001", GraphFailure::Transient { status: 503 }, 1);
+    w.graph
+        .fail_whatsapp_times("5511955550002", GraphFailure::Transient { status: 503 }, 1);
+    let (_, queued) = ana.reply(ids[0].parse().unwrap(), "fica na fila").await;
+    let (_, in_flight) = ana
+        .reply(ids[1].parse().unwrap(), "estava sendo enviada")
+        .await;
+    for _ in 0..100 {
+        if w.graph.calls().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(w.graph.calls().len(), 2, "both first attempts failed");
+
+    // The server goes down; one reply was in the middle of being handed over.
+    let in_flight_id = in_flight["id"].as_str().unwrap().to_string();
+    w.server
+        .restart(|dir| {
+            let db = rusqlite::Connection::open(dir.join("switchboard.db")).unwrap();
+            let changed = db
+                .execute(
+                    "UPDATE outbound_jobs SET state = 'sending' WHERE message_id = ?1",
+                    [&in_flight_id],
+                )
+                .unwrap();
+            assert_eq!(changed, 1, "the reply is in the queue");
+        })
+        .await;
+
+    let delivered = wait_status(&ana, &ids[0], queued["id"].as_str().unwrap(), "sent").await;
+    assert!(delivered["error"].is_null());
+    let interrupted = wait_status(&ana, &ids[1], &in_flight_id, "failed").await;
+    assert!(
+        interrupted["error"].as_str().unwrap().contains("restarted"),
+        "{interrupted}"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let accepted: Vec<_> = w
+        .graph
+        .calls()
+        .into_iter()
+        .filter(|c| c.accepted() && c.message_id.is_some())
+        .collect();
+    assert_eq!(
+        accepted.len(),
+        1,
+        "the queued reply went out once; the interrupted one was not repeated"
+    );
+    assert_eq!(accepted[0].body["to"], first_customer);
+}

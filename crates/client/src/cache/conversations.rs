@@ -20,6 +20,7 @@ pub const MIGRATION: Migration = Migration {
         updated_at TEXT NOT NULL,
         history INTEGER NOT NULL DEFAULT 0,
         generation INTEGER NOT NULL DEFAULT 0,
+        name TEXT NOT NULL,
         data TEXT NOT NULL
     );
     CREATE INDEX conversations_by_list ON conversations(archived, updated_at DESC, id DESC);",
@@ -77,10 +78,10 @@ impl View {
 pub fn upsert(conn: &Connection, conv: &Conversation, generation: Option<i64>) -> CacheResult<bool> {
     let existed = exists(conn, conv.id)?;
     conn.prepare_cached(
-        "INSERT INTO conversations (id, archived, updated_at, generation, data)
-         VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5)
+        "INSERT INTO conversations (id, archived, updated_at, generation, name, data)
+         VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET archived = excluded.archived,
-             updated_at = excluded.updated_at, data = excluded.data,
+             updated_at = excluded.updated_at, name = excluded.name, data = excluded.data,
              generation = COALESCE(?4, generation)",
     )?
     .execute(params![
@@ -88,9 +89,15 @@ pub fn upsert(conn: &Connection, conv: &Conversation, generation: Option<i64>) -
         conv.archived,
         ts(conv.updated_at),
         generation,
+        display_name(conv),
         serde_json::to_string(conv)?,
     ])?;
     Ok(!existed)
+}
+
+/// What the list shows as the conversation's name.
+pub fn display_name(conv: &Conversation) -> &str {
+    conv.title.as_deref().unwrap_or(&conv.contact.display_name)
 }
 
 pub fn exists(conn: &Connection, id: Uuid) -> CacheResult<bool> {

@@ -87,6 +87,8 @@ from_number = "+15005550006"
 
 pub struct TestServer {
     pub running: Running,
+    /// The configuration file, to start the same server again.
+    pub config_path: std::path::PathBuf,
     pub base: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
@@ -118,10 +120,58 @@ impl TestServer {
         let base = format!("http://{}", running.addr);
         TestServer {
             running,
+            config_path: path,
             base,
             http: reqwest::Client::new(),
             dir,
         }
+    }
+
+    /// Stop the server and start it again on the same address and database, as after a crash
+    /// or a deploy. `between` runs while it is down.
+    pub async fn restart(&mut self, between: impl FnOnce(&std::path::Path)) {
+        let addr = self.running.addr;
+        // `running` must always hold a server: a throwaway one on its own database stands in
+        // while the real one is down.
+        let spare_dir = tempfile::tempdir().unwrap();
+        let placeholder = {
+            let config = config::parse(
+                &config_toml(1, "", ""),
+                "spare.toml",
+                spare_dir.path(),
+                &|_| None,
+            )
+            .unwrap();
+            let store = switchboard_server::open_store(&config).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            switchboard_server::launch_with_listener(config, store, listener)
+                .await
+                .unwrap()
+        };
+        let old = std::mem::replace(&mut self.running, placeholder);
+        old.stop().await;
+        between(self.dir.path());
+        let config = config::load(&self.config_path).unwrap();
+        let store = switchboard_server::open_store(&config).unwrap();
+        let mut listener = None;
+        for _ in 0..50 {
+            match TcpListener::bind(addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let restarted = switchboard_server::launch_with_listener(
+            config,
+            store,
+            listener.expect("the port is free again"),
+        )
+        .await
+        .unwrap();
+        let placeholder = std::mem::replace(&mut self.running, restarted);
+        placeholder.stop().await;
     }
 
     /// A customer writes on a channel.
