@@ -613,3 +613,114 @@ pub struct RenderResponse {
 pub struct IdData {
     pub id: Uuid,
 }
+
+// ----- live-chat visitors (the widget's API under /livechat/{channel_id}/) -----
+
+/// What the widget needs to know before it shows anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorConfig {
+    /// Empty: the widget's own words.
+    pub greeting: String,
+    /// Shown while no agent is signed in; `None` when someone is.
+    pub offline_text: Option<String>,
+    pub ask_name: bool,
+    pub ask_email: bool,
+    pub max_attachment_bytes: u64,
+    pub accepted_extensions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct VisitorSessionRequest {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorSession {
+    pub token: String,
+    pub visitor_id: Uuid,
+    pub name: Option<String>,
+    /// The visitor's current chat was ended by an agent.
+    pub ended: bool,
+}
+
+/// A message as the visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorMessage {
+    pub id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<Uuid>,
+    /// `visitor`, `agent` or `system`.
+    pub author: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    pub body: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub created_at: DateTime<Utc>,
+    /// Grows across all of the visitor's conversations; pass the largest seen as `after`.
+    pub cursor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorPage {
+    pub messages: Vec<VisitorMessage>,
+    pub cursor: i64,
+    pub ended: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VisitorSendRequest {
+    pub client_id: Uuid,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
+}
+
+/// `POST /conversations/{id}/block`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BlockRequest {
+    #[serde(default)]
+    pub duration_s: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A blocked visitor address, as managers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub id: Uuid,
+    pub ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub blocked_by: Agent,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockList {
+    pub blocks: Vec<Block>,
+}
+
+/// What the agent's Info panel shows about a live-chat visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorInfo {
+    pub visitor_id: Uuid,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub language: Option<String>,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}

@@ -76,22 +76,25 @@ impl LoginLimiter {
     }
 }
 
-/// Requests allowed per client IP on a public endpoint.
+/// Requests allowed per key (a client IP, a visitor) and minute on a public endpoint.
 #[derive(Debug)]
-pub struct IpLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+pub struct Limiter<K: std::hash::Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
 }
 
-impl IpLimiter {
+/// The limiter of most public endpoints: per client address.
+pub type IpLimiter = Limiter<IpAddr>;
+
+impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
     pub fn per_minute(n: u32) -> Self {
         let quota = Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
-        IpLimiter {
+        Limiter {
             limiter: RateLimiter::keyed(quota),
         }
     }
 
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        self.limiter.check_key(&ip).is_ok()
+    pub fn allow(&self, key: K) -> bool {
+        self.limiter.check_key(&key).is_ok()
     }
 }
 

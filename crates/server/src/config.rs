@@ -62,6 +62,8 @@ pub struct ServerConfig {
     pub offer_tick_ms: u64,
     /// ISO 3166 country for phone numbers written without `+` (`011 98765-4321`).
     pub default_country: phonenumber::country::Id,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; anyone else's is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limits: RateLimits,
 }
 
@@ -73,6 +75,10 @@ pub struct RateLimits {
     pub login_per_minute_per_user: u32,
     /// Provider webhooks; generous, since one provider sends from few addresses.
     pub webhooks_per_minute_per_ip: u32,
+    /// Live-chat visitors: messages each visitor may send per minute.
+    pub visitor_messages_per_minute: u32,
+    /// Live-chat visitors: sessions and uploads per IP per minute.
+    pub visitor_requests_per_minute_per_ip: u32,
 }
 
 impl Default for RateLimits {
@@ -81,6 +87,8 @@ impl Default for RateLimits {
             login_per_minute_per_ip: 60,
             login_per_minute_per_user: 10,
             webhooks_per_minute_per_ip: 6000,
+            visitor_messages_per_minute: 30,
+            visitor_requests_per_minute_per_ip: 120,
         }
     }
 }
@@ -150,7 +158,14 @@ pub enum ProviderConfig {
         api_base: String,
     },
     Livechat {
+        /// Web origins whose pages may embed the widget (the server's own always may).
         allowed_origins: Vec<String>,
+        /// Shown when the panel opens; empty for the widget's own words.
+        greeting: String,
+        /// Shown when no agent of the channel is signed in; empty for the widget's own words.
+        offline_text: String,
+        ask_name: bool,
+        ask_email: bool,
     },
 }
 
@@ -212,6 +227,8 @@ struct RawServer {
     event_retention_days: Option<i64>,
     offer_tick_ms: Option<u64>,
     default_country: Option<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     #[serde(default)]
     rate_limits: RateLimits,
 }
@@ -488,7 +505,21 @@ impl Validator<'_> {
                 format!("{country_text:?} is not a two-letter country code like \"BR\" or \"US\""),
             );
         }
+        let mut trusted_proxies = Vec::new();
+        for (j, text) in raw.trusted_proxies.iter().enumerate() {
+            let parsed = text
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+            match parsed {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => self.problem(
+                    format!("server.trusted_proxies[{j}]"),
+                    format!("{text:?} is not an address or network like \"10.0.0.0/8\" or \"127.0.0.1\""),
+                ),
+            }
+        }
         Some(ServerConfig {
+            trusted_proxies,
             default_country: default_country?,
             listen: listen?,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -823,9 +854,31 @@ impl Validator<'_> {
                 let mut s =
                     Section::new(self, i, kind, raw.livechat.or_else(|| Some(HashMap::new())));
                 let origins = s.strings("allowed_origins");
+                let greeting = s.optional_text("greeting");
+                let offline_text = s.optional_text("offline_text");
+                let ask_name = s.flag("ask_name", true);
+                let ask_email = s.flag("ask_email", false);
                 s.finish();
+                let origins = origins?;
+                for (j, origin) in origins.iter().enumerate() {
+                    if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                        || origin.trim_end_matches('/').matches('/').count() != 2
+                    {
+                        self.problem(
+                            format!("channels[{i}].livechat.allowed_origins[{j}]"),
+                            format!("{origin:?} is not an origin like \"https://example.com\" (scheme and host, no path)"),
+                        );
+                    }
+                }
                 Some(ProviderConfig::Livechat {
-                    allowed_origins: origins?,
+                    allowed_origins: origins
+                        .iter()
+                        .map(|o| o.trim_end_matches('/').to_string())
+                        .collect(),
+                    greeting: greeting?,
+                    offline_text: offline_text?,
+                    ask_name: ask_name?,
+                    ask_email: ask_email?,
                 })
             }
             ChannelKind::Internal => None,
@@ -910,6 +963,32 @@ impl<'v, 'e> Section<'v, 'e> {
                 format!("{value:?} must be an http:// or https:// URL"),
             );
             None
+        }
+    }
+
+    fn optional_text(&mut self, name: &str) -> Option<String> {
+        self.table.as_ref()?;
+        match self.take(name) {
+            None => Some(String::new()),
+            Some(toml::Value::String(s)) => Some(s),
+            Some(_) => {
+                self.v
+                    .problem(format!("{}.{name}", self.key), "must be a string");
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, name: &str, default: bool) -> Option<bool> {
+        self.table.as_ref()?;
+        match self.take(name) {
+            None => Some(default),
+            Some(toml::Value::Boolean(b)) => Some(b),
+            Some(_) => {
+                self.v
+                    .problem(format!("{}.{name}", self.key), "must be true or false");
+                None
+            }
         }
     }
 

@@ -213,6 +213,13 @@ pub async fn launch_with_listener(
         webhook_limiter: Arc::new(auth::IpLimiter::per_minute(
             config.server.rate_limits.webhooks_per_minute_per_ip,
         )),
+        visitor_limiter: Arc::new(auth::IpLimiter::per_minute(
+            config.server.rate_limits.visitor_requests_per_minute_per_ip,
+        )),
+        visitor_message_limiter: Arc::new(auth::Limiter::per_minute(
+            config.server.rate_limits.visitor_messages_per_minute,
+        )),
+        trusted_proxies: Arc::new(config.server.trusted_proxies.clone()),
     };
     let app = http::router(state);
     let (shutdown, mut stopped) = watch::channel(false);

@@ -82,6 +82,15 @@ impl Unit<'_> {
             created_at: self.now,
         };
         self.tx.insert_message(&row)?;
+        if conv.channel == ChannelKind::Livechat {
+            if let Some(visitor) = conv
+                .identity
+                .as_ref()
+                .and_then(|i| Uuid::parse_str(&i.value).ok())
+            {
+                self.touch_visitor(visitor);
+            }
+        }
         conv.last_seq = row.seq;
         conv.last_message_id = Some(row.id);
         conv.updated_at = self.now;

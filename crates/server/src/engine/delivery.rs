@@ -267,6 +267,7 @@ impl Engine {
                 conversation_id: None,
                 message_id: None,
                 created_at: unit.now,
+                visitor_id: None,
             };
             unit.tx.insert_attachment(&row)?;
             Ok(row.id)

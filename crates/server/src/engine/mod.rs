@@ -7,6 +7,7 @@ mod attachments;
 mod contacts;
 mod delivery;
 mod ingest;
+mod livechat;
 mod present;
 mod routing;
 mod sessions;
@@ -27,6 +28,7 @@ pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::attachment_ref;
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use ingest::{Inbound, IngestOutcome};
+pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS};
 pub use sync::SyncPage;
 pub use templates::TemplateFilter;
 
@@ -72,6 +74,8 @@ pub struct Engine {
     settings: EngineSettings,
     /// Woken when replies are queued for providers.
     outbound: Arc<tokio::sync::Notify>,
+    /// Which agent is typing to which live-chat visitor, and since when.
+    typing: Arc<Mutex<HashMap<Uuid, (String, std::time::Instant)>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -101,6 +105,11 @@ impl std::fmt::Debug for Unit<'_> {
 }
 
 impl Unit<'_> {
+    /// Wake a live-chat visitor's stream after commit (visitors have no event log).
+    pub fn touch_visitor(&mut self, visitor: Uuid) {
+        self.touched.insert(visitor);
+    }
+
     /// Append an event to one agent's log.
     pub fn emit(
         &mut self,
@@ -128,6 +137,7 @@ impl Engine {
             notifier: Arc::new(Notifier::default()),
             settings,
             outbound: Arc::new(tokio::sync::Notify::new()),
+            typing: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 

@@ -89,6 +89,12 @@ impl Engine {
         .await
     }
 
+    /// Is any agent signed in? (The widget shows the offline text otherwise.)
+    pub async fn agents_online(&self) -> ApiResult<bool> {
+        self.read(|unit| Ok(!unit.tx.logged_in_agents(unit.now)?.is_empty()))
+            .await
+    }
+
     pub async fn me(&self, agent: Uuid) -> ApiResult<Agent> {
         self.read(move |unit| {
             let row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;

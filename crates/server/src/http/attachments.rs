@@ -23,8 +23,21 @@ fn too_large(max: u64) -> ApiError {
 pub(super) async fn upload(
     State(state): State<AppState>,
     me: CurrentAgent,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> ApiResult<Response> {
+    let (filename, accepted) = receive_upload(&state, multipart).await?;
+    let stored = state
+        .engine
+        .register_upload(me.id(), filename, accepted)
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// Read the `file` field of a multipart upload into the file store, checked.
+pub(super) async fn receive_upload(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> ApiResult<(String, crate::files::Accepted)> {
     let max = state.max_attachment_bytes;
     let broken = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -50,16 +63,19 @@ pub(super) async fn upload(
                 .map_err(|err| match err {
                     UploadError::TooLarge { max } => too_large(max),
                     UploadError::Refused(refusal) => {
-                        let status = if refusal == switchboard_domain::attachments::Refusal::Empty {
-                            StatusCode::BAD_REQUEST
+                        if refusal == switchboard_domain::attachments::Refusal::Empty {
+                            ApiError::new(
+                                StatusCode::BAD_REQUEST,
+                                "empty_file",
+                                refusal.to_string(),
+                            )
                         } else {
-                            StatusCode::UNSUPPORTED_MEDIA_TYPE
-                        };
-                        let code = match status {
-                            StatusCode::BAD_REQUEST => "empty_file",
-                            _ => "unsupported_file_type",
-                        };
-                        ApiError::new(status, code, refusal.to_string())
+                            ApiError::new(
+                                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                                "unsupported_file_type",
+                                refusal.to_string(),
+                            )
+                        }
                     }
                     UploadError::Interrupted(why) => ApiError::bad_request(
                         "invalid_upload",
@@ -70,11 +86,7 @@ pub(super) async fn upload(
                         ApiError::internal()
                     }
                 })?;
-        let stored = state
-            .engine
-            .register_upload(me.id(), filename, accepted)
-            .await?;
-        return Ok((StatusCode::CREATED, Json(stored)).into_response());
+        return Ok((filename, accepted));
     }
     Err(ApiError::bad_request(
         "missing_file",

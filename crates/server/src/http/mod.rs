@@ -3,6 +3,7 @@
 mod attachments;
 mod directory;
 mod extract;
+mod livechat;
 mod stream;
 mod webhooks;
 
@@ -23,7 +24,7 @@ use switchboard_protocol::{
 };
 use uuid::Uuid;
 
-use crate::auth::{IpLimiter, LoginLimiter};
+use crate::auth::{IpLimiter, Limiter, LoginLimiter};
 use crate::channels::Channels;
 use crate::engine::{Engine, Reply};
 use crate::error::{ApiError, ApiResult};
@@ -42,6 +43,11 @@ pub struct AppState {
     pub max_attachment_bytes: u64,
     pub channels: Arc<Channels>,
     pub webhook_limiter: Arc<IpLimiter>,
+    /// Live-chat visitors: sessions and uploads per address.
+    pub visitor_limiter: Arc<IpLimiter>,
+    /// Live-chat visitors: messages per visitor.
+    pub visitor_message_limiter: Arc<Limiter<Uuid>>,
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -70,6 +76,12 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/archive", post(archive))
         .route("/conversations/{id}/unarchive", post(unarchive))
         .route("/conversations/{id}/read", post(mark_read))
+        .route("/conversations/{id}/end-session", post(end_session))
+        .route("/conversations/{id}/block", post(block))
+        .route("/conversations/{id}/typing", post(typing))
+        .route("/conversations/{id}/visitor", get(visitor_info))
+        .route("/blocks", get(blocks))
+        .route("/blocks/{id}", axum::routing::delete(unblock))
         .route("/internal-chats", post(create_internal_chat))
         .route(
             "/contacts",
@@ -120,9 +132,49 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/media/{id}", get(webhooks::media_link))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    // Every live-chat route answers CORS preflights (the guard middleware writes them).
+    let preflight = || async { StatusCode::NO_CONTENT };
+    let livechat_routes = Router::new()
+        .route("/livechat/{channel_id}/widget.js", get(livechat::widget_js))
+        .route("/livechat/{channel_id}/demo", get(livechat::demo_page))
+        .route(
+            "/livechat/{channel_id}/config",
+            get(livechat::config).options(preflight),
+        )
+        .route(
+            "/livechat/{channel_id}/session",
+            post(livechat::session).options(preflight),
+        )
+        .route(
+            "/livechat/{channel_id}/messages",
+            get(livechat::messages)
+                .post(livechat::send)
+                .options(preflight),
+        )
+        .route(
+            "/livechat/{channel_id}/typing",
+            post(livechat::typing).options(preflight),
+        )
+        .route(
+            "/livechat/{channel_id}/attachments",
+            post(livechat::upload)
+                .options(preflight)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/livechat/{channel_id}/attachments/{id}",
+            get(livechat::download),
+        )
+        .route("/livechat/{channel_id}/stream", get(livechat::stream))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            livechat::guard,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .merge(webhooks)
+        .merge(livechat_routes)
         .route("/healthz", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -411,4 +463,57 @@ async fn sync(
         cursor: page.cursor,
         more: page.more,
     }))
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<StatusCode> {
+    state.engine.end_session(me.agent, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn block(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+    ApiJson(req): ApiJson<switchboard_protocol::BlockRequest>,
+) -> ApiResult<Response> {
+    let block = state
+        .engine
+        .block_visitor(me.agent, id, req.duration_s, req.reason)
+        .await?;
+    Ok((StatusCode::CREATED, Json(block)).into_response())
+}
+
+async fn typing(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<StatusCode> {
+    state.engine.agent_typing(me.id(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn visitor_info(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<Response> {
+    Ok(Json(state.engine.visitor_info(me.id(), id).await?).into_response())
+}
+
+async fn blocks(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<Response> {
+    let blocks = state.engine.blocks(me.agent).await?;
+    Ok(Json(switchboard_protocol::BlockList { blocks }).into_response())
+}
+
+async fn unblock(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ConversationId(id): ConversationId,
+) -> ApiResult<StatusCode> {
+    state.engine.unblock(me.agent, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

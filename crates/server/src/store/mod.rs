@@ -280,6 +280,8 @@ pub struct AttachmentRow {
     pub conversation_id: Option<Uuid>,
     pub message_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The live-chat visitor who uploaded it, for files from the widget.
+    pub visitor_id: Option<Uuid>,
 }
 
 /// Where a reply stands on its way to the provider.
@@ -325,6 +327,36 @@ pub struct OutboundJob {
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A website visitor of a live-chat channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorRow {
+    /// Also the value of the conversation's `livechat` identity.
+    pub id: Uuid,
+    pub channel_id: String,
+    pub token_hash: String,
+    pub token_expires_at: DateTime<Utc>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A blocked visitor address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRow {
+    pub id: Uuid,
+    pub ip: String,
+    pub reason: Option<String>,
+    pub blocked_by: Uuid,
+    pub conversation_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// `None`: until removed.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Which part of an agent's list to read.
@@ -511,6 +543,28 @@ pub trait Tx {
         error: Option<&str>,
         provider_message_id: Option<&str>,
     ) -> StoreResult<()>;
+    // ----- live chat -----
+    fn upsert_visitor(&mut self, visitor: &VisitorRow) -> StoreResult<()>;
+    fn visitor_by_token(
+        &mut self,
+        channel_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<VisitorRow>>;
+    fn visitor(&mut self, id: Uuid) -> StoreResult<Option<VisitorRow>>;
+    /// The customer's newest conversation on the channel, whatever its status.
+    fn latest_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>>;
+    fn insert_block(&mut self, block: &BlockRow) -> StoreResult<()>;
+    /// The block in force for this address at `now`, if any.
+    fn active_block(&mut self, ip: &str, now: DateTime<Utc>) -> StoreResult<Option<BlockRow>>;
+    /// Blocks in force at `now`, newest first.
+    fn blocks(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<BlockRow>>;
+    fn delete_block(&mut self, id: Uuid) -> StoreResult<bool>;
+
     /// Replies of a conversation written at or before `until`, for watermark receipts.
     fn outbound_messages_until(
         &mut self,

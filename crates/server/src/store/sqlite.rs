@@ -17,9 +17,10 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{
-    AgentRow, AttachmentRow, ChannelRow, ContactRow, ConversationRow, EventRow, JobFailed,
-    ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState, QueueRow, Relation, Route,
-    SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
+    AgentRow, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
+    JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState, QueueRow,
+    Relation, Route, SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
+    VisitorRow,
 };
 
 /// Schema migrations, applied in order; each names the tables it creates. Never edit one that
@@ -220,6 +221,33 @@ const MIGRATIONS: &[(&str, &str)] = &[
         );
         CREATE INDEX outbound_due ON outbound_jobs(state, next_attempt_at);
         CREATE INDEX outbound_by_conversation ON outbound_jobs(conversation_id, state, created_at);",
+    ),
+    (
+        "live chat visitors and blocks",
+        "CREATE TABLE visitors (
+            id TEXT PRIMARY KEY,
+            channel_id TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            token_expires_at TEXT NOT NULL,
+            name TEXT,
+            email TEXT,
+            ip TEXT NOT NULL,
+            user_agent TEXT NOT NULL,
+            language TEXT,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE TABLE blocks (
+            id TEXT PRIMARY KEY,
+            ip TEXT NOT NULL,
+            reason TEXT,
+            blocked_by TEXT NOT NULL REFERENCES agents(id),
+            conversation_id TEXT REFERENCES conversations(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT
+        );
+        CREATE INDEX blocks_by_ip ON blocks(ip);
+        ALTER TABLE attachments ADD COLUMN visitor_id TEXT;",
     ),
 ];
 
@@ -527,8 +555,8 @@ fn template_from_row(row: &Row) -> rusqlite::Result<TemplateRow> {
     })
 }
 
-const ATTACHMENT_COLUMNS: &str =
-    "id, uploader_id, filename, mime, size, has_thumbnail, conversation_id, message_id, created_at";
+const ATTACHMENT_COLUMNS: &str = "id, uploader_id, filename, mime, size, has_thumbnail, \
+    conversation_id, message_id, created_at, visitor_id";
 
 fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
     Ok(AttachmentRow {
@@ -541,6 +569,7 @@ fn attachment_from_row(row: &Row) -> rusqlite::Result<AttachmentRow> {
         conversation_id: get_opt_uuid(row, 6)?,
         message_id: get_opt_uuid(row, 7)?,
         created_at: get_time(row, 8)?,
+        visitor_id: get_opt_uuid(row, 9)?,
     })
 }
 
@@ -557,6 +586,39 @@ fn outbound_from_row(row: &Row) -> rusqlite::Result<OutboundJob> {
         next_attempt_at: get_time(row, 5)?,
         last_error: row.get(6)?,
         created_at: get_time(row, 7)?,
+    })
+}
+
+const VISITOR_COLUMNS: &str = "id, channel_id, token_hash, token_expires_at, name, email, ip, \
+    user_agent, language, created_at, last_seen_at";
+
+fn visitor_from_row(row: &Row) -> rusqlite::Result<VisitorRow> {
+    Ok(VisitorRow {
+        id: get_uuid(row, 0)?,
+        channel_id: row.get(1)?,
+        token_hash: row.get(2)?,
+        token_expires_at: get_time(row, 3)?,
+        name: row.get(4)?,
+        email: row.get(5)?,
+        ip: row.get(6)?,
+        user_agent: row.get(7)?,
+        language: row.get(8)?,
+        created_at: get_time(row, 9)?,
+        last_seen_at: get_time(row, 10)?,
+    })
+}
+
+const BLOCK_COLUMNS: &str = "id, ip, reason, blocked_by, conversation_id, created_at, expires_at";
+
+fn block_from_row(row: &Row) -> rusqlite::Result<BlockRow> {
+    Ok(BlockRow {
+        id: get_uuid(row, 0)?,
+        ip: row.get(1)?,
+        reason: row.get(2)?,
+        blocked_by: get_uuid(row, 3)?,
+        conversation_id: get_opt_uuid(row, 4)?,
+        created_at: get_time(row, 5)?,
+        expires_at: get_opt_time(row, 6)?,
     })
 }
 
@@ -1570,7 +1632,7 @@ impl Tx for SqliteTx<'_> {
     fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()> {
         self.conn
             .prepare_cached(&format!(
-                "INSERT INTO attachments ({ATTACHMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO attachments ({ATTACHMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ))
             .map_err(db)?
             .execute(params![
@@ -1583,6 +1645,7 @@ impl Tx for SqliteTx<'_> {
                 opt_id(row.conversation_id),
                 opt_id(row.message_id),
                 ts(row.created_at),
+                opt_id(row.visitor_id),
             ])
             .map_err(insert_err("attachment"))?;
         Ok(())
@@ -1715,6 +1778,130 @@ impl Tx for SqliteTx<'_> {
             ])
             .map_err(insert_err("provider message id"))?;
         Ok(())
+    }
+
+    fn upsert_visitor(&mut self, v: &VisitorRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO visitors ({VISITOR_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash,
+                    token_expires_at = excluded.token_expires_at, name = excluded.name,
+                    email = excluded.email, ip = excluded.ip, user_agent = excluded.user_agent,
+                    language = excluded.language, last_seen_at = excluded.last_seen_at"
+            ))
+            .map_err(db)?
+            .execute(params![
+                v.id.to_string(),
+                v.channel_id,
+                v.token_hash,
+                ts(v.token_expires_at),
+                v.name,
+                v.email,
+                v.ip,
+                v.user_agent,
+                v.language,
+                ts(v.created_at),
+                ts(v.last_seen_at),
+            ])
+            .map_err(insert_err("visitor token"))?;
+        Ok(())
+    }
+
+    fn visitor_by_token(
+        &mut self,
+        channel_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<VisitorRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {VISITOR_COLUMNS} FROM visitors
+                 WHERE channel_id = ?1 AND token_hash = ?2 AND token_expires_at > ?3"
+            ))
+            .map_err(db)?
+            .query_row(params![channel_id, token_hash, ts(now)], visitor_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn visitor(&mut self, id: Uuid) -> StoreResult<Option<VisitorRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {VISITOR_COLUMNS} FROM visitors WHERE id = ?1"
+            ))
+            .map_err(db)?
+            .query_row([id.to_string()], visitor_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn latest_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c
+             WHERE c.channel_id = ?1 AND c.identity_value = ?2
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 1"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row([channel_id, identity_value], conversation_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn insert_block(&mut self, b: &BlockRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO blocks ({BLOCK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))
+            .map_err(db)?
+            .execute(params![
+                b.id.to_string(),
+                b.ip,
+                b.reason,
+                b.blocked_by.to_string(),
+                opt_id(b.conversation_id),
+                ts(b.created_at),
+                opt_ts(b.expires_at),
+            ])
+            .map_err(insert_err("block"))?;
+        Ok(())
+    }
+
+    fn active_block(&mut self, ip: &str, now: DateTime<Utc>) -> StoreResult<Option<BlockRow>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocks WHERE ip = ?1 AND (expires_at IS NULL OR expires_at > ?2)
+                 ORDER BY created_at DESC LIMIT 1"
+            ))
+            .map_err(db)?
+            .query_row(params![ip, ts(now)], block_from_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn blocks(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<BlockRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocks WHERE expires_at IS NULL OR expires_at > ?1
+                 ORDER BY created_at DESC"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([ts(now)], block_from_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn delete_block(&mut self, id: Uuid) -> StoreResult<bool> {
+        let removed = self
+            .conn
+            .execute("DELETE FROM blocks WHERE id = ?1", [id.to_string()])
+            .map_err(db)?;
+        Ok(removed > 0)
     }
 
     fn outbound_messages_until(

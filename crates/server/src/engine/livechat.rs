@@ -1,0 +1,619 @@
+//! Website live chat: visitor sessions, the visitor's view of their chat, ending a session,
+//! and blocking a visitor's address.
+//!
+//! A visitor is the customer identity `livechat` + visitor id. Their messages enter through
+//! [`Engine::ingest`] like any channel's; what agents write reaches the visitor's stream
+//! through the notifier (keyed by the visitor id).
+
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use switchboard_domain::permissions::can_manage_blocks;
+use switchboard_protocol::{
+    event_types, Block, ChannelKind, ConversationStatus, Direction, Identity, MessageStatus,
+    VisitorInfo, VisitorMessage, VisitorPage,
+};
+use uuid::Uuid;
+
+use super::actions::NewMessage;
+use super::present::{agent_dto, seen_for_update, seen_visible};
+use super::{attachment_ref, Engine, Inbound, Unit};
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, VisitorRow};
+
+/// How long a visitor's token lives without a visit.
+const VISITOR_TOKEN_DAYS: i64 = 30;
+/// How many messages a visitor's page holds at most.
+const PAGE_LIMIT: u32 = 1000;
+/// How long an agent's "typing" shows.
+pub const TYPING_SECONDS: u64 = 5;
+
+/// A visitor's session as the widget gets it.
+#[derive(Debug, Clone)]
+pub struct VisitorSession {
+    pub token: String,
+    pub visitor: VisitorRow,
+    pub ended: bool,
+}
+
+/// Where the visitor is, for their session.
+#[derive(Debug, Clone, Default)]
+pub struct VisitorDetails {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub language: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "Your chat session has expired; reload the page to start a new one.",
+    )
+}
+
+fn not_livechat(action: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_livechat",
+        format!("Only live-chat conversations can be {action}."),
+    )
+}
+
+fn visitor_identity(visitor: &VisitorRow) -> Identity {
+    Identity {
+        kind: ChannelKind::Livechat,
+        value: visitor.id.to_string(),
+    }
+}
+
+fn display_name(visitor: &VisitorRow) -> String {
+    match &visitor.name {
+        Some(name) if !name.trim().is_empty() => name.clone(),
+        _ => format!("Visitor {}", &visitor.id.simple().to_string()[24..]),
+    }
+}
+
+fn clean(value: Option<String>, max: usize) -> Option<String> {
+    value
+        .map(|v| {
+            v.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(max)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+impl Unit<'_> {
+    /// Each of the visitor's conversations with the cursor offset of its messages.
+    fn visitor_conversations(
+        &mut self,
+        visitor: &VisitorRow,
+    ) -> ApiResult<Vec<(ConversationRow, i64)>> {
+        let mut offset = 0;
+        let mut out = Vec::new();
+        for conv in self
+            .tx
+            .conversations_with_identity(&visitor_identity(visitor))?
+        {
+            if conv.channel_id != visitor.channel_id {
+                continue;
+            }
+            let last = conv.last_seq;
+            out.push((conv, offset));
+            offset += last;
+        }
+        Ok(out)
+    }
+
+    fn visitor_message(&mut self, row: &MessageRow, offset: i64) -> ApiResult<VisitorMessage> {
+        let (author, agent_name) = match (row.direction, row.author_agent_id) {
+            (Direction::Inbound, _) => ("visitor", None),
+            (_, Some(agent)) => ("agent", self.tx.agent(agent)?.map(|a| a.name)),
+            _ => ("system", None),
+        };
+        let client_id = row
+            .provider_message_id
+            .as_deref()
+            .and_then(|p| p.rsplit(':').next())
+            .and_then(|c| Uuid::parse_str(c).ok())
+            .filter(|_| row.direction == Direction::Inbound);
+        Ok(VisitorMessage {
+            id: row.id,
+            client_id,
+            author: author.into(),
+            agent_name,
+            body: row.body.clone(),
+            attachments: row.attachments.clone(),
+            created_at: row.created_at,
+            cursor: offset + row.seq,
+        })
+    }
+
+    /// Messages after `after` across the visitor's conversations; with no cursor, the whole
+    /// current conversation.
+    pub(super) fn visitor_page(
+        &mut self,
+        visitor: &VisitorRow,
+        after: Option<i64>,
+    ) -> ApiResult<VisitorPage> {
+        let conversations = self.visitor_conversations(visitor)?;
+        let mut messages = Vec::new();
+        let mut cursor = after.unwrap_or(0);
+        let current = conversations.last().map(|(c, _)| c.id);
+        for (conv, offset) in &conversations {
+            let wanted = match after {
+                None => Some(conv.id) == current,
+                Some(after) => offset + conv.last_seq > after,
+            };
+            cursor = cursor.max(offset + conv.last_seq).max(after.unwrap_or(0));
+            if !wanted {
+                continue;
+            }
+            for row in self.tx.messages_before(conv.id, None, PAGE_LIMIT)? {
+                if after.is_none_or(|after| offset + row.seq > after) {
+                    messages.push(self.visitor_message(&row, *offset)?);
+                }
+            }
+        }
+        let ended = conversations
+            .last()
+            .is_some_and(|(c, _)| c.status == ConversationStatus::Resolved);
+        Ok(VisitorPage {
+            messages,
+            cursor,
+            ended,
+        })
+    }
+
+    /// A system note in the conversation, e.g. that the chat ended.
+    fn note(&mut self, conv: &mut ConversationRow, body: String) -> ApiResult<()> {
+        self.append_message(
+            conv,
+            NewMessage {
+                client_id: None,
+                provider_message_id: None,
+                direction: Direction::Outbound,
+                author_agent_id: None,
+                author_name: String::new(),
+                body,
+                attachments: Vec::new(),
+                status: MessageStatus::Sent,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// End a live chat: the visitor is told, the conversation is resolved and archived.
+    fn end_livechat(&mut self, agent: &AgentRow, id: Uuid) -> ApiResult<ConversationRow> {
+        let seen = seen_for_update(self.tx, id, agent.id)?;
+        seen.visible_view()?;
+        let mut conv = seen.conv;
+        if conv.channel != ChannelKind::Livechat {
+            return Err(not_livechat("ended"));
+        }
+        if conv.status == ConversationStatus::Resolved {
+            return Ok(conv);
+        }
+        if conv.owner_id.is_none() {
+            self.claim(&mut conv, agent.id)?;
+        } else if conv.owner_id != Some(agent.id) {
+            return Err(ApiError::not_found("conversation"));
+        }
+        self.note(&mut conv, format!("{} ended the chat.", agent.name))?;
+        conv.status = ConversationStatus::Resolved;
+        conv.resolved_at = Some(self.now);
+        conv.offer_expires_at = None;
+        conv.updated_at = self.now;
+        self.tx.update_conversation(&conv)?;
+        self.show_to(id, agent.id, crate::store::Relation::Owner, true)?;
+        self.members_changed(agent.id)?;
+        Ok(conv)
+    }
+}
+
+/// The visitor id behind a live-chat conversation.
+fn visitor_of(conv: &ConversationRow) -> Option<Uuid> {
+    conv.identity
+        .as_ref()
+        .filter(|i| i.kind == ChannelKind::Livechat)
+        .and_then(|i| Uuid::parse_str(&i.value).ok())
+}
+
+impl Engine {
+    /// Start or resume a visitor's session. A valid token is kept and its life extended;
+    /// anything else starts a new visitor.
+    pub async fn visitor_session(
+        &self,
+        channel_id: String,
+        token: Option<String>,
+        details: VisitorDetails,
+    ) -> ApiResult<VisitorSession> {
+        self.write(move |unit| {
+            let existing = match &token {
+                Some(token) => {
+                    unit.tx
+                        .visitor_by_token(&channel_id, &auth::token_hash(token), unit.now)?
+                }
+                None => None,
+            };
+            let (token, mut visitor) = match (existing, &token) {
+                (Some(visitor), Some(token)) => (token.clone(), visitor),
+                _ => {
+                    let token = auth::new_token();
+                    let visitor = VisitorRow {
+                        id: Uuid::now_v7(),
+                        channel_id: channel_id.clone(),
+                        token_hash: auth::token_hash(&token),
+                        token_expires_at: unit.now,
+                        name: None,
+                        email: None,
+                        ip: String::new(),
+                        user_agent: String::new(),
+                        language: None,
+                        created_at: unit.now,
+                        last_seen_at: unit.now,
+                    };
+                    (token, visitor)
+                }
+            };
+            visitor.token_expires_at = unit.now + Duration::days(VISITOR_TOKEN_DAYS);
+            visitor.last_seen_at = unit.now;
+            visitor.ip = details.ip.clone();
+            visitor.user_agent = details.user_agent.chars().take(400).collect();
+            if let Some(name) = clean(details.name.clone(), 100) {
+                visitor.name = Some(name);
+            }
+            if let Some(email) = details
+                .email
+                .as_deref()
+                .and_then(switchboard_domain::contacts::normalize_email)
+            {
+                visitor.email = Some(email);
+            }
+            if let Some(language) = clean(details.language.clone(), 35) {
+                visitor.language = Some(language);
+            }
+            unit.tx.upsert_visitor(&visitor)?;
+            let ended = unit
+                .tx
+                .latest_conversation_for(&visitor.channel_id, &visitor.id.to_string())?
+                .is_some_and(|c| c.status == ConversationStatus::Resolved);
+            Ok(VisitorSession {
+                token,
+                visitor,
+                ended,
+            })
+        })
+        .await
+    }
+
+    /// The visitor a token belongs to.
+    pub async fn visitor_by_token(
+        &self,
+        channel_id: String,
+        token: String,
+    ) -> ApiResult<VisitorRow> {
+        self.read(move |unit| {
+            unit.tx
+                .visitor_by_token(&channel_id, &auth::token_hash(&token), unit.now)?
+                .ok_or_else(invalid_token)
+        })
+        .await
+    }
+
+    pub async fn visitor_messages(
+        &self,
+        visitor: VisitorRow,
+        after: Option<i64>,
+    ) -> ApiResult<VisitorPage> {
+        self.read(move |unit| unit.visitor_page(&visitor, after))
+            .await
+    }
+
+    /// A visitor writes. The same `client_id` twice is one message; after an ended chat the
+    /// message opens a new conversation.
+    pub async fn visitor_send(
+        &self,
+        visitor: VisitorRow,
+        client_id: Uuid,
+        body: String,
+        attachments: Vec<Uuid>,
+    ) -> ApiResult<(VisitorMessage, bool)> {
+        if body.len() > super::MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "The message is too long.",
+            ));
+        }
+        if body.trim().is_empty() && attachments.is_empty() {
+            return Err(ApiError::bad_request(
+                "empty_message",
+                "Write something before sending.",
+            ));
+        }
+        let files = {
+            let visitor = visitor.clone();
+            let attachments = attachments.clone();
+            self.read(move |unit| {
+                for id in &attachments {
+                    let owned = unit.tx.attachment(*id)?.is_some_and(|a| {
+                        a.visitor_id == Some(visitor.id) && a.message_id.is_none()
+                    });
+                    if !owned {
+                        return Err(ApiError::bad_request(
+                            "unknown_attachment",
+                            "That file was not uploaded in this chat; attach it again.",
+                        ));
+                    }
+                }
+                Ok(attachments.clone())
+            })
+            .await?
+        };
+        let outcome = self
+            .ingest(Inbound {
+                channel_id: visitor.channel_id.clone(),
+                sender: visitor.id.to_string(),
+                display_name: display_name(&visitor),
+                provider_message_id: Some(format!("visitor:{}:{client_id}", visitor.id)),
+                body,
+                attachments: files,
+            })
+            .await?;
+        let created = !outcome.duplicate;
+        self.read(move |unit| {
+            let row = unit
+                .tx
+                .message(outcome.message_id)?
+                .ok_or_else(|| ApiError::not_found("message"))?;
+            let offset = unit
+                .visitor_conversations(&visitor)?
+                .into_iter()
+                .find(|(c, _)| c.id == row.conversation_id)
+                .map_or(0, |(_, offset)| offset);
+            Ok((unit.visitor_message(&row, offset)?, created))
+        })
+        .await
+    }
+
+    /// The visitor is typing: agents who see the chat get a `typing` event.
+    pub async fn visitor_typing(&self, visitor: VisitorRow) -> ApiResult<()> {
+        self.write(move |unit| {
+            let Some(conv) = unit.tx.latest_conversation_for(&visitor.channel_id, &visitor.id.to_string())? else {
+                return Ok(());
+            };
+            if conv.status == ConversationStatus::Resolved {
+                return Ok(());
+            }
+            let data = serde_json::json!({"conversation_id": conv.id, "who": "contact", "name": display_name(&visitor)});
+            for view in unit.tx.views(conv.id)? {
+                if view.visible() {
+                    unit.emit(view.agent_id, event_types::TYPING, Some(conv.id), Some(data.clone()))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// An agent is typing in a live chat: the visitor sees it for a few seconds.
+    pub async fn agent_typing(&self, agent: Uuid, id: Uuid) -> ApiResult<()> {
+        let (visitor, name) = self
+            .read(move |unit| {
+                let (conv, _) = seen_visible(unit.tx, id, agent)?;
+                let visitor =
+                    visitor_of(&conv).ok_or_else(|| not_livechat("typed in by visitors"))?;
+                let name = unit.tx.agent(agent)?.map(|a| a.name).unwrap_or_default();
+                Ok((visitor, name))
+            })
+            .await?;
+        self.typing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(visitor, (name, Instant::now()));
+        self.notifier().notify(visitor);
+        Ok(())
+    }
+
+    /// The agent typing to this visitor right now, if any.
+    pub fn typing_for(&self, visitor: Uuid) -> Option<(String, Instant)> {
+        let typing = self.typing.lock().unwrap_or_else(|p| p.into_inner());
+        typing
+            .get(&visitor)
+            .filter(|(_, at)| at.elapsed().as_secs() < TYPING_SECONDS)
+            .cloned()
+    }
+
+    /// "End chat session": the visitor is told the chat ended.
+    pub async fn end_session(&self, agent: AgentRow, id: Uuid) -> ApiResult<()> {
+        self.write(move |unit| {
+            unit.end_livechat(&agent, id)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// "Block anonymous user": the visitor's address can no longer open the chat.
+    pub async fn block_visitor(
+        &self,
+        agent: AgentRow,
+        id: Uuid,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+    ) -> ApiResult<Block> {
+        if duration_s.is_some_and(|d| d <= 0) {
+            return Err(ApiError::bad_request(
+                "invalid_duration",
+                "duration_s must be a positive number of seconds, or left out for no end.",
+            ));
+        }
+        self.write(move |unit| {
+            let (conv, _) = seen_visible(unit.tx, id, agent.id)?;
+            let visitor_id = visitor_of(&conv).ok_or_else(|| not_livechat("blocked"))?;
+            let visitor = unit
+                .tx
+                .visitor(visitor_id)?
+                .ok_or_else(|| ApiError::not_found("visitor"))?;
+            let block = BlockRow {
+                id: Uuid::now_v7(),
+                ip: visitor.ip.clone(),
+                reason: clean(reason.clone(), 500),
+                blocked_by: agent.id,
+                conversation_id: Some(id),
+                created_at: unit.now,
+                expires_at: duration_s.map(|d| unit.now + Duration::seconds(d)),
+            };
+            unit.tx.insert_block(&block)?;
+            unit.end_livechat(&agent, id)?;
+            Ok(Block {
+                id: block.id,
+                ip: block.ip,
+                reason: block.reason,
+                blocked_by: agent_dto(&agent),
+                conversation_id: block.conversation_id,
+                created_at: block.created_at,
+                expires_at: block.expires_at,
+            })
+        })
+        .await
+    }
+
+    /// The block in force for an address, if any.
+    pub async fn active_block(&self, ip: String) -> ApiResult<Option<BlockRow>> {
+        self.read(move |unit| Ok(unit.tx.active_block(&ip, unit.now)?))
+            .await
+    }
+
+    pub async fn blocks(&self, agent: AgentRow) -> ApiResult<Vec<Block>> {
+        ensure_block_manager(&agent)?;
+        self.read(move |unit| {
+            let mut out = Vec::new();
+            for row in unit.tx.blocks(unit.now)? {
+                let Some(by) = unit.tx.agent(row.blocked_by)? else {
+                    continue;
+                };
+                out.push(Block {
+                    id: row.id,
+                    ip: row.ip,
+                    reason: row.reason,
+                    blocked_by: agent_dto(&by),
+                    conversation_id: row.conversation_id,
+                    created_at: row.created_at,
+                    expires_at: row.expires_at,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn unblock(&self, agent: AgentRow, id: Uuid) -> ApiResult<()> {
+        ensure_block_manager(&agent)?;
+        self.write(move |unit| {
+            if unit.tx.delete_block(id)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found("block"))
+            }
+        })
+        .await
+    }
+
+    /// What the Info panel shows about a live-chat visitor.
+    pub async fn visitor_info(&self, agent: Uuid, id: Uuid) -> ApiResult<VisitorInfo> {
+        self.read(move |unit| {
+            let (conv, _) = seen_visible(unit.tx, id, agent)?;
+            let visitor_id =
+                visitor_of(&conv).ok_or_else(|| not_livechat("asked about their visitor"))?;
+            let v = unit
+                .tx
+                .visitor(visitor_id)?
+                .ok_or_else(|| ApiError::not_found("visitor"))?;
+            Ok(VisitorInfo {
+                visitor_id: v.id,
+                name: v.name,
+                email: v.email,
+                ip: v.ip,
+                user_agent: v.user_agent,
+                language: v.language,
+                first_seen_at: v.created_at,
+                last_seen_at: v.last_seen_at,
+            })
+        })
+        .await
+    }
+
+    /// Record a file a visitor uploaded, before the message that carries it.
+    pub async fn register_visitor_upload(
+        &self,
+        visitor: Uuid,
+        filename: String,
+        file: crate::files::Accepted,
+    ) -> ApiResult<switchboard_protocol::AttachmentRef> {
+        self.write(move |unit| {
+            let row = crate::store::AttachmentRow {
+                id: file.id,
+                uploader_id: None,
+                filename: filename.clone(),
+                mime: file.mime.clone(),
+                size: file.size,
+                has_thumbnail: file.has_thumbnail,
+                conversation_id: None,
+                message_id: None,
+                created_at: unit.now,
+                visitor_id: Some(visitor),
+            };
+            unit.tx.insert_attachment(&row)?;
+            Ok(attachment_ref(&row))
+        })
+        .await
+    }
+
+    /// A file the visitor may download: their own upload, or one in their conversations.
+    pub async fn visitor_attachment(
+        &self,
+        visitor: VisitorRow,
+        id: Uuid,
+    ) -> ApiResult<crate::store::AttachmentRow> {
+        self.read(move |unit| {
+            let row = unit
+                .tx
+                .attachment(id)?
+                .ok_or_else(|| ApiError::not_found("attachment"))?;
+            let allowed = row.visitor_id == Some(visitor.id)
+                || match row.conversation_id {
+                    Some(conv) => unit
+                        .tx
+                        .conversation(conv)?
+                        .is_some_and(|c| visitor_of(&c) == Some(visitor.id)),
+                    None => false,
+                };
+            if allowed {
+                Ok(row)
+            } else {
+                Err(ApiError::not_found("attachment"))
+            }
+        })
+        .await
+    }
+}
+
+fn ensure_block_manager(agent: &AgentRow) -> ApiResult<()> {
+    if can_manage_blocks(agent.role) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Only managers, group owners and system owners can see and remove blocks.",
+        ))
+    }
+}

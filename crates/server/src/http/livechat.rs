@@ -1,0 +1,497 @@
+//! The live-chat widget's endpoints under `/livechat/{channel_id}/` (CONTRACT §6): the
+//! script, a demo page, visitor sessions, messages, uploads and the visitor's WebSocket.
+//!
+//! Every request passes [`guard`]: the channel must be a live-chat channel, a browser's
+//! `Origin` must be allowed, and a blocked address gets 403 `blocked` on everything but the
+//! script and the demo page (the widget needs to load to say so).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use switchboard_domain::attachments::FileKind;
+use switchboard_protocol::{
+    ChannelKind, VisitorConfig, VisitorSendRequest, VisitorSession, VisitorSessionRequest,
+};
+use uuid::Uuid;
+
+use super::extract::ApiJson;
+use super::AppState;
+use crate::config::ProviderConfig;
+use crate::engine::{Engine, VisitorDetails};
+use crate::error::{ApiError, ApiResult};
+use crate::store::VisitorRow;
+
+const WIDGET_JS: &str = include_str!(env!("SWITCHBOARD_WIDGET_JS"));
+
+/// The address a request comes from: the socket's, unless it is a trusted proxy, in which case
+/// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer.ip()) {
+        return peer.ip();
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer.ip())
+}
+
+fn origin_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split('/').next().unwrap_or(rest);
+    let scheme = url.split_once("://").map_or("http", |(s, _)| s);
+    format!("{scheme}://{host}")
+}
+
+fn channel_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/livechat/")?.split('/').next()
+}
+
+/// Channel, origin and block checks, and CORS for the host page.
+pub(super) async fn guard(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let Some(channel_id) = channel_of(&path).map(str::to_string) else {
+        return ApiError::not_found("channel").into_response();
+    };
+    let Some(ProviderConfig::Livechat {
+        allowed_origins, ..
+    }) = state.channels.provider(&channel_id, ChannelKind::Livechat)
+    else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_channel",
+            "No live-chat channel has that id.",
+        )
+        .into_response();
+    };
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|o| o.trim_end_matches('/').to_string());
+    let own = origin_of(&state.channels.public_url);
+    let origin_ok = origin
+        .as_ref()
+        .is_none_or(|o| *o == own || allowed_origins.iter().any(|a| a == o));
+    let public_asset = path.ends_with("/widget.js") || path.ends_with("/demo");
+    if !origin_ok && !public_asset {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "This website may not embed this chat; add its origin to the channel's allowed_origins.",
+        )
+        .into_response();
+    }
+    let cors = |mut response: Response| {
+        if let (Some(origin), true) = (&origin, origin_ok) {
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(origin) {
+                headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            }
+            headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        response
+    };
+    if request.method() == Method::OPTIONS {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        return cors(response);
+    }
+    if !public_asset {
+        let ip = client_ip(peer, request.headers(), &state.trusted_proxies);
+        match state.engine.active_block(ip.to_string()).await {
+            Ok(Some(block)) => {
+                let mut message = "This chat is not available from your network.".to_string();
+                if let Some(reason) = block.reason.filter(|r| !r.is_empty()) {
+                    message.push_str(&format!(" Reason: {reason}."));
+                }
+                return cors(
+                    ApiError::new(StatusCode::FORBIDDEN, "blocked", message).into_response(),
+                );
+            }
+            Ok(None) => {}
+            Err(err) => return err.into_response(),
+        }
+    }
+    cors(next.run(request).await)
+}
+
+pub(super) async fn widget_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        WIDGET_JS,
+    )
+        .into_response()
+}
+
+pub(super) async fn demo_page(Path(channel_id): Path<String>) -> Html<String> {
+    let channel = html_escape(&channel_id);
+    Html(format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Switchboard live chat demo</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; margin: 0; color: #1c2430; background: #f4f6fa; }}
+  header {{ background: #1f4e89; color: #fff; padding: 24px 40px; }}
+  main {{ max-width: 720px; margin: 32px auto; padding: 0 24px; line-height: 1.6; }}
+</style>
+</head>
+<body>
+<header><h1>Acme Store</h1></header>
+<main>
+  <h2>Welcome</h2>
+  <p>This page embeds the Switchboard live-chat widget of channel <code>{channel}</code>.
+  Use the chat button in the corner to talk to an agent.</p>
+</main>
+<script src="/livechat/{channel}/widget.js" async></script>
+</body>
+</html>"#
+    ))
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(super) async fn config(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+) -> ApiResult<Json<VisitorConfig>> {
+    let Some(ProviderConfig::Livechat {
+        greeting,
+        offline_text,
+        ask_name,
+        ask_email,
+        ..
+    }) = state.channels.provider(&channel_id, ChannelKind::Livechat)
+    else {
+        return Err(ApiError::not_found("channel"));
+    };
+    let online = state.engine.agents_online().await?;
+    Ok(Json(VisitorConfig {
+        greeting: greeting.clone(),
+        offline_text: (!online).then(|| offline_text.clone()),
+        ask_name: *ask_name,
+        ask_email: *ask_email,
+        max_attachment_bytes: state.max_attachment_bytes,
+        accepted_extensions: FileKind::ALL
+            .iter()
+            .flat_map(|k| k.extensions().iter().map(|e| e.to_string()))
+            .collect(),
+    }))
+}
+
+fn limited(allowed: bool) -> ApiResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "You are sending too fast; wait a moment and try again.",
+        ))
+    }
+}
+
+pub(super) async fn session(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<VisitorSessionRequest>,
+) -> ApiResult<Json<VisitorSession>> {
+    let ip = client_ip(peer, &headers, &state.trusted_proxies);
+    limited(state.visitor_limiter.allow(ip))?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let session = state
+        .engine
+        .visitor_session(
+            channel_id,
+            req.token,
+            VisitorDetails {
+                name: req.name,
+                email: req.email,
+                language: req.language,
+                ip: ip.to_string(),
+                user_agent,
+            },
+        )
+        .await?;
+    Ok(Json(VisitorSession {
+        token: session.token,
+        visitor_id: session.visitor.id,
+        name: session.visitor.name,
+        ended: session.ended,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenQuery {
+    token: Option<String>,
+    after: Option<i64>,
+    cursor: Option<i64>,
+}
+
+/// The visitor of a request: `Authorization: Bearer` or `?token=` (for links and WebSockets,
+/// which cannot set headers).
+async fn visitor(
+    state: &AppState,
+    channel_id: &str,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> ApiResult<VisitorRow> {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let token = from_header.or_else(|| query.token.clone()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Start a chat session first.",
+        )
+    })?;
+    state
+        .engine
+        .visitor_by_token(channel_id.to_string(), token)
+        .await
+}
+
+pub(super) async fn messages(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    let page = state
+        .engine
+        .visitor_messages(visitor, query.after.filter(|a| *a > 0))
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+pub(super) async fn send(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    ApiJson(req): ApiJson<VisitorSendRequest>,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    limited(state.visitor_message_limiter.allow(visitor.id))?;
+    let (message, created) = state
+        .engine
+        .visitor_send(visitor, req.client_id, req.body, req.attachments)
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)).into_response())
+}
+
+pub(super) async fn typing(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> ApiResult<StatusCode> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    limited(state.visitor_message_limiter.allow(visitor.id))?;
+    state.engine.visitor_typing(visitor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    multipart: Multipart,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    limited(
+        state
+            .visitor_limiter
+            .allow(client_ip(peer, &headers, &state.trusted_proxies)),
+    )?;
+    let (filename, accepted) = super::attachments::receive_upload(&state, multipart).await?;
+    let stored = state
+        .engine
+        .register_visitor_upload(visitor.id, filename, accepted)
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+pub(super) async fn download(
+    State(state): State<AppState>,
+    Path((channel_id, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("attachment"))?;
+    let row = state.engine.visitor_attachment(visitor, id).await?;
+    super::attachments::serve_file(state.files.path(id), &row.mime, Some(&row.filename)).await
+}
+
+pub(super) async fn stream(
+    State(state): State<AppState>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &channel_id, &headers, &query).await?;
+    let engine = state.engine.clone();
+    let cursor = query.cursor.unwrap_or(0);
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        if let Err(reason) = serve_visitor(engine, visitor, cursor, socket).await {
+            tracing::debug!(%reason, "visitor stream closed");
+        }
+    }))
+}
+
+async fn serve_visitor(
+    engine: Engine,
+    visitor: VisitorRow,
+    mut cursor: i64,
+    mut socket: WebSocket,
+) -> Result<(), String> {
+    let mut wake = engine.notifier().subscribe(visitor.id);
+    let mut ended_sent = false;
+    let mut typing_sent: Option<std::time::Instant> = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(20));
+    tick.tick().await;
+    loop {
+        wake.borrow_and_update();
+        let page = engine
+            .visitor_messages(visitor.clone(), Some(cursor))
+            .await
+            .map_err(|e| e.message)?;
+        for message in &page.messages {
+            let frame = serde_json::json!({"type": "message", "data": message});
+            send_frame(&mut socket, frame).await?;
+            cursor = cursor.max(message.cursor);
+        }
+        if page.ended && !ended_sent {
+            send_frame(&mut socket, serde_json::json!({"type": "ended"})).await?;
+        }
+        ended_sent = page.ended;
+        if let Some((name, since)) = engine.typing_for(visitor.id) {
+            if typing_sent != Some(since) {
+                send_frame(
+                    &mut socket,
+                    serde_json::json!({"type": "typing", "data": {"agent_name": name}}),
+                )
+                .await?;
+                typing_sent = Some(since);
+            }
+        }
+        tokio::select! {
+            changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
+            _ = tick.tick() => socket.send(Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?,
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn send_frame(socket: &mut WebSocket, frame: serde_json::Value) -> Result<(), String> {
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.1.1.1".parse().unwrap());
+        let proxy: SocketAddr = "10.0.0.5:4000".parse().unwrap();
+        let stranger: SocketAddr = "198.51.100.7:4000".parse().unwrap();
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted).to_string(),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_ip(stranger, &headers, &trusted).to_string(),
+            "198.51.100.7",
+            "a forged header from outside is ignored"
+        );
+        assert_eq!(
+            client_ip(proxy, &HeaderMap::new(), &trusted).to_string(),
+            "10.0.0.5"
+        );
+    }
+
+    #[test]
+    fn origins_and_channels_are_read_from_urls() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            origin_of("https://chat.example.com"),
+            "https://chat.example.com"
+        );
+        assert_eq!(channel_of("/livechat/web/session"), Some("web"));
+        assert_eq!(channel_of("/api/v1/me"), None);
+    }
+}

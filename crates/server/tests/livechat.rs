@@ -1,0 +1,461 @@
+//! The live-chat visitor API: sessions, messages both ways, the visitor's stream, ending a
+//! chat, blocking an address (behind a trusted proxy), and origin checks.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use uuid::Uuid;
+
+async fn server() -> TestServer {
+    TestServer::with_config_for(|addr| {
+        format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+public_url = "http://{addr}"
+database = "sqlite://switchboard.db"
+trusted_proxies = ["127.0.0.1/32"]
+
+{agents}
+[[queues]]
+id = "web-queue"
+agents = ["101", "102"]
+
+[[channels]]
+id = "web"
+kind = "livechat"
+route = {{ queue = "web-queue" }}
+[channels.livechat]
+allowed_origins = ["https://shop.example.com"]
+greeting = "Olá! Como podemos ajudar?"
+offline_text = "Estamos fora do ar agora."
+ask_email = true
+"#,
+            agents = agents_toml(2)
+        )
+    })
+    .await
+}
+
+struct Visitor<'a> {
+    server: &'a TestServer,
+    token: String,
+    ip: &'static str,
+}
+
+impl<'a> Visitor<'a> {
+    async fn start(server: &'a TestServer, ip: &'static str, body: Value) -> Visitor<'a> {
+        let (status, session) = raw(
+            server,
+            ip,
+            None,
+            Method::POST,
+            "/livechat/web/session",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{session}");
+        Visitor {
+            server,
+            token: session["token"].as_str().unwrap().to_string(),
+            ip,
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        raw(self.server, self.ip, Some(&self.token), method, path, body).await
+    }
+
+    async fn say(&self, text: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            "/livechat/web/messages",
+            Some(json!({"client_id": Uuid::now_v7(), "body": text})),
+        )
+        .await
+    }
+}
+
+async fn raw(
+    server: &TestServer,
+    ip: &str,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = server
+        .http
+        .request(method, format!("{}{path}", server.base))
+        .header("x-forwarded-for", ip);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[tokio::test]
+async fn a_visitor_and_an_agent_talk_and_the_history_survives_a_reload() {
+    let server = server().await;
+    let (status, config) = raw(
+        &server,
+        "203.0.113.1",
+        None,
+        Method::GET,
+        "/livechat/web/config",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config["greeting"], "Olá! Como podemos ajudar?");
+    assert_eq!(
+        config["offline_text"], "Estamos fora do ar agora.",
+        "nobody is signed in yet"
+    );
+    assert_eq!(config["ask_email"], true);
+    assert!(config["accepted_extensions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("pdf")));
+
+    let ana = server.login("101").await;
+    let (_, config) = raw(
+        &server,
+        "203.0.113.1",
+        None,
+        Method::GET,
+        "/livechat/web/config",
+        None,
+    )
+    .await;
+    assert!(config["offline_text"].is_null(), "an agent is online");
+
+    let visitor = Visitor::start(
+        &server,
+        "203.0.113.1",
+        json!({"name": "Paula", "email": "paula@example.com", "language": "pt-BR"}),
+    )
+    .await;
+    let (status, sent) = visitor.say("Oi, quero saber do frete").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["author"], "visitor");
+
+    let (_, list) = ana.get("/api/v1/conversations").await;
+    let conv = &list["conversations"][0];
+    assert_eq!(conv["channel"], "livechat");
+    assert_eq!(conv["contact"]["display_name"], "Paula");
+    let id = conv["id"].as_str().unwrap().to_string();
+    let (_, info) = ana
+        .get(&format!("/api/v1/conversations/{id}/visitor"))
+        .await;
+    assert_eq!(
+        info["ip"], "203.0.113.1",
+        "the forwarded address of a trusted proxy"
+    );
+    assert_eq!(info["email"], "paula@example.com");
+
+    // The visitor's stream replays and then delivers the agent's reply with the agent's name.
+    let url = format!(
+        "ws://{}/livechat/web/stream?token={}&cursor=0",
+        server.running.addr, visitor.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ana.reply(id.parse().unwrap(), "Oi Paula! O frete é grátis.")
+        .await;
+    let mut bodies = Vec::new();
+    while bodies.len() < 2 {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame")
+            .unwrap()
+            .unwrap();
+        if let WsMessage::Text(text) = frame {
+            let event: Value = serde_json::from_str(&text).unwrap();
+            if event["type"] == "message" {
+                bodies.push((
+                    event["data"]["author"].as_str().unwrap().to_string(),
+                    event["data"]["agent_name"].clone(),
+                ));
+            }
+        }
+    }
+    assert_eq!(bodies[0].0, "visitor");
+    assert_eq!(bodies[1], ("agent".to_string(), json!("Agent 101")));
+
+    // A reload: same token, same history.
+    let again = Visitor::start(&server, "203.0.113.1", json!({"token": visitor.token})).await;
+    assert_eq!(again.token, visitor.token, "the session is kept");
+    let (_, page) = again
+        .call(Method::GET, "/livechat/web/messages", None)
+        .await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(page["ended"], false);
+    let cursor = page["cursor"].as_i64().unwrap();
+    let (_, nothing_new) = again
+        .call(
+            Method::GET,
+            &format!("/livechat/web/messages?after={cursor}"),
+            None,
+        )
+        .await;
+    assert!(nothing_new["messages"].as_array().unwrap().is_empty());
+
+    // The same client_id twice is one message.
+    let client_id = Uuid::now_v7();
+    let (s1, m1) = visitor
+        .call(
+            Method::POST,
+            "/livechat/web/messages",
+            Some(json!({"client_id": client_id, "body": "obrigada"})),
+        )
+        .await;
+    let (s2, m2) = visitor
+        .call(
+            Method::POST,
+            "/livechat/web/messages",
+            Some(json!({"client_id": client_id, "body": "obrigada"})),
+        )
+        .await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(m1["id"], m2["id"]);
+    assert_eq!(m1["client_id"], client_id.to_string());
+}
+
+#[tokio::test]
+async fn ending_the_session_tells_the_visitor_and_the_next_message_starts_over() {
+    let server = server().await;
+    let ana = server.login("101").await;
+    let visitor = Visitor::start(&server, "203.0.113.2", json!({})).await;
+    visitor.say("Oi").await;
+    let (_, list) = ana.get("/api/v1/conversations").await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = ana
+        .post(
+            &format!("/api/v1/conversations/{id}/end-session"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = visitor
+        .call(Method::GET, "/livechat/web/messages", None)
+        .await;
+    assert_eq!(page["ended"], true);
+    assert_eq!(
+        page["messages"].as_array().unwrap().last().unwrap()["author"],
+        "system"
+    );
+    let (_, conv) = ana.get(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(conv["status"], "resolved");
+
+    let (_, cursor_page) = visitor
+        .call(Method::GET, "/livechat/web/messages", None)
+        .await;
+    let cursor = cursor_page["cursor"].as_i64().unwrap();
+    visitor.say("Esqueci uma coisa").await;
+    let (_, newer) = visitor
+        .call(
+            Method::GET,
+            &format!("/livechat/web/messages?after={cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        newer["messages"].as_array().unwrap().len(),
+        1,
+        "cursors keep growing across conversations: {newer}"
+    );
+    assert_eq!(newer["ended"], false);
+    let (_, list) = ana.get("/api/v1/conversations").await;
+    let fresh = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "queued")
+        .expect("a new conversation");
+    assert_ne!(fresh["id"], id.as_str());
+
+    // Ending is for live chats only.
+    let (status, chat) = ana
+        .post("/api/v1/internal-chats", json!({"extensions": ["102"]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = ana
+        .post(
+            &format!(
+                "/api/v1/conversations/{}/end-session",
+                chat["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_livechat",
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_address_is_refused_everywhere_while_others_still_chat() {
+    let server = server().await;
+    let manager = server.login("101").await;
+    let agent = server.login("102").await;
+    let spammer = Visitor::start(&server, "198.51.100.66", json!({})).await;
+    spammer.say("compre já!!!").await;
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let (status, block) = agent
+        .post(
+            &format!("/api/v1/conversations/{id}/block"),
+            json!({"duration_s": 3600, "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{block}");
+    assert_eq!(block["ip"], "198.51.100.66");
+
+    for (method, path, body) in [
+        (Method::GET, "/livechat/web/config", None),
+        (Method::POST, "/livechat/web/session", Some(json!({}))),
+        (Method::GET, "/livechat/web/messages", None),
+        (
+            Method::POST,
+            "/livechat/web/messages",
+            Some(json!({"client_id": Uuid::now_v7(), "body": "x"})),
+        ),
+    ] {
+        let (status, answer) = spammer.call(method, path, body).await;
+        assert_error(status, &answer, StatusCode::FORBIDDEN, "blocked");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("spam"),
+            "{answer}"
+        );
+    }
+    let (status, _) = raw(
+        &server,
+        "198.51.100.66",
+        None,
+        Method::GET,
+        "/livechat/web/widget.js",
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the script still loads, to say the chat is blocked"
+    );
+
+    let other = Visitor::start(&server, "198.51.100.67", json!({})).await;
+    let (status, _) = other.say("Olá").await;
+    assert_eq!(status, StatusCode::CREATED, "another address still works");
+
+    // Managers see and lift blocks; agents may not.
+    let (status, body) = agent.get("/api/v1/blocks").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, blocks) = manager.get("/api/v1/blocks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(blocks["blocks"][0]["reason"], "spam");
+    assert_eq!(blocks["blocks"][0]["blocked_by"]["extension"], "102");
+    let block_id = blocks["blocks"][0]["id"].as_str().unwrap();
+    let (status, _) = manager
+        .call(Method::DELETE, &format!("/api/v1/blocks/{block_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = spammer
+        .call(Method::GET, "/livechat/web/config", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "unblocked");
+}
+
+#[tokio::test]
+async fn foreign_origins_unknown_channels_and_bad_tokens_are_refused() {
+    let server = server().await;
+    let foreign = server
+        .http
+        .post(format!("{}/livechat/web/session", server.base))
+        .header("origin", "https://evil.example.net")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    let allowed = server
+        .http
+        .post(format!("{}/livechat/web/session", server.base))
+        .header("origin", "https://shop.example.com")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example.com"
+    );
+    let preflight = server
+        .http
+        .request(
+            Method::OPTIONS,
+            format!("{}/livechat/web/messages", server.base),
+        )
+        .header("origin", "https://shop.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+
+    let (status, body) = raw(
+        &server,
+        "203.0.113.9",
+        None,
+        Method::GET,
+        "/livechat/nope/config",
+        None,
+    )
+    .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "unknown_channel");
+    let (status, body) = raw(
+        &server,
+        "203.0.113.9",
+        Some("forged"),
+        Method::GET,
+        "/livechat/web/messages",
+        None,
+    )
+    .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_token");
+    let (status, demo) = raw(
+        &server,
+        "203.0.113.9",
+        None,
+        Method::GET,
+        "/livechat/web/demo",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(demo.as_str().unwrap().contains("/livechat/web/widget.js"));
+}
