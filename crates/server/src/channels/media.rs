@@ -99,8 +99,9 @@ pub async fn fetch(
         .await
         .map_err(|e| e.to_string())?;
     engine
-        .register_received_file(name, accepted)
+        .register_file(crate::engine::FileSender::Provider, name, accepted)
         .await
+        .map(|file| file.id)
         .map_err(|e| e.message)
 }
 

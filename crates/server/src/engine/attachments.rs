@@ -54,18 +54,32 @@ impl Unit<'_> {
     }
 }
 
+/// Who sent a file.
+#[derive(Debug, Clone, Copy)]
+pub enum FileSender {
+    Agent(Uuid),
+    Visitor(Uuid),
+    /// A customer on a provider channel.
+    Provider,
+}
+
 impl Engine {
-    /// Record an accepted upload.
-    pub async fn register_upload(
+    /// Record an accepted file before the message that will carry it.
+    pub async fn register_file(
         &self,
-        agent: Uuid,
+        sender: FileSender,
         filename: String,
         file: Accepted,
     ) -> ApiResult<AttachmentRef> {
         self.write(move |unit| {
+            let (uploader_id, visitor_id) = match sender {
+                FileSender::Agent(agent) => (Some(agent), None),
+                FileSender::Visitor(visitor) => (None, Some(visitor)),
+                FileSender::Provider => (None, None),
+            };
             let row = AttachmentRow {
                 id: file.id,
-                uploader_id: Some(agent),
+                uploader_id,
                 filename: filename.clone(),
                 mime: file.mime.clone(),
                 size: file.size,
@@ -73,7 +87,7 @@ impl Engine {
                 conversation_id: None,
                 message_id: None,
                 created_at: unit.now,
-                visitor_id: None,
+                visitor_id,
             };
             unit.tx.insert_attachment(&row)?;
             Ok(attachment_ref(&row))

@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::{Engine, Unit};
 use crate::error::{ApiError, ApiResult};
-use crate::files::Accepted;
 use crate::store::{AttachmentRow, MessageRow, OutboundJob, OutboundState, StoreResult};
 
 /// Give up on a reply after this many transient failures.
@@ -246,31 +245,6 @@ impl Engine {
                 .tx
                 .message_by_provider_id(&channel_id, &provider_id)?
                 .is_some())
-        })
-        .await
-    }
-
-    /// Record a file a customer sent, before the message that carries it is ingested.
-    pub async fn register_received_file(
-        &self,
-        filename: String,
-        file: Accepted,
-    ) -> ApiResult<Uuid> {
-        self.write(move |unit| {
-            let row = AttachmentRow {
-                id: file.id,
-                uploader_id: None,
-                filename: filename.clone(),
-                mime: file.mime.clone(),
-                size: file.size,
-                has_thumbnail: file.has_thumbnail,
-                conversation_id: None,
-                message_id: None,
-                created_at: unit.now,
-                visitor_id: None,
-            };
-            unit.tx.insert_attachment(&row)?;
-            Ok(row.id)
         })
         .await
     }

@@ -26,7 +26,7 @@ pub struct Inbound {
     /// the same id stores nothing.
     pub provider_message_id: Option<String>,
     pub body: String,
-    /// Files already stored (`register_received_file`) that the message carries.
+    /// Files already stored (`Engine::register_file`) that the message carries.
     pub attachments: Vec<Uuid>,
 }
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::actions::NewMessage;
 use super::present::{agent_dto, seen_for_update, seen_visible};
-use super::{attachment_ref, Engine, Inbound, Unit};
+use super::{Engine, Inbound, Unit};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, VisitorRow};
@@ -547,32 +547,6 @@ impl Engine {
                 first_seen_at: v.created_at,
                 last_seen_at: v.last_seen_at,
             })
-        })
-        .await
-    }
-
-    /// Record a file a visitor uploaded, before the message that carries it.
-    pub async fn register_visitor_upload(
-        &self,
-        visitor: Uuid,
-        filename: String,
-        file: crate::files::Accepted,
-    ) -> ApiResult<switchboard_protocol::AttachmentRef> {
-        self.write(move |unit| {
-            let row = crate::store::AttachmentRow {
-                id: file.id,
-                uploader_id: None,
-                filename: filename.clone(),
-                mime: file.mime.clone(),
-                size: file.size,
-                has_thumbnail: file.has_thumbnail,
-                conversation_id: None,
-                message_id: None,
-                created_at: unit.now,
-                visitor_id: Some(visitor),
-            };
-            unit.tx.insert_attachment(&row)?;
-            Ok(attachment_ref(&row))
         })
         .await
     }

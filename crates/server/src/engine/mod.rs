@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
-pub use attachments::attachment_ref;
+pub use attachments::{attachment_ref, FileSender};
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use ingest::{Inbound, IngestOutcome};
 pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS};

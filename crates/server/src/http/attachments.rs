@@ -28,7 +28,11 @@ pub(super) async fn upload(
     let (filename, accepted) = receive_upload(&state, multipart).await?;
     let stored = state
         .engine
-        .register_upload(me.id(), filename, accepted)
+        .register_file(
+            crate::engine::FileSender::Agent(me.id()),
+            filename,
+            accepted,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }

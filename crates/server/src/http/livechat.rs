@@ -367,7 +367,11 @@ pub(super) async fn upload(
     let (filename, accepted) = super::attachments::receive_upload(&state, multipart).await?;
     let stored = state
         .engine
-        .register_visitor_upload(visitor.id, filename, accepted)
+        .register_file(
+            crate::engine::FileSender::Visitor(visitor.id),
+            filename,
+            accepted,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }

@@ -104,22 +104,17 @@ pub(super) async fn whatsapp(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer)?;
-    let Some(ProviderConfig::Whatsapp { app_secret, .. }) =
-        state.channels.provider(&channel_id, ChannelKind::Whatsapp)
-    else {
-        return Err(unknown_channel());
-    };
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok());
-    if !meta_valid(app_secret.expose(), &body, signature) {
-        return Err(bad_signature());
-    }
-    let items =
-        whatsapp::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
-    store_all(&state, &channel_id, ChannelKind::Whatsapp, items).await?;
-    Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
+    let kind = ChannelKind::Whatsapp;
+    meta_webhook(
+        &state,
+        peer,
+        &channel_id,
+        kind,
+        &headers,
+        &body,
+        whatsapp::parse,
+    )
+    .await
 }
 
 pub(super) async fn facebook(
@@ -129,21 +124,45 @@ pub(super) async fn facebook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer)?;
-    let Some(ProviderConfig::Facebook { app_secret, .. }) =
-        state.channels.provider(&channel_id, ChannelKind::Facebook)
-    else {
-        return Err(unknown_channel());
+    let kind = ChannelKind::Facebook;
+    meta_webhook(
+        &state,
+        peer,
+        &channel_id,
+        kind,
+        &headers,
+        &body,
+        messenger::parse,
+    )
+    .await
+}
+
+/// WhatsApp and Messenger webhooks: same signature, different bodies.
+async fn meta_webhook(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    channel_id: &str,
+    kind: ChannelKind,
+    headers: &HeaderMap,
+    body: &[u8],
+    parse: fn(&[u8]) -> Result<Vec<Received>, crate::channels::ParseError>,
+) -> ApiResult<Response> {
+    rate_limit(state, peer)?;
+    let app_secret = match state.channels.provider(channel_id, kind) {
+        Some(
+            ProviderConfig::Whatsapp { app_secret, .. }
+            | ProviderConfig::Facebook { app_secret, .. },
+        ) => app_secret,
+        _ => return Err(unknown_channel()),
     };
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if !meta_valid(app_secret.expose(), &body, signature) {
+    if !meta_valid(app_secret.expose(), body, signature) {
         return Err(bad_signature());
     }
-    let items =
-        messenger::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
-    store_all(&state, &channel_id, ChannelKind::Facebook, items).await?;
+    let items = parse(body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    store_all(state, channel_id, kind, items).await?;
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }
 
