@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
 (cd ui && npm run build)
+(cd widget && npm run build)
 cargo build --locked -p switchboard-server -p switchboard-desktop --features switchboard-desktop/custom-protocol
 
 listen="${SWITCHBOARD_DEMO_LISTEN:-127.0.0.1:8080}"

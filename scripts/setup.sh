@@ -10,6 +10,8 @@ packages=(
   librsvg2-dev libayatana-appindicator3-dev libssl-dev
   # headless desktop runs
   xvfb
+  # the live-chat widget's browser tests
+  chromium
 )
 
 missing=()
@@ -37,7 +39,9 @@ if ! command -v npm >/dev/null; then
   exit 1
 fi
 
-echo "==> installing UI packages"
+echo "==> installing UI, widget and browser-test packages"
 # `npm install` rather than `npm ci`: the lock file written here lists only this platform's
 # optional packages (rollup, esbuild), which `npm ci` treats as out of sync on other machines.
-(cd ui && npm install --no-audit --no-fund --loglevel=error)
+for dir in ui widget tests/widget; do
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+done

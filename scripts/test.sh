@@ -12,8 +12,15 @@ cargo fmt --all -- --check
 echo "==> building the UI (tsc --noEmit, vite build) and its unit tests"
 (cd ui && npm run build && npm test)
 
+echo "==> building the live-chat widget (the server embeds it) and its unit tests"
+(cd widget && npm run build && npm test)
+
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> widget end to end in headless Chromium against the real server"
+cargo build --locked -p switchboard-server
+(cd tests/widget && SWITCHBOARD_SERVER_BIN="$PWD/../../target/debug/switchboard-server" npm test)
 
 echo "==> cargo nextest (unit, integration, end to end)"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -206,7 +206,19 @@ impl Unit<'_> {
         } else if conv.owner_id != Some(agent.id) {
             return Err(ApiError::not_found("conversation"));
         }
-        self.note(&mut conv, format!("{} ended the chat.", agent.name))?;
+        // The note is for the visitor: in their language.
+        let portuguese = visitor_of(&conv)
+            .map(|v| self.tx.visitor(v))
+            .transpose()?
+            .flatten()
+            .and_then(|v| v.language)
+            .is_some_and(|l| l.to_lowercase().starts_with("pt"));
+        let note = if portuguese {
+            format!("{} encerrou a conversa.", agent.name)
+        } else {
+            format!("{} ended the chat.", agent.name)
+        };
+        self.note(&mut conv, note)?;
         conv.status = ConversationStatus::Resolved;
         conv.resolved_at = Some(self.now);
         conv.offer_expires_at = None;

@@ -89,10 +89,22 @@ pub(super) async fn guard(
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(|o| o.trim_end_matches('/').to_string());
+    // Pages this server serves itself (the demo page) may always talk to it: its public URL,
+    // and the host the browser used to reach it.
     let own = origin_of(&state.channels.public_url);
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let same_host = |o: &str| {
+        o.split_once("://")
+            .is_some_and(|(_, h)| !host.is_empty() && h == host)
+    };
     let origin_ok = origin
         .as_ref()
-        .is_none_or(|o| *o == own || allowed_origins.iter().any(|a| a == o));
+        .is_none_or(|o| *o == own || same_host(o) || allowed_origins.iter().any(|a| a == o));
     let public_asset = path.ends_with("/widget.js") || path.ends_with("/demo");
     if !origin_ok && !public_asset {
         return ApiError::new(
@@ -340,12 +352,18 @@ pub(super) async fn send(
 
 pub(super) async fn typing(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(channel_id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
 ) -> ApiResult<StatusCode> {
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
-    limited(state.visitor_message_limiter.allow(visitor.id))?;
+    // Typing notices are frequent: they count against the address, not the message budget.
+    limited(
+        state
+            .visitor_limiter
+            .allow(client_ip(peer, &headers, &state.trusted_proxies)),
+    )?;
     state.engine.visitor_typing(visitor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
