@@ -313,9 +313,12 @@ impl Api {
     }
 
     pub async fn logout(&self) -> Result<(), ApiError> {
-        self.send(self.request(Method::DELETE, "api/v1/session").timeout(CALL_TIMEOUT))
-            .await
-            .map(|_| ())
+        self.send(
+            self.request(Method::DELETE, "api/v1/session")
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn me(&self) -> Result<Agent, ApiError> {
@@ -362,7 +365,9 @@ impl Api {
         let mut path = format!("api/v1/conversations?view={view}&limit={limit}");
         if let Some(after) = after {
             path.push_str("&after=");
-            path.push_str(&url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>());
+            path.push_str(
+                &url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>(),
+            );
         }
         self.get(&path).await
     }
@@ -382,7 +387,10 @@ impl Api {
     }
 
     pub async fn templates(&self) -> Result<Vec<Template>, ApiError> {
-        Ok(self.get::<TemplateList>("api/v1/templates").await?.templates)
+        Ok(self
+            .get::<TemplateList>("api/v1/templates")
+            .await?
+            .templates)
     }
 
     pub async fn contacts(&self) -> Result<Vec<switchboard_protocol::Contact>, ApiError> {
@@ -426,7 +434,11 @@ impl Api {
         .await
     }
 
-    pub async fn transfer(&self, conversation: Uuid, extension: &str) -> Result<Conversation, ApiError> {
+    pub async fn transfer(
+        &self,
+        conversation: Uuid,
+        extension: &str,
+    ) -> Result<Conversation, ApiError> {
         self.post(
             &format!("api/v1/conversations/{conversation}/transfer"),
             &TransferRequest {
@@ -436,7 +448,11 @@ impl Api {
         .await
     }
 
-    pub async fn mark_read(&self, conversation: Uuid, up_to: Uuid) -> Result<Conversation, ApiError> {
+    pub async fn mark_read(
+        &self,
+        conversation: Uuid,
+        up_to: Uuid,
+    ) -> Result<Conversation, ApiError> {
         self.post(
             &format!("api/v1/conversations/{conversation}/read"),
             &ReadRequest { up_to },
@@ -446,8 +462,11 @@ impl Api {
 
     pub async fn delete_conversation(&self, conversation: Uuid) -> Result<(), ApiError> {
         self.send(
-            self.request(Method::DELETE, &format!("api/v1/conversations/{conversation}"))
-                .timeout(CALL_TIMEOUT),
+            self.request(
+                Method::DELETE,
+                &format!("api/v1/conversations/{conversation}"),
+            )
+            .timeout(CALL_TIMEOUT),
         )
         .await
         .map(|_| ())
@@ -464,20 +483,20 @@ impl Api {
         progress: impl Fn(u64) + Send + Sync + 'static,
     ) -> Result<AttachmentRef, ApiError> {
         let mut sent = 0u64;
-        let chunks = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).inspect_ok(
-            move |chunk| {
+        let chunks =
+            tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).inspect_ok(move |chunk| {
                 sent += chunk.len() as u64;
                 progress(sent);
-            },
-        );
-        let part = reqwest::multipart::Part::stream_with_length(
-            reqwest::Body::wrap_stream(chunks),
-            size,
-        )
-        .file_name(filename.to_string());
+            });
+        let part =
+            reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(chunks), size)
+                .file_name(filename.to_string());
         let form = reqwest::multipart::Form::new().part("file", part);
         let response = self
-            .send(self.request(Method::POST, "api/v1/attachments").multipart(form))
+            .send(
+                self.request(Method::POST, "api/v1/attachments")
+                    .multipart(form),
+            )
             .await?;
         let bytes = response.bytes().await.map_err(network)?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))
@@ -498,10 +517,16 @@ mod tests {
     fn server_addresses_are_normalised() {
         let table = [
             ("chat.example.com", Some("https://chat.example.com/")),
-            ("https://chat.example.com/sb", Some("https://chat.example.com/sb/")),
+            (
+                "https://chat.example.com/sb",
+                Some("https://chat.example.com/sb/"),
+            ),
             ("127.0.0.1:8080", Some("http://127.0.0.1:8080/")),
             ("localhost:8080", Some("http://localhost:8080/")),
-            ("  http://10.0.0.5:8080/?x=1#y ", Some("http://10.0.0.5:8080/")),
+            (
+                "  http://10.0.0.5:8080/?x=1#y ",
+                Some("http://10.0.0.5:8080/"),
+            ),
             ("ftp://chat.example.com", None),
             ("", None),
         ];

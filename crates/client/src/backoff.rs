@@ -101,7 +101,10 @@ mod tests {
         let mut backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(80));
         for _ in 0..10 {
             let d = backoff.next_delay();
-            assert!(d >= Duration::from_millis(5) && d <= Duration::from_millis(80), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(5) && d <= Duration::from_millis(80),
+                "{d:?}"
+            );
         }
         assert_eq!(backoff.attempts(), 10);
         backoff.reset();

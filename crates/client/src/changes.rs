@@ -25,27 +25,43 @@ pub enum ConnectionState {
 }
 
 /// Something the UI may have to redraw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     /// A conversation is new or changed (status, owner, unread, last message, list).
-    ConversationUpserted { id: Uuid },
+    ConversationUpserted {
+        id: Uuid,
+    },
     /// A conversation left this agent's view (`taken`, `transferred`, `deleted`,
     /// `offer_moved`); its messages are gone from the cache.
-    ConversationRemoved { id: Uuid, reason: String },
+    ConversationRemoved {
+        id: Uuid,
+        reason: String,
+    },
     /// Many conversations changed at once (a page of a full load, a reload): redraw lists.
     ConversationsReloaded,
     /// Messages of this conversation were added or changed (new, sent, failed, delivered).
-    MessagesChanged { conversation_id: Uuid },
+    MessagesChanged {
+        conversation_id: Uuid,
+    },
     TemplatesChanged,
     ContactsChanged,
     /// Colleagues or their presence changed.
     AgentsChanged,
     /// Message histories being loaded in the background: `done` of `total` conversations.
-    HistoryProgress { done: u64, total: u64 },
+    HistoryProgress {
+        done: u64,
+        total: u64,
+    },
     /// An attachment of a queued reply is uploading.
-    UploadProgress { client_id: Uuid, sent: u64, total: u64 },
-    Connection { state: ConnectionState },
+    UploadProgress {
+        client_id: Uuid,
+        sent: u64,
+        total: u64,
+    },
+    Connection {
+        state: ConnectionState,
+    },
     /// The server no longer accepts this session: show the login screen.
     SessionExpired,
     /// This subscriber missed changes: redraw everything.
@@ -91,10 +107,6 @@ impl Feed {
 
     pub fn connection(&self) -> ConnectionState {
         *self.connection.borrow()
-    }
-
-    pub fn watch_connection(&self) -> watch::Receiver<ConnectionState> {
-        self.connection.subscribe()
     }
 
     pub fn subscribe(&self) -> ChangeFeed {

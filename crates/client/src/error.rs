@@ -25,7 +25,9 @@ pub enum ClientError {
     )]
     NotSwitchboard { url: String },
     /// The address typed on the login screen cannot be a server URL.
-    #[error("\"{input}\" is not a server address: {reason}. Type it like https://chat.example.com.")]
+    #[error(
+        "\"{input}\" is not a server address: {reason}. Type it like https://chat.example.com."
+    )]
     InvalidServerUrl { input: String, reason: String },
     /// The stored token stopped working (logged out elsewhere, expired).
     #[error("Your session has ended. Sign in again.")]
@@ -120,7 +122,11 @@ mod tests {
     #[test]
     fn every_error_says_what_to_do_and_has_a_code() {
         let cases = [
-            (ClientError::WrongCredentials, "wrong_credentials", "try again"),
+            (
+                ClientError::WrongCredentials,
+                "wrong_credentials",
+                "try again",
+            ),
             (
                 ClientError::Unreachable {
                     url: "https://x".into(),

@@ -1,1 +1,901 @@
-//! placeholder
+//! The Switchboard desktop client engine: everything the desktop app does except drawing.
+//!
+//! A [`Client`] signs an agent in, keeps a local SQLite cache of what the agent may see
+//! ([`cache`]), keeps it current from the server's sync stream ([`sync`] decides, the engine
+//! acts), sends replies through a persisted outbox that survives restarts and never duplicates
+//! ([`outbox`]), and answers searches and template filters from the cache, offline
+//! ([`search`]). The UI learns what to redraw from a typed change feed
+//! ([`Client::subscribe`]) and shows the connection state ([`Client::connection_state`]).
+//!
+//! There is no Tauri in here: the desktop shell's commands are a few lines each around these
+//! methods, and the tests drive the same methods headless against the real server.
+//!
+//! ```no_run
+//! # async fn demo() -> switchboard_client::Result<()> {
+//! use switchboard_client::{Client, ClientOptions, View};
+//! let client = Client::new(ClientOptions::new("/tmp/switchboard"));
+//! if client.resume().await?.is_none() {
+//!     client.login("https://chat.example.com", "101", "s3cret").await?;
+//! }
+//! let mut changes = client.subscribe();
+//! let recent = client.conversations(View::Recent).await?;
+//! if let Some(chat) = recent.first() {
+//!     client.send(chat.id, "Olá! Já vou ver isso.", Vec::new()).await?;
+//! }
+//! while let Some(change) = changes.next().await {
+//!     println!("redraw: {change:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod backoff;
+pub mod cache;
+pub mod changes;
+mod engine;
+pub mod error;
+pub mod keychain;
+pub mod outbox;
+pub mod profile;
+pub mod search;
+pub mod stream;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use switchboard_protocol::{
+    Agent, AttachmentRef, ChannelKind, Conversation, Direction, Message, MessageStatus, Presence,
+    Template,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::api::Api;
+use crate::cache::conversations::History;
+use crate::cache::outbox::{OutboxEntry, OutboxFile};
+use crate::engine::Core;
+use crate::profile::Profile;
+
+pub use crate::cache::conversations::View;
+pub use crate::cache::templates::TemplateFilter;
+pub use crate::cache::Cache;
+pub use crate::changes::{Change, ChangeFeed, ConnectionState};
+pub use crate::error::{ClientError, Result};
+pub use crate::keychain::{KeyringStore, MemoryStore, TokenStore};
+pub use crate::search::{SearchOptions, SearchOrder, SearchResults};
+/// The SQLite binding the [`Cache`] exposes (for diagnostics and benchmarks).
+pub use rusqlite;
+
+/// The largest reply body the server accepts, checked before queueing.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Settings key of the signed-in agent, kept so the app can resume offline.
+const PROFILE_AGENT: &str = "profile.agent";
+
+/// How long the engine waits before retrying things. The defaults suit the app; tests shorten
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// First reconnect delay after the stream drops (doubles per failure, with jitter).
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+    /// First retry delay of a reply that could not be sent.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+    /// A stream silent this long is dead (the server pings every 30 s).
+    pub stream_idle: Duration,
+    /// Conversation histories fetched at once during a full load.
+    pub history_concurrency: usize,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            reconnect_min: Duration::from_millis(500),
+            reconnect_max: Duration::from_secs(30),
+            retry_min: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            stream_idle: Duration::from_secs(75),
+            history_concurrency: 4,
+        }
+    }
+}
+
+/// How a [`Client`] is set up.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Where profiles (caches, downloads) live; see [`profile::data_dir_or`].
+    pub data_dir: PathBuf,
+    /// Where login tokens live: the OS keychain in the app.
+    pub tokens: Arc<dyn TokenStore>,
+    pub timing: Timing,
+}
+
+impl ClientOptions {
+    /// The app's setup: tokens in the OS keychain.
+    pub fn new(data_dir: impl Into<PathBuf>) -> ClientOptions {
+        ClientOptions {
+            data_dir: data_dir.into(),
+            tokens: Arc::new(KeyringStore::new()),
+            timing: Timing::default(),
+        }
+    }
+
+    pub fn with_tokens(mut self, tokens: Arc<dyn TokenStore>) -> ClientOptions {
+        self.tokens = tokens;
+        self
+    }
+
+    pub fn with_timing(mut self, timing: Timing) -> ClientOptions {
+        self.timing = timing;
+        self
+    }
+}
+
+/// A file to send with a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutgoingAttachment {
+    /// A local file: uploaded by the outbox when the reply is sent (also after a restart).
+    File(PathBuf),
+    /// A file already uploaded with [`Client::upload`].
+    Uploaded(AttachmentRef),
+}
+
+/// A page of a conversation's messages from the cache.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MessagesPage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// Older messages are in the cache.
+    pub more: bool,
+    /// The history is still being fetched: more may appear (a `MessagesChanged` follows).
+    pub loading: bool,
+}
+
+/// What an upload reports.
+#[derive(Debug)]
+pub enum UploadEvent {
+    Progress { sent: u64, total: u64 },
+    Done(AttachmentRef),
+    Failed(ClientError),
+}
+
+/// A running upload: progress events, then `Done` or `Failed`.
+#[derive(Debug)]
+pub struct Upload {
+    events: mpsc::UnboundedReceiver<UploadEvent>,
+}
+
+impl Upload {
+    /// The next event; `None` after the last.
+    pub async fn next(&mut self) -> Option<UploadEvent> {
+        self.events.recv().await
+    }
+
+    /// Wait for the end, ignoring progress.
+    pub async fn finish(mut self) -> Result<AttachmentRef> {
+        while let Some(event) = self.events.recv().await {
+            match event {
+                UploadEvent::Progress { .. } => {}
+                UploadEvent::Done(attachment) => return Ok(attachment),
+                UploadEvent::Failed(error) => return Err(error),
+            }
+        }
+        Err(ClientError::ServerFailure {
+            detail: "the upload stopped without an answer".into(),
+        })
+    }
+}
+
+/// A signed-in session: its state and its tasks, stopped when dropped.
+#[derive(Debug)]
+struct Session {
+    core: Arc<Core>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    options: ClientOptions,
+    feed: Arc<changes::Feed>,
+    session: Mutex<Option<Session>>,
+}
+
+/// The client engine. Cheap to clone; the session stops when the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+/// Run a keychain call (it may block on D-Bus or a prompt) off the async threads.
+async fn blocking<R: Send + 'static>(
+    job: impl FnOnce() -> Result<R> + Send + 'static,
+) -> Result<R> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ClientError::Keychain {
+            detail: e.to_string(),
+        })?
+}
+
+fn file_error(path: &Path, err: impl std::fmt::Display) -> ClientError {
+    ClientError::File {
+        path: path.to_path_buf(),
+        detail: err.to_string(),
+    }
+}
+
+/// Now, at the microsecond precision the server and the cache keep.
+fn now_micros() -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_default()
+}
+
+/// The MIME type a file name suggests (the server decides by content when it arrives).
+fn mime_for(filename: &str) -> String {
+    use switchboard_domain::attachments::{extension, FileKind};
+    extension(filename)
+        .and_then(|ext| {
+            FileKind::ALL
+                .iter()
+                .find(|kind| kind.extensions().contains(&ext.as_str()))
+                .map(|kind| kind.mime().to_string())
+        })
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Client {
+        Client {
+            shared: Arc::new(Shared {
+                options,
+                feed: Arc::new(changes::Feed::new()),
+                session: Mutex::new(None),
+            }),
+        }
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
+        self.shared
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn core(&self) -> Result<Arc<Core>> {
+        self.session()
+            .as_ref()
+            .map(|s| s.core.clone())
+            .ok_or(ClientError::NotSignedIn)
+    }
+
+    // ----- session -----
+
+    /// Sign in. The token goes to the keychain; the agent's cache opens (created or
+    /// migrated) and the first full load starts in the background.
+    pub async fn login(&self, server_url: &str, login: &str, password: &str) -> Result<Agent> {
+        let base = api::parse_server_url(server_url)?;
+        let api = Api::new(base.clone())?;
+        let answer = api.login(login.trim(), password).await?;
+        let profile = Profile::new(&base, answer.agent.id);
+        self.shutdown().await;
+        let tokens = self.shared.options.tokens.clone();
+        let (account, token) = (profile.key(), answer.token.clone());
+        blocking(move || tokens.save(&account, &token)).await?;
+        profile::save_last(&self.shared.options.data_dir, &profile)?;
+        self.start(profile, api.with_token(answer.token), answer.agent.clone())
+            .await?;
+        Ok(answer.agent)
+    }
+
+    /// Sign in again as the last agent, from the keychain, without the network: the cache
+    /// shows at once and sync starts in the background. `None` when there is nobody to
+    /// resume (never signed in, logged out, or the keychain lost the token).
+    pub async fn resume(&self) -> Result<Option<Agent>> {
+        let data_dir = self.shared.options.data_dir.clone();
+        let Some(profile) = profile::load_last(&data_dir)? else {
+            return Ok(None);
+        };
+        let tokens = self.shared.options.tokens.clone();
+        let account = profile.key();
+        let Some(token) = blocking(move || tokens.load(&account)).await? else {
+            return Ok(None);
+        };
+        let base = api::parse_server_url(&profile.server_url)?;
+        let cache_path = profile.cache_path(&data_dir);
+        let cache = tokio::task::spawn_blocking(move || Cache::open(&cache_path))
+            .await
+            .map_err(|e| ClientError::ServerFailure {
+                detail: e.to_string(),
+            })??;
+        let agent = cache
+            .read(|conn| cache::settings::get(conn, PROFILE_AGENT))
+            .await?
+            .and_then(|text| serde_json::from_str::<Agent>(&text).ok());
+        let Some(agent) = agent else {
+            return Ok(None);
+        };
+        self.shutdown().await;
+        self.start(profile, Api::new(base)?.with_token(token), agent.clone())
+            .await?;
+        Ok(Some(agent))
+    }
+
+    async fn start(&self, profile: Profile, api: Api, agent: Agent) -> Result<()> {
+        let data_dir = &self.shared.options.data_dir;
+        let cache_path = profile.cache_path(data_dir);
+        let cache = tokio::task::spawn_blocking(move || Cache::open(&cache_path))
+            .await
+            .map_err(|e| ClientError::ServerFailure {
+                detail: e.to_string(),
+            })??;
+        let remembered = serde_json::to_string(&agent).map_err(|e| ClientError::ServerFailure {
+            detail: e.to_string(),
+        })?;
+        cache
+            .write(move |tx| cache::settings::set(tx, PROFILE_AGENT, &remembered))
+            .await?;
+        let files_dir = profile.files_dir(data_dir);
+        let (core, history_rx) = Core::new(
+            profile,
+            agent,
+            api,
+            cache,
+            self.shared.feed.clone(),
+            self.shared.options.timing,
+            files_dir,
+        );
+        let tasks = engine::spawn(core.clone(), history_rx);
+        *self.session() = Some(Session { core, tasks });
+        Ok(())
+    }
+
+    /// Sign out: the server forgets the token (when reachable), the keychain entry is
+    /// removed, and the app will not resume. The cache stays for the next sign-in (unsent
+    /// replies included); [`Client::logout_and_erase`] removes it too.
+    pub async fn logout(&self) -> Result<()> {
+        let session = self.session().take();
+        let Some(session) = session else {
+            return Ok(());
+        };
+        let core = session.core.clone();
+        drop(session);
+        // Best effort and brief: signing out must work offline too.
+        let _ = tokio::time::timeout(Duration::from_secs(3), core.api.logout()).await;
+        let tokens = self.shared.options.tokens.clone();
+        let account = core.profile.key();
+        blocking(move || tokens.delete(&account)).await?;
+        profile::forget_last(&self.shared.options.data_dir)?;
+        self.shared.feed.set_connection(ConnectionState::Offline);
+        Ok(())
+    }
+
+    /// [`Client::logout`], then delete this agent's cache and downloads from the machine.
+    pub async fn logout_and_erase(&self) -> Result<()> {
+        let dir = self
+            .session()
+            .as_ref()
+            .map(|s| s.core.profile.dir(&self.shared.options.data_dir));
+        self.logout().await?;
+        if let Some(dir) = dir {
+            // Let the background tasks' last SQLite handles close first.
+            tokio::task::yield_now().await;
+            match tokio::fs::remove_dir_all(&dir).await {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(file_error(&dir, err)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stop the background work, keeping everything for [`Client::resume`] (app exit).
+    pub async fn shutdown(&self) {
+        let session = self.session().take();
+        drop(session);
+        self.shared.feed.set_connection(ConnectionState::Offline);
+    }
+
+    /// The signed-in agent.
+    pub fn me(&self) -> Option<Agent> {
+        self.session().as_ref().map(|s| s.core.me())
+    }
+
+    /// Which server and agent this session is (its key names the keychain entry and folder).
+    pub fn profile(&self) -> Option<Profile> {
+        self.session().as_ref().map(|s| s.core.profile.clone())
+    }
+
+    pub fn connection_state(&self) -> ConnectionState {
+        self.shared.feed.connection()
+    }
+
+    /// What to redraw, from now on.
+    pub fn subscribe(&self) -> ChangeFeed {
+        self.shared.feed.subscribe()
+    }
+
+    /// The signed-in agent's cache (diagnostics, benchmarks).
+    pub fn cache(&self) -> Result<Cache> {
+        Ok(self.core()?.cache.clone())
+    }
+
+    // ----- reading the cache -----
+
+    /// A conversation list, newest activity first.
+    pub async fn conversations(&self, view: View) -> Result<Vec<Conversation>> {
+        self.core()?
+            .cache
+            .read(move |conn| cache::conversations::list(conn, view, u32::MAX))
+            .await
+    }
+
+    pub async fn conversation(&self, id: Uuid) -> Result<Option<Conversation>> {
+        self.core()?
+            .cache
+            .read(move |conn| cache::conversations::get(conn, id))
+            .await
+    }
+
+    /// Up to `limit` messages before `before` (the newest if `None`), oldest first, from the
+    /// cache. Opening a conversation whose history is still loading moves it to the front of
+    /// the queue.
+    pub async fn messages(
+        &self,
+        id: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<MessagesPage> {
+        let core = self.core()?;
+        let (page, history) = core
+            .cache
+            .read(move |conn| {
+                let history = cache::conversations::histories(conn, &[id])?
+                    .get(&id)
+                    .copied();
+                let page = cache::messages::page(conn, id, before, limit)?;
+                Ok((page, history))
+            })
+            .await?;
+        let history = history.ok_or(ClientError::NotFound {
+            what: "conversation",
+        })?;
+        let (messages, more) = page.ok_or(ClientError::NotFound { what: "message" })?;
+        let loading = history != History::Complete;
+        if loading {
+            core.queue_history(id, history, true);
+        }
+        Ok(MessagesPage {
+            messages,
+            more,
+            loading,
+        })
+    }
+
+    /// Search messages, contacts and templates in the cache (offline), newest messages first.
+    pub async fn search(&self, query: &str) -> Result<SearchResults> {
+        self.search_with(query, SearchOptions::default()).await
+    }
+
+    pub async fn search_with(&self, query: &str, options: SearchOptions) -> Result<SearchResults> {
+        let query = query.to_string();
+        self.core()?
+            .cache
+            .read(move |conn| search::search(conn, &query, options))
+            .await
+    }
+
+    /// Templates for the quick-reply panel, filtered offline like the server filters them.
+    pub async fn templates(&self, filter: TemplateFilter) -> Result<Vec<Template>> {
+        self.core()?
+            .cache
+            .read(move |conn| cache::templates::filter(conn, &filter))
+            .await
+    }
+
+    pub async fn template_categories(&self) -> Result<Vec<String>> {
+        self.core()?.cache.read(cache::templates::categories).await
+    }
+
+    pub async fn template_languages(&self) -> Result<Vec<String>> {
+        self.core()?.cache.read(cache::templates::languages).await
+    }
+
+    /// Colleagues by name or extension (for Transfer), from the cache.
+    pub async fn agents(&self, query: &str) -> Result<Vec<Agent>> {
+        let query = query.to_string();
+        self.core()?
+            .cache
+            .read(move |conn| cache::agents::search(conn, &query))
+            .await
+    }
+
+    /// Replies not sent yet (queued or refused), oldest first.
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.core()?.cache.read(cache::outbox::all).await
+    }
+
+    /// A preference of this agent on this machine (message preview, sounds).
+    pub async fn preference(&self, name: &str) -> Result<Option<String>> {
+        let key = format!("pref.{name}");
+        self.core()?
+            .cache
+            .read(move |conn| cache::settings::get(conn, &key))
+            .await
+    }
+
+    pub async fn set_preference(&self, name: &str, value: &str) -> Result<()> {
+        let (key, value) = (format!("pref.{name}"), value.to_string());
+        self.core()?
+            .cache
+            .write(move |tx| cache::settings::set(tx, &key, &value))
+            .await
+    }
+
+    // ----- sending -----
+
+    /// Queue a reply and return it at once, `pending`. It is sent in order with the
+    /// conversation's other replies, retried while the server is unreachable (also after a
+    /// restart), and becomes `sent` (or `failed` with the server's reason).
+    pub async fn send(
+        &self,
+        conversation_id: Uuid,
+        body: &str,
+        attachments: Vec<OutgoingAttachment>,
+    ) -> Result<Message> {
+        let core = self.core()?;
+        if body.trim().is_empty() && attachments.is_empty() {
+            return Err(ClientError::Refused {
+                status: 400,
+                code: "empty_message".into(),
+                message: "Write something or attach a file before sending.".into(),
+            });
+        }
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ClientError::Refused {
+                status: 413,
+                code: "body_too_large".into(),
+                message: format!("A message may hold at most {MAX_BODY_BYTES} bytes of text."),
+            });
+        }
+        let mut files = Vec::new();
+        let mut refs = Vec::new();
+        for attachment in attachments {
+            match attachment {
+                OutgoingAttachment::File(path) => {
+                    let meta = tokio::fs::metadata(&path)
+                        .await
+                        .map_err(|e| file_error(&path, e))?;
+                    if !meta.is_file() {
+                        return Err(file_error(&path, "it is not a file"));
+                    }
+                    let filename = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "file".into());
+                    refs.push(AttachmentRef {
+                        // A local stand-in until the upload gives the real id.
+                        id: Uuid::now_v7(),
+                        filename: filename.clone(),
+                        mime: mime_for(&filename),
+                        size: meta.len(),
+                    });
+                    files.push(OutboxFile {
+                        path: Some(path.to_string_lossy().into_owned()),
+                        filename,
+                        size: meta.len(),
+                        uploaded: None,
+                    });
+                }
+                OutgoingAttachment::Uploaded(attachment) => {
+                    files.push(OutboxFile {
+                        path: None,
+                        filename: attachment.filename.clone(),
+                        size: attachment.size,
+                        uploaded: Some(attachment.clone()),
+                    });
+                    refs.push(attachment);
+                }
+            }
+        }
+        let me = core.me();
+        let client_id = Uuid::now_v7();
+        // Built through JSON so fields the protocol gains later take their defaults.
+        let mut message: Message = serde_json::from_value(serde_json::json!({
+            // The client id stands in for the server's id until the server answers.
+            "id": client_id,
+            "conversation_id": conversation_id,
+            "client_id": client_id,
+            "direction": "outbound",
+            "author": {"kind": "agent", "id": me.id, "extension": me.extension, "name": me.name},
+            "body": body,
+            "attachments": refs,
+            "status": "pending",
+            "created_at": now_micros(),
+        }))
+        .map_err(|e| ClientError::ServerFailure {
+            detail: format!("could not build the reply: {e}"),
+        })?;
+        let queued = core
+            .cache
+            .write(move |tx| {
+                let Some(conv) = cache::conversations::get(tx, conversation_id)? else {
+                    return Ok(None);
+                };
+                if conv.channel == ChannelKind::Internal {
+                    message.direction = Direction::Internal;
+                }
+                cache::messages::upsert(tx, &message)?;
+                cache::outbox::insert(tx, client_id, conversation_id, &message.body, &files)?;
+                Ok(Some(message))
+            })
+            .await?
+            .ok_or(ClientError::NotFound {
+                what: "conversation",
+            })?;
+        core.feed.emit(Change::MessagesChanged { conversation_id });
+        core.wake_outbox();
+        Ok(queued)
+    }
+
+    /// Queue a refused reply again.
+    pub async fn retry_send(&self, client_id: Uuid) -> Result<()> {
+        let core = self.core()?;
+        let conversation = core
+            .cache
+            .write(move |tx| {
+                let entry = cache::outbox::by_client_id(tx, client_id)?;
+                if cache::outbox::requeue(tx, client_id)? {
+                    cache::messages::retry_by_client_id(tx, client_id)?;
+                }
+                Ok(entry.map(|e| e.conversation_id))
+            })
+            .await?
+            .ok_or(ClientError::NotFound { what: "message" })?;
+        core.feed.emit(Change::MessagesChanged {
+            conversation_id: conversation,
+        });
+        core.wake_outbox();
+        Ok(())
+    }
+
+    /// Drop a refused reply (from the outbox and the conversation).
+    pub async fn discard_send(&self, client_id: Uuid) -> Result<()> {
+        let core = self.core()?;
+        let conversation = core
+            .cache
+            .write(move |tx| {
+                let Some(entry) = cache::outbox::by_client_id(tx, client_id)? else {
+                    return Ok(None);
+                };
+                cache::outbox::remove_by_client_id(tx, client_id)?;
+                if let Some(message) = cache::messages::by_client_id(tx, client_id)? {
+                    if message.status == MessageStatus::Failed
+                        || message.status == MessageStatus::Pending
+                    {
+                        cache::messages::remove(tx, message.id)?;
+                    }
+                }
+                Ok(Some(entry.conversation_id))
+            })
+            .await?
+            .ok_or(ClientError::NotFound { what: "message" })?;
+        core.feed.emit(Change::MessagesChanged {
+            conversation_id: conversation,
+        });
+        Ok(())
+    }
+
+    /// Upload a file now (online only), reporting progress; send the result with
+    /// [`OutgoingAttachment::Uploaded`]. (Files given to [`Client::send`] as
+    /// [`OutgoingAttachment::File`] are uploaded by the outbox instead, also offline-safe.)
+    pub fn upload(&self, path: impl Into<PathBuf>) -> Result<Upload> {
+        let core = self.core()?;
+        let path = path.into();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let outcome = async {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| file_error(&path, e))?;
+                let total = file
+                    .metadata()
+                    .await
+                    .map_err(|e| file_error(&path, e))?
+                    .len();
+                let filename = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "file".into());
+                let progress = tx.clone();
+                let _ = tx.send(UploadEvent::Progress { sent: 0, total });
+                core.api
+                    .upload(file, total, &filename, move |sent| {
+                        let _ = progress.send(UploadEvent::Progress { sent, total });
+                    })
+                    .await
+                    .map_err(|e| core.api_error(e))
+            }
+            .await;
+            let _ = tx.send(match outcome {
+                Ok(attachment) => UploadEvent::Done(attachment),
+                Err(error) => UploadEvent::Failed(error),
+            });
+        });
+        Ok(Upload { events: rx })
+    }
+
+    /// The local copy of an attachment of a cached message, downloading it first if needed.
+    pub async fn download_attachment(&self, id: Uuid) -> Result<PathBuf> {
+        let core = self.core()?;
+        let cached = core
+            .cache
+            .read(move |conn| cache::attachments::get(conn, id))
+            .await?
+            .ok_or(ClientError::NotFound { what: "attachment" })?;
+        if let Some(path) = cached.local_path.filter(|p| p.is_file()) {
+            return Ok(path);
+        }
+        let dir = core.files_dir.join(id.simple().to_string());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| file_error(&dir, e))?;
+        let name = switchboard_domain::attachments::sanitize_filename(&cached.attachment.filename);
+        let dest = dir.join(name);
+        let partial = dir.join(".partial");
+        let response = core.api.download(id).await.map_err(|e| core.api_error(e))?;
+        let mut file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| file_error(&partial, e))?;
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| ClientError::Unreachable {
+                url: core.profile.server_url.clone(),
+                detail: e.to_string(),
+            })?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| file_error(&partial, e))?;
+        }
+        file.flush().await.map_err(|e| file_error(&partial, e))?;
+        drop(file);
+        tokio::fs::rename(&partial, &dest)
+            .await
+            .map_err(|e| file_error(&dest, e))?;
+        let recorded_path = dest.clone();
+        let recorded = core
+            .cache
+            .write(move |tx| {
+                cache::attachments::set_local_path(tx, id, &recorded_path)?;
+                Ok(cache::attachments::get(tx, id)?.is_some())
+            })
+            .await?;
+        if !recorded {
+            // Its conversation was taken away meanwhile: keep nothing of it.
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(ClientError::NotFound { what: "attachment" });
+        }
+        Ok(dest)
+    }
+
+    // ----- actions on the server -----
+
+    async fn conversation_action(&self, id: Uuid, action: &str) -> Result<Conversation> {
+        let core = self.core()?;
+        let conversation = core
+            .api
+            .conversation_action(id, action)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_conversation(conversation.clone()).await?;
+        Ok(conversation)
+    }
+
+    /// Own an unowned chat. `already_taken` names the colleague who was faster.
+    pub async fn take(&self, id: Uuid) -> Result<Conversation> {
+        self.conversation_action(id, "take").await
+    }
+
+    /// Resolve and archive (not for internal chats).
+    pub async fn resolve(&self, id: Uuid) -> Result<Conversation> {
+        self.conversation_action(id, "resolve").await
+    }
+
+    pub async fn archive(&self, id: Uuid) -> Result<Conversation> {
+        self.conversation_action(id, "archive").await
+    }
+
+    pub async fn unarchive(&self, id: Uuid) -> Result<Conversation> {
+        self.conversation_action(id, "unarchive").await
+    }
+
+    /// Give the chat to a colleague; it leaves this agent's cache at once.
+    pub async fn transfer(&self, id: Uuid, extension: &str) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .transfer(id, extension)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.forget_conversation(id, "transferred").await
+    }
+
+    /// Hide the chat from this agent's lists for good; it leaves the cache at once.
+    pub async fn delete(&self, id: Uuid) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .delete_conversation(id)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.forget_conversation(id, "deleted").await
+    }
+
+    /// Everything up to `up_to` is read.
+    pub async fn mark_read(&self, id: Uuid, up_to: Uuid) -> Result<Conversation> {
+        let core = self.core()?;
+        let conversation = core
+            .api
+            .mark_read(id, up_to)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_conversation(conversation.clone()).await?;
+        Ok(conversation)
+    }
+
+    pub async fn set_presence(&self, presence: Presence) -> Result<Agent> {
+        let core = self.core()?;
+        let me = core
+            .api
+            .set_presence(presence)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.set_me(me.clone());
+        let stored = me.clone();
+        core.cache
+            .write(move |tx| {
+                cache::agents::upsert(tx, &stored)?;
+                let text = serde_json::to_string(&stored)?;
+                cache::settings::set(tx, PROFILE_AGENT, &text)
+            })
+            .await?;
+        core.feed.emit(Change::AgentsChanged);
+        Ok(me)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_types_are_guessed_from_the_name_until_the_server_decides() {
+        assert_eq!(mime_for("Relatório.PDF"), "application/pdf");
+        assert_eq!(mime_for("foto.jpg"), "image/jpeg");
+        assert_eq!(mime_for("mystery"), "application/octet-stream");
+    }
+
+    #[tokio::test]
+    async fn calls_before_signing_in_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let client =
+            Client::new(ClientOptions::new(dir.path()).with_tokens(Arc::new(MemoryStore::new())));
+        let err = client
+            .conversations(View::Recent)
+            .await
+            .expect_err("no session yet");
+        assert_eq!(err.code(), "not_signed_in");
+        assert_eq!(client.resume().await.unwrap(), None, "nothing to resume");
+        assert_eq!(client.connection_state(), ConnectionState::Offline);
+    }
+}

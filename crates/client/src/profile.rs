@@ -55,7 +55,13 @@ impl Profile {
             .unwrap_or(0);
         let safe: String = host
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{safe}-{port}-{}", self.agent_id.simple())
     }

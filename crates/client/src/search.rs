@@ -150,7 +150,11 @@ pub fn segments(marked: &str) -> Vec<Segment> {
 }
 
 /// Search everything. An empty query finds nothing.
-pub fn search(conn: &Connection, input: &str, options: SearchOptions) -> CacheResult<SearchResults> {
+pub fn search(
+    conn: &Connection,
+    input: &str,
+    options: SearchOptions,
+) -> CacheResult<SearchResults> {
     let Some(query) = fts_query(input) else {
         return Ok(SearchResults::default());
     };
@@ -181,7 +185,11 @@ fn hit_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageHit> {
 }
 
 /// Message matches for an FTS5 query.
-pub fn messages(conn: &Connection, query: &str, options: SearchOptions) -> CacheResult<Vec<MessageHit>> {
+pub fn messages(
+    conn: &Connection,
+    query: &str,
+    options: SearchOptions,
+) -> CacheResult<Vec<MessageHit>> {
     match options.order {
         SearchOrder::Newest => {
             let mut stmt = conn.prepare_cached(&format!(
@@ -269,7 +277,10 @@ mod tests {
             ("não recebi", Some("\"não\" \"recebi\"*")),
             ("boleto ", Some("\"boleto\"")),
             ("a", Some("\"a\"")),
-            ("NEAR(x y) AND \"z", Some("\"NEAR\" \"x\" \"y\" \"AND\" \"z\"")),
+            (
+                "NEAR(x y) AND \"z",
+                Some("\"NEAR\" \"x\" \"y\" \"AND\" \"z\""),
+            ),
             ("ana@example.co", Some("\"ana\" \"example\" \"co\"*")),
             ("  -*\" ", None),
             ("", None),
@@ -284,9 +295,18 @@ mod tests {
         assert_eq!(
             segments("Eu \u{1}não\u{2} sei"),
             vec![
-                Segment { text: "Eu ".into(), matched: false },
-                Segment { text: "não".into(), matched: true },
-                Segment { text: " sei".into(), matched: false },
+                Segment {
+                    text: "Eu ".into(),
+                    matched: false
+                },
+                Segment {
+                    text: "não".into(),
+                    matched: true
+                },
+                Segment {
+                    text: " sei".into(),
+                    matched: false
+                },
             ]
         );
     }

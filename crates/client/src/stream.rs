@@ -23,7 +23,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub enum Frame {
     Event(Event),
     /// The cursor asked for is no longer served: reload, then continue from `cursor`.
-    Reset { cursor: i64 },
+    Reset {
+        cursor: i64,
+    },
 }
 
 #[derive(Debug, Deserialize)]

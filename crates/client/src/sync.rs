@@ -28,11 +28,14 @@ use crate::cache::conversations::History;
 use crate::cache::{self, CacheResult};
 use crate::changes::Change;
 
-/// What the plan needs to know about the cache: the history state of every conversation the
-/// batch mentions that the cache holds (absent = not in the cache).
+/// What the plan needs to know about the cache, for the conversations the batch mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
+    /// History state of those the cache holds (absent = not in the cache).
     pub histories: HashMap<Uuid, History>,
+    /// Those this agent gave away here (transfer, delete) whose removal event has not come
+    /// yet: older events about them are stale.
+    pub buried: HashSet<Uuid>,
 }
 
 /// One change to the cache.
@@ -161,6 +164,7 @@ pub fn plan(events: &[Event], facts: &Facts) -> Plan {
         }
     };
     let mut to_fetch: Vec<(Uuid, History)> = Vec::new();
+    let mut buried = facts.buried.clone();
 
     for (i, d) in decoded {
         match d {
@@ -168,6 +172,9 @@ pub fn plan(events: &[Event], facts: &Facts) -> Plan {
                 let id = conv.id;
                 if removed_later(id, i) || last_upsert.get(&id) != Some(&i) {
                     continue; // a later event says more (or takes it away)
+                }
+                if buried.contains(&id) {
+                    continue; // given away here; this event was on its way before that
                 }
                 let history = *held.entry(id).or_insert(History::Missing);
                 if history != History::Complete {
@@ -179,6 +186,7 @@ pub fn plan(events: &[Event], facts: &Facts) -> Plan {
             }
             Decoded::Removed(removed) => {
                 held.remove(&removed.id);
+                buried.remove(&removed.id);
                 to_fetch.retain(|(f, _)| *f != removed.id);
                 announce(
                     Change::ConversationRemoved {
@@ -249,6 +257,7 @@ pub fn facts(conn: &Connection, events: &[Event]) -> CacheResult<Facts> {
     let ids = mentioned_conversations(events);
     Ok(Facts {
         histories: cache::conversations::histories(conn, &ids)?,
+        buried: cache::conversations::buried(conn, &ids)?,
     })
 }
 
@@ -263,12 +272,18 @@ pub fn apply(conn: &Connection, plan: &Plan) -> CacheResult<Vec<std::path::PathB
             }
             Op::RemoveConversation { id, .. } => {
                 files.extend(cache::conversations::remove(conn, *id)?.files);
+                cache::conversations::unbury(conn, *id)?;
             }
             Op::UpsertMessage(message) => {
                 cache::messages::upsert(conn, message)?;
             }
             Op::MessageStatus(status) => {
-                cache::messages::set_status(conn, status.id, status.status, status.error.as_deref())?;
+                cache::messages::set_status(
+                    conn,
+                    status.id,
+                    status.status,
+                    status.error.as_deref(),
+                )?;
             }
             Op::UpsertContact(contact) => cache::contacts::upsert(conn, contact)?,
             Op::RemoveContact(id) => {
@@ -331,6 +346,7 @@ mod tests {
     fn facts_with(entries: &[(Uuid, History)]) -> Facts {
         Facts {
             histories: entries.iter().copied().collect(),
+            buried: HashSet::new(),
         }
     }
 
@@ -404,6 +420,26 @@ mod tests {
                 facts: facts_with(&[(a, History::Complete)]),
                 events: vec![removed_event(1, a, "offer_moved"), conv_event(2, a)],
                 ops: vec!["remove 1 offer_moved", "conv 1"],
+                fetch: vec![(a, History::Missing)],
+            },
+            Case {
+                name: "a chat given away here ignores events that were already on their way",
+                facts: Facts {
+                    histories: HashMap::new(),
+                    buried: [a].into_iter().collect(),
+                },
+                events: vec![msg_event(1, a, "late"), conv_event(2, a)],
+                ops: vec![],
+                fetch: vec![],
+            },
+            Case {
+                name: "once the server confirms the removal, the chat may come back",
+                facts: Facts {
+                    histories: HashMap::new(),
+                    buried: [a].into_iter().collect(),
+                },
+                events: vec![removed_event(1, a, "transferred"), conv_event(2, a)],
+                ops: vec!["remove 1 transferred", "conv 1"],
                 fetch: vec![(a, History::Missing)],
             },
             Case {
@@ -517,8 +553,16 @@ mod tests {
             .read_blocking(|conn| Ok(plan(&events, &facts(conn, &events)?)))
             .unwrap();
         // The message came after its conversation, so it is stored directly.
-        assert_eq!(shape(&plan)[..2], ["conv ".to_string() + &format!("{}", a.as_u128() % 100), "msg olá".into()]);
-        cache.write_blocking(|tx| apply(tx, &plan).map(|_| ())).unwrap();
+        assert_eq!(
+            shape(&plan)[..2],
+            [
+                "conv ".to_string() + &format!("{}", a.as_u128() % 100),
+                "msg olá".into()
+            ]
+        );
+        cache
+            .write_blocking(|tx| apply(tx, &plan).map(|_| ()))
+            .unwrap();
         let (cursor, messages, agent) = cache
             .read_blocking(move |conn| {
                 Ok((

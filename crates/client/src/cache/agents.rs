@@ -22,7 +22,11 @@ pub fn upsert(conn: &Connection, agent: &Agent) -> CacheResult<()> {
         "INSERT INTO agents (id, extension, data) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET extension = excluded.extension, data = excluded.data",
     )?
-    .execute(params![agent.id, agent.extension, serde_json::to_string(agent)?])?;
+    .execute(params![
+        agent.id,
+        agent.extension,
+        serde_json::to_string(agent)?
+    ])?;
     Ok(())
 }
 
@@ -62,6 +66,8 @@ pub fn search(conn: &Connection, query: &str) -> CacheResult<Vec<Agent>> {
     let needle = fold(query.trim());
     Ok(all
         .into_iter()
-        .filter(|a| needle.is_empty() || fold(&a.name).contains(&needle) || a.extension.contains(&needle))
+        .filter(|a| {
+            needle.is_empty() || fold(&a.name).contains(&needle) || a.extension.contains(&needle)
+        })
         .collect())
 }

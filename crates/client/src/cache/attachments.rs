@@ -35,7 +35,20 @@ pub struct CachedAttachment {
     pub local_path: Option<PathBuf>,
 }
 
+/// Index a message's files, dropping rows of files it no longer carries (the stand-ins of a
+/// pending reply, once the server's copy with the uploaded files replaces it).
 pub fn index_message(conn: &Connection, message: &Message) -> CacheResult<()> {
+    let mut stale =
+        conn.prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 OR message_id = ?2")?;
+    let old: Vec<Uuid> = stale
+        .query_map(params![message.id, message.client_id], |r| get_uuid(r, 0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in old {
+        if !message.attachments.iter().any(|a| a.id == id) {
+            conn.prepare_cached("DELETE FROM attachments WHERE id = ?1")?
+                .execute([id])?;
+        }
+    }
     let mut stmt = conn.prepare_cached(
         "INSERT INTO attachments (id, conversation_id, message_id, filename, mime, size)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -103,5 +116,6 @@ pub fn remove_conversation(conn: &Connection, conversation: Uuid) -> CacheResult
 pub fn count_for(conn: &Connection, conversation: Uuid) -> CacheResult<u64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM attachments WHERE conversation_id = ?1")?
-        .query_row([conversation], |r| r.get(0))?)
+        .query_row([conversation], |r| r.get::<_, i64>(0))?
+        .max(0) as u64)
 }

@@ -75,7 +75,9 @@ pub fn remove(conn: &Connection, id: Uuid) -> CacheResult<bool> {
 }
 
 pub fn count(conn: &Connection) -> CacheResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))?
+        .max(0) as u64)
 }
 
 #[cfg(test)]
@@ -88,6 +90,9 @@ mod tests {
         assert!(terms.split(' ').any(|t| t == "5511987654321"));
         assert!(terms.split(' ').any(|t| t.starts_with("98765")));
         assert!(terms.split(' ').any(|t| t == "321"));
-        assert!(!terms.split(' ').any(|t| t == "21"), "two digits match too much");
+        assert!(
+            !terms.split(' ').any(|t| t == "21"),
+            "two digits match too much"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! bookkeeping per conversation: whether its message history is complete in the cache, and
 //! which full load last listed it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -23,7 +23,8 @@ pub const MIGRATION: Migration = Migration {
         name TEXT NOT NULL,
         data TEXT NOT NULL
     );
-    CREATE INDEX conversations_by_list ON conversations(archived, updated_at DESC, id DESC);",
+    CREATE INDEX conversations_by_list ON conversations(archived, updated_at DESC, id DESC);
+    CREATE TABLE conversation_tombstones (id BLOB PRIMARY KEY);",
 };
 
 /// How much of a conversation's message history the cache holds.
@@ -75,7 +76,11 @@ impl View {
 
 /// Insert or replace a conversation. `generation` marks it as listed by that full load.
 /// Returns true when it was not in the cache before.
-pub fn upsert(conn: &Connection, conv: &Conversation, generation: Option<i64>) -> CacheResult<bool> {
+pub fn upsert(
+    conn: &Connection,
+    conv: &Conversation,
+    generation: Option<i64>,
+) -> CacheResult<bool> {
     let existed = exists(conn, conv.id)?;
     conn.prepare_cached(
         "INSERT INTO conversations (id, archived, updated_at, generation, name, data)
@@ -126,7 +131,11 @@ pub fn list(conn: &Connection, view: View, limit: u32) -> CacheResult<Vec<Conver
 }
 
 pub fn count(conn: &Connection) -> CacheResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM conversations", [], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT COUNT(*) FROM conversations", [], |r| {
+            r.get::<_, i64>(0)
+        })?
+        .max(0) as u64)
 }
 
 /// History states of the given conversations that are in the cache.
@@ -159,18 +168,47 @@ pub fn needing_history(conn: &Connection) -> CacheResult<Vec<(Uuid, History)>> {
         "SELECT id, history FROM conversations WHERE history <> 1
          ORDER BY updated_at DESC, id DESC",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((get_uuid(r, 0)?, History::from_sql(r.get(1)?)))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((get_uuid(r, 0)?, History::from_sql(r.get(1)?))))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Conversations that the full load `generation` did not list: no longer visible.
 pub fn not_in_generation(conn: &Connection, generation: i64) -> CacheResult<Vec<Uuid>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM conversations WHERE generation <> ?1")?;
+    let mut stmt = conn.prepare_cached("SELECT id FROM conversations WHERE generation <> ?1")?;
     let rows = stmt.query_map([generation], |r| get_uuid(r, 0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Remember that this agent gave a conversation away (transfer, delete) before the server's
+/// `conversation.removed` for it arrived: events already on their way must not bring it back.
+pub fn bury(conn: &Connection, id: Uuid) -> CacheResult<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO conversation_tombstones (id) VALUES (?1)")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// The server confirmed the removal (or a full load made the lists authoritative again).
+pub fn unbury(conn: &Connection, id: Uuid) -> CacheResult<()> {
+    conn.prepare_cached("DELETE FROM conversation_tombstones WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+pub fn unbury_all(conn: &Connection) -> CacheResult<()> {
+    conn.execute("DELETE FROM conversation_tombstones", [])?;
+    Ok(())
+}
+
+/// Which of these conversations were given away here and not yet confirmed.
+pub fn buried(conn: &Connection, ids: &[Uuid]) -> CacheResult<HashSet<Uuid>> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM conversation_tombstones WHERE id = ?1")?;
+    let mut out = HashSet::new();
+    for id in ids {
+        if stmt.query_row([id], |_| Ok(())).optional()?.is_some() {
+            out.insert(*id);
+        }
+    }
+    Ok(out)
 }
 
 /// What removing a conversation left to clean up outside the database.

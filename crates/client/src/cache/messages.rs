@@ -15,10 +15,11 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use switchboard_protocol::{AttachmentRef, Author, Direction, Message, MessageStatus};
+use serde_json::{json, Map, Value};
+use switchboard_protocol::{Message, MessageStatus};
 use uuid::Uuid;
 
-use super::{get_uuid, CacheError, CacheResult, Migration};
+use super::{CacheError, CacheResult, Migration};
 
 pub const MIGRATION: Migration = Migration {
     version: 3,
@@ -33,7 +34,8 @@ pub const MIGRATION: Migration = Migration {
         body TEXT NOT NULL,
         attachments TEXT,
         status TEXT NOT NULL,
-        error TEXT
+        error TEXT,
+        extra TEXT
     );
     CREATE INDEX messages_by_conversation ON messages(conversation_id, sort_key);
     CREATE UNIQUE INDEX messages_by_client_id ON messages(client_id) WHERE client_id IS NOT NULL;
@@ -63,8 +65,24 @@ pub const MIGRATION: Migration = Migration {
     END;",
 };
 
-const COLUMNS: &str =
-    "sort_key, id, conversation_id, client_id, direction, author, body, attachments, status, error";
+const COLUMNS: &str = "sort_key, id, conversation_id, client_id, direction, author, body, \
+                       attachments, status, error, extra";
+
+/// Fields of a message that have columns of their own; anything else the server sends (fields
+/// added after this build, such as SMS segment counts) is kept as JSON in `extra`, so a newer
+/// server's additions survive the cache unchanged.
+const COLUMN_FIELDS: [&str; 10] = [
+    "id",
+    "conversation_id",
+    "client_id",
+    "direction",
+    "author",
+    "body",
+    "attachments",
+    "status",
+    "error",
+    "created_at",
+];
 
 /// Keys per microsecond: room for this many messages stamped with the same instant.
 const TIE_BREAKS: i64 = 1000;
@@ -96,34 +114,62 @@ fn free_key(conn: &Connection, at: DateTime<Utc>) -> CacheResult<i64> {
 
 pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let bad = |idx: usize, what: String| {
-        rusqlite::Error::FromSqlConversionFailure(
-            idx,
-            rusqlite::types::Type::Text,
-            what.into(),
-        )
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, what.into())
     };
     let key: i64 = row.get(0)?;
+    let id: Uuid = row.get(1)?;
+    let conversation_id: Uuid = row.get(2)?;
+    let client_id: Option<Uuid> = row.get(3)?;
     let direction: String = row.get(4)?;
     let author: String = row.get(5)?;
     let attachments: Option<String> = row.get(7)?;
-    let status: String = row.get(8)?;
-    Ok(Message {
-        id: get_uuid(row, 1)?,
-        conversation_id: get_uuid(row, 2)?,
-        client_id: row.get(3)?,
-        direction: Direction::parse(&direction)
-            .ok_or_else(|| bad(4, format!("direction {direction:?}")))?,
-        author: serde_json::from_str::<Author>(&author).map_err(|e| bad(5, e.to_string()))?,
-        body: row.get(6)?,
-        attachments: match attachments {
-            None => Vec::new(),
-            Some(text) => serde_json::from_str::<Vec<AttachmentRef>>(&text)
-                .map_err(|e| bad(7, e.to_string()))?,
+    let extra: Option<String> = row.get(10)?;
+    let mut fields = match extra {
+        Some(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(bad(10, "extra is not a JSON object".into())),
         },
-        status: MessageStatus::parse(&status).ok_or_else(|| bad(8, format!("status {status:?}")))?,
-        error: row.get(9)?,
-        created_at: time_of(key),
-    })
+        None => Map::new(),
+    };
+    let parse = |idx: usize, text: &str| -> rusqlite::Result<Value> {
+        serde_json::from_str(text).map_err(|e| bad(idx, e.to_string()))
+    };
+    fields.insert("id".into(), json!(id));
+    fields.insert("conversation_id".into(), json!(conversation_id));
+    if let Some(client_id) = client_id {
+        fields.insert("client_id".into(), json!(client_id));
+    }
+    fields.insert("direction".into(), Value::String(direction));
+    fields.insert("author".into(), parse(5, &author)?);
+    fields.insert("body".into(), Value::String(row.get(6)?));
+    fields.insert(
+        "attachments".into(),
+        match attachments {
+            Some(text) => parse(7, &text)?,
+            None => Value::Array(Vec::new()),
+        },
+    );
+    fields.insert("status".into(), Value::String(row.get(8)?));
+    if let Some(error) = row.get::<_, Option<String>>(9)? {
+        fields.insert("error".into(), Value::String(error));
+    }
+    fields.insert("created_at".into(), json!(time_of(key)));
+    serde_json::from_value(Value::Object(fields)).map_err(|e| bad(0, e.to_string()))
+}
+
+/// The JSON of the fields without a column, `None` when there are none.
+fn extra_fields(message: &Message) -> CacheResult<Option<String>> {
+    let Value::Object(mut map) = serde_json::to_value(message)? else {
+        return Err(CacheError::Corrupt("a message is not a JSON object".into()));
+    };
+    for field in COLUMN_FIELDS {
+        map.remove(field);
+    }
+    if map.is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(Value::Object(map).to_string()))
+    }
 }
 
 /// What [`upsert`] did.
@@ -159,12 +205,19 @@ pub fn upsert(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
     if !super::conversations::exists(conn, message.conversation_id)? {
         return Ok(Upserted::Skipped);
     }
+    upsert_known(conn, message)
+}
+
+/// [`upsert`] for a caller that already checked the conversation is in the cache (a batch of
+/// one conversation's history).
+pub fn upsert_known(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
     let author = serde_json::to_string(&message.author)?;
     let attachments = if message.attachments.is_empty() {
         None
     } else {
         Some(serde_json::to_string(&message.attachments)?)
     };
+    let extra = extra_fields(message)?;
     let outcome = match existing_key(conn, message)? {
         Some(key) => {
             let new_key = if key - key.rem_euclid(TIE_BREAKS) == base_key(message.created_at) {
@@ -175,7 +228,7 @@ pub fn upsert(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
             conn.prepare_cached(
                 "UPDATE messages SET sort_key = ?2, id = ?3, conversation_id = ?4, client_id = ?5,
                      direction = ?6, author = ?7, body = ?8, attachments = ?9, status = ?10,
-                     error = ?11
+                     error = ?11, extra = ?12
                  WHERE sort_key = ?1",
             )?
             .execute(params![
@@ -190,13 +243,15 @@ pub fn upsert(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
                 attachments,
                 message.status.as_str(),
                 message.error,
+                extra,
             ])?;
             Upserted::Updated
         }
         None => {
             let key = free_key(conn, message.created_at)?;
             conn.prepare_cached(&format!(
-                "INSERT INTO messages ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO messages ({COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             ))?
             .execute(params![
                 key,
@@ -209,11 +264,12 @@ pub fn upsert(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
                 attachments,
                 message.status.as_str(),
                 message.error,
+                extra,
             ])?;
             Upserted::Inserted
         }
     };
-    if !message.attachments.is_empty() {
+    if !message.attachments.is_empty() || outcome == Upserted::Updated {
         super::attachments::index_message(conn, message)?;
     }
     Ok(outcome)
@@ -232,6 +288,28 @@ pub fn set_status(
         > 0)
 }
 
+/// A queued reply the server refused: show why on the pending message.
+pub fn fail_by_client_id(conn: &Connection, client_id: Uuid, error: &str) -> CacheResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE messages SET status = 'failed', error = ?2
+             WHERE client_id = ?1 AND status IN ('pending', 'failed')",
+        )?
+        .execute(params![client_id, error])?
+        > 0)
+}
+
+/// A refused reply queued again: pending once more.
+pub fn retry_by_client_id(conn: &Connection, client_id: Uuid) -> CacheResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE messages SET status = 'pending', error = NULL
+             WHERE client_id = ?1 AND status = 'failed'",
+        )?
+        .execute([client_id])?
+        > 0)
+}
+
 pub fn get(conn: &Connection, id: Uuid) -> CacheResult<Option<Message>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?
@@ -241,7 +319,9 @@ pub fn get(conn: &Connection, id: Uuid) -> CacheResult<Option<Message>> {
 
 pub fn by_client_id(conn: &Connection, client_id: Uuid) -> CacheResult<Option<Message>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE client_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE client_id = ?1"
+        ))?
         .query_row([client_id], from_row)
         .optional()?)
 }
@@ -293,7 +373,9 @@ pub fn page(
 }
 
 pub fn count(conn: &Connection) -> CacheResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))?
+        .max(0) as u64)
 }
 
 pub fn remove_conversation(conn: &Connection, conversation: Uuid) -> CacheResult<usize> {
@@ -332,50 +414,37 @@ pub fn flush_index(conn: &Connection) -> CacheResult<()> {
 pub(crate) mod tests {
     use super::super::{conversations, testing};
     use super::*;
-    use switchboard_protocol::{
-        ChannelKind, Conversation, ConversationContact, ConversationStatus,
-    };
+    use switchboard_protocol::{AttachmentRef, Conversation};
 
+    /// Fixtures are built from JSON, so fields the protocol gains later take their defaults.
     pub fn conversation(id: Uuid) -> Conversation {
-        Conversation {
-            id,
-            channel: ChannelKind::Whatsapp,
-            channel_id: "wa".into(),
-            status: ConversationStatus::Open,
-            queue_id: None,
-            owner: None,
-            contact: ConversationContact {
-                id: None,
-                display_name: "Maria".into(),
-                known: false,
-                identity: None,
-            },
-            last_message: None,
-            unread: 0,
-            archived: false,
-            title: None,
-            participants: Vec::new(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+        serde_json::from_value(json!({
+            "id": id,
+            "channel": "whatsapp",
+            "channel_id": "wa",
+            "status": "open",
+            "contact": {"display_name": "Maria", "known": false},
+            "unread": 0,
+            "archived": false,
+            "created_at": Utc::now(),
+            "updated_at": Utc::now(),
+        }))
+        .expect("a valid conversation")
     }
 
     pub fn message(conversation: Uuid, body: &str) -> Message {
-        Message {
-            id: Uuid::now_v7(),
-            conversation_id: conversation,
-            client_id: None,
-            direction: Direction::Inbound,
-            author: Author::Contact {
-                display_name: "Maria".into(),
-            },
-            body: body.into(),
-            attachments: Vec::new(),
-            status: MessageStatus::Delivered,
-            error: None,
-            created_at: DateTime::from_timestamp_micros(Utc::now().timestamp_micros())
+        serde_json::from_value(json!({
+            "id": Uuid::now_v7(),
+            "conversation_id": conversation,
+            "direction": "inbound",
+            "author": {"kind": "contact", "display_name": "Maria"},
+            "body": body,
+            "attachments": [],
+            "status": "delivered",
+            "created_at": DateTime::from_timestamp_micros(Utc::now().timestamp_micros())
                 .unwrap_or_default(),
-        }
+        }))
+        .expect("a valid message")
     }
 
     fn search(cache: &super::super::Cache, word: &str) -> Vec<String> {
@@ -437,7 +506,10 @@ pub(crate) mod tests {
         m.body = "pagamento feito".into();
         m.created_at += chrono::Duration::seconds(5);
         cache.write_blocking(|tx| upsert(tx, &m)).unwrap();
-        assert!(search(&cache, "boleto").is_empty(), "old words leave the index");
+        assert!(
+            search(&cache, "boleto").is_empty(),
+            "old words leave the index"
+        );
         assert_eq!(search(&cache, "pagamento"), vec!["pagamento feito"]);
 
         // Insert and delete before any flush: the index must not be told to delete a row it
@@ -449,7 +521,9 @@ pub(crate) mod tests {
                 remove(tx, other.id)
             })
             .unwrap();
-        cache.write_blocking(|tx| remove_conversation(tx, conv)).unwrap();
+        cache
+            .write_blocking(|tx| remove_conversation(tx, conv))
+            .unwrap();
         assert!(search(&cache, "pagamento").is_empty());
         let check = cache.write_blocking(|tx| {
             tx.execute(
@@ -497,8 +571,8 @@ pub(crate) mod tests {
         let all: Vec<Message> = (0..7)
             .map(|i| {
                 let mut m = message(conv, &format!("m{i}"));
-                m.created_at = DateTime::from_timestamp_micros(at.timestamp_micros() + i / 3)
-                    .unwrap();
+                m.created_at =
+                    DateTime::from_timestamp_micros(at.timestamp_micros() + i / 3).unwrap();
                 m
             })
             .collect();

@@ -267,10 +267,6 @@ pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-pub(crate) fn uuid_from(bytes: &[u8]) -> CacheResult<Uuid> {
-    Uuid::from_slice(bytes).map_err(|e| CacheError::Corrupt(format!("bad id: {e}")))
-}
-
 /// Read a 16-byte id column.
 pub(crate) fn get_uuid(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
     let bytes: Vec<u8> = row.get(idx)?;
@@ -361,7 +357,9 @@ mod tests {
             .unwrap();
         assert_eq!(outbox, 0, "the outbox table was created by the migration");
         let version = cache
-            .read_blocking(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .read_blocking(|conn| {
+                Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?)
+            })
             .unwrap();
         assert_eq!(version, schema_version());
     }

@@ -130,7 +130,9 @@ pub fn heads(conn: &Connection) -> CacheResult<Vec<OutboxEntry>> {
 
 pub fn by_client_id(conn: &Connection, client_id: Uuid) -> CacheResult<Option<OutboxEntry>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE client_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE client_id = ?1"
+        ))?
         .query_row([client_id], from_row)
         .optional()?)
 }
@@ -200,7 +202,6 @@ pub fn remove_conversation(conn: &Connection, conversation: Uuid) -> CacheResult
         .prepare_cached("DELETE FROM outbox WHERE conversation_id = ?1")?
         .execute([conversation])?)
 }
-
 
 #[cfg(test)]
 mod tests {

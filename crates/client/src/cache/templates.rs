@@ -156,7 +156,12 @@ mod tests {
         let (cache, _dir) = testing::cache();
         let all = vec![
             template("Saudação", "Olá {{contact.first_name}}!", "Geral", "pt-BR"),
-            template("Boleto", "Segue a segunda via do boleto", "Cobrança", "pt-BR"),
+            template(
+                "Boleto",
+                "Segue a segunda via do boleto",
+                "Cobrança",
+                "pt-BR",
+            ),
             template("Greeting", "Hello {{contact.name}}", "General", "en"),
             template("Segunda via", "Sua segunda via", "Cobrança", "pt"),
         ];
@@ -179,7 +184,11 @@ mod tests {
             query: Some("segunda".into()),
             ..Default::default()
         });
-        assert_eq!(found, ["Segunda via", "Boleto"], "name prefix before body match");
+        assert_eq!(
+            found,
+            ["Segunda via", "Boleto"],
+            "name prefix before body match"
+        );
         // Category tab and language drop-down; `pt` covers `pt-BR`.
         let found = names(TemplateFilter {
             category: Some("cobrança".into()),
