@@ -201,7 +201,10 @@ async fn a_transferred_chat_leaves_no_messages_attachments_or_downloads_behind()
     // Then nothing of it stays on her machine. The stream's `conversation.removed` may be
     // forgetting the chat at the same moment, deleting the file on its own task: wait for it.
     assert_eq!(rows_left(&ana, chat), [0, 0, 0, 0]);
-    eventually("the downloaded file was deleted", || async { !downloaded.exists() }).await;
+    eventually("the downloaded file was deleted", || async {
+        !downloaded.exists()
+    })
+    .await;
 }
 
 #[tokio::test]
