@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use switchboard_protocol::{Agent, Conversation, Event, Message};
+use switchboard_protocol::{Agent, Conversation, Event};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -37,8 +37,10 @@ const LIST_PAGE: u32 = 1000;
 const HISTORY_PAGE: u32 = 500;
 /// Frames applied per transaction at most.
 const STREAM_BATCH: usize = 1000;
-/// History pages are written in transactions of about this many messages.
-const HISTORY_WRITE_BATCH: usize = 5000;
+/// History pages are written in transactions of up to about this many messages.
+const HISTORY_WRITE_BATCH: usize = 20_000;
+/// How long the history writer waits for more pages before committing what it has.
+const HISTORY_WRITE_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A conversation whose history should be fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,6 +366,13 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
         Some(cursor) => cursor,
         None => api.sync_head().await.map_err(|e| core.api_error(e))?,
     };
+    if reset.is_some() {
+        // Committed first: if this reload fails, the next one (a full load from scratch)
+        // still knows complete histories may have gaps.
+        core.cache
+            .write(|tx| cache::conversations::mark_complete_as_stale(tx))
+            .await?;
+    }
     let generation = core.cache.read(cache::settings::generation).await? + 1;
 
     let agents = api.agents().await.map_err(|e| core.api_error(e))?;
@@ -413,9 +422,6 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
     let gone = core
         .cache
         .write(move |tx| {
-            if reset.is_some() {
-                cache::conversations::mark_complete_as_stale(tx)?;
-            }
             // The lists are the truth as of `head`; no older event will be replayed.
             cache::conversations::unbury_all(tx)?;
             let gone = cache::conversations::not_in_generation(tx, generation)?;
@@ -449,7 +455,8 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
 #[derive(Debug)]
 struct HistoryPage {
     conversation: Uuid,
-    messages: Vec<Message>,
+    /// Encoded by the fetcher: the writer thread only writes.
+    messages: Vec<cache::messages::Encoded>,
     /// The last page of this fetch: the history is complete once it is written.
     last: bool,
 }
@@ -553,10 +560,21 @@ async fn fetch_history(
             _ => false,
         };
         let last = !page.more || reached_known || oldest.is_none();
+        let mut messages = Vec::with_capacity(page.messages.len());
+        for message in page.messages {
+            match cache::messages::Encoded::new(message) {
+                Ok(encoded) => messages.push(encoded),
+                Err(err) => {
+                    return Err(ApiError::Decode(format!(
+                        "a message could not be stored: {err}"
+                    )))
+                }
+            }
+        }
         let sent = pages
             .send(HistoryPage {
                 conversation: job.conversation,
-                messages: page.messages,
+                messages,
                 last,
             })
             .await;
@@ -574,15 +592,18 @@ async fn write_history_pages(
     progress: Arc<Progress>,
 ) {
     while let Some(first) = pages.recv().await {
+        // Gather pages for a moment: every commit makes a new full-text segment that later has
+        // to be merged, so a few big transactions beat many small ones by far.
+        let deadline = tokio::time::Instant::now() + HISTORY_WRITE_WINDOW;
         let mut batch = vec![first];
         let mut size = batch[0].messages.len();
         while size < HISTORY_WRITE_BATCH {
-            match pages.try_recv() {
-                Ok(page) => {
+            match tokio::time::timeout_at(deadline, pages.recv()).await {
+                Ok(Some(page)) => {
                     size += page.messages.len();
                     batch.push(page);
                 }
-                Err(_) => break,
+                Ok(None) | Err(_) => break,
             }
         }
         let finished = batch.iter().filter(|p| p.last).count() as u64;
@@ -596,7 +617,7 @@ async fn write_history_pages(
                         continue;
                     }
                     for message in &page.messages {
-                        cache::messages::upsert_known(tx, message)?;
+                        cache::messages::upsert_encoded(tx, message)?;
                     }
                     if page.last {
                         cache::conversations::set_history(

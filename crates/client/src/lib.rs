@@ -681,7 +681,7 @@ impl Client {
                     return Ok(None);
                 };
                 cache::outbox::remove_by_client_id(tx, client_id)?;
-                if let Some(message) = cache::messages::by_client_id(tx, client_id)? {
+                if let Some(message) = cache::messages::local_copy(tx, client_id)? {
                     if message.status == MessageStatus::Failed
                         || message.status == MessageStatus::Pending
                     {
@@ -883,6 +883,13 @@ mod tests {
         assert_eq!(mime_for("Relatório.PDF"), "application/pdf");
         assert_eq!(mime_for("foto.jpg"), "image/jpeg");
         assert_eq!(mime_for("mystery"), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_client_can_be_shared_across_threads_by_the_shell() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Client>();
+        shareable::<ChangeFeed>();
     }
 
     #[tokio::test]

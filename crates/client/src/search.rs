@@ -13,6 +13,8 @@ use serde::Serialize;
 use switchboard_protocol::{Author, Contact, Template};
 use uuid::Uuid;
 
+use switchboard_domain::text::fold;
+
 use crate::cache::{get_json, get_uuid, CacheResult};
 
 /// Markers `snippet()`/`highlight()` put around matches; control characters cannot come from
@@ -30,6 +32,9 @@ pub enum SearchOrder {
     /// Best bm25 score first, among the newest [`RELEVANCE_CANDIDATES`] matches.
     Relevance,
 }
+
+/// The shortest last word searched as a prefix while typing.
+pub const MIN_PREFIX: usize = 3;
 
 /// How many of the newest matches "most relevant" ranks.
 pub const RELEVANCE_CANDIDATES: u32 = 500;
@@ -95,9 +100,36 @@ pub struct SearchResults {
     pub templates: Vec<TemplateHit>,
 }
 
+/// A word of the query, folded (lower case, no accents); the last may be a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    text: String,
+    prefix: bool,
+}
+
+/// The words of typed text, as [`fts_query`] uses them.
+fn terms(input: &str) -> Vec<Term> {
+    let words: Vec<&str> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .collect();
+    let typing_last = !input.ends_with(|c: char| !c.is_alphanumeric());
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| Term {
+            text: fold(word),
+            prefix: i == last && typing_last && word.chars().count() >= MIN_PREFIX,
+        })
+        .collect()
+}
+
 /// Turn typed text into an FTS5 query: every word must match, the last one as a prefix
-/// (unless the agent typed a space after it, or it is a single character, which would match
-/// too much to be useful). Words are quoted, so FTS5 operators typed by a person (`AND`,
+/// (unless the agent typed a space after it, or it is shorter than [`MIN_PREFIX`]
+/// characters: one or two letters begin too many words to be useful, and the index keeps
+/// prefixes of three and four characters ready). Words are quoted, so FTS5 operators typed by a person (`AND`,
 /// `NEAR`, `-`, `*`, `"`) are searched for as text, never interpreted. `None`: nothing to
 /// search for.
 pub fn fts_query(input: &str) -> Option<String> {
@@ -112,7 +144,7 @@ pub fn fts_query(input: &str) -> Option<String> {
         .iter()
         .enumerate()
         .map(|(i, word)| {
-            if i == last && typing_last && word.chars().count() >= 2 {
+            if i == last && typing_last && word.chars().count() >= MIN_PREFIX {
                 format!("\"{word}\"*")
             } else {
                 format!("\"{word}\"")
@@ -159,7 +191,7 @@ pub fn search(
         return Ok(SearchResults::default());
     };
     Ok(SearchResults {
-        messages: messages(conn, &query, options)?,
+        messages: messages(conn, &query, &terms(input), options)?,
         contacts: contacts(conn, &query, options.directory_limit)?,
         templates: templates(conn, &query, options.directory_limit)?,
     })
@@ -184,10 +216,11 @@ fn hit_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageHit> {
     })
 }
 
-/// Message matches for an FTS5 query.
-pub fn messages(
+/// Message matches for an FTS5 query made of `terms`.
+fn messages(
     conn: &Connection,
     query: &str,
+    terms: &[Term],
     options: SearchOptions,
 ) -> CacheResult<Vec<MessageHit>> {
     match options.order {
@@ -199,31 +232,101 @@ pub fn messages(
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         }
         SearchOrder::Relevance => {
-            // Score the newest candidates only, then fetch snippets for the winners.
+            // Score the newest candidates here (bm25() would first count every match of
+            // every word in the whole index, and a per-winner lookup by rowid rescans the
+            // matches), all from one pass over the candidates.
             let mut stmt = conn.prepare_cached(
-                "SELECT k FROM (
-                     SELECT rowid AS k, bm25(messages_fts) AS score FROM messages_fts
-                     WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
-                 ORDER BY score, k DESC LIMIT ?3",
+                "SELECT m.id, m.conversation_id, m.sort_key, m.author,
+                     snippet(messages_fts, 0, char(1), char(2), '…', 24), c.name, m.body
+                 FROM messages_fts
+                 JOIN messages m ON m.sort_key = messages_fts.rowid
+                 LEFT JOIN conversations c ON c.id = m.conversation_id
+                 WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2",
             )?;
-            let keys = stmt
-                .query_map(params![query, RELEVANCE_CANDIDATES, options.limit], |r| {
-                    r.get::<_, i64>(0)
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut hit = conn.prepare_cached(&format!(
-                "{HIT_SQL} WHERE messages_fts MATCH ?1 AND messages_fts.rowid = ?2"
-            ))?;
-            let mut out = Vec::with_capacity(keys.len());
-            for key in keys {
-                let rows = hit.query_map(params![query, key], hit_from_row)?;
-                for row in rows {
-                    out.push(row?);
-                }
+            let mut hits = Vec::new();
+            let mut candidates = Vec::new();
+            let rows = stmt.query_map(params![query, RELEVANCE_CANDIDATES], |r| {
+                Ok((
+                    hit_from_row(r)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })?;
+            for row in rows {
+                let (hit, key, body) = row?;
+                hits.push((key, hit));
+                candidates.push((key, body));
             }
-            Ok(out)
+            let mut by_key: std::collections::HashMap<i64, MessageHit> = hits.into_iter().collect();
+            Ok(rank(terms, &candidates)
+                .into_iter()
+                .take(options.limit as usize)
+                .filter_map(|key| by_key.remove(&key))
+                .collect())
         }
     }
+}
+
+/// Order candidate `(key, body)` pairs best first: BM25 with the candidates as the corpus
+/// (term frequency, saturated and normalised by length; rarer words weigh more), plus a bonus
+/// when the words appear together in the order typed. Ties go to the newer message.
+fn rank(terms: &[Term], candidates: &[(i64, String)]) -> Vec<i64> {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+    let docs: Vec<(i64, Vec<String>)> = candidates
+        .iter()
+        .map(|(key, body)| {
+            let tokens = body
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(fold)
+                .collect();
+            (*key, tokens)
+        })
+        .collect();
+    let matches = |term: &Term, token: &str| {
+        if term.prefix {
+            token.starts_with(term.text.as_str())
+        } else {
+            token == term.text
+        }
+    };
+    let n = docs.len().max(1) as f64;
+    let avg_len = docs.iter().map(|(_, t)| t.len()).sum::<usize>().max(1) as f64 / n;
+    let idf: Vec<f64> = terms
+        .iter()
+        .map(|term| {
+            let df = docs
+                .iter()
+                .filter(|(_, tokens)| tokens.iter().any(|t| matches(term, t)))
+                .count() as f64;
+            (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        })
+        .collect();
+    let mut scored: Vec<(f64, i64)> = docs
+        .iter()
+        .map(|(key, tokens)| {
+            let len = tokens.len().max(1) as f64;
+            let mut score = 0.0;
+            for (term, weight) in terms.iter().zip(&idf) {
+                let tf = tokens.iter().filter(|t| matches(term, t)).count() as f64;
+                score += weight * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len));
+            }
+            let together = terms.len() > 1
+                && tokens.windows(terms.len()).any(|window| {
+                    window
+                        .iter()
+                        .zip(terms)
+                        .all(|(token, term)| matches(term, token))
+                });
+            if together {
+                score += 1.0;
+            }
+            (score, *key)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    scored.into_iter().map(|(_, key)| key).collect()
 }
 
 fn contacts(conn: &Connection, query: &str, limit: u32) -> CacheResult<Vec<ContactHit>> {
@@ -277,17 +380,36 @@ mod tests {
             ("não recebi", Some("\"não\" \"recebi\"*")),
             ("boleto ", Some("\"boleto\"")),
             ("a", Some("\"a\"")),
+            ("de", Some("\"de\"")),
             (
                 "NEAR(x y) AND \"z",
                 Some("\"NEAR\" \"x\" \"y\" \"AND\" \"z\""),
             ),
-            ("ana@example.co", Some("\"ana\" \"example\" \"co\"*")),
+            ("ana@example.co", Some("\"ana\" \"example\" \"co\"")),
+            ("ana@example.com", Some("\"ana\" \"example\" \"com\"*")),
             ("  -*\" ", None),
             ("", None),
         ];
         for (input, expected) in table {
             assert_eq!(fts_query(input).as_deref(), expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn relevance_prefers_more_focused_matches_then_newer_ones() {
+        let terms = terms("boleto venc");
+        let candidates = vec![
+            (5, "Boleto".to_string()),
+            (4, "segue o boleto vencido".to_string()),
+            (3, "vencimento do boleto".to_string()),
+            (
+                2,
+                "boleto, e o vencimento? e muitas outras palavras que diluem a conversa"
+                    .to_string(),
+            ),
+        ];
+        // Both words, in the order typed, in a short message win; one word only comes last.
+        assert_eq!(rank(&terms, &candidates), vec![4, 3, 2, 5]);
     }
 
     #[test]

@@ -43,6 +43,14 @@ pub enum Read {
     Closed,
 }
 
+/// One message from the server, as far as liveness is concerned.
+enum Incoming {
+    Frame(Frame),
+    /// A ping or a frame with nothing for us: the connection is alive.
+    Alive,
+    Closed,
+}
+
 /// An open stream.
 #[derive(Debug)]
 pub struct EventStream {
@@ -117,64 +125,60 @@ pub fn parse_frame(text: &str) -> Option<Frame> {
 }
 
 impl EventStream {
-    /// Wait up to `idle` for a frame, then take every frame already waiting, up to `max`.
-    /// The server pings every 30 s, so silence longer than `idle` means a dead connection.
+    /// Wait for a frame (pings from the server keep the wait going; `idle` without any
+    /// message at all means a dead connection, as the server pings every 30 s), then take every
+    /// frame already waiting, up to `max`.
     pub async fn read(&mut self, max: usize, idle: Duration) -> Result<Read, ApiError> {
-        let mut frames = Vec::new();
-        let first = match tokio::time::timeout(idle, self.next_frame()).await {
-            Err(_) => {
-                return Err(ApiError::Network(format!(
-                    "the stream was silent for {} s",
-                    idle.as_secs()
-                )))
-            }
-            Ok(result) => result?,
-        };
-        match first {
-            None => return Ok(Read::Closed),
-            Some(frame) => {
-                let reset = matches!(frame, Frame::Reset { .. });
-                frames.push(frame);
-                if reset {
-                    return Ok(Read::Frames(frames));
+        let first = loop {
+            match tokio::time::timeout(idle, self.next_incoming()).await {
+                Err(_) => {
+                    return Err(ApiError::Network(format!(
+                        "the stream was silent for {} s",
+                        idle.as_secs()
+                    )))
                 }
+                Ok(Err(err)) => return Err(err),
+                Ok(Ok(Incoming::Closed)) => return Ok(Read::Closed),
+                Ok(Ok(Incoming::Alive)) => continue,
+                Ok(Ok(Incoming::Frame(frame))) => break frame,
             }
-        }
-        while frames.len() < max {
+        };
+        let mut frames = Vec::new();
+        let reset = matches!(first, Frame::Reset { .. });
+        frames.push(first);
+        while !reset && frames.len() < max {
             // Only what is already here: never wait with a batch in hand.
-            let Some(next) = self.next_frame().now_or_never() else {
+            let Some(next) = self.next_incoming().now_or_never() else {
                 break;
             };
             match next {
-                Ok(Some(frame)) => {
+                Ok(Incoming::Frame(frame)) => {
                     let reset = matches!(frame, Frame::Reset { .. });
                     frames.push(frame);
                     if reset {
                         break;
                     }
                 }
-                // The batch so far is good; the failure shows again on the next read.
-                Ok(None) | Err(_) => break,
+                Ok(Incoming::Alive) => {}
+                // The batch so far is good; the end shows again on the next read.
+                Ok(Incoming::Closed) | Err(_) => break,
             }
         }
         Ok(Read::Frames(frames))
     }
 
-    /// The next event or reset; `None` when the server closed the stream.
-    async fn next_frame(&mut self) -> Result<Option<Frame>, ApiError> {
-        loop {
-            match self.socket.next().await {
-                None => return Ok(None),
-                Some(Err(err)) => return Err(ApiError::Network(err.to_string())),
-                Some(Ok(WsMessage::Text(text))) => {
-                    if let Some(frame) = parse_frame(&text) {
-                        return Ok(Some(frame));
-                    }
-                }
-                Some(Ok(WsMessage::Close(_))) => return Ok(None),
-                // Pings are answered by tungstenite; nothing else carries events.
-                Some(Ok(_)) => {}
-            }
+    /// The next message from the server.
+    async fn next_incoming(&mut self) -> Result<Incoming, ApiError> {
+        match self.socket.next().await {
+            None => Ok(Incoming::Closed),
+            Some(Err(err)) => Err(ApiError::Network(err.to_string())),
+            Some(Ok(WsMessage::Text(text))) => Ok(match parse_frame(&text) {
+                Some(frame) => Incoming::Frame(frame),
+                None => Incoming::Alive,
+            }),
+            Some(Ok(WsMessage::Close(_))) => Ok(Incoming::Closed),
+            // Pings (answered by tungstenite) and anything else: the connection lives.
+            Some(Ok(_)) => Ok(Incoming::Alive),
         }
     }
 
@@ -187,6 +191,43 @@ impl EventStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::SinkExt;
+
+    /// A WebSocket server that pings every 50 ms for a while, then sends one event, then
+    /// stays silent.
+    async fn pinging_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            for _ in 0..8 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                ws.send(WsMessage::Ping(Vec::new().into())).await.unwrap();
+            }
+            let event = r#"{"cursor":1,"type":"typing","data":{}}"#;
+            ws.send(WsMessage::Text(event.into())).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn pings_keep_a_quiet_stream_alive_and_silence_ends_it() {
+        // Given a server that only pings for 400 ms before it has an event
+        let addr = pinging_server().await;
+        let api = Api::new(url::Url::parse(&format!("http://{addr}/")).unwrap()).unwrap();
+        let mut stream = connect(&api, 0).await.expect("stream opens");
+        // When waiting with an idle limit shorter than the wait but longer than the pings
+        let read = stream.read(10, Duration::from_millis(200)).await;
+        // Then the event arrives, and later silence is reported as a dead connection
+        assert!(
+            matches!(read, Ok(Read::Frames(ref f)) if f.len() == 1),
+            "pings kept the stream alive: {read:?}"
+        );
+        let silent = stream.read(10, Duration::from_millis(200)).await;
+        assert!(matches!(silent, Err(ApiError::Network(_))), "{silent:?}");
+    }
 
     #[test]
     fn frames_are_events_or_reset_notices() {
