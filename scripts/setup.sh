@@ -8,8 +8,10 @@ packages=(
   # Tauri 2 build
   pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
   librsvg2-dev libayatana-appindicator3-dev libssl-dev
-  # headless desktop runs
-  xvfb
+  # notifications (D-Bus) and the keychain (Secret Service)
+  libdbus-1-dev dbus dbus-x11 gnome-keyring dunst
+  # headless desktop runs and the desktop end-to-end tests
+  xvfb webkit2gtk-driver
   # the live-chat widget's browser tests
   chromium
 )
@@ -33,6 +35,10 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "==> installing cargo-nextest"
   cargo install cargo-nextest --locked
+fi
+if ! command -v tauri-driver >/dev/null; then
+  echo "==> installing tauri-driver (WebDriver for the desktop app's end-to-end tests)"
+  cargo install tauri-driver --locked
 fi
 if ! command -v npm >/dev/null; then
   echo "npm is missing: install Node.js 20 or newer (apt-get install nodejs npm)" >&2
