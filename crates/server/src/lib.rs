@@ -204,6 +204,7 @@ pub async fn launch_with_listener(
         link_key,
     ));
     let files = Arc::new(files);
+    let (shutdown, mut stopped) = watch::channel(false);
     let state = http::AppState {
         engine: engine.clone(),
         login_limiter: Arc::new(auth::LoginLimiter::new(config.server.rate_limits)),
@@ -220,9 +221,9 @@ pub async fn launch_with_listener(
             config.server.rate_limits.visitor_messages_per_minute,
         )),
         trusted_proxies: Arc::new(config.server.trusted_proxies.clone()),
+        shutdown: stopped.clone(),
     };
     let app = http::router(state);
-    let (shutdown, mut stopped) = watch::channel(false);
     let mut tasks = Vec::new();
 
     let mut stop_http = stopped.clone();

@@ -253,3 +253,30 @@ async fn stream_sends_pings_and_survives_client_frames() {
     }
     assert!(got);
 }
+
+#[tokio::test]
+async fn stopping_the_server_closes_open_streams_with_going_away() {
+    // Given an agent with an open stream
+    let mut server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let mut socket = open_stream(&server, &ana, 0).await;
+
+    // When the server stops (a deploy, a crash)
+    server.restart(|_| {}).await;
+
+    // Then the stream ends promptly with "going away", so the client reconnects instead of
+    // waiting on a socket nobody serves.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(WsMessage::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("the stream must not outlive the server");
+    assert_eq!(closed, Some(1001), "closed as going away");
+}

@@ -416,8 +416,9 @@ pub(super) async fn stream(
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
     let engine = state.engine.clone();
     let cursor = query.cursor.unwrap_or(0);
+    let shutdown = state.shutdown.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
-        if let Err(reason) = serve_visitor(engine, visitor, cursor, socket).await {
+        if let Err(reason) = serve_visitor(engine, visitor, cursor, socket, shutdown).await {
             tracing::debug!(%reason, "visitor stream closed");
         }
     }))
@@ -428,6 +429,7 @@ async fn serve_visitor(
     visitor: VisitorRow,
     mut cursor: i64,
     mut socket: WebSocket,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), String> {
     let mut wake = engine.notifier().subscribe(visitor.id);
     let mut ended_sent = false;
@@ -462,6 +464,10 @@ async fn serve_visitor(
         tokio::select! {
             changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
             _ = tick.tick() => socket.send(Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?,
+            _ = super::stopping(&mut shutdown) => {
+                super::close_going_away(&mut socket).await;
+                return Ok(());
+            }
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Ok(_)) => {}

@@ -48,6 +48,24 @@ pub struct AppState {
     /// Live-chat visitors: messages per visitor.
     pub visitor_message_limiter: Arc<Limiter<Uuid>>,
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Becomes `true` when the server stops: WebSocket streams (which outlive graceful HTTP
+    /// shutdown once upgraded) close with "going away" so clients reconnect elsewhere.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Resolves once the server is stopping (the watch's `Ref` is not `Send`, so it is dropped here).
+pub(crate) async fn stopping(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stopping| *stopping).await;
+}
+
+/// Close a stream's socket with 1001 "going away" because the server is stopping.
+pub(crate) async fn close_going_away(socket: &mut axum::extract::ws::WebSocket) {
+    use axum::extract::ws::{CloseFrame, Message};
+    let frame = CloseFrame {
+        code: 1001,
+        reason: "server shutting down".into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 pub fn router(state: AppState) -> Router {

@@ -11,6 +11,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::extract::{ApiQuery, CurrentAgent};
@@ -35,8 +36,9 @@ pub(super) async fn stream(
     let engine = state.engine.clone();
     let agent = me.id();
     let cursor = query.cursor.unwrap_or(0);
+    let shutdown = state.shutdown.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
-        if let Err(reason) = serve(engine, agent, cursor, socket).await {
+        if let Err(reason) = serve(engine, agent, cursor, socket, shutdown).await {
             tracing::debug!(%agent, %reason, "stream closed");
         }
     }))
@@ -47,6 +49,7 @@ async fn serve(
     agent: Uuid,
     mut cursor: i64,
     mut socket: WebSocket,
+    mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), String> {
     // Subscribe before the first read, so a commit between the read and the wait still wakes us.
     let mut wake = engine.notifier().subscribe(agent);
@@ -75,6 +78,10 @@ async fn serve(
         tokio::select! {
             changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
             _ = ping.tick() => socket.send(Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?,
+            _ = super::stopping(&mut shutdown) => {
+                super::close_going_away(&mut socket).await;
+                return Ok(());
+            }
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Ok(_)) => {} // pongs and client chatter carry nothing for us
