@@ -1,17 +1,29 @@
-//! Tauri commands: the Rust side of the UI's `Backend` interface (`ui/src/backend.ts`).
+//! Tauri commands: the Rust side of the UI's `Backend` interface (`ui/src/api.ts`).
 //!
-//! Each command is a short adapter: gather inputs, call the code that does the work, and turn
-//! failures into a `{code, message}` object that the UI can branch on by `code`.
+//! Each command is a short adapter: gather inputs, call the client engine
+//! (`switchboard_client::Client`), and turn failures into a `{code, message}` object that the
+//! UI can branch on by `code`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, Runtime};
+use switchboard_client::{
+    ClientError, ConnectionState, MessagesPage, OutgoingAttachment, SearchResults, TemplateFilter,
+    View,
+};
+use switchboard_protocol::{Agent, Conversation, Message, Presence, Template};
+use tauri::{AppHandle, Manager, Runtime, State};
+use uuid::Uuid;
+
+use crate::settings::Settings;
+use crate::Desktop;
 
 /// Environment variable that overrides where the app keeps its data. Tests and portable
 /// installs point it at a folder of their own instead of the per-user OS location.
 pub const DATA_DIR_ENV: &str = "SWITCHBOARD_DATA_DIR";
+/// Pre-fills the login screen's server address (the demo sets it).
+pub const SERVER_URL_ENV: &str = "SWITCHBOARD_SERVER_URL";
 
 /// What `app_info` returns to the UI.
 #[derive(Debug, Serialize)]
@@ -21,40 +33,278 @@ pub struct AppInfo {
     pub version: String,
     /// The folder where the app keeps its local data.
     pub data_dir: PathBuf,
+    /// The server address to suggest on the login screen.
+    pub default_server: Option<String>,
 }
 
 /// An error as the UI receives it over IPC.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
     /// Stable, machine-readable reason; the UI branches on this, never on `message`.
-    pub code: &'static str,
+    pub code: String,
     /// What happened and what to do, for a person.
     pub message: String,
 }
 
+impl From<ClientError> for CommandError {
+    fn from(error: ClientError) -> Self {
+        CommandError {
+            code: error.code().to_string(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl CommandError {
+    fn bad_input(field: &str, detail: impl std::fmt::Display) -> CommandError {
+        CommandError {
+            code: "bad_input".into(),
+            message: format!("{field}: {detail}"),
+        }
+    }
+}
+
+type Answer<T> = Result<T, CommandError>;
+
+fn id(field: &str, text: &str) -> Answer<Uuid> {
+    Uuid::parse_str(text).map_err(|_| CommandError::bad_input(field, "not an id"))
+}
+
 /// Tells the UI which version is running and where its data lives.
 #[tauri::command]
-pub fn app_info<R: Runtime>(app: AppHandle<R>) -> Result<AppInfo, CommandError> {
+pub fn app_info<R: Runtime>(app: AppHandle<R>) -> Answer<AppInfo> {
     let data_dir = resolve_data_dir(std::env::var_os(DATA_DIR_ENV), || app.path().app_data_dir())?;
     let version = app.package_info().version.to_string();
-    Ok(AppInfo { version, data_dir })
+    let default_server = std::env::var(SERVER_URL_ENV)
+        .ok()
+        .filter(|url| !url.trim().is_empty());
+    Ok(AppInfo {
+        version,
+        data_dir,
+        default_server,
+    })
 }
 
 /// Picks the data folder: the override when it is set and non-empty, else the OS default.
-fn resolve_data_dir(
+pub fn resolve_data_dir(
     override_dir: Option<OsString>,
     os_default: impl FnOnce() -> tauri::Result<PathBuf>,
-) -> Result<PathBuf, CommandError> {
+) -> Answer<PathBuf> {
     match override_dir.filter(|dir| !dir.is_empty()) {
         Some(dir) => Ok(PathBuf::from(dir)),
         None => os_default().map_err(|error| CommandError {
-            code: "data_dir_unavailable",
+            code: "data_dir_unavailable".into(),
             message: format!(
                 "Switchboard could not find a folder for its data ({error}). \
                  Set {DATA_DIR_ENV} to a writable folder and restart the app."
             ),
         }),
     }
+}
+
+// ----- session -----
+
+#[tauri::command]
+pub async fn resume(desktop: State<'_, Desktop>) -> Answer<Option<Agent>> {
+    Ok(desktop.client.resume().await?)
+}
+
+#[tauri::command]
+pub async fn login(
+    desktop: State<'_, Desktop>,
+    server: String,
+    user: String,
+    password: String,
+) -> Answer<Agent> {
+    Ok(desktop.client.login(&server, &user, &password).await?)
+}
+
+#[tauri::command]
+pub async fn logout(desktop: State<'_, Desktop>) -> Answer<()> {
+    Ok(desktop.client.logout().await?)
+}
+
+#[tauri::command]
+pub fn connection_state(desktop: State<'_, Desktop>) -> ConnectionState {
+    desktop.client.connection_state()
+}
+
+#[tauri::command]
+pub async fn set_presence(desktop: State<'_, Desktop>, presence: Presence) -> Answer<Agent> {
+    Ok(desktop.client.set_presence(presence).await?)
+}
+
+// ----- reading the cache -----
+
+#[tauri::command]
+pub async fn conversations(desktop: State<'_, Desktop>, view: String) -> Answer<Vec<Conversation>> {
+    let view = match view.as_str() {
+        "recent" => View::Recent,
+        "archived" => View::Archived,
+        other => {
+            return Err(CommandError::bad_input(
+                "view",
+                format!("{other:?} is not recent or archived"),
+            ))
+        }
+    };
+    Ok(desktop.client.conversations(view).await?)
+}
+
+#[tauri::command]
+pub async fn conversation(desktop: State<'_, Desktop>, id: String) -> Answer<Option<Conversation>> {
+    Ok(desktop.client.conversation(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn messages(
+    desktop: State<'_, Desktop>,
+    id: String,
+    before: Option<String>,
+    limit: u32,
+) -> Answer<MessagesPage> {
+    let before = before.map(|b| self::id("before", &b)).transpose()?;
+    Ok(desktop
+        .client
+        .messages(self::id("id", &id)?, before, limit.clamp(1, 500))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn search(desktop: State<'_, Desktop>, query: String) -> Answer<SearchResults> {
+    Ok(desktop.client.search(&query).await?)
+}
+
+#[tauri::command]
+pub async fn templates(
+    desktop: State<'_, Desktop>,
+    filter: TemplateFilter,
+) -> Answer<Vec<Template>> {
+    Ok(desktop.client.templates(filter).await?)
+}
+
+#[tauri::command]
+pub async fn template_categories(desktop: State<'_, Desktop>) -> Answer<Vec<String>> {
+    Ok(desktop.client.template_categories().await?)
+}
+
+#[tauri::command]
+pub async fn template_languages(desktop: State<'_, Desktop>) -> Answer<Vec<String>> {
+    Ok(desktop.client.template_languages().await?)
+}
+
+#[tauri::command]
+pub async fn agents(desktop: State<'_, Desktop>, query: String) -> Answer<Vec<Agent>> {
+    Ok(desktop.client.agents(&query).await?)
+}
+
+// ----- sending -----
+
+#[tauri::command]
+pub async fn send(
+    desktop: State<'_, Desktop>,
+    conversation_id: String,
+    body: String,
+    files: Vec<String>,
+) -> Answer<Message> {
+    let files = files
+        .into_iter()
+        .map(|path| OutgoingAttachment::File(PathBuf::from(path)))
+        .collect();
+    Ok(desktop
+        .client
+        .send(id("conversationId", &conversation_id)?, &body, files)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn retry_send(desktop: State<'_, Desktop>, client_id: String) -> Answer<()> {
+    Ok(desktop
+        .client
+        .retry_send(id("clientId", &client_id)?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn discard_send(desktop: State<'_, Desktop>, client_id: String) -> Answer<()> {
+    Ok(desktop
+        .client
+        .discard_send(id("clientId", &client_id)?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn mark_read(desktop: State<'_, Desktop>, id: String, up_to: String) -> Answer<()> {
+    desktop
+        .client
+        .mark_read(self::id("id", &id)?, self::id("upTo", &up_to)?)
+        .await?;
+    Ok(())
+}
+
+// ----- conversation actions -----
+
+#[tauri::command]
+pub async fn take(desktop: State<'_, Desktop>, id: String) -> Answer<Conversation> {
+    Ok(desktop.client.take(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn transfer(desktop: State<'_, Desktop>, id: String, extension: String) -> Answer<()> {
+    Ok(desktop
+        .client
+        .transfer(self::id("id", &id)?, &extension)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn resolve(desktop: State<'_, Desktop>, id: String) -> Answer<Conversation> {
+    Ok(desktop.client.resolve(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn archive(desktop: State<'_, Desktop>, id: String) -> Answer<Conversation> {
+    Ok(desktop.client.archive(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn unarchive(desktop: State<'_, Desktop>, id: String) -> Answer<Conversation> {
+    Ok(desktop.client.unarchive(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn delete_conversation(desktop: State<'_, Desktop>, id: String) -> Answer<()> {
+    Ok(desktop.client.delete(self::id("id", &id)?).await?)
+}
+
+// ----- settings and the desktop -----
+
+#[tauri::command]
+pub async fn settings(desktop: State<'_, Desktop>) -> Answer<Settings> {
+    let stored = desktop.client.preference(crate::settings::KEY).await?;
+    let settings = Settings::from_stored(stored.as_deref());
+    desktop.alerts.set_settings(settings.clone());
+    Ok(settings)
+}
+
+#[tauri::command]
+pub async fn save_settings(desktop: State<'_, Desktop>, settings: Settings) -> Answer<()> {
+    let text = settings
+        .validated()
+        .map_err(|(field, detail)| CommandError::bad_input(field, detail))?;
+    desktop
+        .client
+        .set_preference(crate::settings::KEY, &text)
+        .await?;
+    desktop.alerts.set_settings(settings);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn set_active_conversation(desktop: State<'_, Desktop>, id: Option<String>) -> Answer<()> {
+    let id = id.map(|i| self::id("id", &i)).transpose()?;
+    desktop.alerts.set_active(id);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,16 +1,151 @@
 //! Switchboard's desktop agent app: a Tauri 2 window around the TypeScript UI in `ui/`.
 //!
 //! This crate stays a thin shell. The UI reaches Rust only through the commands registered
-//! below (see `commands.rs`), and those only adapt calls into library code.
+//! below (`commands.rs`), which adapt calls into the client engine (`switchboard_client`).
+//! Here: the engine's change feed forwarded to the UI as events, OS notifications
+//! (`alerts.rs`), and the tray that keeps the app running when its window is closed.
 
 // A release build on Windows would otherwise open a console window beside the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod alerts;
 mod commands;
+mod settings;
+
+use switchboard_client::{Change, Client, ClientOptions};
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Emitter, Manager, WindowEvent};
+
+/// Tauri event names; `ui/src/api.ts` `EVENTS` lists the same.
+const EVENT_CHANGE: &str = "switchboard://change";
+const EVENT_OPEN: &str = "switchboard://open-conversation";
+
+/// The app's state, shared by the commands.
+#[derive(Debug)]
+pub struct Desktop {
+    pub client: Client,
+    pub alerts: alerts::Alerts,
+}
+
+/// Bring the main window to the front.
+fn show_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Forward every change to the UI and raise the notifications they deserve.
+async fn forward_changes(app: AppHandle, client: Client) {
+    let mut feed = client.subscribe();
+    while let Some(change) = feed.next().await {
+        if let Err(error) = app.emit(EVENT_CHANGE, &change) {
+            tracing::warn!(%error, "could not forward a change to the UI");
+        }
+        let id = match change {
+            Change::ConversationUpserted { id } => id,
+            Change::MessagesChanged { conversation_id } => conversation_id,
+            _ => continue,
+        };
+        let (Some(me), Ok(Some(conversation))) = (client.me(), client.conversation(id).await)
+        else {
+            continue;
+        };
+        let focused = app
+            .get_webview_window("main")
+            .and_then(|w| w.is_focused().ok())
+            .unwrap_or(false);
+        let desktop = app.state::<Desktop>();
+        if let Some(notice) = desktop.alerts.consider(&conversation, &me, focused) {
+            let app = app.clone();
+            alerts::notify(&notice, move || {
+                show_window(&app);
+                let _ = app.emit(EVENT_OPEN, serde_json::json!({"id": notice.conversation}));
+            });
+        }
+    }
+}
+
+fn tray(app: &AppHandle) -> tauri::Result<()> {
+    let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let mut builder = TrayIconBuilder::with_id("main")
+        .tooltip("Switchboard")
+        .menu(&menu)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => show_window(app),
+            "quit" => app.exit(0),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    Ok(())
+}
 
 fn main() {
     let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .setup(|app| {
+            let data_dir =
+                commands::resolve_data_dir(std::env::var_os(commands::DATA_DIR_ENV), || {
+                    app.path().app_data_dir()
+                })
+                .map_err(|e| e.message)?;
+            let client = Client::new(ClientOptions::new(data_dir));
+            app.manage(Desktop {
+                client: client.clone(),
+                alerts: alerts::Alerts::new(),
+            });
+            tauri::async_runtime::spawn(forward_changes(app.handle().clone(), client));
+            // Without a tray (no status-notifier host, as under Xvfb) the window simply
+            // closes the app.
+            if let Err(error) = tray(app.handle()) {
+                tracing::warn!(%error, "no tray icon");
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app (and its notifications) running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().tray_by_id("main").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::resume,
+            commands::login,
+            commands::logout,
+            commands::connection_state,
+            commands::set_presence,
+            commands::conversations,
+            commands::conversation,
+            commands::messages,
+            commands::search,
+            commands::templates,
+            commands::template_categories,
+            commands::template_languages,
+            commands::agents,
+            commands::send,
+            commands::retry_send,
+            commands::discard_send,
+            commands::mark_read,
+            commands::take,
+            commands::transfer,
+            commands::resolve,
+            commands::archive,
+            commands::unarchive,
+            commands::delete_conversation,
+            commands::settings,
+            commands::save_settings,
+            commands::set_active_conversation,
+        ])
         // The config sits at the repository root; see build.rs.
         .run(tauri::generate_context!("../tauri.conf.json"));
 

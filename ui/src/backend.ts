@@ -1,37 +1,32 @@
 /**
- * The one interface between the UI and whatever runs it.
+ * The backends behind the one `Backend` interface (ui/src/api.ts).
  *
  * Screens receive a `Backend` and never call Tauri's `invoke` themselves. The desktop app gets
- * `tauriBackend` (Rust commands in src-tauri/src/commands.rs); a plain browser, such as the
- * UI's own tests or a preview, gets `webBackend`.
+ * `tauriBackend` (Rust commands in src-tauri/src/commands.rs); a plain browser, such as a
+ * preview, gets `webBackend`, which cannot reach a server and says so.
  */
 import { invoke, isTauri } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { EVENTS, type Backend, type ShellEvent } from "./api";
 
-/** Which version is running and where it keeps its data. */
-export interface AppInfo {
-  version: string;
-  /** The folder for local data; `null` where the UI keeps none (in a browser). */
-  dataDir: string | null;
-}
-
-/** What a person types on the login screen. */
-export interface LoginRequest {
-  server: string;
-  user: string;
-  password: string;
-}
-
-export interface Backend {
-  appInfo(): Promise<AppInfo>;
-  /** Signs in to a Switchboard server. Rejects with a `BackendError`. */
-  login(request: LoginRequest): Promise<void>;
-}
+export type { AppInfo, Backend, LoginRequest } from "./api";
 
 /**
- * Codes the UI branches on; they match the `code` field of errors sent by the Rust commands.
- * `not_connected`: this build cannot reach a server yet.
+ * Codes the UI treats specially; they match the `code` field of errors sent by the Rust
+ * commands (`ClientError::code` in crates/client). Any other code is kept as it came, with
+ * the message for a person.
  */
-export type ErrorCode = "not_connected" | "data_dir_unavailable" | "unknown";
+export type ErrorCode =
+  | "not_connected"
+  | "data_dir_unavailable"
+  | "wrong_credentials"
+  | "unreachable"
+  | "not_switchboard"
+  | "invalid_server_url"
+  | "session_expired"
+  | "already_taken"
+  | "unknown"
+  | (string & {});
 
 /** A failure as every backend reports it: a stable code plus a message for a person. */
 export class BackendError extends Error {
@@ -44,42 +39,101 @@ export class BackendError extends Error {
   }
 }
 
-const KNOWN_CODES: readonly ErrorCode[] = ["not_connected", "data_dir_unavailable", "unknown"];
-
 /** Turns whatever a backend call threw (an IPC `{code, message}` object, an Error, a string)
  * into a `BackendError`, so callers handle one shape. */
 export function toBackendError(thrown: unknown): BackendError {
   if (thrown instanceof BackendError) return thrown;
   if (typeof thrown === "object" && thrown !== null && "code" in thrown) {
     const { code, message } = thrown as { code: unknown; message?: unknown };
-    const known = KNOWN_CODES.find((c) => c === code) ?? "unknown";
+    const known = typeof code === "string" && /^[a-z0-9_]+$/.test(code) ? code : "unknown";
     return new BackendError(known, String(message ?? code));
   }
   return new BackendError("unknown", thrown instanceof Error ? thrown.message : String(thrown));
 }
 
-const notConnected = (): Promise<never> =>
-  Promise.reject(
-    new BackendError("not_connected", "Signing in to a Switchboard server is not available yet."),
-  );
+/** One Rust command; rejections become `BackendError`s. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (thrown) {
+    throw toBackendError(thrown);
+  }
+}
 
 /** The desktop app: calls the Rust commands over Tauri's IPC. */
 export const tauriBackend: Backend = {
-  async appInfo() {
-    try {
-      return await invoke<AppInfo>("app_info");
-    } catch (thrown) {
-      throw toBackendError(thrown);
-    }
+  appInfo: () => call("app_info"),
+  resume: () => call("resume"),
+  login: (request) => call("login", { ...request }),
+  logout: () => call("logout"),
+  connectionState: () => call("connection_state"),
+  setPresence: (presence) => call("set_presence", { presence }),
+  conversations: (view) => call("conversations", { view }),
+  conversation: (id) => call("conversation", { id }),
+  messages: (id, before, limit) => call("messages", { id, before, limit }),
+  search: (query) => call("search", { query }),
+  templates: (filter) => call("templates", { filter }),
+  templateCategories: () => call("template_categories"),
+  templateLanguages: () => call("template_languages"),
+  agents: (query) => call("agents", { query }),
+  send: (conversationId, body, files) => call("send", { conversationId, body, files }),
+  retrySend: (clientId) => call("retry_send", { clientId }),
+  discardSend: (clientId) => call("discard_send", { clientId }),
+  markRead: (id, upTo) => call("mark_read", { id, upTo }),
+  take: (id) => call("take", { id }),
+  transfer: (id, extension) => call("transfer", { id, extension }),
+  resolve: (id) => call("resolve", { id }),
+  archive: (id) => call("archive", { id }),
+  unarchive: (id) => call("unarchive", { id }),
+  deleteConversation: (id) => call("delete_conversation", { id }),
+  settings: () => call("settings"),
+  saveSettings: (settings) => call("save_settings", { settings }),
+  setActiveConversation: (id) => call("set_active_conversation", { id }),
+  async onEvent(handler) {
+    const stops = await Promise.all(
+      (Object.keys(EVENTS) as ShellEvent["event"][]).map((event) =>
+        listen(EVENTS[event], (e) => handler({ event, payload: e.payload } as ShellEvent)),
+      ),
+    );
+    return () => stops.forEach((stop) => stop());
   },
-  // No Rust `login` command exists yet; say so instead of pretending to sign in.
-  login: notConnected,
 };
 
-/** A plain browser (tests, previews): no IPC and no local data folder. */
+const notConnected = (): Promise<never> =>
+  Promise.reject(
+    new BackendError("not_connected", "A browser page cannot sign in; open the desktop app."),
+  );
+
+/** A plain browser: no IPC, no local data folder, no server. */
 export const webBackend: Backend = {
-  appInfo: () => Promise.resolve({ version: __APP_VERSION__, dataDir: null }),
+  appInfo: () => Promise.resolve({ version: __APP_VERSION__, dataDir: null, defaultServer: null }),
+  resume: () => Promise.resolve(null),
   login: notConnected,
+  logout: () => Promise.resolve(),
+  connectionState: () => Promise.resolve("offline"),
+  setPresence: notConnected,
+  conversations: () => Promise.resolve([]),
+  conversation: () => Promise.resolve(null),
+  messages: () => Promise.resolve({ messages: [], more: false, loading: false }),
+  search: () => Promise.resolve({ messages: [], contacts: [], templates: [] }),
+  templates: () => Promise.resolve([]),
+  templateCategories: () => Promise.resolve([]),
+  templateLanguages: () => Promise.resolve([]),
+  agents: () => Promise.resolve([]),
+  send: notConnected,
+  retrySend: notConnected,
+  discardSend: notConnected,
+  markRead: notConnected,
+  take: notConnected,
+  transfer: notConnected,
+  resolve: notConnected,
+  archive: notConnected,
+  unarchive: notConnected,
+  deleteConversation: notConnected,
+  settings: notConnected,
+  saveSettings: notConnected,
+  setActiveConversation: () => Promise.resolve(),
+  onEvent: () => Promise.resolve(() => {}),
 };
 
 /** The backend for where this page runs: the Tauri webview injects `isTauri`. */

@@ -1,24 +1,59 @@
 /**
- * Entry point: picks the locale and the backend, then shows the first screen.
+ * Entry point: picks the locale and the backend, resumes the last session (token in the OS
+ * keychain) or shows the login screen, then the main screen.
  */
 import "./styles.css";
+import type { Agent } from "./api";
 import { detectBackend, toBackendError } from "./backend";
 import { describeError } from "./errors";
-import { detectLocale, translator } from "./i18n";
-import { renderLogin } from "./screens/login";
+import { detectLocale, pickLocale, translator, type Locale } from "./i18n";
+import { renderLogin, SIGNED_IN_EVENT } from "./screens/login";
+import { renderMain, SIGNED_OUT_EVENT, type MainScreen } from "./screens/main";
 
-const locale = detectLocale();
-const t = translator(locale);
+let locale: Locale = detectLocale();
+let t = translator(locale);
 const backend = detectBackend();
-
-document.documentElement.lang = locale;
-document.title = t("app.name");
 
 const app = document.querySelector<HTMLElement>("#app");
 const footer = document.querySelector<HTMLElement>("footer.app-footer");
 if (!app || !footer) throw new Error("index.html must contain #app and footer.app-footer");
 
-renderLogin(app, backend, t);
+function applyLocale(next: Locale): void {
+  locale = next;
+  t = translator(locale);
+  document.documentElement.lang = locale;
+  document.title = t("app.name");
+}
+applyLocale(locale);
+
+let main: MainScreen | null = null;
+
+function showLogin(): void {
+  main?.dispose();
+  main = null;
+  footer!.hidden = false;
+  document.body.classList.remove("signed-in");
+  renderLogin(app!, backend, t);
+}
+
+async function showMain(agent: Agent): Promise<void> {
+  // The agent's language setting wins over the OS once they are signed in.
+  const settings = await backend.settings().catch(() => null);
+  if (settings && settings.locale !== "auto") applyLocale(pickLocale([settings.locale]));
+  footer!.hidden = true;
+  document.body.classList.add("signed-in");
+  main = renderMain(app!, { backend, t, locale, agent });
+}
+
+app.addEventListener(SIGNED_IN_EVENT, (event) => {
+  void showMain((event as CustomEvent<Agent>).detail);
+});
+app.addEventListener(SIGNED_OUT_EVENT, showLogin);
+
+backend.resume().then(
+  (agent) => (agent ? showMain(agent) : showLogin()),
+  () => showLogin(),
+);
 
 backend.appInfo().then(
   (info) => {

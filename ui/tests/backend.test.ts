@@ -9,8 +9,9 @@ describe("toBackendError", () => {
     expect(error.message).toBe("no home folder");
   });
 
-  it("maps codes the UI does not know, and plain strings, to 'unknown'", () => {
-    expect(toBackendError({ code: "brand_new", message: "m" }).code).toBe("unknown");
+  it("keeps codes it has no sentence for, and maps plain strings to 'unknown'", () => {
+    expect(toBackendError({ code: "brand_new", message: "m" }).code).toBe("brand_new");
+    expect(toBackendError({ code: "Not A Code", message: "m" }).code).toBe("unknown");
     // Tauri rejects with a bare string when a command is missing or its arguments are wrong.
     const error = toBackendError("command app_info not found");
     expect(error.code).toBe("unknown");
@@ -20,6 +21,10 @@ describe("toBackendError", () => {
 
 describe("webBackend", () => {
   it("reports the package version and no data folder", async () => {
-    await expect(webBackend.appInfo()).resolves.toEqual({ version: "0.1.0", dataDir: null });
+    await expect(webBackend.appInfo()).resolves.toEqual({
+      version: "0.1.0",
+      dataDir: null,
+      defaultServer: null,
+    });
   });
 });

@@ -1,9 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Agent } from "../src/api";
 import { BackendError, webBackend, type Backend, type LoginRequest } from "../src/backend";
 import { translator } from "../src/i18n";
 import { renderLogin, SIGNED_IN_EVENT } from "../src/screens/login";
 
 const t = translator("en");
+const AGENT: Agent = {
+  id: "0190a0a0-0000-7000-8000-000000000101",
+  extension: "101",
+  name: "Ana Souza",
+  role: "agent",
+  presence: "available",
+};
 
 function byTestId<T extends HTMLElement>(root: ParentNode, id: string): T {
   const found = root.querySelector<T>(`[data-testid="${id}"]`);
@@ -59,10 +67,10 @@ describe("login screen", () => {
   it("passes trimmed credentials to the backend and announces success", async () => {
     const calls: LoginRequest[] = [];
     const backend: Backend = {
-      appInfo: webBackend.appInfo,
+      ...webBackend,
       login: (request) => {
         calls.push(request);
-        return Promise.resolve();
+        return Promise.resolve(AGENT);
       },
     };
     const screen = renderLogin(container, backend, t);
@@ -79,7 +87,7 @@ describe("login screen", () => {
 
   it("shows unexpected errors with their message", async () => {
     const backend: Backend = {
-      appInfo: webBackend.appInfo,
+      ...webBackend,
       login: () => Promise.reject(new BackendError("unknown", "server said 500")),
     };
     const screen = renderLogin(container, backend, t);

@@ -2,8 +2,8 @@
  * The login screen: server address, username and password.
  *
  * Submitting asks the backend to sign in. A failure is shown on the form; a success is announced
- * with a bubbling `signed-in` event for the app shell. Until the client can reach a server, every
- * backend answers `not_connected` and the screen says so.
+ * with a bubbling `signed-in` event (its `detail` is the agent) for the app shell. The server
+ * field starts with the address the app was given (`AppInfo.defaultServer`).
  */
 import { toBackendError, type Backend } from "../backend";
 import { el } from "../dom";
@@ -92,8 +92,8 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
     inFlight = backend
       .login({ server: server.value.trim(), user: user.value.trim(), password: password.value })
       .then(
-        () => {
-          element.dispatchEvent(new CustomEvent(SIGNED_IN_EVENT, { bubbles: true }));
+        (agent) => {
+          element.dispatchEvent(new CustomEvent(SIGNED_IN_EVENT, { bubbles: true, detail: agent }));
         },
         (thrown: unknown) => {
           status.textContent = describeError(toBackendError(thrown), t);
@@ -107,5 +107,11 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
   });
 
   container.replaceChildren(element);
+  backend.appInfo().then(
+    (info) => {
+      if (info.defaultServer && server.value === "") server.value = info.defaultServer;
+    },
+    () => {},
+  );
   return { element, settled: () => inFlight };
 }

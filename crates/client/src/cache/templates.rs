@@ -40,7 +40,7 @@ pub const MIGRATION: Migration = Migration {
 };
 
 /// The template panel's filters: search bar, category tab, language drop-down.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct TemplateFilter {
     pub query: Option<String>,
     pub category: Option<String>,

@@ -1,0 +1,413 @@
+//! Desktop alerts: which changes deserve an OS notification, and showing them.
+//!
+//! [`decide`] is pure (table-tested below); [`Alerts`] keeps what it needs to remember (the
+//! chat on screen, what was already announced, the settings) and [`notify`] talks to the OS.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use switchboard_protocol::{Agent, Conversation, ConversationStatus, Direction, Presence};
+use uuid::Uuid;
+
+use crate::settings::Settings;
+
+/// Longest message text shown in a notification.
+const PREVIEW_CHARS: usize = 160;
+
+/// Why a notification is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A new chat waits unowned in one of my queues.
+    Offered,
+    /// A customer (or colleague) wrote in a chat I can see.
+    Message,
+    /// A colleague gave me this chat.
+    Transferred,
+}
+
+/// An OS notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub conversation: Uuid,
+    pub reason: Reason,
+    pub summary: String,
+    pub body: String,
+}
+
+/// What the app knows when a conversation changed.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub conversation: &'a Conversation,
+    pub me: &'a Agent,
+    pub settings: &'a Settings,
+    /// The chat is on screen in a focused window: the agent sees it already.
+    pub on_screen: bool,
+    /// When this session of the app started: older activity was there before it and is not
+    /// news (a reload replays it).
+    pub since: DateTime<Utc>,
+    /// This conversation was already seen owned by me (a transfer is news only once).
+    pub known_mine: bool,
+    /// The newest message was already announced.
+    pub message_announced: bool,
+}
+
+fn portuguese(settings: &Settings) -> bool {
+    settings.locale == "pt-BR"
+}
+
+fn truncate(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= PREVIEW_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(PREVIEW_CHARS - 1).collect();
+    format!("{cut}…")
+}
+
+fn name_of(conversation: &Conversation) -> String {
+    conversation
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| conversation.contact.display_name.clone())
+}
+
+/// The notification this change deserves, if any.
+pub fn decide(facts: Facts<'_>) -> Option<Notice> {
+    let Facts {
+        conversation,
+        me,
+        settings,
+        ..
+    } = facts;
+    if me.presence == Presence::Dnd || facts.on_screen {
+        return None;
+    }
+    let pt = portuguese(settings);
+    let name = name_of(conversation);
+    let owner = conversation.owner.as_ref().map(|o| o.id);
+    let notice = |reason, summary: String, body: String| Notice {
+        conversation: conversation.id,
+        reason,
+        summary,
+        body,
+    };
+    let preview = |text: &str| {
+        if settings.preview && !text.trim().is_empty() {
+            truncate(text)
+        } else if pt {
+            "Nova mensagem".to_string()
+        } else {
+            "New message".to_string()
+        }
+    };
+
+    if let Some(message) = &conversation.last_message {
+        let fresh = message.created_at >= facts.since && !facts.message_announced;
+        let from_someone_else = match message.direction {
+            Direction::Inbound => true,
+            Direction::Internal => {
+                !matches!(&message.author, switchboard_protocol::Author::Agent { id, .. } if *id == me.id)
+            }
+            Direction::Outbound => false,
+        };
+        if fresh && from_someone_else {
+            let unowned = owner.is_none() && conversation.status == ConversationStatus::Queued;
+            if unowned && conversation.created_at >= facts.since {
+                let summary = if pt {
+                    format!("Novo chat: {name}")
+                } else {
+                    format!("New chat: {name}")
+                };
+                return Some(notice(Reason::Offered, summary, preview(&message.body)));
+            }
+            if unowned || owner == Some(me.id) || conversation.channel.as_str() == "internal" {
+                return Some(notice(Reason::Message, name, preview(&message.body)));
+            }
+        }
+    }
+    if owner == Some(me.id) && !facts.known_mine && conversation.updated_at >= facts.since {
+        let summary = if pt {
+            format!("Chat transferido para você: {name}")
+        } else {
+            format!("Chat transferred to you: {name}")
+        };
+        let body = conversation
+            .last_message
+            .as_ref()
+            .map(|m| preview(&m.body))
+            .unwrap_or_default();
+        return Some(notice(Reason::Transferred, summary, body));
+    }
+    None
+}
+
+/// What the alerts remember between changes.
+#[derive(Debug)]
+pub struct Alerts {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    settings: Settings,
+    active: Option<Uuid>,
+    since: DateTime<Utc>,
+    mine: HashSet<Uuid>,
+    announced: HashSet<Uuid>,
+}
+
+impl Alerts {
+    pub fn new() -> Alerts {
+        Alerts {
+            state: Mutex::new(State {
+                settings: Settings::default(),
+                active: None,
+                since: Utc::now(),
+                mine: HashSet::new(),
+                announced: HashSet::new(),
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        self.state().settings = settings;
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.state().settings.clone()
+    }
+
+    pub fn set_active(&self, id: Option<Uuid>) {
+        self.state().active = id;
+    }
+
+    /// Decide for a changed conversation and remember the outcome.
+    pub fn consider(
+        &self,
+        conversation: &Conversation,
+        me: &Agent,
+        focused: bool,
+    ) -> Option<Notice> {
+        let mut state = self.state();
+        let newest = conversation.last_message.as_ref().map(|m| m.id);
+        let facts = Facts {
+            conversation,
+            me,
+            settings: &state.settings,
+            on_screen: focused && state.active == Some(conversation.id),
+            since: state.since,
+            known_mine: state.mine.contains(&conversation.id),
+            message_announced: newest.is_some_and(|id| state.announced.contains(&id)),
+        };
+        let notice = decide(facts);
+        if conversation.owner.as_ref().map(|o| o.id) == Some(me.id) {
+            state.mine.insert(conversation.id);
+        }
+        if let Some(id) = newest {
+            state.announced.insert(id);
+        }
+        notice
+    }
+}
+
+/// Show a notification; `on_click` runs (on a blocking thread) when the agent clicks it.
+pub fn notify(notice: &Notice, on_click: impl FnOnce() + Send + 'static) {
+    let mut notification = notify_rust::Notification::new();
+    notification
+        .appname("Switchboard")
+        .summary(&notice.summary)
+        .body(&notice.body)
+        .icon("mail-message-new");
+    #[cfg(all(unix, not(target_os = "macos")))]
+    notification.action("default", "Open");
+    match notification.show() {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        Ok(handle) => {
+            std::thread::spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action == "default" {
+                        on_click();
+                    }
+                });
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        Ok(_) => drop(on_click),
+        Err(error) => tracing::warn!(%error, "could not show a notification"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn me(presence: &str) -> Agent {
+        serde_json::from_value(json!({"id": Uuid::from_u128(1), "extension": "101",
+            "name": "Ana", "role": "agent", "presence": presence}))
+        .unwrap()
+    }
+
+    fn conversation(status: &str, owner: Option<u128>, direction: &str, at: &str) -> Conversation {
+        let owner = owner.map(|id| {
+            json!({"id": Uuid::from_u128(id), "extension": "10x",
+            "name": "Someone", "role": "agent", "presence": "available"})
+        });
+        serde_json::from_value(json!({
+            "id": Uuid::from_u128(7), "channel": "whatsapp", "channel_id": "wa",
+            "status": status, "queue_id": "support", "owner": owner,
+            "contact": {"display_name": "Maria", "known": false},
+            "last_message": {"id": Uuid::from_u128(70), "conversation_id": Uuid::from_u128(7),
+                "direction": direction, "author": {"kind": "contact", "display_name": "Maria"},
+                "body": "Meu pedido não chegou", "attachments": [], "status": "sent",
+                "created_at": at},
+            "unread": 1, "archived": false, "created_at": at, "updated_at": at
+        }))
+        .unwrap()
+    }
+
+    const START: &str = "2026-11-24T10:00:00Z";
+    const AFTER: &str = "2026-11-24T10:05:00Z";
+    const BEFORE: &str = "2026-11-24T09:00:00Z";
+
+    #[test]
+    fn the_right_changes_become_notifications() {
+        let since: DateTime<Utc> = START.parse().unwrap();
+        let with_preview = Settings::default();
+        let without_preview = Settings {
+            preview: false,
+            ..Settings::default()
+        };
+        struct Case<'a> {
+            name: &'a str,
+            conversation: Conversation,
+            presence: &'a str,
+            settings: &'a Settings,
+            on_screen: bool,
+            known_mine: bool,
+            announced: bool,
+            expect: Option<(Reason, &'a str, &'a str)>,
+        }
+        let base = |name, conversation| Case {
+            name,
+            conversation,
+            presence: "available",
+            settings: &with_preview,
+            on_screen: false,
+            known_mine: false,
+            announced: false,
+            expect: None,
+        };
+        let cases = vec![
+            Case {
+                expect: Some((Reason::Offered, "New chat: Maria", "Meu pedido não chegou")),
+                ..base(
+                    "a new chat waiting in my queue",
+                    conversation("queued", None, "inbound", AFTER),
+                )
+            },
+            Case {
+                settings: &without_preview,
+                expect: Some((Reason::Offered, "New chat: Maria", "New message")),
+                ..base(
+                    "without preview the text stays hidden",
+                    conversation("queued", None, "inbound", AFTER),
+                )
+            },
+            Case {
+                known_mine: true,
+                expect: Some((Reason::Message, "Maria", "Meu pedido não chegou")),
+                ..base(
+                    "a message in my chat",
+                    conversation("open", Some(1), "inbound", AFTER),
+                )
+            },
+            Case {
+                on_screen: true,
+                known_mine: true,
+                ..base(
+                    "not for the chat on screen",
+                    conversation("open", Some(1), "inbound", AFTER),
+                )
+            },
+            Case {
+                presence: "dnd",
+                ..base(
+                    "never in do not disturb",
+                    conversation("queued", None, "inbound", AFTER),
+                )
+            },
+            Case {
+                ..base(
+                    "not for what happened before the app started",
+                    conversation("queued", None, "inbound", BEFORE),
+                )
+            },
+            Case {
+                known_mine: true,
+                ..base(
+                    "not for my own replies",
+                    conversation("open", Some(1), "outbound", AFTER),
+                )
+            },
+            Case {
+                ..base(
+                    "not for a colleague's chat",
+                    conversation("open", Some(2), "inbound", AFTER),
+                )
+            },
+            Case {
+                known_mine: true,
+                announced: true,
+                ..base(
+                    "each message once",
+                    conversation("open", Some(1), "inbound", AFTER),
+                )
+            },
+            Case {
+                announced: true,
+                expect: Some((
+                    Reason::Transferred,
+                    "Chat transferred to you: Maria",
+                    "Meu pedido não chegou",
+                )),
+                ..base(
+                    "a chat given to me",
+                    conversation("open", Some(1), "inbound", AFTER),
+                )
+            },
+        ];
+        for case in cases {
+            let me = me(case.presence);
+            let got = decide(Facts {
+                conversation: &case.conversation,
+                me: &me,
+                settings: case.settings,
+                on_screen: case.on_screen,
+                since,
+                known_mine: case.known_mine,
+                message_announced: case.announced,
+            });
+            let got = got.map(|n| (n.reason, n.summary, n.body));
+            let expect = case
+                .expect
+                .map(|(r, s, b)| (r, s.to_string(), b.to_string()));
+            assert_eq!(got, expect, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn alerts_announce_a_message_once() {
+        let alerts = Alerts::new();
+        let me = me("available");
+        let chat = conversation("queued", None, "inbound", "2999-01-01T00:00:00Z");
+        assert!(alerts.consider(&chat, &me, false).is_some());
+        assert!(alerts.consider(&chat, &me, false).is_none());
+    }
+}

@@ -1,0 +1,310 @@
+/**
+ * The UI ↔ desktop-shell contract: the data the UI receives and every call it can make.
+ *
+ * Data types mirror the agent API's JSON (CONTRACT §4: snake_case fields, RFC 3339 times) and
+ * the client engine's own types (crates/client). The Rust side is src-tauri/src/commands.rs:
+ * each method below is one `#[tauri::command]` whose name is the method name in snake_case
+ * (`templateCategories` → `template_categories`), taking the listed arguments by their
+ * camelCase names (Tauri maps them to snake_case Rust parameters). Failures reject with
+ * `{code, message}` (see `BackendError` in backend.ts).
+ *
+ * Live updates arrive as Tauri events (names in `EVENTS`), delivered to `Backend.onEvent`.
+ */
+
+export type ChannelKind = "livechat" | "whatsapp" | "facebook" | "sms" | "internal";
+export type Role = "agent" | "manager" | "group_owner" | "system_owner";
+export type Presence = "available" | "away" | "dnd";
+export type ConversationStatus = "queued" | "open" | "resolved";
+export type Direction = "inbound" | "outbound" | "internal";
+export type MessageStatus = "pending" | "sent" | "delivered" | "read" | "failed";
+export type View = "recent" | "archived";
+export type ConnectionState = "online" | "connecting" | "offline";
+
+export interface Agent {
+  id: string;
+  extension: string;
+  name: string;
+  email?: string | null;
+  role: Role;
+  presence: Presence;
+}
+
+export interface Identity {
+  kind: ChannelKind;
+  value: string;
+}
+
+export interface ConversationContact {
+  id?: string | null;
+  display_name: string;
+  known: boolean;
+  identity?: Identity | null;
+}
+
+export type Author =
+  | { kind: "agent"; id: string; extension: string; name: string }
+  | { kind: "contact"; display_name: string }
+  | { kind: "system" };
+
+export interface AttachmentRef {
+  id: string;
+  filename: string;
+  mime: string;
+  size: number;
+}
+
+export interface SmsInfo {
+  segments: number;
+  encoding: string;
+}
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  client_id?: string | null;
+  direction: Direction;
+  author: Author;
+  body: string;
+  attachments: AttachmentRef[];
+  status: MessageStatus;
+  error?: string | null;
+  sms?: SmsInfo | null;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  channel: ChannelKind;
+  channel_id: string;
+  status: ConversationStatus;
+  queue_id?: string | null;
+  owner?: Agent | null;
+  contact: ConversationContact;
+  last_message?: Message | null;
+  unread: number;
+  archived: boolean;
+  /** Internal chats: the title given when started. */
+  title?: string | null;
+  /** Internal chats: who is in it. */
+  participants?: Agent[];
+  /** WhatsApp/Messenger: replies are refused after this time (null: no open window). */
+  reply_window_ends_at?: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessagesPage {
+  /** Oldest first. */
+  messages: Message[];
+  /** Older messages exist: call again with `before` = the first message's id. */
+  more: boolean;
+  /** The history is still loading in the background; a `messages_changed` change follows. */
+  loading: boolean;
+}
+
+export interface Template {
+  id: string;
+  name: string;
+  body: string;
+  category: string;
+  /** BCP 47: `pt-BR`, `en`. */
+  language: string;
+  updated_by?: Agent | null;
+  updated_at: string;
+}
+
+export interface TemplateFilter {
+  query?: string | null;
+  category?: string | null;
+  /** `pt` also matches `pt-BR`. */
+  language?: string | null;
+}
+
+export interface TemplateInput {
+  name: string;
+  body: string;
+  category: string;
+  language: string;
+}
+
+export interface Contact {
+  id: string;
+  name: string;
+  emails: string[];
+  phones: string[];
+  identities: Identity[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** One conversation with a contact, across agents and queues (`GET /contacts/{id}/history`). */
+export interface HistoryEntry {
+  conversation_id: string;
+  channel: ChannelKind;
+  channel_id: string;
+  queue_id?: string | null;
+  status: ConversationStatus;
+  /** The agent who handled it, if anyone did. */
+  handled_by?: Agent | null;
+  /** `resolved`, `open` (being handled) or `unanswered` (still waiting in a queue). */
+  outcome: string;
+  messages: number;
+  last_message?: string | null;
+  started_at: string;
+  ended_at?: string | null;
+}
+
+/** A piece of highlighted text: `matched` pieces are what the query found. */
+export interface Segment {
+  text: string;
+  matched: boolean;
+}
+
+export interface SearchResults {
+  messages: {
+    message_id: string;
+    conversation_id: string;
+    conversation_name: string;
+    author: Author;
+    created_at: string;
+    snippet: Segment[];
+  }[];
+  contacts: { contact: Contact; name: Segment[] }[];
+  templates: { template: Template; name: Segment[]; body: Segment[] }[];
+}
+
+/** A file chosen in the native dialog or dropped on the window. */
+export interface PickedFile {
+  path: string;
+  name: string;
+  size: number;
+  mime: string;
+}
+
+/** A reply's attachment upload, reported while the outbox sends it. */
+export interface UploadProgress {
+  client_id: string;
+  sent: number;
+  total: number;
+}
+
+/** Preferences of this agent on this machine; every key persists across restarts. */
+export interface Settings {
+  /** Show the message text in OS notifications. */
+  preview: boolean;
+  /** Play a sound for new chats and messages. */
+  sound_enabled: boolean;
+  /** A bundled sound id (see `sounds()`), or `file:` + an absolute path chosen by the agent. */
+  sound: string;
+  /** Optional sound per channel (same format as `sound`); missing: `sound`. */
+  channel_sounds: Partial<Record<ChannelKind, string>>;
+  /** Repeat the reminder every 30 s while a chat waits unowned in my queue. */
+  repeat_unowned: boolean;
+  /** `auto` follows the OS. */
+  locale: "auto" | "en" | "pt-BR";
+}
+
+export interface Sound {
+  id: string;
+  /** Message-catalog key of its name, e.g. `sound.chime`. */
+  label: string;
+}
+
+/** What the engine says must be redrawn (crates/client `Change`, tagged by `kind`). */
+export type Change =
+  | { kind: "conversation_upserted"; id: string }
+  | { kind: "conversation_removed"; id: string; reason: string }
+  | { kind: "conversations_reloaded" }
+  | { kind: "messages_changed"; conversation_id: string }
+  | { kind: "templates_changed" }
+  | { kind: "contacts_changed" }
+  | { kind: "agents_changed" }
+  | { kind: "history_progress"; done: number; total: number }
+  | ({ kind: "upload_progress" } & UploadProgress)
+  | { kind: "connection"; state: ConnectionState }
+  | { kind: "session_expired" }
+  | { kind: "resync" };
+
+/** Events the shell sends to the UI. */
+export type ShellEvent =
+  | { event: "change"; payload: Change }
+  /** Bring this conversation into view (a notification or the tray was clicked). */
+  | { event: "open_conversation"; payload: { id: string } }
+  /** The tray menu changed the presence. */
+  | { event: "presence"; payload: { presence: Presence } };
+
+/** Tauri event names, one per `ShellEvent`. */
+export const EVENTS = {
+  change: "switchboard://change",
+  open_conversation: "switchboard://open-conversation",
+  presence: "switchboard://presence",
+} as const;
+
+/** Which version is running and where it keeps its data. */
+export interface AppInfo {
+  version: string;
+  /** The folder for local data; `null` where the UI keeps none (in a browser). */
+  dataDir: string | null;
+  /** Pre-fills the login screen's server field (env `SWITCHBOARD_SERVER_URL`, e.g. the demo). */
+  defaultServer: string | null;
+}
+
+/** What a person types on the login screen. */
+export interface LoginRequest {
+  server: string;
+  user: string;
+  password: string;
+}
+
+/**
+ * Every call the UI makes. Screens get a `Backend` and never call Tauri themselves.
+ */
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+
+  // ----- session -----
+  /** The agent signed in last time on this machine (token from the OS keychain), or null. */
+  resume(): Promise<Agent | null>;
+  /** Errors: `wrong_credentials`, `unreachable`, `not_switchboard`, `bad_server_url`. */
+  login(request: LoginRequest): Promise<Agent>;
+  logout(): Promise<void>;
+  connectionState(): Promise<ConnectionState>;
+  setPresence(presence: Presence): Promise<Agent>;
+
+  // ----- reading (from the local cache: works offline) -----
+  conversations(view: View): Promise<Conversation[]>;
+  conversation(id: string): Promise<Conversation | null>;
+  /** `before`: a message id; newest page when null. */
+  messages(id: string, before: string | null, limit: number): Promise<MessagesPage>;
+  search(query: string): Promise<SearchResults>;
+  templates(filter: TemplateFilter): Promise<Template[]>;
+  templateCategories(): Promise<string[]>;
+  templateLanguages(): Promise<string[]>;
+  /** Colleagues by name or extension, with presence (for Transfer and internal chats). */
+  agents(query: string): Promise<Agent[]>;
+
+  // ----- sending -----
+  /** Queues a reply and returns it `pending`; `files` are local paths. */
+  send(conversationId: string, body: string, files: string[]): Promise<Message>;
+  retrySend(clientId: string): Promise<void>;
+  discardSend(clientId: string): Promise<void>;
+  markRead(id: string, upTo: string): Promise<void>;
+
+  // ----- conversation actions (online) -----
+  take(id: string): Promise<Conversation>;
+  /** Errors: `not_found` (no such colleague), `unreachable`. */
+  transfer(id: string, extension: string): Promise<void>;
+  resolve(id: string): Promise<Conversation>;
+  archive(id: string): Promise<Conversation>;
+  unarchive(id: string): Promise<Conversation>;
+  deleteConversation(id: string): Promise<void>;
+
+  // ----- settings and notifications -----
+  settings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
+  /** The window is showing this conversation (no notification needed for it). */
+  setActiveConversation(id: string | null): Promise<void>;
+
+  /** Subscribes to shell events; returns the unsubscribe function. */
+  onEvent(handler: (event: ShellEvent) => void): Promise<() => void>;
+}

@@ -1,0 +1,78 @@
+/**
+ * Pure helpers for what the screens show: times in the agent's locale, the conversation's
+ * name, SMS segments, the reply-window countdown.
+ */
+import type { Conversation, Message } from "./api";
+
+/** What the list and the chat header call a conversation. */
+export function conversationName(conversation: Conversation): string {
+  return conversation.title || conversation.contact.display_name || conversation.channel_id;
+}
+
+/** "14:05" today, "Mon" this week, "03/11/2026" before that — in the agent's locale. */
+export function listTime(iso: string, locale: string, now = new Date()): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === now.toDateString();
+  if (sameDay) return at.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  const days = (now.getTime() - at.getTime()) / 86_400_000;
+  if (days < 6) return at.toLocaleDateString(locale, { weekday: "short" });
+  return at.toLocaleDateString(locale, { day: "2-digit", month: "2-digit", year: "numeric" });
+}
+
+export function timeOfDay(iso: string, locale: string): string {
+  return new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** The date separator above a day's first message. */
+export function dayLabel(iso: string, locale: string): string {
+  return new Date(iso).toLocaleDateString(locale, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  });
+}
+
+/** Messages grouped by calendar day, in order. */
+export function byDay(messages: Message[]): { day: string; messages: Message[] }[] {
+  const groups: { day: string; messages: Message[] }[] = [];
+  for (const message of messages) {
+    const day = new Date(message.created_at).toDateString();
+    const last = groups[groups.length - 1];
+    if (last && last.day === day) last.messages.push(message);
+    else groups.push({ day, messages: [message] });
+  }
+  return groups;
+}
+
+// The GSM 03.38 basic set and its extension (which costs two septets).
+const GSM_BASIC =
+  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM_EXTENDED = "^{}\\[~]|€";
+
+/** How many SMS parts a text takes: GSM-7 160/153 per part, otherwise UCS-2 70/67. */
+export function smsSegments(text: string): number {
+  if (text.length === 0) return 0;
+  let septets = 0;
+  let gsm = true;
+  for (const ch of text) {
+    if (GSM_BASIC.includes(ch)) septets += 1;
+    else if (GSM_EXTENDED.includes(ch)) septets += 2;
+    else {
+      gsm = false;
+      break;
+    }
+  }
+  if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  // UCS-2 counts UTF-16 code units.
+  return text.length <= 70 ? 1 : Math.ceil(text.length / 67);
+}
+
+/** "5 h 12 min" left in the reply window, or `null` once it has closed. */
+export function windowLeft(endsAt: string, now = new Date()): string | null {
+  const ms = new Date(endsAt).getTime() - now.getTime();
+  if (ms <= 0) return null;
+  const minutes = Math.floor(ms / 60_000);
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}

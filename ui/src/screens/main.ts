@@ -1,0 +1,827 @@
+/**
+ * The main screen: conversation list, chat view with reply box and templates panel, and the
+ * actions on a chat. Everything it shows comes from the backend's local cache, so it works
+ * offline; it redraws when the backend announces a change.
+ */
+import type {
+  Agent,
+  Backend,
+  Change,
+  Conversation,
+  ConnectionState,
+  Message,
+  Presence,
+  Settings,
+  ShellEvent,
+  View,
+} from "../api";
+import { toBackendError } from "../backend";
+import { el } from "../dom";
+import { describeError } from "../errors";
+import {
+  byDay,
+  conversationName,
+  dayLabel,
+  listTime,
+  smsSegments,
+  timeOfDay,
+  windowLeft,
+} from "../format";
+import type { MessageKey, Translate } from "../i18n";
+import { channelIcon } from "../icons";
+
+/** Dispatched on the screen's element when the session ended (sign out, expired). */
+export const SIGNED_OUT_EVENT = "signed-out";
+
+const PAGE = 50;
+const SOUNDS = ["chime", "bell", "pop"] as const;
+
+export interface MainScreen {
+  element: HTMLElement;
+  /** Resolves when pending redraws have finished; tests await it. */
+  settled(): Promise<void>;
+  /** Opens a conversation (notification click, tests). */
+  open(id: string): Promise<void>;
+  dispose(): void;
+}
+
+interface Options {
+  backend: Backend;
+  t: Translate;
+  locale: string;
+  agent: Agent;
+}
+
+function button(label: string, testid: string, extra: Record<string, string> = {}): HTMLButtonElement {
+  return el("button", { type: "button", "data-testid": testid, ...extra }, label);
+}
+
+export function renderMain(container: HTMLElement, options: Options): MainScreen {
+  const { backend, t, locale } = options;
+  let me = options.agent;
+  let view: View = "recent";
+  let conversations: Conversation[] = [];
+  let activeId: string | null = null;
+  let active: Conversation | null = null;
+  let messages: Message[] = [];
+  let more = false;
+  let templateCategory: string | null = null;
+  let pending: Promise<unknown> = Promise.resolve();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending = Promise.allSettled([pending, p]);
+    return p;
+  };
+  const fail = (thrown: unknown) => showToast(describeError(toBackendError(thrown), t), true);
+
+  // ----- top bar -----
+  const search = el("input", {
+    type: "search",
+    class: "search",
+    placeholder: t("main.search"),
+    "aria-label": t("main.search"),
+    "data-testid": "search-box",
+  });
+  const searchResults = el("div", { class: "search-results", "data-testid": "search-results" });
+  searchResults.hidden = true;
+  const presence = el("select", { class: "presence", "data-testid": "presence-select", "aria-label": "Presence" });
+  for (const p of ["available", "away", "dnd"] as Presence[]) {
+    presence.append(el("option", { value: p }, t(`presence.${p}` as MessageKey)));
+  }
+  presence.value = me.presence;
+  const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
+  const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
+  const topbar = el(
+    "header",
+    { class: "topbar" },
+    el("span", { class: "brand" }, t("app.name")),
+    el("div", { class: "search-wrap" }, search, searchResults),
+    el("span", { class: "me", title: me.extension }, `${me.name} · ${me.extension}`),
+    presence,
+    settingsButton,
+    logoutButton,
+  );
+  const banner = el("div", { class: "offline-banner", role: "status", "data-testid": "offline-banner" });
+  banner.hidden = true;
+  const toast = el("div", { class: "toast", role: "alert", "data-testid": "toast" });
+  toast.hidden = true;
+
+  // ----- list -----
+  const viewSwitch = el("select", { class: "view-switch", "data-testid": "view-switch", "aria-label": "View" });
+  viewSwitch.append(
+    el("option", { value: "recent" }, t("list.recent")),
+    el("option", { value: "archived" }, t("list.archived")),
+  );
+  const list = el("ul", { class: "conversation-list", "data-testid": "conversation-list" });
+  const sidebar = el("aside", { class: "sidebar" }, viewSwitch, list);
+
+  // ----- chat -----
+  const chatTitle = el("h2", { class: "chat-title", "data-testid": "chat-title" });
+  const chatSub = el("p", { class: "chat-sub", "data-testid": "chat-sub" });
+  const takeButton = button(t("chat.take"), "take-button", { class: "primary" });
+  const transferButton = button(t("chat.transfer"), "transfer-button");
+  const resolveButton = button(t("chat.resolve"), "resolve-button");
+  const menuButton = button("⋯", "chat-menu", { "aria-label": t("chat.menu"), "aria-haspopup": "true" });
+  const menuArchive = button(t("chat.archive"), "menu-archive");
+  const menuUnarchive = button(t("chat.unarchive"), "menu-unarchive");
+  const menuDelete = button(t("chat.delete"), "menu-delete", { class: "danger" });
+  const menu = el("div", { class: "menu", role: "menu" }, menuArchive, menuUnarchive, menuDelete);
+  menu.hidden = true;
+  const actions = el(
+    "div",
+    { class: "chat-actions" },
+    takeButton,
+    transferButton,
+    resolveButton,
+    el("div", { class: "menu-wrap" }, menuButton, menu),
+  );
+  const chatIcon = el("span", { class: "chat-icon" });
+  const chatHeader = el(
+    "div",
+    { class: "chat-header" },
+    chatIcon,
+    el("div", { class: "chat-heading" }, chatTitle, chatSub),
+    actions,
+  );
+  const olderButton = button(t("chat.older"), "older-button", { class: "link" });
+  const messageList = el("div", { class: "message-list", "data-testid": "message-list" });
+  const windowNote = el("p", { class: "window-note", "data-testid": "reply-window" });
+  const reply = el("textarea", {
+    class: "reply-box",
+    rows: "2",
+    placeholder: t("chat.replyPlaceholder"),
+    "data-testid": "reply-box",
+  });
+  const segments = el("span", { class: "segments", "data-testid": "sms-segments" });
+  const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
+  const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
+  const composer = el(
+    "div",
+    { class: "composer" },
+    windowNote,
+    reply,
+    el("div", { class: "composer-bar" }, templatesToggle, segments, sendButton),
+  );
+  const emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
+  const chat = el("section", { class: "chat" }, chatHeader, olderButton, messageList, composer);
+
+  // ----- templates panel -----
+  const templateSearch = el("input", {
+    type: "search",
+    placeholder: t("templates.search"),
+    "aria-label": t("templates.search"),
+    "data-testid": "template-search",
+  });
+  const categoryTabs = el("div", { class: "tabs", role: "tablist" });
+  const languageSelect = el("select", { "data-testid": "template-language", "aria-label": "Language" });
+  const templateList = el("ul", { class: "template-list" });
+  const templatesPanel = el(
+    "aside",
+    { class: "templates-panel", "data-testid": "templates-panel" },
+    el("h3", {}, t("chat.templates")),
+    templateSearch,
+    categoryTabs,
+    languageSelect,
+    templateList,
+  );
+  templatesPanel.hidden = true;
+
+  const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel);
+  chat.hidden = true;
+  const overlay = el("div", { class: "overlay" });
+  overlay.hidden = true;
+  const element = el("div", { class: "app", "data-testid": "main-screen" }, topbar, banner, workspace, toast, overlay);
+  container.replaceChildren(element);
+
+  function showToast(text: string, error = false): void {
+    toast.textContent = text;
+    toast.classList.toggle("error", error);
+    toast.hidden = false;
+    window.setTimeout(() => (toast.hidden = true), 6000);
+  }
+
+  // ----- list rendering -----
+  function ownerLabel(c: Conversation): { text: string; waiting: boolean } {
+    if (c.channel === "internal") return { text: t("list.internal"), waiting: false };
+    if (!c.owner && c.status === "queued") {
+      return { text: t("list.waiting", { queue: c.queue_id ?? "" }), waiting: true };
+    }
+    if (c.owner) return { text: c.owner.id === me.id ? t("list.you") : c.owner.name, waiting: false };
+    return { text: c.queue_id ?? "", waiting: false };
+  }
+
+  function renderList(): void {
+    const items = conversations.map((c) => {
+      const label = ownerLabel(c);
+      const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
+      const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
+      const item = el(
+        "li",
+        {
+          class: `conversation-item${c.id === activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
+          tabindex: "0",
+          "data-testid": "conversation-item",
+          "data-conversation-id": c.id,
+          "data-channel": c.channel,
+        },
+        el("span", { class: "item-icon" }, icon ?? el("span", { class: "internal-dot", "aria-hidden": "true" }, "#")),
+        el(
+          "div",
+          { class: "item-main" },
+          el(
+            "div",
+            { class: "item-top" },
+            el("span", { class: "item-name", "data-testid": "conversation-name" }, conversationName(c)),
+            el("span", { class: "item-time" }, listTime(c.last_message?.created_at ?? c.updated_at, locale)),
+          ),
+          el("div", { class: "item-preview" }, preview),
+          el(
+            "div",
+            { class: "item-bottom" },
+            el("span", { class: `item-owner${label.waiting ? " waiting" : ""}` }, label.text),
+            c.unread > 0 ? el("span", { class: "badge", "data-testid": "unread-badge" }, String(c.unread)) : "",
+          ),
+        ),
+      );
+      item.addEventListener("click", () => void open(c.id));
+      item.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") void open(c.id);
+      });
+      return item;
+    });
+    if (items.length === 0) {
+      list.replaceChildren(el("li", { class: "empty" }, t(view === "recent" ? "list.empty" : "list.emptyArchived")));
+    } else {
+      list.replaceChildren(...items);
+    }
+  }
+
+  async function loadList(): Promise<void> {
+    conversations = await backend.conversations(view);
+    renderList();
+  }
+
+  // ----- chat rendering -----
+  function statusMark(m: Message): HTMLElement {
+    const marks: Record<string, string> = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
+    return el(
+      "span",
+      {
+        class: `status status-${m.status}`,
+        title: t(`chat.status.${m.status}` as MessageKey),
+        "data-testid": "message-status",
+        "data-status": m.status,
+      },
+      marks[m.status] ?? "",
+    );
+  }
+
+  function renderMessage(m: Message): HTMLElement {
+    const mine = m.author.kind === "agent" && m.author.id === me.id;
+    const side = m.direction === "inbound" || (m.direction === "internal" && !mine) ? "in" : "out";
+    const author =
+      m.author.kind === "agent" ? m.author.name : m.author.kind === "contact" ? m.author.display_name : "";
+    const bubble = el(
+      "div",
+      { class: `message ${side}`, "data-testid": "message", "data-message-id": m.id },
+      author && side === "out" ? el("span", { class: "author" }, author) : "",
+      author && side === "in" && m.direction === "internal" ? el("span", { class: "author" }, author) : "",
+      m.body ? el("p", { class: "body" }, m.body) : "",
+    );
+    for (const file of m.attachments) {
+      bubble.append(
+        el(
+          "div",
+          { class: "file-card", "data-testid": "attachment", title: file.filename },
+          el("span", { class: "file-name" }, file.filename),
+          el("span", { class: "file-size" }, `${Math.max(1, Math.round(file.size / 1024))} KB`),
+        ),
+      );
+    }
+    const meta = el("div", { class: "meta" }, timeOfDay(m.created_at, locale));
+    if (side === "out") meta.append(statusMark(m));
+    bubble.append(meta);
+    if (m.status === "failed" && m.client_id) {
+      const retry = button(t("chat.retry"), "retry-send", { class: "link" });
+      const discard = button(t("chat.discard"), "discard-send", { class: "link" });
+      const clientId = m.client_id;
+      retry.addEventListener("click", () => void track(backend.retrySend(clientId).catch(fail)));
+      discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
+      bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
+    }
+    return bubble;
+  }
+
+  function renderMessages(stickToBottom: boolean): void {
+    const nodes: HTMLElement[] = [];
+    for (const group of byDay(messages)) {
+      const first = group.messages[0];
+      if (first) nodes.push(el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale)));
+      nodes.push(...group.messages.map(renderMessage));
+    }
+    messageList.replaceChildren(...nodes);
+    olderButton.hidden = !more;
+    if (stickToBottom) messageList.scrollTop = messageList.scrollHeight;
+  }
+
+  function renderHeader(): void {
+    if (!active) return;
+    const c = active;
+    chatTitle.textContent = conversationName(c);
+    chatIcon.replaceChildren(channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "");
+    const mine = c.owner?.id === me.id;
+    const unowned = !c.owner && c.status === "queued";
+    chatSub.textContent = unowned
+      ? t("chat.queued", { queue: c.queue_id ?? "" })
+      : c.owner
+        ? t("chat.ownedBy", { name: mine ? t("list.you") : c.owner.name })
+        : (c.contact.identity?.value ?? "");
+    takeButton.hidden = !unowned || c.archived;
+    resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
+    transferButton.hidden = c.channel === "internal";
+    menuArchive.hidden = c.archived;
+    menuUnarchive.hidden = !c.archived;
+    menuDelete.hidden = !c.archived;
+    const left = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at) : null;
+    if (c.reply_window_ends_at === undefined || c.reply_window_ends_at === null) {
+      windowNote.hidden = !(c.channel === "whatsapp" || c.channel === "facebook");
+      windowNote.textContent = windowNote.hidden ? "" : t("chat.windowClosed");
+    } else {
+      windowNote.hidden = false;
+      windowNote.textContent = left ? t("chat.windowLeft", { time: left }) : t("chat.windowClosed");
+    }
+    windowNote.classList.toggle("closed", !left);
+    updateSegments();
+  }
+
+  function updateSegments(): void {
+    const n = active?.channel === "sms" ? smsSegments(reply.value) : 0;
+    segments.textContent = n > 0 ? t("chat.segments", { count: n }) : "";
+  }
+
+  async function loadChat(stickToBottom = true): Promise<void> {
+    if (!activeId) return;
+    const id = activeId;
+    const [conversation, page] = await Promise.all([
+      backend.conversation(id),
+      backend.messages(id, null, Math.max(PAGE, messages.length)),
+    ]);
+    if (id !== activeId) return;
+    if (!conversation) {
+      close();
+      return;
+    }
+    active = conversation;
+    messages = page.messages;
+    more = page.more;
+    renderHeader();
+    renderMessages(stickToBottom);
+    const newest = messages[messages.length - 1];
+    if (conversation.unread > 0 && newest && !newest.id.startsWith("local")) {
+      void backend.markRead(id, newest.id).catch(() => {});
+    }
+  }
+
+  function close(): void {
+    activeId = null;
+    active = null;
+    messages = [];
+    chat.hidden = true;
+    emptyChat.hidden = false;
+    templatesPanel.hidden = true;
+    void backend.setActiveConversation(null);
+    renderList();
+  }
+
+  async function open(id: string): Promise<void> {
+    if (activeId !== id) {
+      activeId = id;
+      messages = [];
+      reply.value = "";
+    }
+    chat.hidden = false;
+    emptyChat.hidden = true;
+    menu.hidden = true;
+    renderList();
+    void backend.setActiveConversation(id);
+    await track(loadChat(true).catch(fail));
+    if (!templatesPanel.hidden) await track(loadTemplates());
+  }
+
+  // ----- templates -----
+  async function loadTemplates(): Promise<void> {
+    const [categories, languages] = await Promise.all([
+      backend.templateCategories(),
+      backend.templateLanguages(),
+    ]);
+    const tabs = [null, ...categories].map((category) => {
+      const tab = el(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          class: `tab${category === templateCategory ? " selected" : ""}`,
+          "aria-selected": category === templateCategory ? "true" : "false",
+          "data-testid": "template-category",
+          "data-category": category ?? "",
+        },
+        category ?? t("templates.all"),
+      );
+      tab.addEventListener("click", () => {
+        templateCategory = category;
+        void track(loadTemplates());
+      });
+      return tab;
+    });
+    categoryTabs.replaceChildren(...tabs);
+    const chosen = languageSelect.value;
+    languageSelect.replaceChildren(
+      el("option", { value: "" }, t("templates.anyLanguage")),
+      ...languages.map((l) => el("option", { value: l }, l)),
+    );
+    const preferred = languages.find((l) => l.toLowerCase() === locale.toLowerCase()) ?? "";
+    languageSelect.value = languageSelect.dataset.touched ? chosen : preferred;
+    const templates = await backend.templates({
+      query: templateSearch.value.trim() || null,
+      category: templateCategory,
+      language: languageSelect.value || null,
+    });
+    const items = templates.map((tpl) => {
+      const item = el(
+        "li",
+        { class: "template-item", tabindex: "0", "data-testid": "template-item", "data-template-id": tpl.id },
+        el("strong", {}, tpl.name),
+        el("span", { class: "template-meta" }, `${tpl.category} · ${tpl.language}`),
+        el("p", {}, tpl.body),
+      );
+      item.addEventListener("click", () => {
+        reply.value = fillVariables(tpl.body);
+        reply.focus();
+        updateSegments();
+      });
+      return item;
+    });
+    templateList.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("templates.empty"))]));
+  }
+
+  /** Variables the UI can fill itself; the rest stay for the agent to edit. */
+  function fillVariables(body: string): string {
+    const contact = active?.contact.display_name ?? "";
+    const values: Record<string, string> = {
+      "contact.name": contact,
+      "contact.first_name": contact.split(/\s+/)[0] ?? "",
+      "agent.name": me.name,
+      "agent.extension": me.extension,
+    };
+    return body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
+  }
+
+  templatesToggle.addEventListener("click", () => {
+    templatesPanel.hidden = !templatesPanel.hidden;
+    if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
+  });
+  templateSearch.addEventListener("input", () => void track(loadTemplates().catch(fail)));
+  languageSelect.addEventListener("change", () => {
+    languageSelect.dataset.touched = "1";
+    void track(loadTemplates().catch(fail));
+  });
+
+  // ----- sending -----
+  async function sendReply(): Promise<void> {
+    if (!activeId) return;
+    const body = reply.value;
+    if (body.trim() === "") return;
+    reply.value = "";
+    updateSegments();
+    try {
+      await backend.send(activeId, body, []);
+      await loadChat(true);
+    } catch (thrown) {
+      reply.value = body;
+      fail(thrown);
+    }
+  }
+  reply.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void track(sendReply());
+    }
+  });
+  reply.addEventListener("input", updateSegments);
+  sendButton.addEventListener("click", () => void track(sendReply()));
+  olderButton.addEventListener("click", () => {
+    const oldest = messages[0];
+    if (!activeId || !oldest) return;
+    const id = activeId;
+    void track(
+      backend.messages(id, oldest.id, PAGE).then((page) => {
+        if (id !== activeId) return;
+        messages = [...page.messages, ...messages];
+        more = page.more;
+        renderMessages(false);
+      }, fail),
+    );
+  });
+
+  // ----- actions -----
+  async function act(action: (id: string) => Promise<unknown>, closeAfter = false): Promise<void> {
+    if (!activeId) return;
+    menu.hidden = true;
+    try {
+      await action(activeId);
+      if (closeAfter) close();
+      await loadList();
+      if (activeId) await loadChat(false);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  }
+  takeButton.addEventListener("click", () => void track(act((id) => backend.take(id))));
+  resolveButton.addEventListener("click", () => void track(act((id) => backend.resolve(id), true)));
+  menuButton.addEventListener("click", () => (menu.hidden = !menu.hidden));
+  menuArchive.addEventListener("click", () => void track(act((id) => backend.archive(id), true)));
+  menuUnarchive.addEventListener("click", () => void track(act((id) => backend.unarchive(id), true)));
+  menuDelete.addEventListener("click", () => {
+    menu.hidden = true;
+    const confirm = button(t("chat.confirmDelete"), "confirm-delete", { class: "danger" });
+    const cancel = button(t("chat.cancel"), "cancel-delete");
+    showDialog(
+      el("div", { class: "dialog", role: "dialog", "data-testid": "delete-dialog" }, el("p", {}, t("chat.deleteConfirm")), el("div", { class: "dialog-bar" }, cancel, confirm)),
+    );
+    cancel.addEventListener("click", hideDialog);
+    confirm.addEventListener("click", () => {
+      hideDialog();
+      void track(act((id) => backend.deleteConversation(id), true));
+    });
+  });
+
+  transferButton.addEventListener("click", () => {
+    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "transfer-search" });
+    const targets = el("ul", { class: "transfer-list" });
+    const cancel = button(t("chat.cancel"), "cancel-transfer");
+    const refresh = async () => {
+      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
+      const items = agents.map((a) => {
+        const item = el(
+          "li",
+          { class: "transfer-target", tabindex: "0", "data-testid": "transfer-target", "data-extension": a.extension },
+          el("span", { class: `presence-dot ${a.presence}`, title: t(`presence.${a.presence}` as MessageKey) }),
+          el("span", {}, `${a.name} · ${a.extension}`),
+        );
+        item.addEventListener("click", () => {
+          hideDialog();
+          void track(act((id) => backend.transfer(id, a.extension), true));
+        });
+        return item;
+      });
+      targets.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("transfer.none"))]));
+    };
+    query.addEventListener("input", () => void track(refresh().catch(fail)));
+    cancel.addEventListener("click", hideDialog);
+    showDialog(
+      el("div", { class: "dialog", role: "dialog", "data-testid": "transfer-dialog" }, el("h3", {}, t("transfer.title")), query, targets, el("div", { class: "dialog-bar" }, cancel)),
+    );
+    query.focus();
+    void track(refresh().catch(fail));
+  });
+
+  // ----- dialogs -----
+  function showDialog(dialog: HTMLElement): void {
+    overlay.replaceChildren(dialog);
+    overlay.hidden = false;
+  }
+  function hideDialog(): void {
+    overlay.hidden = true;
+    overlay.replaceChildren();
+  }
+  overlay.addEventListener("click", (e) => {
+    if (e.target === overlay) hideDialog();
+  });
+
+  settingsButton.addEventListener("click", () => void track(openSettings().catch(fail)));
+  async function openSettings(): Promise<void> {
+    const current: Settings = await backend.settings();
+    const check = (testid: string, label: string, checked: boolean) => {
+      const input = el("input", { type: "checkbox", "data-testid": testid, id: testid, checked });
+      return { input, row: el("label", { class: "check", for: testid }, input, label) };
+    };
+    const preview = check("setting-preview", t("settings.preview"), current.preview);
+    const sound = check("setting-sound-enabled", t("settings.soundEnabled"), current.sound_enabled);
+    const repeat = check("setting-repeat", t("settings.repeat"), current.repeat_unowned);
+    const choice = el("select", { "data-testid": "setting-sound-choice", id: "setting-sound-choice" });
+    for (const s of SOUNDS) choice.append(el("option", { value: s }, t(`sound.${s}` as MessageKey)));
+    if (current.sound.startsWith("file:")) choice.append(el("option", { value: current.sound }, current.sound.slice(5)));
+    choice.value = current.sound;
+    const language = el("select", { "data-testid": "setting-language", id: "setting-language" });
+    language.append(
+      el("option", { value: "auto" }, t("settings.languageAuto")),
+      el("option", { value: "en" }, "English"),
+      el("option", { value: "pt-BR" }, "Português (Brasil)"),
+    );
+    language.value = current.locale;
+    const save = button(t("settings.save"), "settings-save", { class: "primary" });
+    const cancel = button(t("chat.cancel"), "settings-cancel");
+    showDialog(
+      el(
+        "div",
+        { class: "dialog settings", role: "dialog", "data-testid": "settings-dialog" },
+        el("h3", {}, t("settings.title")),
+        preview.row,
+        sound.row,
+        el("label", { class: "field-label", for: "setting-sound-choice" }, t("settings.sound")),
+        choice,
+        repeat.row,
+        el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
+        language,
+        el("div", { class: "dialog-bar" }, cancel, save),
+      ),
+    );
+    cancel.addEventListener("click", hideDialog);
+    save.addEventListener("click", () => {
+      const next: Settings = {
+        ...current,
+        preview: preview.input.checked,
+        sound_enabled: sound.input.checked,
+        sound: choice.value,
+        repeat_unowned: repeat.input.checked,
+        locale: language.value as Settings["locale"],
+      };
+      void track(
+        backend.saveSettings(next).then(() => {
+          hideDialog();
+          showToast(t("settings.saved"));
+        }, fail),
+      );
+    });
+  }
+
+  // ----- search -----
+  let searchSeq = 0;
+  search.addEventListener("input", () => {
+    const query = search.value.trim();
+    const seq = ++searchSeq;
+    if (query === "") {
+      searchResults.hidden = true;
+      return;
+    }
+    void track(
+      backend.search(query).then((results) => {
+        if (seq !== searchSeq) return;
+        const highlight = (segments: { text: string; matched: boolean }[]) =>
+          el("span", {}, ...segments.map((s) => (s.matched ? el("mark", {}, s.text) : s.text)));
+        const hits = results.messages.map((hit) => {
+          const item = el(
+            "li",
+            { class: "hit", tabindex: "0", "data-testid": "search-hit", "data-conversation-id": hit.conversation_id },
+            el("strong", {}, hit.conversation_name),
+            highlight(hit.snippet),
+          );
+          item.addEventListener("click", () => {
+            searchResults.hidden = true;
+            void open(hit.conversation_id);
+          });
+          return item;
+        });
+        const contacts = results.contacts.map((hit) => el("li", { class: "hit" }, highlight(hit.name), el("span", { class: "muted" }, [...hit.contact.phones, ...hit.contact.emails].join(" · "))));
+        searchResults.replaceChildren(
+          ...(hits.length ? [el("h4", {}, t("main.searchMessages")), el("ul", {}, ...hits)] : []),
+          ...(contacts.length ? [el("h4", {}, t("main.searchContacts")), el("ul", {}, ...contacts)] : []),
+          ...(hits.length + contacts.length === 0 ? [el("p", { class: "muted" }, t("main.searchNothing", { query }))] : []),
+        );
+        searchResults.hidden = false;
+      }, fail),
+    );
+  });
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      search.value = "";
+      searchResults.hidden = true;
+    }
+  });
+
+  // ----- presence, view, session -----
+  presence.addEventListener("change", () => {
+    void track(
+      backend.setPresence(presence.value as Presence).then(
+        (agent) => (me = agent),
+        (thrown) => {
+          presence.value = me.presence;
+          fail(thrown);
+        },
+      ),
+    );
+  });
+  viewSwitch.addEventListener("change", () => {
+    view = viewSwitch.value as View;
+    close();
+    void track(loadList().catch(fail));
+  });
+  logoutButton.addEventListener("click", () => {
+    void track(
+      backend.logout().then(() => element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true })), fail),
+    );
+  });
+
+  function setConnection(state: ConnectionState): void {
+    banner.hidden = state === "online";
+    banner.textContent = state === "offline" ? t("main.offline") : t("main.connecting");
+    banner.dataset.state = state;
+  }
+
+  // ----- keyboard shortcuts -----
+  function step(delta: number): void {
+    if (conversations.length === 0) return;
+    const at = conversations.findIndex((c) => c.id === activeId);
+    const next = conversations[Math.min(conversations.length - 1, Math.max(0, at + delta))];
+    if (next) void open(next.id);
+  }
+  const onKey = (e: KeyboardEvent) => {
+    if (e.altKey && e.key === "ArrowDown") step(1);
+    else if (e.altKey && e.key === "ArrowUp") step(-1);
+    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") search.focus();
+    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "t") takeButton.click();
+    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "r") resolveButton.click();
+    else return;
+    e.preventDefault();
+  };
+  document.addEventListener("keydown", onKey);
+
+  // ----- live changes -----
+  let redraw: number | null = null;
+  let chatDirty = false;
+  function scheduleRedraw(chatToo: boolean): void {
+    chatDirty ||= chatToo;
+    if (redraw !== null) return;
+    redraw = window.setTimeout(() => {
+      redraw = null;
+      const withChat = chatDirty;
+      chatDirty = false;
+      void track(loadList().catch(fail));
+      if (withChat && activeId) void track(loadChat(true).catch(fail));
+    }, 50);
+  }
+  function onChange(change: Change): void {
+    switch (change.kind) {
+      case "conversation_upserted":
+        scheduleRedraw(change.id === activeId);
+        break;
+      case "conversation_removed":
+        if (change.id === activeId) close();
+        scheduleRedraw(false);
+        break;
+      case "messages_changed":
+        scheduleRedraw(change.conversation_id === activeId);
+        break;
+      case "conversations_reloaded":
+      case "resync":
+        scheduleRedraw(true);
+        break;
+      case "templates_changed":
+        if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
+        break;
+      case "connection":
+        setConnection(change.state);
+        break;
+      case "session_expired":
+        element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true }));
+        break;
+      default:
+        break;
+    }
+  }
+  let unsubscribe: (() => void) | null = null;
+  let disposed = false;
+  const subscribed = backend
+    .onEvent((event: ShellEvent) => {
+      if (event.event === "change") onChange(event.payload);
+      else if (event.event === "open_conversation") void open(event.payload.id);
+      else if (event.event === "presence") presence.value = event.payload.presence;
+    })
+    .then((stop) => {
+      if (disposed) stop();
+      else unsubscribe = stop;
+    });
+
+  track(subscribed);
+  track(backend.connectionState().then(setConnection, () => {}));
+  track(backend.settings().then(() => {}, () => {}));
+  track(loadList().catch(fail));
+  renderList();
+
+  return {
+    element,
+    settled: async () => {
+      let seen: Promise<unknown> | null = null;
+      while (seen !== pending) {
+        seen = pending;
+        await pending;
+      }
+    },
+    open,
+    dispose() {
+      disposed = true;
+      unsubscribe?.();
+      document.removeEventListener("keydown", onKey);
+      if (redraw !== null) window.clearTimeout(redraw);
+    },
+  };
+}

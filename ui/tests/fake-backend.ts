@@ -1,0 +1,197 @@
+/**
+ * An in-memory `Backend` for component tests: a small world of conversations, messages and
+ * templates that the calls really change, and a way to push shell events.
+ */
+import type {
+  Agent,
+  Backend,
+  Conversation,
+  Message,
+  Settings,
+  ShellEvent,
+  Template,
+} from "../src/api";
+import { BackendError } from "../src/backend";
+
+export const ME: Agent = {
+  id: "00000000-0000-7000-8000-000000000101",
+  extension: "101",
+  name: "Ana Souza",
+  role: "agent",
+  presence: "available",
+};
+
+export const BRUNO: Agent = {
+  id: "00000000-0000-7000-8000-000000000102",
+  extension: "102",
+  name: "Bruno Lima",
+  role: "agent",
+  presence: "away",
+};
+
+const NOW = new Date().toISOString();
+
+export function message(conversation: string, n: number, body: string, inbound = true): Message {
+  return {
+    id: `00000000-0000-7000-8000-${String(n).padStart(12, "0")}`,
+    conversation_id: conversation,
+    direction: inbound ? "inbound" : "outbound",
+    author: inbound
+      ? { kind: "contact", display_name: "Maria" }
+      : { kind: "agent", id: ME.id, extension: ME.extension, name: ME.name },
+    body,
+    attachments: [],
+    status: inbound ? "sent" : "delivered",
+    created_at: NOW,
+  };
+}
+
+export function conversation(
+  id: string,
+  channel: Conversation["channel"],
+  name: string,
+  extra: Partial<Conversation> = {},
+): Conversation {
+  return {
+    id,
+    channel,
+    channel_id: channel,
+    status: "open",
+    queue_id: "support",
+    owner: ME,
+    contact: { display_name: name, known: true },
+    last_message: message(id, 1, `Hello from ${name}`),
+    unread: 0,
+    archived: false,
+    created_at: NOW,
+    updated_at: NOW,
+    ...extra,
+  };
+}
+
+export const TEMPLATES: Template[] = [
+  { id: "t1", name: "Saudação", body: "Olá {{contact.first_name}}, sou {{agent.name}}!", category: "Geral", language: "pt-BR", updated_at: NOW },
+  { id: "t2", name: "Greeting", body: "Hi {{contact.first_name}}, this is {{agent.name}}.", category: "General", language: "en", updated_at: NOW },
+  { id: "t3", name: "Prazo de entrega", body: "Seu pedido chega em até 5 dias úteis.", category: "Entregas", language: "pt-BR", updated_at: NOW },
+];
+
+export class FakeBackend implements Backend {
+  conversationsById = new Map<string, Conversation>();
+  messagesById = new Map<string, Message[]>();
+  sent: { conversationId: string; body: string }[] = [];
+  transfers: { id: string; extension: string }[] = [];
+  calls: string[] = [];
+  saved: Settings | null = null;
+  stored: Settings = {
+    preview: true,
+    sound_enabled: true,
+    sound: "chime",
+    channel_sounds: {},
+    repeat_unowned: true,
+    locale: "auto",
+  };
+  private handlers: ((event: ShellEvent) => void)[] = [];
+
+  constructor(conversations: Conversation[]) {
+    for (const c of conversations) {
+      this.conversationsById.set(c.id, c);
+      this.messagesById.set(c.id, c.last_message ? [c.last_message] : []);
+    }
+  }
+
+  emit(event: ShellEvent): void {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  appInfo = () => Promise.resolve({ version: "0.1.0", dataDir: null, defaultServer: null });
+  resume = () => Promise.resolve(ME);
+  login = () => Promise.resolve(ME);
+  logout = () => Promise.resolve();
+  connectionState = () => Promise.resolve("online" as const);
+  setPresence = (presence: Agent["presence"]) => Promise.resolve({ ...ME, presence });
+  conversations = (view: "recent" | "archived") =>
+    Promise.resolve([...this.conversationsById.values()].filter((c) => c.archived === (view === "archived")));
+  conversation = (id: string) => Promise.resolve(this.conversationsById.get(id) ?? null);
+  messages = (id: string) =>
+    Promise.resolve({ messages: this.messagesById.get(id) ?? [], more: false, loading: false });
+  search = (query: string) =>
+    Promise.resolve({
+      messages: [...this.messagesById.values()]
+        .flat()
+        .filter((m) => m.body.toLowerCase().includes(query.toLowerCase()))
+        .map((m) => ({
+          message_id: m.id,
+          conversation_id: m.conversation_id,
+          conversation_name: this.conversationsById.get(m.conversation_id)?.contact.display_name ?? "",
+          author: m.author,
+          created_at: m.created_at,
+          snippet: [{ text: m.body, matched: true }],
+        })),
+      contacts: [],
+      templates: [],
+    });
+  templates = (filter: { query?: string | null; category?: string | null; language?: string | null }) =>
+    Promise.resolve(
+      TEMPLATES.filter(
+        (t) =>
+          (!filter.query || `${t.name} ${t.body}`.toLowerCase().includes(filter.query.toLowerCase())) &&
+          (!filter.category || t.category === filter.category) &&
+          (!filter.language || t.language.startsWith(filter.language)),
+      ),
+    );
+  templateCategories = () => Promise.resolve([...new Set(TEMPLATES.map((t) => t.category))].sort());
+  templateLanguages = () => Promise.resolve(["en", "pt-BR"]);
+  agents = (query: string) =>
+    Promise.resolve([ME, BRUNO].filter((a) => `${a.name} ${a.extension}`.toLowerCase().includes(query.toLowerCase())));
+  send = (conversationId: string, body: string) => {
+    this.sent.push({ conversationId, body });
+    const list = this.messagesById.get(conversationId) ?? [];
+    const m = { ...message(conversationId, 100 + list.length, body, false), status: "pending" as const };
+    list.push(m);
+    this.messagesById.set(conversationId, list);
+    return Promise.resolve(m);
+  };
+  retrySend = () => Promise.resolve();
+  discardSend = () => Promise.resolve();
+  markRead = () => Promise.resolve();
+  private update(id: string, change: Partial<Conversation>): Promise<Conversation> {
+    const c = this.conversationsById.get(id);
+    if (!c) return Promise.reject(new BackendError("not_found", "no such conversation"));
+    const next = { ...c, ...change };
+    this.conversationsById.set(id, next);
+    return Promise.resolve(next);
+  }
+  take = (id: string) => {
+    this.calls.push(`take ${id}`);
+    return this.update(id, { owner: ME, status: "open" });
+  };
+  transfer = (id: string, extension: string) => {
+    this.transfers.push({ id, extension });
+    this.conversationsById.delete(id);
+    return Promise.resolve();
+  };
+  resolve = (id: string) => {
+    this.calls.push(`resolve ${id}`);
+    return this.update(id, { status: "resolved", archived: true });
+  };
+  archive = (id: string) => this.update(id, { archived: true });
+  unarchive = (id: string) => this.update(id, { archived: false });
+  deleteConversation = (id: string) => {
+    this.calls.push(`delete ${id}`);
+    this.conversationsById.delete(id);
+    return Promise.resolve();
+  };
+  settings = () => Promise.resolve(this.stored);
+  saveSettings = (settings: Settings) => {
+    this.saved = settings;
+    this.stored = settings;
+    return Promise.resolve();
+  };
+  setActiveConversation = () => Promise.resolve();
+  onEvent = (handler: (event: ShellEvent) => void) => {
+    this.handlers.push(handler);
+    return Promise.resolve(() => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    });
+  };
+}

@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { translator } from "../src/i18n";
+import { renderMain, type MainScreen } from "../src/screens/main";
+import { smsSegments } from "../src/format";
+import { BRUNO, conversation, FakeBackend, ME } from "./fake-backend";
+
+const t = translator("en");
+
+function all(root: ParentNode, id: string): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+}
+function one<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
+  const found = root.querySelector<T>(`[data-testid="${id}"]`);
+  if (!found) throw new Error(`no element with data-testid="${id}"`);
+  return found;
+}
+const tick = () => new Promise((resolve) => setTimeout(resolve, 80));
+
+const WA = "00000000-0000-7000-8000-00000000000a";
+const FB = "00000000-0000-7000-8000-00000000000b";
+const SMS = "00000000-0000-7000-8000-00000000000c";
+const WEB = "00000000-0000-7000-8000-00000000000d";
+const TEAM = "00000000-0000-7000-8000-00000000000e";
+const OLD = "00000000-0000-7000-8000-00000000000f";
+
+function world(): FakeBackend {
+  return new FakeBackend([
+    conversation(WA, "whatsapp", "Maria Oliveira", { owner: null, status: "queued", unread: 2 }),
+    conversation(FB, "facebook", "João Pereira"),
+    conversation(SMS, "sms", "+55 11 98765-4321"),
+    conversation(WEB, "livechat", "Visitor 7"),
+    conversation(TEAM, "internal", "", { title: "Escala de dezembro" }),
+    conversation(OLD, "whatsapp", "Arquivada", { archived: true, status: "resolved" }),
+  ]);
+}
+
+describe("main screen", () => {
+  let container: HTMLElement;
+  let screen: MainScreen;
+  let backend: FakeBackend;
+
+  beforeEach(async () => {
+    document.body.replaceChildren();
+    container = document.createElement("div");
+    document.body.append(container);
+    backend = world();
+    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
+    await screen.settled();
+  });
+  afterEach(() => screen.dispose());
+
+  it("lists recent conversations with a channel icon for every channel but internal", () => {
+    const items = all(container, "conversation-item");
+    expect(items.map((i) => i.dataset.channel)).toEqual(["whatsapp", "facebook", "sms", "livechat", "internal"]);
+    for (const item of items) {
+      const icon = item.querySelector('[data-testid="channel-icon"]');
+      if (item.dataset.channel === "internal") expect(icon).toBeNull();
+      else expect(icon?.getAttribute("data-channel")).toBe(item.dataset.channel);
+    }
+    const waiting = items[0]!;
+    expect(waiting.dataset.conversationId).toBe(WA);
+    expect(waiting.classList.contains("waiting")).toBe(true);
+    expect(waiting.textContent).toContain("Waiting in support");
+    expect(one(waiting, "unread-badge").textContent).toBe("2");
+    expect(items[4]!.textContent).toContain("Escala de dezembro");
+  });
+
+  it("switches to the archived view and offers unarchive and delete with confirmation", async () => {
+    const viewSwitch = one<HTMLSelectElement>(container, "view-switch");
+    viewSwitch.value = "archived";
+    viewSwitch.dispatchEvent(new Event("change"));
+    await screen.settled();
+    const items = all(container, "conversation-item");
+    expect(items.map((i) => i.dataset.conversationId)).toEqual([OLD]);
+
+    await screen.open(OLD);
+    expect(one(container, "menu-archive").hidden).toBe(true);
+    expect(one(container, "menu-unarchive").hidden).toBe(false);
+    one(container, "chat-menu").click();
+    one(container, "menu-delete").click();
+    expect(backend.calls).not.toContain(`delete ${OLD}`);
+    one(container, "confirm-delete").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`delete ${OLD}`);
+    expect(all(container, "conversation-item")).toHaveLength(0);
+  });
+
+  it("sends with Enter, keeps a newline with Shift+Enter", async () => {
+    await screen.open(FB);
+    const reply = one<HTMLTextAreaElement>(container, "reply-box");
+    reply.value = "first line";
+    reply.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", shiftKey: true, bubbles: true }));
+    await screen.settled();
+    expect(backend.sent).toEqual([]);
+    reply.value = "Olá! Já vou verificar.";
+    reply.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await screen.settled();
+    expect(backend.sent).toEqual([{ conversationId: FB, body: "Olá! Já vou verificar." }]);
+    expect(reply.value).toBe("");
+    const shown = all(container, "message").map((m) => m.textContent ?? "");
+    expect(shown.some((text) => text.includes("Olá! Já vou verificar."))).toBe(true);
+  });
+
+  it("takes an unowned chat and resolves it", async () => {
+    await screen.open(WA);
+    expect(one(container, "take-button").hidden).toBe(false);
+    one(container, "take-button").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`take ${WA}`);
+    expect(one(container, "take-button").hidden).toBe(true);
+    one(container, "resolve-button").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`resolve ${WA}`);
+    expect(all(container, "conversation-item").map((i) => i.dataset.conversationId)).not.toContain(WA);
+  });
+
+  it("has no Resolve for internal chats", async () => {
+    await screen.open(TEAM);
+    expect(one(container, "resolve-button").hidden).toBe(true);
+  });
+
+  it("filters templates by search, category and language and fills the reply box", async () => {
+    await screen.open(FB);
+    one(container, "templates-toggle").click();
+    await screen.settled();
+    const names = () => all(container, "template-item").map((i) => i.querySelector("strong")?.textContent);
+    const language = one<HTMLSelectElement>(container, "template-language");
+    expect(language.value).toBe("en");
+    expect(names()).toEqual(["Greeting"]);
+
+    language.value = "pt-BR";
+    language.dispatchEvent(new Event("change"));
+    await screen.settled();
+    expect(names()).toEqual(["Saudação", "Prazo de entrega"]);
+
+    const entregas = all(container, "template-category").find((tab) => tab.dataset.category === "Entregas")!;
+    entregas.click();
+    await screen.settled();
+    expect(names()).toEqual(["Prazo de entrega"]);
+
+    all(container, "template-category")[0]!.click();
+    const search = one<HTMLInputElement>(container, "template-search");
+    search.value = "saud";
+    search.dispatchEvent(new Event("input"));
+    await screen.settled();
+    expect(names()).toEqual(["Saudação"]);
+
+    all(container, "template-item")[0]!.click();
+    expect(one<HTMLTextAreaElement>(container, "reply-box").value).toBe("Olá João, sou Ana Souza!");
+  });
+
+  it("transfers by searching a colleague's extension", async () => {
+    await screen.open(FB);
+    one(container, "transfer-button").click();
+    await screen.settled();
+    const search = one<HTMLInputElement>(container, "transfer-search");
+    search.value = "102";
+    search.dispatchEvent(new Event("input"));
+    await screen.settled();
+    const targets = all(container, "transfer-target");
+    expect(targets.map((t) => t.dataset.extension)).toEqual([BRUNO.extension]);
+    targets[0]!.click();
+    await screen.settled();
+    expect(backend.transfers).toEqual([{ id: FB, extension: "102" }]);
+    expect(all(container, "conversation-item").map((i) => i.dataset.conversationId)).not.toContain(FB);
+  });
+
+  it("saves settings", async () => {
+    one(container, "settings-open").click();
+    await screen.settled();
+    const preview = one<HTMLInputElement>(container, "setting-preview");
+    expect(preview.checked).toBe(true);
+    preview.checked = false;
+    const choice = one<HTMLSelectElement>(container, "setting-sound-choice");
+    choice.value = "bell";
+    one(container, "settings-save").click();
+    await screen.settled();
+    expect(backend.saved).toMatchObject({ preview: false, sound: "bell", sound_enabled: true });
+  });
+
+  it("shows the offline banner while disconnected and redraws on changes", async () => {
+    const banner = one(container, "offline-banner");
+    expect(banner.hidden).toBe(true);
+    backend.emit({ event: "change", payload: { kind: "connection", state: "offline" } });
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain("offline");
+    backend.emit({ event: "change", payload: { kind: "connection", state: "online" } });
+    expect(banner.hidden).toBe(true);
+
+    backend.conversationsById.set(
+      "00000000-0000-7000-8000-000000000099",
+      conversation("00000000-0000-7000-8000-000000000099", "sms", "Novo cliente"),
+    );
+    backend.emit({ event: "change", payload: { kind: "conversation_upserted", id: "00000000-0000-7000-8000-000000000099" } });
+    await tick();
+    await screen.settled();
+    expect(all(container, "conversation-item")).toHaveLength(6);
+  });
+
+  it("finds messages in the search box and opens the chat", async () => {
+    const search = one<HTMLInputElement>(container, "search-box");
+    search.value = "João";
+    search.dispatchEvent(new Event("input"));
+    await screen.settled();
+    const hits = all(container, "search-hit");
+    expect(hits.map((h) => h.dataset.conversationId)).toEqual([FB]);
+    hits[0]!.click();
+    await screen.settled();
+    expect(one(container, "chat-title").textContent).toBe("João Pereira");
+  });
+
+  it("moves between chats with Alt+Down", async () => {
+    await screen.open(WA);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", altKey: true }));
+    await screen.settled();
+    expect(one(container, "chat-title").textContent).toBe("João Pereira");
+  });
+});
+
+describe("SMS segments", () => {
+  it("counts GSM-7 and UCS-2 parts", () => {
+    expect(smsSegments("")).toBe(0);
+    expect(smsSegments("a".repeat(160))).toBe(1);
+    expect(smsSegments("a".repeat(161))).toBe(2);
+    expect(smsSegments("não".repeat(23))).toBe(1); // ã is not GSM-7: 69 UCS-2 units
+    expect(smsSegments("não".repeat(24))).toBe(2);
+  });
+});
