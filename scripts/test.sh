@@ -18,9 +18,13 @@ echo "==> building the live-chat widget (the server embeds it) and its unit test
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> building the server and the desktop app (the end-to-end tests drive both)"
+cargo build --locked -p switchboard-server -p switchboard-desktop
+
 echo "==> widget end to end in headless Chromium against the real server"
-cargo build --locked -p switchboard-server
 (cd tests/widget && SWITCHBOARD_SERVER_BIN="$PWD/../../target/debug/switchboard-server" npm test)
 
-echo "==> cargo nextest (unit, integration, end to end)"
+echo "==> cargo nextest (unit, integration, end to end: tests/desktop drives the real app under Xvfb)"
+# Each desktop test starts its own Xvfb, D-Bus session and keychain (see tests/desktop); they
+# run one at a time (.config/nextest.toml).
 cargo nextest run --workspace --locked --no-fail-fast

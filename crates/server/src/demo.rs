@@ -170,6 +170,27 @@ pub async fn launch_in(
     let twilio = switchboard_fakes::FakeTwilio::start(switchboard_fakes::TwilioOptions::default())
         .await
         .context("starting the fake Twilio")?;
+    launch_with_fakes(
+        dir,
+        listener,
+        public_url,
+        customers_every,
+        Arc::new(graph),
+        Arc::new(twilio),
+    )
+    .await
+}
+
+/// [`launch_in`] with fake providers the caller started (and inspects: end-to-end tests check
+/// what the server sent them). The configuration is written to `dir/switchboard.toml`.
+pub async fn launch_with_fakes(
+    dir: &Path,
+    listener: TcpListener,
+    public_url: &str,
+    customers_every: std::time::Duration,
+    graph: Arc<switchboard_fakes::FakeGraph>,
+    twilio: Arc<switchboard_fakes::FakeTwilio>,
+) -> anyhow::Result<Running> {
     let providers = DemoProviders {
         graph_base: graph.base_url().to_string(),
         twilio_base: twilio.base_url().to_string(),
@@ -188,8 +209,8 @@ pub async fn launch_in(
     };
     let mut running = launch_with_listener(config, Arc::clone(&store), listener).await?;
     let customers = Customers {
-        graph: Arc::new(graph),
-        twilio: Arc::new(twilio),
+        graph,
+        twilio,
         server: public_url.to_string(),
         engine: running.engine.clone(),
     };

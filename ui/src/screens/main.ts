@@ -255,8 +255,13 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     }
   }
 
+  // Loads can overlap (a change arrives while one is in flight): only the newest may draw.
+  let listSeq = 0;
   async function loadList(): Promise<void> {
-    conversations = await backend.conversations(view);
+    const seq = ++listSeq;
+    const loaded = await backend.conversations(view);
+    if (seq !== listSeq) return;
+    conversations = loaded;
     renderList();
   }
 
@@ -358,14 +363,16 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     segments.textContent = n > 0 ? t("chat.segments", { count: n }) : "";
   }
 
+  let chatSeq = 0;
   async function loadChat(stickToBottom = true): Promise<void> {
     if (!activeId) return;
     const id = activeId;
+    const seq = ++chatSeq;
     const [conversation, page] = await Promise.all([
       backend.conversation(id),
       backend.messages(id, null, Math.max(PAGE, messages.length)),
     ]);
-    if (id !== activeId) return;
+    if (id !== activeId || seq !== chatSeq) return;
     if (!conversation) {
       close();
       return;
@@ -721,6 +728,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     );
   });
 
+  let connectionEvents = 0;
   function setConnection(state: ConnectionState): void {
     banner.hidden = state === "online";
     banner.textContent = state === "offline" ? t("main.offline") : t("main.connecting");
@@ -779,6 +787,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
         break;
       case "connection":
+        connectionEvents += 1;
         setConnection(change.state);
         break;
       case "session_expired":
@@ -801,8 +810,15 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       else unsubscribe = stop;
     });
 
-  track(subscribed);
-  track(backend.connectionState().then(setConnection, () => {}));
+  // Ask for the state once subscribed; an event that arrives before the answer is newer.
+  track(
+    subscribed.then(() => {
+      const before = connectionEvents;
+      return backend.connectionState().then((state) => {
+        if (connectionEvents === before) setConnection(state);
+      });
+    }),
+  );
   track(backend.settings().then(() => {}, () => {}));
   track(loadList().catch(fail));
   renderList();

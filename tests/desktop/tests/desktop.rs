@@ -1,0 +1,392 @@
+//! The real desktop app, end to end: Tauri window under Xvfb, driven through tauri-driver,
+//! against the real server with fake WhatsApp/Messenger/Twilio providers.
+
+use std::time::Duration;
+
+use serde_json::json;
+use switchboard_desktop_e2e::{require_desktop, App, Desktop, Server, PASSWORD};
+
+async fn signed_in(desktop: &Desktop, server: &Server, name: &str, user: &str) -> App {
+    let app = desktop.app(name, &server.url()).await.expect("app starts");
+    app.login(user, PASSWORD).await.expect("login form");
+    app.wait_for("[data-testid=conversation-list]")
+        .await
+        .expect("signed in");
+    app
+}
+
+/// Wait until the fake Graph API has been asked to send a WhatsApp text containing `text`.
+async fn whatsapp_sent(server: &Server, text: &str) -> bool {
+    for _ in 0..200 {
+        if server
+            .graph
+            .sent_whatsapp()
+            .iter()
+            .any(|m| m["text"]["body"].as_str().is_some_and(|b| b.contains(text)))
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let mut app = desktop.app("ana", &server.url()).await.expect("app starts");
+
+    // Login: a wrong password is refused with a clear message.
+    app.wait_for("[data-testid=login-user]").await.unwrap();
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=login-server]').value;",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        json!(server.url()),
+        "the server address comes pre-filled"
+    );
+    app.screenshot("login").await.unwrap();
+    app.login("101", "wrong-password").await.unwrap();
+    app.wait_js(
+        "the wrong-password message",
+        "const s = document.querySelector('[data-testid=login-status]'); return !!s && !s.hidden && /password/i.test(s.textContent);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    app.login("101", PASSWORD).await.unwrap();
+    app.wait_for("[data-testid=conversation-list]")
+        .await
+        .unwrap();
+
+    // The list shows chats of all four channels, each with its icon.
+    app.wait_js(
+        "chats of every channel",
+        "const kinds = new Set([...document.querySelectorAll('[data-testid=conversation-item] [data-testid=channel-icon]')].map(e => e.getAttribute('data-channel')));
+         return ['whatsapp','facebook','sms','livechat'].every(k => kinds.has(k));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    app.screenshot("list-all-channels").await.unwrap();
+
+    // Open João's WhatsApp chat; find a template by search, category and language.
+    let api = server.api("101").await.unwrap();
+    let joao = api
+        .conversation_named("João Pereira", "recent")
+        .await
+        .unwrap();
+    app.open(&joao).await.unwrap();
+    app.wait_js(
+        "João's messages",
+        "return document.querySelector('[data-testid=message-list]').textContent.includes('4471');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    app.click("[data-testid=templates-toggle]").await.unwrap();
+    app.wait_for("[data-testid=template-item]").await.unwrap();
+    app.set_value("[data-testid=template-language]", "pt-BR")
+        .await
+        .unwrap();
+    let categories = app
+        .js("return [...document.querySelectorAll('[data-testid=template-category]')].map(e => e.getAttribute('data-category')).filter(Boolean);", vec![])
+        .await
+        .unwrap();
+    let category = categories[0].as_str().expect("a category").to_string();
+    app.click(&format!(
+        "[data-testid=template-category][data-category=\"{category}\"]"
+    ))
+    .await
+    .unwrap();
+    app.wait_js(
+        "templates of one category in Portuguese",
+        "const items = [...document.querySelectorAll('[data-testid=template-item]')];
+         return items.length > 0 && items.every(i => i.textContent.includes(arguments[0]) && i.textContent.includes('pt-BR'));",
+        vec![json!(category)],
+    )
+    .await
+    .unwrap();
+    app.screenshot("chat-with-templates").await.unwrap();
+    app.click("[data-testid=template-item]").await.unwrap();
+    let filled = app
+        .js(
+            "return document.querySelector('[data-testid=reply-box]').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let filled = filled.as_str().unwrap_or_default().to_string();
+    assert!(!filled.is_empty(), "the template fills the reply box");
+    assert!(
+        !filled.contains("{{agent.name}}"),
+        "variables are filled: {filled}"
+    );
+
+    // Reply with Enter: it reaches the customer through the (fake) WhatsApp Cloud API.
+    app.set_value("[data-testid=reply-box]", "").await.unwrap();
+    app.type_into(
+        "[data-testid=reply-box]",
+        "Olá João, já estou verificando o pedido 4471.\u{E007}",
+    )
+    .await
+    .unwrap();
+    assert!(
+        whatsapp_sent(&server, "já estou verificando o pedido 4471").await,
+        "the reply reached the WhatsApp provider; sent: {:?}",
+        server.graph.sent_whatsapp()
+    );
+
+    // Settings: preview off, another sound; they survive a restart of the app, which opens
+    // signed in (the token comes back from the keychain).
+    app.click("[data-testid=settings-open]").await.unwrap();
+    app.wait_for("[data-testid=setting-preview]").await.unwrap();
+    app.screenshot("settings").await.unwrap();
+    app.click("[data-testid=setting-preview]").await.unwrap();
+    app.set_value("[data-testid=setting-sound-choice]", "bell")
+        .await
+        .unwrap();
+    app.click("[data-testid=settings-save]").await.unwrap();
+    app.wait_js(
+        "the settings dialog to close",
+        "return !document.querySelector('[data-testid=settings-dialog]');",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    app.restart().await.unwrap();
+    app.wait_for("[data-testid=conversation-list]")
+        .await
+        .expect("signed in again from the keychain, without the login screen");
+    app.click("[data-testid=settings-open]").await.unwrap();
+    app.wait_for("[data-testid=setting-preview]").await.unwrap();
+    let saved = app
+        .js(
+            "return [document.querySelector('[data-testid=setting-preview]').checked, document.querySelector('[data-testid=setting-sound-choice]').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved, json!([false, "bell"]), "settings persisted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_whatsapp_chat_reaches_both_agents_and_the_one_who_replies_keeps_it() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+    let bruno = signed_in(&desktop, &server, "bruno", "102").await;
+
+    // A new customer writes on WhatsApp.
+    server
+        .whatsapp_from(
+            "5511955554444",
+            "Paula Nunes",
+            "Oi, quero saber do meu reembolso",
+        )
+        .await
+        .unwrap();
+    let api = server.api("101").await.unwrap();
+    let mut paula = None;
+    for _ in 0..100 {
+        if let Ok(id) = api.conversation_named("Paula Nunes", "recent").await {
+            paula = Some(id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let paula = paula.expect("the chat was offered to Ana");
+
+    // Both see it, with its WhatsApp icon, waiting.
+    for app in [&ana, &bruno] {
+        app.wait_listed(&paula, true).await.unwrap();
+        let channel = app
+            .js(
+                "return document.querySelector(`[data-testid=conversation-item][data-conversation-id=\"${arguments[0]}\"] [data-testid=channel-icon]`).getAttribute('data-channel');",
+                vec![json!(paula)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(channel, json!("whatsapp"));
+    }
+
+    // A notification went out over D-Bus, with the message text (preview is on by default).
+    let mut seen = false;
+    for _ in 0..100 {
+        let log = desktop.notifications();
+        if log.contains("Paula Nunes") && log.contains("quero saber do meu reembolso") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen,
+        "a Notify call with the preview; dbus-monitor saw:\n{}",
+        desktop.notifications()
+    );
+
+    // Ana replies: the chat becomes hers, and it leaves Bruno's app.
+    ana.open(&paula).await.unwrap();
+    ana.type_into(
+        "[data-testid=reply-box]",
+        "Oi Paula! Vou verificar seu reembolso.\u{E007}",
+    )
+    .await
+    .unwrap();
+    bruno.wait_listed(&paula, false).await.unwrap();
+    assert!(whatsapp_sent(&server, "Vou verificar seu reembolso").await);
+    ana.wait_js(
+        "the reply marked sent",
+        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('Vou verificar') && ['sent','delivered','read'].includes(m.querySelector('[data-testid=message-status]')?.dataset.status));",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_banner_and_a_reply_written_offline_is_delivered_after_reconnect() {
+    require_desktop!();
+    let mut server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+    let api = server.api("101").await.unwrap();
+    let joao = api
+        .conversation_named("João Pereira", "recent")
+        .await
+        .unwrap();
+    ana.open(&joao).await.unwrap();
+
+    server.stop().await;
+    ana.wait_js(
+        "the offline banner",
+        "const b = document.querySelector('[data-testid=offline-banner]'); return !!b && !b.hidden;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.type_into(
+        "[data-testid=reply-box]",
+        "Mensagem escrita sem conexão\u{E007}",
+    )
+    .await
+    .unwrap();
+    ana.wait_js(
+        "the reply waiting in the outbox",
+        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('sem conexão') && m.querySelector('[data-testid=message-status]')?.dataset.status === 'pending');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.screenshot("offline").await.unwrap();
+    assert!(
+        !whatsapp_sent(&server, "sem conexão").await || server.graph.sent_whatsapp().is_empty()
+    );
+
+    server.resume().await.unwrap();
+    ana.wait_js(
+        "the banner to go",
+        "return document.querySelector('[data-testid=offline-banner]').hidden;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(
+        whatsapp_sent(&server, "Mensagem escrita sem conexão").await,
+        "the reply went out after reconnecting"
+    );
+    let sent = server
+        .graph
+        .sent_whatsapp()
+        .iter()
+        .filter(|m| m["text"]["body"] == "Mensagem escrita sem conexão")
+        .count();
+    assert_eq!(sent, 1, "exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_by_extension_resolve_archive_unarchive_and_delete() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+    let api = server.api("101").await.unwrap();
+    let sms = api
+        .conversation_named("+14155550123", "recent")
+        .await
+        .unwrap();
+    let joao = api
+        .conversation_named("João Pereira", "recent")
+        .await
+        .unwrap();
+
+    // Take the SMS chat, then transfer it to Bruno found by his extension.
+    ana.open(&sms).await.unwrap();
+    ana.click("[data-testid=take-button]").await.unwrap();
+    ana.wait_js(
+        "the chat to be Ana's",
+        "return document.querySelector('[data-testid=take-button]').hidden;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.click("[data-testid=transfer-button]").await.unwrap();
+    ana.set_value("[data-testid=transfer-search]", "102")
+        .await
+        .unwrap();
+    ana.wait_js(
+        "Bruno among the transfer targets",
+        "const t = [...document.querySelectorAll('[data-testid=transfer-target]')]; return t.length === 1 && t[0].dataset.extension === '102';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.click("[data-testid=transfer-target]").await.unwrap();
+    ana.wait_listed(&sms, false).await.unwrap();
+    let bruno = server.api("102").await.unwrap();
+    let owner = bruno.get(&format!("/conversations/{sms}")).await.unwrap();
+    assert_eq!(owner["owner"]["extension"], "102", "{owner}");
+
+    // Resolve João's chat: it moves to Archived.
+    ana.open(&joao).await.unwrap();
+    ana.click("[data-testid=resolve-button]").await.unwrap();
+    ana.wait_listed(&joao, false).await.unwrap();
+    ana.set_value("[data-testid=view-switch]", "archived")
+        .await
+        .unwrap();
+    ana.wait_listed(&joao, true).await.unwrap();
+
+    // Unarchive it, archive it again, then delete it (after confirming).
+    ana.open(&joao).await.unwrap();
+    ana.click("[data-testid=chat-menu]").await.unwrap();
+    ana.click("[data-testid=menu-unarchive]").await.unwrap();
+    ana.wait_listed(&joao, false).await.unwrap();
+    ana.set_value("[data-testid=view-switch]", "recent")
+        .await
+        .unwrap();
+    ana.open(&joao).await.unwrap();
+    ana.click("[data-testid=chat-menu]").await.unwrap();
+    ana.click("[data-testid=menu-archive]").await.unwrap();
+    ana.wait_listed(&joao, false).await.unwrap();
+    ana.set_value("[data-testid=view-switch]", "archived")
+        .await
+        .unwrap();
+    ana.open(&joao).await.unwrap();
+    ana.click("[data-testid=chat-menu]").await.unwrap();
+    ana.click("[data-testid=menu-delete]").await.unwrap();
+    ana.click("[data-testid=confirm-delete]").await.unwrap();
+    ana.wait_listed(&joao, false).await.unwrap();
+    let archived = api.get("/conversations?view=archived").await.unwrap();
+    assert!(
+        !archived.to_string().contains(&joao),
+        "deleted from Ana's lists on the server too"
+    );
+}
