@@ -277,6 +277,94 @@ pub async fn delete_conversation(desktop: State<'_, Desktop>, id: String) -> Ans
     Ok(desktop.client.delete(self::id("id", &id)?).await?)
 }
 
+#[tauri::command]
+pub async fn end_session(desktop: State<'_, Desktop>, id: String) -> Answer<()> {
+    Ok(desktop.client.end_session(self::id("id", &id)?).await?)
+}
+
+#[tauri::command]
+pub async fn block(
+    desktop: State<'_, Desktop>,
+    id: String,
+    duration_s: Option<i64>,
+    reason: String,
+) -> Answer<()> {
+    if duration_s.is_some_and(|d| d <= 0) {
+        return Err(CommandError::bad_input(
+            "durationS",
+            "a block lasts a positive number of seconds (or leave it empty for no end)",
+        ));
+    }
+    Ok(desktop
+        .client
+        .block(self::id("id", &id)?, duration_s, &reason)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn start_internal_chat(
+    desktop: State<'_, Desktop>,
+    extensions: Vec<String>,
+    title: Option<String>,
+) -> Answer<Conversation> {
+    Ok(desktop
+        .client
+        .start_internal_chat(extensions, title)
+        .await?)
+}
+
+// ----- contacts -----
+
+#[tauri::command]
+pub async fn contact_history(
+    desktop: State<'_, Desktop>,
+    contact_id: String,
+) -> Answer<switchboard_protocol::ContactHistory> {
+    Ok(desktop
+        .client
+        .contact_history(id("contactId", &contact_id)?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn add_contact_from_conversation(
+    desktop: State<'_, Desktop>,
+    conversation_id: String,
+    name: String,
+    emails: Vec<String>,
+) -> Answer<switchboard_protocol::Contact> {
+    if name.trim().is_empty() {
+        return Err(CommandError::bad_input("name", "a contact needs a name"));
+    }
+    Ok(desktop
+        .client
+        .add_contact_from_conversation(id("conversationId", &conversation_id)?, &name, emails)
+        .await?)
+}
+
+/// Only these schemes leave the app, through the OS handler (dialler, mail, messages).
+pub fn link_allowed(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    ["tel:", "mailto:", "sms:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
+        && !url.chars().any(char::is_control)
+}
+
+#[tauri::command]
+pub fn open_link(url: String) -> Answer<()> {
+    if !link_allowed(&url) {
+        return Err(CommandError::bad_input(
+            "url",
+            "only tel:, mailto: and sms: links can be opened",
+        ));
+    }
+    open::that_detached(url.trim()).map_err(|e| CommandError {
+        code: "no_handler".into(),
+        message: format!("No app on this computer opens {url}: {e}"),
+    })
+}
+
 // ----- settings and the desktop -----
 
 #[tauri::command]
@@ -337,6 +425,26 @@ mod tests {
             os_default().ok(),
             "an empty override must not become the cwd"
         );
+    }
+
+    #[test]
+    fn only_call_mail_and_sms_links_leave_the_app() {
+        for ok in [
+            "tel:+5511987654321",
+            "mailto:ana@example.com",
+            "SMS:+15005550006",
+        ] {
+            assert!(link_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "https://example.com",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "tel:",
+            "tel:+55\n--evil",
+        ] {
+            assert!(!link_allowed(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -154,6 +154,12 @@ export interface HistoryEntry {
   ended_at?: string | null;
 }
 
+export interface ContactHistory {
+  contact: Contact;
+  /** Newest first. */
+  conversations: HistoryEntry[];
+}
+
 /** A piece of highlighted text: `matched` pieces are what the query found. */
 export interface Segment {
   text: string;
@@ -298,6 +304,18 @@ export interface Backend {
   archive(id: string): Promise<Conversation>;
   unarchive(id: string): Promise<Conversation>;
   deleteConversation(id: string): Promise<void>;
+  /** Live chat only: tell the visitor the chat ended. */
+  endSession(id: string): Promise<void>;
+  /** Live chat only: block the visitor's address; `durationS` null: until unblocked. */
+  block(id: string, durationS: number | null, reason: string): Promise<void>;
+  startInternalChat(extensions: string[], title: string | null): Promise<Conversation>;
+
+  // ----- contacts (online) -----
+  contactHistory(contactId: string): Promise<ContactHistory>;
+  /** Add contact from an unknown sender (pre-filled from the conversation). */
+  addContactFromConversation(conversationId: string, name: string, emails: string[]): Promise<Contact>;
+  /** `tel:`, `mailto:` and `sms:` links through the OS handler (other schemes refused). */
+  openLink(url: string): Promise<void>;
 
   // ----- settings and notifications -----
   settings(): Promise<Settings>;

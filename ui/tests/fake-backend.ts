@@ -181,6 +181,58 @@ export class FakeBackend implements Backend {
     this.conversationsById.delete(id);
     return Promise.resolve();
   };
+  endSession = (id: string) => {
+    this.calls.push(`end-session ${id}`);
+    return Promise.resolve();
+  };
+  block = (id: string, durationS: number | null, reason: string) => {
+    this.calls.push(`block ${id} ${durationS} ${reason}`);
+    return Promise.resolve();
+  };
+  startInternalChat = (extensions: string[], title: string | null) => {
+    const id = `00000000-0000-7000-8000-0000000000${String(this.conversationsById.size).padStart(2, "0")}`;
+    const c = conversation(id, "internal", "", { title, last_message: null });
+    this.calls.push(`internal ${extensions.join(",")} ${title}`);
+    this.conversationsById.set(id, c);
+    this.messagesById.set(id, []);
+    return Promise.resolve(c);
+  };
+  contactHistory = (contactId: string) =>
+    Promise.resolve({
+      contact: {
+        id: contactId,
+        name: "João Pereira",
+        emails: ["joao@example.com"],
+        phones: ["+5511987654321"],
+        identities: [],
+        created_at: NOW,
+        updated_at: NOW,
+      },
+      conversations: [
+        {
+          conversation_id: "h1",
+          channel: "whatsapp" as const,
+          channel_id: "wa",
+          status: "resolved" as const,
+          handled_by: BRUNO,
+          outcome: "resolved",
+          messages: 4,
+          last_message: "Obrigado!",
+          started_at: NOW,
+        },
+      ],
+    });
+  addContactFromConversation = (conversationId: string, name: string, emails: string[]) => {
+    this.calls.push(`add-contact ${conversationId} ${name} ${emails.join(",")}`);
+    const c = this.conversationsById.get(conversationId);
+    if (c) this.conversationsById.set(conversationId, { ...c, contact: { ...c.contact, known: true, display_name: name } });
+    return Promise.resolve({ id: "c1", name, emails, phones: [], identities: [], created_at: NOW, updated_at: NOW });
+  };
+  links: string[] = [];
+  openLink = (url: string) => {
+    this.links.push(url);
+    return Promise.resolve();
+  };
   settings = () => Promise.resolve(this.stored);
   saveSettings = (settings: Settings) => {
     this.saved = settings;

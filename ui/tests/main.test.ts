@@ -226,3 +226,91 @@ describe("SMS segments", () => {
     expect(smsSegments("não".repeat(24))).toBe(2);
   });
 });
+
+describe("contacts and live chat", () => {
+  let container: HTMLElement;
+  let screen: MainScreen;
+  let backend: FakeBackend;
+
+  beforeEach(async () => {
+    document.body.replaceChildren();
+    container = document.createElement("div");
+    document.body.append(container);
+    backend = new FakeBackend([
+      conversation(FB, "whatsapp", "João Pereira", {
+        contact: { id: "c9", display_name: "João Pereira", known: true, identity: { kind: "whatsapp", value: "+5511987654321" } },
+      }),
+      conversation(WEB, "livechat", "Visitor 7"),
+    ]);
+    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
+    await screen.settled();
+  });
+  afterEach(() => screen.dispose());
+
+  it("shows the info panel with channel actions and the history across agents", async () => {
+    await screen.open(FB);
+    one(container, "chat-menu").click();
+    expect(one(container, "menu-end-session").hidden).toBe(true);
+    one(container, "menu-info").click();
+    await screen.settled();
+    const panel = one(container, "info-panel");
+    expect(panel.hidden).toBe(false);
+    expect(one(panel, "info-name").textContent).toBe("João Pereira");
+    expect(all(panel, "history-item")[0]?.textContent).toContain("by Bruno Lima");
+    one(panel, "info-call").click();
+    await screen.settled();
+    expect(backend.links).toEqual(["tel:+5511987654321"]);
+  });
+
+  it("ends a live-chat session and blocks the visitor with a duration and reason", async () => {
+    await screen.open(WEB);
+    one(container, "chat-menu").click();
+    one(container, "menu-end-session").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`end-session ${WEB}`);
+    one(container, "chat-menu").click();
+    one(container, "menu-block").click();
+    one<HTMLSelectElement>(container, "block-duration").value = "3600";
+    one<HTMLInputElement>(container, "block-reason").value = "spam";
+    one(container, "block-confirm").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`block ${WEB} 3600 spam`);
+  });
+
+  it("pops up a new chat from an unknown contact and adds them", async () => {
+    const id = "00000000-0000-7000-8000-000000000077";
+    backend.conversationsById.set(
+      id,
+      conversation(id, "whatsapp", "+55 11 95555-4444", {
+        contact: { display_name: "+55 11 95555-4444", known: false, identity: { kind: "whatsapp", value: "+5511955554444" } },
+        created_at: new Date(Date.now() + 1000).toISOString(),
+      }),
+    );
+    backend.emit({ event: "change", payload: { kind: "conversation_upserted", id } });
+    await tick();
+    await screen.settled();
+    const popup = one(container, "unknown-contact-popup");
+    expect(popup.dataset.conversationId).toBe(id);
+    one(popup, "popup-add-contact").click();
+    const name = one<HTMLInputElement>(container, "contact-name");
+    expect(name.value).toBe("+55 11 95555-4444");
+    name.value = "Paula Nunes";
+    one(container, "contact-save").click();
+    await screen.settled();
+    expect(backend.calls).toContain(`add-contact ${id} Paula Nunes `);
+    expect(container.querySelector('[data-testid="unknown-contact-popup"]')).toBeNull();
+  });
+
+  it("starts an internal chat with a colleague", async () => {
+    one(container, "new-internal-chat").click();
+    await screen.settled();
+    const target = all(container, "internal-target").find((e) => e.dataset.extension === "102")!;
+    target.querySelector("input")!.click();
+    one<HTMLInputElement>(container, "internal-title").value = "Escala";
+    one(container, "internal-start").click();
+    await screen.settled();
+    expect(backend.calls).toContain("internal 102 Escala");
+    expect(one(container, "chat-title").textContent).toBe("Escala");
+    expect(one(container, "resolve-button").hidden).toBe(true);
+  });
+});

@@ -472,6 +472,70 @@ impl Api {
         .map(|_| ())
     }
 
+    /// `POST /conversations/{id}/end-session` (live chat): the visitor is told the chat ended.
+    pub async fn end_session(&self, conversation: Uuid) -> Result<(), ApiError> {
+        self.send(
+            self.request(
+                Method::POST,
+                &format!("api/v1/conversations/{conversation}/end-session"),
+            )
+            .json(&serde_json::json!({}))
+            .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /conversations/{id}/block` (live chat): block the visitor's address.
+    pub async fn block(
+        &self,
+        conversation: Uuid,
+        duration_s: Option<i64>,
+        reason: Option<String>,
+    ) -> Result<(), ApiError> {
+        let body = switchboard_protocol::BlockRequest { duration_s, reason };
+        self.send(
+            self.request(
+                Method::POST,
+                &format!("api/v1/conversations/{conversation}/block"),
+            )
+            .json(&body)
+            .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /internal-chats`: a chat with colleagues.
+    pub async fn start_internal_chat(
+        &self,
+        extensions: Vec<String>,
+        title: Option<String>,
+    ) -> Result<Conversation, ApiError> {
+        self.post(
+            "api/v1/internal-chats",
+            &switchboard_protocol::InternalChatRequest { extensions, title },
+        )
+        .await
+    }
+
+    /// `GET /contacts/{id}/history`: the contact and every conversation with them.
+    pub async fn contact_history(
+        &self,
+        contact: Uuid,
+    ) -> Result<switchboard_protocol::ContactHistory, ApiError> {
+        self.get(&format!("api/v1/contacts/{contact}/history"))
+            .await
+    }
+
+    /// `POST /contacts/from-identity`: Add contact from an unknown sender.
+    pub async fn contact_from_identity(
+        &self,
+        request: &switchboard_protocol::FromIdentityRequest,
+    ) -> Result<switchboard_protocol::Contact, ApiError> {
+        self.post("api/v1/contacts/from-identity", request).await
+    }
+
     // ----- files -----
 
     /// Upload a file as multipart `file`, reporting bytes sent as they leave.

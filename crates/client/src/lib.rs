@@ -853,6 +853,77 @@ impl Client {
         Ok(conversation)
     }
 
+    /// Live chat: tell the visitor the chat has ended.
+    pub async fn end_session(&self, id: Uuid) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .end_session(id)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    /// Live chat: block the visitor's address for `duration_s` seconds (`None`: until
+    /// unblocked) and end the session.
+    pub async fn block(&self, id: Uuid, duration_s: Option<i64>, reason: &str) -> Result<()> {
+        let core = self.core()?;
+        let reason = Some(reason.trim().to_string()).filter(|r| !r.is_empty());
+        core.api
+            .block(id, duration_s, reason)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    /// Start an internal chat with colleagues (by extension); it joins the cache at once.
+    pub async fn start_internal_chat(
+        &self,
+        extensions: Vec<String>,
+        title: Option<String>,
+    ) -> Result<Conversation> {
+        let core = self.core()?;
+        let title = title
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        let conversation = core
+            .api
+            .start_internal_chat(extensions, title)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_conversation(conversation.clone()).await?;
+        Ok(conversation)
+    }
+
+    /// A contact with every conversation the team had with them (online).
+    pub async fn contact_history(
+        &self,
+        contact: Uuid,
+    ) -> Result<switchboard_protocol::ContactHistory> {
+        let core = self.core()?;
+        core.api
+            .contact_history(contact)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    /// Add the unknown sender of a conversation to the directory; every conversation of that
+    /// sender then shows the contact's name.
+    pub async fn add_contact_from_conversation(
+        &self,
+        conversation_id: Uuid,
+        name: &str,
+        emails: Vec<String>,
+    ) -> Result<switchboard_protocol::Contact> {
+        let core = self.core()?;
+        let request = switchboard_protocol::FromIdentityRequest {
+            conversation_id,
+            name: name.trim().to_string(),
+            emails,
+        };
+        core.api
+            .contact_from_identity(&request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
     pub async fn set_presence(&self, presence: Presence) -> Result<Agent> {
         let core = self.core()?;
         let me = core

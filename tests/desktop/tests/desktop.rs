@@ -174,6 +174,28 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(saved, json!([false, "bell"]), "settings persisted");
+    app.click("[data-testid=settings-cancel]").await.unwrap();
+
+    // With preview off, a notification says that a message came, not what it says.
+    server
+        .whatsapp_from("5511944443333", "Carlos Souza", "Segredo do pedido 9981")
+        .await
+        .unwrap();
+    let mut notified = false;
+    for _ in 0..100 {
+        if desktop.notifications().contains("Carlos Souza") {
+            notified = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = desktop.notifications();
+    assert!(
+        notified,
+        "a Notify call for Carlos; dbus-monitor saw:\n{log}"
+    );
+    assert!(log.contains("New message"), "{log}");
+    assert!(!log.contains("Segredo do pedido"), "no preview: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,8 +255,25 @@ async fn a_new_whatsapp_chat_reaches_both_agents_and_the_one_who_replies_keeps_i
         desktop.notifications()
     );
 
-    // Ana replies: the chat becomes hers, and it leaves Bruno's app.
-    ana.open(&paula).await.unwrap();
+    // Both get the unknown-contact pop-up.
+    for app in [&ana, &bruno] {
+        app.wait_for(&format!(
+            "[data-testid=unknown-contact-popup][data-conversation-id=\"{paula}\"]"
+        ))
+        .await
+        .unwrap();
+    }
+    ana.screenshot("unknown-contact-popup").await.unwrap();
+
+    // Ana replies from the pop-up: the chat becomes hers, and it leaves Bruno's app.
+    ana.click("[data-testid=popup-reply]").await.unwrap();
+    ana.wait_js(
+        "Paula's chat open",
+        "return document.querySelector('[data-testid=chat-title]').textContent.includes('Paula');",
+        vec![],
+    )
+    .await
+    .unwrap();
     ana.type_into(
         "[data-testid=reply-box]",
         "Oi Paula! Vou verificar seu reembolso.\u{E007}",
@@ -243,6 +282,22 @@ async fn a_new_whatsapp_chat_reaches_both_agents_and_the_one_who_replies_keeps_i
     .unwrap();
     bruno.wait_listed(&paula, false).await.unwrap();
     assert!(whatsapp_sent(&server, "Vou verificar seu reembolso").await);
+    // Then she adds Paula as a contact from the info panel, which shows her history.
+    ana.click("[data-testid=chat-menu]").await.unwrap();
+    ana.click("[data-testid=menu-info]").await.unwrap();
+    ana.click("[data-testid=info-add-contact]").await.unwrap();
+    ana.set_value("[data-testid=contact-email]", "paula@example.com")
+        .await
+        .unwrap();
+    ana.click("[data-testid=contact-save]").await.unwrap();
+    ana.wait_js(
+        "the contact's history in the info panel",
+        "const p = document.querySelector('[data-testid=info-panel]'); return !!p && !p.hidden && p.textContent.includes('paula@example.com') && !!p.querySelector('[data-testid=history-item]');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.screenshot("info-panel").await.unwrap();
     ana.wait_js(
         "the reply marked sent",
         "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('Vou verificar') && ['sent','delivered','read'].includes(m.querySelector('[data-testid=message-status]')?.dataset.status));",

@@ -121,10 +121,22 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const transferButton = button(t("chat.transfer"), "transfer-button");
   const resolveButton = button(t("chat.resolve"), "resolve-button");
   const menuButton = button("⋯", "chat-menu", { "aria-label": t("chat.menu"), "aria-haspopup": "true" });
+  const menuInfo = button(t("chat.info"), "menu-info");
+  const menuEndSession = button(t("chat.endSession"), "menu-end-session");
+  const menuBlock = button(t("chat.block"), "menu-block", { class: "danger" });
   const menuArchive = button(t("chat.archive"), "menu-archive");
   const menuUnarchive = button(t("chat.unarchive"), "menu-unarchive");
   const menuDelete = button(t("chat.delete"), "menu-delete", { class: "danger" });
-  const menu = el("div", { class: "menu", role: "menu" }, menuArchive, menuUnarchive, menuDelete);
+  const menu = el(
+    "div",
+    { class: "menu", role: "menu" },
+    menuInfo,
+    menuEndSession,
+    menuBlock,
+    menuArchive,
+    menuUnarchive,
+    menuDelete,
+  );
   menu.hidden = true;
   const actions = el(
     "div",
@@ -185,11 +197,26 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   );
   templatesPanel.hidden = true;
 
-  const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel);
+  const infoPanel = el("aside", { class: "info-panel", "data-testid": "info-panel" });
+  infoPanel.hidden = true;
+  const popups = el("div", { class: "popups" });
+  const newInternal = button(t("internal.new"), "new-internal-chat", { class: "ghost" });
+  sidebar.prepend(newInternal);
+
+  const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel, infoPanel);
   chat.hidden = true;
   const overlay = el("div", { class: "overlay" });
   overlay.hidden = true;
-  const element = el("div", { class: "app", "data-testid": "main-screen" }, topbar, banner, workspace, toast, overlay);
+  const element = el(
+    "div",
+    { class: "app", "data-testid": "main-screen" },
+    topbar,
+    banner,
+    workspace,
+    popups,
+    toast,
+    overlay,
+  );
   container.replaceChildren(element);
 
   function showToast(text: string, error = false): void {
@@ -263,6 +290,10 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     if (seq !== listSeq) return;
     conversations = loaded;
     renderList();
+    if (view === "recent") {
+      for (const c of loaded) maybePopup(c);
+      listPrimed = true;
+    }
   }
 
   // ----- chat rendering -----
@@ -271,7 +302,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     return el(
       "span",
       {
-        class: `status status-${m.status}`,
+        class: `tick tick-${m.status}`,
         title: t(`chat.status.${m.status}` as MessageKey),
         "data-testid": "message-status",
         "data-status": m.status,
@@ -343,6 +374,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     takeButton.hidden = !unowned || c.archived;
     resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
     transferButton.hidden = c.channel === "internal";
+    menuInfo.hidden = c.channel === "internal";
+    menuEndSession.hidden = c.channel !== "livechat" || c.archived;
+    menuBlock.hidden = c.channel !== "livechat" || c.archived;
     menuArchive.hidden = c.archived;
     menuUnarchive.hidden = !c.archived;
     menuDelete.hidden = !c.archived;
@@ -395,6 +429,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     chat.hidden = true;
     emptyChat.hidden = false;
     templatesPanel.hidden = true;
+    infoPanel.hidden = true;
     void backend.setActiveConversation(null);
     renderList();
   }
@@ -484,6 +519,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   templatesToggle.addEventListener("click", () => {
     templatesPanel.hidden = !templatesPanel.hidden;
+    if (!templatesPanel.hidden) infoPanel.hidden = true;
     if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
   });
   templateSearch.addEventListener("input", () => void track(loadTemplates().catch(fail)));
@@ -590,6 +626,259 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     query.focus();
     void track(refresh().catch(fail));
   });
+
+
+  // ----- info panel, contacts, live-chat actions -----
+  function linkButton(label: string, testid: string, url: string): HTMLButtonElement {
+    const b = button(label, testid);
+    b.addEventListener("click", () => void track(backend.openLink(url).catch(fail)));
+    return b;
+  }
+
+  async function showInfo(): Promise<void> {
+    if (!active) return;
+    const c = active;
+    menu.hidden = true;
+    templatesPanel.hidden = true;
+    infoPanel.hidden = false;
+    const identity = c.contact.identity?.value ?? "";
+    const phone = c.channel === "whatsapp" || c.channel === "sms" ? identity : "";
+    const history = c.contact.id ? await backend.contactHistory(c.contact.id).catch(() => null) : null;
+    if (activeId !== c.id) return;
+    const contact = history?.contact;
+    const emails = contact?.emails ?? [];
+    const phones = contact?.phones.length ? contact.phones : phone ? [phone] : [];
+    const actions = el("div", { class: "info-actions" });
+    const dial = phones[0];
+    if (dial && (c.channel === "whatsapp" || c.channel === "sms")) {
+      actions.append(linkButton(t("info.call"), "info-call", `tel:${dial}`));
+    }
+    if (dial && c.channel === "sms") actions.append(linkButton(t("info.sms"), "info-sms", `sms:${dial}`));
+    if (emails[0] && c.channel === "livechat") {
+      actions.append(linkButton(t("info.email"), "info-email", `mailto:${emails[0]}`));
+    }
+    if (!c.contact.known) {
+      const add = button(t("info.addContact"), "info-add-contact", { class: "primary" });
+      add.addEventListener("click", () => addContact(c));
+      actions.append(add);
+    }
+    const entries = (history?.conversations ?? []).map((h) =>
+      el(
+        "li",
+        { class: "history-item", "data-testid": "history-item" },
+        channelIcon(h.channel, t(`channel.${h.channel}` as MessageKey)) ?? "",
+        el(
+          "div",
+          {},
+          el("strong", {}, `${dayLabel(h.started_at, locale)}`),
+          el(
+            "span",
+            { class: "muted" },
+            [
+              t(`info.outcome.${h.outcome}` as MessageKey),
+              h.handled_by ? t("info.handledBy", { name: h.handled_by.name }) : "",
+              t("info.messages", { count: h.messages }),
+            ]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+          h.last_message ? el("p", { class: "muted" }, h.last_message) : "",
+        ),
+      ),
+    );
+    const closeInfo = button(t("info.close"), "info-close", { class: "ghost" });
+    closeInfo.addEventListener("click", () => (infoPanel.hidden = true));
+    infoPanel.replaceChildren(
+      el("div", { class: "panel-head" }, el("h3", {}, t("info.title")), closeInfo),
+      el("p", { class: "info-name", "data-testid": "info-name" }, contact?.name ?? c.contact.display_name),
+      el(
+        "p",
+        { class: "muted" },
+        [t(`channel.${c.channel}` as MessageKey), identity].filter(Boolean).join(" · "),
+      ),
+      c.contact.known ? "" : el("p", { class: "muted" }, t("info.unknown")),
+      ...phones.map((p) => el("p", { class: "info-line" }, p)),
+      ...emails.map((e) => el("p", { class: "info-line" }, e)),
+      actions,
+      el("h4", {}, t("info.history")),
+      entries.length
+        ? el("ul", { class: "history" }, ...entries)
+        : el("p", { class: "muted" }, t("info.noHistory")),
+    );
+  }
+  menuInfo.addEventListener("click", () => void track(showInfo().catch(fail)));
+
+  function addContact(c: Conversation, after?: () => void): void {
+    const name = el("input", { type: "text", id: "contact-name", "data-testid": "contact-name" });
+    name.value = c.contact.display_name;
+    const email = el("input", { type: "email", id: "contact-email", "data-testid": "contact-email" });
+    const save = button(t("contact.save"), "contact-save", { class: "primary" });
+    const cancel = button(t("chat.cancel"), "contact-cancel");
+    showDialog(
+      el(
+        "div",
+        { class: "dialog", role: "dialog", "data-testid": "add-contact-dialog" },
+        el("h3", {}, t("contact.title")),
+        el("label", { class: "field-label", for: "contact-name" }, t("contact.name")),
+        name,
+        el("label", { class: "field-label", for: "contact-email" }, t("contact.email")),
+        email,
+        el("div", { class: "dialog-bar" }, cancel, save),
+      ),
+    );
+    name.focus();
+    cancel.addEventListener("click", hideDialog);
+    save.addEventListener("click", () => {
+      const emails = email.value.trim() ? [email.value.trim()] : [];
+      void track(
+        backend.addContactFromConversation(c.id, name.value, emails).then((added) => {
+          hideDialog();
+          showToast(t("contact.added", { name: added.name }));
+          after?.();
+          if (activeId === c.id) void track(loadChat(false).then(() => (infoPanel.hidden ? undefined : showInfo())));
+        }, fail),
+      );
+    });
+  }
+
+  menuEndSession.addEventListener("click", () => {
+    menu.hidden = true;
+    void track(
+      act((id) => backend.endSession(id)).then(() => showToast(t("chat.sessionEnded"))),
+    );
+  });
+
+  menuBlock.addEventListener("click", () => {
+    menu.hidden = true;
+    const duration = el("select", { id: "block-duration", "data-testid": "block-duration" });
+    for (const [value, key] of [
+      ["3600", "block.hour"],
+      ["86400", "block.day"],
+      ["604800", "block.week"],
+      ["", "block.forever"],
+    ] as const) {
+      duration.append(el("option", { value }, t(key)));
+    }
+    duration.value = "86400";
+    const reason = el("input", { type: "text", id: "block-reason", "data-testid": "block-reason" });
+    const confirm = button(t("block.confirm"), "block-confirm", { class: "danger" });
+    const cancel = button(t("chat.cancel"), "block-cancel");
+    showDialog(
+      el(
+        "div",
+        { class: "dialog", role: "dialog", "data-testid": "block-dialog" },
+        el("h3", {}, t("block.title")),
+        el("label", { class: "field-label", for: "block-duration" }, t("block.duration")),
+        duration,
+        el("label", { class: "field-label", for: "block-reason" }, t("block.reason")),
+        reason,
+        el("div", { class: "dialog-bar" }, cancel, confirm),
+      ),
+    );
+    cancel.addEventListener("click", hideDialog);
+    confirm.addEventListener("click", () => {
+      hideDialog();
+      const seconds = duration.value ? Number(duration.value) : null;
+      void track(
+        act((id) => backend.block(id, seconds, reason.value)).then(() => showToast(t("block.done"))),
+      );
+    });
+  });
+
+  newInternal.addEventListener("click", () => {
+    const title = el("input", { type: "text", id: "internal-title", "data-testid": "internal-title" });
+    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "internal-search" });
+    const picks = el("ul", { class: "transfer-list" });
+    const chosen = new Set<string>();
+    const start = button(t("internal.start"), "internal-start", { class: "primary" });
+    const cancel = button(t("chat.cancel"), "internal-cancel");
+    const refresh = async () => {
+      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
+      picks.replaceChildren(
+        ...agents.map((a) => {
+          const box = el("input", { type: "checkbox", checked: chosen.has(a.extension) });
+          box.addEventListener("change", () => {
+            if (box.checked) chosen.add(a.extension);
+            else chosen.delete(a.extension);
+          });
+          return el(
+            "li",
+            { "data-testid": "internal-target", "data-extension": a.extension },
+            el(
+              "label",
+              { class: "transfer-target" },
+              box,
+              el("span", { class: `presence-dot ${a.presence}` }),
+              `${a.name} · ${a.extension}`,
+            ),
+          );
+        }),
+      );
+    };
+    query.addEventListener("input", () => void track(refresh().catch(fail)));
+    cancel.addEventListener("click", hideDialog);
+    start.addEventListener("click", () => {
+      if (chosen.size === 0) {
+        showToast(t("internal.nobody"), true);
+        return;
+      }
+      void track(
+        backend.startInternalChat([...chosen], title.value.trim() || null).then(async (c) => {
+          hideDialog();
+          await loadList();
+          await open(c.id);
+        }, fail),
+      );
+    });
+    showDialog(
+      el(
+        "div",
+        { class: "dialog", role: "dialog", "data-testid": "internal-dialog" },
+        el("h3", {}, t("internal.new")),
+        el("label", { class: "field-label", for: "internal-title" }, t("internal.title")),
+        title,
+        el("span", { class: "field-label" }, t("internal.pick")),
+        query,
+        picks,
+        el("div", { class: "dialog-bar" }, cancel, start),
+      ),
+    );
+    void track(refresh().catch(fail));
+  });
+
+  // A new chat from someone not in the directory: offer to add them.
+  const seen = new Set<string>();
+  let listPrimed = false;
+  const startedAt = Date.now();
+  function maybePopup(c: Conversation): void {
+    if (seen.has(c.id)) return;
+    seen.add(c.id);
+    if (!listPrimed || c.contact.known || c.channel === "internal") return;
+    if (new Date(c.created_at).getTime() < startedAt) return;
+    const add = button(t("popup.addContact"), "popup-add-contact", { class: "primary" });
+    const replyButton = button(t("popup.reply"), "popup-reply");
+    const ignore = button(t("popup.ignore"), "popup-ignore", { class: "ghost" });
+    const popup = el(
+      "div",
+      { class: "popup", role: "alertdialog", "data-testid": "unknown-contact-popup", "data-conversation-id": c.id },
+      el(
+        "div",
+        { class: "popup-head" },
+        channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "",
+        el("strong", {}, t("popup.title")),
+      ),
+      el("p", {}, conversationName(c), el("span", { class: "muted" }, ` ${c.contact.identity?.value ?? ""}`)),
+      c.last_message ? el("p", { class: "muted" }, c.last_message.body) : "",
+      el("div", { class: "dialog-bar" }, ignore, replyButton, add),
+    );
+    ignore.addEventListener("click", () => popup.remove());
+    replyButton.addEventListener("click", () => {
+      popup.remove();
+      void open(c.id).then(() => reply.focus());
+    });
+    add.addEventListener("click", () => addContact(c, () => popup.remove()));
+    popups.append(popup);
+  }
 
   // ----- dialogs -----
   function showDialog(dialog: HTMLElement): void {
