@@ -253,6 +253,9 @@ export interface AppInfo {
   dataDir: string | null;
   /** Pre-fills the login screen's server field (env `SWITCHBOARD_SERVER_URL`, e.g. the demo). */
   defaultServer: string | null;
+  /** Benchmark baseline (env `SWITCHBOARD_BENCH_EMPTY_WINDOW`): show nothing, report the
+   * first paint. */
+  emptyWindow?: boolean;
 }
 
 /** What a person types on the login screen. */
@@ -267,6 +270,8 @@ export interface LoginRequest {
  */
 export interface Backend {
   appInfo(): Promise<AppInfo>;
+  /** Milliseconds since the app process started (for the cold-start benchmark). */
+  startupMs(): Promise<number>;
 
   // ----- session -----
   /** The agent signed in last time on this machine (token from the OS keychain), or null. */

@@ -63,6 +63,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** The desktop app: calls the Rust commands over Tauri's IPC. */
 export const tauriBackend: Backend = {
   appInfo: () => call("app_info"),
+  startupMs: () => call("startup_ms"),
   resume: () => call("resume"),
   login: (request) => call("login", { ...request }),
   logout: () => call("logout"),
@@ -114,6 +115,7 @@ const notConnected = (): Promise<never> =>
 /** A plain browser: no IPC, no local data folder, no server. */
 export const webBackend: Backend = {
   appInfo: () => Promise.resolve({ version: __APP_VERSION__, dataDir: null, defaultServer: null }),
+  startupMs: () => Promise.resolve(performance.now()),
   resume: () => Promise.resolve(null),
   login: notConnected,
   logout: () => Promise.resolve(),

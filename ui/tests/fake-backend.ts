@@ -104,6 +104,7 @@ export class FakeBackend implements Backend {
   }
 
   appInfo = () => Promise.resolve({ version: "0.1.0", dataDir: null, defaultServer: null });
+  startupMs = () => Promise.resolve(1);
   resume = () => Promise.resolve(ME);
   login = () => Promise.resolve(ME);
   logout = () => Promise.resolve();
