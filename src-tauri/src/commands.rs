@@ -35,6 +35,20 @@ pub struct AppInfo {
     pub data_dir: PathBuf,
     /// The server address to suggest on the login screen.
     pub default_server: Option<String>,
+    /// Benchmark baseline: the UI shows nothing (env `SWITCHBOARD_BENCH_EMPTY_WINDOW`).
+    pub empty_window: bool,
+}
+
+/// When `main` started, for the cold-start figure.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since the process started; the UI reports its first list paint with it.
+#[tauri::command]
+pub fn startup_ms() -> f64 {
+    STARTED
+        .get()
+        .map(|start| start.elapsed().as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// An error as the UI receives it over IPC.
@@ -82,6 +96,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> Answer<AppInfo> {
         version,
         data_dir,
         default_server,
+        empty_window: std::env::var_os("SWITCHBOARD_BENCH_EMPTY_WINDOW").is_some(),
     })
 }
 

@@ -88,6 +88,7 @@ fn tray(app: &AppHandle) -> tauri::Result<()> {
 }
 
 fn main() {
+    let _ = commands::STARTED.set(std::time::Instant::now());
     let result = tauri::Builder::default()
         .setup(|app| {
             let data_dir =
@@ -119,6 +120,7 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::startup_ms,
             commands::resume,
             commands::login,
             commands::logout,

@@ -329,6 +329,40 @@ pub struct App {
     env: Vec<(String, String)>,
 }
 
+/// Processes started for an app instance: the app and its WebKit children.
+pub fn process_tree(root: u32) -> Vec<u32> {
+    let mut all = vec![root];
+    let mut i = 0;
+    while i < all.len() {
+        let parent = all[i];
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok()) {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // The parent pid is the second field after the parenthesised name.
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .and_then(|p| p.parse::<u32>().ok());
+                if ppid == Some(parent) && !all.contains(&pid) {
+                    all.push(pid);
+                }
+            }
+        }
+        i += 1;
+    }
+    all
+}
+
+/// Proportional set size of a process in KiB (`/proc/PID/smaps_rollup`).
+pub fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 impl App {
     async fn start(desktop: &Desktop, data_dir: PathBuf, server: &str) -> Result<App> {
         std::fs::create_dir_all(&data_dir)?;
@@ -401,6 +435,23 @@ impl App {
             .ok_or_else(|| anyhow!("no session id in {answer}"))?;
         self.session = Some(id.to_string());
         Ok(())
+    }
+
+    /// Set an environment variable for the next (re)start of the app.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
+    /// The running app process (not its driver).
+    pub fn pid(&self) -> Option<u32> {
+        app_processes(&format!("SWITCHBOARD_DATA_DIR={}", self.data_dir.display()))
+            .into_iter()
+            .next()
     }
 
     /// Quit the app (end its session) and start it again with the same data folder.

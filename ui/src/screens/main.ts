@@ -11,7 +11,6 @@ import type {
   ConnectionState,
   Message,
   Presence,
-  Settings,
   ShellEvent,
   View,
 } from "../api";
@@ -29,12 +28,12 @@ import {
 } from "../format";
 import type { MessageKey, Translate } from "../i18n";
 import { channelIcon } from "../icons";
+import { openSettings } from "./settings";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
 export const SIGNED_OUT_EVENT = "signed-out";
 
 const PAGE = 50;
-const SOUNDS = ["chime", "bell", "pop"] as const;
 
 export interface MainScreen {
   element: HTMLElement;
@@ -923,62 +922,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     if (e.target === overlay) hideDialog();
   });
 
-  settingsButton.addEventListener("click", () => void track(openSettings().catch(fail)));
-  async function openSettings(): Promise<void> {
-    const current: Settings = await backend.settings();
-    const check = (testid: string, label: string, checked: boolean) => {
-      const input = el("input", { type: "checkbox", "data-testid": testid, id: testid, checked });
-      return { input, row: el("label", { class: "check", for: testid }, input, label) };
-    };
-    const preview = check("setting-preview", t("settings.preview"), current.preview);
-    const sound = check("setting-sound-enabled", t("settings.soundEnabled"), current.sound_enabled);
-    const repeat = check("setting-repeat", t("settings.repeat"), current.repeat_unowned);
-    const choice = el("select", { "data-testid": "setting-sound-choice", id: "setting-sound-choice" });
-    for (const s of SOUNDS) choice.append(el("option", { value: s }, t(`sound.${s}` as MessageKey)));
-    if (current.sound.startsWith("file:")) choice.append(el("option", { value: current.sound }, current.sound.slice(5)));
-    choice.value = current.sound;
-    const language = el("select", { "data-testid": "setting-language", id: "setting-language" });
-    language.append(
-      el("option", { value: "auto" }, t("settings.languageAuto")),
-      el("option", { value: "en" }, "English"),
-      el("option", { value: "pt-BR" }, "Português (Brasil)"),
-    );
-    language.value = current.locale;
-    const save = button(t("settings.save"), "settings-save", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "settings-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog settings", role: "dialog", "data-testid": "settings-dialog" },
-        el("h3", {}, t("settings.title")),
-        preview.row,
-        sound.row,
-        el("label", { class: "field-label", for: "setting-sound-choice" }, t("settings.sound")),
-        choice,
-        repeat.row,
-        el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
-        language,
-        el("div", { class: "dialog-bar" }, cancel, save),
-      ),
-    );
-    cancel.addEventListener("click", hideDialog);
-    save.addEventListener("click", () => {
-      const next: Settings = {
-        ...current,
-        preview: preview.input.checked,
-        sound_enabled: sound.input.checked,
-        sound: choice.value,
-        repeat_unowned: repeat.input.checked,
-        locale: language.value as Settings["locale"],
-      };
-      void track(
-        backend.saveSettings(next).then(() => {
-          hideDialog();
-          showToast(t("settings.saved"));
-        }, fail),
-      );
-    });
-  }
+  settingsButton.addEventListener("click", () =>
+    void track(openSettings({ backend, t, showDialog, hideDialog, showToast, fail, track }).catch(fail)),
+  );
 
   // ----- search -----
   let searchSeq = 0;

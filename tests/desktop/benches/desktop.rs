@@ -1,0 +1,326 @@
+//! Desktop app benchmark (issue 7): cold start to an interactive conversation list with
+//! 10,000 cached conversations, and the app's idle memory (PSS of the app and its WebKit
+//! processes), each beside a baseline measured in the same run: the same binary showing an
+//! empty window (`SWITCHBOARD_BENCH_EMPTY_WINDOW`). Not a test; writes BENCHMARKS.md.
+//!
+//! ```sh
+//! cd ui && npm run build && cd .. && cargo build -p switchboard-desktop
+//! cargo bench -p switchboard-desktop-e2e --bench desktop
+//! ```
+//!
+//! The app is the debug build the end-to-end tests use (`target/debug/switchboard-desktop`).
+
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use switchboard_desktop_e2e::{process_tree, pss_kib, App, Desktop};
+use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
+use switchboard_server::store::{ConversationRow, MessageRow, Mode, Relation, Store, Tx, ViewRow};
+use uuid::Uuid;
+
+type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+const PASSWORD: &str = "bench-password";
+const CONVERSATIONS: usize = 10_000;
+const MESSAGES_PER_CONVERSATION: i64 = 3;
+const RUNS: usize = 5;
+const HEADING: &str = "## Desktop app (issue 7)\n";
+
+fn config(hash: &str) -> String {
+    format!(
+        r#"[server]
+listen = "127.0.0.1:0"
+database = "sqlite://switchboard.db"
+data_dir = "files"
+
+[[agents]]
+extension = "101"
+name = "Ana Souza"
+password_hash = "{hash}"
+
+[[queues]]
+id = "support"
+agents = ["101"]
+
+[[channels]]
+id = "wa"
+kind = "whatsapp"
+route = {{ queue = "support" }}
+[channels.whatsapp]
+phone_number_id = "1"
+access_token = "t"
+app_secret = "s"
+verify_token = "v"
+"#
+    )
+}
+
+/// 10,000 of Ana's WhatsApp conversations, straight into the server's store.
+fn seed(store: &dyn Store, agent: Uuid) -> Res<()> {
+    let start = chrono::Utc::now() - chrono::Duration::days(90);
+    for batch in 0..CONVERSATIONS / 500 {
+        let mut rows = Vec::new();
+        for c in batch * 500..(batch + 1) * 500 {
+            let created = start + chrono::Duration::seconds(c as i64 * 600);
+            let mut conv = ConversationRow {
+                id: Uuid::now_v7(),
+                channel: ChannelKind::Whatsapp,
+                channel_id: "wa".into(),
+                status: ConversationStatus::Open,
+                queue_id: Some("support".into()),
+                owner_id: Some(agent),
+                identity: Some(Identity {
+                    kind: ChannelKind::Whatsapp,
+                    value: format!("55119{c:08}"),
+                }),
+                display_name: format!("Cliente {c}"),
+                contact_id: None,
+                title: None,
+                offer_round: 0,
+                offer_expires_at: None,
+                last_seq: 0,
+                last_message_id: None,
+                created_at: created,
+                updated_at: created,
+                answered_at: Some(created),
+                resolved_at: None,
+                last_inbound_at: None,
+            };
+            let messages: Vec<MessageRow> = (1..=MESSAGES_PER_CONVERSATION)
+                .map(|seq| {
+                    let inbound = seq % 2 == 1;
+                    MessageRow {
+                        id: Uuid::now_v7(),
+                        conversation_id: conv.id,
+                        channel_id: "wa".into(),
+                        seq,
+                        client_id: (!inbound).then(Uuid::now_v7),
+                        provider_message_id: inbound.then(|| format!("wamid.{c}.{seq}")),
+                        direction: if inbound {
+                            Direction::Inbound
+                        } else {
+                            Direction::Outbound
+                        },
+                        author_agent_id: (!inbound).then_some(agent),
+                        author_name: if inbound {
+                            format!("Cliente {c}")
+                        } else {
+                            String::new()
+                        },
+                        body: format!("Mensagem {seq} sobre o pedido {c}"),
+                        attachments: Vec::new(),
+                        status: MessageStatus::Delivered,
+                        error: None,
+                        created_at: created + chrono::Duration::seconds(seq * 10),
+                    }
+                })
+                .collect();
+            conv.last_seq = MESSAGES_PER_CONVERSATION;
+            conv.last_message_id = messages.last().map(|m| m.id);
+            conv.updated_at = messages.last().map_or(created, |m| m.created_at);
+            rows.push((conv, messages));
+        }
+        store.run(Mode::Write, &mut |tx: &mut dyn Tx| {
+            for (conv, messages) in &rows {
+                let mut first = conv.clone();
+                first.last_seq = 0;
+                first.last_message_id = None;
+                tx.insert_conversation(&first)?;
+                for message in messages {
+                    tx.insert_message(message)?;
+                }
+                tx.update_conversation(conv)?;
+                let mut view = ViewRow::new(conv.id, agent, Relation::Owner, conv.updated_at);
+                view.last_read_seq = conv.last_seq;
+                tx.upsert_view(&view)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Restart the app and read the first-paint time the UI reports.
+async fn cold_start(app: &mut App) -> Res<f64> {
+    app.restart().await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let ms = app
+            .js("return document.body.dataset.listReadyMs || null;", vec![])
+            .await?;
+        if let Some(ms) = ms.as_str().and_then(|m| m.parse::<f64>().ok()) {
+            return Ok(ms);
+        }
+        if Instant::now() > deadline {
+            return Err("the app never reported its first paint".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// PSS of the app and its WebKit processes after `idle`, in MiB, with the per-process split.
+async fn idle_memory(app: &App, idle: Duration) -> Res<(f64, Vec<(String, f64)>)> {
+    tokio::time::sleep(idle).await;
+    let root = app.pid().ok_or("the app process was not found")?;
+    let mut parts = Vec::new();
+    for pid in process_tree(root) {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        parts.push((name, pss_kib(pid) as f64 / 1024.0));
+    }
+    Ok((parts.iter().map(|(_, m)| m).sum(), parts))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn list(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn split(parts: &[(String, f64)]) -> String {
+    parts
+        .iter()
+        .filter(|(_, m)| *m >= 1.0)
+        .map(|(n, m)| format!("{n} {m:.0} MB"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Res<()> {
+    if let Some(reason) = switchboard_desktop_e2e::missing_prerequisites() {
+        return Err(reason.into());
+    }
+    // The server with 10,000 conversations.
+    let dir = tempfile::tempdir()?;
+    let hash = switchboard_server::auth::hash_password(PASSWORD);
+    let path = dir.path().join("switchboard.toml");
+    std::fs::write(&path, config(&hash))?;
+    let config = switchboard_server::config::load(&path).map_err(|e| e.to_string())?;
+    let store = switchboard_server::open_store(&config).map_err(|e| e.to_string())?;
+    switchboard_server::apply_config(store.as_ref(), &config).map_err(|e| e.to_string())?;
+    let mut agent = None;
+    store.run(Mode::Read, &mut |tx: &mut dyn Tx| {
+        agent = tx.agent_by_extension("101")?.map(|a| a.id);
+        Ok(())
+    })?;
+    let agent = agent.ok_or("no agent")?;
+    {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || seed(store.as_ref(), agent)).await??;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let running = switchboard_server::launch_with_listener(config, store, listener)
+        .await
+        .map_err(|e| e.to_string())?;
+    let url = format!("http://{}", running.addr);
+    eprintln!("server seeded with {CONVERSATIONS} conversations at {url}");
+
+    // Sign in once and let the cache fill with every conversation.
+    let desktop = Desktop::start()?;
+    let mut app = desktop.app("bench", &url).await?;
+    app.login("101", PASSWORD).await?;
+    // `execute/sync` answers before a promise settles: the page keeps the count in a global.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let count = app
+            .js(
+                "window.__TAURI_INTERNALS__.invoke('conversations', {view: 'recent'}).then(l => window.__benchCount = l.length); return window.__benchCount;",
+                vec![],
+            )
+            .await?;
+        if count.as_u64() == Some(CONVERSATIONS as u64) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the cache holds {count} conversations after 5 minutes").into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!("the app's cache holds {CONVERSATIONS} conversations");
+    // Let the background history load finish, so the cold starts measure a settled cache.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+
+    let mut app_runs = Vec::new();
+    let mut empty_runs = Vec::new();
+    for run in 0..RUNS {
+        app.remove_env("SWITCHBOARD_BENCH_EMPTY_WINDOW");
+        let ms = cold_start(&mut app).await?;
+        app.set_env("SWITCHBOARD_BENCH_EMPTY_WINDOW", "1");
+        let empty = cold_start(&mut app).await?;
+        eprintln!("run {run}: list {ms:.0} ms, empty window {empty:.0} ms");
+        app_runs.push(ms);
+        empty_runs.push(empty);
+    }
+    let (empty_memory, empty_split) = idle_memory(&app, Duration::from_secs(10)).await?;
+    app.remove_env("SWITCHBOARD_BENCH_EMPTY_WINDOW");
+    cold_start(&mut app).await?;
+    let rendered = app
+        .js(
+            "return document.querySelectorAll('[data-testid=conversation-item]').length;",
+            vec![],
+        )
+        .await?;
+    let (app_memory, app_split) = idle_memory(&app, Duration::from_secs(10)).await?;
+    app.quit().await;
+    drop(running);
+
+    let (app_ms, empty_ms) = (median(app_runs.clone()), median(empty_runs.clone()));
+    let section = format!(
+        "{HEADING}\nProduced by `cargo bench -p switchboard-desktop-e2e --bench desktop` on {date} \
+         with the debug build the end-to-end tests drive (`target/debug/switchboard-desktop`), \
+         under Xvfb on a 2-core VM; the baseline is the same binary showing an empty window \
+         (`SWITCHBOARD_BENCH_EMPTY_WINDOW=1`), measured in the same run.\n\n\
+         | figure | result | baseline (same run) | target |\n|---|---|---|---|\n\
+         | cold start to the first paint of the conversation list, {CONVERSATIONS} conversations cached, signed in from the keychain (median of {RUNS}) | **{app_ms:.0} ms** (runs: {}) | empty window: {empty_ms:.0} ms (runs: {}) → **+{:.0} ms** | under 1.5 s; within +500 ms |\n\
+         | idle memory, PSS of the app and its WebKit processes, 10 s after start | **{app_memory:.0} MB** ({}) | empty window: {empty_memory:.0} MB ({}) → **{:.2}×** | under 150 MB; within 1.3× |\n\n\
+         How it is measured: the server's store is seeded with {CONVERSATIONS} conversations of the \
+         agent ({MESSAGES_PER_CONVERSATION} messages each); the app signs in once through its login \
+         screen and fills its cache; then it is quit and started again {RUNS} times. The UI reports \
+         the first paint of a non-empty list (a frame after the list is in the DOM) as milliseconds \
+         since `main` started (`startup_ms`); the list draws {rendered} rows at first and more as it \
+         is scrolled. Memory is the proportional set size (`/proc/PID/smaps_rollup`, so shared \
+         pages are not counted twice) summed over the app process and its children.\n",
+        list(&app_runs),
+        list(&empty_runs),
+        app_ms - empty_ms,
+        split(&app_split),
+        split(&empty_split),
+        app_memory / empty_memory.max(1.0),
+        date = chrono::Utc::now().format("%Y-%m-%d"),
+        rendered = rendered.as_u64().unwrap_or(0),
+    );
+    println!("{section}");
+    write_report(&section)?;
+    Ok(())
+}
+
+fn write_report(section: &str) -> Res<()> {
+    let path = switchboard_desktop_e2e::repo().join("BENCHMARKS.md");
+    let current = std::fs::read_to_string(&path)?;
+    let updated = match current.find(HEADING) {
+        Some(start) => {
+            let rest = &current[start + HEADING.len()..];
+            let end = rest
+                .find("\n## ")
+                .map_or(current.len(), |i| start + HEADING.len() + i + 1);
+            format!("{}{}{}", &current[..start], section, &current[end..])
+        }
+        None => format!(
+            "{}\n{}",
+            current.trim_end_matches('\n').to_string() + "\n",
+            section
+        ),
+    };
+    std::fs::write(path, updated)?;
+    Ok(())
+}
