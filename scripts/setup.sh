@@ -10,6 +10,8 @@ packages=(
   librsvg2-dev libayatana-appindicator3-dev libssl-dev
   # notifications (D-Bus) and the keychain (Secret Service)
   libdbus-1-dev dbus dbus-x11 gnome-keyring dunst
+  # notification sounds (rodio plays through ALSA)
+  libasound2-dev
   # headless desktop runs and the desktop end-to-end tests
   xvfb webkit2gtk-driver
   # the live-chat widget's browser tests

@@ -1,7 +1,8 @@
 //! Desktop alerts: which changes deserve an OS notification, and showing them.
 //!
-//! [`decide`] is pure (table-tested below); [`Alerts`] keeps what it needs to remember (the
-//! chat on screen, what was already announced, the settings) and [`notify`] talks to the OS.
+//! [`decide`] (the notification) and [`sound_reason`] (the sound) are pure and table-tested
+//! below; [`Alerts`] keeps what they need to remember (the chat on screen, what was already
+//! announced, the settings) and [`notify`] talks to the OS. Playing the sound is `sounds.rs`.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -48,6 +49,9 @@ pub struct Facts<'a> {
     pub since: DateTime<Utc>,
     /// This conversation was already seen owned by me (a transfer is news only once).
     pub known_mine: bool,
+    /// This conversation was last seen waiting unowned: if it is mine now, I took it (or my
+    /// reply did), which is no transfer.
+    pub was_waiting: bool,
     /// The newest message was already announced.
     pub message_announced: bool,
 }
@@ -73,15 +77,39 @@ fn name_of(conversation: &Conversation) -> String {
         .unwrap_or_else(|| conversation.contact.display_name.clone())
 }
 
+/// What a changed conversation deserves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Alert {
+    /// The OS notification to show.
+    pub notice: Option<Notice>,
+    /// Why to play a sound (whether one plays is up to the sound settings, `sounds.rs`).
+    pub sound: Option<Reason>,
+}
+
 /// The notification this change deserves, if any.
 pub fn decide(facts: Facts<'_>) -> Option<Notice> {
+    if facts.on_screen {
+        return None;
+    }
+    news(facts)
+}
+
+/// Why this change deserves a sound, if it does: the same news as [`decide`], but also for
+/// the chat on screen, since the agent wants to hear it whether or not the window has focus.
+/// Never in do-not-disturb.
+pub fn sound_reason(facts: Facts<'_>) -> Option<Reason> {
+    news(facts).map(|notice| notice.reason)
+}
+
+/// The news in this change, whether or not the agent is looking at the chat.
+fn news(facts: Facts<'_>) -> Option<Notice> {
     let Facts {
         conversation,
         me,
         settings,
         ..
     } = facts;
-    if me.presence == Presence::Dnd || facts.on_screen {
+    if me.presence == Presence::Dnd {
         return None;
     }
     let pt = portuguese(settings);
@@ -127,7 +155,11 @@ pub fn decide(facts: Facts<'_>) -> Option<Notice> {
             }
         }
     }
-    if owner == Some(me.id) && !facts.known_mine && conversation.updated_at >= facts.since {
+    if owner == Some(me.id)
+        && !facts.known_mine
+        && !facts.was_waiting
+        && conversation.updated_at >= facts.since
+    {
         let summary = if pt {
             format!("Chat transferido para você: {name}")
         } else {
@@ -155,6 +187,7 @@ struct State {
     active: Option<Uuid>,
     since: DateTime<Utc>,
     mine: HashSet<Uuid>,
+    waiting: HashSet<Uuid>,
     announced: HashSet<Uuid>,
 }
 
@@ -166,6 +199,7 @@ impl Alerts {
                 active: None,
                 since: Utc::now(),
                 mine: HashSet::new(),
+                waiting: HashSet::new(),
                 announced: HashSet::new(),
             }),
         }
@@ -188,12 +222,7 @@ impl Alerts {
     }
 
     /// Decide for a changed conversation and remember the outcome.
-    pub fn consider(
-        &self,
-        conversation: &Conversation,
-        me: &Agent,
-        focused: bool,
-    ) -> Option<Notice> {
+    pub fn consider(&self, conversation: &Conversation, me: &Agent, focused: bool) -> Alert {
         let mut state = self.state();
         let newest = conversation.last_message.as_ref().map(|m| m.id);
         let facts = Facts {
@@ -203,16 +232,25 @@ impl Alerts {
             on_screen: focused && state.active == Some(conversation.id),
             since: state.since,
             known_mine: state.mine.contains(&conversation.id),
+            was_waiting: state.waiting.contains(&conversation.id),
             message_announced: newest.is_some_and(|id| state.announced.contains(&id)),
         };
-        let notice = decide(facts);
+        let alert = Alert {
+            notice: decide(facts),
+            sound: sound_reason(facts),
+        };
         if conversation.owner.as_ref().map(|o| o.id) == Some(me.id) {
             state.mine.insert(conversation.id);
+        }
+        if conversation.owner.is_none() && conversation.status == ConversationStatus::Queued {
+            state.waiting.insert(conversation.id);
+        } else {
+            state.waiting.remove(&conversation.id);
         }
         if let Some(id) = newest {
             state.announced.insert(id);
         }
-        notice
+        alert
     }
 }
 
@@ -291,6 +329,7 @@ mod tests {
             settings: &'a Settings,
             on_screen: bool,
             known_mine: bool,
+            was_waiting: bool,
             announced: bool,
             expect: Option<(Reason, &'a str, &'a str)>,
         }
@@ -301,6 +340,7 @@ mod tests {
             settings: &with_preview,
             on_screen: false,
             known_mine: false,
+            was_waiting: false,
             announced: false,
             expect: None,
         };
@@ -382,6 +422,14 @@ mod tests {
                     conversation("open", Some(1), "inbound", AFTER),
                 )
             },
+            Case {
+                announced: true,
+                was_waiting: true,
+                ..base(
+                    "not a transfer when I took a chat that was waiting",
+                    conversation("open", Some(1), "inbound", AFTER),
+                )
+            },
         ];
         for case in cases {
             let me = me(case.presence);
@@ -392,6 +440,7 @@ mod tests {
                 on_screen: case.on_screen,
                 since,
                 known_mine: case.known_mine,
+                was_waiting: case.was_waiting,
                 message_announced: case.announced,
             });
             let got = got.map(|n| (n.reason, n.summary, n.body));
@@ -403,11 +452,103 @@ mod tests {
     }
 
     #[test]
+    fn sounds_follow_the_news_on_screen_too_but_never_in_do_not_disturb() {
+        let since: DateTime<Utc> = START.parse().unwrap();
+        let settings = Settings::default();
+        // (name, conversation, presence, on_screen, announced, expected reason)
+        let cases = [
+            (
+                "a new chat waiting in my queue",
+                conversation("queued", None, "inbound", AFTER),
+                "available",
+                false,
+                false,
+                Some(Reason::Offered),
+            ),
+            (
+                "a message in the chat on screen: no notification, but a sound",
+                conversation("open", Some(1), "inbound", AFTER),
+                "available",
+                true,
+                false,
+                Some(Reason::Message),
+            ),
+            (
+                "a new chat while I am in do not disturb",
+                conversation("queued", None, "inbound", AFTER),
+                "dnd",
+                false,
+                false,
+                None,
+            ),
+            (
+                "the chat on screen while I am in do not disturb",
+                conversation("open", Some(1), "inbound", AFTER),
+                "dnd",
+                true,
+                false,
+                None,
+            ),
+            (
+                "a message already announced",
+                conversation("open", Some(1), "inbound", AFTER),
+                "available",
+                true,
+                true,
+                None,
+            ),
+            (
+                "my own reply",
+                conversation("open", Some(1), "outbound", AFTER),
+                "available",
+                true,
+                false,
+                None,
+            ),
+        ];
+        for (name, conversation, presence, on_screen, announced, expect) in cases {
+            let me = me(presence);
+            let got = sound_reason(Facts {
+                conversation: &conversation,
+                me: &me,
+                settings: &settings,
+                on_screen,
+                since,
+                known_mine: true,
+                was_waiting: false,
+                message_announced: announced,
+            });
+            assert_eq!(got, expect, "{name}");
+        }
+    }
+
+    #[test]
     fn alerts_announce_a_message_once() {
         let alerts = Alerts::new();
         let me = me("available");
         let chat = conversation("queued", None, "inbound", "2999-01-01T00:00:00Z");
-        assert!(alerts.consider(&chat, &me, false).is_some());
-        assert!(alerts.consider(&chat, &me, false).is_none());
+        let first = alerts.consider(&chat, &me, false);
+        assert!(first.notice.is_some());
+        assert_eq!(first.sound, Some(Reason::Offered));
+        assert_eq!(alerts.consider(&chat, &me, false), Alert::default());
+    }
+
+    #[test]
+    fn taking_a_chat_offered_to_me_is_not_announced_as_a_transfer() {
+        // Given a chat that was offered to me while it waited unowned,
+        let alerts = Alerts::new();
+        let me = me("available");
+        let waiting = conversation("queued", None, "inbound", "2999-01-01T00:00:00Z");
+        assert!(alerts.consider(&waiting, &me, false).notice.is_some());
+        // when I take it (it becomes mine, with the same newest message),
+        let mut taken = waiting.clone();
+        taken.status = ConversationStatus::Open;
+        taken.owner = Some(me.clone());
+        // then neither a "transferred to you" notification nor a sound follows.
+        assert_eq!(
+            alerts.consider(&taken, &me, true),
+            Alert::default(),
+            "my own take is no news"
+        );
     }
 }

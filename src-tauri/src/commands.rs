@@ -70,7 +70,7 @@ impl From<ClientError> for CommandError {
 }
 
 impl CommandError {
-    fn bad_input(field: &str, detail: impl std::fmt::Display) -> CommandError {
+    pub(crate) fn bad_input(field: &str, detail: impl std::fmt::Display) -> CommandError {
         CommandError {
             code: "bad_input".into(),
             message: format!("{field}: {detail}"),

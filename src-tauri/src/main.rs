@@ -11,6 +11,7 @@
 mod alerts;
 mod commands;
 mod settings;
+mod sounds;
 
 use switchboard_client::{Change, Client, ClientOptions};
 use tauri::menu::{Menu, MenuItem};
@@ -58,7 +59,15 @@ async fn forward_changes(app: AppHandle, client: Client) {
             .and_then(|w| w.is_focused().ok())
             .unwrap_or(false);
         let desktop = app.state::<Desktop>();
-        if let Some(notice) = desktop.alerts.consider(&conversation, &me, focused) {
+        let alert = desktop.alerts.consider(&conversation, &me, focused);
+        if let Some(reason) = alert.sound {
+            app.state::<sounds::Player>().cue(
+                &desktop.alerts.settings(),
+                conversation.channel,
+                reason.into(),
+            );
+        }
+        if let Some(notice) = alert.notice {
             let app = app.clone();
             alerts::notify(&notice, move || {
                 show_window(&app);
@@ -101,6 +110,8 @@ fn main() {
                 client: client.clone(),
                 alerts: alerts::Alerts::new(),
             });
+            app.manage(sounds::Player::from_env());
+            tauri::async_runtime::spawn(sounds::remind(app.handle().clone(), client.clone()));
             tauri::async_runtime::spawn(forward_changes(app.handle().clone(), client));
             // Without a tray (no status-notifier host, as under Xvfb) the window simply
             // closes the app.
@@ -153,6 +164,8 @@ fn main() {
             commands::settings,
             commands::save_settings,
             commands::set_active_conversation,
+            sounds::play_sound,
+            sounds::pick_sound_file,
         ])
         // The config sits at the repository root; see build.rs.
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -42,10 +42,7 @@ impl Default for Settings {
 }
 
 fn valid_sound(sound: &str) -> bool {
-    BUNDLED_SOUNDS.contains(&sound)
-        || sound
-            .strip_prefix("file:")
-            .is_some_and(|path| std::path::Path::new(path).is_absolute())
+    crate::sounds::Sound::parse(sound).is_some()
 }
 
 impl Settings {
