@@ -325,6 +325,12 @@ export interface Backend {
   // ----- settings and notifications -----
   settings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
+  /** Plays a sound (a `Settings.sound` value) now, whether or not sounds are on: the
+   * settings' preview. Errors: `bad_input` (no such sound, or a file that cannot be played). */
+  playSound(sound: string): Promise<void>;
+  /** The native file dialog, filtered to audio: the chosen file as a `Settings.sound` value
+   * (`file:` + absolute path), or null when cancelled. Errors: `bad_input` (not playable). */
+  pickSoundFile(): Promise<string | null>;
   /** The window is showing this conversation (no notification needed for it). */
   setActiveConversation(id: string | null): Promise<void>;
 

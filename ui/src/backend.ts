@@ -96,6 +96,8 @@ export const tauriBackend: Backend = {
   openLink: (url) => call("open_link", { url }),
   settings: () => call("settings"),
   saveSettings: (settings) => call("save_settings", { settings }),
+  playSound: (sound) => call("play_sound", { sound }),
+  pickSoundFile: () => call("pick_sound_file"),
   setActiveConversation: (id) => call("set_active_conversation", { id }),
   async onEvent(handler) {
     const stops = await Promise.all(
@@ -147,6 +149,8 @@ export const webBackend: Backend = {
   openLink: notConnected,
   settings: notConnected,
   saveSettings: notConnected,
+  playSound: notConnected,
+  pickSoundFile: notConnected,
   setActiveConversation: () => Promise.resolve(),
   onEvent: () => Promise.resolve(() => {}),
 };

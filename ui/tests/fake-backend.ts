@@ -240,6 +240,19 @@ export class FakeBackend implements Backend {
     this.stored = settings;
     return Promise.resolve();
   };
+  /** Sounds played (the settings' preview), in order. */
+  played: string[] = [];
+  playSound = (sound: string) => {
+    this.played.push(sound);
+    return Promise.resolve();
+  };
+  /** What `pickSoundFile` answers next: a `file:` value, null (cancelled) or an error. */
+  pickedSound: string | null | BackendError = null;
+  pickSoundFile = () => {
+    this.calls.push("pick-sound-file");
+    const answer = this.pickedSound;
+    return answer instanceof BackendError ? Promise.reject(answer) : Promise.resolve(answer);
+  };
   setActiveConversation = () => Promise.resolve();
   onEvent = (handler: (event: ShellEvent) => void) => {
     this.handlers.push(handler);

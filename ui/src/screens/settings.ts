@@ -1,12 +1,21 @@
 /**
- * The settings dialog: notification preview, sounds, the unowned-chat reminder and the
+ * The settings dialog: notification preview, sounds (a bundled one or the agent's own file,
+ * with a preview, and optionally one per channel), the unowned-chat reminder and the
  * language. Opened from the main screen's top bar; saved through the backend.
  */
-import type { Backend, Settings } from "../api";
+import type { Backend, ChannelKind, Settings } from "../api";
 import { el } from "../dom";
 import type { MessageKey, Translate } from "../i18n";
 
 const SOUNDS = ["chime", "bell", "pop"] as const;
+/** Channels that can have a sound of their own (customer channels). */
+const SOUND_CHANNELS = ["livechat", "whatsapp", "facebook", "sms"] as const satisfies readonly ChannelKind[];
+
+/** What the agent sees of a sound file: its name, not the whole path. */
+function fileLabel(value: string): string {
+  const path = value.slice("file:".length);
+  return path.split(/[\\/]/).pop() || path;
+}
 
 /** What the dialog borrows from the main screen. */
 export interface SettingsContext {
@@ -34,9 +43,40 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
   const sound = check("setting-sound-enabled", t("settings.soundEnabled"), current.sound_enabled);
   const repeat = check("setting-repeat", t("settings.repeat"), current.repeat_unowned);
   const choice = el("select", { "data-testid": "setting-sound-choice", id: "setting-sound-choice" });
-  for (const s of SOUNDS) choice.append(el("option", { value: s }, t(`sound.${s}` as MessageKey)));
-  if (current.sound.startsWith("file:")) choice.append(el("option", { value: current.sound }, current.sound.slice(5)));
+  const channelChoices = SOUND_CHANNELS.map((channel) => {
+    const testid = `setting-channel-sound-${channel}`;
+    const select = el("select", { "data-testid": testid, id: testid });
+    select.append(el("option", { value: "" }, t("settings.sameSound")));
+    return { channel, select, label: el("label", { class: "field-label", for: testid }, t(`channel.${channel}` as MessageKey)) };
+  });
+  const selects = [choice, ...channelChoices.map((c) => c.select)];
+  for (const select of selects) {
+    for (const s of SOUNDS) select.append(el("option", { value: s }, t(`sound.${s}` as MessageKey)));
+  }
+  /** Offers a sound file in every sound list (once). */
+  const offerFile = (value: string) => {
+    for (const select of selects) {
+      if ([...select.options].some((o) => o.value === value)) continue;
+      select.append(el("option", { value, title: value.slice("file:".length) }, fileLabel(value)));
+    }
+  };
+  for (const value of [current.sound, ...Object.values(current.channel_sounds)]) {
+    if (value?.startsWith("file:")) offerFile(value);
+  }
   choice.value = current.sound;
+  for (const { channel, select } of channelChoices) select.value = current.channel_sounds[channel] ?? "";
+  const playSound = button(t("settings.playSound"), "setting-sound-preview", { title: t("settings.playSoundTitle") });
+  const soundFile = button(t("settings.soundFile"), "setting-sound-file", { title: t("settings.soundFileTitle") });
+  const channelSounds = el(
+    "details",
+    {
+      class: "channel-sounds",
+      "data-testid": "setting-channel-sounds",
+      open: Object.values(current.channel_sounds).some(Boolean),
+    },
+    el("summary", {}, t("settings.channelSounds")),
+    ...channelChoices.map(({ label, select }) => el("div", { class: "channel-sound" }, label, select)),
+  );
   const language = el("select", { "data-testid": "setting-language", id: "setting-language" });
   language.append(
     el("option", { value: "auto" }, t("settings.languageAuto")),
@@ -54,7 +94,8 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
       preview.row,
       sound.row,
       el("label", { class: "field-label", for: "setting-sound-choice" }, t("settings.sound")),
-      choice,
+      el("div", { class: "sound-choice" }, choice, playSound, soundFile),
+      channelSounds,
       repeat.row,
       el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
       language,
@@ -62,12 +103,32 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     ),
   );
   cancel.addEventListener("click", hideDialog);
+  playSound.addEventListener("click", () => void track(backend.playSound(choice.value).catch(fail)));
+  soundFile.addEventListener("click", () =>
+    void track(
+      backend.pickSoundFile().then((value) => {
+        if (!value) return;
+        offerFile(value);
+        choice.value = value;
+      }, fail),
+    ),
+  );
   save.addEventListener("click", () => {
+    // Channels this dialog does not list keep what they had; "same as above" is no entry.
+    const channel_sounds: Settings["channel_sounds"] = Object.fromEntries(
+      Object.entries(current.channel_sounds).filter(
+        ([channel]) => !(SOUND_CHANNELS as readonly string[]).includes(channel),
+      ),
+    );
+    for (const { channel, select } of channelChoices) {
+      if (select.value) channel_sounds[channel] = select.value;
+    }
     const next: Settings = {
       ...current,
       preview: preview.input.checked,
       sound_enabled: sound.input.checked,
       sound: choice.value,
+      channel_sounds,
       repeat_unowned: repeat.input.checked,
       locale: language.value as Settings["locale"],
     };
