@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use switchboard_client::{
-    ClientError, ConnectionState, MessagesPage, OutgoingAttachment, SearchResults, TemplateFilter,
-    View,
+    AttachmentRules, ClientError, ConnectionState, FileCheck, MessagesPage, OutgoingAttachment,
+    SearchResults, TemplateFilter, View,
 };
-use switchboard_protocol::{Agent, Conversation, Message, Presence, Template};
+use switchboard_protocol::{Agent, Conversation, Message, Presence, Template, TemplateRequest};
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
 
@@ -255,6 +255,146 @@ pub async fn mark_read(desktop: State<'_, Desktop>, id: String, up_to: String) -
         .mark_read(self::id("id", &id)?, self::id("upTo", &up_to)?)
         .await?;
     Ok(())
+}
+
+// ----- attachments -----
+
+#[tauri::command]
+pub async fn attachment_rules(desktop: State<'_, Desktop>) -> Answer<AttachmentRules> {
+    Ok(desktop.client.attachment_rules().await?)
+}
+
+/// Whether each file may be sent, and why not, before anything is uploaded.
+#[tauri::command]
+pub async fn check_files(
+    desktop: State<'_, Desktop>,
+    paths: Vec<String>,
+) -> Answer<Vec<FileCheck>> {
+    let paths = paths.into_iter().map(PathBuf::from).collect();
+    Ok(desktop.client.check_files(paths).await?)
+}
+
+/// The native file dialog (rfd), offering the accepted types; the paths chosen, if any.
+#[tauri::command]
+pub async fn pick_files(
+    window: tauri::WebviewWindow,
+    desktop: State<'_, Desktop>,
+) -> Answer<Vec<String>> {
+    let rules = desktop.client.attachment_rules().await?;
+    let extensions: Vec<&str> = rules.extensions.iter().map(String::as_str).collect();
+    let picked = rfd::AsyncFileDialog::new()
+        .set_parent(&window)
+        .add_filter("Documents and images", &extensions)
+        .pick_files()
+        .await
+        .unwrap_or_default();
+    Ok(picked
+        .iter()
+        .map(|file| file.path().display().to_string())
+        .collect())
+}
+
+/// Header carrying a dropped file's name (percent-encoded) beside its bytes.
+pub const FILENAME_HEADER: &str = "x-switchboard-filename";
+
+/// A file dropped on the window arrives as raw bytes (the page has no paths); it is kept
+/// until its reply is sent and its path returned.
+#[tauri::command]
+pub async fn stage_file(
+    desktop: State<'_, Desktop>,
+    request: tauri::ipc::Request<'_>,
+) -> Answer<String> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CommandError::bad_input("body", "send the file's bytes"));
+    };
+    let name = request
+        .headers()
+        .get(FILENAME_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .filter(|name| !name.trim().is_empty())
+        .ok_or_else(|| CommandError::bad_input(FILENAME_HEADER, "the file needs a name"))?;
+    let path = desktop
+        .client
+        .stage_attachment(&name, bytes.clone())
+        .await?;
+    Ok(path.display().to_string())
+}
+
+/// An image attachment's thumbnail as a `data:` URL (the CSP allows `img-src data:`).
+#[tauri::command]
+pub async fn thumbnail(desktop: State<'_, Desktop>, id: String) -> Answer<String> {
+    use base64::Engine as _;
+    let path = desktop.client.thumbnail(self::id("id", &id)?).await?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| CommandError {
+        code: "file_unreadable".into(),
+        message: format!("{}: {e}", path.display()),
+    })?;
+    Ok(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// Download an attachment (once) and open it with the OS default app.
+#[tauri::command]
+pub async fn open_attachment(desktop: State<'_, Desktop>, id: String) -> Answer<()> {
+    let path = desktop
+        .client
+        .download_attachment(self::id("id", &id)?)
+        .await?;
+    open::that_detached(&path).map_err(|e| CommandError {
+        code: "no_handler".into(),
+        message: format!("No app on this computer opens {}: {e}", path.display()),
+    })
+}
+
+// ----- templates (managers and owners; the server refuses others) -----
+
+fn template_request(template: TemplateRequest) -> Answer<TemplateRequest> {
+    for (field, value) in [
+        ("name", &template.name),
+        ("body", &template.body),
+        ("category", &template.category),
+        ("language", &template.language),
+    ] {
+        if value.trim().is_empty() {
+            return Err(CommandError::bad_input(field, "fill this in"));
+        }
+    }
+    Ok(template)
+}
+
+#[tauri::command]
+pub async fn create_template(
+    desktop: State<'_, Desktop>,
+    template: TemplateRequest,
+) -> Answer<Template> {
+    Ok(desktop
+        .client
+        .create_template(template_request(template)?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn update_template(
+    desktop: State<'_, Desktop>,
+    id: String,
+    template: TemplateRequest,
+) -> Answer<Template> {
+    Ok(desktop
+        .client
+        .update_template(self::id("id", &id)?, template_request(template)?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn delete_template(desktop: State<'_, Desktop>, id: String) -> Answer<()> {
+    Ok(desktop.client.delete_template(self::id("id", &id)?).await?)
 }
 
 // ----- conversation actions -----

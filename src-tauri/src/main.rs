@@ -12,15 +12,15 @@ mod alerts;
 mod commands;
 mod settings;
 mod sounds;
+mod tray;
 
 use switchboard_client::{Change, Client, ClientOptions};
-use tauri::menu::{Menu, MenuItem};
-use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 
 /// Tauri event names; `ui/src/api.ts` `EVENTS` lists the same.
 const EVENT_CHANGE: &str = "switchboard://change";
 const EVENT_OPEN: &str = "switchboard://open-conversation";
+const EVENT_PRESENCE: &str = "switchboard://presence";
 
 /// The app's state, shared by the commands.
 #[derive(Debug)]
@@ -77,25 +77,6 @@ async fn forward_changes(app: AppHandle, client: Client) {
     }
 }
 
-fn tray(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("main")
-        .tooltip("Switchboard")
-        .menu(&menu)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_window(app),
-            "quit" => app.exit(0),
-            _ => {}
-        });
-    if let Some(icon) = app.default_window_icon() {
-        builder = builder.icon(icon.clone());
-    }
-    builder.build(app)?;
-    Ok(())
-}
-
 fn main() {
     let _ = commands::STARTED.set(std::time::Instant::now());
     let result = tauri::Builder::default()
@@ -112,11 +93,13 @@ fn main() {
             });
             app.manage(sounds::Player::from_env());
             tauri::async_runtime::spawn(sounds::remind(app.handle().clone(), client.clone()));
-            tauri::async_runtime::spawn(forward_changes(app.handle().clone(), client));
-            // Without a tray (no status-notifier host, as under Xvfb) the window simply
-            // closes the app.
-            if let Err(error) = tray(app.handle()) {
-                tracing::warn!(%error, "no tray icon");
+            tauri::async_runtime::spawn(forward_changes(app.handle().clone(), client.clone()));
+            // Without a tray the window simply closes the app.
+            match tray::build(app.handle()) {
+                Ok(()) => {
+                    tauri::async_runtime::spawn(tray::follow(app.handle().clone(), client));
+                }
+                Err(error) => tracing::warn!(%error, "no tray icon"),
             }
             Ok(())
         })
@@ -147,6 +130,15 @@ fn main() {
             commands::agents,
             commands::send,
             commands::retry_send,
+            commands::attachment_rules,
+            commands::check_files,
+            commands::pick_files,
+            commands::stage_file,
+            commands::thumbnail,
+            commands::open_attachment,
+            commands::create_template,
+            commands::update_template,
+            commands::delete_template,
             commands::discard_send,
             commands::mark_read,
             commands::take,

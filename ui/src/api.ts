@@ -179,12 +179,21 @@ export interface SearchResults {
   templates: { template: Template; name: Segment[]; body: Segment[] }[];
 }
 
-/** A file chosen in the native dialog or dropped on the window. */
-export interface PickedFile {
+/** What may be attached (the server's limit, as it last said, and the accepted types). */
+export interface AttachmentRules {
+  max_bytes: number;
+  /** Lower-case, without the dot. */
+  extensions: string[];
+}
+
+/** A file checked before attaching: `refusal` says why it cannot be sent (names the file). */
+export interface FileCheck {
   path: string;
-  name: string;
+  filename: string;
   size: number;
-  mime: string;
+  mime?: string | null;
+  image: boolean;
+  refusal?: string | null;
 }
 
 /** A reply's attachment upload, reported while the outbox sends it. */
@@ -300,6 +309,24 @@ export interface Backend {
   retrySend(clientId: string): Promise<void>;
   discardSend(clientId: string): Promise<void>;
   markRead(id: string, upTo: string): Promise<void>;
+
+  // ----- attachments -----
+  attachmentRules(): Promise<AttachmentRules>;
+  /** Checks local files (type from content, size) before they are attached. */
+  checkFiles(paths: string[]): Promise<FileCheck[]>;
+  /** The native file dialog; the chosen paths (empty when cancelled). */
+  pickFiles(): Promise<string[]>;
+  /** A dropped file's bytes, kept until sent; returns its local path for `send`. */
+  stageFile(name: string, bytes: Uint8Array): Promise<string>;
+  /** An image attachment's thumbnail as a `data:` URL. */
+  thumbnail(attachmentId: string): Promise<string>;
+  /** Downloads the attachment (once) and opens it with the OS default app. */
+  openAttachment(attachmentId: string): Promise<void>;
+
+  // ----- templates: managers, group owners, system owners (others get `forbidden`) -----
+  createTemplate(template: TemplateInput): Promise<Template>;
+  updateTemplate(id: string, template: TemplateInput): Promise<Template>;
+  deleteTemplate(id: string): Promise<void>;
 
   // ----- conversation actions (online) -----
   take(id: string): Promise<Conversation>;

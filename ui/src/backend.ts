@@ -81,6 +81,23 @@ export const tauriBackend: Backend = {
   retrySend: (clientId) => call("retry_send", { clientId }),
   discardSend: (clientId) => call("discard_send", { clientId }),
   markRead: (id, upTo) => call("mark_read", { id, upTo }),
+  attachmentRules: () => call("attachment_rules"),
+  checkFiles: (paths) => call("check_files", { paths }),
+  pickFiles: () => call("pick_files"),
+  stageFile: async (name, bytes) => {
+    try {
+      return await invoke<string>("stage_file", bytes, {
+        headers: { "x-switchboard-filename": encodeURIComponent(name) },
+      });
+    } catch (thrown) {
+      throw toBackendError(thrown);
+    }
+  },
+  thumbnail: (attachmentId) => call("thumbnail", { id: attachmentId }),
+  openAttachment: (attachmentId) => call("open_attachment", { id: attachmentId }),
+  createTemplate: (template) => call("create_template", { template }),
+  updateTemplate: (id, template) => call("update_template", { id, template }),
+  deleteTemplate: (id) => call("delete_template", { id }),
   take: (id) => call("take", { id }),
   transfer: (id, extension) => call("transfer", { id, extension }),
   resolve: (id) => call("resolve", { id }),
@@ -135,6 +152,15 @@ export const webBackend: Backend = {
   retrySend: notConnected,
   discardSend: notConnected,
   markRead: notConnected,
+  attachmentRules: () => Promise.resolve({ max_bytes: 0, extensions: [] }),
+  checkFiles: notConnected,
+  pickFiles: notConnected,
+  stageFile: notConnected,
+  thumbnail: notConnected,
+  openAttachment: notConnected,
+  createTemplate: notConnected,
+  updateTemplate: notConnected,
+  deleteTemplate: notConnected,
   take: notConnected,
   transfer: notConnected,
   resolve: notConnected,

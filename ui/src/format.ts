@@ -76,3 +76,61 @@ export function windowLeft(endsAt: string, now = new Date()): string | null {
   const hours = Math.floor(minutes / 60);
   return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
+
+/** "820 KB", "3,4 MB" in the agent's locale. */
+export function fileSize(bytes: number, locale: string): string {
+  const number = (n: number, digits: number) =>
+    n.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  if (bytes < 1_000_000) return `${number(Math.max(1, Math.round(bytes / 1000)), 0)} KB`;
+  return `${number(bytes / 1_000_000, 1)} MB`;
+}
+
+/** Calling codes whose customers most likely write in one of the template languages. */
+const LANGUAGE_BY_CALLING_CODE: [string, string][] = [
+  ["+55", "pt-BR"],
+  ["+351", "pt-PT"],
+  ["+244", "pt"],
+  ["+258", "pt"],
+  ["+1", "en"],
+  ["+44", "en"],
+  ["+61", "en"],
+  ["+64", "en"],
+  ["+353", "en"],
+];
+
+/**
+ * The customer's language where it can be told: from a phone number's calling code
+ * (WhatsApp, SMS). `null` when unknown (live chat, Messenger, internal chats).
+ */
+export function conversationLanguage(conversation: Conversation): string | null {
+  const identity = conversation.contact.identity;
+  if (!identity || (identity.kind !== "whatsapp" && identity.kind !== "sms")) return null;
+  const digits = identity.value.replace(/[^\d+]/g, "");
+  const phone = digits.startsWith("+") ? digits : `+${digits}`;
+  // The longest matching code wins (+351 before +3…).
+  const match = LANGUAGE_BY_CALLING_CODE.filter(([code]) => phone.startsWith(code)).sort(
+    (a, b) => b[0].length - a[0].length,
+  )[0];
+  return match ? match[1] : null;
+}
+
+/**
+ * The template language to pre-select for a wanted language: an exact match, else one of the
+ * same base language (`pt` for `pt-BR`), else `null`.
+ */
+export function pickLanguage(available: string[], wanted: string | null): string | null {
+  if (!wanted) return null;
+  const lower = wanted.toLowerCase();
+  const base = lower.split("-")[0];
+  return (
+    available.find((l) => l.toLowerCase() === lower) ??
+    available.find((l) => l.toLowerCase().split("-")[0] === base) ??
+    null
+  );
+}
+
+/** Two phone numbers are the same when their digits are. */
+export function samePhone(a: string, b: string): boolean {
+  const digits = (s: string) => s.replace(/\D/g, "");
+  return digits(a) !== "" && digits(a) === digits(b);
+}

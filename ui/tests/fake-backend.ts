@@ -6,10 +6,12 @@ import type {
   Agent,
   Backend,
   Conversation,
+  FileCheck,
   Message,
   Settings,
   ShellEvent,
   Template,
+  TemplateInput,
 } from "../src/api";
 import { BackendError } from "../src/backend";
 
@@ -78,7 +80,13 @@ export const TEMPLATES: Template[] = [
 export class FakeBackend implements Backend {
   conversationsById = new Map<string, Conversation>();
   messagesById = new Map<string, Message[]>();
-  sent: { conversationId: string; body: string }[] = [];
+  sent: { conversationId: string; body: string; files: string[] }[] = [];
+  templateList: Template[] = [...TEMPLATES];
+  /** What `pickFiles` answers next (the native dialog). */
+  picked: string[] = [];
+  /** `checkFiles` answers: refusals by path; other paths pass. */
+  refusals = new Map<string, string>();
+  staged: { name: string; size: number }[] = [];
   transfers: { id: string; extension: string }[] = [];
   calls: string[] = [];
   saved: Settings | null = null;
@@ -133,21 +141,31 @@ export class FakeBackend implements Backend {
     });
   templates = (filter: { query?: string | null; category?: string | null; language?: string | null }) =>
     Promise.resolve(
-      TEMPLATES.filter(
+      this.templateList.filter(
         (t) =>
           (!filter.query || `${t.name} ${t.body}`.toLowerCase().includes(filter.query.toLowerCase())) &&
           (!filter.category || t.category === filter.category) &&
           (!filter.language || t.language.startsWith(filter.language)),
       ),
     );
-  templateCategories = () => Promise.resolve([...new Set(TEMPLATES.map((t) => t.category))].sort());
+  templateCategories = () => Promise.resolve([...new Set(this.templateList.map((t) => t.category))].sort());
   templateLanguages = () => Promise.resolve(["en", "pt-BR"]);
   agents = (query: string) =>
     Promise.resolve([ME, BRUNO].filter((a) => `${a.name} ${a.extension}`.toLowerCase().includes(query.toLowerCase())));
-  send = (conversationId: string, body: string) => {
-    this.sent.push({ conversationId, body });
+  send = (conversationId: string, body: string, files: string[] = []) => {
+    this.sent.push({ conversationId, body, files });
     const list = this.messagesById.get(conversationId) ?? [];
-    const m = { ...message(conversationId, 100 + list.length, body, false), status: "pending" as const };
+    const m = {
+      ...message(conversationId, 100 + list.length, body, false),
+      client_id: `client-${list.length}`,
+      attachments: files.map((path, i) => ({
+        id: `local-${i}`,
+        filename: path.split("/").pop() ?? path,
+        mime: "application/pdf",
+        size: 1000,
+      })),
+      status: "pending" as const,
+    };
     list.push(m);
     this.messagesById.set(conversationId, list);
     return Promise.resolve(m);
@@ -155,6 +173,47 @@ export class FakeBackend implements Backend {
   retrySend = () => Promise.resolve();
   discardSend = () => Promise.resolve();
   markRead = () => Promise.resolve();
+  attachmentRules = () => Promise.resolve({ max_bytes: 1_000_000, extensions: ["pdf", "png", "jpg", "txt"] });
+  checkFiles = (paths: string[]) =>
+    Promise.resolve(
+      paths.map(
+        (path): FileCheck => ({
+          path,
+          filename: path.split("/").pop() ?? path,
+          size: 1000,
+          mime: this.refusals.has(path) ? null : "application/pdf",
+          image: false,
+          refusal: this.refusals.get(path) ?? null,
+        }),
+      ),
+    );
+  pickFiles = () => Promise.resolve(this.picked);
+  stageFile = (name: string, bytes: Uint8Array) => {
+    this.staged.push({ name, size: bytes.length });
+    return Promise.resolve(`/staged/${name}`);
+  };
+  thumbnail = (attachmentId: string) => Promise.resolve(`data:image/jpeg;base64,${btoa(attachmentId)}`);
+  openAttachment = (attachmentId: string) => {
+    this.calls.push(`open ${attachmentId}`);
+    return Promise.resolve();
+  };
+  createTemplate = (input: TemplateInput) => {
+    const created: Template = { ...input, id: `t${this.templateList.length + 1}`, updated_at: NOW };
+    this.templateList.push(created);
+    this.calls.push(`create-template ${input.name}`);
+    return Promise.resolve(created);
+  };
+  updateTemplate = (id: string, input: TemplateInput) => {
+    const updated: Template = { ...input, id, updated_at: NOW };
+    this.templateList = this.templateList.map((t) => (t.id === id ? updated : t));
+    this.calls.push(`update-template ${id} ${input.name}`);
+    return Promise.resolve(updated);
+  };
+  deleteTemplate = (id: string) => {
+    this.templateList = this.templateList.filter((t) => t.id !== id);
+    this.calls.push(`delete-template ${id}`);
+    return Promise.resolve();
+  };
   private update(id: string, change: Partial<Conversation>): Promise<Conversation> {
     const c = this.conversationsById.get(id);
     if (!c) return Promise.reject(new BackendError("not_found", "no such conversation"));

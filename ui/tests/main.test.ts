@@ -95,7 +95,7 @@ describe("main screen", () => {
     reply.value = "Olá! Já vou verificar.";
     reply.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     await screen.settled();
-    expect(backend.sent).toEqual([{ conversationId: FB, body: "Olá! Já vou verificar." }]);
+    expect(backend.sent).toEqual([{ conversationId: FB, body: "Olá! Já vou verificar.", files: [] }]);
     expect(reply.value).toBe("");
     const shown = all(container, "message").map((m) => m.textContent ?? "");
     expect(shown.some((text) => text.includes("Olá! Já vou verificar."))).toBe(true);

@@ -154,6 +154,8 @@ pub fn parse_server_url(input: &str) -> Result<Url, ClientError> {
 #[derive(Debug, Deserialize)]
 struct Health {
     service: Option<String>,
+    #[serde(default)]
+    max_attachment_bytes: Option<u64>,
 }
 
 /// The part of a `GET /sync` answer the head probe needs.
@@ -279,6 +281,12 @@ impl Api {
             .ok()
             .and_then(|h| h.service)
             .is_some_and(|s| s == "switchboard"))
+    }
+
+    /// The server's upload limit (`/healthz`), when it says one.
+    pub async fn max_attachment_bytes(&self) -> Result<Option<u64>, ApiError> {
+        let health: Health = self.get("healthz").await?;
+        Ok(health.max_attachment_bytes.filter(|max| *max > 0))
     }
 
     /// `POST /session`, with errors that tell a wrong password from a wrong address.
@@ -564,6 +572,53 @@ impl Api {
             .await?;
         let bytes = response.bytes().await.map_err(network)?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// `GET /attachments/{id}/thumbnail`: a small JPEG of an image attachment.
+    pub async fn thumbnail(&self, attachment: Uuid) -> Result<Vec<u8>, ApiError> {
+        let response = self
+            .send(
+                self.request(
+                    Method::GET,
+                    &format!("api/v1/attachments/{attachment}/thumbnail"),
+                )
+                .timeout(CALL_TIMEOUT),
+            )
+            .await?;
+        Ok(response.bytes().await.map_err(network)?.to_vec())
+    }
+
+    // ----- templates (managers and owners) -----
+
+    /// `POST /templates`.
+    pub async fn create_template(
+        &self,
+        request: &switchboard_protocol::TemplateRequest,
+    ) -> Result<Template, ApiError> {
+        self.post("api/v1/templates", request).await
+    }
+
+    /// `PUT /templates/{id}`.
+    pub async fn update_template(
+        &self,
+        id: Uuid,
+        request: &switchboard_protocol::TemplateRequest,
+    ) -> Result<Template, ApiError> {
+        self.json(
+            self.request(Method::PUT, &format!("api/v1/templates/{id}"))
+                .json(request),
+        )
+        .await
+    }
+
+    /// `DELETE /templates/{id}`.
+    pub async fn delete_template(&self, id: Uuid) -> Result<(), ApiError> {
+        self.send(
+            self.request(Method::DELETE, &format!("api/v1/templates/{id}"))
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Start downloading an attachment; the caller streams the body to disk.

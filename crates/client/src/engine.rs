@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use switchboard_protocol::{Agent, Conversation, Event};
+use switchboard_protocol::{Agent, Conversation, Event, Template};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -148,6 +148,15 @@ impl Core {
             self.queue_history(id, history, false);
         }
         self.feed.emit(Change::ConversationUpserted { id });
+        Ok(())
+    }
+
+    /// Keep a template the server just answered with, and tell the UI.
+    pub async fn store_template(&self, template: Template) -> Result<()> {
+        self.cache
+            .write(move |tx| cache::templates::upsert(tx, &template))
+            .await?;
+        self.feed.emit(Change::TemplatesChanged);
         Ok(())
     }
 

@@ -34,6 +34,7 @@ pub mod cache;
 pub mod changes;
 mod engine;
 pub mod error;
+pub mod files;
 pub mod keychain;
 pub mod outbox;
 pub mod profile;
@@ -49,7 +50,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use switchboard_protocol::{
     Agent, AttachmentRef, ChannelKind, Conversation, Direction, Message, MessageStatus, Presence,
-    Template,
+    Template, TemplateRequest,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -67,6 +68,7 @@ pub use crate::cache::templates::TemplateFilter;
 pub use crate::cache::Cache;
 pub use crate::changes::{Change, ChangeFeed, ConnectionState};
 pub use crate::error::{ClientError, Result};
+pub use crate::files::{AttachmentRules, FileCheck};
 pub use crate::keychain::{KeyringStore, MemoryStore, TokenStore};
 pub use crate::search::{SearchOptions, SearchOrder, SearchResults};
 /// The SQLite binding the [`Cache`] exposes (for diagnostics and benchmarks).
@@ -76,6 +78,8 @@ pub use rusqlite;
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Settings key of the signed-in agent, kept so the app can resume offline.
 const PROFILE_AGENT: &str = "profile.agent";
+/// The server's upload limit, as it last said (`/healthz`), so checks work offline too.
+const SERVER_MAX_ATTACHMENT: &str = "server.max_attachment_bytes";
 
 /// How long the engine waits before retrying things. The defaults suit the app; tests shorten
 /// them.
@@ -357,7 +361,8 @@ impl Client {
             self.shared.options.timing,
             files_dir,
         );
-        let tasks = engine::spawn(core.clone(), history_rx);
+        let mut tasks = engine::spawn(core.clone(), history_rx);
+        tasks.push(tokio::spawn(learn_limits(core.clone())));
         *self.session() = Some(Session { core, tasks });
         Ok(())
     }
@@ -924,6 +929,134 @@ impl Client {
             .map_err(|e| core.api_error(e))
     }
 
+    // ----- attachments -----
+
+    /// What may be attached: the server's size limit (as it last said) and the accepted
+    /// extensions.
+    pub async fn attachment_rules(&self) -> Result<AttachmentRules> {
+        let core = self.core()?;
+        let stored = core
+            .cache
+            .read(|conn| cache::settings::get(conn, SERVER_MAX_ATTACHMENT))
+            .await?;
+        let max = stored
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(files::DEFAULT_MAX_ATTACHMENT_BYTES);
+        Ok(AttachmentRules::new(max))
+    }
+
+    /// Check files before attaching them: each answer says whether it may be sent and, if
+    /// not, why (type from the content, size against the server's limit).
+    pub async fn check_files(&self, paths: Vec<PathBuf>) -> Result<Vec<FileCheck>> {
+        let max = self.attachment_rules().await?.max_bytes;
+        tokio::task::spawn_blocking(move || paths.iter().map(|p| files::check(p, max)).collect())
+            .await
+            .map_err(|e| ClientError::ServerFailure {
+                detail: format!("the file check stopped: {e}"),
+            })
+    }
+
+    /// Keep a file handed over as bytes (dropped on the window) in this profile's
+    /// `outgoing` folder until its reply is sent; returns its path for [`Client::send`].
+    pub async fn stage_attachment(&self, filename: &str, bytes: Vec<u8>) -> Result<PathBuf> {
+        let core = self.core()?;
+        let max = self.attachment_rules().await?.max_bytes;
+        if bytes.len() as u64 > max {
+            return Err(ClientError::Refused {
+                status: 413,
+                code: "too_large".into(),
+                message: format!(
+                    "{filename}: it is {}; the server accepts files up to {}.",
+                    files::human_size(bytes.len() as u64),
+                    files::human_size(max)
+                ),
+            });
+        }
+        let name = switchboard_domain::attachments::sanitize_filename(filename);
+        let dir = core
+            .files_dir
+            .join(outbox::OUTGOING_DIR)
+            .join(Uuid::now_v7().simple().to_string());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| file_error(&dir, e))?;
+        let path = dir.join(name);
+        tokio::fs::write(&path, bytes)
+            .await
+            .map_err(|e| file_error(&path, e))?;
+        Ok(path)
+    }
+
+    /// A small JPEG of an image attachment of a cached message, fetched once and kept.
+    pub async fn thumbnail(&self, id: Uuid) -> Result<PathBuf> {
+        let core = self.core()?;
+        core.cache
+            .read(move |conn| cache::attachments::get(conn, id))
+            .await?
+            .ok_or(ClientError::NotFound { what: "attachment" })?;
+        let dir = core.files_dir.join(id.simple().to_string());
+        let path = dir.join("thumbnail.jpg");
+        if path.is_file() {
+            return Ok(path);
+        }
+        let bytes = core
+            .api
+            .thumbnail(id)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| file_error(&dir, e))?;
+        let partial = dir.join(".thumbnail.partial");
+        tokio::fs::write(&partial, &bytes)
+            .await
+            .map_err(|e| file_error(&partial, e))?;
+        tokio::fs::rename(&partial, &path)
+            .await
+            .map_err(|e| file_error(&path, e))?;
+        Ok(path)
+    }
+
+    // ----- templates (managers, group owners and system owners) -----
+
+    /// Create a template; everyone's template list gets it.
+    pub async fn create_template(&self, template: TemplateRequest) -> Result<Template> {
+        let core = self.core()?;
+        let created = core
+            .api
+            .create_template(&template)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_template(created.clone()).await?;
+        Ok(created)
+    }
+
+    /// Change a template.
+    pub async fn update_template(&self, id: Uuid, template: TemplateRequest) -> Result<Template> {
+        let core = self.core()?;
+        let updated = core
+            .api
+            .update_template(id, &template)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_template(updated.clone()).await?;
+        Ok(updated)
+    }
+
+    /// Delete a template.
+    pub async fn delete_template(&self, id: Uuid) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .delete_template(id)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.cache
+            .write(move |tx| cache::templates::remove(tx, id).map(|_| ()))
+            .await?;
+        core.feed.emit(Change::TemplatesChanged);
+        Ok(())
+    }
+
     pub async fn set_presence(&self, presence: Presence) -> Result<Agent> {
         let core = self.core()?;
         let me = core
@@ -942,6 +1075,24 @@ impl Client {
             .await?;
         core.feed.emit(Change::AgentsChanged);
         Ok(me)
+    }
+}
+
+/// Ask the server for its upload limit once per session and remember it.
+async fn learn_limits(core: Arc<Core>) {
+    match core.api.max_attachment_bytes().await {
+        Ok(Some(max)) => {
+            let text = max.to_string();
+            if let Err(error) = core
+                .cache
+                .write(move |tx| cache::settings::set(tx, SERVER_MAX_ATTACHMENT, &text))
+                .await
+            {
+                tracing::warn!(%error, "could not remember the server's upload limit");
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::debug!(error = %error.describe(), "upload limit not known yet"),
     }
 }
 

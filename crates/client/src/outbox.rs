@@ -185,12 +185,30 @@ async fn send_one(core: &Arc<Core>, mut entry: OutboxEntry) {
             if let Err(err) = stored {
                 // Sent, but not recorded: the next attempt gets the same message back (200).
                 tracing::error!(error = %err, "could not record a sent reply");
+            } else {
+                remove_staged(core, &entry).await;
             }
             core.feed.emit(Change::MessagesChanged {
                 conversation_id: entry.conversation_id,
             });
         }
         Err(err) => failed_attempt(core, &entry, &err).await,
+    }
+}
+
+/// Folder (under the profile's files) for files dropped on the window, kept until sent.
+pub const OUTGOING_DIR: &str = "outgoing";
+
+/// Staged copies of dropped files are not needed once their reply is on the server.
+async fn remove_staged(core: &Arc<Core>, entry: &OutboxEntry) {
+    let staging = core.files_dir.join(OUTGOING_DIR);
+    for file in &entry.files {
+        let Some(path) = file.path.as_deref().map(std::path::Path::new) else {
+            continue;
+        };
+        if let Some(dir) = path.parent().filter(|dir| dir.starts_with(&staging)) {
+            let _ = tokio::fs::remove_dir_all(dir).await;
+        }
     }
 }
 

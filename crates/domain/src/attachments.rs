@@ -109,7 +109,8 @@ impl FileKind {
         Self::ALL.into_iter().find(|k| k.mime() == mime)
     }
 
-    fn from_extension(ext: &str) -> Option<FileKind> {
+    /// The type a lower-case extension names.
+    pub fn from_extension(ext: &str) -> Option<FileKind> {
         Self::ALL
             .into_iter()
             .find(|k| k.extensions().contains(&ext))

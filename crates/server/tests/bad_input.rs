@@ -216,6 +216,12 @@ async fn unknown_addresses_methods_and_query_values_answer_in_the_error_shape() 
     let (status, health) = ana.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(health["service"], "switchboard");
+    assert!(
+        health["max_attachment_bytes"]
+            .as_u64()
+            .is_some_and(|max| max > 0),
+        "clients learn the upload limit from /healthz: {health}"
+    );
 }
 
 #[tokio::test]

@@ -143,7 +143,7 @@ fn seed(store: &dyn Store, agent: Uuid) -> Res<()> {
 /// Restart the app and read the first-paint time the UI reports.
 async fn cold_start(app: &mut App) -> Res<f64> {
     app.restart().await?;
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let ms = app
             .js("return document.body.dataset.listReadyMs || null;", vec![])
@@ -152,7 +152,15 @@ async fn cold_start(app: &mut App) -> Res<f64> {
             return Ok(ms);
         }
         if Instant::now() > deadline {
-            return Err("the app never reported its first paint".into());
+            let shot = app.screenshot("bench-no-first-paint").await.ok();
+            let page = app
+                .js("return document.body.innerText.slice(0, 400);", vec![])
+                .await
+                .unwrap_or_default();
+            return Err(format!(
+                "the app never reported its first paint; the page shows {page}; screenshot {shot:?}"
+            )
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -453,10 +453,12 @@ async fn transfer_by_extension_resolve_archive_unarchive_and_delete() {
     );
 }
 
-/// A file attached to a reply is uploaded by the app and arrives at the fake WhatsApp provider.
-/// The native file dialog (rfd) cannot be driven through WebDriver and the UI does not yet
-/// offer a drop target, so the test hands a local path to the shell's `send` command, the same
-/// call the UI makes (`ui/src/backend.ts`) with the files it picked.
+/// Files dropped on the chat are checked (a program is refused with the reason), shown in the
+/// reply box, uploaded with the reply and arrive at the fake WhatsApp provider.
+///
+/// WebDriver cannot drag files from the OS, so the page receives the same `drop` event a
+/// person's drag produces, carrying `File` objects; everything after it is the app's own path
+/// (bytes to the shell's `stage_file`, `check_files`, `send`, the outbox's upload).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attached_file_arrives_at_the_fake_provider() {
     require_desktop!();
@@ -480,14 +482,38 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
     let rita = rita.expect("the chat was offered to Ana");
     ana.open(&rita).await.unwrap();
 
-    let file = desktop.dir().join("boleto.pdf");
-    std::fs::write(&file, b"%PDF-1.4\n% boleto de teste\n%%EOF\n").unwrap();
+    let pdf: &[u8] = b"%PDF-1.4\n% boleto de teste\n%%EOF\n";
     ana.js(
-        "window.__TAURI_INTERNALS__.invoke('send', {conversationId: arguments[0], body: 'Segue o boleto', files: [arguments[1]]}).catch(e => { window.__sendError = String(e && e.message || e); }); return true;",
-        vec![json!(rita), json!(file.display().to_string())],
+        "const bytes = new TextEncoder().encode(arguments[0]);
+         const files = [new File([bytes], 'boleto.pdf', {type: 'application/pdf'}),
+                        new File([new Uint8Array([77, 90, 144, 0])], 'setup.exe')];
+         const chat = document.querySelector('[data-testid=chat]');
+         for (const kind of ['dragenter', 'dragover', 'drop']) {
+           const event = new Event(kind, {bubbles: true, cancelable: true});
+           Object.defineProperty(event, 'dataTransfer', {value: {files, types: ['Files'], dropEffect: 'none'}});
+           chat.dispatchEvent(event);
+         }
+         return true;",
+        vec![json!(String::from_utf8_lossy(pdf))],
     )
     .await
     .unwrap();
+    ana.wait_js(
+        "the dropped PDF waits in the reply box",
+        "return [...document.querySelectorAll('[data-testid=staged-file]')].some(f => f.textContent.includes('boleto.pdf'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let toast = ana.text("[data-testid=toast]").await.unwrap();
+    assert!(
+        toast.contains("setup.exe") && toast.contains("cannot be sent"),
+        "the program is refused with the reason: {toast:?}"
+    );
+    ana.type_into("[data-testid=reply-box]", "Segue o boleto")
+        .await
+        .unwrap();
+    ana.click("[data-testid=send-button]").await.unwrap();
 
     let mut media = None;
     for _ in 0..300 {
@@ -501,10 +527,10 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let error = ana.js("return window.__sendError || null;", vec![]).await;
+    let toast = ana.text("[data-testid=toast]").await;
     let media = media.unwrap_or_else(|| {
         panic!(
-            "a WhatsApp media message at the fake provider; the app's send said {error:?}; the fake saw {:?}",
+            "a WhatsApp media message at the fake provider; the app said {toast:?}; the fake saw {:?}",
             server.graph.sent_whatsapp()
         )
     });
@@ -520,12 +546,13 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
         .graph
         .media(id)
         .expect("the file uploaded to the fake");
-    assert_eq!(stored.bytes, std::fs::read(&file).unwrap());
+    assert_eq!(stored.bytes, pdf);
     ana.wait_js(
-        "the reply with its attachment in the chat",
-        "return [...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('boleto'));",
+        "the sent reply shows its file card",
+        "return [...document.querySelectorAll('[data-testid=attachment][data-kind=file]')].some(a => a.textContent.includes('boleto.pdf') && a.closest('[data-testid=message]').querySelector('[data-status=sent], [data-status=delivered], [data-status=read]'));",
         vec![],
     )
     .await
     .unwrap();
+    ana.screenshot("chat-with-attachment").await.unwrap();
 }

@@ -5,13 +5,17 @@
  */
 import type {
   Agent,
+  AttachmentRef,
+  AttachmentRules,
   Backend,
   Change,
   Conversation,
   ConnectionState,
+  FileCheck,
   Message,
   Presence,
   ShellEvent,
+  Template,
   View,
 } from "../api";
 import { toBackendError } from "../backend";
@@ -19,9 +23,13 @@ import { el } from "../dom";
 import { describeError } from "../errors";
 import {
   byDay,
+  conversationLanguage,
   conversationName,
   dayLabel,
+  fileSize,
   listTime,
+  pickLanguage,
+  samePhone,
   smsSegments,
   timeOfDay,
   windowLeft,
@@ -55,6 +63,12 @@ function button(label: string, testid: string, extra: Record<string, string> = {
   return el("button", { type: "button", "data-testid": testid, ...extra }, label);
 }
 
+/** "PDF", "DOCX": what a file card shows in place of an icon. */
+function fileBadge(filename: string): string {
+  const dot = filename.lastIndexOf(".");
+  return dot > 0 ? filename.slice(dot + 1, dot + 5).toUpperCase() : "FILE";
+}
+
 export function renderMain(container: HTMLElement, options: Options): MainScreen {
   const { backend, t, locale } = options;
   let me = options.agent;
@@ -65,6 +79,13 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   let messages: Message[] = [];
   let more = false;
   let templateCategory: string | null = null;
+  /** Files checked and waiting to go with the next reply. */
+  let staged: FileCheck[] = [];
+  /** Upload progress (0–1) of queued replies, by client id. */
+  const uploads = new Map<string, number>();
+  /** Thumbnails already fetched, by attachment id. */
+  const thumbnails = new Map<string, string>();
+  let rules: AttachmentRules | null = null;
   let pending: Promise<unknown> = Promise.resolve();
   const track = <T>(p: Promise<T>): Promise<T> => {
     pending = Promise.allSettled([pending, p]);
@@ -88,6 +109,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
   presence.value = me.presence;
   const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
+  const helpButton = button("?", "help-open", { class: "ghost help", title: t("help.open"), "aria-label": t("help.open") });
   const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
   const topbar = el(
     "header",
@@ -96,6 +118,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     el("div", { class: "search-wrap" }, search, searchResults),
     el("span", { class: "me", title: me.extension }, `${me.name} · ${me.extension}`),
     presence,
+    helpButton,
     settingsButton,
     logoutButton,
   );
@@ -164,16 +187,24 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   });
   const segments = el("span", { class: "segments", "data-testid": "sms-segments" });
   const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
+  const attachButton = button(`📎 ${t("attach.button")}`, "attach-button", { class: "ghost", title: t("attach.title") });
   const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
+  const stagedList = el("ul", { class: "staged-files", "data-testid": "staged-files" });
+  stagedList.hidden = true;
+  const picker = el("ul", { class: "template-picker", role: "listbox", "data-testid": "template-picker" });
+  picker.hidden = true;
   const composer = el(
     "div",
     { class: "composer" },
     windowNote,
-    reply,
-    el("div", { class: "composer-bar" }, templatesToggle, segments, sendButton),
+    stagedList,
+    el("div", { class: "reply-wrap" }, picker, reply),
+    el("div", { class: "composer-bar" }, attachButton, templatesToggle, segments, sendButton),
   );
+  const dropHint = el("div", { class: "drop-hint", "data-testid": "drop-hint" }, t("attach.drop"));
+  dropHint.hidden = true;
   const emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
-  const chat = el("section", { class: "chat" }, chatHeader, olderButton, messageList, composer);
+  const chat = el("section", { class: "chat", "data-testid": "chat" }, chatHeader, olderButton, messageList, composer, dropHint);
 
   // ----- templates panel -----
   const templateSearch = el("input", {
@@ -185,10 +216,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const categoryTabs = el("div", { class: "tabs", role: "tablist" });
   const languageSelect = el("select", { "data-testid": "template-language", "aria-label": "Language" });
   const templateList = el("ul", { class: "template-list" });
+  const newTemplate = button(`+ ${t("templates.new")}`, "template-new", { class: "ghost" });
+  newTemplate.hidden = !canManageTemplates();
   const templatesPanel = el(
     "aside",
     { class: "templates-panel", "data-testid": "templates-panel" },
-    el("h3", {}, t("chat.templates")),
+    el("div", { class: "panel-head" }, el("h3", {}, t("chat.templates")), newTemplate),
     templateSearch,
     categoryTabs,
     languageSelect,
@@ -352,13 +385,18 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       author && side === "in" && m.direction === "internal" ? el("span", { class: "author" }, author) : "",
       m.body ? el("p", { class: "body" }, m.body) : "",
     );
-    for (const file of m.attachments) {
+    const onServer = m.status !== "pending" && m.status !== "failed";
+    for (const file of m.attachments) bubble.append(renderAttachment(file, onServer));
+    if (m.status === "pending" && m.client_id && m.attachments.length > 0) {
+      const done = uploads.get(m.client_id) ?? 0;
+      const bar = el("progress", { max: "1", value: String(done) });
+      const label = el("span", {}, t("attach.uploading", { percent: Math.round(done * 100) }));
       bubble.append(
         el(
           "div",
-          { class: "file-card", "data-testid": "attachment", title: file.filename },
-          el("span", { class: "file-name" }, file.filename),
-          el("span", { class: "file-size" }, `${Math.max(1, Math.round(file.size / 1024))} KB`),
+          { class: "upload", "data-testid": "upload-progress", "data-client-id": m.client_id },
+          bar,
+          label,
         ),
       );
     }
@@ -374,6 +412,52 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
     }
     return bubble;
+  }
+
+  /** Image attachments show a thumbnail; every attachment opens with a double click. */
+  function renderAttachment(file: AttachmentRef, onServer: boolean): HTMLElement {
+    const image = file.mime.startsWith("image/");
+    const card = el(
+      "div",
+      {
+        class: `attachment ${image && onServer ? "image" : "file-card"}`,
+        tabindex: onServer ? "0" : "-1",
+        "data-testid": "attachment",
+        "data-kind": image ? "image" : "file",
+        "data-attachment-id": file.id,
+        title: onServer ? t("attach.open", { name: file.filename }) : file.filename,
+      },
+    );
+    const details = el(
+      "div",
+      { class: "file-details" },
+      el("span", { class: "file-name" }, file.filename),
+      el("span", { class: "file-size" }, fileSize(file.size, locale)),
+    );
+    if (image && onServer) {
+      const img = el("img", { alt: file.filename, "data-testid": "attachment-thumbnail" });
+      const known = thumbnails.get(file.id);
+      if (known) img.src = known;
+      else
+        void backend.thumbnail(file.id).then(
+          (url) => {
+            thumbnails.set(file.id, url);
+            img.src = url;
+          },
+          () => card.classList.replace("image", "file-card"),
+        );
+      card.append(img, details);
+    } else {
+      card.append(el("span", { class: "file-icon", "aria-hidden": "true" }, fileBadge(file.filename)), details);
+    }
+    if (onServer) {
+      const openIt = () => void track(backend.openAttachment(file.id).catch(fail));
+      card.addEventListener("dblclick", openIt);
+      card.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") openIt();
+      });
+    }
+    return card;
   }
 
   function renderMessages(stickToBottom: boolean): void {
@@ -468,6 +552,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       activeId = id;
       messages = [];
       reply.value = "";
+      staged = [];
+      renderStaged();
+      closePicker();
+      // Each chat pre-selects its own customer's template language.
+      delete languageSelect.dataset.touched;
     }
     chat.hidden = false;
     emptyChat.hidden = true;
@@ -479,11 +568,35 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   // ----- templates -----
+  function canManageTemplates(): boolean {
+    return me.role !== "agent";
+  }
+
+  /** The language to pre-select: the customer's where known, else the agent's. */
+  function preferredLanguage(languages: string[]): string {
+    const customer = active ? conversationLanguage(active) : null;
+    return pickLanguage(languages, customer) ?? pickLanguage(languages, locale) ?? "";
+  }
+
   async function loadTemplates(): Promise<void> {
-    const [categories, languages] = await Promise.all([
-      backend.templateCategories(),
-      backend.templateLanguages(),
+    const languages = await backend.templateLanguages();
+    const chosen = languageSelect.value;
+    languageSelect.replaceChildren(
+      el("option", { value: "" }, t("templates.anyLanguage")),
+      ...languages.map((l) => el("option", { value: l }, l)),
+    );
+    languageSelect.value = languageSelect.dataset.touched ? chosen : preferredLanguage(languages);
+    const language = languageSelect.value || null;
+    // The tabs are the categories of the chosen language's templates.
+    const [inLanguage, templates] = await Promise.all([
+      backend.templates({ query: null, category: null, language }),
+      backend.templates({ query: templateSearch.value.trim() || null, category: templateCategory, language }),
     ]);
+    const categories = [...new Set(inLanguage.map((tpl) => tpl.category))].sort((a, b) => a.localeCompare(b, locale));
+    if (templateCategory !== null && !categories.includes(templateCategory)) {
+      templateCategory = null;
+      return loadTemplates();
+    }
     const tabs = [null, ...categories].map((category) => {
       const tab = el(
         "button",
@@ -499,23 +612,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       );
       tab.addEventListener("click", () => {
         templateCategory = category;
-        void track(loadTemplates());
+        void track(loadTemplates().catch(fail));
       });
       return tab;
     });
     categoryTabs.replaceChildren(...tabs);
-    const chosen = languageSelect.value;
-    languageSelect.replaceChildren(
-      el("option", { value: "" }, t("templates.anyLanguage")),
-      ...languages.map((l) => el("option", { value: l }, l)),
-    );
-    const preferred = languages.find((l) => l.toLowerCase() === locale.toLowerCase()) ?? "";
-    languageSelect.value = languageSelect.dataset.touched ? chosen : preferred;
-    const templates = await backend.templates({
-      query: templateSearch.value.trim() || null,
-      category: templateCategory,
-      language: languageSelect.value || null,
-    });
+    newTemplate.hidden = !canManageTemplates();
     const items = templates.map((tpl) => {
       const item = el(
         "li",
@@ -524,15 +626,197 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         el("span", { class: "template-meta" }, `${tpl.category} · ${tpl.language}`),
         el("p", {}, tpl.body),
       );
-      item.addEventListener("click", () => {
-        reply.value = fillVariables(tpl.body);
-        reply.focus();
-        updateSegments();
+      item.addEventListener("click", () => useTemplate(tpl));
+      item.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && e.target === item) useTemplate(tpl);
       });
+      if (canManageTemplates()) {
+        const edit = button(t("templates.edit"), "template-edit", { class: "link" });
+        const remove = button(t("templates.delete"), "template-delete", { class: "link danger" });
+        edit.addEventListener("click", (e) => {
+          e.stopPropagation();
+          editTemplate(tpl);
+        });
+        remove.addEventListener("click", (e) => {
+          e.stopPropagation();
+          deleteTemplate(tpl);
+        });
+        item.append(el("div", { class: "template-tools" }, edit, remove));
+      }
       return item;
     });
     templateList.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("templates.empty"))]));
   }
+
+  function useTemplate(tpl: Template): void {
+    reply.value = fillVariables(tpl.body);
+    closePicker();
+    reply.focus();
+    reply.setSelectionRange(reply.value.length, reply.value.length);
+    updateSegments();
+  }
+
+  /** The create/edit form (managers and owners); the server has the last word on rights. */
+  function editTemplate(tpl: Template | null): void {
+    const field = (id: string, label: string, value: string, multiline = false) => {
+      const input = multiline
+        ? el("textarea", { id, rows: "5", "data-testid": id })
+        : el("input", { type: "text", id, "data-testid": id });
+      input.value = value;
+      return { input, label: el("label", { class: "field-label", for: id }, label) };
+    };
+    const name = field("template-form-name", t("templates.name"), tpl?.name ?? "");
+    const category = field("template-form-category", t("templates.category"), tpl?.category ?? templateCategory ?? "");
+    const language = field(
+      "template-form-language",
+      t("templates.language"),
+      tpl?.language ?? (languageSelect.value || (locale.startsWith("pt") ? "pt-BR" : "en")),
+    );
+    const body = field("template-form-body", t("templates.body"), tpl?.body ?? "", true);
+    const save = button(t("templates.save"), "template-form-save", { class: "primary" });
+    const cancel = button(t("chat.cancel"), "template-form-cancel");
+    showDialog(
+      el(
+        "div",
+        { class: "dialog template-form", role: "dialog", "data-testid": "template-form" },
+        el("h3", {}, tpl ? t("templates.formEdit") : t("templates.formNew")),
+        name.label,
+        name.input,
+        category.label,
+        category.input,
+        language.label,
+        language.input,
+        body.label,
+        body.input,
+        el("div", { class: "dialog-bar" }, cancel, save),
+      ),
+    );
+    name.input.focus();
+    cancel.addEventListener("click", hideDialog);
+    save.addEventListener("click", () => {
+      const input = {
+        name: name.input.value.trim(),
+        category: category.input.value.trim(),
+        language: language.input.value.trim(),
+        body: body.input.value,
+      };
+      if (!input.name || !input.category || !input.language || !input.body.trim()) {
+        showToast(t("templates.required"), true);
+        return;
+      }
+      const saved = tpl ? backend.updateTemplate(tpl.id, input) : backend.createTemplate(input);
+      void track(
+        saved.then(() => {
+          hideDialog();
+          showToast(t("templates.saved"));
+          return loadTemplates();
+        }, fail),
+      );
+    });
+  }
+
+  function deleteTemplate(tpl: Template): void {
+    const confirm = button(t("templates.delete"), "template-delete-confirm", { class: "danger" });
+    const cancel = button(t("chat.cancel"), "template-delete-cancel");
+    showDialog(
+      el(
+        "div",
+        { class: "dialog", role: "dialog", "data-testid": "template-delete-dialog" },
+        el("p", {}, t("templates.deleteConfirm", { name: tpl.name })),
+        el("div", { class: "dialog-bar" }, cancel, confirm),
+      ),
+    );
+    cancel.addEventListener("click", hideDialog);
+    confirm.addEventListener("click", () => {
+      hideDialog();
+      void track(
+        backend.deleteTemplate(tpl.id).then(() => {
+          showToast(t("templates.deleted"));
+          return loadTemplates();
+        }, fail),
+      );
+    });
+  }
+  newTemplate.addEventListener("click", () => editTemplate(null));
+
+  // `/` at the start of the reply: a quick picker of templates matching what follows.
+  let pickerItems: Template[] = [];
+  let pickerIndex = 0;
+  let pickerSeq = 0;
+  function closePicker(): void {
+    picker.hidden = true;
+    pickerItems = [];
+  }
+  async function updatePicker(): Promise<void> {
+    const match = /^\/(\S*)$/.exec(reply.value);
+    if (!match) {
+      closePicker();
+      return;
+    }
+    const seq = ++pickerSeq;
+    const languages = await backend.templateLanguages();
+    const language = languageSelect.dataset.touched ? languageSelect.value : preferredLanguage(languages);
+    let found = await backend.templates({ query: match[1] || null, category: null, language: language || null });
+    // Nothing in the customer's language: offer every language rather than nothing.
+    if (found.length === 0 && language) {
+      found = await backend.templates({ query: match[1] || null, category: null, language: null });
+    }
+    if (seq !== pickerSeq) return;
+    pickerItems = found.slice(0, 8);
+    pickerIndex = 0;
+    drawPicker();
+  }
+  function drawPicker(): void {
+    if (pickerItems.length === 0) {
+      picker.replaceChildren(el("li", { class: "empty" }, t("templates.empty")));
+      picker.hidden = false;
+      return;
+    }
+    picker.replaceChildren(
+      ...pickerItems.map((tpl, i) => {
+        const item = el(
+          "li",
+          {
+            class: `picker-item${i === pickerIndex ? " selected" : ""}`,
+            role: "option",
+            "aria-selected": i === pickerIndex ? "true" : "false",
+            "data-testid": "template-picker-item",
+            "data-template-id": tpl.id,
+          },
+          el("strong", {}, tpl.name),
+          el("span", { class: "muted" }, ` ${tpl.category} · ${tpl.language}`),
+          el("p", { class: "muted" }, tpl.body),
+        );
+        item.addEventListener("mousedown", (e) => {
+          e.preventDefault();
+          useTemplate(tpl);
+        });
+        return item;
+      }),
+      el("li", { class: "picker-hint muted" }, t("templates.pickerHint")),
+    );
+    picker.hidden = false;
+  }
+  /** Keys the open picker takes; true when the key was used. */
+  function pickerKey(event: KeyboardEvent): boolean {
+    const chosen = pickerItems[pickerIndex];
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (pickerItems.length === 0) return false;
+      const delta = event.key === "ArrowDown" ? 1 : -1;
+      pickerIndex = (pickerIndex + delta + pickerItems.length) % pickerItems.length;
+      drawPicker();
+    } else if ((event.key === "Enter" || event.key === "Tab") && chosen) {
+      useTemplate(chosen);
+    } else if (event.key === "Escape") {
+      closePicker();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
+  }
+  reply.addEventListener("blur", () => window.setTimeout(closePicker, 150));
 
   /** Variables the UI can fill itself; the rest stay for the agent to edit. */
   function fillVariables(body: string): string {
@@ -557,28 +841,160 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     void track(loadTemplates().catch(fail));
   });
 
+  // ----- attachments -----
+  function renderStaged(): void {
+    stagedList.hidden = staged.length === 0;
+    stagedList.replaceChildren(
+      ...staged.map((file) => {
+        const remove = button("×", "staged-remove", {
+          class: "link",
+          "aria-label": t("attach.remove", { name: file.filename }),
+        });
+        remove.addEventListener("click", () => {
+          staged = staged.filter((f) => f !== file);
+          renderStaged();
+        });
+        return el(
+          "li",
+          { class: "staged", "data-testid": "staged-file", title: file.path },
+          el("span", { class: "file-name" }, file.filename),
+          el("span", { class: "file-size" }, fileSize(file.size, locale)),
+          remove,
+        );
+      }),
+    );
+  }
+
+  /** Check files and keep those that may go; say why the others cannot. */
+  async function addFiles(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const checks = await backend.checkFiles(paths);
+    const refused = checks.filter((c) => c.refusal).map((c) => c.refusal as string);
+    const fresh = checks.filter((c) => !c.refusal && !staged.some((s) => s.path === c.path));
+    staged = [...staged, ...fresh];
+    renderStaged();
+    if (refused.length > 0) showToast(refused.join("\n"), true);
+  }
+
+  async function attachmentRules(): Promise<AttachmentRules> {
+    rules ??= await backend.attachmentRules();
+    return rules;
+  }
+
+  /** What can be told of a dropped file from its name and size alone, before reading it. */
+  function precheck(file: File, r: AttachmentRules): string | null {
+    const dot = file.name.lastIndexOf(".");
+    const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
+    const accepted = r.extensions.map((e) => e.toUpperCase()).join(", ");
+    if (!ext) return t("attach.noExtension", { name: file.name, accepted });
+    if (!r.extensions.includes(ext)) return t("attach.badType", { name: file.name, ext, accepted });
+    if (r.max_bytes > 0 && file.size > r.max_bytes) {
+      return t("attach.tooLarge", {
+        name: file.name,
+        size: fileSize(file.size, locale),
+        max: fileSize(r.max_bytes, locale),
+      });
+    }
+    return null;
+  }
+
+  async function dropFiles(files: File[]): Promise<void> {
+    const r = await attachmentRules();
+    const refused: string[] = [];
+    const paths: string[] = [];
+    for (const file of files) {
+      const why = precheck(file, r);
+      if (why) {
+        refused.push(why);
+        continue;
+      }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      paths.push(await backend.stageFile(file.name, bytes));
+    }
+    if (refused.length > 0) showToast(refused.join("\n"), true);
+    await addFiles(paths);
+  }
+
+  attachButton.addEventListener("click", () => {
+    void track(backend.pickFiles().then(addFiles).catch(fail));
+  });
+  const carriesFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+  let dragDepth = 0;
+  chat.addEventListener("dragenter", (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    dragDepth += 1;
+    dropHint.hidden = false;
+  });
+  chat.addEventListener("dragover", (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+  });
+  chat.addEventListener("dragleave", () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) dropHint.hidden = true;
+  });
+  chat.addEventListener("drop", (e) => {
+    e.preventDefault();
+    dragDepth = 0;
+    dropHint.hidden = true;
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length > 0 && activeId) void track(dropFiles(files).catch(fail));
+  });
+  // A file dropped anywhere else must not replace the app with the file.
+  const swallowDrop = (e: DragEvent) => {
+    if (carriesFiles(e)) e.preventDefault();
+  };
+  document.addEventListener("dragover", swallowDrop);
+  document.addEventListener("drop", swallowDrop);
+
+  function onUploadProgress(clientId: string, sent: number, total: number): void {
+    const done = total > 0 ? Math.min(1, sent / total) : 0;
+    uploads.set(clientId, done);
+    const row = messageList.querySelector<HTMLElement>(`[data-testid="upload-progress"][data-client-id="${CSS.escape(clientId)}"]`);
+    if (!row) return;
+    row.querySelector("progress")?.setAttribute("value", String(done));
+    const label = row.querySelector("span");
+    if (label) label.textContent = t("attach.uploading", { percent: Math.round(done * 100) });
+  }
+
   // ----- sending -----
   async function sendReply(): Promise<void> {
     if (!activeId) return;
     const body = reply.value;
-    if (body.trim() === "") return;
+    const files = staged;
+    if (body.trim() === "" && files.length === 0) return;
     reply.value = "";
+    staged = [];
+    renderStaged();
+    closePicker();
     updateSegments();
     try {
-      await backend.send(activeId, body, []);
+      await backend.send(
+        activeId,
+        body,
+        files.map((f) => f.path),
+      );
       await loadChat(true);
     } catch (thrown) {
       reply.value = body;
+      staged = files;
+      renderStaged();
       fail(thrown);
     }
   }
   reply.addEventListener("keydown", (event) => {
+    if (!picker.hidden && pickerKey(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       void track(sendReply());
     }
   });
-  reply.addEventListener("input", updateSegments);
+  reply.addEventListener("input", () => {
+    updateSegments();
+    void track(updatePicker().catch(fail));
+  });
   sendButton.addEventListener("click", () => void track(sendReply()));
   olderButton.addEventListener("click", () => {
     const oldest = messages[0];
@@ -723,7 +1139,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       el(
         "p",
         { class: "muted" },
-        [t(`channel.${c.channel}` as MessageKey), identity].filter(Boolean).join(" · "),
+        [t(`channel.${c.channel}` as MessageKey), phones.some((p) => samePhone(p, identity)) ? "" : identity]
+          .filter(Boolean)
+          .join(" · "),
       ),
       c.contact.known ? "" : el("p", { class: "muted" }, t("info.unknown")),
       ...phones.map((p) => el("p", { class: "info-line" }, p)),
@@ -764,7 +1182,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
           hideDialog();
           showToast(t("contact.added", { name: added.name }));
           after?.();
-          if (activeId === c.id) void track(loadChat(false).then(() => (infoPanel.hidden ? undefined : showInfo())));
+          // The server's contact change redraws the chat and the info panel when it arrives.
+          infoDirty = true;
         }, fail),
       );
     });
@@ -1008,8 +1427,46 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     const next = conversations[Math.min(conversations.length - 1, Math.max(0, at + delta))];
     if (next) void open(next.id);
   }
+  const SHORTCUTS: [string, MessageKey][] = [
+    ["Alt + ↓", "help.next"],
+    ["Alt + ↑", "help.previous"],
+    ["Ctrl + K", "help.search"],
+    ["Ctrl + Shift + T", "help.take"],
+    ["Ctrl + Shift + R", "help.resolve"],
+    ["Enter", "help.send"],
+    ["Shift + Enter", "help.newline"],
+    ["/", "help.templates"],
+    ["F1 · ?", "help.help"],
+    ["Esc", "help.close"],
+  ];
+  function showHelp(): void {
+    const closeHelp = button(t("info.close"), "help-close", { class: "primary" });
+    closeHelp.addEventListener("click", hideDialog);
+    showDialog(
+      el(
+        "div",
+        { class: "dialog help-overlay", role: "dialog", "data-testid": "help-overlay" },
+        el("h3", {}, t("help.title")),
+        el(
+          "table",
+          { class: "shortcuts" },
+          ...SHORTCUTS.map(([keys, what]) =>
+            el("tr", { "data-testid": "shortcut" }, el("td", {}, el("kbd", {}, keys)), el("td", {}, t(what))),
+          ),
+        ),
+        el("div", { class: "dialog-bar" }, closeHelp),
+      ),
+    );
+    closeHelp.focus();
+  }
+  helpButton.addEventListener("click", showHelp);
+  const typing = (target: EventTarget | null) =>
+    target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+
   const onKey = (e: KeyboardEvent) => {
-    if (e.altKey && e.key === "ArrowDown") step(1);
+    if (e.key === "Escape" && !overlay.hidden) hideDialog();
+    else if (e.key === "F1" || (e.key === "?" && !typing(e.target) && !e.ctrlKey && !e.metaKey)) showHelp();
+    else if (e.altKey && e.key === "ArrowDown") step(1);
     else if (e.altKey && e.key === "ArrowUp") step(-1);
     else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") search.focus();
     else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "t") takeButton.click();
@@ -1022,6 +1479,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   // ----- live changes -----
   let redraw: number | null = null;
   let chatDirty = false;
+  /** The open chat's contact may have changed: redraw the info panel after the chat. */
+  let infoDirty = false;
   function scheduleRedraw(chatToo: boolean): void {
     chatDirty ||= chatToo;
     if (redraw !== null) return;
@@ -1029,13 +1488,22 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       redraw = null;
       const withChat = chatDirty;
       chatDirty = false;
+      const withInfo = infoDirty && !infoPanel.hidden;
+      infoDirty = false;
       void track(loadList().catch(fail));
-      if (withChat && activeId) void track(loadChat(true).catch(fail));
+      if (withChat && activeId) {
+        void track(
+          loadChat(true)
+            .then(() => (withInfo ? showInfo() : undefined))
+            .catch(fail),
+        );
+      }
     }, 50);
   }
   function onChange(change: Change): void {
     switch (change.kind) {
       case "conversation_upserted":
+        if (change.id === activeId) infoDirty = true;
         scheduleRedraw(change.id === activeId);
         break;
       case "conversation_removed":
@@ -1051,6 +1519,13 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         break;
       case "templates_changed":
         if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
+        break;
+      case "contacts_changed":
+        infoDirty = true;
+        scheduleRedraw(true);
+        break;
+      case "upload_progress":
+        onUploadProgress(change.client_id, change.sent, change.total);
         break;
       case "connection":
         connectionEvents += 1;
@@ -1103,6 +1578,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       disposed = true;
       unsubscribe?.();
       document.removeEventListener("keydown", onKey);
+      document.removeEventListener("dragover", swallowDrop);
+      document.removeEventListener("drop", swallowDrop);
       if (redraw !== null) window.clearTimeout(redraw);
     },
   };

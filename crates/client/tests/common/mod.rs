@@ -190,9 +190,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(agents: u32) -> TestServer {
+        TestServer::start_with(config_toml(agents)).await
+    }
+
+    /// A server with this config file (see [`config_toml`]).
+    pub async fn start_with(config: String) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let config_path = dir.path().join("switchboard.toml");
-        std::fs::write(&config_path, config_toml(agents)).expect("config written");
+        std::fs::write(&config_path, config).expect("config written");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("server binds");

@@ -217,10 +217,13 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// Lets clients tell a Switchboard server from anything else listening at an address.
-async fn health() -> Json<serde_json::Value> {
+/// `GET /healthz`: who answers, and the upload limit clients check files against before
+/// uploading (an extension of the contract's `{"service","version"}`).
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "service": "switchboard",
         "version": env!("CARGO_PKG_VERSION"),
+        "max_attachment_bytes": state.max_attachment_bytes,
     }))
 }
 
