@@ -301,6 +301,25 @@ describe("contacts and live chat", () => {
     expect(container.querySelector('[data-testid="unknown-contact-popup"]')).toBeNull();
   });
 
+  it("closes a chat's unknown-contact pop-up when the chat is opened from the list", async () => {
+    const id = "00000000-0000-7000-8000-000000000078";
+    backend.conversationsById.set(
+      id,
+      conversation(id, "whatsapp", "+55 11 94444-3333", {
+        contact: { display_name: "+55 11 94444-3333", known: false, identity: { kind: "whatsapp", value: "+5511944443333" } },
+        created_at: new Date(Date.now() + 1000).toISOString(),
+      }),
+    );
+    backend.emit({ event: "change", payload: { kind: "conversation_upserted", id } });
+    await tick();
+    await screen.settled();
+    expect(one(container, "unknown-contact-popup").dataset.conversationId).toBe(id);
+    const item = all(container, "conversation-item").find((i) => i.dataset.conversationId === id)!;
+    item.click();
+    await screen.settled();
+    expect(container.querySelector('[data-testid="unknown-contact-popup"]')).toBeNull();
+  });
+
   it("starts an internal chat with a colleague", async () => {
     one(container, "new-internal-chat").click();
     await screen.settled();

@@ -570,25 +570,41 @@ impl App {
         }
     }
 
+    /// Call `action` (`click`, `value`, ...) on the element for `css`. The UI redraws lists
+    /// whenever the server streams a change, so the element found may be replaced before the
+    /// call reaches it; then it is looked up again.
+    async fn on_element(&self, css: &str, action: &str, body: Option<Value>) -> Result<()> {
+        let mut attempts = 0;
+        loop {
+            let element = self.wait_for(css).await?;
+            match self
+                .session_call(
+                    "POST",
+                    &format!("/element/{element}/{action}"),
+                    body.clone(),
+                )
+                .await
+            {
+                Err(e) if attempts < 5 && e.to_string().contains("stale element") => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other.map(|_| ()),
+            }
+        }
+    }
+
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self.wait_for(css).await?;
-        self.session_call("POST", &format!("/element/{element}/click"), None)
+        self.on_element(css, "click", None)
             .await
-            .with_context(|| format!("clicking {css}"))?;
-        Ok(())
+            .with_context(|| format!("clicking {css}"))
     }
 
     /// Type into a field (WebDriver keystrokes; `\u{E007}` is Enter).
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let element = self.wait_for(css).await?;
-        self.session_call(
-            "POST",
-            &format!("/element/{element}/value"),
-            Some(json!({"text": text})),
-        )
-        .await
-        .with_context(|| format!("typing into {css}"))?;
-        Ok(())
+        self.on_element(css, "value", Some(json!({"text": text})))
+            .await
+            .with_context(|| format!("typing into {css}"))
     }
 
     /// Replace a field's value and announce it like typing would.
@@ -619,6 +635,20 @@ impl App {
 
     /// Save a screenshot to `test-artifacts/desktop/NAME.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // WebKit's screenshot is the last frame it composited, which can lag the page by a
+        // moment (a login card without its logo, a field without its value): let images
+        // decode and two frames paint first.
+        let _ = self
+            .session_call(
+                "POST",
+                "/execute/async",
+                Some(json!({"script": "const done = arguments[arguments.length - 1];
+                    Promise.all([...document.images].map(i => i.decode().catch(() => {})))
+                      .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+                    setTimeout(() => done(false), 2000);", "args": []})),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let data = self.session_call("GET", "/screenshot", None).await?;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.as_str().unwrap_or_default())

@@ -50,6 +50,13 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
         json!(server.url()),
         "the server address comes pre-filled"
     );
+    app.wait_js(
+        "the logo on the login card",
+        "const logo = document.querySelector('img.logo'); return !!logo && logo.complete && logo.naturalWidth > 0;",
+        vec![],
+    )
+    .await
+    .unwrap();
     app.screenshot("login").await.unwrap();
     app.login("101", "wrong-password").await.unwrap();
     app.wait_js(
@@ -128,6 +135,58 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
         "variables are filled: {filled}"
     );
 
+    // `/` and a few letters of a template's name open the quick picker; Enter picks the first.
+    app.set_value("[data-testid=reply-box]", "").await.unwrap();
+    app.type_into("[data-testid=reply-box]", "/Prazo")
+        .await
+        .unwrap();
+    app.wait_js(
+        "the quick picker offering \"Prazo de entrega\"",
+        "const items = [...document.querySelectorAll('[data-testid=template-picker-item]')];
+         return items.length > 0 && items[0].textContent.includes('Prazo de entrega') && items[0].offsetParent !== null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    app.screenshot("template-picker").await.unwrap();
+    app.type_into("[data-testid=reply-box]", "\u{E007}")
+        .await
+        .unwrap();
+    app.wait_js(
+        "the picked template in the reply box",
+        "return document.querySelector('[data-testid=reply-box]').value.startsWith('O prazo de entrega é de 3 a 5 dias úteis')
+             && document.querySelector('[data-testid=template-picker]').hidden;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(
+        !server
+            .graph
+            .sent_whatsapp()
+            .iter()
+            .any(|m| m["text"]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("prazo de entrega") || b.starts_with('/'))),
+        "Enter in the picker picks a template and sends nothing: {:?}",
+        server.graph.sent_whatsapp()
+    );
+
+    // The help overlay lists the keyboard shortcuts.
+    app.click("[data-testid=help-open]").await.unwrap();
+    app.wait_for("[data-testid=help-overlay] [data-testid=shortcut]")
+        .await
+        .unwrap();
+    app.screenshot("help-overlay").await.unwrap();
+    app.click("[data-testid=help-close]").await.unwrap();
+    app.wait_js(
+        "the help overlay to close",
+        "return !document.querySelector('[data-testid=help-overlay]');",
+        vec![],
+    )
+    .await
+    .unwrap();
+
     // Reply with Enter: it reaches the customer through the (fake) WhatsApp Cloud API.
     app.set_value("[data-testid=reply-box]", "").await.unwrap();
     app.type_into(
@@ -147,6 +206,14 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
     app.click("[data-testid=settings-open]").await.unwrap();
     app.wait_for("[data-testid=setting-preview]").await.unwrap();
     app.screenshot("settings").await.unwrap();
+    // The sound section, with a sound per channel unfolded.
+    app.click("[data-testid=setting-channel-sounds] summary")
+        .await
+        .unwrap();
+    app.wait_for("[data-testid=setting-channel-sound-whatsapp]")
+        .await
+        .unwrap();
+    app.screenshot("settings-sounds").await.unwrap();
     app.click("[data-testid=setting-preview]").await.unwrap();
     app.set_value("[data-testid=setting-sound-choice]", "bell")
         .await

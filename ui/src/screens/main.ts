@@ -561,6 +561,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     chat.hidden = false;
     emptyChat.hidden = true;
     menu.hidden = true;
+    // Opening the chat answers its pop-up (Add contact stays in Info), which would otherwise
+    // sit over the reply box's Send button.
+    popups.querySelector(`[data-conversation-id="${CSS.escape(id)}"]`)?.remove();
     renderList();
     void backend.setActiveConversation(id);
     await track(loadChat(true).catch(fail));
