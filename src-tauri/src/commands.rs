@@ -152,7 +152,11 @@ pub async fn set_presence(desktop: State<'_, Desktop>, presence: Presence) -> An
 // ----- reading the cache -----
 
 #[tauri::command]
-pub async fn conversations(desktop: State<'_, Desktop>, view: String) -> Answer<Vec<Conversation>> {
+pub async fn conversations(
+    desktop: State<'_, Desktop>,
+    view: String,
+    limit: Option<u32>,
+) -> Answer<Vec<Conversation>> {
     let view = match view.as_str() {
         "recent" => View::Recent,
         "archived" => View::Archived,
@@ -163,7 +167,10 @@ pub async fn conversations(desktop: State<'_, Desktop>, view: String) -> Answer<
             ))
         }
     };
-    Ok(desktop.client.conversations(view).await?)
+    Ok(desktop
+        .client
+        .conversations_limited(view, limit.unwrap_or(u32::MAX))
+        .await?)
 }
 
 #[tauri::command]

@@ -292,7 +292,8 @@ export interface Backend {
   setPresence(presence: Presence): Promise<Agent>;
 
   // ----- reading (from the local cache: works offline) -----
-  conversations(view: View): Promise<Conversation[]>;
+  /** Newest activity first; `limit`: only the first rows (the list pages as it scrolls). */
+  conversations(view: View, limit?: number | null): Promise<Conversation[]>;
   conversation(id: string): Promise<Conversation | null>;
   /** `before`: a message id; newest page when null. */
   messages(id: string, before: string | null, limit: number): Promise<MessagesPage>;

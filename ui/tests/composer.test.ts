@@ -230,4 +230,24 @@ describe("composer", () => {
     document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "?", bubbles: true }));
     expect(container.querySelector('[data-testid="help-overlay"]')).not.toBeNull();
   });
+
+  it("loads a long list a page at a time as it is scrolled", async () => {
+    backend = new FakeBackend(
+      Array.from({ length: 250 }, (_, i) =>
+        conversation(`00000000-0000-7000-8000-${String(1000 + i).padStart(12, "0")}`, "sms", `Cliente ${i}`),
+      ),
+    );
+    await start();
+    const list = one(container, "conversation-list");
+    expect(all(container, "conversation-item")).toHaveLength(100);
+    list.dispatchEvent(new Event("scroll"));
+    await screen.settled();
+    expect(all(container, "conversation-item")).toHaveLength(200);
+    list.dispatchEvent(new Event("scroll"));
+    await screen.settled();
+    expect(all(container, "conversation-item")).toHaveLength(250);
+    list.dispatchEvent(new Event("scroll"));
+    await screen.settled();
+    expect(all(container, "conversation-item")).toHaveLength(250);
+  });
 });

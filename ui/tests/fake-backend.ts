@@ -118,8 +118,12 @@ export class FakeBackend implements Backend {
   logout = () => Promise.resolve();
   connectionState = () => Promise.resolve("online" as const);
   setPresence = (presence: Agent["presence"]) => Promise.resolve({ ...ME, presence });
-  conversations = (view: "recent" | "archived") =>
-    Promise.resolve([...this.conversationsById.values()].filter((c) => c.archived === (view === "archived")));
+  conversations = (view: "recent" | "archived", limit?: number | null) =>
+    Promise.resolve(
+      [...this.conversationsById.values()]
+        .filter((c) => c.archived === (view === "archived"))
+        .slice(0, limit ?? undefined),
+    );
   conversation = (id: string) => Promise.resolve(this.conversationsById.get(id) ?? null);
   messages = (id: string) =>
     Promise.resolve({ messages: this.messagesById.get(id) ?? [], more: false, loading: false });

@@ -441,9 +441,14 @@ impl Client {
 
     /// A conversation list, newest activity first.
     pub async fn conversations(&self, view: View) -> Result<Vec<Conversation>> {
+        self.conversations_limited(view, u32::MAX).await
+    }
+
+    /// The newest `limit` conversations of a list: what a screen shows first.
+    pub async fn conversations_limited(&self, view: View, limit: u32) -> Result<Vec<Conversation>> {
         self.core()?
             .cache
-            .read(move |conn| cache::conversations::list(conn, view, u32::MAX))
+            .read(move |conn| cache::conversations::list(conn, view, limit))
             .await
     }
 

@@ -32,8 +32,12 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The app binary the tests drive.
+/// The app binary the tests drive: the debug build, or `SWITCHBOARD_DESKTOP_BIN` (the
+/// benchmark measures the release build).
 pub fn app_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("SWITCHBOARD_DESKTOP_BIN").filter(|b| !b.is_empty()) {
+        return PathBuf::from(bin);
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("target"));

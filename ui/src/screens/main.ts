@@ -270,20 +270,21 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // The list draws a page at a time as it is scrolled: the DOM stays small with thousands of
   // chats (WebView memory and first paint, PERFORMANCE.md).
+  // Only the shown rows are loaded from the cache, so the page holds 100 chats, not 10,000.
   const LIST_PAGE = 100;
   let listShown = LIST_PAGE;
+  let listHasMore = false;
   list.addEventListener("scroll", () => {
-    if (listShown >= conversations.length) return;
+    if (!listHasMore) return;
     if (list.scrollTop + list.clientHeight >= list.scrollHeight - 200) {
       listShown += LIST_PAGE;
-      renderList();
+      listHasMore = false;
+      void track(loadList().catch(fail));
     }
   });
 
   function renderList(): void {
-    const activeAt = conversations.findIndex((c) => c.id === activeId);
-    if (activeAt >= listShown) listShown = activeAt + 1;
-    const items = conversations.slice(0, listShown).map((c) => {
+    const items = conversations.map((c) => {
       const label = ownerLabel(c);
       const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
       const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
@@ -344,13 +345,21 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     );
   }
 
-  // Loads can overlap (a change arrives while one is in flight): only the newest may draw.
+  // Loads can overlap (a change arrives while one is in flight): an answer draws only if no
+  // newer one has, and only for the view still shown.
   let listSeq = 0;
+  /** The newest load drawn so far: an older answer arriving later must not replace it, but a
+   * stream of changes must not starve the list either (every answer newer than it draws). */
+  let listDrawn = 0;
   async function loadList(): Promise<void> {
     const seq = ++listSeq;
-    const loaded = await backend.conversations(view);
-    if (seq !== listSeq) return;
-    conversations = loaded;
+    const asked = view;
+    // One row more than shown tells whether scrolling can load more.
+    const loaded = await backend.conversations(asked, listShown + 1);
+    if (seq < listDrawn || asked !== view) return;
+    listDrawn = seq;
+    listHasMore = loaded.length > listShown;
+    conversations = loaded.slice(0, listShown);
     renderList();
     if (view === "recent") {
       for (const c of loaded) maybePopup(c);
