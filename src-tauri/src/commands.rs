@@ -314,22 +314,30 @@ pub async fn stage_file(
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
         return Err(CommandError::bad_input("body", "send the file's bytes"));
     };
-    let name = request
-        .headers()
-        .get(FILENAME_HEADER)
-        .and_then(|v| v.to_str().ok())
+    let name = dropped_file_name(
+        request
+            .headers()
+            .get(FILENAME_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    )?;
+    let path = desktop
+        .client
+        .stage_attachment(&name, bytes.clone())
+        .await?;
+    Ok(path.display().to_string())
+}
+
+/// The dropped file's name from its percent-encoded header (the page sends
+/// `encodeURIComponent(file.name)`, as headers carry ASCII only).
+pub fn dropped_file_name(header: Option<&str>) -> Answer<String> {
+    header
         .map(|v| {
             percent_encoding::percent_decode_str(v)
                 .decode_utf8_lossy()
                 .into_owned()
         })
         .filter(|name| !name.trim().is_empty())
-        .ok_or_else(|| CommandError::bad_input(FILENAME_HEADER, "the file needs a name"))?;
-    let path = desktop
-        .client
-        .stage_attachment(&name, bytes.clone())
-        .await?;
-    Ok(path.display().to_string())
+        .ok_or_else(|| CommandError::bad_input(FILENAME_HEADER, "the file needs a name"))
 }
 
 /// An image attachment's thumbnail as a `data:` URL (the CSP allows `img-src data:`).
@@ -606,6 +614,47 @@ mod tests {
             "tel:+55\n--evil",
         ] {
             assert!(!link_allowed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dropped_file_names_are_decoded_and_required() {
+        assert_eq!(
+            dropped_file_name(Some("Relat%C3%B3rio%20final.pdf")).ok(),
+            Some("Relatório final.pdf".to_string())
+        );
+        for missing in [None, Some(""), Some("%20%20")] {
+            let error = dropped_file_name(missing).expect_err("no name");
+            assert_eq!(error.code, "bad_input");
+            assert!(
+                error.message.starts_with(FILENAME_HEADER),
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_template_needs_every_field_and_the_error_names_the_empty_one() {
+        let full = || TemplateRequest {
+            name: "Boleto".into(),
+            body: "Seu boleto vence amanhã.".into(),
+            category: "Financeiro".into(),
+            language: "pt-BR".into(),
+        };
+        assert!(template_request(full()).is_ok());
+        let blanks: [(&str, fn(&mut TemplateRequest)); 4] = [
+            ("name", |t| t.name = " ".into()),
+            ("body", |t| t.body = String::new()),
+            ("category", |t| t.category = "\t".into()),
+            ("language", |t| t.language = String::new()),
+        ];
+        for (field, blank) in blanks {
+            let mut template = full();
+            blank(&mut template);
+            let error = template_request(template).expect_err("incomplete");
+            assert_eq!(error.code, "bad_input");
+            assert!(error.message.starts_with(field), "{}", error.message);
         }
     }
 
