@@ -288,16 +288,15 @@ pub async fn pick_files(
     desktop: State<'_, Desktop>,
 ) -> Answer<Vec<String>> {
     let rules = desktop.client.attachment_rules().await?;
-    let extensions: Vec<&str> = rules.extensions.iter().map(String::as_str).collect();
-    let picked = rfd::AsyncFileDialog::new()
-        .set_parent(&window)
-        .add_filter("Documents and images", &extensions)
-        .pick_files()
-        .await
-        .unwrap_or_default();
-    Ok(picked
+    let ask = crate::dialogs::Ask {
+        title: "Attach files".into(),
+        filter: ("Documents and images".into(), rules.extensions),
+        many: true,
+    };
+    Ok(crate::dialogs::pick(&window, ask)
+        .await?
         .iter()
-        .map(|file| file.path().display().to_string())
+        .map(|path| path.display().to_string())
         .collect())
 }
 
@@ -643,7 +642,8 @@ mod tests {
             language: "pt-BR".into(),
         };
         assert!(template_request(full()).is_ok());
-        let blanks: [(&str, fn(&mut TemplateRequest)); 4] = [
+        type Blank = fn(&mut TemplateRequest);
+        let blanks: [(&str, Blank); 4] = [
             ("name", |t| t.name = " ".into()),
             ("body", |t| t.body = String::new()),
             ("category", |t| t.category = "\t".into()),

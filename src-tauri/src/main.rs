@@ -10,6 +10,7 @@
 
 mod alerts;
 mod commands;
+mod dialogs;
 mod settings;
 mod sounds;
 mod tray;

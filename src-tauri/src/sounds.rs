@@ -360,16 +360,18 @@ pub async fn play_sound(player: State<'_, Player>, sound: String) -> Result<(), 
 /// (`file:` + its absolute path), or `None` when the agent cancelled. A file rodio cannot
 /// decode is refused with the reason.
 #[tauri::command]
-pub async fn pick_sound_file() -> Result<Option<String>, CommandError> {
-    let Some(picked) = rfd::AsyncFileDialog::new()
-        .set_title("Choose a notification sound")
-        .add_filter("Audio", AUDIO_EXTENSIONS)
-        .pick_file()
-        .await
-    else {
+pub async fn pick_sound_file(window: tauri::WebviewWindow) -> Result<Option<String>, CommandError> {
+    let ask = crate::dialogs::Ask {
+        title: "Choose a notification sound".into(),
+        filter: (
+            "Audio".into(),
+            AUDIO_EXTENSIONS.iter().map(|e| e.to_string()).collect(),
+        ),
+        many: false,
+    };
+    let Some(path) = crate::dialogs::pick(&window, ask).await?.into_iter().next() else {
         return Ok(None);
     };
-    let path = picked.path().to_path_buf();
     let path = std::path::absolute(&path).unwrap_or(path);
     let checked = path.clone();
     tauri::async_runtime::spawn_blocking(move || check_playable(&checked))
