@@ -187,7 +187,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   });
   const segments = el("span", { class: "segments", "data-testid": "sms-segments" });
   const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
-  const attachButton = button(`📎 ${t("attach.button")}`, "attach-button", { class: "ghost", title: t("attach.title") });
+  const attachButton = button(t("attach.button"), "attach-button", { class: "ghost attach", title: t("attach.title") });
   const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
   const stagedList = el("ul", { class: "staged-files", "data-testid": "staged-files" });
   stagedList.hidden = true;
@@ -369,7 +369,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // ----- chat rendering -----
   function statusMark(m: Message): HTMLElement {
-    const marks: Record<string, string> = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
+    // Pending is a clock drawn in CSS: an emoji needs a font the system may not have.
+    const marks: Record<string, string> = { pending: "", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
     return el(
       "span",
       {
