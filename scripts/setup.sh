@@ -12,8 +12,8 @@ packages=(
   libdbus-1-dev dbus dbus-x11 gnome-keyring dunst
   # notification sounds (rodio plays through ALSA)
   libasound2-dev
-  # headless desktop runs and the desktop end-to-end tests
-  xvfb webkit2gtk-driver
+  # headless desktop runs and the desktop end-to-end tests (xdotool drives the native file chooser)
+  xvfb webkit2gtk-driver xdotool
   # the live-chat widget's browser tests
   chromium
 )

@@ -60,6 +60,7 @@ pub fn missing_prerequisites() -> Option<String> {
         ("dbus-monitor", "dbus"),
         ("gnome-keyring-daemon", "gnome-keyring"),
         ("WebKitWebDriver", "webkit2gtk-driver"),
+        ("xdotool", "xdotool"),
         ("tauri-driver", "cargo install tauri-driver --locked"),
     ] {
         if !on_path(program) {
@@ -260,6 +261,27 @@ impl Desktop {
             .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
             .env_remove("WAYLAND_DISPLAY");
         command
+    }
+
+    /// Run `xdotool` on this display (native windows WebDriver cannot reach, such as the
+    /// GTK file chooser); its output on success.
+    pub fn xdotool(&self, args: &[&str]) -> Result<String> {
+        let output = self
+            .command("timeout")
+            .arg("20")
+            .arg("xdotool")
+            .args(args)
+            .output()
+            .context("running xdotool")?;
+        if !output.status.success() {
+            bail!(
+                "xdotool {}: {} {}",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
     }
 
     /// Everything `dbus-monitor` saw of notifications so far.

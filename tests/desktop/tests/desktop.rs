@@ -623,3 +623,52 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
     .unwrap();
     ana.screenshot("chat-with-attachment").await.unwrap();
 }
+
+/// The attach button opens the native (GTK) file chooser; a path typed into it, as a person
+/// would, comes back to the reply box as a staged file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attach_button_opens_the_native_file_chooser_and_stages_the_chosen_file() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+    let api = server.api("101").await.unwrap();
+    let joao = api
+        .conversation_named("João Pereira", "recent")
+        .await
+        .unwrap();
+    ana.open(&joao).await.unwrap();
+    let pdf = desktop.dir().join("home").join("nota-fiscal.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% nota fiscal\n%%EOF\n").unwrap();
+
+    // When: Ana clicks Attach, and types the file's path into the chooser (`/` opens its
+    // location field) and presses Return.
+    ana.click("[data-testid=attach-button]").await.unwrap();
+    let window = desktop
+        .xdotool(&["search", "--sync", "--name", "^Attach files$"])
+        .expect("the native file chooser opens")
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    desktop
+        .xdotool(&["windowfocus", "--sync", &window])
+        .unwrap();
+    // The chooser takes typing only once it is drawn and focused.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desktop
+        .xdotool(&["type", "--delay", "30", &pdf.display().to_string()])
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.xdotool(&["key", "Return"]).unwrap();
+
+    // Then: the file waits in the reply box.
+    ana.wait_js(
+        "the chosen PDF staged in the reply box",
+        "return [...document.querySelectorAll('[data-testid=staged-file]')].some(f => f.textContent.includes('nota-fiscal.pdf'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.screenshot("attach-from-file-chooser").await.unwrap();
+}
