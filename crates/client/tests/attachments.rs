@@ -104,8 +104,9 @@ async fn a_dropped_image_is_sent_shown_as_a_thumbnail_and_its_staged_copy_remove
             .unwrap()
             .messages
             .iter()
-            .find(|m| m.status != switchboard_protocol::MessageStatus::Pending)
-            .and_then(|m| m.attachments.first().cloned())
+            // The server's copy replaced the local one (whose id is its client id).
+            .filter(|m| m.client_id.is_some_and(|c| c != m.id))
+            .find_map(|m| m.attachments.first().cloned())
     };
     eventually("the reply is on the server", || async {
         sent_attachment().await.is_some()
