@@ -68,3 +68,25 @@ export function channelIcon(channel: ChannelKind, label: string): SVGSVGElement 
   }
   return svg;
 }
+
+/** A paperclip in the text colour, for the Attach button (emoji fonts are not everywhere). */
+export function paperclipIcon(): SVGSVGElement {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "button-icon");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute(
+    "d",
+    "M16.5 6.5 8.8 14.2a2 2 0 0 0 2.8 2.8l7.4-7.4a3.6 3.6 0 0 0-5.1-5.1L6.4 12a5.2 5.2 0 0 0 7.4 7.4l6-6",
+  );
+  path.setAttribute("fill", "none");
+  path.setAttribute("stroke", "currentColor");
+  path.setAttribute("stroke-width", "1.8");
+  path.setAttribute("stroke-linecap", "round");
+  path.setAttribute("stroke-linejoin", "round");
+  svg.append(path);
+  return svg;
+}

@@ -35,7 +35,7 @@ import {
   windowLeft,
 } from "../format";
 import type { MessageKey, Translate } from "../i18n";
-import { channelIcon } from "../icons";
+import { channelIcon, paperclipIcon } from "../icons";
 import { openSettings } from "./settings";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
@@ -188,6 +188,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const segments = el("span", { class: "segments", "data-testid": "sms-segments" });
   const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
   const attachButton = button(t("attach.button"), "attach-button", { class: "ghost attach", title: t("attach.title") });
+  attachButton.prepend(paperclipIcon());
   const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
   const stagedList = el("ul", { class: "staged-files", "data-testid": "staged-files" });
   stagedList.hidden = true;
