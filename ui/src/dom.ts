@@ -22,3 +22,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   element.append(...children);
   return element;
 }
+
+/** A `type="button"` button with its test id (CONTRACT §7) and any other attributes. */
+export function button(label: string, testid: string, extra: Record<string, string> = {}): HTMLButtonElement {
+  return el("button", { type: "button", "data-testid": testid, ...extra }, label);
+}

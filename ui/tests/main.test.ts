@@ -3,18 +3,10 @@ import { translator } from "../src/i18n";
 import { renderMain, type MainScreen } from "../src/screens/main";
 import { smsSegments } from "../src/format";
 import { BRUNO, conversation, FakeBackend, ME } from "./fake-backend";
+import { all, one, tick } from "./query";
 
 const t = translator("en");
 
-function all(root: ParentNode, id: string): HTMLElement[] {
-  return [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
-}
-function one<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
-  const found = root.querySelector<T>(`[data-testid="${id}"]`);
-  if (!found) throw new Error(`no element with data-testid="${id}"`);
-  return found;
-}
-const tick = () => new Promise((resolve) => setTimeout(resolve, 80));
 
 const WA = "00000000-0000-7000-8000-00000000000a";
 const FB = "00000000-0000-7000-8000-00000000000b";

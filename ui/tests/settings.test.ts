@@ -3,14 +3,10 @@ import { translator } from "../src/i18n";
 import { renderMain, type MainScreen } from "../src/screens/main";
 import { BackendError } from "../src/backend";
 import { conversation, FakeBackend, ME } from "./fake-backend";
+import { one } from "./query";
 
 const t = translator("en");
 
-function one<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
-  const found = root.querySelector<T>(`[data-testid="${id}"]`);
-  if (!found) throw new Error(`no element with data-testid="${id}"`);
-  return found;
-}
 
 function choose(select: HTMLSelectElement, value: string): void {
   select.value = value;

@@ -19,7 +19,7 @@ import type {
   View,
 } from "../api";
 import { toBackendError } from "../backend";
-import { el } from "../dom";
+import { button, el } from "../dom";
 import { describeError } from "../errors";
 import {
   byDay,
@@ -57,10 +57,6 @@ interface Options {
   t: Translate;
   locale: string;
   agent: Agent;
-}
-
-function button(label: string, testid: string, extra: Record<string, string> = {}): HTMLButtonElement {
-  return el("button", { type: "button", "data-testid": testid, ...extra }, label);
 }
 
 /** "PDF", "DOCX": what a file card shows in place of an icon. */

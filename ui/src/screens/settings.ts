@@ -4,7 +4,7 @@
  * language. Opened from the main screen's top bar; saved through the backend.
  */
 import type { Backend, ChannelKind, Settings } from "../api";
-import { el } from "../dom";
+import { button, el } from "../dom";
 import type { MessageKey, Translate } from "../i18n";
 
 const SOUNDS = ["chime", "bell", "pop"] as const;
@@ -26,10 +26,6 @@ export interface SettingsContext {
   showToast(text: string, error?: boolean): void;
   fail(thrown: unknown): void;
   track<T>(p: Promise<T>): Promise<T>;
-}
-
-function button(label: string, testid: string, extra: Record<string, string> = {}): HTMLButtonElement {
-  return el("button", { type: "button", "data-testid": testid, ...extra }, label);
 }
 
 export async function openSettings(ctx: SettingsContext): Promise<void> {
