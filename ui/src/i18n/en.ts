@@ -143,6 +143,7 @@ export const en = {
   "attach.tooLarge": "{name}: it is {size}; the server accepts files up to {max}.",
   "attach.badType": "{name}: files ending in .{ext} cannot be sent. Accepted: {accepted}.",
   "attach.noExtension": "{name}: the file name has no extension. Accepted: {accepted}.",
+  "attach.accepted": "PDF, Word, Excel, PowerPoint, TXT, RTF and images (JPG, PNG, GIF, BMP, WEBP, TIFF, HEIF)",
   "attach.uploading": "Uploading {percent}%",
   "attach.open": "Double-click to open {name}",
   "templates.new": "New template",

@@ -145,6 +145,7 @@ export const ptBR: Messages = {
   "attach.tooLarge": "{name}: tem {size}; o servidor aceita arquivos de até {max}.",
   "attach.badType": "{name}: arquivos .{ext} não podem ser enviados. Aceitos: {accepted}.",
   "attach.noExtension": "{name}: o nome do arquivo não tem extensão. Aceitos: {accepted}.",
+  "attach.accepted": "PDF, Word, Excel, PowerPoint, TXT, RTF e imagens (JPG, PNG, GIF, BMP, WEBP, TIFF, HEIF)",
   "attach.uploading": "Enviando {percent}%",
   "attach.open": "Clique duas vezes para abrir {name}",
   "templates.new": "Novo modelo",

@@ -895,7 +895,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   function precheck(file: File, r: AttachmentRules): string | null {
     const dot = file.name.lastIndexOf(".");
     const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
-    const accepted = r.extensions.map((e) => e.toUpperCase()).join(", ");
+    const accepted = t("attach.accepted");
     if (!ext) return t("attach.noExtension", { name: file.name, accepted });
     if (!r.extensions.includes(ext)) return t("attach.badType", { name: file.name, ext, accepted });
     if (r.max_bytes > 0 && file.size > r.max_bytes) {
