@@ -150,14 +150,21 @@ async fn a_chat_taken_by_another_agent_disappears_from_this_agents_cache_message
         found.messages.is_empty(),
         "taken messages are not searchable: {found:?}"
     );
-    let mut told = false;
-    while let Some(change) = changes.try_next() {
-        told |= change
-            == Change::ConversationRemoved {
-                id: chat,
-                reason: "taken".into(),
-            };
-    }
+    // The change is announced right after the rows went: wait for it, do not race it.
+    let removed = Change::ConversationRemoved {
+        id: chat,
+        reason: "taken".into(),
+    };
+    let told = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(change) = changes.next().await {
+            if change == removed {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
     assert!(told, "the UI is told why the chat went away");
     // And Bia, the owner, still has it all
     assert_eq!(cached_bodies(&bia, chat).await.len(), 2);
