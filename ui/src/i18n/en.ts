@@ -64,6 +64,7 @@ export const en = {
   "chat.status.read": "Read",
   "chat.status.failed": "Failed",
   "chat.ownedBy": "Handled by {name}",
+  "chat.ownedByMe": "Handled by you",
   "chat.queued": "Waiting in {queue} — reply or take it",
   "templates.search": "Search templates",
   "templates.all": "All",

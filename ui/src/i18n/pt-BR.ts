@@ -66,6 +66,7 @@ export const ptBR: Messages = {
   "chat.status.read": "Lida",
   "chat.status.failed": "Falhou",
   "chat.ownedBy": "Atendida por {name}",
+  "chat.ownedByMe": "Atendida por você",
   "chat.queued": "Aguardando em {queue} — responda ou assuma",
   "templates.search": "Buscar modelos",
   "templates.all": "Todos",

@@ -489,7 +489,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     chatSub.textContent = unowned
       ? t("chat.queued", { queue: c.queue_id ?? "" })
       : c.owner
-        ? t("chat.ownedBy", { name: mine ? t("list.you") : c.owner.name })
+        ? mine
+          ? t("chat.ownedByMe")
+          : t("chat.ownedBy", { name: c.owner.name })
         : (c.contact.identity?.value ?? "");
     takeButton.hidden = !unowned || c.archived;
     resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
