@@ -225,21 +225,19 @@ describe("composer", () => {
 
   it("loads a long list a page at a time as it is scrolled", async () => {
     backend = new FakeBackend(
-      Array.from({ length: 250 }, (_, i) =>
+      Array.from({ length: 90 }, (_, i) =>
         conversation(`00000000-0000-7000-8000-${String(1000 + i).padStart(12, "0")}`, "sms", `Cliente ${i}`),
       ),
     );
     await start();
     const list = one(container, "conversation-list");
-    expect(all(container, "conversation-item")).toHaveLength(100);
-    list.dispatchEvent(new Event("scroll"));
-    await screen.settled();
-    expect(all(container, "conversation-item")).toHaveLength(200);
-    list.dispatchEvent(new Event("scroll"));
-    await screen.settled();
-    expect(all(container, "conversation-item")).toHaveLength(250);
-    list.dispatchEvent(new Event("scroll"));
-    await screen.settled();
-    expect(all(container, "conversation-item")).toHaveLength(250);
+    const shown = () => all(container, "conversation-item").length;
+    expect(shown()).toBe(40);
+    for (const expected of [80, 90, 90]) {
+      list.dispatchEvent(new Event("scroll"));
+      await screen.settled();
+      expect(shown()).toBe(expected);
+    }
   });
+
 });

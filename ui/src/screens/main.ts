@@ -267,8 +267,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // The list draws a page at a time as it is scrolled: the DOM stays small with thousands of
   // chats (WebView memory and first paint, PERFORMANCE.md).
-  // Only the shown rows are loaded from the cache, so the page holds 100 chats, not 10,000.
-  const LIST_PAGE = 100;
+  // Only the shown rows are loaded from the cache, so the page holds 40 chats, not 10,000.
+  const LIST_PAGE = 40;
   let listShown = LIST_PAGE;
   let listHasMore = false;
   list.addEventListener("scroll", () => {
