@@ -839,6 +839,34 @@ impl Server {
         Ok(())
     }
 
+    /// A WhatsApp customer sends a picture (hosted by the fake Graph API, fetched by the
+    /// server with the channel's token, as from Meta).
+    pub async fn whatsapp_image_from(
+        &self,
+        phone: &str,
+        name: &str,
+        png: &[u8],
+        caption: Option<&str>,
+    ) -> Result<()> {
+        let media_id = self.graph.add_media(png, "image/png");
+        let body = switchboard_fakes::WhatsAppWebhook::new(
+            &switchboard_fakes::WhatsAppBusiness::default(),
+        )
+        .contact(phone, name)
+        .message(switchboard_fakes::WhatsAppMessage::image(
+            phone,
+            switchboard_fakes::MediaRef::for_bytes(media_id, png, "image/png"),
+            caption,
+        ))
+        .to_bytes();
+        let hook = self
+            .graph
+            .webhook(format!("{}/webhooks/whatsapp/wa-main", self.url()));
+        let answer = hook.send(&body).await?;
+        anyhow::ensure!(answer.is_success(), "webhook answered {}", answer.status);
+        Ok(())
+    }
+
     /// The agent API, for looking up ids the way the app sees them.
     pub async fn api(&self, login: &str) -> Result<Api> {
         let http = reqwest::Client::new();

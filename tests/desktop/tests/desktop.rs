@@ -672,3 +672,63 @@ async fn the_attach_button_opens_the_native_file_chooser_and_stages_the_chosen_f
     .unwrap();
     ana.screenshot("attach-from-file-chooser").await.unwrap();
 }
+
+/// A picture the customer sends shows in the chat as a thumbnail (fetched by the app from the
+/// server once, shown as a `data:` image under the strict CSP), with its name and size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_picture_shows_as_a_thumbnail() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+
+    // A 320×200 picture: a sky-to-sea gradient with a sun.
+    let picture = image::RgbImage::from_fn(320, 200, |x, y| {
+        let (dx, dy) = (x as i64 - 230, y as i64 - 70);
+        if dx * dx + dy * dy < 30 * 30 {
+            image::Rgb([250, 204, 21])
+        } else if y < 120 {
+            image::Rgb([(120 + y / 2) as u8, (170 + y / 3) as u8, 235])
+        } else {
+            image::Rgb([20, (90 + (y - 120) / 2) as u8, (150 + x / 8) as u8])
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("a PNG");
+    server
+        .whatsapp_image_from(
+            "5511977776666",
+            "Lucas Prado",
+            png.get_ref(),
+            Some("O produto chegou assim"),
+        )
+        .await
+        .unwrap();
+    let api = server.api("101").await.unwrap();
+    let mut lucas = None;
+    for _ in 0..100 {
+        if let Ok(id) = api.conversation_named("Lucas Prado", "recent").await {
+            lucas = Some(id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lucas = lucas.expect("the chat was offered to Ana");
+    ana.open(&lucas).await.unwrap();
+    ana.wait_js(
+        "the picture's thumbnail drawn in the chat",
+        "const img = document.querySelector('[data-testid=attachment][data-kind=image] img[data-testid=attachment-thumbnail]');
+         return !!img && img.src.startsWith('data:image/jpeg') && img.complete && img.naturalWidth > 0;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let card = ana
+        .text("[data-testid=attachment][data-kind=image]")
+        .await
+        .unwrap();
+    assert!(card.contains(".png") || card.contains(".jpg"), "{card:?}");
+    ana.screenshot("chat-with-image").await.unwrap();
+}
