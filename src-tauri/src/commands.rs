@@ -4,8 +4,10 @@
 //! (`switchboard_client::Client`), and turn failures into a `{code, message}` object that the
 //! UI can branch on by `code`.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use switchboard_client::{
@@ -79,6 +81,42 @@ impl CommandError {
 }
 
 type Answer<T> = Result<T, CommandError>;
+
+/// The local files the agent handed to the app, by choosing them in the file dialog or
+/// dropping them on the window. Only these may be checked or sent, so a page that went wrong
+/// cannot read or upload any other file of the agent's.
+#[derive(Debug, Default)]
+pub struct OfferedFiles(Mutex<HashSet<PathBuf>>);
+
+impl OfferedFiles {
+    pub fn offer(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        let mut offered = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        offered.extend(paths);
+    }
+
+    /// The paths, if every one was offered; else which one was not.
+    pub fn require(&self, field: &str, paths: Vec<String>) -> Answer<Vec<PathBuf>> {
+        let offered = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        paths
+            .into_iter()
+            .map(PathBuf::from)
+            .map(|path| {
+                if offered.contains(&path) {
+                    Ok(path)
+                } else {
+                    Err(CommandError::bad_input(
+                        field,
+                        format!(
+                            "{} was not chosen in the file dialog or dropped on the window; \
+                             attach it that way",
+                            path.display()
+                        ),
+                    ))
+                }
+            })
+            .collect()
+    }
+}
 
 fn id(field: &str, text: &str) -> Answer<Uuid> {
     Uuid::parse_str(text).map_err(|_| CommandError::bad_input(field, "not an id"))
@@ -229,9 +267,11 @@ pub async fn send(
     body: String,
     files: Vec<String>,
 ) -> Answer<Message> {
-    let files = files
+    let files = desktop
+        .files
+        .require("files", files)?
         .into_iter()
-        .map(|path| OutgoingAttachment::File(PathBuf::from(path)))
+        .map(OutgoingAttachment::File)
         .collect();
     Ok(desktop
         .client
@@ -277,7 +317,7 @@ pub async fn check_files(
     desktop: State<'_, Desktop>,
     paths: Vec<String>,
 ) -> Answer<Vec<FileCheck>> {
-    let paths = paths.into_iter().map(PathBuf::from).collect();
+    let paths = desktop.files.require("paths", paths)?;
     Ok(desktop.client.check_files(paths).await?)
 }
 
@@ -293,8 +333,9 @@ pub async fn pick_files(
         filter: ("Documents and images".into(), rules.extensions),
         many: true,
     };
-    Ok(crate::dialogs::pick(&window, ask)
-        .await?
+    let chosen = crate::dialogs::pick(&window, ask).await?;
+    desktop.files.offer(chosen.iter().cloned());
+    Ok(chosen
         .iter()
         .map(|path| path.display().to_string())
         .collect())
@@ -323,6 +364,7 @@ pub async fn stage_file(
         .client
         .stage_attachment(&name, bytes.clone())
         .await?;
+    desktop.files.offer([path.clone()]);
     Ok(path.display().to_string())
 }
 
@@ -614,6 +656,39 @@ mod tests {
         ] {
             assert!(!link_allowed(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_files_the_agent_handed_over_may_be_sent() {
+        let files = OfferedFiles::default();
+        files.offer([PathBuf::from("/home/ana/boleto.pdf")]);
+        assert_eq!(
+            files
+                .require("files", vec!["/home/ana/boleto.pdf".into()])
+                .ok(),
+            Some(vec![PathBuf::from("/home/ana/boleto.pdf")])
+        );
+        let error = files
+            .require(
+                "files",
+                vec![
+                    "/home/ana/boleto.pdf".into(),
+                    "/home/ana/.ssh/id_ed25519".into(),
+                ],
+            )
+            .expect_err("never offered");
+        assert_eq!(error.code, "bad_input");
+        assert!(
+            error
+                .message
+                .starts_with("files: /home/ana/.ssh/id_ed25519 was not chosen"),
+            "{}",
+            error.message
+        );
+        assert!(
+            files.require("files", Vec::new()).is_ok(),
+            "no files, nothing to check"
+        );
     }
 
     #[test]

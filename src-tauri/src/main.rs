@@ -28,6 +28,8 @@ const EVENT_PRESENCE: &str = "switchboard://presence";
 pub struct Desktop {
     pub client: Client,
     pub alerts: alerts::Alerts,
+    /// Local files the agent handed over (dialog or drop): the only ones the page may send.
+    pub files: commands::OfferedFiles,
 }
 
 /// Bring the main window to the front.
@@ -91,6 +93,7 @@ fn main() {
             app.manage(Desktop {
                 client: client.clone(),
                 alerts: alerts::Alerts::new(),
+                files: commands::OfferedFiles::default(),
             });
             app.manage(sounds::Player::from_env());
             tauri::async_runtime::spawn(sounds::remind(app.handle().clone(), client.clone()));

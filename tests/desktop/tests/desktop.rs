@@ -577,6 +577,27 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
         toast.contains("setup.exe") && toast.contains("cannot be sent"),
         "the program is refused with the reason: {toast:?}"
     );
+    // A path the agent never handed over cannot be sent, whatever the page asks.
+    ana.js(
+        "window.__TAURI_INTERNALS__.invoke('send', {conversationId: arguments[0], body: 'x', files: ['/etc/passwd']}).then(() => window.__refused = 'sent!', e => window.__refused = e.code + ': ' + e.message); return true;",
+        vec![json!(rita)],
+    )
+    .await
+    .unwrap();
+    ana.wait_js(
+        "the shell to refuse a file that was not handed over",
+        "return typeof window.__refused === 'string';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let refused = ana.js("return window.__refused;", vec![]).await.unwrap();
+    let refused = refused.as_str().unwrap_or_default();
+    assert!(
+        refused.starts_with("bad_input: files: /etc/passwd was not chosen"),
+        "{refused}"
+    );
+
     ana.type_into("[data-testid=reply-box]", "Segue o boleto")
         .await
         .unwrap();
