@@ -4,8 +4,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use switchboard_client::{Change, Client, View};
-use switchboard_protocol::{Conversation, Presence};
+use switchboard_client::{Change, Client};
+use switchboard_protocol::Presence;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Wry};
@@ -24,15 +24,6 @@ pub struct TrayItems {
     unread: MenuItem<Wry>,
     presence: Vec<(Presence, CheckMenuItem<Wry>)>,
     last_unread: Mutex<Option<u64>>,
-}
-
-/// Unread messages in the chats the agent sees (Recent view; archived chats do not nag).
-pub fn unread_total(conversations: &[Conversation]) -> u64 {
-    conversations
-        .iter()
-        .filter(|c| !c.archived)
-        .map(|c| u64::from(c.unread))
-        .sum()
 }
 
 /// What the tray says for an unread count: (tooltip, menu line, label beside the icon).
@@ -159,10 +150,9 @@ async fn refresh_unread(app: &AppHandle, client: &Client) {
     let Some(items) = app.try_state::<TrayItems>() else {
         return;
     };
-    let Ok(conversations) = client.conversations(View::Recent).await else {
+    let Ok(unread) = client.unread_total().await else {
         return;
     };
-    let unread = unread_total(&conversations);
     {
         let mut last = items.last_unread.lock().unwrap_or_else(|e| e.into_inner());
         if *last == Some(unread) {
@@ -227,23 +217,5 @@ mod tests {
         assert_eq!(unread_texts(7, true).1, "7 mensagens não lidas");
         assert_eq!(unread_texts(7, true).2, "7");
         assert_eq!(unread_texts(250, false).2, "99+", "the label stays short");
-    }
-
-    #[test]
-    fn archived_chats_do_not_count() {
-        let chat = |unread: u32, archived: bool| -> Conversation {
-            serde_json::from_value(serde_json::json!({
-                "id": uuid::Uuid::now_v7(), "channel": "whatsapp", "channel_id": "wa",
-                "status": "open", "contact": {"display_name": "Rita", "known": false},
-                "unread": unread, "archived": archived,
-                "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z"
-            }))
-            .expect("a conversation")
-        };
-        assert_eq!(
-            unread_total(&[chat(2, false), chat(3, false), chat(9, true)]),
-            5
-        );
-        assert_eq!(unread_total(&[]), 0);
     }
 }

@@ -444,6 +444,14 @@ impl Client {
         self.conversations_limited(view, u32::MAX).await
     }
 
+    /// Unread messages in the Recent list (for a tray or dock badge).
+    pub async fn unread_total(&self) -> Result<u64> {
+        self.core()?
+            .cache
+            .read(cache::conversations::unread_total)
+            .await
+    }
+
     /// The newest `limit` conversations of a list: what a screen shows first.
     pub async fn conversations_limited(&self, view: View, limit: u32) -> Result<Vec<Conversation>> {
         self.core()?

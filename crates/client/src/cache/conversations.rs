@@ -130,6 +130,19 @@ pub fn list(conn: &Connection, view: View, limit: u32) -> CacheResult<Vec<Conver
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Unread messages over the Recent list (archived chats do not count), without decoding
+/// every conversation.
+pub fn unread_total(conn: &Connection) -> CacheResult<u64> {
+    Ok(conn
+        .query_row(
+            "SELECT COALESCE(SUM(json_extract(data, '$.unread')), 0) FROM conversations
+             WHERE archived = 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )?
+        .max(0) as u64)
+}
+
 pub fn count(conn: &Connection) -> CacheResult<u64> {
     Ok(conn
         .query_row("SELECT COUNT(*) FROM conversations", [], |r| {
@@ -231,4 +244,40 @@ pub fn remove(conn: &Connection, id: Uuid) -> CacheResult<Removed> {
         .execute([id])?
         > 0;
     Ok(Removed { existed, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::testing;
+
+    fn chat(unread: u32, archived: bool) -> Conversation {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::now_v7(), "channel": "whatsapp", "channel_id": "wa",
+            "status": "open", "contact": {"display_name": "Rita", "known": false},
+            "unread": unread, "archived": archived,
+            "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z"
+        }))
+        .expect("a conversation")
+    }
+
+    #[test]
+    fn unread_messages_add_up_over_the_recent_list_only() {
+        let (cache, _dir) = testing::cache();
+        assert_eq!(cache.read_blocking(unread_total).unwrap(), 0, "empty cache");
+        cache
+            .write_blocking(|tx| {
+                for conv in [
+                    chat(2, false),
+                    chat(3, false),
+                    chat(0, false),
+                    chat(9, true),
+                ] {
+                    upsert(tx, &conv, None)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(cache.read_blocking(unread_total).unwrap(), 5);
+    }
 }
