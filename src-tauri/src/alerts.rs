@@ -282,11 +282,12 @@ pub fn notify(notice: &Notice, on_click: impl FnOnce() + Send + 'static) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn me(presence: &str) -> Agent {
+    /// Ana (extension 101, id 1) with this presence; the sounds tests use her too.
+    pub(crate) fn me(presence: &str) -> Agent {
         serde_json::from_value(json!({"id": Uuid::from_u128(1), "extension": "101",
             "name": "Ana", "role": "agent", "presence": presence}))
         .unwrap()

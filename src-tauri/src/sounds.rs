@@ -384,13 +384,8 @@ pub async fn pick_sound_file(window: tauri::WebviewWindow) -> Result<Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::tests::me;
     use serde_json::json;
-
-    fn me(presence: &str) -> Agent {
-        serde_json::from_value(json!({"id": Uuid::from_u128(1), "extension": "101",
-            "name": "Ana", "role": "agent", "presence": presence}))
-        .unwrap()
-    }
 
     fn chat(id: u128, channel: &str, status: &str, owner: Option<u128>) -> Conversation {
         let owner = owner.map(|id| {

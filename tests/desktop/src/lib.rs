@@ -289,6 +289,18 @@ impl Desktop {
         std::fs::read_to_string(&self.monitor_log).unwrap_or_default()
     }
 
+    /// Wait up to 10 s for a notification whose D-Bus call holds every one of `texts`.
+    pub async fn wait_for_notification(&self, texts: &[&str]) -> bool {
+        for _ in 0..100 {
+            let log = self.notifications();
+            if texts.iter().all(|text| log.contains(text)) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -706,6 +718,17 @@ impl App {
     }
 
     /// Open a listed conversation.
+    /// Take the open chat and wait until the app shows it as the agent's.
+    pub async fn take_open_chat(&self) -> Result<()> {
+        self.click("[data-testid=take-button]").await?;
+        self.wait_js(
+            "the chat to be the agent's",
+            "return document.querySelector('[data-testid=take-button]').hidden;",
+            vec![],
+        )
+        .await
+    }
+
     pub async fn open(&self, id: &str) -> Result<()> {
         self.wait_listed(id, true).await?;
         self.click(&format!(
@@ -831,12 +854,7 @@ impl Server {
             name,
             text,
         );
-        let hook = self
-            .graph
-            .webhook(format!("{}/webhooks/whatsapp/wa-main", self.url()));
-        let answer = hook.send(&body).await?;
-        anyhow::ensure!(answer.is_success(), "webhook answered {}", answer.status);
-        Ok(())
+        self.deliver_whatsapp(&body).await
     }
 
     /// A WhatsApp customer sends a picture (hosted by the fake Graph API, fetched by the
@@ -859,10 +877,15 @@ impl Server {
             caption,
         ))
         .to_bytes();
+        self.deliver_whatsapp(&body).await
+    }
+
+    /// A signed WhatsApp webhook to the demo's WhatsApp channel; it must be accepted.
+    async fn deliver_whatsapp(&self, body: &[u8]) -> Result<()> {
         let hook = self
             .graph
             .webhook(format!("{}/webhooks/whatsapp/wa-main", self.url()));
-        let answer = hook.send(&body).await?;
+        let answer = hook.send(body).await?;
         anyhow::ensure!(answer.is_success(), "webhook answered {}", answer.status);
         Ok(())
     }
@@ -909,6 +932,23 @@ impl Api {
             .await?)
     }
 
+    /// `POST` with an empty JSON body; the server must accept it.
+    pub async fn post(&self, path: &str) -> Result<()> {
+        let answer = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            answer.status().is_success(),
+            "POST {path}: {}",
+            answer.status()
+        );
+        Ok(())
+    }
+
     /// The id of the conversation with this contact name, as the agent sees it.
     pub async fn conversation_named(&self, name: &str, view: &str) -> Result<String> {
         let list = self.get(&format!("/conversations?view={view}")).await?;
@@ -920,5 +960,18 @@ impl Api {
             .and_then(|c| c["id"].as_str())
             .map(str::to_string)
             .ok_or_else(|| anyhow!("no conversation with {name} in {view}: {list}"))
+    }
+
+    /// The id of the conversation with `name` in Recent once the server shows it (10 s).
+    pub async fn wait_for_conversation(&self, name: &str) -> Result<String> {
+        let mut last = None;
+        for _ in 0..100 {
+            match self.conversation_named(name, "recent").await {
+                Ok(id) => return Ok(id),
+                Err(error) => last = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(last.unwrap_or_else(|| anyhow!("no conversation with {name}")))
     }
 }

@@ -248,14 +248,7 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
         .whatsapp_from("5511944443333", "Carlos Souza", "Segredo do pedido 9981")
         .await
         .unwrap();
-    let mut notified = false;
-    for _ in 0..100 {
-        if desktop.notifications().contains("Carlos Souza") {
-            notified = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let notified = desktop.wait_for_notification(&["Carlos Souza"]).await;
     let log = desktop.notifications();
     assert!(
         notified,
@@ -283,15 +276,10 @@ async fn a_new_whatsapp_chat_reaches_both_agents_and_the_one_who_replies_keeps_i
         .await
         .unwrap();
     let api = server.api("101").await.unwrap();
-    let mut paula = None;
-    for _ in 0..100 {
-        if let Ok(id) = api.conversation_named("Paula Nunes", "recent").await {
-            paula = Some(id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let paula = paula.expect("the chat was offered to Ana");
+    let paula = api
+        .wait_for_conversation("Paula Nunes")
+        .await
+        .expect("the chat was offered to Ana");
 
     // Both see it, with its WhatsApp icon, waiting.
     for app in [&ana, &bruno] {
@@ -307,15 +295,9 @@ async fn a_new_whatsapp_chat_reaches_both_agents_and_the_one_who_replies_keeps_i
     }
 
     // A notification went out over D-Bus, with the message text (preview is on by default).
-    let mut seen = false;
-    for _ in 0..100 {
-        let log = desktop.notifications();
-        if log.contains("Paula Nunes") && log.contains("quero saber do meu reembolso") {
-            seen = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = desktop
+        .wait_for_notification(&["Paula Nunes", "quero saber do meu reembolso"])
+        .await;
     assert!(
         seen,
         "a Notify call with the preview; dbus-monitor saw:\n{}",
@@ -459,14 +441,7 @@ async fn transfer_by_extension_resolve_archive_unarchive_and_delete() {
 
     // Take the SMS chat, then transfer it to Bruno found by his extension.
     ana.open(&sms).await.unwrap();
-    ana.click("[data-testid=take-button]").await.unwrap();
-    ana.wait_js(
-        "the chat to be Ana's",
-        "return document.querySelector('[data-testid=take-button]').hidden;",
-        vec![],
-    )
-    .await
-    .unwrap();
+    ana.take_open_chat().await.unwrap();
     ana.click("[data-testid=transfer-button]").await.unwrap();
     ana.set_value("[data-testid=transfer-search]", "102")
         .await
@@ -538,15 +513,10 @@ async fn an_attached_file_arrives_at_the_fake_provider() {
         .await
         .unwrap();
     let api = server.api("101").await.unwrap();
-    let mut rita = None;
-    for _ in 0..100 {
-        if let Ok(id) = api.conversation_named("Rita Alves", "recent").await {
-            rita = Some(id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let rita = rita.expect("the chat was offered to Ana");
+    let rita = api
+        .wait_for_conversation("Rita Alves")
+        .await
+        .expect("the chat was offered to Ana");
     ana.open(&rita).await.unwrap();
 
     let pdf: &[u8] = b"%PDF-1.4\n% boleto de teste\n%%EOF\n";
@@ -728,15 +698,10 @@ async fn a_customers_picture_shows_as_a_thumbnail() {
         .await
         .unwrap();
     let api = server.api("101").await.unwrap();
-    let mut lucas = None;
-    for _ in 0..100 {
-        if let Ok(id) = api.conversation_named("Lucas Prado", "recent").await {
-            lucas = Some(id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let lucas = lucas.expect("the chat was offered to Ana");
+    let lucas = api
+        .wait_for_conversation("Lucas Prado")
+        .await
+        .expect("the chat was offered to Ana");
     ana.open(&lucas).await.unwrap();
     ana.wait_js(
         "the picture's thumbnail drawn in the chat",

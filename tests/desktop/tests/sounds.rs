@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
 use switchboard_desktop_e2e::{require_desktop, Desktop, Server, PASSWORD};
 
 const REMINDER_SECS: u64 = 3;
@@ -33,27 +32,8 @@ async fn heard(path: &Path, line: &str, count: usize, limit: Duration) -> bool {
 /// Agent 101 takes every customer chat waiting in her queues through the API, so that the
 /// only chat left waiting is the one this test brings (the demo starts with several).
 async fn take_waiting_demo_chats(server: &Server) {
-    let http = reqwest::Client::new();
-    let api = format!("{}/api/v1", server.url());
-    let session: Value = http
-        .post(format!("{api}/session"))
-        .json(&json!({"login": "101", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().expect("a token").to_string();
-    let list: Value = http
-        .get(format!("{api}/conversations?view=recent"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = server.api("101").await.unwrap();
+    let list = api.get("/conversations?view=recent").await.unwrap();
     let waiting = list["conversations"]
         .as_array()
         .into_iter()
@@ -61,17 +41,9 @@ async fn take_waiting_demo_chats(server: &Server) {
         .filter(|c| c["status"] == "queued" && c["owner"].is_null() && c["channel"] != "internal")
         .filter_map(|c| c["id"].as_str());
     for id in waiting {
-        let answer = http
-            .post(format!("{api}/conversations/{id}/take"))
-            .bearer_auth(&token)
-            .send()
+        api.post(&format!("/conversations/{id}/take"))
             .await
             .unwrap();
-        assert!(
-            answer.status().is_success(),
-            "take {id}: {}",
-            answer.status()
-        );
     }
 }
 
@@ -162,14 +134,7 @@ async fn scenario(log: PathBuf) {
         .await
         .unwrap();
     ana.open(&sofia).await.unwrap();
-    ana.click("[data-testid=take-button]").await.unwrap();
-    ana.wait_js(
-        "the chat to be Ana's",
-        "return document.querySelector('[data-testid=take-button]').hidden;",
-        vec![],
-    )
-    .await
-    .unwrap();
+    ana.take_open_chat().await.unwrap();
     // A check already under way when she took it may still remind once.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let reminders = |lines: &[String]| lines.iter().filter(|l| l.ends_with(" reminder")).count();
