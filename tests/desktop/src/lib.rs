@@ -102,7 +102,8 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A child process killed (with its group) on drop.
+/// A child process stopped on drop: asked to end (SIGTERM) so it can clean up after itself (Xvfb
+/// removes its `/tmp/.X*-lock` only then), killed if it has not ended within two seconds.
 struct Proc {
     name: &'static str,
     child: Child,
@@ -110,7 +111,16 @@ struct Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if let Ok(None) = self.child.try_wait() {
+            let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let ended = wait_until(Duration::from_secs(2), || {
+                !matches!(self.child.try_wait(), Ok(None))
+            });
+            if !ended {
+                let _ = self.child.kill();
+            }
+        }
         let _ = self.child.wait();
     }
 }
@@ -138,37 +148,7 @@ impl Desktop {
         let dir = tempfile::Builder::new().prefix("sb-desktop-").tempdir()?;
         let mut processes = Vec::new();
 
-        // X server on the first free display number.
-        let mut display = None;
-        for n in 90..200 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-                continue;
-            }
-            let child = Command::new("Xvfb")
-                .args([
-                    &format!(":{n}"),
-                    "-screen",
-                    "0",
-                    "1280x800x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("starting Xvfb")?;
-            let proc = Proc {
-                name: "Xvfb",
-                child,
-            };
-            let socket = format!("/tmp/.X11-unix/X{n}");
-            if wait_until(Duration::from_secs(10), || Path::new(&socket).exists()) {
-                processes.push(proc);
-                display = Some(format!(":{n}"));
-                break;
-            }
-        }
-        let display = display.ok_or_else(|| anyhow!("no X display could be started"))?;
+        let display = start_x_server(dir.path(), &mut processes)?;
 
         let home = dir.path().join("home");
         let runtime = dir.path().join("run");
@@ -318,6 +298,44 @@ impl Drop for Desktop {
             drop(proc);
         }
     }
+}
+
+/// Starts Xvfb on a display number it picks itself (`-displayfd`: it skips displays in use and
+/// reclaims the lock files of X servers that died), returning that display (":N"). What Xvfb
+/// says goes to `xvfb.log` in `dir`, and into the error if it does not come up.
+fn start_x_server(dir: &Path, processes: &mut Vec<Proc>) -> Result<String> {
+    use std::io::BufRead;
+    let log_path = dir.join("xvfb.log");
+    let log = std::fs::File::create(&log_path)?;
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .context("starting Xvfb")?;
+    let stdout = child.stdout.take().context("Xvfb output")?;
+    processes.push(Proc {
+        name: "Xvfb",
+        child,
+    });
+    // Xvfb writes the display number once it listens; end of output means it gave up.
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let number = line.trim();
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        let said = std::fs::read_to_string(&log_path).unwrap_or_default();
+        bail!("Xvfb did not start a display; it said:\n{}", said.trim());
+    }
+    Ok(format!(":{number}"))
 }
 
 /// Poll `check` until it holds or `limit` passes.
