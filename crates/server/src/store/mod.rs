@@ -10,7 +10,10 @@
 
 #[cfg(test)]
 mod conformance;
+pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use switchboard_domain::routing::Strategy;
@@ -55,6 +58,34 @@ pub trait Store: Send + Sync + 'static {
         mode: Mode,
         job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
     ) -> StoreResult<()>;
+
+    /// Whether other server nodes may share this database (PostgreSQL). A store only this
+    /// process uses lets the server treat every reply still marked in flight at start-up as
+    /// interrupted; a shared one must leave other nodes' sends alone.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Hand what the other nodes sharing this database announce (see [`Tx::announce`]) to
+    /// `wake`, from a background thread, for as long as the process runs. A store nobody else
+    /// uses has nothing to hear.
+    fn listen(&self, wake: Arc<dyn Fn(Announcement) + Send + Sync>) -> StoreResult<()> {
+        let _ = wake;
+        Ok(())
+    }
+}
+
+/// News for the other server nodes: whose live streams have new events, and whether replies
+/// wait for providers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Announcement {
+    /// Agents (or live-chat visitors) whose streams should look again.
+    pub streams: Vec<Uuid>,
+    /// Replies were queued for providers.
+    pub outbound: bool,
+    /// Every stream should look again: announcements may have been missed (the listener lost
+    /// its connection for a while).
+    pub everyone: bool,
 }
 
 /// Returned by a job to make [`Store::run`] roll back; the reason travels beside it.
@@ -571,4 +602,12 @@ pub trait Tx {
         conversation: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<MessageRow>>;
+
+    // ----- other nodes -----
+    /// Tell the other server nodes sharing the database, once this transaction commits (and
+    /// only then), what it changed. A store nobody else uses has nobody to tell.
+    fn announce(&mut self, announcement: &Announcement) -> StoreResult<()> {
+        let _ = announcement;
+        Ok(())
+    }
 }
