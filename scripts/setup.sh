@@ -16,6 +16,8 @@ packages=(
   xvfb webkit2gtk-driver xdotool
   # the live-chat widget's browser tests
   chromium
+  # the PostgreSQL backend's tests (scripts/postgres.sh starts a local server)
+  postgresql
 )
 
 missing=()

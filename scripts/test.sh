@@ -24,6 +24,15 @@ cargo build --locked -p switchboard-server -p switchboard-desktop
 echo "==> widget end to end in headless Chromium against the real server"
 (cd tests/widget && SWITCHBOARD_SERVER_BIN="$PWD/../../target/debug/switchboard-server" npm test)
 
+echo "==> a local PostgreSQL server for the PostgreSQL backend's tests"
+SWITCHBOARD_TEST_PG="$(./scripts/postgres.sh)"
+export SWITCHBOARD_TEST_PG
+
+echo "==> the server's integration tests again, each server on its own PostgreSQL database"
+# (built for the whole workspace, as the run below is, so nothing is compiled twice)
+SWITCHBOARD_TEST_BACKEND=postgres cargo nextest run --workspace --locked --no-fail-fast \
+  -E 'package(switchboard-server) & kind(test)'
+
 echo "==> cargo nextest (unit, integration, end to end: tests/desktop drives the real app under Xvfb)"
 # Each desktop test starts its own Xvfb, D-Bus session and keychain (see tests/desktop); they
 # run one at a time (.config/nextest.toml).

@@ -455,8 +455,18 @@ impl Validator<'_> {
             || database_text.starts_with("postgresql://")
             || database_text.starts_with("env:")
         {
-            self.secret("server.database".into(), database_text)
-                .map(Database::Postgres)
+            let url = self.secret("server.database".into(), database_text);
+            match url.as_ref().map(|u| u.expose().parse::<postgres::Config>()) {
+                Some(Err(err)) => {
+                    // The error names the part that is wrong, never the password.
+                    self.problem(
+                        "server.database",
+                        format!("is not a PostgreSQL URL like \"postgres://user:password@host:5432/database\" ({err})"),
+                    );
+                    None
+                }
+                _ => url.map(Database::Postgres),
+            }
         } else {
             self.problem(
                 "server.database",
@@ -1185,6 +1195,39 @@ allowed_origins = ["https://example.com"]
                 "replacing {from:?} with {to:?}: expected {key}: {message}, got {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn postgres_urls_are_checked_and_their_passwords_kept_secret() {
+        let db_line = GOOD
+            .lines()
+            .find(|l| l.starts_with("database = "))
+            .expect("GOOD names its database");
+        let good = GOOD.replacen(
+            db_line,
+            "database = \"postgres://sb:hunter2@db.internal:5432/switchboard\"",
+            1,
+        );
+        let config = parse_text(&good).expect("valid");
+        match &config.server.database {
+            Database::Postgres(url) => assert!(url.expose().contains("db.internal")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!format!("{config:?}").contains("hunter2"));
+
+        let broken = GOOD.replacen(
+            db_line,
+            "database = \"postgres://sb:hunter2@db.internal:notaport/switchboard\"",
+            1,
+        );
+        let found = problems(&broken);
+        assert!(
+            found
+                .iter()
+                .any(|(k, m)| k == "server.database" && m.contains("is not a PostgreSQL URL")),
+            "{found:?}"
+        );
+        assert!(!format!("{found:?}").contains("hunter2"), "{found:?}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use config::{AgentPassword, Config, Database, RouteConfig};
 use engine::{Engine, EngineSettings};
+use store::postgres::PgStore;
 use store::sqlite::SqliteStore;
 use store::{AgentRow, ChannelRow, Mode, QueueRow, Route, Store, Tx};
 
@@ -77,9 +78,12 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
                 .with_context(|| format!("opening the SQLite database {}", path.display()))?;
             Ok(Arc::new(store))
         }
-        Database::Postgres(_) => anyhow::bail!(
-            "server.database: PostgreSQL is not supported by this build yet; use sqlite://PATH"
-        ),
+        Database::Postgres(url) => {
+            // The error says what failed without the URL, which holds the password.
+            let store = PgStore::open(url.expose())
+                .context("server.database: opening the PostgreSQL database")?;
+            Ok(Arc::new(store))
+        }
     }
 }
 
@@ -191,6 +195,12 @@ pub async fn launch_with_listener(
             default_country: config.server.default_country,
         },
     );
+    {
+        let engine = engine.clone();
+        tokio::task::spawn_blocking(move || engine.start_hearing_other_nodes())
+            .await
+            .context("listening to the other server nodes")??;
+    }
     let files = files::FileStore::open(&config.server.data_dir).with_context(|| {
         format!(
             "server.data_dir: cannot create the attachments folder in {}",

@@ -9,40 +9,7 @@ use std::time::Duration;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
-use serde_json::Value;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open_stream(server: &TestServer, agent: &Agent, cursor: i64) -> Socket {
-    let url = format!("ws://{}/api/v1/stream?cursor={cursor}", server.running.addr);
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {}", agent.token).parse().unwrap(),
-    );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("stream opens");
-    socket
-}
-
-/// The next event frame, or None if nothing arrives within `wait`.
-async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
-    loop {
-        let frame = tokio::time::timeout(wait, socket.next())
-            .await
-            .ok()??
-            .ok()?;
-        match frame {
-            WsMessage::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
-            WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
-            _ => return None,
-        }
-    }
-}
 
 #[tokio::test]
 async fn sync_pages_through_events_with_a_growing_cursor() {

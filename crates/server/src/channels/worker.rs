@@ -37,16 +37,20 @@ pub async fn run(
     files: Arc<FileStore>,
     mut stop: watch::Receiver<bool>,
 ) {
-    match engine.abandon_in_flight().await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            replies = n,
-            "replies interrupted by a restart were marked failed"
-        ),
-        Err(err) => tracing::error!(error = %err.message, "could not check interrupted replies"),
+    // A node alone on its database knows that nothing is in flight when it starts. Nodes
+    // sharing one leave each other's sends alone and only give up on claims far older than
+    // any send takes (a node that died mid-send).
+    let shared = engine.store_is_shared();
+    if !shared {
+        abandon_in_flight(&engine, None).await;
     }
+    let mut last_sweep = std::time::Instant::now();
     let ready = engine.outbound_ready();
     loop {
+        if shared && last_sweep.elapsed() > SWEEP_EVERY {
+            last_sweep = std::time::Instant::now();
+            abandon_in_flight(&engine, Some(chrono::Utc::now() - IN_FLIGHT_LEASE)).await;
+        }
         match engine.claim_outbound(16).await {
             Ok(batch) if !batch.is_empty() => {
                 for work in batch {
@@ -69,6 +73,23 @@ pub async fn run(
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
+    }
+}
+
+/// How often nodes sharing a database look for sends abandoned by a node that died.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// A send claimed this long ago is not coming back: sends time out after 30 seconds.
+const IN_FLIGHT_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+async fn abandon_in_flight(engine: &Engine, claimed_before: Option<chrono::DateTime<chrono::Utc>>) {
+    match engine.abandon_in_flight(claimed_before).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            replies = n,
+            "replies interrupted while being sent were marked failed"
+        ),
+        Err(err) => tracing::error!(error = %err.message, "could not check interrupted replies"),
     }
 }
 

@@ -113,6 +113,8 @@ impl Engine {
                 }
                 job.state = OutboundState::Sending;
                 job.attempts += 1;
+                // While in flight, the due time records when the send was claimed.
+                job.next_attempt_at = unit.now;
                 unit.tx.update_outbound(&job)?;
                 work.push(OutboundWork {
                     job,
@@ -165,12 +167,19 @@ impl Engine {
         .await
     }
 
-    /// After a restart, replies that were in flight may or may not have reached the provider.
+    /// Replies in flight that may or may not have reached the provider: claimed before
+    /// `claimed_before`, or all of them (`None`, after a restart of the only server node).
     /// Sending them again could duplicate them, so they are marked failed for the agent to
     /// check and resend. Returns how many.
-    pub async fn abandon_in_flight(&self) -> ApiResult<usize> {
-        self.write(|unit| {
-            let stale = unit.tx.outbound_in_state(OutboundState::Sending)?;
+    pub async fn abandon_in_flight(
+        &self,
+        claimed_before: Option<DateTime<Utc>>,
+    ) -> ApiResult<usize> {
+        self.write(move |unit| {
+            let mut stale = unit.tx.outbound_in_state(OutboundState::Sending)?;
+            if let Some(limit) = claimed_before {
+                stale.retain(|job| job.next_attempt_at < limit);
+            }
             for mut job in stale.clone() {
                 let reason = "The server restarted while this reply was being sent; it may not have arrived. Check with the customer and resend if needed.";
                 job.state = OutboundState::Failed;

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{EventRow, JobFailed, Mode, Store, StoreResult, Tx};
+use crate::store::{Announcement, EventRow, JobFailed, Mode, Store, StoreResult, Tx};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::{attachment_ref, FileSender};
@@ -54,6 +54,14 @@ impl Notifier {
 
     pub fn notify(&self, agent: Uuid) {
         self.sender(agent).send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wake every stream, e.g. after news from other nodes may have been missed.
+    pub fn notify_all(&self) {
+        let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        for sender in agents.values() {
+            sender.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 }
 
@@ -154,6 +162,29 @@ impl Engine {
         self.outbound.clone()
     }
 
+    /// Whether other server nodes share the database.
+    pub fn store_is_shared(&self) -> bool {
+        self.store.shared()
+    }
+
+    /// Hear what other nodes sharing the database committed: wake the streams and the
+    /// outbound worker on this node as if it had been done here.
+    pub fn start_hearing_other_nodes(&self) -> StoreResult<()> {
+        // Only the wake-up handles, not the engine: the listener must not keep the store alive.
+        let (notifier, outbound) = (self.notifier.clone(), self.outbound.clone());
+        self.store.listen(Arc::new(move |news: Announcement| {
+            if news.everyone {
+                notifier.notify_all();
+            }
+            for stream in &news.streams {
+                notifier.notify(*stream);
+            }
+            if news.outbound || news.everyone {
+                outbound.notify_one();
+            }
+        }))
+    }
+
     /// Run `job` in a write transaction off the async runtime; wake the touched agents after
     /// commit. An `Err` from the job rolls everything back.
     pub async fn write<R, F>(&self, job: F) -> ApiResult<R>
@@ -204,15 +235,21 @@ impl Engine {
                     wake_outbound: false,
                 };
                 let result = job(&mut unit);
-                touched = unit.touched;
-                wake_outbound = unit.wake_outbound;
                 let failed = result.is_err();
                 outcome = Some(result);
                 if failed {
-                    Err(JobFailed::Abort)
-                } else {
-                    Ok(())
+                    return Err(JobFailed::Abort);
                 }
+                if mode == Mode::Write && (!unit.touched.is_empty() || unit.wake_outbound) {
+                    unit.tx.announce(&Announcement {
+                        streams: unit.touched.iter().copied().collect(),
+                        outbound: unit.wake_outbound,
+                        everyone: false,
+                    })?;
+                }
+                touched = unit.touched;
+                wake_outbound = unit.wake_outbound;
+                Ok(())
             });
             ran?;
             let outcome = outcome.unwrap_or_else(|| Err(ApiError::internal()));

@@ -1,9 +1,16 @@
-//! Test harness: the real server on a loopback port with its own SQLite file, and a small
-//! HTTP client that speaks the agent API.
+//! Test harness: the real server on a loopback port with its own database, and a small HTTP
+//! client that speaks the agent API.
+//!
+//! The database is a SQLite file in the test's folder, or with `SWITCHBOARD_TEST_BACKEND=
+//! postgres` a new PostgreSQL database per server on the server named by `SWITCHBOARD_TEST_PG`
+//! (an admin URL whose role may create databases; `scripts/postgres.sh` prints one), so the
+//! whole suite runs on both backends.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -11,6 +18,8 @@ use switchboard_server::config;
 use switchboard_server::engine::{Inbound, IngestOutcome};
 use switchboard_server::Running;
 use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "pw-for-tests";
@@ -85,13 +94,126 @@ from_number = "+15005550006"
     )
 }
 
+/// The PostgreSQL admin URL of `SWITCHBOARD_TEST_PG`, if set.
+pub fn postgres_admin() -> Option<String> {
+    std::env::var("SWITCHBOARD_TEST_PG")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether the servers of these tests run on PostgreSQL rather than SQLite files.
+pub fn on_postgres() -> bool {
+    std::env::var("SWITCHBOARD_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// Tests that look inside the SQLite file return early on PostgreSQL, saying so.
+#[macro_export]
+macro_rules! sqlite_only {
+    ($why:expr) => {
+        if $crate::common::on_postgres() {
+            eprintln!("SKIPPED on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+
+/// Run blocking PostgreSQL client work off the async runtime (the synchronous client brings
+/// its own runtime, which may not start inside another).
+fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(work)
+        .join()
+        .expect("database helper thread")
+}
+
+/// A new, empty PostgreSQL database on the `SWITCHBOARD_TEST_PG` server; its URL.
+pub fn scratch_postgres_database() -> String {
+    let admin = postgres_admin().expect(
+        "SWITCHBOARD_TEST_PG is not set: run `export SWITCHBOARD_TEST_PG=\"$(scripts/postgres.sh)\"`",
+    );
+    let name = format!("sb_test_{}", Uuid::now_v7().simple());
+    let create = format!("CREATE DATABASE {name}");
+    let url = admin.clone();
+    off_runtime(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)
+            .expect("the SWITCHBOARD_TEST_PG server accepts connections");
+        client
+            .batch_execute(&create)
+            .expect("creating a test database");
+    });
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+fn drop_postgres_database(url: &str) {
+    let (Some(admin), Some((_, name))) = (postgres_admin(), url.rsplit_once('/')) else {
+        return;
+    };
+    let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    off_runtime(move || {
+        if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+            let _ = client.batch_execute(&statement);
+        }
+    });
+}
+
+/// `text` with its `[server]` database replaced by `url`.
+pub fn with_database(text: &str, url: &str) -> String {
+    let line = format!("database = \"{url}\"");
+    let mut replaced = false;
+    let mut out: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !replaced && l.trim_start().starts_with("database =") {
+                replaced = true;
+                line.clone()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    if !replaced {
+        let at = out
+            .iter()
+            .position(|l| l.trim() == "[server]")
+            .expect("the configuration has a [server] table");
+        out.insert(at + 1, line);
+    }
+    out.join("\n") + "\n"
+}
+
+/// Open the configured store off the async runtime.
+pub async fn open_store(
+    config: &config::Config,
+) -> std::sync::Arc<dyn switchboard_server::store::Store> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || switchboard_server::open_store(&config))
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("opening the store: {e:#}"))
+}
+
 pub struct TestServer {
     pub running: Running,
+    /// The PostgreSQL database this server runs on, when not on SQLite.
+    pub postgres: Option<String>,
     /// The configuration file, to start the same server again.
     pub config_path: std::path::PathBuf,
     pub base: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// Drops the PostgreSQL database this server made, after the server (declared before it)
+    /// has stopped; other nodes on that database hold none.
+    _made: Option<MadeDatabase>,
+}
+
+struct MadeDatabase(String);
+
+impl Drop for MadeDatabase {
+    fn drop(&mut self) {
+        drop_postgres_database(&self.0);
+    }
 }
 
 impl TestServer {
@@ -107,23 +229,83 @@ impl TestServer {
 
     /// Bind first, then write the configuration knowing the address (for `public_url`).
     pub async fn with_config_for(make: impl FnOnce(std::net::SocketAddr) -> String) -> TestServer {
+        Self::launch_new(make, on_postgres()).await
+    }
+
+    /// Like [`TestServer::with_config_for`], on a new PostgreSQL database whatever
+    /// `SWITCHBOARD_TEST_BACKEND` says (for tests of several nodes).
+    pub async fn on_postgres_for(make: impl FnOnce(std::net::SocketAddr) -> String) -> TestServer {
+        Self::launch_new(make, true).await
+    }
+
+    async fn launch_new(
+        make: impl FnOnce(std::net::SocketAddr) -> String,
+        on_postgres: bool,
+    ) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let text = make(listener.local_addr().unwrap());
+        let mut text = make(listener.local_addr().unwrap());
+        let postgres = on_postgres.then(scratch_postgres_database);
+        if let Some(url) = &postgres {
+            text = with_database(&text, url);
+        }
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("switchboard.toml");
         std::fs::write(&path, &text).unwrap();
         let config = config::load(&path).unwrap_or_else(|e| panic!("test config invalid: {e}"));
-        let store = switchboard_server::open_store(&config).expect("store");
+        let store = open_store(&config).await;
         let running = switchboard_server::launch_with_listener(config, store, listener)
             .await
             .expect("server starts");
         let base = format!("http://{}", running.addr);
         TestServer {
+            _made: postgres.clone().map(MadeDatabase),
             running,
+            postgres,
             config_path: path,
             base,
             http: reqwest::Client::new(),
             dir,
+        }
+    }
+
+    /// A second server node: the same configuration file, database and data folder, its own
+    /// port. Only PostgreSQL databases may be shared by several nodes.
+    pub async fn another_node(&self) -> TestServer {
+        assert!(self.postgres.is_some(), "nodes share only PostgreSQL");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let config = config::load(&self.config_path).unwrap();
+        let store = open_store(&config).await;
+        let running = switchboard_server::launch_with_listener(config, store, listener)
+            .await
+            .expect("the second node starts");
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            running,
+            postgres: self.postgres.clone(),
+            _made: None,
+            config_path: self.config_path.clone(),
+            base,
+            http: reqwest::Client::new(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The one number a `SELECT COUNT(*) ...` statement (plain SQL both backends take) answers
+    /// on this server's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        match &self.postgres {
+            Some(url) => {
+                let (url, sql) = (url.clone(), sql.to_string());
+                off_runtime(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    client.query_one(&sql, &[]).unwrap().get(0)
+                })
+            }
+            None => {
+                let db =
+                    rusqlite::Connection::open(self.dir.path().join("switchboard.db")).unwrap();
+                db.query_row(sql, [], |r| r.get(0)).unwrap()
+            }
         }
     }
 
@@ -142,7 +324,7 @@ impl TestServer {
                 &|_| None,
             )
             .unwrap();
-            let store = switchboard_server::open_store(&config).unwrap();
+            let store = open_store(&config).await;
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             switchboard_server::launch_with_listener(config, store, listener)
                 .await
@@ -152,7 +334,7 @@ impl TestServer {
         old.stop().await;
         between(self.dir.path());
         let config = config::load(&self.config_path).unwrap();
-        let store = switchboard_server::open_store(&config).unwrap();
+        let store = open_store(&config).await;
         let mut listener = None;
         for _ in 0..50 {
             match TcpListener::bind(addr).await {
@@ -270,6 +452,14 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// The same signed-in agent, talking to another server node.
+    pub fn via(&self, node: &TestServer) -> Agent {
+        Agent {
+            base: node.base.clone(),
+            ..self.clone()
+        }
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -375,4 +565,36 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("timed out waiting until {what}");
+}
+
+/// An agent's live event stream (WebSocket) on one server node, replaying from `cursor`.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn open_stream(server: &TestServer, agent: &Agent, cursor: i64) -> Socket {
+    let url = format!("ws://{}/api/v1/stream?cursor={cursor}", server.running.addr);
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {}", agent.token).parse().unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("stream opens");
+    socket
+}
+
+/// The next event frame, or None if nothing arrives within `wait`.
+pub async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        match frame {
+            WsMessage::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
+            WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
+            _ => return None,
+        }
+    }
 }
