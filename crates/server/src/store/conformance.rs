@@ -18,7 +18,10 @@ fn t0() -> DateTime<Utc> {
 }
 
 /// Run a write job, panicking on storage errors.
-fn write<R>(store: &dyn Store, mut job: impl FnMut(&mut dyn Tx) -> Result<R, StoreError>) -> R {
+pub(crate) fn write<R>(
+    store: &dyn Store,
+    mut job: impl FnMut(&mut dyn Tx) -> Result<R, StoreError>,
+) -> R {
     let mut out = None;
     store
         .run(Mode::Write, &mut |tx| {

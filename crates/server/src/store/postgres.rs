@@ -2485,6 +2485,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::store::conformance::write;
 
     /// A new, empty database on the server named by `SWITCHBOARD_TEST_PG` (an admin URL whose
     /// role may create databases; `scripts/postgres.sh` prints one), or `None` (skip) when it is
@@ -2558,17 +2559,6 @@ mod tests {
             presence: Presence::Available,
             last_assigned_at: None,
         }
-    }
-
-    fn write<R>(store: &PgStore, mut job: impl FnMut(&mut dyn Tx) -> StoreResult<R>) -> R {
-        let mut out = None;
-        store
-            .run(Mode::Write, &mut |tx| {
-                out = Some(job(tx)?);
-                Ok(())
-            })
-            .expect("storage works");
-        out.expect("job ran")
     }
 
     #[test]
@@ -2662,7 +2652,7 @@ mod tests {
                 .unwrap();
             let store = Arc::new(store);
             let worker = store.clone();
-            tokio::task::spawn_blocking(move || write(&worker, |tx| tx.agents()))
+            tokio::task::spawn_blocking(move || write(worker.as_ref(), |tx| tx.agents()))
                 .await
                 .unwrap();
             // The last handle goes on a runtime thread, closing the pooled connections there.
