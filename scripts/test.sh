@@ -27,6 +27,7 @@ echo "==> widget end to end in headless Chromium against the real server"
 echo "==> a local PostgreSQL server for the PostgreSQL backend's tests"
 SWITCHBOARD_TEST_PG="$(./scripts/postgres.sh)"
 export SWITCHBOARD_TEST_PG
+export SWITCHBOARD_TEST_PG_CA=/var/lib/postgresql/switchboard-test-ca.pem
 
 echo "==> the server's integration tests again, each server on its own PostgreSQL database"
 # (built for the whole workspace, as the run below is, so nothing is compiled twice)

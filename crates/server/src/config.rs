@@ -456,12 +456,15 @@ impl Validator<'_> {
             || database_text.starts_with("env:")
         {
             let url = self.secret("server.database".into(), database_text);
-            match url.as_ref().map(|u| u.expose().parse::<postgres::Config>()) {
+            match url
+                .as_ref()
+                .map(|u| crate::store::postgres::check_url(u.expose()))
+            {
                 Some(Err(err)) => {
                     // The error names the part that is wrong, never the password.
                     self.problem(
                         "server.database",
-                        format!("is not a PostgreSQL URL like \"postgres://user:password@host:5432/database\" ({err})"),
+                        format!("{err} (the form is \"postgres://user:password@host:5432/database\", with ?sslmode=require&sslrootcert=CA.pem for TLS)"),
                     );
                     None
                 }
@@ -1224,10 +1227,32 @@ allowed_origins = ["https://example.com"]
         assert!(
             found
                 .iter()
-                .any(|(k, m)| k == "server.database" && m.contains("is not a PostgreSQL URL")),
+                .any(|(k, m)| k == "server.database" && m.contains("URL is not valid")),
             "{found:?}"
         );
         assert!(!format!("{found:?}").contains("hunter2"), "{found:?}");
+
+        for (query, expected) in [
+            ("?sslrootcert=/etc/sb/ca.pem", "not sslmode=require"),
+            (
+                "?sslmode=require&sslrootcert=/nonexistent/ca.pem",
+                "cannot read the CA file /nonexistent/ca.pem",
+            ),
+            ("?sslmode=sometimes", "sslmode"),
+        ] {
+            let broken = GOOD.replacen(
+                db_line,
+                &format!("database = \"postgres://sb:hunter2@db.internal/switchboard{query}\""),
+                1,
+            );
+            let found = problems(&broken);
+            assert!(
+                found
+                    .iter()
+                    .any(|(k, m)| k == "server.database" && m.contains(expected)),
+                "{query}: {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -50,9 +50,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::types::{FromSql, Json, ToSql};
 use postgres::{Client, NoTls, Row, Statement};
+use postgres_native_tls::MakeTlsConnector;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::routing::Strategy;
@@ -343,7 +345,7 @@ const RECONNECT_LAST: Duration = Duration::from_secs(30);
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
     /// For the listener's own connection.
-    config: postgres::Config,
+    target: Target,
     secrets: Secrets,
     /// Names this node in its announcements, so its listener can skip them.
     node: Uuid,
@@ -375,11 +377,8 @@ impl PgStore {
 
     fn open_with_timeout(url: &str, timeout: Duration) -> StoreResult<PgStore> {
         let secrets = Secrets::of(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| {
-            StoreError::Database(
-                secrets.scrub(&format!("the PostgreSQL URL is not valid: {}", explain(&e))),
-            )
-        })?;
+        let Target { mut config, tls } =
+            Target::parse(url).map_err(|e| StoreError::Database(secrets.scrub(&e)))?;
         config.connect_timeout(timeout);
         if config.get_application_name().is_none() {
             config.application_name("switchboard");
@@ -387,7 +386,8 @@ impl PgStore {
         config.notice_callback(|notice| {
             tracing::debug!(notice = %notice, "PostgreSQL notice");
         });
-        let server = describe_server(&config);
+        let target = Target { config, tls };
+        let server = describe_server(&target.config);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -395,7 +395,7 @@ impl PgStore {
             // Failures reach the caller (with the last one's reason); no log line per retry.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(Manager {
-                config: config.clone(),
+                target: target.clone(),
                 secrets: secrets.clone(),
             })
             .map_err(|e| {
@@ -405,7 +405,7 @@ impl PgStore {
             })?;
         let store = PgStore {
             pool,
-            config,
+            target,
             secrets,
             node: Uuid::now_v7(),
             stop: Arc::new(AtomicBool::new(false)),
@@ -418,7 +418,7 @@ impl PgStore {
         self.pool.get().map_err(|e| {
             StoreError::Database(self.secrets.scrub(&format!(
                 "no PostgreSQL connection to {}: {e}",
-                describe_server(&self.config)
+                describe_server(&self.target.config)
             )))
         })
     }
@@ -591,9 +591,100 @@ impl PgStore {
     }
 }
 
+/// The database server: where it is, and how to encrypt the way there.
+#[derive(Clone)]
+struct Target {
+    config: postgres::Config,
+    /// With `sslmode=require`: TLS, the server's certificate verified against the system's
+    /// trusted roots and, if the URL names one with `sslrootcert=PATH`, that CA.
+    tls: Option<MakeTlsConnector>,
+}
+
+impl Target {
+    /// Read a database URL. Beside what the `postgres` client understands it takes libpq's
+    /// `sslrootcert=PATH` (the PEM file of the CA that signed the server's certificate).
+    /// Errors say what is wrong without repeating the URL.
+    fn parse(url: &str) -> Result<Target, String> {
+        let (url, root) = take_query_parameter(url, "sslrootcert");
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| format!("the PostgreSQL URL is not valid: {}", explain(&e)))?;
+        let tls = match (config.get_ssl_mode(), root) {
+            (SslMode::Require, root) => Some(tls_connector(root.as_deref())?),
+            (_, Some(_)) => {
+                return Err(
+                    "the PostgreSQL URL names an sslrootcert but not sslmode=require: add it"
+                        .into(),
+                )
+            }
+            (_, None) => None,
+        };
+        Ok(Target { config, tls })
+    }
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        }
+    }
+}
+
+/// Check a `server.database` URL as [`PgStore::open`] will read it (including the CA file an
+/// `sslrootcert` names), without connecting.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let secrets = Secrets::of(url);
+    Target::parse(url)
+        .map(|_| ())
+        .map_err(|e| secrets.scrub(&e))
+}
+
+/// `url` without the query parameter `name`, and that parameter's (percent-decoded) value.
+fn take_query_parameter(url: &str, name: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut value = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some((key, v)) if key == name => {
+                value = Some(
+                    form_urlencoded::parse(format!("v={v}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default(),
+                );
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_string(), value)
+    } else {
+        (format!("{base}?{}", kept.join("&")), value)
+    }
+}
+
+fn tls_connector(root: Option<&str>) -> Result<MakeTlsConnector, String> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(path) = root {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("sslrootcert: cannot read the CA file {path}: {e}"))?;
+        let ca = native_tls::Certificate::from_pem(&pem)
+            .map_err(|e| format!("sslrootcert: {path} is not a PEM certificate: {e}"))?;
+        builder.add_root_certificate(ca);
+    }
+    let connector = builder
+        .build()
+        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?;
+    Ok(MakeTlsConnector::new(connector))
+}
+
 /// Opens the pool's connections, each with its own statement cache.
 struct Manager {
-    config: postgres::Config,
+    target: Target,
     secrets: Secrets,
 }
 
@@ -649,7 +740,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<PgConn, ConnectError> {
-        match self.config.connect(NoTls) {
+        match self.target.connect() {
             Ok(client) => Ok(PgConn {
                 client: Some(client),
                 statements: HashMap::new(),
@@ -777,14 +868,14 @@ impl Store for PgStore {
     /// later losses of the connection are logged and retried (every 1 s, growing to 30 s), and
     /// every (re)connection wakes everyone, since announcements may have been missed.
     fn listen(&self, wake: Arc<dyn Fn(Announcement) + Send + Sync>) -> StoreResult<()> {
-        let client = listener_connection(&self.config).map_err(|e| {
+        let client = listener_connection(&self.target).map_err(|e| {
             StoreError::Database(self.secrets.scrub(&format!(
                 "cannot listen to PostgreSQL at {}: {e}",
-                describe_server(&self.config)
+                describe_server(&self.target.config)
             )))
         })?;
         let listener = Listener {
-            config: self.config.clone(),
+            target: self.target.clone(),
             secrets: self.secrets.clone(),
             node: self.node,
             stop: self.stop.clone(),
@@ -2381,8 +2472,8 @@ fn decode(payload: &str, own: Uuid) -> Option<Announcement> {
 }
 
 /// A connection of its own (not from the pool: it stays busy listening) that `LISTEN`s.
-fn listener_connection(config: &postgres::Config) -> Result<Client, String> {
-    let mut client = config.connect(NoTls).map_err(|e| explain(&e))?;
+fn listener_connection(target: &Target) -> Result<Client, String> {
+    let mut client = target.connect().map_err(|e| explain(&e))?;
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .map_err(|e| explain(&e))?;
@@ -2391,7 +2482,7 @@ fn listener_connection(config: &postgres::Config) -> Result<Client, String> {
 
 /// The background thread of [`Store::listen`].
 struct Listener {
-    config: postgres::Config,
+    target: Target,
     secrets: Secrets,
     node: Uuid,
     stop: Arc<AtomicBool>,
@@ -2405,7 +2496,7 @@ impl Listener {
         while !self.stopped() {
             let mut connected = match client.take() {
                 Some(connected) => connected,
-                None => match listener_connection(&self.config) {
+                None => match listener_connection(&self.target) {
                     Ok(connected) => connected,
                     Err(e) => {
                         tracing::warn!(
@@ -2511,6 +2602,57 @@ mod tests {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("creating a test database");
         Some(with_database(&admin, &name))
+    }
+
+    #[test]
+    fn tls_is_used_and_the_certificate_checked_when_the_url_requires_it() {
+        let Some(url) = scratch_database() else {
+            return;
+        };
+        let Some(ca) = std::env::var("SWITCHBOARD_TEST_PG_CA")
+            .ok()
+            .filter(|ca| !ca.is_empty())
+        else {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "SWITCHBOARD_TEST_PG_CA is not set (scripts/postgres.sh says where the CA is)"
+                );
+            }
+            eprintln!("SKIPPED: SWITCHBOARD_TEST_PG_CA is not set");
+            return;
+        };
+        let ssl_in_use = |store: &PgStore| -> bool {
+            let mut conn = store.connection().unwrap();
+            conn.client()
+                .query_one(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )
+                .unwrap()
+                .get(0)
+        };
+
+        let store = PgStore::open(&format!("{url}?sslmode=require&sslrootcert={ca}"))
+            .expect("a TLS connection, the server's certificate signed by the given CA");
+        assert!(ssl_in_use(&store), "the connection is encrypted");
+        write(&store, |tx| tx.upsert_agent(&agent("100")));
+
+        // The system does not trust the test CA: without it, the server is refused.
+        let refused =
+            PgStore::open_with_timeout(&format!("{url}?sslmode=require"), Duration::from_secs(3))
+                .expect_err("an untrusted certificate is refused");
+        assert!(
+            refused.to_string().contains("certificate"),
+            "the error says why: {refused}"
+        );
+        assert!(
+            !refused.to_string().contains("switchboard:switchboard"),
+            "{refused}"
+        );
+
+        // Without sslmode=require, nothing is encrypted (as before).
+        let plain = PgStore::open(&url).unwrap();
+        assert!(!ssl_in_use(&plain));
     }
 
     /// `url` naming the database `name` instead of its own.
