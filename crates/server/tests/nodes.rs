@@ -308,3 +308,55 @@ async fn a_burst_spread_over_both_nodes_stays_one_conversation_with_every_messag
         assert_eq!(seen.len(), 41);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_send_left_in_flight_by_a_node_that_died_is_failed_by_the_others_not_repeated() {
+    require_postgres!();
+    let c = cluster().await;
+    let ana = c.a.login("101").await;
+    customer_writes(&c.hook_a, "5511977778888", "oi").await;
+    let chat = ana.list("recent").await[0];
+    for text in ["primeira", "segunda"] {
+        let (status, body) = ana.reply(chat, text).await;
+        assert!(status.is_success(), "{body}");
+    }
+    for _ in 0..100 {
+        if c.graph.sent_whatsapp().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(c.graph.sent_whatsapp().len(), 2);
+
+    // As if a node had claimed both and died: one claim eleven minutes old, one a minute old
+    // (that node may still be waiting for the provider).
+    let jobs = |state: &str| {
+        c.a.count(&format!(
+            "SELECT COUNT(*) FROM outbound_jobs WHERE state = '{state}'"
+        ))
+    };
+    let claimed = c.a.execute(
+        "UPDATE outbound_jobs SET state = 'sending', next_attempt_at = now() - interval '11 minutes'
+         WHERE message_id = (SELECT message_id FROM outbound_jobs ORDER BY created_at LIMIT 1)",
+    );
+    assert_eq!(claimed, 1);
+    let claimed = c.a.execute(
+        "UPDATE outbound_jobs SET state = 'sending', next_attempt_at = now() - interval '1 minute'
+         WHERE state = 'done'",
+    );
+    assert_eq!(claimed, 1);
+
+    // A third node starting looks for such claims: the old one is failed, the recent one left
+    // alone, and nothing is sent again.
+    let _c = c.a.another_node().await;
+    for _ in 0..50 {
+        if jobs("failed") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(jobs("failed"), 1, "the stale claim was given up");
+    assert_eq!(jobs("sending"), 1, "the recent claim was left to its node");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(c.graph.sent_whatsapp().len(), 2, "nothing was sent twice");
+}

@@ -39,17 +39,16 @@ pub async fn run(
 ) {
     // A node alone on its database knows that nothing is in flight when it starts. Nodes
     // sharing one leave each other's sends alone and only give up on claims far older than
-    // any send takes (a node that died mid-send).
+    // any send takes (a node that died mid-send), at start and then every minute.
     let shared = engine.store_is_shared();
-    if !shared {
-        abandon_in_flight(&engine, None).await;
-    }
+    let stale_claims = || shared.then(|| chrono::Utc::now() - IN_FLIGHT_LEASE);
+    abandon_in_flight(&engine, stale_claims()).await;
     let mut last_sweep = std::time::Instant::now();
     let ready = engine.outbound_ready();
     loop {
         if shared && last_sweep.elapsed() > SWEEP_EVERY {
             last_sweep = std::time::Instant::now();
-            abandon_in_flight(&engine, Some(chrono::Utc::now() - IN_FLIGHT_LEASE)).await;
+            abandon_in_flight(&engine, stale_claims()).await;
         }
         match engine.claim_outbound(16).await {
             Ok(batch) if !batch.is_empty() => {

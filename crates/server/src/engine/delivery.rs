@@ -180,8 +180,12 @@ impl Engine {
             if let Some(limit) = claimed_before {
                 stale.retain(|job| job.next_attempt_at < limit);
             }
+            let reason = if claimed_before.is_some() {
+                "The server node sending this reply stopped before the provider answered; it may not have arrived. Check with the customer and resend if needed."
+            } else {
+                "The server restarted while this reply was being sent; it may not have arrived. Check with the customer and resend if needed."
+            };
             for mut job in stale.clone() {
-                let reason = "The server restarted while this reply was being sent; it may not have arrived. Check with the customer and resend if needed.";
                 job.state = OutboundState::Failed;
                 job.last_error = Some(reason.into());
                 unit.tx.update_outbound(&job)?;

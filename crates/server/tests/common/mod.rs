@@ -309,6 +309,25 @@ impl TestServer {
         }
     }
 
+    /// Run one SQL statement (plain SQL the backend takes) on this server's database; how many
+    /// rows it changed.
+    pub fn execute(&self, sql: &str) -> u64 {
+        match &self.postgres {
+            Some(url) => {
+                let (url, sql) = (url.clone(), sql.to_string());
+                off_runtime(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    client.execute(&sql, &[]).unwrap()
+                })
+            }
+            None => {
+                let db =
+                    rusqlite::Connection::open(self.dir.path().join("switchboard.db")).unwrap();
+                db.execute(sql, []).unwrap() as u64
+            }
+        }
+    }
+
     /// Stop the server and start it again on the same address and database, as after a crash
     /// or a deploy. `between` runs while it is down.
     pub async fn restart(&mut self, between: impl FnOnce(&std::path::Path)) {
