@@ -151,18 +151,11 @@ async fn what_happens_on_one_node_reaches_agents_streaming_from_the_other() {
     let bruno = c.b.login("102").await;
     let (status, body) = bruno.take(conversation).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let mut lost = false;
-    for _ in 0..50 {
-        if !ana.sees(conversation).await {
-            lost = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        lost,
-        "the chat left Ana's list once Bruno took it on the other node"
-    );
+    eventually(
+        "the chat left Ana's list once Bruno took it on the other node",
+        || async { !ana.sees(conversation).await },
+    )
+    .await;
     wait_for_event(&mut stream, "conversation.removed", |e| {
         e["data"]["id"] == conversation.to_string()
     })
@@ -248,12 +241,10 @@ async fn replies_reach_the_provider_once_although_every_node_sends() {
         assert!(status.is_success(), "{body}");
         written.push(text);
     }
-    for _ in 0..100 {
-        if c.graph.sent_whatsapp().len() >= written.len() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("every reply reached the provider", || async {
+        c.graph.sent_whatsapp().len() >= written.len()
+    })
+    .await;
     // A little longer, to catch a second send of any of them.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let sent = c.graph.sent_whatsapp();
@@ -320,13 +311,10 @@ async fn a_send_left_in_flight_by_a_node_that_died_is_failed_by_the_others_not_r
         let (status, body) = ana.reply(chat, text).await;
         assert!(status.is_success(), "{body}");
     }
-    for _ in 0..100 {
-        if c.graph.sent_whatsapp().len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(c.graph.sent_whatsapp().len(), 2);
+    eventually("both replies reached the provider", || async {
+        c.graph.sent_whatsapp().len() == 2
+    })
+    .await;
 
     // As if a node had claimed both and died: one claim eleven minutes old, one a minute old
     // (that node may still be waiting for the provider).
@@ -349,13 +337,10 @@ async fn a_send_left_in_flight_by_a_node_that_died_is_failed_by_the_others_not_r
     // A third node starting looks for such claims: the old one is failed, the recent one left
     // alone, and nothing is sent again.
     let _c = c.a.another_node().await;
-    for _ in 0..50 {
-        if jobs("failed") == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(jobs("failed"), 1, "the stale claim was given up");
+    eventually("the stale claim was given up", || async {
+        jobs("failed") == 1
+    })
+    .await;
     assert_eq!(jobs("sending"), 1, "the recent claim was left to its node");
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(c.graph.sent_whatsapp().len(), 2, "nothing was sent twice");

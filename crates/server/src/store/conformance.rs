@@ -13,7 +13,7 @@ use super::{
     QueueRow, Relation, Route, SessionRow, Store, StoreError, Tx, ViewRow,
 };
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
 }
 
@@ -32,7 +32,7 @@ pub(crate) fn write<R>(
     out.expect("job ran")
 }
 
-fn agent(extension: &str) -> AgentRow {
+pub(crate) fn agent(extension: &str) -> AgentRow {
     AgentRow {
         id: Uuid::now_v7(),
         extension: extension.into(),
@@ -45,7 +45,7 @@ fn agent(extension: &str) -> AgentRow {
     }
 }
 
-fn conversation(channel_id: &str, sender: &str, at: DateTime<Utc>) -> ConversationRow {
+pub(crate) fn conversation(channel_id: &str, sender: &str, at: DateTime<Utc>) -> ConversationRow {
     ConversationRow {
         id: Uuid::now_v7(),
         channel: ChannelKind::Whatsapp,

@@ -2573,10 +2573,8 @@ mod tests {
     use std::sync::mpsc;
     use std::sync::{Barrier, Mutex};
 
-    use chrono::TimeZone;
-
     use super::*;
-    use crate::store::conformance::write;
+    use crate::store::conformance::{agent, conversation, t0, write};
 
     /// A new, empty database on the server named by `SWITCHBOARD_TEST_PG` (an admin URL whose
     /// role may create databases; `scripts/postgres.sh` prints one), or `None` (skip) when it is
@@ -2684,23 +2682,6 @@ mod tests {
         client
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .expect("dropping a test database");
-    }
-
-    fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
-    }
-
-    fn agent(extension: &str) -> AgentRow {
-        AgentRow {
-            id: Uuid::now_v7(),
-            extension: extension.into(),
-            name: format!("Agent {extension}"),
-            email: None,
-            role: Role::Agent,
-            password_hash: "x".into(),
-            presence: Presence::Available,
-            last_assigned_at: None,
-        }
     }
 
     #[test]
@@ -2836,25 +2817,8 @@ mod tests {
             .collect();
         let watcher = agents[0].id;
         let mut conv = ConversationRow {
-            id: Uuid::now_v7(),
-            channel: ChannelKind::Whatsapp,
-            channel_id: "race".into(),
-            status: ConversationStatus::Queued,
             queue_id: Some("q".into()),
-            owner_id: None,
-            identity: None,
-            display_name: "Customer".into(),
-            contact_id: None,
-            title: None,
-            offer_round: 0,
-            offer_expires_at: None,
-            last_seq: 0,
-            last_message_id: None,
-            created_at: t0(),
-            updated_at: t0(),
-            answered_at: None,
-            resolved_at: None,
-            last_inbound_at: None,
+            ..conversation("race", "5511900000000", t0())
         };
         write(&store, |tx| tx.insert_conversation(&conv));
 

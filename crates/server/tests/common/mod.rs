@@ -106,15 +106,10 @@ pub fn on_postgres() -> bool {
     std::env::var("SWITCHBOARD_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
-/// Tests that look inside the SQLite file return early on PostgreSQL, saying so.
-#[macro_export]
-macro_rules! sqlite_only {
-    ($why:expr) => {
-        if $crate::common::on_postgres() {
-            eprintln!("SKIPPED on PostgreSQL: {}", $why);
-            return;
-        }
-    };
+/// A time as an SQL literal both backends read: fixed-width RFC 3339 text, which is how SQLite
+/// stores times and which PostgreSQL casts to `timestamptz`.
+pub fn sql_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Run blocking PostgreSQL client work off the async runtime (the synchronous client brings
@@ -330,7 +325,7 @@ impl TestServer {
 
     /// Stop the server and start it again on the same address and database, as after a crash
     /// or a deploy. `between` runs while it is down.
-    pub async fn restart(&mut self, between: impl FnOnce(&std::path::Path)) {
+    pub async fn restart(&mut self, between: impl FnOnce(&TestServer)) {
         let addr = self.running.addr;
         // `running` must always hold a server: a throwaway one on its own database stands in
         // while the real one is down.
@@ -351,7 +346,7 @@ impl TestServer {
         };
         let old = std::mem::replace(&mut self.running, placeholder);
         old.stop().await;
-        between(self.dir.path());
+        between(self);
         let config = config::load(&self.config_path).unwrap();
         let store = open_store(&config).await;
         let mut listener = None;
