@@ -1,9 +1,9 @@
 //! The real desktop app, end to end: Tauri window under Xvfb, driven through tauri-driver,
 //! against the real server with fake WhatsApp/Messenger/Twilio providers.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use switchboard_desktop_e2e::{require_desktop, App, Desktop, Server, PASSWORD};
 
 async fn signed_in(desktop: &Desktop, server: &Server, name: &str, user: &str) -> App {
@@ -632,26 +632,9 @@ async fn the_attach_button_opens_the_native_file_chooser_and_stages_the_chosen_f
     let pdf = desktop.dir().join("home").join("nota-fiscal.pdf");
     std::fs::write(&pdf, b"%PDF-1.4\n% nota fiscal\n%%EOF\n").unwrap();
 
-    // When: Ana clicks Attach, and types the file's path into the chooser (`/` opens its
-    // location field) and presses Return.
-    ana.click("[data-testid=attach-button]").await.unwrap();
-    let window = desktop
-        .xdotool(&["search", "--sync", "--name", "^Attach files$"])
-        .expect("the native file chooser opens")
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
-    desktop
-        .xdotool(&["windowfocus", "--sync", &window])
-        .unwrap();
-    // The chooser takes typing only once it is drawn and focused.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    desktop
-        .xdotool(&["type", "--delay", "30", &pdf.display().to_string()])
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    desktop.xdotool(&["key", "Return"]).unwrap();
+    // When: Ana clicks Attach, types the file's path into the chooser's location field and
+    // presses Return.
+    choose_in_file_chooser(&desktop, &ana, &pdf).await;
 
     // Then: the file waits in the reply box.
     ana.wait_js(
@@ -662,6 +645,65 @@ async fn the_attach_button_opens_the_native_file_chooser_and_stages_the_chosen_f
     .await
     .unwrap();
     ana.screenshot("attach-from-file-chooser").await.unwrap();
+}
+
+/// Choose `file` in the native file chooser the attach button opens, as a person would: `/`
+/// opens the chooser's location field, Ctrl+A selects what it holds, the path is typed over it
+/// and Return accepts it. GTK builds that field while the first keys arrive, and under load it
+/// can drop one of them (`/mp/...` instead of `/tmp/...`, an error box, the file never staged);
+/// so when the file is not staged, every dialog is closed with Escape and the whole gesture
+/// is repeated, up to three times, as a person who saw the typo would.
+async fn choose_in_file_chooser(desktop: &Desktop, ana: &App, file: &std::path::Path) {
+    let staged = "return [...document.querySelectorAll('[data-testid=staged-file]')].length > 0;";
+    for attempt in 1..=3u64 {
+        ana.click("[data-testid=attach-button]").await.unwrap();
+        let window = desktop
+            .xdotool(&[
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+                "^Attach files$",
+            ])
+            .expect("the native file chooser opens")
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        desktop
+            .xdotool(&["windowfocus", "--sync", &window])
+            .unwrap();
+        // The chooser takes typing only once it is drawn and focused.
+        tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+        desktop.xdotool(&["type", "/"]).unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        desktop.xdotool(&["key", "ctrl+a"]).unwrap();
+        desktop
+            .xdotool(&["type", "--delay", "30", &file.display().to_string()])
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        desktop.xdotool(&["key", "Return"]).unwrap();
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if ana.js(staged, vec![]).await.ok() == Some(Value::Bool(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Not staged: close the chooser (and any error box over it) and start again.
+        for _ in 0..6 {
+            if desktop
+                .xdotool(&["search", "--onlyvisible", "--name", "^Attach files$"])
+                .is_err()
+            {
+                break;
+            }
+            desktop.xdotool(&["key", "Escape"]).unwrap();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        eprintln!("attempt {attempt}: the chosen file was not staged; trying again");
+    }
 }
 
 /// A picture the customer sends shows in the chat as a thumbnail (fetched by the app from the
