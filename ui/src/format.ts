@@ -77,12 +77,20 @@ export function windowLeft(endsAt: string, now = new Date()): string | null {
   return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
 
-/** "820 KB", "3,4 MB" in the agent's locale. */
+/**
+ * "29 B", "2,9 KB", "25 MB" in the agent's locale, in the binary units the server's limit and
+ * the live-chat widget use.
+ */
 export function fileSize(bytes: number, locale: string): string {
-  const number = (n: number, digits: number) =>
-    n.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-  if (bytes < 1_000_000) return `${number(Math.max(1, Math.round(bytes / 1000)), 0)} KB`;
-  return `${number(bytes / 1_000_000, 1)} MB`;
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toLocaleString(locale, { maximumFractionDigits: digits })} ${units[unit]}`;
 }
 
 /** Calling codes whose customers most likely write in one of the template languages. */

@@ -89,7 +89,7 @@ describe("composer", () => {
     const files = [
       new File(["%PDF-1.4 fake"], "proposta.pdf", { type: "application/pdf" }),
       new File(["MZ"], "virus.exe"),
-      new File([new Uint8Array(2_000_000)], "huge.png", { type: "image/png" }),
+      new File([new Uint8Array(2 * 1024 * 1024)], "huge.png", { type: "image/png" }),
     ];
     const drop = new Event("drop", { bubbles: true, cancelable: true }) as DragEvent;
     Object.defineProperty(drop, "dataTransfer", { value: { files, types: ["Files"] } });
@@ -108,7 +108,7 @@ describe("composer", () => {
       ...backend.messagesById.get(WA)![0]!,
       attachments: [
         { id: "img-1", filename: "foto.jpg", mime: "image/jpeg", size: 40_000 },
-        { id: "doc-1", filename: "nota.pdf", mime: "application/pdf", size: 1_500_000 },
+        { id: "doc-1", filename: "nota.pdf", mime: "application/pdf", size: 1_572_864 },
       ],
     };
     backend.messagesById.set(WA, [withFiles]);

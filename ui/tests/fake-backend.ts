@@ -177,7 +177,7 @@ export class FakeBackend implements Backend {
   retrySend = () => Promise.resolve();
   discardSend = () => Promise.resolve();
   markRead = () => Promise.resolve();
-  attachmentRules = () => Promise.resolve({ max_bytes: 1_000_000, extensions: ["pdf", "png", "jpg", "txt"] });
+  attachmentRules = () => Promise.resolve({ max_bytes: 1024 * 1024, extensions: ["pdf", "png", "jpg", "txt"] });
   checkFiles = (paths: string[]) =>
     Promise.resolve(
       paths.map(

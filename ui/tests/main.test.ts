@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { translator } from "../src/i18n";
 import { renderMain, type MainScreen } from "../src/screens/main";
-import { smsSegments } from "../src/format";
+import { fileSize, smsSegments } from "../src/format";
 import { BRUNO, conversation, FakeBackend, ME } from "./fake-backend";
 import { all, one, tick } from "./query";
 
@@ -216,6 +216,17 @@ describe("SMS segments", () => {
     expect(smsSegments("a".repeat(161))).toBe(2);
     expect(smsSegments("não".repeat(23))).toBe(1); // ã is not GSM-7: 69 UCS-2 units
     expect(smsSegments("não".repeat(24))).toBe(2);
+  });
+});
+
+describe("file sizes", () => {
+  it("reads in binary units, like the server's limit, in the agent's locale", () => {
+    expect(fileSize(29, "en")).toBe("29 B");
+    expect(fileSize(1024, "en")).toBe("1 KB");
+    expect(fileSize(3016, "en")).toBe("2.9 KB");
+    expect(fileSize(3016, "pt-BR")).toBe("2,9 KB");
+    expect(fileSize(840_000, "en")).toBe("820 KB");
+    expect(fileSize(25 * 1024 * 1024, "en")).toBe("25 MB");
   });
 });
 

@@ -50,13 +50,23 @@ const HEAD_BYTES: usize = 64 * 1024;
 const TAIL_BYTES: u64 = 1024;
 const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// A size in a short human form for refusals (`820 KB`, `26.2 MB`).
+/// A size in a short human form for refusals (`29 B`, `2.9 KB`, `820 KB`, `25 MB`), in the
+/// binary units the server and the live-chat widget use, so every limit reads the same.
 pub fn human_size(bytes: u64) -> String {
-    if bytes < 1_000_000 {
-        format!("{} KB", (bytes as f64 / 1000.0).round().max(1.0))
-    } else {
-        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
     }
+    let shown = if unit == 0 || value >= 10.0 {
+        format!("{}", value.round())
+    } else {
+        let tenths = format!("{value:.1}");
+        tenths.strip_suffix(".0").unwrap_or(&tenths).to_string()
+    };
+    format!("{shown} {}", UNITS[unit])
 }
 
 /// Check one file against the size limit and the accepted types (read from its content).
@@ -213,6 +223,17 @@ mod tests {
         }
         let missing = check(&dir.path().join("gone.pdf"), 1_000);
         assert!(missing.refusal.unwrap().contains("cannot be read"));
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units_like_the_servers_limit() {
+        assert_eq!(human_size(29), "29 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1 KB");
+        assert_eq!(human_size(3_016), "2.9 KB");
+        assert_eq!(human_size(840_000), "820 KB");
+        assert_eq!(human_size(25 * 1024 * 1024), "25 MB");
+        assert_eq!(human_size(1_572_864), "1.5 MB");
     }
 
     #[test]

@@ -49,7 +49,7 @@ async fn files_are_checked_with_the_servers_own_limit_before_any_upload() {
         .collect();
     assert_eq!(
         reasons[0],
-        "manual.pdf: it is 3 KB; the server accepts files up to 2 KB."
+        "manual.pdf: it is 2.9 KB; the server accepts files up to 2 KB."
     );
     assert!(
         reasons[1].starts_with("setup.exe") && reasons[1].contains("cannot be sent"),
