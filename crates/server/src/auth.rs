@@ -3,8 +3,12 @@
 //! Passwords are argon2id PHC strings. Session tokens are 256 random bits handed to the client
 //! once; the server keeps only their SHA-256, so a leaked database opens no sessions.
 
+use std::fmt::Display;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -14,6 +18,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
 use crate::config::RateLimits;
+use crate::store::{RequestCount, Store};
 
 /// Hash a password for storage.
 pub fn hash_password(password: &str) -> String {
@@ -53,49 +58,110 @@ pub fn token_hash(token: &str) -> String {
 /// Log-in attempts allowed per client IP and per login name.
 #[derive(Debug)]
 pub struct LoginLimiter {
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_user: DefaultKeyedRateLimiter<String>,
+    per_ip: Limiter<IpAddr>,
+    per_user: Limiter<String>,
 }
 
 impl LoginLimiter {
-    pub fn new(limits: RateLimits) -> Self {
-        let quota = |per_minute: u32| {
-            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least one"))
-        };
+    pub fn new(limits: RateLimits, shared: Option<Arc<dyn Store>>) -> Self {
         LoginLimiter {
-            per_ip: RateLimiter::keyed(quota(limits.login_per_minute_per_ip)),
-            per_user: RateLimiter::keyed(quota(limits.login_per_minute_per_user)),
+            per_ip: Limiter::per_minute(
+                "login per ip",
+                limits.login_per_minute_per_ip,
+                shared.clone(),
+            ),
+            per_user: Limiter::per_minute(
+                "login per user",
+                limits.login_per_minute_per_user,
+                shared,
+            ),
         }
     }
 
     /// Counts one attempt; false when either limit is spent.
-    pub fn allow(&self, ip: IpAddr, login: &str) -> bool {
-        let ip_ok = self.per_ip.check_key(&ip).is_ok();
-        let user_ok = self.per_user.check_key(&login.to_lowercase()).is_ok();
+    pub async fn allow(&self, ip: IpAddr, login: &str) -> bool {
+        let ip_ok = self.per_ip.allow(ip).await;
+        let user_ok = self.per_user.allow(login.to_lowercase()).await;
         ip_ok && user_ok
     }
 }
 
-/// Requests allowed per key (a client IP, a visitor) and minute on a public endpoint.
-#[derive(Debug)]
-pub struct Limiter<K: std::hash::Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+/// Requests allowed per key (a client IP, a visitor, a login name) and minute.
+///
+/// A node alone counts in memory (`governor`'s cell rate). Nodes sharing PostgreSQL count in
+/// the database instead, so N nodes behind a load balancer allow what one node would: each key
+/// has a count for this minute and the last, and a request passes while the last minute's
+/// count, weighted by how much of it is still within sixty seconds, plus this minute's stays
+/// within the limit (a sliding window). Keys are stored hashed, never as addresses or names.
+/// If the database cannot count, the node falls back to counting alone.
+pub struct Limiter<K: Hash + Eq + Clone> {
+    name: &'static str,
+    per_minute: u32,
+    local: DefaultKeyedRateLimiter<K>,
+    shared: Option<Arc<dyn Store>>,
+}
+
+impl<K: Hash + Eq + Clone> std::fmt::Debug for Limiter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("name", &self.name)
+            .field("per_minute", &self.per_minute)
+            .field("shared", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The limiter of most public endpoints: per client address.
 pub type IpLimiter = Limiter<IpAddr>;
 
-impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
-    pub fn per_minute(n: u32) -> Self {
-        let quota = Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+impl<K: Hash + Eq + Clone + Display> Limiter<K> {
+    /// `name` tells this limit's counts from other limits' in the shared table.
+    pub fn per_minute(name: &'static str, n: u32, shared: Option<Arc<dyn Store>>) -> Self {
+        let per_minute = n.max(1);
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute).expect("at least one"));
         Limiter {
-            limiter: RateLimiter::keyed(quota),
+            name,
+            per_minute,
+            local: RateLimiter::keyed(quota),
+            shared,
         }
     }
 
-    pub fn allow(&self, key: K) -> bool {
-        self.limiter.check_key(&key).is_ok()
+    pub async fn allow(&self, key: K) -> bool {
+        if let Some(store) = &self.shared {
+            let hashed = hex::encode(Sha256::digest(format!("{}\n{key}", self.name)));
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64()
+                / 60.0;
+            let store = store.clone();
+            let counted = tokio::task::spawn_blocking(move || {
+                store.count_request(&hashed, now.floor() as i64)
+            })
+            .await;
+            match counted {
+                Ok(Ok(Some(count))) => {
+                    return within(count, now.fract(), self.per_minute);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(limit = self.name, error = %e, "cannot count in the database; counting on this node alone");
+                }
+                Err(e) => {
+                    tracing::warn!(limit = self.name, error = %e, "counting task failed; counting on this node alone");
+                }
+            }
+        }
+        self.local.check_key(&key).is_ok()
     }
+}
+
+/// Whether a sliding one-minute window `into` (0..1) through the current minute holds at most
+/// `limit` requests, the last minute's spread evenly over it.
+fn within(count: RequestCount, into: f64, limit: u32) -> bool {
+    let estimate = f64::from(count.previous_minute) * (1.0 - into) + f64::from(count.this_minute);
+    estimate <= f64::from(limit)
 }
 
 #[cfg(test)]
@@ -122,16 +188,39 @@ mod tests {
         assert_ne!(token_hash(&a), a);
     }
 
-    #[test]
-    fn login_limiter_stops_a_burst_for_one_user() {
-        let limiter = LoginLimiter::new(RateLimits {
-            login_per_minute_per_ip: 100,
-            login_per_minute_per_user: 3,
-            ..RateLimits::default()
-        });
+    #[tokio::test]
+    async fn login_limiter_stops_a_burst_for_one_user() {
+        let limiter = LoginLimiter::new(
+            RateLimits {
+                login_per_minute_per_ip: 100,
+                login_per_minute_per_user: 3,
+                ..RateLimits::default()
+            },
+            None,
+        );
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let allowed = (0..5).filter(|_| limiter.allow(ip, "101")).count();
+        let mut allowed = 0;
+        for _ in 0..5 {
+            allowed += usize::from(limiter.allow(ip, "101").await);
+        }
         assert_eq!(allowed, 3);
-        assert!(limiter.allow(ip, "102"), "another user is not affected");
+        assert!(
+            limiter.allow(ip, "102").await,
+            "another user is not affected"
+        );
+    }
+
+    #[test]
+    fn the_shared_window_weighs_the_last_minute_by_what_is_left_of_it() {
+        let count = |this_minute, previous_minute| RequestCount {
+            this_minute,
+            previous_minute,
+        };
+        assert!(within(count(5, 0), 0.1, 5));
+        assert!(!within(count(6, 0), 0.9, 5));
+        // 10 last minute, a quarter into this one: 7.5 of them still count.
+        assert!(!within(count(1, 10), 0.25, 5));
+        assert!(within(count(1, 10), 0.6, 5));
+        assert!(!within(count(2, 10), 0.6, 5), "4 + 2 is over 5");
     }
 }

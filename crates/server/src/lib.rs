@@ -187,6 +187,8 @@ pub async fn launch_with_listener(
             .await
             .context("applying the configuration")??;
     }
+    // Nodes sharing the database count rate limits together.
+    let shared = store.shared().then(|| store.clone());
     let engine = Engine::new(
         store,
         EngineSettings {
@@ -217,18 +219,27 @@ pub async fn launch_with_listener(
     let (shutdown, mut stopped) = watch::channel(false);
     let state = http::AppState {
         engine: engine.clone(),
-        login_limiter: Arc::new(auth::LoginLimiter::new(config.server.rate_limits)),
+        login_limiter: Arc::new(auth::LoginLimiter::new(
+            config.server.rate_limits,
+            shared.clone(),
+        )),
         files: files.clone(),
         max_attachment_bytes: config.server.max_attachment_bytes,
         channels: channels.clone(),
         webhook_limiter: Arc::new(auth::IpLimiter::per_minute(
+            "webhooks per ip",
             config.server.rate_limits.webhooks_per_minute_per_ip,
+            shared.clone(),
         )),
         visitor_limiter: Arc::new(auth::IpLimiter::per_minute(
+            "visitor requests per ip",
             config.server.rate_limits.visitor_requests_per_minute_per_ip,
+            shared.clone(),
         )),
         visitor_message_limiter: Arc::new(auth::Limiter::per_minute(
+            "visitor messages",
             config.server.rate_limits.visitor_messages_per_minute,
+            shared,
         )),
         trusted_proxies: Arc::new(config.server.trusted_proxies.clone()),
         shutdown: stopped.clone(),

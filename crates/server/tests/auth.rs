@@ -107,6 +107,33 @@ async fn repeated_failed_logins_are_rate_limited() {
     );
 }
 
+/// Behind a trusted proxy (a load balancer in front of several nodes), the per-address limit
+/// counts the address the proxy forwarded, not the proxy's own.
+#[tokio::test]
+async fn behind_a_trusted_proxy_log_ins_are_limited_per_forwarded_address() {
+    let text = config_toml(1, "", "trusted_proxies = [\"127.0.0.1/32\"]").replace(
+        "login_per_minute_per_ip = 1000",
+        "login_per_minute_per_ip = 2",
+    );
+    let server = TestServer::with_config(&text).await;
+    let attempt = |from: &'static str| {
+        let request = server
+            .http
+            .post(format!("{}/api/v1/session", server.base))
+            .header("x-forwarded-for", from)
+            .json(&json!({"login": "101", "password": "guess"}));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(attempt("203.0.113.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt("203.0.113.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt("203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("203.0.113.2").await,
+        StatusCode::UNAUTHORIZED,
+        "another visitor behind the same proxy is not affected"
+    );
+}
+
 #[tokio::test]
 async fn presence_changes_reach_colleagues() {
     let server = TestServer::start(2).await;

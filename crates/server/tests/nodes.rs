@@ -345,3 +345,138 @@ async fn a_send_left_in_flight_by_a_node_that_died_is_failed_by_the_others_not_r
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(c.graph.sent_whatsapp().len(), 2, "nothing was sent twice");
 }
+
+/// Two nodes on one database with a live-chat channel and a tight log-in limit.
+struct LiveChatPair {
+    // B first: A drops the database they share.
+    b: TestServer,
+    a: TestServer,
+}
+
+async fn live_chat_pair() -> LiveChatPair {
+    let a = TestServer::on_postgres_for(|addr| {
+        format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+public_url = "http://{addr}"
+
+[server.rate_limits]
+login_per_minute_per_ip = 1000
+login_per_minute_per_user = 3
+
+{agents}
+[[queues]]
+id = "web-queue"
+agents = ["101", "102"]
+
+[[channels]]
+id = "web"
+kind = "livechat"
+route = {{ queue = "web-queue" }}
+[channels.livechat]
+allowed_origins = ["https://shop.example.com"]
+"#,
+            agents = agents_toml(2),
+        )
+    })
+    .await;
+    let b = a.another_node().await;
+    LiveChatPair { b, a }
+}
+
+/// A wrong password for 101 on `node`: the status and the error code.
+async fn guess(node: &TestServer) -> (StatusCode, Value) {
+    let (status, body) = node
+        .call(
+            None,
+            reqwest::Method::POST,
+            "/api/v1/session",
+            Some(serde_json::json!({"login": "101", "password": "guess"})),
+        )
+        .await;
+    (status, body["error"]["code"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn log_in_attempts_are_counted_on_every_node_together() {
+    require_postgres!();
+    let LiveChatPair { b, a } = live_chat_pair().await;
+    // Three wrong passwords spread over both nodes use up the limit of three a minute...
+    for node in [&a, &b, &a] {
+        assert_eq!(guess(node).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // ...on both nodes: a fourth guess is refused wherever it goes.
+    for node in [&b, &a] {
+        assert_eq!(
+            guess(node).await,
+            (StatusCode::TOO_MANY_REQUESTS, Value::from("rate_limited"))
+        );
+    }
+    // Another login is not affected, and the counts are kept hashed.
+    b.login("102").await;
+    assert_eq!(
+        a.count(
+            "SELECT count(*) FROM request_counts WHERE key LIKE '%101%' OR key LIKE '%127.0.0.1%'"
+        ),
+        0
+    );
+    assert!(a.count("SELECT count(*) FROM request_counts") >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_agent_typing_on_one_node_shows_to_a_visitor_connected_to_the_other() {
+    require_postgres!();
+    let LiveChatPair { b, a } = live_chat_pair().await;
+    let (status, session) = a
+        .call(
+            None,
+            reqwest::Method::POST,
+            "/livechat/web/session",
+            Some(serde_json::json!({"name": "Paula"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let token = session["token"].as_str().unwrap().to_string();
+    let (status, sent) = a
+        .call(
+            Some(&token),
+            reqwest::Method::POST,
+            "/livechat/web/messages",
+            Some(serde_json::json!({"client_id": Uuid::now_v7(), "body": "Oi, alguém aí?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+
+    // Paula's page streams from node A; Ana works on node B.
+    let url = format!(
+        "ws://{}/livechat/web/stream?token={token}&cursor=0",
+        a.running.addr
+    );
+    let (mut page, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let ana = b.login("101").await;
+    let conversation = ana.list("recent").await[0];
+    let (status, _) = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/typing"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let typing = tokio::time::timeout(Duration::from_secs(10), async {
+        use futures_util::StreamExt;
+        while let Some(Ok(frame)) = page.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                let event: Value = serde_json::from_str(&text).unwrap();
+                if event["type"] == "typing" {
+                    return Some(event);
+                }
+            }
+        }
+        None
+    })
+    .await
+    .expect("the typing hint reaches the page on the other node")
+    .expect("an open stream");
+    assert_eq!(typing["data"]["agent_name"], "Agent 101");
+}

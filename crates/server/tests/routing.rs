@@ -127,7 +127,9 @@ async fn ring_all_offers_everyone_logged_in_whatever_their_presence() {
 async fn round_robin_takes_turns_and_moves_on_when_unanswered() {
     let server = TestServer::with_config(&config_toml(
         3,
-        "strategy = \"round_robin\"\noffer_timeout_s = 1",
+        // Long enough that no offer moves on before all three are looked at, even on a
+        // loaded machine; the last step waits for it.
+        "strategy = \"round_robin\"\noffer_timeout_s = 3",
         "",
     ))
     .await;

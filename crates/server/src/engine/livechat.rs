@@ -21,7 +21,7 @@ use super::present::{agent_dto, seen_for_update, seen_visible};
 use super::{Engine, Inbound, Unit};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, VisitorRow};
+use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, Typing, VisitorRow};
 
 /// How long a visitor's token lives without a visit.
 const VISITOR_TOKEN_DAYS: i64 = 30;
@@ -416,17 +416,25 @@ impl Engine {
         .await
     }
 
-    /// An agent is typing in a live chat: the visitor sees it for a few seconds.
+    /// An agent is typing in a live chat: the visitor sees it for a few seconds, whichever
+    /// node their page is connected to.
     pub async fn agent_typing(&self, agent: Uuid, id: Uuid) -> ApiResult<()> {
-        let (visitor, name) = self
-            .read(move |unit| {
-                let (conv, _) = seen_visible(unit.tx, id, agent)?;
-                let visitor =
-                    visitor_of(&conv).ok_or_else(|| not_livechat("typed in by visitors"))?;
-                let name = unit.tx.agent(agent)?.map(|a| a.name).unwrap_or_default();
-                Ok((visitor, name))
-            })
-            .await?;
+        let job = move |unit: &mut Unit| {
+            let (conv, _) = seen_visible(unit.tx, id, agent)?;
+            let visitor = visitor_of(&conv).ok_or_else(|| not_livechat("typed in by visitors"))?;
+            let name = unit.tx.agent(agent)?.map(|a| a.name).unwrap_or_default();
+            unit.typing.push(Typing {
+                visitor,
+                agent_name: name.clone(),
+            });
+            Ok((visitor, name))
+        };
+        // Other nodes hear of it through a (write) transaction's announcement.
+        let (visitor, name) = if self.store.shared() {
+            self.write(job).await?
+        } else {
+            self.read(job).await?
+        };
         self.typing
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{Announcement, EventRow, JobFailed, Mode, Store, StoreResult, Tx};
+use crate::store::{Announcement, EventRow, JobFailed, Mode, Store, StoreResult, Tx, Typing};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::{attachment_ref, FileSender};
@@ -102,6 +102,8 @@ pub struct Unit<'t> {
     pub settings: EngineSettings,
     touched: BTreeSet<Uuid>,
     wake_outbound: bool,
+    /// Agents typing to visitors, for the other nodes.
+    typing: Vec<Typing>,
 }
 
 impl std::fmt::Debug for Unit<'_> {
@@ -171,10 +173,21 @@ impl Engine {
     /// outbound worker on this node as if it had been done here.
     pub fn start_hearing_other_nodes(&self) -> StoreResult<()> {
         // Only the wake-up handles, not the engine: the listener must not keep the store alive.
-        let (notifier, outbound) = (self.notifier.clone(), self.outbound.clone());
+        let (notifier, outbound, typing) = (
+            self.notifier.clone(),
+            self.outbound.clone(),
+            self.typing.clone(),
+        );
         self.store.listen(Arc::new(move |news: Announcement| {
             if news.everyone {
                 notifier.notify_all();
+            }
+            for someone in news.typing {
+                typing.lock().unwrap_or_else(|p| p.into_inner()).insert(
+                    someone.visitor,
+                    (someone.agent_name, std::time::Instant::now()),
+                );
+                notifier.notify(someone.visitor);
             }
             for stream in &news.streams {
                 notifier.notify(*stream);
@@ -233,6 +246,7 @@ impl Engine {
                     settings,
                     touched: BTreeSet::new(),
                     wake_outbound: false,
+                    typing: Vec::new(),
                 };
                 let result = job(&mut unit);
                 let failed = result.is_err();
@@ -240,11 +254,14 @@ impl Engine {
                 if failed {
                     return Err(JobFailed::Abort);
                 }
-                if mode == Mode::Write && (!unit.touched.is_empty() || unit.wake_outbound) {
+                if mode == Mode::Write
+                    && (!unit.touched.is_empty() || unit.wake_outbound || !unit.typing.is_empty())
+                {
                     unit.tx.announce(&Announcement {
                         streams: unit.touched.iter().copied().collect(),
                         outbound: unit.wake_outbound,
                         everyone: false,
+                        typing: std::mem::take(&mut unit.typing),
                     })?;
                 }
                 touched = unit.touched;

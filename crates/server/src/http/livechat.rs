@@ -254,7 +254,7 @@ pub(super) async fn session(
     ApiJson(req): ApiJson<VisitorSessionRequest>,
 ) -> ApiResult<Json<VisitorSession>> {
     let ip = client_ip(peer, &headers, &state.trusted_proxies);
-    limited(state.visitor_limiter.allow(ip))?;
+    limited(state.visitor_limiter.allow(ip).await)?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -337,7 +337,7 @@ pub(super) async fn send(
     ApiJson(req): ApiJson<VisitorSendRequest>,
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
-    limited(state.visitor_message_limiter.allow(visitor.id))?;
+    limited(state.visitor_message_limiter.allow(visitor.id).await)?;
     let (message, created) = state
         .engine
         .visitor_send(visitor, req.client_id, req.body, req.attachments)
@@ -362,7 +362,8 @@ pub(super) async fn typing(
     limited(
         state
             .visitor_limiter
-            .allow(client_ip(peer, &headers, &state.trusted_proxies)),
+            .allow(client_ip(peer, &headers, &state.trusted_proxies))
+            .await,
     )?;
     state.engine.visitor_typing(visitor).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -380,7 +381,8 @@ pub(super) async fn upload(
     limited(
         state
             .visitor_limiter
-            .allow(client_ip(peer, &headers, &state.trusted_proxies)),
+            .allow(client_ip(peer, &headers, &state.trusted_proxies))
+            .await,
     )?;
     let (filename, accepted) = super::attachments::receive_upload(&state, multipart).await?;
     let stored = state

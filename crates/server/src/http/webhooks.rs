@@ -37,8 +37,13 @@ fn bad_signature() -> ApiError {
     )
 }
 
-fn rate_limit(state: &AppState, peer: std::net::SocketAddr) -> ApiResult<()> {
-    if state.webhook_limiter.allow(peer.ip()) {
+async fn rate_limit(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    headers: &HeaderMap,
+) -> ApiResult<()> {
+    let ip = super::livechat::client_ip(peer, headers, &state.trusted_proxies);
+    if state.webhook_limiter.allow(ip).await {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -147,7 +152,7 @@ async fn meta_webhook(
     body: &[u8],
     parse: fn(&[u8]) -> Result<Vec<Received>, crate::channels::ParseError>,
 ) -> ApiResult<Response> {
-    rate_limit(state, peer)?;
+    rate_limit(state, peer, headers).await?;
     let app_secret = match state.channels.provider(channel_id, kind) {
         Some(
             ProviderConfig::Whatsapp { app_secret, .. }
@@ -224,7 +229,7 @@ pub(super) async fn sms(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer)?;
+    rate_limit(&state, peer, &headers).await?;
     let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
     let items = twilio::parse_inbound(&request.params, &request.account_sid, &request.auth_token)
         .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
@@ -240,7 +245,7 @@ pub(super) async fn sms_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer)?;
+    rate_limit(&state, peer, &headers).await?;
     let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
     let items = twilio::parse_status(&request.params)
         .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;

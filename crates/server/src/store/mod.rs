@@ -73,6 +73,23 @@ pub trait Store: Send + Sync + 'static {
         let _ = wake;
         Ok(())
     }
+
+    /// Count one request under `key` in `minute` (minutes since the Unix epoch) for every node
+    /// sharing this database, and say how many it counted under `key` in that minute and in
+    /// the one before. `None` from a store nobody else uses: the node counts alone, in memory.
+    fn count_request(&self, key: &str, minute: i64) -> StoreResult<Option<RequestCount>> {
+        let _ = (key, minute);
+        Ok(None)
+    }
+}
+
+/// Requests counted under one key by [`Store::count_request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCount {
+    /// In the minute asked about, the request just counted included.
+    pub this_minute: u32,
+    /// In the minute before it.
+    pub previous_minute: u32,
 }
 
 /// News for the other server nodes: whose live streams have new events, and whether replies
@@ -86,6 +103,16 @@ pub struct Announcement {
     /// Every stream should look again: announcements may have been missed (the listener lost
     /// its connection for a while).
     pub everyone: bool,
+    /// Agents typing to live-chat visitors: kept nowhere, only passed on, so a visitor whose
+    /// page is connected to another node sees it too.
+    pub typing: Vec<Typing>,
+}
+
+/// An agent typing to a live-chat visitor, as announced to the other nodes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Typing {
+    pub visitor: Uuid,
+    pub agent_name: String,
 }
 
 /// Returned by a job to make [`Store::run`] roll back; the reason travels beside it.

@@ -45,7 +45,7 @@
 //!   worker as if the change had been made locally.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,8 +67,8 @@ use uuid::Uuid;
 use super::{
     AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow,
     EventRow, JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState,
-    QueueRow, Relation, Route, SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx,
-    ViewRow, VisitorRow,
+    QueueRow, Relation, RequestCount, Route, SessionRow, Store, StoreError, StoreResult,
+    TemplateRow, Tx, Typing, ViewRow, VisitorRow,
 };
 
 /// Schema migrations, applied in order; one per migration of `sqlite.rs`, under the same name,
@@ -298,6 +298,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
         CREATE INDEX blocks_by_ip ON blocks(ip);
         ALTER TABLE attachments ADD COLUMN visitor_id UUID;",
     ),
+    (
+        "request counts",
+        // Counts of the rate limits every node shares; losing them in a crash costs nothing,
+        // so they skip the write-ahead log.
+        "CREATE UNLOGGED TABLE request_counts (
+            key TEXT PRIMARY KEY,
+            minute BIGINT NOT NULL,
+            hits BIGINT NOT NULL,
+            previous_hits BIGINT NOT NULL
+        );",
+    ),
 ];
 
 /// Which migrations a database has: one row per applied migration (SQLite's `user_version`).
@@ -351,6 +362,8 @@ pub struct PgStore {
     node: Uuid,
     /// Set when the store is dropped: its listener, if any, hangs up.
     stop: Arc<AtomicBool>,
+    /// The minute in which this node last dropped old request counts.
+    swept_minute: AtomicI64,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -409,6 +422,7 @@ impl PgStore {
             secrets,
             node: Uuid::now_v7(),
             stop: Arc::new(AtomicBool::new(false)),
+            swept_minute: AtomicI64::new(0),
         };
         store.migrate()?;
         Ok(store)
@@ -887,7 +901,63 @@ impl Store for PgStore {
             .map_err(|e| StoreError::Database(format!("cannot start the listener thread: {e}")))?;
         Ok(())
     }
+
+    /// One statement on its own (no transaction of ours around it): the upsert takes the
+    /// key's row lock, so nodes counting the same key at once wait for each other and none is
+    /// lost. Once a minute per node, counts older than the minute before are dropped.
+    fn count_request(&self, key: &str, minute: i64) -> StoreResult<Option<RequestCount>> {
+        let mut conn = self.connection()?;
+        let fail = |e: postgres::Error| {
+            StoreError::Database(
+                self.secrets
+                    .scrub(&format!("counting a request: {}", explain(&e))),
+            )
+        };
+        let PgConn {
+            client, statements, ..
+        } = &mut *conn;
+        let client = client.as_mut().expect("a pooled connection has its client");
+        let statement = match statements.get(COUNT_REQUEST) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = client.prepare(COUNT_REQUEST).map_err(fail)?;
+                statements.insert(COUNT_REQUEST.to_string(), statement.clone());
+                statement
+            }
+        };
+        let row = client
+            .query_one(&statement, &[&key, &minute])
+            .map_err(fail)?;
+        let cols = Cols::new(&row, "request_counts");
+        let count = RequestCount {
+            this_minute: cols.u32(0)?,
+            previous_minute: cols.u32(1)?,
+        };
+        if self.swept_minute.swap(minute, Ordering::Relaxed) != minute {
+            client
+                .execute(
+                    "DELETE FROM request_counts WHERE minute < $1",
+                    &[&(minute - 1)],
+                )
+                .map_err(fail)?;
+        }
+        Ok(Some(count))
+    }
 }
+
+/// Count a request under a key ($1) in a minute ($2): a new minute starts from one, and keeps
+/// the last minute's count if that was the one just before. A node whose clock lags behind
+/// the others' counts into their (later) minute.
+const COUNT_REQUEST: &str = "INSERT INTO request_counts AS c (key, minute, hits, previous_hits)
+    VALUES ($1, $2, 1, 0)
+    ON CONFLICT (key) DO UPDATE SET
+        previous_hits = CASE
+            WHEN c.minute >= EXCLUDED.minute THEN c.previous_hits
+            WHEN c.minute = EXCLUDED.minute - 1 THEN c.hits
+            ELSE 0 END,
+        hits = CASE WHEN c.minute >= EXCLUDED.minute THEN c.hits + 1 ELSE 1 END,
+        minute = GREATEST(c.minute, EXCLUDED.minute)
+    RETURNING hits, previous_hits";
 
 /// One transaction of [`Store::run`].
 struct PgTx<'c> {
@@ -2413,8 +2483,9 @@ impl Tx for PgTx<'_> {
             streams,
             outbound,
             everyone,
+            typing,
         } = announcement;
-        if streams.is_empty() && !outbound && !everyone {
+        if streams.is_empty() && !outbound && !everyone && typing.is_empty() {
             return Ok(());
         }
         let mut chunks: Vec<&[Uuid]> = streams.chunks(STREAMS_PER_NOTICE).collect();
@@ -2428,6 +2499,7 @@ impl Tx for PgTx<'_> {
                 // Once is enough.
                 outbound: *outbound && i == 0,
                 everyone: *everyone && i == 0,
+                typing: if i == 0 { typing.clone() } else { Vec::new() },
             })
             .map_err(|e| StoreError::Database(format!("announcement: {e}")))?;
             self.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])?;
@@ -2449,6 +2521,8 @@ struct Notice {
     outbound: bool,
     #[serde(default)]
     everyone: bool,
+    #[serde(default)]
+    typing: Vec<Typing>,
 }
 
 /// What the node `own` should hear of a payload: nothing of its own announcements, and
@@ -2460,6 +2534,7 @@ fn decode(payload: &str, own: Uuid) -> Option<Announcement> {
             streams: notice.streams,
             outbound: notice.outbound,
             everyone: notice.everyone,
+            typing: notice.typing,
         }),
         Err(e) => {
             tracing::debug!(error = %e, "unreadable announcement from another node");
@@ -2693,6 +2768,51 @@ mod tests {
         crate::store::conformance::run_all(&store);
         assert!(store.shared());
         drop(store);
+        drop_database(&url);
+    }
+
+    #[test]
+    fn request_counts_roll_over_by_minute_are_shared_and_swept() {
+        let Some(url) = scratch_database() else {
+            return;
+        };
+        let (a, b) = (PgStore::open(&url).unwrap(), PgStore::open(&url).unwrap());
+        let count = |store: &PgStore, key: &str, minute: i64| {
+            let c = store.count_request(key, minute).unwrap().expect("shared");
+            (c.this_minute, c.previous_minute)
+        };
+        let minute = 29_000_000;
+        assert_eq!(count(&a, "k", minute), (1, 0));
+        assert_eq!(count(&b, "k", minute), (2, 0), "both nodes count together");
+        assert_eq!(count(&a, "other", minute), (1, 0), "keys are apart");
+        assert_eq!(
+            count(&b, "k", minute + 1),
+            (1, 2),
+            "the last minute is kept"
+        );
+        assert_eq!(
+            count(&a, "k", minute),
+            (2, 2),
+            "a node whose clock lags counts into the later minute"
+        );
+        assert_eq!(
+            count(&a, "k", minute + 3),
+            (1, 0),
+            "minutes ago are forgotten"
+        );
+        // Once a minute a node drops counts older than the minute before.
+        let rows = |store: &PgStore| {
+            let mut conn = store.connection().unwrap();
+            let n: i64 = conn
+                .client()
+                .query_one("SELECT count(*) FROM request_counts", &[])
+                .unwrap()
+                .get(0);
+            n
+        };
+        assert_eq!(rows(&a), 1, "'other' was swept when A moved on");
+        assert_eq!(count(&b, "k", minute + 3), (2, 0));
+        drop((a, b));
         drop_database(&url);
     }
 
@@ -3619,6 +3739,10 @@ mod tests {
             streams: vec![stream],
             outbound: true,
             everyone: false,
+            typing: vec![Typing {
+                visitor: Uuid::now_v7(),
+                agent_name: "Ana Souza".into(),
+            }],
         };
         announce(&b, news.clone(), true);
         assert_eq!(next(), news, "B's committed announcement reaches A");
@@ -3654,6 +3778,7 @@ mod tests {
                 streams: many.clone(),
                 outbound: false,
                 everyone: true,
+                typing: Vec::new(),
             },
             true,
         );

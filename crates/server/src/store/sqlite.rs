@@ -249,6 +249,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
         CREATE INDEX blocks_by_ip ON blocks(ip);
         ALTER TABLE attachments ADD COLUMN visitor_id TEXT;",
     ),
+    (
+        "request counts",
+        // Only nodes sharing PostgreSQL count requests in the database; a node alone counts in
+        // memory. The table is here too so a schema version means the same tables everywhere.
+        "CREATE TABLE request_counts (
+            key TEXT PRIMARY KEY,
+            minute INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            previous_hits INTEGER NOT NULL
+        );",
+    ),
 ];
 
 const READERS: usize = 4;
