@@ -24,6 +24,9 @@ use crate::error::ClientError;
 /// Ordinary calls give up after this long without an answer; uploads and downloads are
 /// bounded by their own progress instead.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Contacts per page when loading the whole directory.
+const CONTACT_PAGE: u32 = 1000;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a call did not succeed.
@@ -401,8 +404,25 @@ impl Api {
             .templates)
     }
 
+    /// The whole contact directory, a page (`CONTACT_PAGE`) at a time.
     pub async fn contacts(&self) -> Result<Vec<switchboard_protocol::Contact>, ApiError> {
-        Ok(self.get::<ContactList>("api/v1/contacts").await?.contacts)
+        let mut contacts = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("api/v1/contacts?limit={CONTACT_PAGE}");
+            if let Some(after) = &after {
+                path.push_str("&after=");
+                path.push_str(
+                    &url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>(),
+                );
+            }
+            let page = self.get::<ContactList>(&path).await?;
+            contacts.extend(page.contacts);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(contacts),
+            }
+        }
     }
 
     // ----- conversation actions -----

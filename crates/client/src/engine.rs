@@ -391,10 +391,8 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
         .write(move |tx| {
             cache::agents::replace_all(tx, &agents)?;
             cache::templates::replace_all(tx, &templates)?;
-            // The directory endpoint answers a bounded first page; events keep the rest.
-            for contact in &contacts {
-                cache::contacts::upsert(tx, contact)?;
-            }
+            // Events after `head` keep it current from here on.
+            cache::contacts::replace_all(tx, &contacts)?;
             Ok(())
         })
         .await?;

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use futures_util::StreamExt;
 
 #[tokio::test]
 async fn an_unknown_sender_becomes_a_contact_with_a_history() {
@@ -97,4 +98,58 @@ async fn an_internal_chat_with_a_colleague_reaches_both_caches() {
         bruno.conversation(chat.id).await.unwrap().is_some()
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_whole_directory_is_cached_for_offline_search_not_only_its_first_page() {
+    // Given a directory of 1,101 contacts, the one Ana will look for last by name
+    let server = TestServer::start(1).await;
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .post(format!("{}/api/v1/session", server.url()))
+        .json(&serde_json::json!({"login": "101", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_string();
+    let names: Vec<String> = (0..1100)
+        .map(|i| format!("Cliente {i:04}"))
+        .chain(["Zuleica Prado".to_string()])
+        .collect();
+    futures_util::stream::iter(names)
+        .for_each_concurrent(8, |name| {
+            let (http, token, url) = (http.clone(), token.clone(), server.url());
+            async move {
+                let status = http
+                    .post(format!("{url}/api/v1/contacts"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"name": name, "emails": []}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status.as_u16(), 201, "{name}");
+            }
+        })
+        .await;
+
+    // When Ana's app loads everything for the first time
+    let desktop = Desktop::new();
+    let ana = signed_in(&server, &desktop, "101").await;
+
+    // Then a contact far past the first page is found offline
+    let found = ana.search("zuleica").await.unwrap();
+    assert_eq!(
+        found
+            .contacts
+            .iter()
+            .map(|hit| hit.contact.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Zuleica Prado"]
+    );
+    let found = ana.search("cliente 1099").await.unwrap();
+    assert_eq!(found.contacts.len(), 1, "{found:?}");
 }

@@ -518,7 +518,11 @@ pub struct ContactRequest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactList {
+    /// By name (ASCII letters' case ignored), then id.
     pub contacts: Vec<Contact>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Add the unknown sender of a conversation as a contact.

@@ -286,3 +286,83 @@ async fn an_identity_belongs_to_one_contact() {
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "identity_taken");
 }
+
+#[tokio::test]
+async fn the_directory_pages_by_name_and_every_contact_comes_once() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    // 250 contacts, names in mixed case, some sharing a name.
+    let mut names = Vec::new();
+    for i in 0..250u32 {
+        let name = match i % 3 {
+            0 => format!("cliente {:03}", i / 2),
+            1 => format!("Cliente {:03}", i / 2),
+            _ => format!("Zé {i:03}"),
+        };
+        let (status, body) = ana
+            .post("/api/v1/contacts", json!({"name": name, "emails": []}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        names.push(name);
+    }
+
+    // When Ana pages through the whole directory, 100 at a time
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut pages = 0;
+    let mut path = "/api/v1/contacts?limit=100".to_string();
+    loop {
+        let (status, page) = ana.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        pages += 1;
+        for contact in page["contacts"].as_array().unwrap() {
+            seen.push((
+                contact["name"].as_str().unwrap().to_string(),
+                contact["id"].as_str().unwrap().to_string(),
+            ));
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/contacts?limit=100&after={next}"),
+            None => break,
+        }
+    }
+
+    // Then she gets every contact once, by name (case aside), then id
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 250);
+    let ids: std::collections::HashSet<&String> = seen.iter().map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), 250, "no contact twice");
+    let keys: Vec<(String, &String)> = seen
+        .iter()
+        .map(|(name, id)| (name.to_ascii_lowercase(), id))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+
+    // A search pages the same way; without `limit` a page holds 100.
+    let (_, first) = ana.get("/api/v1/contacts?q=cliente&limit=60").await;
+    let next = first["next"].as_str().expect("more clientes").to_string();
+    let (_, rest) = ana
+        .get(&format!(
+            "/api/v1/contacts?q=cliente&limit=200&after={next}"
+        ))
+        .await;
+    assert_eq!(
+        first["contacts"].as_array().unwrap().len() + rest["contacts"].as_array().unwrap().len(),
+        names
+            .iter()
+            .filter(|n| n.to_lowercase().starts_with("cliente"))
+            .count()
+    );
+    assert!(rest.get("next").is_none(), "{rest}");
+    let (_, default) = ana.get("/api/v1/contacts").await;
+    assert_eq!(default["contacts"].as_array().unwrap().len(), 100);
+
+    // Bad paging is named.
+    let (status, body) = ana.get("/api/v1/contacts?after=not-a-cursor").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_cursor");
+    let (status, body) = ana.get("/api/v1/contacts?limit=0").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_limit");
+    let (status, body) = ana.get("/api/v1/contacts?limit=5000").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_limit");
+}

@@ -67,6 +67,22 @@ pub fn upsert(conn: &Connection, contact: &Contact) -> CacheResult<()> {
     Ok(())
 }
 
+/// The whole directory as the server has it now: contacts it no longer has are dropped.
+pub fn replace_all(conn: &Connection, contacts: &[Contact]) -> CacheResult<()> {
+    let keep: std::collections::HashSet<Uuid> = contacts.iter().map(|c| c.id).collect();
+    let held: Vec<Uuid> = conn
+        .prepare("SELECT id FROM contacts")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in held.into_iter().filter(|id| !keep.contains(id)) {
+        remove(conn, id)?;
+    }
+    for contact in contacts {
+        upsert(conn, contact)?;
+    }
+    Ok(())
+}
+
 pub fn remove(conn: &Connection, id: Uuid) -> CacheResult<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM contacts WHERE id = ?1")?

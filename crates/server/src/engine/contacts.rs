@@ -22,10 +22,9 @@ use uuid::Uuid;
 use super::present::{agent_dto, seen_visible};
 use super::{Engine, Unit};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{ContactRow, ConversationRow, StoreError, StoreResult};
+use crate::store::{ContactCursor, ContactRow, ConversationRow, StoreError, StoreResult};
 
 const MAX_NAME_CHARS: usize = 200;
-const SEARCH_LIMIT: u32 = 100;
 const PREVIEW_CHARS: usize = 140;
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -268,11 +267,26 @@ impl Unit<'_> {
 }
 
 impl Engine {
-    pub async fn search_contacts(&self, q: Option<String>) -> ApiResult<Vec<Contact>> {
+    /// One page of the directory, or of the contacts matching `q`, by name: at most `limit`
+    /// contacts after `after`, and where the next page starts if more follow.
+    pub async fn search_contacts(
+        &self,
+        q: Option<String>,
+        after: Option<ContactCursor>,
+        limit: u32,
+    ) -> ApiResult<(Vec<Contact>, Option<ContactCursor>)> {
         let terms = search_terms(q.as_deref().unwrap_or(""), self.settings.default_country);
         self.read(move |unit| {
-            let rows = unit.tx.search_contacts(&terms, SEARCH_LIMIT)?;
-            Ok(rows.iter().map(contact_dto).collect())
+            let mut rows =
+                unit.tx
+                    .search_contacts(&terms, after.as_ref(), limit.saturating_add(1))?;
+            let more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let next = rows.last().filter(|_| more).map(|last| ContactCursor {
+                name: last.name.clone(),
+                id: last.id,
+            });
+            Ok((rows.iter().map(contact_dto).collect(), next))
         })
         .await
     }

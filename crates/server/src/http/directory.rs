@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::Engine as _;
 use serde::Deserialize;
 use switchboard_protocol::{
     CategoryList, ContactList, ContactRequest, FromIdentityRequest, LanguageList, RenderRequest,
@@ -13,20 +14,58 @@ use switchboard_protocol::{
 use super::extract::{ApiJson, ApiQuery, CurrentAgent, ObjectId};
 use super::AppState;
 use crate::engine::TemplateFilter;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::store::ContactCursor;
+use uuid::Uuid;
 
 #[derive(Deserialize)]
-pub(super) struct SearchQuery {
+pub(super) struct ContactQuery {
     q: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
 }
 
+/// Directory cursors are opaque to clients: base64 of "id|name".
+fn encode_contact_cursor(cursor: &ContactCursor) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{}", cursor.id, cursor.name))
+}
+
+fn decode_contact_cursor(text: &str) -> ApiResult<ContactCursor> {
+    let bad = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "after must be a `next` value from a previous page of contacts.",
+        )
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (id, name) = raw.split_once('|').ok_or_else(bad)?;
+    Ok(ContactCursor {
+        name: name.to_string(),
+        id: Uuid::parse_str(id).map_err(|_| bad())?,
+    })
+}
+
+/// `GET /contacts?q=&after=&limit=`: a page of the directory (100 contacts unless `limit`
+/// says otherwise, at most 1000), or of the contacts matching `q`.
 pub(super) async fn search_contacts(
     State(state): State<AppState>,
     _me: CurrentAgent,
-    ApiQuery(query): ApiQuery<SearchQuery>,
+    ApiQuery(query): ApiQuery<ContactQuery>,
 ) -> ApiResult<Json<ContactList>> {
+    let limit = super::page_limit(query.limit, 100, 1000)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(decode_contact_cursor)
+        .transpose()?;
+    let (contacts, next) = state.engine.search_contacts(query.q, after, limit).await?;
     Ok(Json(ContactList {
-        contacts: state.engine.search_contacts(query.q).await?,
+        contacts,
+        next: next.as_ref().map(encode_contact_cursor),
     }))
 }
 

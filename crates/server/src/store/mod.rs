@@ -431,6 +431,13 @@ pub struct ListCursor {
     pub conversation_id: Uuid,
 }
 
+/// Resume point of a contact directory page: the last contact of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCursor {
+    pub name: String,
+    pub id: Uuid,
+}
+
 /// The operations of one transaction. Every method is plain storage; no rules.
 pub trait Tx {
     // ----- agents and sessions -----
@@ -559,8 +566,14 @@ pub trait Tx {
     fn update_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
     fn delete_contact(&mut self, id: Uuid) -> StoreResult<bool>;
     fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>>;
-    /// Contacts whose search text contains any of `terms` (all contacts if empty), by name.
-    fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>>;
+    /// Contacts whose search text contains any of `terms` (all contacts if empty), by name
+    /// (ASCII letters' case ignored), then id; those after `after` in that order.
+    fn search_contacts(
+        &mut self,
+        terms: &[String],
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRow>>;
     fn contact_by_identity(&mut self, identity: &Identity) -> StoreResult<Option<ContactRow>>;
     /// A contact listing this E.164 number among its phones (the oldest, if several do).
     fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>>;

@@ -65,10 +65,10 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{
-    AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow,
-    EventRow, JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState,
-    QueueRow, Relation, RequestCount, Route, SessionRow, Store, StoreError, StoreResult,
-    TemplateRow, Tx, Typing, ViewRow, VisitorRow,
+    AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactCursor, ContactRow,
+    ConversationRow, EventRow, JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob,
+    OutboundState, QueueRow, Relation, RequestCount, Route, SessionRow, Store, StoreError,
+    StoreResult, TemplateRow, Tx, Typing, ViewRow, VisitorRow,
 };
 
 /// Schema migrations, applied in order; one per migration of `sqlite.rs`, under the same name,
@@ -2101,7 +2101,12 @@ impl Tx for PgTx<'_> {
         Ok(self.contacts_where("id = $1", &[&id])?.pop())
     }
 
-    fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>> {
+    fn search_contacts(
+        &mut self,
+        terms: &[String],
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRow>> {
         // SQLite's LIKE ignores the case of ASCII letters only; so does lower() under "C".
         // PostgreSQL's LIKE escapes with a backslash by default.
         let escape = |t: &str| {
@@ -2113,13 +2118,22 @@ impl Tx for PgTx<'_> {
             .iter()
             .map(|t| format!("%{}%", escape(t)).to_ascii_lowercase())
             .collect();
+        let (after_name, after_id) = match after {
+            Some(cursor) => (Some(cursor.name.as_str()), Some(cursor.id)),
+            None => (None, None),
+        };
         let sql = format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts
-             WHERE cardinality($1::text[]) = 0
-                OR lower(search_text COLLATE \"C\") LIKE ANY ($1::text[])
+             WHERE (cardinality($1::text[]) = 0
+                    OR lower(search_text COLLATE \"C\") LIKE ANY ($1::text[]))
+               AND ($3::text IS NULL
+                    OR (lower(name COLLATE \"C\"), id) > (lower($3::text COLLATE \"C\"), $4::uuid))
              ORDER BY lower(name COLLATE \"C\"), id LIMIT $2"
         );
-        let rows = self.query(&sql, &[&patterns, &i64::from(limit)])?;
+        let rows = self.query(
+            &sql,
+            &[&patterns, &i64::from(limit), &after_name, &after_id],
+        )?;
         let found = all(rows, contact_from_row)?;
         let mut out = Vec::with_capacity(found.len());
         for contact in found {
@@ -3147,9 +3161,22 @@ mod tests {
                 let mut found = Vec::new();
                 for terms in searches {
                     let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
-                    let names = tx.search_contacts(&terms, 10)?;
+                    let names = tx.search_contacts(&terms, None, 10)?;
                     found.push(names.into_iter().map(|c| c.name).collect());
                 }
+                // The whole directory again, two at a time from the last one seen.
+                let mut paged = Vec::new();
+                let mut after: Option<ContactCursor> = None;
+                loop {
+                    let page = tx.search_contacts(&[], after.as_ref(), 2)?;
+                    let Some(last) = page.last() else { break };
+                    after = Some(ContactCursor {
+                        name: last.name.clone(),
+                        id: last.id,
+                    });
+                    paged.extend(page.into_iter().map(|c| c.name));
+                }
+                found.push(paged);
                 let oldest = tx.contact_by_phone("+15005550006")?.unwrap().name;
                 out = Some((order, found, oldest));
                 Ok(())
@@ -3191,6 +3218,7 @@ mod tests {
         assert_eq!(found[6], ["_x", "zed"], "any term matches");
         assert_eq!(found[7], ["alpha"], "backslash is literal");
         assert!(found[8].is_empty());
+        assert_eq!(found[9], found[0], "paging walks the same order");
         assert_eq!(oldest, "Éclair");
         drop(store);
         drop_database(&url);
@@ -3602,7 +3630,7 @@ mod tests {
                 .map(|c| c.id)
                 .collect::<Vec<_>>(),
                 tx.conversation(id(21))?.unwrap().contact_id,
-                tx.search_contacts(&["A".into()], 1)?
+                tx.search_contacts(&["A".into()], None, 1)?
                     .iter()
                     .map(|c| c.id)
                     .collect::<Vec<_>>()

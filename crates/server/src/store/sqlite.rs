@@ -17,10 +17,10 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{
-    AgentRow, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
-    JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState, QueueRow,
-    Relation, Route, SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
-    VisitorRow,
+    AgentRow, AttachmentRow, BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow,
+    EventRow, JobFailed, ListCursor, ListView, MessageRow, Mode, OutboundJob, OutboundState,
+    QueueRow, Relation, Route, SessionRow, Store, StoreError, StoreResult, TemplateRow, Tx,
+    ViewRow, VisitorRow,
 };
 
 /// Schema migrations, applied in order; each names the tables it creates. Never edit one that
@@ -1504,28 +1504,39 @@ impl Tx for SqliteTx<'_> {
         Ok(self.contacts_where("id = ?1", &id.to_string())?.pop())
     }
 
-    fn search_contacts(&mut self, terms: &[String], limit: u32) -> StoreResult<Vec<ContactRow>> {
+    fn search_contacts(
+        &mut self,
+        terms: &[String],
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRow>> {
         let escape = |t: &str| {
             t.replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         };
-        let patterns: Vec<String> = terms.iter().map(|t| format!("%{}%", escape(t))).collect();
-        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
-        if !patterns.is_empty() {
-            let clauses: Vec<String> = (1..=patterns.len())
+        let mut params: Vec<String> = terms.iter().map(|t| format!("%{}%", escape(t))).collect();
+        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE 1");
+        if !params.is_empty() {
+            let clauses: Vec<String> = (1..=params.len())
                 .map(|i| format!("search_text LIKE ?{i} ESCAPE '\\'"))
                 .collect();
-            sql.push_str(&format!(" WHERE {}", clauses.join(" OR ")));
+            sql.push_str(&format!(" AND ({})", clauses.join(" OR ")));
+        }
+        if let Some(after) = after {
+            let (name, id) = (params.len() + 1, params.len() + 2);
+            sql.push_str(&format!(
+                " AND (name COLLATE NOCASE > ?{name} \
+                   OR (name COLLATE NOCASE = ?{name} AND id > ?{id}))"
+            ));
+            params.push(after.name.clone());
+            params.push(after.id.to_string());
         }
         sql.push_str(&format!(" ORDER BY name COLLATE NOCASE, id LIMIT {limit}"));
         let found: Vec<ContactRow> = {
             let mut stmt = self.conn.prepare(&sql).map_err(db)?;
             let rows = stmt
-                .query_map(
-                    rusqlite::params_from_iter(patterns.iter()),
-                    contact_from_row,
-                )
+                .query_map(rusqlite::params_from_iter(params.iter()), contact_from_row)
                 .map_err(db)?;
             rows.collect::<rusqlite::Result<_>>().map_err(db)?
         };
