@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine as _;
 use serde::Deserialize;
 use switchboard_protocol::{
     CategoryList, ContactList, ContactRequest, FromIdentityRequest, LanguageList, RenderRequest,
@@ -14,7 +13,7 @@ use switchboard_protocol::{
 use super::extract::{ApiJson, ApiQuery, CurrentAgent, ObjectId};
 use super::AppState;
 use crate::engine::TemplateFilter;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::store::ContactCursor;
 use uuid::Uuid;
 
@@ -25,27 +24,17 @@ pub(super) struct ContactQuery {
     limit: Option<u32>,
 }
 
-/// Directory cursors are opaque to clients: base64 of "id|name".
+/// A directory cursor: "id|name".
 fn encode_contact_cursor(cursor: &ContactCursor) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}|{}", cursor.id, cursor.name))
+    super::encode_page_cursor(&cursor.id.to_string(), &cursor.name)
 }
 
 fn decode_contact_cursor(text: &str) -> ApiResult<ContactCursor> {
-    let bad = || {
-        ApiError::bad_request(
-            "invalid_cursor",
-            "after must be a `next` value from a previous page of contacts.",
-        )
-    };
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| bad())?;
-    let raw = String::from_utf8(raw).map_err(|_| bad())?;
-    let (id, name) = raw.split_once('|').ok_or_else(bad)?;
-    Ok(ContactCursor {
-        name: name.to_string(),
-        id: Uuid::parse_str(id).map_err(|_| bad())?,
+    super::decode_page_cursor(text, "contacts", |id, name| {
+        Some(ContactCursor {
+            name: name.to_string(),
+            id: Uuid::parse_str(id).ok()?,
+        })
     })
 }
 

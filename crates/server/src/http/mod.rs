@@ -284,33 +284,47 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-/// List cursors are opaque to clients: base64 of "time|id".
-fn encode_cursor(cursor: &ListCursor) -> String {
-    let raw = format!(
-        "{}|{}",
-        cursor.updated_at.to_rfc3339(),
-        cursor.conversation_id
-    );
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+/// Page cursors are opaque to clients: base64 of "first|rest" (`first` holds no `|`).
+fn encode_page_cursor(first: &str, rest: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{first}|{rest}"))
 }
 
-fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
+/// What `parse` makes of a page cursor's two parts; a cursor this server did not hand out is a
+/// 400 that says which list's `next` to pass (`of`).
+fn decode_page_cursor<T>(
+    text: &str,
+    of: &str,
+    parse: impl FnOnce(&str, &str) -> Option<T>,
+) -> ApiResult<T> {
     let bad = || {
         ApiError::bad_request(
             "invalid_cursor",
-            "after must be a `next` value from a previous page.",
+            format!("after must be a `next` value from a previous page of {of}."),
         )
     };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
-        .map_err(|_| bad())?;
-    let raw = String::from_utf8(raw).map_err(|_| bad())?;
-    let (time, id) = raw.split_once('|').ok_or_else(bad)?;
-    Ok(ListCursor {
-        updated_at: DateTime::parse_from_rfc3339(time)
-            .map_err(|_| bad())?
-            .with_timezone(&Utc),
-        conversation_id: Uuid::parse_str(id).map_err(|_| bad())?,
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .ok_or_else(bad)?;
+    let (first, rest) = raw.split_once('|').ok_or_else(bad)?;
+    parse(first, rest).ok_or_else(bad)
+}
+
+/// A conversation list cursor: "time|id".
+fn encode_cursor(cursor: &ListCursor) -> String {
+    encode_page_cursor(
+        &cursor.updated_at.to_rfc3339(),
+        &cursor.conversation_id.to_string(),
+    )
+}
+
+fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
+    decode_page_cursor(text, "conversations", |time, id| {
+        Some(ListCursor {
+            updated_at: DateTime::parse_from_rfc3339(time).ok()?.with_timezone(&Utc),
+            conversation_id: Uuid::parse_str(id).ok()?,
+        })
     })
 }
 
