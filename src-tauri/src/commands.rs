@@ -578,6 +578,14 @@ pub fn open_link(url: String) -> Answer<()> {
 
 // ----- settings and the desktop -----
 
+/// The queues I am a member of (for a sound per queue in the settings); online only.
+#[tauri::command]
+pub async fn my_queues(
+    desktop: State<'_, Desktop>,
+) -> Answer<Vec<switchboard_protocol::QueueSummary>> {
+    Ok(desktop.client.my_queues().await?)
+}
+
 #[tauri::command]
 pub async fn settings(desktop: State<'_, Desktop>) -> Answer<Settings> {
     let stored = desktop.client.preference(crate::settings::KEY).await?;

@@ -66,7 +66,7 @@ async fn forward_changes(app: AppHandle, client: Client) {
         if let Some(reason) = alert.sound {
             app.state::<sounds::Player>().cue(
                 &desktop.alerts.settings(),
-                conversation.channel,
+                &conversation,
                 reason.into(),
             );
         }
@@ -155,6 +155,7 @@ fn main() {
             commands::block,
             commands::start_internal_chat,
             commands::contact_history,
+            commands::my_queues,
             commands::add_contact_from_conversation,
             commands::open_link,
             commands::settings,

@@ -22,6 +22,8 @@ pub struct Settings {
     pub sound: String,
     /// Channel kind → sound, overriding `sound`.
     pub channel_sounds: BTreeMap<String, String>,
+    /// Queue id → sound, overriding `sound` and the channel's sound for chats of that queue.
+    pub queue_sounds: BTreeMap<String, String>,
     /// Repeat the reminder while a chat waits unowned in my queue.
     pub repeat_unowned: bool,
     /// `auto`, `en` or `pt-BR`.
@@ -35,6 +37,7 @@ impl Default for Settings {
             sound_enabled: true,
             sound: BUNDLED_SOUNDS[0].into(),
             channel_sounds: BTreeMap::new(),
+            queue_sounds: BTreeMap::new(),
             repeat_unowned: true,
             locale: "auto".into(),
         }
@@ -70,6 +73,14 @@ impl Settings {
             }
             if !valid_sound(sound) {
                 return Err(("channel_sounds", format!("{sound:?} is not a sound")));
+            }
+        }
+        for (queue, sound) in &self.queue_sounds {
+            if queue.trim().is_empty() {
+                return Err(("queue_sounds", "a queue id is empty".to_string()));
+            }
+            if !valid_sound(sound) {
+                return Err(("queue_sounds", format!("{sound:?} is not a sound")));
             }
         }
         if !["auto", "en", "pt-BR"].contains(&self.locale.as_str()) {
@@ -108,6 +119,7 @@ mod tests {
         settings
             .channel_sounds
             .insert("whatsapp".into(), "file:/home/ana/ding.wav".into());
+        settings.queue_sounds.insert("sales".into(), "pop".into());
         let text = settings.validated().expect("valid");
         assert_eq!(Settings::from_stored(Some(&text)), settings);
     }
@@ -135,6 +147,20 @@ mod tests {
                     ..Settings::default()
                 },
                 "channel_sounds",
+            ),
+            (
+                Settings {
+                    queue_sounds: [("support".to_string(), "horn".to_string())].into(),
+                    ..Settings::default()
+                },
+                "queue_sounds",
+            ),
+            (
+                Settings {
+                    queue_sounds: [(" ".to_string(), "bell".to_string())].into(),
+                    ..Settings::default()
+                },
+                "queue_sounds",
             ),
             (
                 Settings {

@@ -119,17 +119,23 @@ impl From<Reason> for Cue {
     }
 }
 
-/// The sound for news in a chat of this channel: none when sounds are off; the channel's own
-/// sound when one is set, else the default one. A value that names no sound (stored by hand
-/// or by a newer version) falls back rather than staying silent.
-pub fn sound_for(settings: &Settings, channel: ChannelKind) -> Option<Sound> {
+/// The sound for news in a chat of this channel and queue: none when sounds are off; the
+/// queue's own sound when one is set, else the channel's, else the default one. A value that
+/// names no sound (stored by hand or by a newer version) falls back rather than staying
+/// silent.
+pub fn sound_for(settings: &Settings, channel: ChannelKind, queue: Option<&str>) -> Option<Sound> {
     if !settings.sound_enabled {
         return None;
     }
-    settings
-        .channel_sounds
-        .get(channel.as_str())
+    queue
+        .and_then(|queue| settings.queue_sounds.get(queue))
         .and_then(|value| Sound::parse(value))
+        .or_else(|| {
+            settings
+                .channel_sounds
+                .get(channel.as_str())
+                .and_then(|value| Sound::parse(value))
+        })
         .or_else(|| Sound::parse(&settings.sound))
         .or(Some(Sound::Bundled(BUNDLED_SOUNDS[0])))
 }
@@ -165,7 +171,7 @@ pub fn reminder(
     let chat = conversations
         .iter()
         .find(|c| now.contains(&c.id) && waiting_before.contains(&c.id))?;
-    sound_for(settings, chat.channel)
+    sound_for(settings, chat.channel, chat.queue_id.as_deref())
 }
 
 /// The reminder period: `SWITCHBOARD_REMINDER_SECS` when it is a positive number.
@@ -234,9 +240,9 @@ impl Player {
         Player { requests, log }
     }
 
-    /// Play the sound this settings give news in a chat of `channel`, if any.
-    pub fn cue(&self, settings: &Settings, channel: ChannelKind, cue: Cue) {
-        if let Some(sound) = sound_for(settings, channel) {
+    /// Play the sound these settings give news in this chat, if any.
+    pub fn cue(&self, settings: &Settings, chat: &Conversation, cue: Cue) {
+        if let Some(sound) = sound_for(settings, chat.channel, chat.queue_id.as_deref()) {
             self.play(&sound, cue);
         }
     }
@@ -437,22 +443,62 @@ mod tests {
             ),
         ];
         for (name, settings, channel, expect) in cases {
-            assert_eq!(sound_for(settings, channel), expect, "{name}");
+            assert_eq!(sound_for(settings, channel, None), expect, "{name}");
         }
         let off = Settings {
             sound_enabled: false,
             ..settings.clone()
         };
         assert_eq!(
-            sound_for(&off, ChannelKind::Whatsapp),
+            sound_for(&off, ChannelKind::Whatsapp, None),
             None,
             "sounds off silences channel sounds too"
         );
         let broken = settings_with(&[("whatsapp", "trumpet")]);
         assert_eq!(
-            sound_for(&broken, ChannelKind::Whatsapp),
+            sound_for(&broken, ChannelKind::Whatsapp, None),
             Some(Sound::Bundled("bell")),
             "a channel value that names no sound falls back to the default"
+        );
+    }
+
+    #[test]
+    fn a_queue_sound_overrides_the_channel_sound_for_that_queue_only() {
+        let mut settings = settings_with(&[("whatsapp", "pop")]);
+        settings.queue_sounds.insert("sales".into(), "chime".into());
+        settings.queue_sounds.insert("vip".into(), "trumpet".into());
+        let sales = sound_for(&settings, ChannelKind::Whatsapp, Some("sales"));
+        assert_eq!(
+            sales,
+            Some(Sound::Bundled("chime")),
+            "the queue's own sound"
+        );
+        assert_eq!(
+            sound_for(&settings, ChannelKind::Whatsapp, Some("support")),
+            Some(Sound::Bundled("pop")),
+            "another queue keeps the channel's sound"
+        );
+        assert_eq!(
+            sound_for(&settings, ChannelKind::Livechat, None),
+            Some(Sound::Bundled("bell")),
+            "no queue (an extension's chat): the default"
+        );
+        assert_eq!(
+            sound_for(&settings, ChannelKind::Whatsapp, Some("vip")),
+            Some(Sound::Bundled("pop")),
+            "a queue value that names no sound falls back to the channel's"
+        );
+        let waiting_in_sales = {
+            let mut chat = chat(7, "whatsapp", "queued", None);
+            chat.queue_id = Some("sales".into());
+            chat
+        };
+        let before: HashSet<Uuid> = [waiting_in_sales.id].into();
+        let me = me("available");
+        assert_eq!(
+            reminder(&settings, &me, &[waiting_in_sales], &before),
+            Some(Sound::Bundled("chime")),
+            "reminders use the queue's sound too"
         );
     }
 

@@ -203,6 +203,12 @@ export interface UploadProgress {
   total: number;
 }
 
+/** A queue I am a member of. */
+export interface QueueSummary {
+  id: string;
+  name: string;
+}
+
 /** Preferences of this agent on this machine; every key persists across restarts. */
 export interface Settings {
   /** Show the message text in OS notifications. */
@@ -213,6 +219,9 @@ export interface Settings {
   sound: string;
   /** Optional sound per channel (same format as `sound`); missing: `sound`. */
   channel_sounds: Partial<Record<ChannelKind, string>>;
+  /** Optional sound per queue id (same format as `sound`), before the channel's; missing: the
+   * channel's, then `sound`. */
+  queue_sounds: Record<string, string>;
   /** Repeat the reminder every 30 s while a chat waits unowned in my queue. */
   repeat_unowned: boolean;
   /** `auto` follows the OS. */
@@ -342,6 +351,10 @@ export interface Backend {
   /** Live chat only: block the visitor's address; `durationS` null: until unblocked. */
   block(id: string, durationS: number | null, reason: string): Promise<void>;
   startInternalChat(extensions: string[], title: string | null): Promise<Conversation>;
+
+  // ----- my queues (online) -----
+  /** The queues I am a member of, by name (to give each its own sound). */
+  myQueues(): Promise<QueueSummary[]>;
 
   // ----- contacts (online) -----
   contactHistory(contactId: string): Promise<ContactHistory>;

@@ -107,6 +107,7 @@ export const tauriBackend: Backend = {
   endSession: (id) => call("end_session", { id }),
   block: (id, durationS, reason) => call("block", { id, durationS, reason }),
   startInternalChat: (extensions, title) => call("start_internal_chat", { extensions, title }),
+  myQueues: () => call("my_queues"),
   contactHistory: (contactId) => call("contact_history", { contactId }),
   addContactFromConversation: (conversationId, name, emails) =>
     call("add_contact_from_conversation", { conversationId, name, emails }),
@@ -170,6 +171,7 @@ export const webBackend: Backend = {
   endSession: notConnected,
   block: notConnected,
   startInternalChat: notConnected,
+  myQueues: notConnected,
   contactHistory: notConnected,
   addContactFromConversation: notConnected,
   openLink: notConnected,

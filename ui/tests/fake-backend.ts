@@ -8,6 +8,7 @@ import type {
   Conversation,
   FileCheck,
   Message,
+  QueueSummary,
   Settings,
   ShellEvent,
   Template,
@@ -95,6 +96,7 @@ export class FakeBackend implements Backend {
     sound_enabled: true,
     sound: "chime",
     channel_sounds: {},
+    queue_sounds: {},
     repeat_unowned: true,
     locale: "auto",
   };
@@ -297,6 +299,12 @@ export class FakeBackend implements Backend {
     this.links.push(url);
     return Promise.resolve();
   };
+  /** My queues; an error stands for being offline. */
+  queues: QueueSummary[] | Error = [
+    { id: "sales", name: "Sales" },
+    { id: "support", name: "Support" },
+  ];
+  myQueues = () => (this.queues instanceof Error ? Promise.reject(this.queues) : Promise.resolve(this.queues));
   settings = () => Promise.resolve(this.stored);
   saveSettings = (settings: Settings) => {
     this.saved = settings;

@@ -106,6 +106,34 @@ describe("settings: sounds", () => {
     expect(backend.saved?.channel_sounds, "back to the main sound: no entry").toEqual({ sms: "pop" });
   });
 
+  it("saves a sound per queue, named as the server names my queues", async () => {
+    backend.stored = { ...backend.stored, queue_sounds: { "old-queue": "pop" } };
+    await openSettings();
+    const details = one<HTMLDetailsElement>(container, "setting-queue-sounds");
+    expect(details.textContent).toContain("Sales");
+    expect(details.textContent).toContain("Support");
+    choose(one<HTMLSelectElement>(container, "setting-queue-sound-sales"), "bell");
+    one(container, "settings-save").click();
+    await screen.settled();
+    expect(backend.saved?.queue_sounds, "a queue no longer listed keeps its sound").toEqual({
+      "old-queue": "pop",
+      sales: "bell",
+    });
+
+    // Offline, the dialog says why no queues are listed and keeps their sounds.
+    backend.queues = new BackendError("offline", "not connected");
+    await openSettings();
+    expect(one(container, "setting-queue-sounds-offline").textContent).toContain("connected");
+    one(container, "settings-save").click();
+    await screen.settled();
+    expect(backend.saved?.queue_sounds).toEqual({ "old-queue": "pop", sales: "bell" });
+
+    // Without queues (only extension routes), there is nothing to choose.
+    backend.queues = [];
+    await openSettings();
+    expect(container.querySelector("[data-testid=setting-queue-sounds]")).toBeNull();
+  });
+
   it("shows a stored sound file by name in the main and channel lists", async () => {
     backend.stored = {
       ...backend.stored,

@@ -547,6 +547,14 @@ impl Api {
         .await
     }
 
+    /// `GET /me/queues`: the queues I am a member of, by name.
+    pub async fn my_queues(&self) -> Result<Vec<switchboard_protocol::QueueSummary>, ApiError> {
+        Ok(self
+            .get::<switchboard_protocol::QueueList>("api/v1/me/queues")
+            .await?
+            .queues)
+    }
+
     /// `GET /contacts/{id}/history`: the contact and every conversation with them.
     pub async fn contact_history(
         &self,

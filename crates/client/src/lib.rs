@@ -910,6 +910,12 @@ impl Client {
         Ok(conversation)
     }
 
+    /// The queues I am a member of, by name (online).
+    pub async fn my_queues(&self) -> Result<Vec<switchboard_protocol::QueueSummary>> {
+        let core = self.core()?;
+        core.api.my_queues().await.map_err(|e| core.api_error(e))
+    }
+
     /// A contact with every conversation the team had with them (online).
     pub async fn contact_history(
         &self,

@@ -358,6 +358,19 @@ pub struct AgentList {
     pub agents: Vec<Agent>,
 }
 
+/// A queue I am a member of: `GET /me/queues` (to choose a sound per queue, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueList {
+    /// By name.
+    pub queues: Vec<QueueSummary>,
+}
+
 // ----- errors -----
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -184,3 +184,35 @@ async fn colleagues_are_searchable_by_name_or_extension() {
     let (_, body) = ana.get("/api/v1/agents").await;
     assert_eq!(body["agents"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn agents_see_the_queues_they_belong_to_by_name() {
+    let text = config_toml(2, "", "")
+        + r#"
+[[queues]]
+id = "billing"
+name = "Billing"
+agents = ["102"]
+"#;
+    let server = TestServer::with_config(&text).await;
+    let ana = server.login("101").await;
+    let bruno = server.login("102").await;
+    let (status, mine) = ana.get("/api/v1/me/queues").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&mine), ["support"]);
+    let (_, bruno_queues) = bruno.get("/api/v1/me/queues").await;
+    assert_eq!(ids(&bruno_queues), ["billing", "support"], "by name");
+    assert_eq!(bruno_queues["queues"][0]["name"], "Billing");
+    let (status, body) = server
+        .call(None, Method::GET, "/api/v1/me/queues", None)
+        .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+}

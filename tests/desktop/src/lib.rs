@@ -898,6 +898,18 @@ impl Server {
         self.deliver_whatsapp(&body).await
     }
 
+    /// A Messenger customer writes to the demo's page (routed to the sales queue).
+    pub async fn messenger_from(&self, psid: &str, text: &str) -> Result<()> {
+        let page = self.graph.options().page_id.clone();
+        let body = switchboard_fakes::MessengerWebhook::text(&page, psid, text);
+        let hook = self
+            .graph
+            .webhook(format!("{}/webhooks/facebook/fb-main", self.url()));
+        let answer = hook.send(&body).await?;
+        anyhow::ensure!(answer.is_success(), "webhook answered {}", answer.status);
+        Ok(())
+    }
+
     /// A signed WhatsApp webhook to the demo's WhatsApp channel; it must be accepted.
     async fn deliver_whatsapp(&self, body: &[u8]) -> Result<()> {
         let hook = self

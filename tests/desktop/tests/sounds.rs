@@ -76,7 +76,8 @@ async fn scenario(log: PathBuf) {
         .await
         .unwrap();
 
-    // Settings: WhatsApp gets a sound of its own; the preview plays the main sound.
+    // Settings: WhatsApp gets a sound of its own, and so does the sales queue (listed by the
+    // server); the preview plays the main sound.
     ana.click("[data-testid=settings-open]").await.unwrap();
     ana.click("[data-testid=setting-sound-preview]")
         .await
@@ -93,6 +94,15 @@ async fn scenario(log: PathBuf) {
     .await
     .unwrap();
     ana.set_value("[data-testid=setting-channel-sound-whatsapp]", "pop")
+        .await
+        .unwrap();
+    ana.js(
+        "document.querySelector('[data-testid=setting-queue-sounds]').open = true; return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ana.set_value("[data-testid=setting-queue-sound-sales]", "bell")
         .await
         .unwrap();
     ana.click("[data-testid=settings-save]").await.unwrap();
@@ -149,5 +159,17 @@ async fn scenario(log: PathBuf) {
     assert!(
         !after.iter().any(|l| l.ends_with(" transferred")),
         "taking a chat is not announced as a transfer; the log has {after:?}"
+    );
+
+    // A Messenger customer writes; the chat waits in sales, whose sound comes before the
+    // channel's.
+    server
+        .messenger_from("7700112233", "Is the blue one back in stock?")
+        .await
+        .unwrap();
+    assert!(
+        heard(&log, "bell offered", 1, Duration::from_secs(15)).await,
+        "the sales chat plays the sales queue's sound; the log has {:?}",
+        sound_log(&log)
     );
 }

@@ -1,9 +1,9 @@
 /**
  * The settings dialog: notification preview, sounds (a bundled one or the agent's own file,
- * with a preview, and optionally one per channel), the unowned-chat reminder and the
- * language. Opened from the main screen's top bar; saved through the backend.
+ * with a preview, and optionally one per channel and one per queue), the unowned-chat
+ * reminder and the language. Opened from the main screen's top bar; saved through the backend.
  */
-import type { Backend, ChannelKind, Settings } from "../api";
+import type { Backend, ChannelKind, QueueSummary, Settings } from "../api";
 import { button, el } from "../dom";
 import type { MessageKey, Translate } from "../i18n";
 
@@ -31,6 +31,8 @@ export interface SettingsContext {
 export async function openSettings(ctx: SettingsContext): Promise<void> {
   const { backend, t, showDialog, hideDialog, showToast, fail, track } = ctx;
   const current: Settings = await backend.settings();
+  // My queues come from the server: offline, the dialog says so and keeps the queue sounds.
+  const queues: QueueSummary[] | null = await backend.myQueues().catch(() => null);
   const check = (testid: string, label: string, checked: boolean) => {
     const input = el("input", { type: "checkbox", "data-testid": testid, id: testid, checked });
     return { input, row: el("label", { class: "check", for: testid }, input, label) };
@@ -45,7 +47,13 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     select.append(el("option", { value: "" }, t("settings.sameSound")));
     return { channel, select, label: el("label", { class: "field-label", for: testid }, t(`channel.${channel}` as MessageKey)) };
   });
-  const selects = [choice, ...channelChoices.map((c) => c.select)];
+  const queueChoices = (queues ?? []).map((queue) => {
+    const testid = `setting-queue-sound-${queue.id}`;
+    const select = el("select", { "data-testid": testid, id: testid });
+    select.append(el("option", { value: "" }, t("settings.sameSound")));
+    return { queue: queue.id, select, label: el("label", { class: "field-label", for: testid }, queue.name) };
+  });
+  const selects = [choice, ...channelChoices.map((c) => c.select), ...queueChoices.map((c) => c.select)];
   for (const select of selects) {
     for (const s of SOUNDS) select.append(el("option", { value: s }, t(`sound.${s}` as MessageKey)));
   }
@@ -56,11 +64,12 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
       select.append(el("option", { value, title: value.slice("file:".length) }, fileLabel(value)));
     }
   };
-  for (const value of [current.sound, ...Object.values(current.channel_sounds)]) {
+  for (const value of [current.sound, ...Object.values(current.channel_sounds), ...Object.values(current.queue_sounds)]) {
     if (value?.startsWith("file:")) offerFile(value);
   }
   choice.value = current.sound;
   for (const { channel, select } of channelChoices) select.value = current.channel_sounds[channel] ?? "";
+  for (const { queue, select } of queueChoices) select.value = current.queue_sounds[queue] ?? "";
   const playSound = button(t("settings.playSound"), "setting-sound-preview", { title: t("settings.playSoundTitle") });
   const soundFile = button(t("settings.soundFile"), "setting-sound-file", { title: t("settings.soundFileTitle") });
   const channelSounds = el(
@@ -73,6 +82,21 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     el("summary", {}, t("settings.channelSounds")),
     ...channelChoices.map(({ label, select }) => el("div", { class: "channel-sound" }, label, select)),
   );
+  const queueSounds =
+    queues?.length === 0
+      ? null
+      : el(
+          "details",
+          {
+            class: "channel-sounds",
+            "data-testid": "setting-queue-sounds",
+            open: Object.values(current.queue_sounds).some(Boolean),
+          },
+          el("summary", {}, t("settings.queueSounds")),
+          ...(queues === null
+            ? [el("p", { class: "muted", "data-testid": "setting-queue-sounds-offline" }, t("settings.queueSoundsOffline"))]
+            : queueChoices.map(({ label, select }) => el("div", { class: "channel-sound" }, label, select))),
+        );
   const language = el("select", { "data-testid": "setting-language", id: "setting-language" });
   language.append(
     el("option", { value: "auto" }, t("settings.languageAuto")),
@@ -92,6 +116,7 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
       el("label", { class: "field-label", for: "setting-sound-choice" }, t("settings.sound")),
       el("div", { class: "sound-choice" }, choice, playSound, soundFile),
       channelSounds,
+      ...(queueSounds ? [queueSounds] : []),
       repeat.row,
       el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
       language,
@@ -119,12 +144,21 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     for (const { channel, select } of channelChoices) {
       if (select.value) channel_sounds[channel] = select.value;
     }
+    // Likewise queues not listed (offline, or no longer mine) keep their sound.
+    const listed = new Set(queueChoices.map((c) => c.queue));
+    const queue_sounds = Object.fromEntries(
+      Object.entries(current.queue_sounds).filter(([queue]) => !listed.has(queue)),
+    );
+    for (const { queue, select } of queueChoices) {
+      if (select.value) queue_sounds[queue] = select.value;
+    }
     const next: Settings = {
       ...current,
       preview: preview.input.checked,
       sound_enabled: sound.input.checked,
       sound: choice.value,
       channel_sounds,
+      queue_sounds,
       repeat_unowned: repeat.input.checked,
       locale: language.value as Settings["locale"],
     };

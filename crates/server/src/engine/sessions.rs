@@ -3,7 +3,9 @@
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use switchboard_protocol::{event_types, Agent, LoginResponse, Presence, PresenceData};
+use switchboard_protocol::{
+    event_types, Agent, LoginResponse, Presence, PresenceData, QueueSummary,
+};
 use uuid::Uuid;
 
 use switchboard_domain::text::fold;
@@ -99,6 +101,26 @@ impl Engine {
         self.read(move |unit| {
             let row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
             Ok(agent_dto(&row))
+        })
+        .await
+    }
+
+    /// The queues I am a member of, by name.
+    pub async fn my_queues(&self, agent: Uuid) -> ApiResult<Vec<QueueSummary>> {
+        self.read(move |unit| {
+            let mut queues: Vec<QueueSummary> = unit
+                .tx
+                .queues_of_agent(agent)?
+                .into_iter()
+                .map(|q| QueueSummary {
+                    id: q.id,
+                    name: q.name,
+                })
+                .collect();
+            queues.sort_by(|a, b| {
+                (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id))
+            });
+            Ok(queues)
         })
         .await
     }

@@ -19,8 +19,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentList, ConversationList, InternalChatRequest, LoginRequest, PresenceRequest, ReadRequest,
-    SendMessageRequest, SyncResponse, TransferRequest,
+    AgentList, ConversationList, InternalChatRequest, LoginRequest, PresenceRequest, QueueList,
+    ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
 };
 use uuid::Uuid;
 
@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
         .route("/me/presence", put(set_presence))
+        .route("/me/queues", get(my_queues))
         .route("/agents", get(agents))
         .route("/conversations", get(list_conversations))
         .route(
@@ -252,6 +253,11 @@ async fn logout(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<St
 
 async fn me(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<Response> {
     Ok(Json(state.engine.me(me.id()).await?).into_response())
+}
+
+async fn my_queues(State(state): State<AppState>, me: CurrentAgent) -> ApiResult<Response> {
+    let queues = state.engine.my_queues(me.id()).await?;
+    Ok(Json(QueueList { queues }).into_response())
 }
 
 async fn set_presence(
