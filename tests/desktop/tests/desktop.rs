@@ -206,11 +206,17 @@ async fn login_list_templates_reply_and_settings_that_survive_a_restart() {
     app.click("[data-testid=settings-open]").await.unwrap();
     app.wait_for("[data-testid=setting-preview]").await.unwrap();
     app.screenshot("settings").await.unwrap();
-    // The sound section, with a sound per channel unfolded.
+    // The sound section, with a sound per channel and per queue unfolded.
     app.click("[data-testid=setting-channel-sounds] summary")
         .await
         .unwrap();
     app.wait_for("[data-testid=setting-channel-sound-whatsapp]")
+        .await
+        .unwrap();
+    app.click("[data-testid=setting-queue-sounds] summary")
+        .await
+        .unwrap();
+    app.wait_for("[data-testid=setting-queue-sound-sales]")
         .await
         .unwrap();
     app.screenshot("settings-sounds").await.unwrap();

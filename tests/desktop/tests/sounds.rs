@@ -29,10 +29,11 @@ async fn heard(path: &Path, line: &str, count: usize, limit: Duration) -> bool {
     false
 }
 
-/// Agent 101 takes every customer chat waiting in her queues through the API, so that the
-/// only chat left waiting is the one this test brings (the demo starts with several).
+/// Agent 103 (in both of Ana's queues) takes every customer chat waiting in them through the
+/// API, so that the only chat left waiting is the one this test brings (the demo starts with
+/// several), and Ana stays far from the sales queue's limit of five chats each.
 async fn take_waiting_demo_chats(server: &Server) {
-    let api = server.api("101").await.unwrap();
+    let api = server.api("103").await.unwrap();
     let list = api.get("/conversations?view=recent").await.unwrap();
     let waiting = list["conversations"]
         .as_array()

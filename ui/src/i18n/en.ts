@@ -83,6 +83,7 @@ export const en = {
   "settings.soundFileTitle": "Use a sound file of your own (WAV, MP3, OGG or FLAC)",
   "settings.channelSounds": "Sound per channel",
   "settings.sameSound": "Same as above",
+  "settings.channelSound": "The channel's sound",
   "settings.queueSounds": "Sound per queue",
   "settings.queueSoundsOffline": "Your queues are listed here when Switchboard is connected.",
   "settings.repeat": "Remind me every 30 s while a chat waits unowned",

@@ -85,6 +85,7 @@ export const ptBR: Messages = {
   "settings.soundFileTitle": "Usar um arquivo de som seu (WAV, MP3, OGG ou FLAC)",
   "settings.channelSounds": "Som por canal",
   "settings.sameSound": "Igual ao de cima",
+  "settings.channelSound": "O som do canal",
   "settings.queueSounds": "Som por fila",
   "settings.queueSoundsOffline": "Suas filas aparecem aqui quando o Switchboard estiver conectado.",
   "settings.repeat": "Lembrar a cada 30 s enquanto um chat aguarda sem dono",

@@ -50,7 +50,7 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
   const queueChoices = (queues ?? []).map((queue) => {
     const testid = `setting-queue-sound-${queue.id}`;
     const select = el("select", { "data-testid": testid, id: testid });
-    select.append(el("option", { value: "" }, t("settings.sameSound")));
+    select.append(el("option", { value: "" }, t("settings.channelSound")));
     return { queue: queue.id, select, label: el("label", { class: "field-label", for: testid }, queue.name) };
   });
   const selects = [choice, ...channelChoices.map((c) => c.select), ...queueChoices.map((c) => c.select)];
