@@ -15,6 +15,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use base64::Engine as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::config::RateLimits;
@@ -63,7 +64,7 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    pub fn new(limits: RateLimits, shared: Option<Arc<dyn Store>>) -> Self {
+    pub fn new(limits: RateLimits, shared: Option<SharedCounts>) -> Self {
         LoginLimiter {
             per_ip: Limiter::per_minute(
                 "login per ip",
@@ -86,19 +87,55 @@ impl LoginLimiter {
     }
 }
 
+/// Where nodes sharing a database count requests together, and the secret their keys are
+/// hashed with (the nodes share it through `data_dir`), so a database dump names no address
+/// or login: an unsalted hash of an IPv4 address is undone by trying them all.
+#[derive(Clone)]
+pub struct SharedCounts {
+    store: Arc<dyn Store>,
+    salt: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for SharedCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the salt.
+        f.debug_struct("SharedCounts").finish_non_exhaustive()
+    }
+}
+
+impl SharedCounts {
+    pub fn new(store: Arc<dyn Store>, secret: &[u8]) -> SharedCounts {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+            .expect("HMAC takes keys of any length");
+        mac.update(b"switchboard rate limit keys");
+        SharedCounts {
+            store,
+            salt: mac.finalize().into_bytes().to_vec().into(),
+        }
+    }
+
+    /// The key a limit's count is stored under.
+    fn key(&self, limit: &str, key: &dyn Display) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.salt)
+            .expect("HMAC takes keys of any length");
+        mac.update(format!("{limit}\n{key}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
 /// Requests allowed per key (a client IP, a visitor, a login name) and minute.
 ///
 /// A node alone counts in memory (`governor`'s cell rate). Nodes sharing PostgreSQL count in
 /// the database instead, so N nodes behind a load balancer allow what one node would: each key
 /// has a count for this minute and the last, and a request passes while the last minute's
 /// count, weighted by how much of it is still within sixty seconds, plus this minute's stays
-/// within the limit (a sliding window). Keys are stored hashed, never as addresses or names.
+/// within the limit (a sliding window). Keys are stored as salted hashes ([`SharedCounts`]).
 /// If the database cannot count, the node falls back to counting alone.
 pub struct Limiter<K: Hash + Eq + Clone> {
     name: &'static str,
     per_minute: u32,
     local: DefaultKeyedRateLimiter<K>,
-    shared: Option<Arc<dyn Store>>,
+    shared: Option<SharedCounts>,
 }
 
 impl<K: Hash + Eq + Clone> std::fmt::Debug for Limiter<K> {
@@ -116,7 +153,7 @@ pub type IpLimiter = Limiter<IpAddr>;
 
 impl<K: Hash + Eq + Clone + Display> Limiter<K> {
     /// `name` tells this limit's counts from other limits' in the shared table.
-    pub fn per_minute(name: &'static str, n: u32, shared: Option<Arc<dyn Store>>) -> Self {
+    pub fn per_minute(name: &'static str, n: u32, shared: Option<SharedCounts>) -> Self {
         let per_minute = n.max(1);
         let quota = Quota::per_minute(NonZeroU32::new(per_minute).expect("at least one"));
         Limiter {
@@ -128,14 +165,14 @@ impl<K: Hash + Eq + Clone + Display> Limiter<K> {
     }
 
     pub async fn allow(&self, key: K) -> bool {
-        if let Some(store) = &self.shared {
-            let hashed = hex::encode(Sha256::digest(format!("{}\n{key}", self.name)));
+        if let Some(shared) = &self.shared {
+            let hashed = shared.key(self.name, &key);
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs_f64()
                 / 60.0;
-            let store = store.clone();
+            let store = shared.store.clone();
             let counted = tokio::task::spawn_blocking(move || {
                 store.count_request(&hashed, now.floor() as i64)
             })
@@ -208,6 +245,28 @@ mod tests {
             limiter.allow(ip, "102").await,
             "another user is not affected"
         );
+    }
+
+    #[test]
+    fn shared_keys_are_salted_per_deployment_and_per_limit() {
+        let store: Arc<dyn Store> = Arc::new(
+            crate::store::sqlite::SqliteStore::open(
+                &tempfile::tempdir().unwrap().path().join("s.db"),
+            )
+            .unwrap(),
+        );
+        let a = SharedCounts::new(store.clone(), b"secret of deployment A");
+        let b = SharedCounts::new(store, b"secret of deployment B");
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(a.key("login per ip", &ip), a.key("login per ip", &ip));
+        assert_ne!(a.key("login per ip", &ip), b.key("login per ip", &ip));
+        assert_ne!(a.key("login per ip", &ip), a.key("webhooks per ip", &ip));
+        assert_ne!(
+            a.key("login per ip", &ip),
+            hex::encode(Sha256::digest("login per ip\n203.0.113.7")),
+            "not an unsalted hash"
+        );
+        assert!(!a.key("login per ip", &ip).contains("203"));
     }
 
     #[test]

@@ -187,8 +187,7 @@ pub async fn launch_with_listener(
             .await
             .context("applying the configuration")??;
     }
-    // Nodes sharing the database count rate limits together.
-    let shared = store.shared().then(|| store.clone());
+    let shared_store = store.shared().then(|| store.clone());
     let engine = Engine::new(
         store,
         EngineSettings {
@@ -210,6 +209,9 @@ pub async fn launch_with_listener(
         )
     })?;
     let link_key = media_link_key(&config.server.data_dir)?;
+    // Nodes sharing the database count rate limits together, under keys salted from the
+    // secret they share in `data_dir`.
+    let shared = shared_store.map(|store| auth::SharedCounts::new(store, &link_key));
     let channels = Arc::new(channels::Channels::new(
         &config.channels,
         &config.server.public_url,
@@ -302,6 +304,7 @@ pub async fn launch_with_listener(
 
 /// The key that signs media links, kept in the data folder so links survive restarts.
 fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
     let path = data_dir.join("media-link.key");
     if let Ok(key) = std::fs::read(&path) {
         if key.len() >= 32 {
@@ -311,8 +314,29 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let mut key = vec![0u8; 32];
     rand::fill(&mut key[..]);
     std::fs::create_dir_all(data_dir)?;
-    std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
-    Ok(key)
+    // Nodes sharing `data_dir` may start together: one creates the key, the others read it.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(&key).and_then(|()| file.sync_all()));
+    match written {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Written by another node a moment ago, or too short (an older, broken file).
+            for _ in 0..50 {
+                let found = std::fs::read(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                if found.len() >= 32 {
+                    return Ok(found);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
 }
 
 /// Open the store, bind `config.server.listen` and start.
