@@ -325,8 +325,8 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             // Written by another node a moment ago, or too short (an older, broken file).
             for _ in 0..50 {
-                let found = std::fs::read(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let found =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 if found.len() >= 32 {
                     return Ok(found);
                 }
