@@ -266,7 +266,6 @@ mod tests {
             hex::encode(Sha256::digest("login per ip\n203.0.113.7")),
             "not an unsalted hash"
         );
-        assert!(!a.key("login per ip", &ip).contains("203"));
     }
 
     #[test]
