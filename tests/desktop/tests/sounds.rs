@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use switchboard_desktop_e2e::{require_desktop, Desktop, Server, PASSWORD};
+use switchboard_desktop_e2e::{require_desktop, App, Desktop, Server, PASSWORD};
 
 const REMINDER_SECS: u64 = 3;
 
@@ -48,6 +48,19 @@ async fn take_waiting_demo_chats(server: &Server) {
     }
 }
 
+/// In the open settings dialog, unfold the section `section` and choose `value` in `select`.
+async fn choose_in_section(app: &App, section: &str, select: &str, value: &str) {
+    app.js(
+        "document.querySelector(`[data-testid=${arguments[0]}]`).open = true; return true;",
+        vec![section.into()],
+    )
+    .await
+    .unwrap();
+    app.set_value(&format!("[data-testid={select}]"), value)
+        .await
+        .unwrap();
+}
+
 #[test]
 fn a_waiting_chat_is_announced_and_reminded_until_taken_and_settings_preview_plays() {
     require_desktop!();
@@ -88,24 +101,20 @@ async fn scenario(log: PathBuf) {
         "the preview button plays the chosen sound; the log has {:?}",
         sound_log(&log)
     );
-    ana.js(
-        "document.querySelector('[data-testid=setting-channel-sounds]').open = true; return true;",
-        vec![],
+    choose_in_section(
+        &ana,
+        "setting-channel-sounds",
+        "setting-channel-sound-whatsapp",
+        "pop",
     )
-    .await
-    .unwrap();
-    ana.set_value("[data-testid=setting-channel-sound-whatsapp]", "pop")
-        .await
-        .unwrap();
-    ana.js(
-        "document.querySelector('[data-testid=setting-queue-sounds]').open = true; return true;",
-        vec![],
+    .await;
+    choose_in_section(
+        &ana,
+        "setting-queue-sounds",
+        "setting-queue-sound-sales",
+        "bell",
     )
-    .await
-    .unwrap();
-    ana.set_value("[data-testid=setting-queue-sound-sales]", "bell")
-        .await
-        .unwrap();
+    .await;
     ana.click("[data-testid=settings-save]").await.unwrap();
     ana.wait_js(
         "the settings dialog to close",

@@ -431,6 +431,16 @@ pub struct ListCursor {
     pub conversation_id: Uuid,
 }
 
+/// `%term%` for a `LIKE ... ESCAPE '\'` that matches `term` literally (its `\`, `%` and `_`
+/// escaped); both backends search contacts with it.
+pub fn contains_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Resume point of a contact directory page: the last contact of the previous page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactCursor {

@@ -2109,14 +2109,9 @@ impl Tx for PgTx<'_> {
     ) -> StoreResult<Vec<ContactRow>> {
         // SQLite's LIKE ignores the case of ASCII letters only; so does lower() under "C".
         // PostgreSQL's LIKE escapes with a backslash by default.
-        let escape = |t: &str| {
-            t.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        };
         let patterns: Vec<String> = terms
             .iter()
-            .map(|t| format!("%{}%", escape(t)).to_ascii_lowercase())
+            .map(|t| super::contains_pattern(t).to_ascii_lowercase())
             .collect();
         let (after_name, after_id) = match after {
             Some(cursor) => (Some(cursor.name.as_str()), Some(cursor.id)),

@@ -1510,12 +1510,7 @@ impl Tx for SqliteTx<'_> {
         after: Option<&ContactCursor>,
         limit: u32,
     ) -> StoreResult<Vec<ContactRow>> {
-        let escape = |t: &str| {
-            t.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        };
-        let mut params: Vec<String> = terms.iter().map(|t| format!("%{}%", escape(t))).collect();
+        let mut params: Vec<String> = terms.iter().map(|t| super::contains_pattern(t)).collect();
         let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE 1");
         if !params.is_empty() {
             let clauses: Vec<String> = (1..=params.len())
