@@ -22,8 +22,16 @@ echo "==> demo server at http://$listen — sign in as 101 / demo"
 
 export SWITCHBOARD_SERVER_URL="http://$listen"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  echo "==> no display: starting the desktop app under Xvfb (headless)"
-  xvfb-run -a -s "-screen 0 1280x800x24" ./target/debug/switchboard-desktop
+  # A headless machine has no desktop session: give the app one, with a D-Bus session bus and
+  # an unlocked keychain (its own, under target/demo-keyring, password "demo"), so the demo
+  # remembers the sign-in as a desktop would. (Without any keychain the app still signs in,
+  # for the running app only, and says so.)
+  echo "==> no display: starting the desktop app under Xvfb with a D-Bus session and a keychain"
+  mkdir -p target/demo-keyring
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    eval "$(printf demo | XDG_DATA_HOME="$PWD/target/demo-keyring" \
+      gnome-keyring-daemon --unlock --components=secrets)"
+    exec ./target/debug/switchboard-desktop'
 else
   ./target/debug/switchboard-desktop
 fi

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use switchboard_client::{
     AttachmentRules, ClientError, ConnectionState, FileCheck, MessagesPage, OutgoingAttachment,
-    SearchResults, TemplateFilter, View,
+    SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{Agent, Conversation, Message, Presence, Template, TemplateRequest};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -170,6 +170,12 @@ pub async fn login(
     password: String,
 ) -> Answer<Agent> {
     Ok(desktop.client.login(&server, &user, &password).await?)
+}
+
+/// Where the sign-in is kept: the keychain, or this run only (the UI says why).
+#[tauri::command]
+pub fn sign_in_kept(desktop: State<'_, Desktop>) -> Option<SignInKept> {
+    desktop.client.sign_in_kept()
 }
 
 #[tauri::command]

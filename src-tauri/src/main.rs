@@ -122,6 +122,7 @@ fn main() {
             commands::resume,
             commands::login,
             commands::logout,
+            commands::sign_in_kept,
             commands::connection_state,
             commands::set_presence,
             commands::conversations,

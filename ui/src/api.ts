@@ -276,6 +276,10 @@ export interface AppInfo {
   emptyWindow?: boolean;
 }
 
+/** Where the sign-in is kept: the OS keychain, or (when the keychain cannot be used) this run
+ * of the app only — the next start asks for the password again. */
+export type SignInKept = { kept: "keychain" } | { kept: "this_run_only"; detail: string };
+
 /** What a person types on the login screen. */
 export interface LoginRequest {
   server: string;
@@ -297,6 +301,8 @@ export interface Backend {
   /** Errors: `wrong_credentials`, `unreachable`, `not_switchboard`, `bad_server_url`. */
   login(request: LoginRequest): Promise<Agent>;
   logout(): Promise<void>;
+  /** Where this session's sign-in is kept; null when nobody is signed in. */
+  signInKept(): Promise<SignInKept | null>;
   connectionState(): Promise<ConnectionState>;
   setPresence(presence: Presence): Promise<Agent>;
 

@@ -7,6 +7,7 @@ import type { Agent } from "./api";
 import { detectBackend, toBackendError } from "./backend";
 import { describeError } from "./errors";
 import { detectLocale, pickLocale, translator, type Locale } from "./i18n";
+import { signInNotice } from "./notice";
 import { renderLogin, SIGNED_IN_EVENT } from "./screens/login";
 import { renderMain, SIGNED_OUT_EVENT, type MainScreen } from "./screens/main";
 
@@ -27,10 +28,13 @@ function applyLocale(next: Locale): void {
 applyLocale(locale);
 
 let main: MainScreen | null = null;
+let notice: HTMLElement | null = null;
 
 function showLogin(): void {
   main?.dispose();
   main = null;
+  notice?.remove();
+  notice = null;
   footer!.hidden = false;
   document.body.classList.remove("signed-in");
   renderLogin(app!, backend, t);
@@ -43,6 +47,9 @@ async function showMain(agent: Agent): Promise<void> {
   footer!.hidden = true;
   document.body.classList.add("signed-in");
   main = renderMain(app!, { backend, t, locale, agent });
+  // Without a usable keychain the sign-in lasts this run only: say so, quietly.
+  notice = signInNotice(await backend.signInKept().catch(() => null), t);
+  if (notice) document.body.append(notice);
 }
 
 app.addEventListener(SIGNED_IN_EVENT, (event) => {

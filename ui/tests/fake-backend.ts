@@ -118,6 +118,7 @@ export class FakeBackend implements Backend {
   resume = () => Promise.resolve(ME);
   login = () => Promise.resolve(ME);
   logout = () => Promise.resolve();
+  signInKept = () => Promise.resolve({ kept: "keychain" as const });
   connectionState = () => Promise.resolve("online" as const);
   setPresence = (presence: Agent["presence"]) => Promise.resolve({ ...ME, presence });
   conversations = (view: "recent" | "archived", limit?: number | null) =>

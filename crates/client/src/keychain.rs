@@ -4,11 +4,27 @@
 //! [`TokenStore`] is the seam: the app uses [`KeyringStore`]; tests use [`MemoryStore`].
 //! Calls may block (D-Bus, a keychain unlock prompt), so the engine makes them off the async
 //! runtime.
+//!
+//! A keychain that cannot be used (no Secret Service on a bare Linux session, a locked or
+//! refusing keychain) never keeps an agent out: the sign-in is then kept for the running app
+//! only ([`SignInKept::ThisRunOnly`]) and the next start asks for the password again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::ClientError;
+
+/// Where a session's sign-in is kept, for the app to tell the agent when it is not the
+/// keychain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kept", rename_all = "snake_case")]
+pub enum SignInKept {
+    /// In the OS keychain: the next start signs in again by itself.
+    Keychain,
+    /// In memory for this run only, because the keychain failed (`detail` says how); the next
+    /// start shows the login screen.
+    ThisRunOnly { detail: String },
+}
 
 /// Keeps one secret per account name.
 pub trait TokenStore: Send + Sync + std::fmt::Debug + 'static {

@@ -69,7 +69,7 @@ pub use crate::cache::Cache;
 pub use crate::changes::{Change, ChangeFeed, ConnectionState};
 pub use crate::error::{ClientError, Result};
 pub use crate::files::{AttachmentRules, FileCheck};
-pub use crate::keychain::{KeyringStore, MemoryStore, TokenStore};
+pub use crate::keychain::{KeyringStore, MemoryStore, SignInKept, TokenStore};
 pub use crate::search::{SearchOptions, SearchOrder, SearchResults};
 /// The SQLite binding the [`Cache`] exposes (for diagnostics and benchmarks).
 pub use rusqlite;
@@ -200,6 +200,7 @@ impl Upload {
 #[derive(Debug)]
 struct Session {
     core: Arc<Core>,
+    kept: SignInKept,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -287,7 +288,8 @@ impl Client {
 
     // ----- session -----
 
-    /// Sign in. The token goes to the keychain; the agent's cache opens (created or
+    /// Sign in. The token goes to the keychain (or, when the keychain fails, stays in memory
+    /// for this run: see [`Client::sign_in_kept`]); the agent's cache opens (created or
     /// migrated) and the first full load starts in the background.
     pub async fn login(&self, server_url: &str, login: &str, password: &str) -> Result<Agent> {
         let base = api::parse_server_url(server_url)?;
@@ -297,16 +299,33 @@ impl Client {
         self.shutdown().await;
         let tokens = self.shared.options.tokens.clone();
         let (account, token) = (profile.key(), answer.token.clone());
-        blocking(move || tokens.save(&account, &token)).await?;
-        profile::save_last(&self.shared.options.data_dir, &profile)?;
-        self.start(profile, api.with_token(answer.token), answer.agent.clone())
-            .await?;
+        let data_dir = &self.shared.options.data_dir;
+        let kept = match blocking(move || tokens.save(&account, &token)).await {
+            Ok(()) => {
+                profile::save_last(data_dir, &profile)?;
+                SignInKept::Keychain
+            }
+            Err(ClientError::Keychain { detail }) => {
+                tracing::warn!(%detail, "the keychain failed: the sign-in is kept for this run only");
+                // A token an earlier sign-in left in the keychain must not be resumed next time.
+                profile::forget_last(data_dir)?;
+                SignInKept::ThisRunOnly { detail }
+            }
+            Err(other) => return Err(other),
+        };
+        self.start(
+            profile,
+            api.with_token(answer.token),
+            answer.agent.clone(),
+            kept,
+        )
+        .await?;
         Ok(answer.agent)
     }
 
     /// Sign in again as the last agent, from the keychain, without the network: the cache
     /// shows at once and sync starts in the background. `None` when there is nobody to
-    /// resume (never signed in, logged out, or the keychain lost the token).
+    /// resume (never signed in, logged out, the keychain lost the token or cannot be used).
     pub async fn resume(&self) -> Result<Option<Agent>> {
         let data_dir = self.shared.options.data_dir.clone();
         let Some(profile) = profile::load_last(&data_dir)? else {
@@ -314,8 +333,14 @@ impl Client {
         };
         let tokens = self.shared.options.tokens.clone();
         let account = profile.key();
-        let Some(token) = blocking(move || tokens.load(&account)).await? else {
-            return Ok(None);
+        let token = match blocking(move || tokens.load(&account)).await {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(None),
+            Err(ClientError::Keychain { detail }) => {
+                tracing::warn!(%detail, "the keychain failed: signing in again is up to the agent");
+                return Ok(None);
+            }
+            Err(other) => return Err(other),
         };
         let base = api::parse_server_url(&profile.server_url)?;
         let cache_path = profile.cache_path(&data_dir);
@@ -332,12 +357,23 @@ impl Client {
             return Ok(None);
         };
         self.shutdown().await;
-        self.start(profile, Api::new(base)?.with_token(token), agent.clone())
-            .await?;
+        self.start(
+            profile,
+            Api::new(base)?.with_token(token),
+            agent.clone(),
+            SignInKept::Keychain,
+        )
+        .await?;
         Ok(Some(agent))
     }
 
-    async fn start(&self, profile: Profile, api: Api, agent: Agent) -> Result<()> {
+    async fn start(
+        &self,
+        profile: Profile,
+        api: Api,
+        agent: Agent,
+        kept: SignInKept,
+    ) -> Result<()> {
         let data_dir = &self.shared.options.data_dir;
         let cache_path = profile.cache_path(data_dir);
         let cache = tokio::task::spawn_blocking(move || Cache::open(&cache_path))
@@ -363,7 +399,7 @@ impl Client {
         );
         let mut tasks = engine::spawn(core.clone(), history_rx);
         tasks.push(tokio::spawn(learn_limits(core.clone())));
-        *self.session() = Some(Session { core, tasks });
+        *self.session() = Some(Session { core, kept, tasks });
         Ok(())
     }
 
@@ -381,7 +417,14 @@ impl Client {
         let _ = tokio::time::timeout(Duration::from_secs(3), core.api.logout()).await;
         let tokens = self.shared.options.tokens.clone();
         let account = core.profile.key();
-        blocking(move || tokens.delete(&account)).await?;
+        match blocking(move || tokens.delete(&account)).await {
+            Ok(()) => {}
+            // Forgetting the last profile below is what keeps the next start from resuming.
+            Err(ClientError::Keychain { detail }) => {
+                tracing::warn!(%detail, "the keychain failed: its entry could not be removed");
+            }
+            Err(other) => return Err(other),
+        }
         profile::forget_last(&self.shared.options.data_dir)?;
         self.shared.feed.set_connection(ConnectionState::Offline);
         Ok(())
@@ -416,6 +459,12 @@ impl Client {
     /// The signed-in agent.
     pub fn me(&self) -> Option<Agent> {
         self.session().as_ref().map(|s| s.core.me())
+    }
+
+    /// Where this session's sign-in is kept: the keychain, or this run only (say so to the
+    /// agent: the next start asks for the password).
+    pub fn sign_in_kept(&self) -> Option<SignInKept> {
+        self.session().as_ref().map(|s| s.kept.clone())
     }
 
     /// Which server and agent this session is (its key names the keychain entry and folder).

@@ -3,10 +3,14 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use common::*;
-use switchboard_client::{ClientOptions, KeyringStore, TemplateFilter, TokenStore, View};
+use switchboard_client::{
+    Client, ClientError, ClientOptions, KeyringStore, MemoryStore, SignInKept, TemplateFilter,
+    TokenStore, View,
+};
 
 #[tokio::test]
 async fn search_finds_nao_for_nao_across_synced_history() {
@@ -215,6 +219,144 @@ async fn a_restarted_app_resumes_offline_from_the_keychain_and_logout_forgets_th
         .await
         .expect_err("signed out");
     assert_eq!(err.code(), "not_signed_in");
+}
+
+/// A keychain that works until it is broken (no Secret Service, locked, refused): then every
+/// call fails the way `KeyringStore` reports it.
+#[derive(Debug, Default, Clone)]
+struct BreakableKeychain {
+    tokens: MemoryStore,
+    broken: Arc<AtomicBool>,
+}
+
+impl BreakableKeychain {
+    fn broken() -> BreakableKeychain {
+        let keychain = BreakableKeychain::default();
+        keychain.broken.store(true, Ordering::SeqCst);
+        keychain
+    }
+
+    fn check(&self) -> switchboard_client::Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(ClientError::Keychain {
+                detail: "The name org.freedesktop.secrets was not provided by any .service files"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl TokenStore for BreakableKeychain {
+    fn load(&self, account: &str) -> switchboard_client::Result<Option<String>> {
+        self.check()?;
+        self.tokens.load(account)
+    }
+    fn save(&self, account: &str, token: &str) -> switchboard_client::Result<()> {
+        self.check()?;
+        self.tokens.save(account, token)
+    }
+    fn delete(&self, account: &str) -> switchboard_client::Result<()> {
+        self.check()?;
+        self.tokens.delete(account)
+    }
+}
+
+fn client_with(desktop: &Desktop, keychain: &BreakableKeychain) -> Client {
+    Client::new(
+        ClientOptions::new(desktop.dir.path())
+            .with_tokens(Arc::new(keychain.clone()))
+            .with_timing(fast_timing()),
+    )
+}
+
+#[tokio::test]
+async fn without_a_usable_keychain_signing_in_works_for_this_run_and_the_next_start_asks_again() {
+    // Given a machine whose keychain cannot be used, and a customer waiting
+    let server = TestServer::start(1).await;
+    let chat = server.customer_writes("5511960000000", "alô?").await;
+    let desktop = Desktop::new();
+    let keychain = BreakableKeychain::broken();
+
+    // When Ana signs in
+    let ana = client_with(&desktop, &keychain);
+    ana.login(&server.url(), "101", PASSWORD)
+        .await
+        .expect("signing in never dead-ends on the keychain");
+
+    // Then she works as usual, and the app can tell her why it will ask again next time
+    wait_online(&ana).await;
+    eventually("the chat is cached", || async {
+        cached_bodies(&ana, chat).await == ["alô?"]
+    })
+    .await;
+    match ana.sign_in_kept() {
+        Some(SignInKept::ThisRunOnly { detail }) => {
+            assert!(detail.contains("org.freedesktop.secrets"), "{detail}")
+        }
+        other => panic!("the session is kept for this run only, not {other:?}"),
+    }
+    assert!(keychain.tokens.is_empty());
+
+    // And logging out works, and the next start has nobody to resume: it shows the login
+    ana.logout()
+        .await
+        .expect("logging out works without a keychain");
+    assert_eq!(ana.sign_in_kept(), None);
+    let again = client_with(&desktop, &keychain);
+    assert!(again.resume().await.expect("no error at start").is_none());
+}
+
+#[tokio::test]
+async fn a_keychain_that_fails_later_neither_blocks_logout_nor_resumes_a_stale_token() {
+    // Given Ana signed in while the keychain worked
+    let server = TestServer::start(1).await;
+    let desktop = Desktop::new();
+    let keychain = BreakableKeychain::default();
+    let ana = client_with(&desktop, &keychain);
+    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
+    assert_eq!(ana.sign_in_kept(), Some(SignInKept::Keychain));
+    wait_online(&ana).await;
+
+    // When the keychain breaks (locked, its daemon gone)
+    keychain.broken.store(true, Ordering::SeqCst);
+
+    // Then logging out still works and the next start does not resume
+    ana.logout().await.expect("logging out works");
+    keychain.broken.store(false, Ordering::SeqCst);
+    assert!(
+        client_with(&desktop, &keychain)
+            .resume()
+            .await
+            .unwrap()
+            .is_none(),
+        "the token left in the keychain is not resumed after a logout"
+    );
+
+    // And a start while the keychain is broken shows the login instead of an error
+    let ana = client_with(&desktop, &keychain);
+    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
+    ana.shutdown().await;
+    keychain.broken.store(true, Ordering::SeqCst);
+    assert!(client_with(&desktop, &keychain)
+        .resume()
+        .await
+        .expect("a broken keychain at start is not an error")
+        .is_none());
+
+    // And signing in while it is broken leaves no stale resume behind
+    let ana = client_with(&desktop, &keychain);
+    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
+    ana.shutdown().await;
+    keychain.broken.store(false, Ordering::SeqCst);
+    assert!(
+        client_with(&desktop, &keychain)
+            .resume()
+            .await
+            .unwrap()
+            .is_none(),
+        "a sign-in kept for one run only is not resumed with an older keychain token"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

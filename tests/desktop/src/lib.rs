@@ -131,6 +131,47 @@ impl std::fmt::Debug for Proc {
     }
 }
 
+/// A session bus configuration like the system's, whose only activatable service is the
+/// notification daemon: no Secret Service answers on it.
+fn bus_config_without_secrets(dir: &Path) -> Result<PathBuf> {
+    let services = dir.join("dbus-services");
+    std::fs::create_dir_all(&services)?;
+    let notifications = "/usr/share/dbus-1/services/org.knopwob.dunst.service";
+    if Path::new(notifications).exists() {
+        std::fs::copy(notifications, services.join("org.knopwob.dunst.service"))?;
+    }
+    let config = dir.join("session-without-secrets.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            services.display()
+        ),
+    )?;
+    Ok(config)
+}
+
+/// Whether a desktop session has a keychain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keychain {
+    Unlocked,
+    Missing,
+}
+
 /// A private desktop session: X display, D-Bus session bus, unlocked keychain, and a log of
 /// the notifications sent over D-Bus.
 #[derive(Debug)]
@@ -145,6 +186,16 @@ pub struct Desktop {
 
 impl Desktop {
     pub fn start() -> Result<Desktop> {
+        Desktop::start_with(Keychain::Unlocked)
+    }
+
+    /// A desktop session without a keychain (no Secret Service on its bus), as on a bare
+    /// Linux machine or a headless server.
+    pub fn start_without_keychain() -> Result<Desktop> {
+        Desktop::start_with(Keychain::Missing)
+    }
+
+    fn start_with(keychain: Keychain) -> Result<Desktop> {
         let dir = tempfile::Builder::new().prefix("sb-desktop-").tempdir()?;
         let mut processes = Vec::new();
 
@@ -161,9 +212,18 @@ impl Desktop {
             std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))?;
         }
 
-        // Session bus; its address is its first line of output.
+        // Session bus; its address is its first line of output. Without a keychain it may
+        // start every service but the Secret Service (which would otherwise start a locked
+        // gnome-keyring on first use).
+        let bus_config = match keychain {
+            Keychain::Unlocked => "--session".to_string(),
+            Keychain::Missing => {
+                let config = bus_config_without_secrets(dir.path())?;
+                format!("--config-file={}", config.display())
+            }
+        };
         let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .args([bus_config.as_str(), "--nofork", "--print-address=1"])
             .env("DISPLAY", &display)
             .env("HOME", &home)
             .env("XDG_RUNTIME_DIR", &runtime)
@@ -186,33 +246,16 @@ impl Desktop {
             bail!("dbus-daemon printed no address");
         }
 
-        let desktop = Desktop {
+        let mut desktop = Desktop {
             display,
             bus: address,
             monitor_log: dir.path().join("notifications.log"),
             dir,
             processes,
         };
-
-        // Unlocked keychain (Secret Service) on that bus.
-        let mut keyring = desktop
-            .command("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting gnome-keyring-daemon")?;
-        {
-            use std::io::Write;
-            let mut stdin = keyring.stdin.take().context("keyring stdin")?;
-            stdin.write_all(b"e2e-keyring-password")?;
+        if keychain == Keychain::Unlocked {
+            desktop.start_keychain()?;
         }
-        let mut desktop = desktop;
-        desktop.processes.push(Proc {
-            name: "gnome-keyring-daemon",
-            child: keyring,
-        });
 
         let log = std::fs::File::create(&desktop.monitor_log)?;
         let monitor = desktop
@@ -229,6 +272,28 @@ impl Desktop {
         // Let the keychain claim its bus name before an app asks for it.
         std::thread::sleep(Duration::from_millis(500));
         Ok(desktop)
+    }
+
+    /// An unlocked keychain (Secret Service) on this session's bus.
+    fn start_keychain(&mut self) -> Result<()> {
+        let mut keyring = self
+            .command("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting gnome-keyring-daemon")?;
+        {
+            use std::io::Write;
+            let mut stdin = keyring.stdin.take().context("keyring stdin")?;
+            stdin.write_all(b"e2e-keyring-password")?;
+        }
+        self.processes.push(Proc {
+            name: "gnome-keyring-daemon",
+            child: keyring,
+        });
+        Ok(())
     }
 
     /// A command in this session's environment.
@@ -597,11 +662,12 @@ impl App {
             .ok_or_else(|| anyhow!("no element for {css}"))
     }
 
-    /// Wait for `css` to match a visible element, then return it.
+    /// Wait for `css` to match a visible element (one with a box on the page: `offsetParent`
+    /// would miss fixed-position ones), then return it.
     pub async fn wait_for(&self, css: &str) -> Result<String> {
         self.wait_js(
             &format!("visible {css}"),
-            "const e = document.querySelector(arguments[0]); return !!e && e.offsetParent !== null;",
+            "const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0;",
             vec![json!(css)],
         )
         .await?;

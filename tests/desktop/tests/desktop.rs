@@ -766,3 +766,52 @@ async fn a_customers_picture_shows_as_a_thumbnail() {
     assert!(card.contains(".png") || card.contains(".jpg"), "{card:?}");
     ana.screenshot("chat-with-image").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keychain_signing_in_works_for_this_run_and_says_it_will_ask_again() {
+    require_desktop!();
+    // Given a desktop session with no keychain at all (a bare Linux machine)
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start_without_keychain().expect("desktop session");
+
+    // When Ana signs in, she gets in (no dead end)
+    let mut app = signed_in(&desktop, &server, "ana", "101").await;
+
+    // Then a quiet notice says why the app will ask for her password next time
+    app.wait_for("[data-testid=sign-in-notice]")
+        .await
+        .expect("the notice shows");
+    let notice = app.text("[data-testid=sign-in-notice]").await.unwrap();
+    assert!(
+        notice.contains("keychain") && notice.contains("next time"),
+        "the notice says what happened and what comes next: {notice}"
+    );
+    app.screenshot("sign-in-without-keychain").await.unwrap();
+    app.click("[data-testid=sign-in-notice-dismiss]")
+        .await
+        .unwrap();
+    app.wait_js(
+        "the notice to go when dismissed",
+        "return !document.querySelector('[data-testid=sign-in-notice]');",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // And signing out works
+    app.click("[data-testid=logout]").await.unwrap();
+    app.wait_for("[data-testid=login-user]")
+        .await
+        .expect("signed out to the login screen");
+
+    // And after signing in again, the next start asks again instead of failing
+    app.login("101", PASSWORD).await.unwrap();
+    app.wait_for("[data-testid=conversation-list]")
+        .await
+        .expect("signed in again");
+    app.restart().await.expect("app restarts");
+    app.wait_for("[data-testid=login-user]")
+        .await
+        .expect("the next start shows the login screen");
+    app.quit().await;
+}

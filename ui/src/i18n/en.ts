@@ -25,6 +25,9 @@ export const en = {
   "main.logout": "Sign out",
   "main.offline": "You are offline. Everything here stays readable; replies are sent when the connection is back.",
   "main.connecting": "Connecting to the server…",
+  "notice.thisRunOnly":
+    "You are signed in until Switchboard closes: the system keychain could not keep your sign-in ({detail}). The app will ask for your password next time.",
+  "notice.dismiss": "Dismiss",
   "presence.available": "Available",
   "presence.away": "Away",
   "presence.dnd": "Do not disturb",

@@ -27,6 +27,9 @@ export const ptBR: Messages = {
   "main.logout": "Sair",
   "main.offline": "Você está offline. Tudo aqui continua legível; as respostas saem quando a conexão voltar.",
   "main.connecting": "Conectando ao servidor…",
+  "notice.thisRunOnly":
+    "Você fica conectado até fechar o Switchboard: o chaveiro do sistema não pôde guardar seu acesso ({detail}). Na próxima vez o aplicativo pedirá sua senha.",
+  "notice.dismiss": "Fechar aviso",
   "presence.available": "Disponível",
   "presence.away": "Ausente",
   "presence.dnd": "Não perturbe",
