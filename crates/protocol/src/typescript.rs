@@ -187,22 +187,170 @@ fn typescript_bindings_match_the_rust_types() {
     );
 }
 
-#[test]
-fn optional_fields_follow_serde() {
+/// The fields of a struct's TypeScript declaration, each with whether it is optional (`?:`).
+fn ts_fields(decl: &str) -> BTreeMap<String, bool> {
+    // Drop the doc comments, then split `{ a: T, b?: U, }` at the top level.
+    let mut text = String::new();
+    let mut rest = decl;
+    while let Some(start) = rest.find("/**") {
+        text.push_str(&rest[..start]);
+        rest = rest[start..]
+            .split_once("*/")
+            .map_or("", |(_, after)| after);
+    }
+    text.push_str(rest);
+    let body = &text[text.find('{').expect("a struct") + 1..text.rfind('}').expect("a struct")];
+    let mut fields = BTreeMap::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, ch) in body.char_indices().chain([(body.len(), ',')]) {
+        match ch {
+            '<' | '{' | '(' | '[' => depth += 1,
+            '>' | '}' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                if let Some((name, _)) = body[start..i].split_once(':') {
+                    let name = name.trim();
+                    let optional = name.ends_with('?');
+                    fields.insert(name.trim_end_matches('?').to_owned(), optional);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// Checks that a field is optional in TypeScript exactly when `empty` (every `Option` `None`,
+/// every skippable list empty) leaves it out of the JSON.
+fn assert_optional_as_serialised<T: TS + Serialize + 'static>(empty: &T) {
     let cfg = ts_rs::Config::new().with_large_int("number");
-    let conversation = Conversation::decl(&cfg);
-    // skipped when None: may be absent (and null is read as None too)
-    assert!(
-        conversation.contains("queue_id?: string | null"),
-        "{conversation}"
-    );
-    // skipped when empty, defaulted when absent
-    assert!(
-        conversation.contains("participants?: Array<Agent>"),
-        "{conversation}"
-    );
-    // always written
-    assert!(conversation.contains("unread: number"), "{conversation}");
-    let session = VisitorSession::decl(&cfg);
-    assert!(session.contains("name: string | null"), "{session}");
+    let decl = T::decl(&cfg);
+    let json = serde_json::to_value(empty).expect("serialisable");
+    let written = json.as_object().expect("a JSON object");
+    let fields = ts_fields(&decl);
+    for name in written.keys() {
+        assert!(
+            fields.contains_key(name),
+            "the JSON has `{name}`, TypeScript has not\n{decl}"
+        );
+    }
+    for (name, optional) in &fields {
+        assert_eq!(
+            *optional,
+            !written.contains_key(name),
+            "{}.{name}: optional in TypeScript must mean left out of the JSON (\
+             `#[serde(default, skip_serializing_if = ...)]`)\n{decl}\n{json}",
+            T::ident(&cfg)
+        );
+    }
+}
+
+#[test]
+fn optional_fields_are_the_ones_serde_leaves_out() {
+    let at = chrono::DateTime::<Utc>::UNIX_EPOCH;
+    let id = Uuid::nil();
+    let message = Message {
+        id,
+        conversation_id: id,
+        client_id: None,
+        direction: Direction::Inbound,
+        author: Author::System,
+        body: String::new(),
+        attachments: vec![],
+        status: MessageStatus::Sent,
+        error: None,
+        sms: None,
+        created_at: at,
+    };
+    assert_optional_as_serialised(&message);
+    assert_optional_as_serialised(&Conversation {
+        id,
+        channel: ChannelKind::Sms,
+        channel_id: String::new(),
+        status: ConversationStatus::Queued,
+        queue_id: None,
+        owner: None,
+        contact: ConversationContact {
+            id: None,
+            display_name: String::new(),
+            known: false,
+            identity: None,
+        },
+        last_message: None,
+        unread: 0,
+        archived: false,
+        title: None,
+        participants: vec![],
+        reply_window_ends_at: None,
+        created_at: at,
+        updated_at: at,
+    });
+    assert_optional_as_serialised(&ConversationContact {
+        id: None,
+        display_name: String::new(),
+        known: false,
+        identity: None,
+    });
+    assert_optional_as_serialised(&HistoryEntry {
+        conversation_id: id,
+        channel: ChannelKind::Sms,
+        channel_id: String::new(),
+        queue_id: None,
+        status: ConversationStatus::Open,
+        handled_by: None,
+        outcome: String::new(),
+        messages: 0,
+        last_message: None,
+        started_at: at,
+        ended_at: None,
+    });
+    assert_optional_as_serialised(&Template {
+        id,
+        name: String::new(),
+        body: String::new(),
+        category: String::new(),
+        language: String::new(),
+        updated_by: None,
+        updated_at: at,
+    });
+    assert_optional_as_serialised(&VisitorMessage {
+        id,
+        client_id: None,
+        author: String::new(),
+        agent_name: None,
+        body: String::new(),
+        attachments: vec![],
+        created_at: at,
+        cursor: 0,
+    });
+    assert_optional_as_serialised(&VisitorSession {
+        token: String::new(),
+        visitor_id: id,
+        name: None,
+        ended: false,
+    });
+    assert_optional_as_serialised(&VisitorConfig {
+        greeting: String::new(),
+        offline_text: None,
+        ask_name: false,
+        ask_email: false,
+        max_attachment_bytes: 0,
+        accepted_extensions: vec![],
+    });
+    assert_optional_as_serialised(&MessageStatusData {
+        id,
+        conversation_id: id,
+        status: MessageStatus::Failed,
+        error: None,
+    });
+    assert_optional_as_serialised(&SyncResponse {
+        reset: false,
+        events: vec![],
+        cursor: 0,
+        more: false,
+    });
+    assert_optional_as_serialised(&ConversationList {
+        conversations: vec![],
+        next: None,
+    });
 }
