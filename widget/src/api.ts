@@ -1,6 +1,6 @@
 // The visitor API client: HTTP calls and the live stream with its reconnect logic. No DOM here.
 
-import type { VisitorConfig, VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest } from "../../web/protocol";
+import type { ErrorBody, VisitorConfig, VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest } from "../../web/protocol";
 import type { Attachment, Msg } from "./messages";
 
 // The visitor API's wire types, generated from crates/protocol (web/protocol/).
@@ -131,7 +131,8 @@ export class VisitorApi {
       }
     }
     if (!res.ok) {
-      const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      // The contract's `ErrorResponse`, but read as untrusted: a proxy may answer anything.
+      const err = (data as { error?: Partial<ErrorBody> } | undefined)?.error;
       throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (text.slice(0, 200) || res.statusText));
     }
     return data as T;
