@@ -49,9 +49,9 @@ if ! command -v npm >/dev/null; then
   exit 1
 fi
 
-echo "==> installing UI, widget and browser-test packages"
+echo "==> installing UI, widget, shared web code and browser-test packages"
 # `npm install` rather than `npm ci`: the lock file written here lists only this platform's
 # optional packages (rollup, esbuild), which `npm ci` treats as out of sync on other machines.
-for dir in ui widget tests/widget; do
+for dir in ui widget web tests/widget; do
   (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
 done

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "==> the web code the UI and the widget share (web/: protocol types, helpers): tsc and its unit tests"
+(cd web && npm run check && npm test)
+
 echo "==> building the UI (tsc --noEmit, vite build) and its unit tests"
 (cd ui && npm run build && npm test)
 

@@ -1,8 +1,9 @@
 /**
  * The UI ↔ desktop-shell contract: the data the UI receives and every call it can make.
  *
- * Data types mirror the agent API's JSON (CONTRACT §4: snake_case fields, RFC 3339 times) and
- * the client engine's own types (crates/client). The Rust side is src-tauri/src/commands.rs:
+ * The agent API's types (CONTRACT §4: snake_case fields, RFC 3339 times) are generated from
+ * crates/protocol into web/protocol/ and re-exported here; the client engine's own types
+ * (crates/client) are written below by hand. The Rust side is src-tauri/src/commands.rs:
  * each method below is one `#[tauri::command]` whose name is the method name in snake_case
  * (`templateCategories` → `template_categories`), taking the listed arguments by their
  * camelCase names (Tauri maps them to snake_case Rust parameters). Failures reject with
@@ -11,88 +12,58 @@
  * Live updates arrive as Tauri events (names in `EVENTS`), delivered to `Backend.onEvent`.
  */
 
-export type ChannelKind = "livechat" | "whatsapp" | "facebook" | "sms" | "internal";
-export type Role = "agent" | "manager" | "group_owner" | "system_owner";
-export type Presence = "available" | "away" | "dnd";
-export type ConversationStatus = "queued" | "open" | "resolved";
-export type Direction = "inbound" | "outbound" | "internal";
-export type MessageStatus = "pending" | "sent" | "delivered" | "read" | "failed";
+// The shell hands these to the UI exactly as the server's JSON has them.
+import type {
+  Agent,
+  AttachmentRef,
+  Author,
+  ChannelKind,
+  Contact,
+  ContactHistory,
+  Conversation,
+  ConversationContact,
+  ConversationStatus,
+  Direction,
+  HistoryEntry,
+  Identity,
+  Message,
+  MessageStatus,
+  Presence,
+  QueueSummary,
+  Role,
+  SmsInfo,
+  Template,
+  TemplateRequest,
+} from "../../web/protocol";
+
+export type {
+  Agent,
+  AttachmentRef,
+  Author,
+  ChannelKind,
+  Contact,
+  ContactHistory,
+  Conversation,
+  ConversationContact,
+  ConversationStatus,
+  Direction,
+  HistoryEntry,
+  Identity,
+  Message,
+  MessageStatus,
+  Presence,
+  QueueSummary,
+  Role,
+  SmsInfo,
+  Template,
+};
+
+// The shell's own types: crates/client and src-tauri, written by hand.
+
 export type View = "recent" | "archived";
 export type ConnectionState = "online" | "connecting" | "offline";
 
-export interface Agent {
-  id: string;
-  extension: string;
-  name: string;
-  email?: string | null;
-  role: Role;
-  presence: Presence;
-}
-
-export interface Identity {
-  kind: ChannelKind;
-  value: string;
-}
-
-export interface ConversationContact {
-  id?: string | null;
-  display_name: string;
-  known: boolean;
-  identity?: Identity | null;
-}
-
-export type Author =
-  | { kind: "agent"; id: string; extension: string; name: string }
-  | { kind: "contact"; display_name: string }
-  | { kind: "system" };
-
-export interface AttachmentRef {
-  id: string;
-  filename: string;
-  mime: string;
-  size: number;
-}
-
-export interface SmsInfo {
-  segments: number;
-  encoding: string;
-}
-
-export interface Message {
-  id: string;
-  conversation_id: string;
-  client_id?: string | null;
-  direction: Direction;
-  author: Author;
-  body: string;
-  attachments: AttachmentRef[];
-  status: MessageStatus;
-  error?: string | null;
-  sms?: SmsInfo | null;
-  created_at: string;
-}
-
-export interface Conversation {
-  id: string;
-  channel: ChannelKind;
-  channel_id: string;
-  status: ConversationStatus;
-  queue_id?: string | null;
-  owner?: Agent | null;
-  contact: ConversationContact;
-  last_message?: Message | null;
-  unread: number;
-  archived: boolean;
-  /** Internal chats: the title given when started. */
-  title?: string | null;
-  /** Internal chats: who is in it. */
-  participants?: Agent[];
-  /** WhatsApp/Messenger: replies are refused after this time (null: no open window). */
-  reply_window_ends_at?: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
+/** crates/client `MessagesPage`: a page from the local cache. */
 export interface MessagesPage {
   /** Oldest first. */
   messages: Message[];
@@ -102,17 +73,6 @@ export interface MessagesPage {
   loading: boolean;
 }
 
-export interface Template {
-  id: string;
-  name: string;
-  body: string;
-  category: string;
-  /** BCP 47: `pt-BR`, `en`. */
-  language: string;
-  updated_by?: Agent | null;
-  updated_at: string;
-}
-
 export interface TemplateFilter {
   query?: string | null;
   category?: string | null;
@@ -120,45 +80,8 @@ export interface TemplateFilter {
   language?: string | null;
 }
 
-export interface TemplateInput {
-  name: string;
-  body: string;
-  category: string;
-  language: string;
-}
-
-export interface Contact {
-  id: string;
-  name: string;
-  emails: string[];
-  phones: string[];
-  identities: Identity[];
-  created_at: string;
-  updated_at: string;
-}
-
-/** One conversation with a contact, across agents and queues (`GET /contacts/{id}/history`). */
-export interface HistoryEntry {
-  conversation_id: string;
-  channel: ChannelKind;
-  channel_id: string;
-  queue_id?: string | null;
-  status: ConversationStatus;
-  /** The agent who handled it, if anyone did. */
-  handled_by?: Agent | null;
-  /** `resolved`, `open` (being handled) or `unanswered` (still waiting in a queue). */
-  outcome: string;
-  messages: number;
-  last_message?: string | null;
-  started_at: string;
-  ended_at?: string | null;
-}
-
-export interface ContactHistory {
-  contact: Contact;
-  /** Newest first. */
-  conversations: HistoryEntry[];
-}
+/** What `createTemplate`/`updateTemplate` send (the API's `TemplateRequest`). */
+export type TemplateInput = TemplateRequest;
 
 /** A piece of highlighted text: `matched` pieces are what the query found. */
 export interface Segment {
@@ -201,12 +124,6 @@ export interface UploadProgress {
   client_id: string;
   sent: number;
   total: number;
-}
-
-/** A queue I am a member of. */
-export interface QueueSummary {
-  id: string;
-  name: string;
 }
 
 /** Preferences of this agent on this machine; every key persists across restarts. */

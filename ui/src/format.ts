@@ -1,6 +1,6 @@
 /**
  * Pure helpers for what the screens show: times in the agent's locale, the conversation's
- * name, SMS segments, the reply-window countdown.
+ * name, SMS segments, the reply-window countdown, file sizes.
  */
 import type { Conversation, Message } from "./api";
 
@@ -79,19 +79,9 @@ export function windowLeft(endsAt: string, now = new Date()): string | null {
 
 /**
  * "29 B", "2,9 KB", "25 MB" in the agent's locale, in the binary units the server's limit and
- * the live-chat widget use.
+ * the live-chat widget use (web/shared/format.ts).
  */
-export function fileSize(bytes: number, locale: string): string {
-  const units = ["B", "KB", "MB", "GB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toLocaleString(locale, { maximumFractionDigits: digits })} ${units[unit]}`;
-}
+export { formatBytes as fileSize } from "../../web/shared/format";
 
 /** Calling codes whose customers most likely write in one of the template languages. */
 const LANGUAGE_BY_CALLING_CODE: [string, string][] = [

@@ -1,30 +1,12 @@
 // The visitor API client: HTTP calls and the live stream with its reconnect logic. No DOM here.
 
+import type { ErrorBody, VisitorConfig, VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest } from "../../web/protocol";
 import type { Attachment, Msg } from "./messages";
 
-export interface WidgetConfig {
-  /** Empty: the widget's own words. */
-  greeting: string;
-  /** Non-null while no agent is available: shown instead of the greeting (empty: our words). */
-  offline_text: string | null;
-  ask_name: boolean;
-  ask_email: boolean;
-  max_attachment_bytes: number;
-  accepted_extensions: string[];
-}
-
-export interface Session {
-  token: string;
-  visitor_id: string;
-  name: string | null;
-  ended: boolean;
-}
-
-export interface MessagePage {
-  messages: Msg[];
-  cursor: number;
-  ended: boolean;
-}
+// The visitor API's wire types, generated from crates/protocol (web/protocol/).
+export type WidgetConfig = VisitorConfig;
+export type Session = VisitorSession;
+export type MessagePage = VisitorPage;
 
 /** An answer other than 2xx, or no answer at all (status 0). */
 export class ApiError extends Error {
@@ -85,7 +67,7 @@ export class VisitorApi {
     return this.call<WidgetConfig>("GET", "/config", undefined, false);
   }
 
-  async session(body: { token?: string; name?: string; email?: string; language?: string }): Promise<Session> {
+  async session(body: VisitorSessionRequest): Promise<Session> {
     const s = await this.call<Session>("POST", "/session", body, false);
     this.token = s.token;
     return s;
@@ -96,7 +78,7 @@ export class VisitorApi {
   }
 
   send(clientId: string, body: string, attachments: string[]): Promise<Msg> {
-    return this.call<Msg>("POST", "/messages", { client_id: clientId, body, attachments });
+    return this.call<Msg>("POST", "/messages", { client_id: clientId, body, attachments } satisfies VisitorSendRequest);
   }
 
   upload(file: File): Promise<Attachment> {
@@ -149,7 +131,8 @@ export class VisitorApi {
       }
     }
     if (!res.ok) {
-      const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      // The contract's `ErrorResponse`, but read as untrusted: a proxy may answer anything.
+      const err = (data as { error?: Partial<ErrorBody> } | undefined)?.error;
       throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (text.slice(0, 200) || res.statusText));
     }
     return data as T;

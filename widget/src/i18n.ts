@@ -1,7 +1,10 @@
 // The widget's two languages. The visitor's browser language decides: any Portuguese variant
 // gets Brazilian Portuguese, everything else English.
 
+import { pickLocale } from "../../web/shared/i18n";
+
 export type Lang = "en" | "pt-BR";
+const LANGS: readonly Lang[] = ["en", "pt-BR"];
 
 export interface Catalog {
   title: string;
@@ -127,15 +130,9 @@ const ptBR: Catalog = {
   dropHere: "Solte o arquivo para anexá-lo",
 };
 
-/** Picks the language from the browser's preferences (first match wins). */
+/** Picks the language from the browser's preferences (first match wins), then `fallback`. */
 export function chooseLang(languages: readonly string[] | undefined, fallback?: string): Lang {
-  const list = [...(languages ?? []), ...(fallback ? [fallback] : [])];
-  for (const raw of list) {
-    const tag = raw.toLowerCase();
-    if (tag === "pt" || tag.startsWith("pt-") || tag.startsWith("pt_")) return "pt-BR";
-    if (tag === "en" || tag.startsWith("en-") || tag.startsWith("en_")) return "en";
-  }
-  return "en";
+  return pickLocale(LANGS, [...(languages ?? []), ...(fallback ? [fallback] : [])], "en");
 }
 
 export function catalog(lang: Lang): Catalog {
@@ -143,18 +140,7 @@ export function catalog(lang: Lang): Catalog {
 }
 
 /** "1.5 MB", "800 KB" in the visitor's locale (binary units, as the server counts). */
-export function formatBytes(bytes: number, lang: Lang): string {
-  const units = ["B", "KB", "MB", "GB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  const text = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
-  return `${text} ${units[unit]}`;
-}
+export { formatBytes } from "../../web/shared/format";
 
 /** Short time (and the date when it isn't today) in the visitor's locale. */
 export function formatTime(iso: string, lang: Lang, now: Date = new Date()): string {

@@ -2,26 +2,15 @@
 // messages matched by `client_id`, ordered by the server's cursor, with the highest cursor kept
 // so a reconnect resumes exactly where the list ends. No DOM here.
 
+import type { AttachmentRef, VisitorMessage } from "../../web/protocol";
+
+/** Who wrote a row, as the widget shows it (anything else the server says shows as `system`). */
 export type Author = "visitor" | "agent" | "system";
 
-export interface Attachment {
-  id: string;
-  filename: string;
-  mime: string;
-  size: number;
-}
+export type Attachment = AttachmentRef;
 
-/** A message as the visitor API sends it. */
-export interface Msg {
-  id: string;
-  client_id?: string | null;
-  author: Author;
-  agent_name?: string | null;
-  body: string;
-  attachments: Attachment[];
-  created_at: string;
-  cursor: number;
-}
+/** A message as the visitor API sends it (generated from crates/protocol). */
+export type Msg = VisitorMessage;
 
 /** A message as the widget shows it: confirmed by the server, or still the visitor's own draft. */
 export interface ChatMessage {

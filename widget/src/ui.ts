@@ -1,6 +1,7 @@
 // The widget's view: everything lives in an open shadow root with its own styles. The view only
 // draws what it is told and reports what the visitor does; the logic is in widget.ts.
 
+import { type Attributes, type Child, el as element } from "../../web/shared/dom";
 import type { Catalog, Lang } from "./i18n";
 import { formatBytes, formatTime } from "./i18n";
 import type { Attachment, ChatMessage } from "./messages";
@@ -37,20 +38,14 @@ const I_FILE = svg('<path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0
 const I_BAN = svg('<circle cx="12" cy="12" r="9"/><path d="m5.7 5.7 12.6 12.6"/>');
 const I_OFF = svg('<path d="M12 9v4M12 17h.01"/><circle cx="12" cy="12" r="9"/>');
 
-type Attrs = Record<string, string | number | boolean | undefined>;
-
+/** The shared `el` (web/shared/dom.ts), plus `html`: markup, for our own constant icons only. */
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attrs: Attrs = {},
-  ...children: (Node | string | null | undefined)[]
+  { html, ...attrs }: Attributes & { html?: string } = {},
+  ...children: Child[]
 ): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    if (k === "html") e.innerHTML = String(v); // only our own constant icons
-    else e.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children) if (c != null) e.append(c);
+  const e = element(tag, attrs, ...children);
+  if (html) e.insertAdjacentHTML("afterbegin", html);
   return e;
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Channel kinds a conversation can come from. `Internal` is agent-to-agent chat.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
@@ -41,6 +42,7 @@ impl ChannelKind {
     }
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -71,6 +73,7 @@ impl Role {
     }
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
@@ -98,16 +101,21 @@ impl Presence {
     }
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: Uuid,
     pub extension: String,
     pub name: String,
+    /// Always written (`null` when unknown); a missing one reads as `None`, so TypeScript may
+    /// leave it out.
+    #[cfg_attr(any(test, feature = "ts"), ts(optional = nullable))]
     pub email: Option<String>,
     pub role: Role,
     pub presence: Presence,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
@@ -136,40 +144,43 @@ impl ConversationStatus {
 }
 
 /// Who a customer is on a channel: a phone number, a WhatsApp id, a Messenger PSID, a visitor id.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
     pub kind: ChannelKind,
     pub value: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationContact {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
     pub display_name: String,
     pub known: bool,
     /// `None` for internal chats, which have participants instead of a customer.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: Uuid,
     pub channel: ChannelKind,
     pub channel_id: String,
     pub status: ConversationStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Agent>,
     pub contact: ConversationContact,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<Message>,
     pub unread: u32,
     pub archived: bool,
     /// Internal chats: title given at creation, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Internal chats: every participant, the creator included.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -182,6 +193,7 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -209,6 +221,7 @@ impl Direction {
     }
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -243,6 +256,7 @@ impl MessageStatus {
 }
 
 /// The author of a message: an agent, or the customer on the conversation's channel.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
@@ -257,6 +271,7 @@ pub enum Author {
     System,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub id: Uuid,
@@ -265,18 +280,19 @@ pub struct AttachmentRef {
     pub size: u64,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: Uuid,
     pub conversation_id: Uuid,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Uuid>,
     pub direction: Direction,
     pub author: Author,
     pub body: String,
     pub attachments: Vec<AttachmentRef>,
     pub status: MessageStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// SMS replies: how many segments the text takes and in which encoding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,6 +300,7 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmsInfo {
     pub segments: u32,
@@ -293,23 +310,27 @@ pub struct SmsInfo {
 
 // ----- requests -----
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub login: String,
     pub password: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
     pub token: String,
     pub agent: Agent,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PresenceRequest {
     pub presence: Presence,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendMessageRequest {
     pub client_id: Uuid,
@@ -319,16 +340,19 @@ pub struct SendMessageRequest {
     pub attachments: Vec<Uuid>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransferRequest {
     pub extension: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReadRequest {
     pub up_to: Uuid,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InternalChatRequest {
     pub extensions: Vec<String>,
@@ -336,6 +360,7 @@ pub struct InternalChatRequest {
     pub title: Option<String>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConversationList {
     /// Newest activity first.
@@ -345,6 +370,7 @@ pub struct ConversationList {
     pub next: Option<String>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MessagePage {
     /// Oldest first.
@@ -353,18 +379,21 @@ pub struct MessagePage {
     pub more: bool,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
 
 /// A queue I am a member of: `GET /me/queues` (to choose a sound per queue, say).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueSummary {
     pub id: String,
     pub name: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueueList {
     /// By name.
@@ -373,12 +402,14 @@ pub struct QueueList {
 
 // ----- errors -----
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     pub error: ErrorBody,
@@ -387,11 +418,14 @@ pub struct ErrorResponse {
 // ----- sync -----
 
 /// One change visible to one agent. `cursor` only grows, per agent.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub cursor: i64,
     #[serde(rename = "type")]
     pub kind: String,
+    /// Depends on `type`: a `Conversation`, a `Message`, `RemovedData`, ….
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "unknown"))]
     pub data: serde_json::Value,
 }
 
@@ -410,6 +444,7 @@ pub mod event_types {
 
 /// Answer of `GET /sync`. When `reset` is true the cursor asked for is no longer served: the
 /// client reloads its lists and continues from `cursor`.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -420,6 +455,7 @@ pub struct SyncResponse {
 }
 
 /// `data` of `conversation.removed`.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemovedData {
     pub id: Uuid,
@@ -428,22 +464,27 @@ pub struct RemovedData {
 }
 
 /// `data` of `message.status`.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageStatusData {
     pub id: Uuid,
     pub conversation_id: Uuid,
     pub status: MessageStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// `data` of `agent.presence`.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceData {
     pub agent_id: Uuid,
     pub extension: String,
     pub presence: Presence,
 }
+
+#[cfg(test)]
+mod typescript;
 
 #[cfg(test)]
 mod tests {
@@ -505,6 +546,7 @@ mod tests {
 // ----- contacts -----
 
 /// A person in the contact directory.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: Uuid,
@@ -518,6 +560,7 @@ pub struct Contact {
 }
 
 /// Create or replace a contact. Phones in any formatting; they are stored as E.164.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactRequest {
     pub name: String,
@@ -529,6 +572,7 @@ pub struct ContactRequest {
     pub identities: Vec<Identity>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactList {
     /// By name (ASCII letters' case ignored), then id.
@@ -539,6 +583,7 @@ pub struct ContactList {
 }
 
 /// Add the unknown sender of a conversation as a contact.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FromIdentityRequest {
     pub conversation_id: Uuid,
@@ -548,27 +593,29 @@ pub struct FromIdentityRequest {
 }
 
 /// One conversation in a contact's history.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub conversation_id: Uuid,
     pub channel: ChannelKind,
     pub channel_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     pub status: ConversationStatus,
     /// The agent who handled it (its owner), if anyone did.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_by: Option<Agent>,
     /// `resolved`, `open` (being handled) or `unanswered` (still waiting in a queue).
     pub outcome: String,
     pub messages: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
     pub started_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactHistory {
     pub contact: Contact,
@@ -578,6 +625,7 @@ pub struct ContactHistory {
 
 // ----- templates -----
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
     pub id: Uuid,
@@ -586,11 +634,12 @@ pub struct Template {
     pub category: String,
     /// BCP 47 (`pt-BR`, `en`).
     pub language: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<Agent>,
     pub updated_at: DateTime<Utc>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateRequest {
     pub name: String,
@@ -599,33 +648,39 @@ pub struct TemplateRequest {
     pub language: String,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateList {
     pub templates: Vec<Template>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CategoryList {
     pub categories: Vec<String>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LanguageList {
     pub languages: Vec<String>,
 }
 
 /// Fill a template's variables for one conversation.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenderRequest {
     pub conversation_id: Uuid,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenderResponse {
     pub body: String,
 }
 
 /// `data` of `template.removed` and `contact.removed`.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdData {
     pub id: Uuid,
@@ -634,11 +689,13 @@ pub struct IdData {
 // ----- live-chat visitors (the widget's API under /livechat/{channel_id}/) -----
 
 /// What the widget needs to know before it shows anything.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorConfig {
     /// Empty: the widget's own words.
     pub greeting: String,
-    /// Shown while no agent is signed in; `None` when someone is.
+    /// Shown instead of the greeting while no agent is signed in (empty: the widget's own
+    /// words); `None` when someone is.
     pub offline_text: Option<String>,
     pub ask_name: bool,
     pub ask_email: bool,
@@ -646,6 +703,9 @@ pub struct VisitorConfig {
     pub accepted_extensions: Vec<String>,
 }
 
+// Every field may be left out of the request.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(any(test, feature = "ts"), ts(optional_fields = nullable))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VisitorSessionRequest {
     #[serde(default)]
@@ -658,6 +718,7 @@ pub struct VisitorSessionRequest {
     pub language: Option<String>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorSession {
     pub token: String,
@@ -668,6 +729,7 @@ pub struct VisitorSession {
 }
 
 /// A message as the visitor sees it.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorMessage {
     pub id: Uuid,
@@ -684,6 +746,7 @@ pub struct VisitorMessage {
     pub cursor: i64,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorPage {
     pub messages: Vec<VisitorMessage>,
@@ -691,6 +754,7 @@ pub struct VisitorPage {
     pub ended: bool,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VisitorSendRequest {
     pub client_id: Uuid,
@@ -701,6 +765,9 @@ pub struct VisitorSendRequest {
 }
 
 /// `POST /conversations/{id}/block`.
+// Every field may be left out of the request.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(any(test, feature = "ts"), ts(optional_fields = nullable))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BlockRequest {
     #[serde(default)]
@@ -710,26 +777,29 @@ pub struct BlockRequest {
 }
 
 /// A blocked visitor address, as managers see it.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     pub id: Uuid,
     pub ip: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub blocked_by: Agent,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockList {
     pub blocks: Vec<Block>,
 }
 
 /// What the agent's Info panel shows about a live-chat visitor.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorInfo {
     pub visitor_id: Uuid,

@@ -1,11 +1,19 @@
 /**
  * Translations. Catalogs are plain objects checked by TypeScript against the English one, so
- * a missing key fails `npm run check` instead of showing up blank in the app.
+ * a missing key fails `npm run check` instead of showing up blank in the app. Choosing the
+ * locale and filling `{name}` placeholders is shared with the widget (web/shared/i18n.ts).
  */
+import {
+  browserLanguages,
+  pickLocale as pickSupported,
+  translator as catalogTranslator,
+  type Params,
+} from "../../../web/shared/i18n";
 import { en, type MessageKey, type Messages } from "./en";
 import { ptBR } from "./pt-BR";
 
 export type { MessageKey } from "./en";
+export type { Params } from "../../../web/shared/i18n";
 
 export type Locale = "en" | "pt-BR";
 
@@ -19,31 +27,17 @@ export const DEFAULT_LOCALE: Locale = "en";
  * `pt` get Brazilian Portuguese and `en-GB` gets English.
  */
 export function pickLocale(preferred: readonly string[]): Locale {
-  for (const tag of preferred) {
-    const lower = tag.toLowerCase();
-    const exact = (Object.keys(catalogs) as Locale[]).find((l) => l.toLowerCase() === lower);
-    if (exact) return exact;
-    const language = lower.split("-")[0];
-    if (language === "pt") return "pt-BR";
-    if (language === "en") return "en";
-  }
-  return DEFAULT_LOCALE;
+  return pickSupported(Object.keys(catalogs) as Locale[], preferred, DEFAULT_LOCALE);
 }
 
 /** The locale for this browser or webview, from `navigator.languages`/`navigator.language`. */
 export function detectLocale(nav: Pick<Navigator, "language" | "languages"> = navigator): Locale {
-  const preferred = nav.languages.length > 0 ? nav.languages : [nav.language];
-  return pickLocale(preferred);
+  return pickLocale(browserLanguages(nav));
 }
 
-export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
 /** Returns a `t(key, params)` for `locale`; `{name}` in a message is replaced by `params.name`. */
 export function translator(locale: Locale): Translate {
-  const messages = catalogs[locale];
-  return (key, params = {}) =>
-    messages[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in params ? String(params[name]) : whole,
-    );
+  return catalogTranslator<MessageKey>(catalogs[locale]);
 }

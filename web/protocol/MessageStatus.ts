@@ -1,0 +1,3 @@
+// Generated from crates/protocol by ts-rs. Do not edit: run `SWITCHBOARD_WRITE_TS=1 cargo nextest run -p switchboard-protocol typescript`.
+
+export type MessageStatus = "pending" | "sent" | "delivered" | "read" | "failed";

@@ -1,0 +1,7 @@
+// Generated from crates/protocol by ts-rs. Do not edit: run `SWITCHBOARD_WRITE_TS=1 cargo nextest run -p switchboard-protocol typescript`.
+import type { Presence } from "./Presence";
+
+/**
+ * `data` of `agent.presence`.
+ */
+export type PresenceData = { agent_id: string, extension: string, presence: Presence, };

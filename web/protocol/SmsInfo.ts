@@ -1,0 +1,7 @@
+// Generated from crates/protocol by ts-rs. Do not edit: run `SWITCHBOARD_WRITE_TS=1 cargo nextest run -p switchboard-protocol typescript`.
+
+export type SmsInfo = { segments: number, 
+/**
+ * `GSM-7` or `UCS-2`.
+ */
+encoding: string, };
