@@ -10,17 +10,13 @@ import type {
   Backend,
   Change,
   Conversation,
-  ConnectionState,
   FileCheck,
   Message,
-  Presence,
   ShellEvent,
   Template,
   View,
 } from "../api";
-import { toBackendError } from "../backend";
 import { button, el } from "../dom";
-import { describeError } from "../errors";
 import {
   byDay,
   conversationLanguage,
@@ -36,6 +32,11 @@ import {
 } from "../format";
 import type { MessageKey, Translate } from "../i18n";
 import { channelIcon, paperclipIcon } from "../icons";
+import { createContext, type MainState } from "../components/context";
+import { Search } from "../components/search";
+import { Shortcuts } from "../components/shortcuts";
+import { ConnectionBanner } from "../components/status";
+import { TopBar } from "../components/top-bar";
 import { openSettings } from "./settings";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
@@ -67,11 +68,13 @@ function fileBadge(filename: string): string {
 
 export function renderMain(container: HTMLElement, options: Options): MainScreen {
   const { backend, t, locale } = options;
-  let me = options.agent;
-  let view: View = "recent";
+  const { context, toast, settled } = createContext(backend, t, locale);
+  const { track, fail, dialogs } = context;
+  const showToast = context.toast;
+  const showDialog = dialogs.show;
+  const hideDialog = dialogs.hide;
+  const state: MainState = { me: options.agent, view: "recent", activeId: null, active: null };
   let conversations: Conversation[] = [];
-  let activeId: string | null = null;
-  let active: Conversation | null = null;
   let messages: Message[] = [];
   let more = false;
   let templateCategory: string | null = null;
@@ -82,46 +85,20 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   /** Thumbnails already fetched, by attachment id. */
   const thumbnails = new Map<string, string>();
   let rules: AttachmentRules | null = null;
-  let pending: Promise<unknown> = Promise.resolve();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending = Promise.allSettled([pending, p]);
-    return p;
-  };
-  const fail = (thrown: unknown) => showToast(describeError(toBackendError(thrown), t), true);
 
   // ----- top bar -----
-  const search = el("input", {
-    type: "search",
-    class: "search",
-    placeholder: t("main.search"),
-    "aria-label": t("main.search"),
-    "data-testid": "search-box",
+  const search = new Search(context, { open: (id) => void open(id) });
+  const topbar = new TopBar(context, state, search, {
+    help: () => shortcuts.showHelp(),
+    settings: () =>
+      void track(openSettings({ backend, t, showDialog, hideDialog, showToast, fail, track }).catch(fail)),
+    logout: () =>
+      void track(
+        backend.logout().then(() => element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true })), fail),
+      ),
+    presenceChanged: (agent) => (state.me = agent),
   });
-  const searchResults = el("div", { class: "search-results", "data-testid": "search-results" });
-  searchResults.hidden = true;
-  const presence = el("select", { class: "presence", "data-testid": "presence-select", "aria-label": "Presence" });
-  for (const p of ["available", "away", "dnd"] as Presence[]) {
-    presence.append(el("option", { value: p }, t(`presence.${p}` as MessageKey)));
-  }
-  presence.value = me.presence;
-  const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
-  const helpButton = button("?", "help-open", { class: "ghost help", title: t("help.open"), "aria-label": t("help.open") });
-  const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
-  const topbar = el(
-    "header",
-    { class: "topbar" },
-    el("span", { class: "brand" }, t("app.name")),
-    el("div", { class: "search-wrap" }, search, searchResults),
-    el("span", { class: "me", title: me.extension }, `${me.name} · ${me.extension}`),
-    presence,
-    helpButton,
-    settingsButton,
-    logoutButton,
-  );
-  const banner = el("div", { class: "offline-banner", role: "status", "data-testid": "offline-banner" });
-  banner.hidden = true;
-  const toast = el("div", { class: "toast", role: "alert", "data-testid": "toast" });
-  toast.hidden = true;
+  const banner = new ConnectionBanner(t);
 
   // ----- list -----
   const viewSwitch = el("select", { class: "view-switch", "data-testid": "view-switch", "aria-label": "View" });
@@ -234,26 +211,17 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel, infoPanel);
   chat.hidden = true;
-  const overlay = el("div", { class: "overlay" });
-  overlay.hidden = true;
   const element = el(
     "div",
     { class: "app", "data-testid": "main-screen" },
-    topbar,
-    banner,
+    topbar.element,
+    banner.element,
     workspace,
     popups,
-    toast,
-    overlay,
+    toast.element,
+    dialogs.element,
   );
   container.replaceChildren(element);
-
-  function showToast(text: string, error = false): void {
-    toast.textContent = text;
-    toast.classList.toggle("error", error);
-    toast.hidden = false;
-    window.setTimeout(() => (toast.hidden = true), 6000);
-  }
 
   // ----- list rendering -----
   function ownerLabel(c: Conversation): { text: string; waiting: boolean } {
@@ -261,7 +229,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     if (!c.owner && c.status === "queued") {
       return { text: t("list.waiting", { queue: c.queue_id ?? "" }), waiting: true };
     }
-    if (c.owner) return { text: c.owner.id === me.id ? t("list.you") : c.owner.name, waiting: false };
+    if (c.owner) return { text: c.owner.id === state.me.id ? t("list.you") : c.owner.name, waiting: false };
     return { text: c.queue_id ?? "", waiting: false };
   }
 
@@ -288,7 +256,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       const item = el(
         "li",
         {
-          class: `conversation-item${c.id === activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
+          class: `conversation-item${c.id === state.activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
           tabindex: "0",
           "data-testid": "conversation-item",
           "data-conversation-id": c.id,
@@ -320,7 +288,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       return item;
     });
     if (items.length === 0) {
-      list.replaceChildren(el("li", { class: "empty" }, t(view === "recent" ? "list.empty" : "list.emptyArchived")));
+      list.replaceChildren(el("li", { class: "empty" }, t(state.view === "recent" ? "list.empty" : "list.emptyArchived")));
     } else {
       list.replaceChildren(...items);
       reportFirstPaint();
@@ -350,15 +318,15 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   let listDrawn = 0;
   async function loadList(): Promise<void> {
     const seq = ++listSeq;
-    const asked = view;
+    const asked = state.view;
     // One row more than shown tells whether scrolling can load more.
     const loaded = await backend.conversations(asked, listShown + 1);
-    if (seq < listDrawn || asked !== view) return;
+    if (seq < listDrawn || asked !== state.view) return;
     listDrawn = seq;
     listHasMore = loaded.length > listShown;
     conversations = loaded.slice(0, listShown);
     renderList();
-    if (view === "recent") {
+    if (state.view === "recent") {
       for (const c of loaded) maybePopup(c);
       listPrimed = true;
     }
@@ -381,7 +349,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   function renderMessage(m: Message): HTMLElement {
-    const mine = m.author.kind === "agent" && m.author.id === me.id;
+    const mine = m.author.kind === "agent" && m.author.id === state.me.id;
     const side = m.direction === "inbound" || (m.direction === "internal" && !mine) ? "in" : "out";
     const author =
       m.author.kind === "agent" ? m.author.name : m.author.kind === "contact" ? m.author.display_name : "";
@@ -480,11 +448,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   function renderHeader(): void {
-    if (!active) return;
-    const c = active;
+    if (!state.active) return;
+    const c = state.active;
     chatTitle.textContent = conversationName(c);
     chatIcon.replaceChildren(channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "");
-    const mine = c.owner?.id === me.id;
+    const mine = c.owner?.id === state.me.id;
     const unowned = !c.owner && c.status === "queued";
     chatSub.textContent = unowned
       ? t("chat.queued", { queue: c.queue_id ?? "" })
@@ -515,25 +483,25 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   function updateSegments(): void {
-    const n = active?.channel === "sms" ? smsSegments(reply.value) : 0;
+    const n = state.active?.channel === "sms" ? smsSegments(reply.value) : 0;
     segments.textContent = n > 0 ? t("chat.segments", { count: n }) : "";
   }
 
   let chatSeq = 0;
   async function loadChat(stickToBottom = true): Promise<void> {
-    if (!activeId) return;
-    const id = activeId;
+    if (!state.activeId) return;
+    const id = state.activeId;
     const seq = ++chatSeq;
     const [conversation, page] = await Promise.all([
       backend.conversation(id),
       backend.messages(id, null, Math.max(PAGE, messages.length)),
     ]);
-    if (id !== activeId || seq !== chatSeq) return;
+    if (id !== state.activeId || seq !== chatSeq) return;
     if (!conversation) {
       close();
       return;
     }
-    active = conversation;
+    state.active = conversation;
     messages = page.messages;
     more = page.more;
     renderHeader();
@@ -545,8 +513,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   function close(): void {
-    activeId = null;
-    active = null;
+    state.activeId = null;
+    state.active = null;
     messages = [];
     chat.hidden = true;
     emptyChat.hidden = false;
@@ -557,8 +525,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   async function open(id: string): Promise<void> {
-    if (activeId !== id) {
-      activeId = id;
+    if (state.activeId !== id) {
+      state.activeId = id;
       messages = [];
       reply.value = "";
       staged = [];
@@ -581,12 +549,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // ----- templates -----
   function canManageTemplates(): boolean {
-    return me.role !== "agent";
+    return state.me.role !== "agent";
   }
 
   /** The language to pre-select: the customer's where known, else the agent's. */
   function preferredLanguage(languages: string[]): string {
-    const customer = active ? conversationLanguage(active) : null;
+    const customer = state.active ? conversationLanguage(state.active) : null;
     return pickLanguage(languages, customer) ?? pickLanguage(languages, locale) ?? "";
   }
 
@@ -832,12 +800,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   /** Variables the UI can fill itself; the rest stay for the agent to edit. */
   function fillVariables(body: string): string {
-    const contact = active?.contact.display_name ?? "";
+    const contact = state.active?.contact.display_name ?? "";
     const values: Record<string, string> = {
       "contact.name": contact,
       "contact.first_name": contact.split(/\s+/)[0] ?? "",
-      "agent.name": me.name,
-      "agent.extension": me.extension,
+      "agent.name": state.me.name,
+      "agent.extension": state.me.extension,
     };
     return body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
   }
@@ -952,7 +920,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     dragDepth = 0;
     dropHint.hidden = true;
     const files = [...(e.dataTransfer?.files ?? [])];
-    if (files.length > 0 && activeId) void track(dropFiles(files).catch(fail));
+    if (files.length > 0 && state.activeId) void track(dropFiles(files).catch(fail));
   });
   // A file dropped anywhere else must not replace the app with the file.
   const swallowDrop = (e: DragEvent) => {
@@ -973,7 +941,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // ----- sending -----
   async function sendReply(): Promise<void> {
-    if (!activeId) return;
+    if (!state.activeId) return;
     const body = reply.value;
     const files = staged;
     if (body.trim() === "" && files.length === 0) return;
@@ -984,7 +952,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     updateSegments();
     try {
       await backend.send(
-        activeId,
+        state.activeId,
         body,
         files.map((f) => f.path),
       );
@@ -1010,11 +978,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   sendButton.addEventListener("click", () => void track(sendReply()));
   olderButton.addEventListener("click", () => {
     const oldest = messages[0];
-    if (!activeId || !oldest) return;
-    const id = activeId;
+    if (!state.activeId || !oldest) return;
+    const id = state.activeId;
     void track(
       backend.messages(id, oldest.id, PAGE).then((page) => {
-        if (id !== activeId) return;
+        if (id !== state.activeId) return;
         messages = [...page.messages, ...messages];
         more = page.more;
         renderMessages(false);
@@ -1024,13 +992,13 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   // ----- actions -----
   async function act(action: (id: string) => Promise<unknown>, closeAfter = false): Promise<void> {
-    if (!activeId) return;
+    if (!state.activeId) return;
     menu.hidden = true;
     try {
-      await action(activeId);
+      await action(state.activeId);
       if (closeAfter) close();
       await loadList();
-      if (activeId) await loadChat(false);
+      if (state.activeId) await loadChat(false);
     } catch (thrown) {
       fail(thrown);
     }
@@ -1059,7 +1027,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     const targets = el("ul", { class: "transfer-list" });
     const cancel = button(t("chat.cancel"), "cancel-transfer");
     const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
+      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== state.me.id);
       const items = agents.map((a) => {
         const item = el(
           "li",
@@ -1093,15 +1061,15 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   }
 
   async function showInfo(): Promise<void> {
-    if (!active) return;
-    const c = active;
+    if (!state.active) return;
+    const c = state.active;
     menu.hidden = true;
     templatesPanel.hidden = true;
     infoPanel.hidden = false;
     const identity = c.contact.identity?.value ?? "";
     const phone = c.channel === "whatsapp" || c.channel === "sms" ? identity : "";
     const history = c.contact.id ? await backend.contactHistory(c.contact.id).catch(() => null) : null;
-    if (activeId !== c.id) return;
+    if (state.activeId !== c.id) return;
     const contact = history?.contact;
     const emails = contact?.emails ?? [];
     const phones = contact?.phones.length ? contact.phones : phone ? [phone] : [];
@@ -1253,7 +1221,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     const start = button(t("internal.start"), "internal-start", { class: "primary" });
     const cancel = button(t("chat.cancel"), "internal-cancel");
     const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
+      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== state.me.id);
       picks.replaceChildren(
         ...agents.map((a) => {
           const box = el("input", { type: "checkbox", checked: chosen.has(a.extension) });
@@ -1340,153 +1308,27 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     popups.append(popup);
   }
 
-  // ----- dialogs -----
-  function showDialog(dialog: HTMLElement): void {
-    overlay.replaceChildren(dialog);
-    overlay.hidden = false;
-  }
-  function hideDialog(): void {
-    overlay.hidden = true;
-    overlay.replaceChildren();
-  }
-  overlay.addEventListener("click", (e) => {
-    if (e.target === overlay) hideDialog();
-  });
-
-  settingsButton.addEventListener("click", () =>
-    void track(openSettings({ backend, t, showDialog, hideDialog, showToast, fail, track }).catch(fail)),
-  );
-
-  // ----- search -----
-  let searchSeq = 0;
-  search.addEventListener("input", () => {
-    const query = search.value.trim();
-    const seq = ++searchSeq;
-    if (query === "") {
-      searchResults.hidden = true;
-      return;
-    }
-    void track(
-      backend.search(query).then((results) => {
-        if (seq !== searchSeq) return;
-        const highlight = (segments: { text: string; matched: boolean }[]) =>
-          el("span", {}, ...segments.map((s) => (s.matched ? el("mark", {}, s.text) : s.text)));
-        const hits = results.messages.map((hit) => {
-          const item = el(
-            "li",
-            { class: "hit", tabindex: "0", "data-testid": "search-hit", "data-conversation-id": hit.conversation_id },
-            el("strong", {}, hit.conversation_name),
-            highlight(hit.snippet),
-          );
-          item.addEventListener("click", () => {
-            searchResults.hidden = true;
-            void open(hit.conversation_id);
-          });
-          return item;
-        });
-        const contacts = results.contacts.map((hit) => el("li", { class: "hit" }, highlight(hit.name), el("span", { class: "muted" }, [...hit.contact.phones, ...hit.contact.emails].join(" · "))));
-        searchResults.replaceChildren(
-          ...(hits.length ? [el("h4", {}, t("main.searchMessages")), el("ul", {}, ...hits)] : []),
-          ...(contacts.length ? [el("h4", {}, t("main.searchContacts")), el("ul", {}, ...contacts)] : []),
-          ...(hits.length + contacts.length === 0 ? [el("p", { class: "muted" }, t("main.searchNothing", { query }))] : []),
-        );
-        searchResults.hidden = false;
-      }, fail),
-    );
-  });
-  search.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      search.value = "";
-      searchResults.hidden = true;
-    }
-  });
-
   // ----- presence, view, session -----
-  presence.addEventListener("change", () => {
-    void track(
-      backend.setPresence(presence.value as Presence).then(
-        (agent) => (me = agent),
-        (thrown) => {
-          presence.value = me.presence;
-          fail(thrown);
-        },
-      ),
-    );
-  });
   viewSwitch.addEventListener("change", () => {
-    view = viewSwitch.value as View;
+    state.view = viewSwitch.value as View;
     listShown = LIST_PAGE;
     close();
     void track(loadList().catch(fail));
   });
-  logoutButton.addEventListener("click", () => {
-    void track(
-      backend.logout().then(() => element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true })), fail),
-    );
-  });
-
-  let connectionEvents = 0;
-  function setConnection(state: ConnectionState): void {
-    banner.hidden = state === "online";
-    banner.textContent = state === "offline" ? t("main.offline") : t("main.connecting");
-    banner.dataset.state = state;
-  }
 
   // ----- keyboard shortcuts -----
   function step(delta: number): void {
     if (conversations.length === 0) return;
-    const at = conversations.findIndex((c) => c.id === activeId);
+    const at = conversations.findIndex((c) => c.id === state.activeId);
     const next = conversations[Math.min(conversations.length - 1, Math.max(0, at + delta))];
     if (next) void open(next.id);
   }
-  const SHORTCUTS: [string, MessageKey][] = [
-    ["Alt + ↓", "help.next"],
-    ["Alt + ↑", "help.previous"],
-    ["Ctrl + K", "help.search"],
-    ["Ctrl + Shift + T", "help.take"],
-    ["Ctrl + Shift + R", "help.resolve"],
-    ["Enter", "help.send"],
-    ["Shift + Enter", "help.newline"],
-    ["/", "help.templates"],
-    ["F1 · ?", "help.help"],
-    ["Esc", "help.close"],
-  ];
-  function showHelp(): void {
-    const closeHelp = button(t("info.close"), "help-close", { class: "primary" });
-    closeHelp.addEventListener("click", hideDialog);
-    showDialog(
-      el(
-        "div",
-        { class: "dialog help-overlay", role: "dialog", "data-testid": "help-overlay" },
-        el("h3", {}, t("help.title")),
-        el(
-          "table",
-          { class: "shortcuts" },
-          ...SHORTCUTS.map(([keys, what]) =>
-            el("tr", { "data-testid": "shortcut" }, el("td", {}, el("kbd", {}, keys)), el("td", {}, t(what))),
-          ),
-        ),
-        el("div", { class: "dialog-bar" }, closeHelp),
-      ),
-    );
-    closeHelp.focus();
-  }
-  helpButton.addEventListener("click", showHelp);
-  const typing = (target: EventTarget | null) =>
-    target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
-
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape" && !overlay.hidden) hideDialog();
-    else if (e.key === "F1" || (e.key === "?" && !typing(e.target) && !e.ctrlKey && !e.metaKey)) showHelp();
-    else if (e.altKey && e.key === "ArrowDown") step(1);
-    else if (e.altKey && e.key === "ArrowUp") step(-1);
-    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") search.focus();
-    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "t") takeButton.click();
-    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "r") resolveButton.click();
-    else return;
-    e.preventDefault();
-  };
-  document.addEventListener("keydown", onKey);
+  const shortcuts = new Shortcuts(context, {
+    step,
+    focusSearch: () => search.focus(),
+    take: () => takeButton.click(),
+    resolve: () => resolveButton.click(),
+  });
 
   // ----- live changes -----
   let redraw: number | null = null;
@@ -1503,7 +1345,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       const withInfo = infoDirty && !infoPanel.hidden;
       infoDirty = false;
       void track(loadList().catch(fail));
-      if (withChat && activeId) {
+      if (withChat && state.activeId) {
         void track(
           loadChat(true)
             .then(() => (withInfo ? showInfo() : undefined))
@@ -1515,15 +1357,15 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   function onChange(change: Change): void {
     switch (change.kind) {
       case "conversation_upserted":
-        if (change.id === activeId) infoDirty = true;
-        scheduleRedraw(change.id === activeId);
+        if (change.id === state.activeId) infoDirty = true;
+        scheduleRedraw(change.id === state.activeId);
         break;
       case "conversation_removed":
-        if (change.id === activeId) close();
+        if (change.id === state.activeId) close();
         scheduleRedraw(false);
         break;
       case "messages_changed":
-        scheduleRedraw(change.conversation_id === activeId);
+        scheduleRedraw(change.conversation_id === state.activeId);
         break;
       case "conversations_reloaded":
       case "resync":
@@ -1540,8 +1382,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         onUploadProgress(change.client_id, change.sent, change.total);
         break;
       case "connection":
-        connectionEvents += 1;
-        setConnection(change.state);
+        banner.set(change.state);
         break;
       case "session_expired":
         element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true }));
@@ -1556,7 +1397,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     .onEvent((event: ShellEvent) => {
       if (event.event === "change") onChange(event.payload);
       else if (event.event === "open_conversation") void open(event.payload.id);
-      else if (event.event === "presence") presence.value = event.payload.presence;
+      else if (event.event === "presence") topbar.showPresence(event.payload.presence);
     })
     .then((stop) => {
       if (disposed) stop();
@@ -1566,9 +1407,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   // Ask for the state once subscribed; an event that arrives before the answer is newer.
   track(
     subscribed.then(() => {
-      const before = connectionEvents;
-      return backend.connectionState().then((state) => {
-        if (connectionEvents === before) setConnection(state);
+      const before = banner.changes;
+      return backend.connectionState().then((connection) => {
+        if (banner.changes === before) banner.set(connection);
       });
     }),
   );
@@ -1578,18 +1419,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   return {
     element,
-    settled: async () => {
-      let seen: Promise<unknown> | null = null;
-      while (seen !== pending) {
-        seen = pending;
-        await pending;
-      }
-    },
+    settled,
     open,
     dispose() {
       disposed = true;
       unsubscribe?.();
-      document.removeEventListener("keydown", onKey);
+      shortcuts.dispose();
       document.removeEventListener("dragover", swallowDrop);
       document.removeEventListener("drop", swallowDrop);
       if (redraw !== null) window.clearTimeout(redraw);
