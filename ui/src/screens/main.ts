@@ -14,7 +14,6 @@ import type {
   Message,
   ShellEvent,
   Template,
-  View,
 } from "../api";
 import { button, el } from "../dom";
 import {
@@ -23,7 +22,6 @@ import {
   conversationName,
   dayLabel,
   fileSize,
-  listTime,
   pickLanguage,
   samePhone,
   smsSegments,
@@ -33,6 +31,9 @@ import {
 import type { MessageKey, Translate } from "../i18n";
 import { channelIcon, paperclipIcon } from "../icons";
 import { createContext, type MainState } from "../components/context";
+import { addContactDialog, blockDialog, confirmDelete, internalChatDialog, transferDialog } from "../components/dialogs";
+import { ConversationList } from "../components/list";
+import { UnknownContactPopups } from "../components/popups";
 import { Search } from "../components/search";
 import { Shortcuts } from "../components/shortcuts";
 import { ConnectionBanner } from "../components/status";
@@ -74,7 +75,6 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const showDialog = dialogs.show;
   const hideDialog = dialogs.hide;
   const state: MainState = { me: options.agent, view: "recent", activeId: null, active: null };
-  let conversations: Conversation[] = [];
   let messages: Message[] = [];
   let more = false;
   let templateCategory: string | null = null;
@@ -101,13 +101,22 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const banner = new ConnectionBanner(t);
 
   // ----- list -----
-  const viewSwitch = el("select", { class: "view-switch", "data-testid": "view-switch", "aria-label": "View" });
-  viewSwitch.append(
-    el("option", { value: "recent" }, t("list.recent")),
-    el("option", { value: "archived" }, t("list.archived")),
-  );
-  const list = el("ul", { class: "conversation-list", "data-testid": "conversation-list" });
-  const sidebar = el("aside", { class: "sidebar" }, viewSwitch, list);
+  const list = new ConversationList(context, state, {
+    open: (id) => void open(id),
+    viewChanged: (view) => {
+      state.view = view;
+      close();
+      void track(list.load().catch(fail));
+    },
+    newInternal: () =>
+      internalChatDialog(context, state.me, async (c) => {
+        await list.load();
+        await open(c.id);
+      }),
+    loaded: (conversations) => {
+      if (state.view === "recent") popups.offer(conversations);
+    },
+  });
 
   // ----- chat -----
   const chatTitle = el("h2", { class: "chat-title", "data-testid": "chat-title" });
@@ -205,11 +214,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   const infoPanel = el("aside", { class: "info-panel", "data-testid": "info-panel" });
   infoPanel.hidden = true;
-  const popups = el("div", { class: "popups" });
-  const newInternal = button(t("internal.new"), "new-internal-chat", { class: "ghost" });
-  sidebar.prepend(newInternal);
+  const popups = new UnknownContactPopups(context, {
+    reply: (c) => void open(c.id).then(() => reply.focus()),
+    addContact: (c, done) => addContact(c, done),
+  });
 
-  const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel, infoPanel);
+  const workspace = el("main", { class: "workspace" }, list.element, emptyChat, chat, templatesPanel, infoPanel);
   chat.hidden = true;
   const element = el(
     "div",
@@ -217,120 +227,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     topbar.element,
     banner.element,
     workspace,
-    popups,
+    popups.element,
     toast.element,
     dialogs.element,
   );
   container.replaceChildren(element);
-
-  // ----- list rendering -----
-  function ownerLabel(c: Conversation): { text: string; waiting: boolean } {
-    if (c.channel === "internal") return { text: t("list.internal"), waiting: false };
-    if (!c.owner && c.status === "queued") {
-      return { text: t("list.waiting", { queue: c.queue_id ?? "" }), waiting: true };
-    }
-    if (c.owner) return { text: c.owner.id === state.me.id ? t("list.you") : c.owner.name, waiting: false };
-    return { text: c.queue_id ?? "", waiting: false };
-  }
-
-  // The list draws a page at a time as it is scrolled: the DOM stays small with thousands of
-  // chats (WebView memory and first paint, PERFORMANCE.md).
-  // Only the shown rows are loaded from the cache, so the page holds 40 chats, not 10,000.
-  const LIST_PAGE = 40;
-  let listShown = LIST_PAGE;
-  let listHasMore = false;
-  list.addEventListener("scroll", () => {
-    if (!listHasMore) return;
-    if (list.scrollTop + list.clientHeight >= list.scrollHeight - 200) {
-      listShown += LIST_PAGE;
-      listHasMore = false;
-      void track(loadList().catch(fail));
-    }
-  });
-
-  function renderList(): void {
-    const items = conversations.map((c) => {
-      const label = ownerLabel(c);
-      const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
-      const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
-      const item = el(
-        "li",
-        {
-          class: `conversation-item${c.id === state.activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
-          tabindex: "0",
-          "data-testid": "conversation-item",
-          "data-conversation-id": c.id,
-          "data-channel": c.channel,
-        },
-        el("span", { class: "item-icon" }, icon ?? el("span", { class: "internal-dot", "aria-hidden": "true" }, "#")),
-        el(
-          "div",
-          { class: "item-main" },
-          el(
-            "div",
-            { class: "item-top" },
-            el("span", { class: "item-name", "data-testid": "conversation-name" }, conversationName(c)),
-            el("span", { class: "item-time" }, listTime(c.last_message?.created_at ?? c.updated_at, locale)),
-          ),
-          el("div", { class: "item-preview" }, preview),
-          el(
-            "div",
-            { class: "item-bottom" },
-            el("span", { class: `item-owner${label.waiting ? " waiting" : ""}` }, label.text),
-            c.unread > 0 ? el("span", { class: "badge", "data-testid": "unread-badge" }, String(c.unread)) : "",
-          ),
-        ),
-      );
-      item.addEventListener("click", () => void open(c.id));
-      item.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") void open(c.id);
-      });
-      return item;
-    });
-    if (items.length === 0) {
-      list.replaceChildren(el("li", { class: "empty" }, t(state.view === "recent" ? "list.empty" : "list.emptyArchived")));
-    } else {
-      list.replaceChildren(...items);
-      reportFirstPaint();
-    }
-  }
-
-  // The cold-start benchmark reads how long the app took to paint a non-empty list.
-  let reported = false;
-  function reportFirstPaint(): void {
-    if (reported) return;
-    reported = true;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        void backend.startupMs().then(
-          (ms) => (document.body.dataset.listReadyMs = String(Math.round(ms))),
-          () => {},
-        );
-      }, 0),
-    );
-  }
-
-  // Loads can overlap (a change arrives while one is in flight): an answer draws only if no
-  // newer one has, and only for the view still shown.
-  let listSeq = 0;
-  /** The newest load drawn so far: an older answer arriving later must not replace it, but a
-   * stream of changes must not starve the list either (every answer newer than it draws). */
-  let listDrawn = 0;
-  async function loadList(): Promise<void> {
-    const seq = ++listSeq;
-    const asked = state.view;
-    // One row more than shown tells whether scrolling can load more.
-    const loaded = await backend.conversations(asked, listShown + 1);
-    if (seq < listDrawn || asked !== state.view) return;
-    listDrawn = seq;
-    listHasMore = loaded.length > listShown;
-    conversations = loaded.slice(0, listShown);
-    renderList();
-    if (state.view === "recent") {
-      for (const c of loaded) maybePopup(c);
-      listPrimed = true;
-    }
-  }
 
   // ----- chat rendering -----
   function statusMark(m: Message): HTMLElement {
@@ -521,7 +422,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     templatesPanel.hidden = true;
     infoPanel.hidden = true;
     void backend.setActiveConversation(null);
-    renderList();
+    list.render();
   }
 
   async function open(id: string): Promise<void> {
@@ -540,8 +441,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     menu.hidden = true;
     // Opening the chat answers its pop-up (Add contact stays in Info), which would otherwise
     // sit over the reply box's Send button.
-    popups.querySelector(`[data-conversation-id="${CSS.escape(id)}"]`)?.remove();
-    renderList();
+    popups.dismiss(id);
+    list.render();
     void backend.setActiveConversation(id);
     await track(loadChat(true).catch(fail));
     if (!templatesPanel.hidden) await track(loadTemplates());
@@ -997,7 +898,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     try {
       await action(state.activeId);
       if (closeAfter) close();
-      await loadList();
+      await list.load();
       if (state.activeId) await loadChat(false);
     } catch (thrown) {
       fail(thrown);
@@ -1010,48 +911,12 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   menuUnarchive.addEventListener("click", () => void track(act((id) => backend.unarchive(id), true)));
   menuDelete.addEventListener("click", () => {
     menu.hidden = true;
-    const confirm = button(t("chat.confirmDelete"), "confirm-delete", { class: "danger" });
-    const cancel = button(t("chat.cancel"), "cancel-delete");
-    showDialog(
-      el("div", { class: "dialog", role: "dialog", "data-testid": "delete-dialog" }, el("p", {}, t("chat.deleteConfirm")), el("div", { class: "dialog-bar" }, cancel, confirm)),
-    );
-    cancel.addEventListener("click", hideDialog);
-    confirm.addEventListener("click", () => {
-      hideDialog();
-      void track(act((id) => backend.deleteConversation(id), true));
-    });
+    confirmDelete(context, () => void track(act((id) => backend.deleteConversation(id), true)));
   });
 
-  transferButton.addEventListener("click", () => {
-    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "transfer-search" });
-    const targets = el("ul", { class: "transfer-list" });
-    const cancel = button(t("chat.cancel"), "cancel-transfer");
-    const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== state.me.id);
-      const items = agents.map((a) => {
-        const item = el(
-          "li",
-          { class: "transfer-target", tabindex: "0", "data-testid": "transfer-target", "data-extension": a.extension },
-          el("span", { class: `presence-dot ${a.presence}`, title: t(`presence.${a.presence}` as MessageKey) }),
-          el("span", {}, `${a.name} · ${a.extension}`),
-        );
-        item.addEventListener("click", () => {
-          hideDialog();
-          void track(act((id) => backend.transfer(id, a.extension), true));
-        });
-        return item;
-      });
-      targets.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("transfer.none"))]));
-    };
-    query.addEventListener("input", () => void track(refresh().catch(fail)));
-    cancel.addEventListener("click", hideDialog);
-    showDialog(
-      el("div", { class: "dialog", role: "dialog", "data-testid": "transfer-dialog" }, el("h3", {}, t("transfer.title")), query, targets, el("div", { class: "dialog-bar" }, cancel)),
-    );
-    query.focus();
-    void track(refresh().catch(fail));
-  });
-
+  transferButton.addEventListener("click", () =>
+    transferDialog(context, state.me, (extension) => void track(act((id) => backend.transfer(id, extension), true))),
+  );
 
   // ----- info panel, contacts, live-chat actions -----
   function linkButton(label: string, testid: string, url: string): HTMLButtonElement {
@@ -1136,36 +1001,10 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   menuInfo.addEventListener("click", () => void track(showInfo().catch(fail)));
 
   function addContact(c: Conversation, after?: () => void): void {
-    const name = el("input", { type: "text", id: "contact-name", "data-testid": "contact-name" });
-    name.value = c.contact.display_name;
-    const email = el("input", { type: "email", id: "contact-email", "data-testid": "contact-email" });
-    const save = button(t("contact.save"), "contact-save", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "contact-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "add-contact-dialog" },
-        el("h3", {}, t("contact.title")),
-        el("label", { class: "field-label", for: "contact-name" }, t("contact.name")),
-        name,
-        el("label", { class: "field-label", for: "contact-email" }, t("contact.email")),
-        email,
-        el("div", { class: "dialog-bar" }, cancel, save),
-      ),
-    );
-    name.focus();
-    cancel.addEventListener("click", hideDialog);
-    save.addEventListener("click", () => {
-      const emails = email.value.trim() ? [email.value.trim()] : [];
-      void track(
-        backend.addContactFromConversation(c.id, name.value, emails).then((added) => {
-          hideDialog();
-          showToast(t("contact.added", { name: added.name }));
-          after?.();
-          // The server's contact change redraws the chat and the info panel when it arrives.
-          infoDirty = true;
-        }, fail),
-      );
+    addContactDialog(context, c, () => {
+      after?.();
+      // The server's contact change redraws the chat and the info panel when it arrives.
+      infoDirty = true;
     });
   }
 
@@ -1178,150 +1017,16 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   menuBlock.addEventListener("click", () => {
     menu.hidden = true;
-    const duration = el("select", { id: "block-duration", "data-testid": "block-duration" });
-    for (const [value, key] of [
-      ["3600", "block.hour"],
-      ["86400", "block.day"],
-      ["604800", "block.week"],
-      ["", "block.forever"],
-    ] as const) {
-      duration.append(el("option", { value }, t(key)));
-    }
-    duration.value = "86400";
-    const reason = el("input", { type: "text", id: "block-reason", "data-testid": "block-reason" });
-    const confirm = button(t("block.confirm"), "block-confirm", { class: "danger" });
-    const cancel = button(t("chat.cancel"), "block-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "block-dialog" },
-        el("h3", {}, t("block.title")),
-        el("label", { class: "field-label", for: "block-duration" }, t("block.duration")),
-        duration,
-        el("label", { class: "field-label", for: "block-reason" }, t("block.reason")),
-        reason,
-        el("div", { class: "dialog-bar" }, cancel, confirm),
-      ),
+    blockDialog(context, (seconds, reason) =>
+      void track(act((id) => backend.block(id, seconds, reason)).then(() => showToast(t("block.done")))),
     );
-    cancel.addEventListener("click", hideDialog);
-    confirm.addEventListener("click", () => {
-      hideDialog();
-      const seconds = duration.value ? Number(duration.value) : null;
-      void track(
-        act((id) => backend.block(id, seconds, reason.value)).then(() => showToast(t("block.done"))),
-      );
-    });
   });
-
-  newInternal.addEventListener("click", () => {
-    const title = el("input", { type: "text", id: "internal-title", "data-testid": "internal-title" });
-    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "internal-search" });
-    const picks = el("ul", { class: "transfer-list" });
-    const chosen = new Set<string>();
-    const start = button(t("internal.start"), "internal-start", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "internal-cancel");
-    const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== state.me.id);
-      picks.replaceChildren(
-        ...agents.map((a) => {
-          const box = el("input", { type: "checkbox", checked: chosen.has(a.extension) });
-          box.addEventListener("change", () => {
-            if (box.checked) chosen.add(a.extension);
-            else chosen.delete(a.extension);
-          });
-          return el(
-            "li",
-            { "data-testid": "internal-target", "data-extension": a.extension },
-            el(
-              "label",
-              { class: "transfer-target" },
-              box,
-              el("span", { class: `presence-dot ${a.presence}` }),
-              `${a.name} · ${a.extension}`,
-            ),
-          );
-        }),
-      );
-    };
-    query.addEventListener("input", () => void track(refresh().catch(fail)));
-    cancel.addEventListener("click", hideDialog);
-    start.addEventListener("click", () => {
-      if (chosen.size === 0) {
-        showToast(t("internal.nobody"), true);
-        return;
-      }
-      void track(
-        backend.startInternalChat([...chosen], title.value.trim() || null).then(async (c) => {
-          hideDialog();
-          await loadList();
-          await open(c.id);
-        }, fail),
-      );
-    });
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "internal-dialog" },
-        el("h3", {}, t("internal.new")),
-        el("label", { class: "field-label", for: "internal-title" }, t("internal.title")),
-        title,
-        el("span", { class: "field-label" }, t("internal.pick")),
-        query,
-        picks,
-        el("div", { class: "dialog-bar" }, cancel, start),
-      ),
-    );
-    void track(refresh().catch(fail));
-  });
-
-  // A new chat from someone not in the directory: offer to add them.
-  const seen = new Set<string>();
-  let listPrimed = false;
-  const startedAt = Date.now();
-  function maybePopup(c: Conversation): void {
-    if (seen.has(c.id)) return;
-    seen.add(c.id);
-    if (!listPrimed || c.contact.known || c.channel === "internal") return;
-    if (new Date(c.created_at).getTime() < startedAt) return;
-    const add = button(t("popup.addContact"), "popup-add-contact", { class: "primary" });
-    const replyButton = button(t("popup.reply"), "popup-reply");
-    const ignore = button(t("popup.ignore"), "popup-ignore", { class: "ghost" });
-    const popup = el(
-      "div",
-      { class: "popup", role: "alertdialog", "data-testid": "unknown-contact-popup", "data-conversation-id": c.id },
-      el(
-        "div",
-        { class: "popup-head" },
-        channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "",
-        el("strong", {}, t("popup.title")),
-      ),
-      el("p", {}, conversationName(c), el("span", { class: "muted" }, ` ${c.contact.identity?.value ?? ""}`)),
-      c.last_message ? el("p", { class: "muted" }, c.last_message.body) : "",
-      el("div", { class: "dialog-bar" }, ignore, replyButton, add),
-    );
-    ignore.addEventListener("click", () => popup.remove());
-    replyButton.addEventListener("click", () => {
-      popup.remove();
-      void open(c.id).then(() => reply.focus());
-    });
-    add.addEventListener("click", () => addContact(c, () => popup.remove()));
-    popups.append(popup);
-  }
 
   // ----- presence, view, session -----
-  viewSwitch.addEventListener("change", () => {
-    state.view = viewSwitch.value as View;
-    listShown = LIST_PAGE;
-    close();
-    void track(loadList().catch(fail));
-  });
-
   // ----- keyboard shortcuts -----
   function step(delta: number): void {
-    if (conversations.length === 0) return;
-    const at = conversations.findIndex((c) => c.id === state.activeId);
-    const next = conversations[Math.min(conversations.length - 1, Math.max(0, at + delta))];
-    if (next) void open(next.id);
+    const next = list.neighbour(delta);
+    if (next) void open(next);
   }
   const shortcuts = new Shortcuts(context, {
     step,
@@ -1344,7 +1049,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       chatDirty = false;
       const withInfo = infoDirty && !infoPanel.hidden;
       infoDirty = false;
-      void track(loadList().catch(fail));
+      void track(list.load().catch(fail));
       if (withChat && state.activeId) {
         void track(
           loadChat(true)
@@ -1414,8 +1119,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     }),
   );
   track(backend.settings().then(() => {}, () => {}));
-  track(loadList().catch(fail));
-  renderList();
+  track(list.load().catch(fail));
+  list.render();
 
   return {
     element,
