@@ -5,34 +5,31 @@
  */
 import type {
   Agent,
-  AttachmentRef,
   AttachmentRules,
   Backend,
   Change,
   Conversation,
   FileCheck,
-  Message,
   ShellEvent,
   Template,
 } from "../api";
 import { button, el } from "../dom";
 import {
-  byDay,
   conversationLanguage,
-  conversationName,
   dayLabel,
   fileSize,
   pickLanguage,
   samePhone,
   smsSegments,
-  timeOfDay,
   windowLeft,
 } from "../format";
 import type { MessageKey, Translate } from "../i18n";
 import { channelIcon, paperclipIcon } from "../icons";
 import { createContext, type MainState } from "../components/context";
+import { ChatHeader } from "../components/chat-header";
 import { addContactDialog, blockDialog, confirmDelete, internalChatDialog, transferDialog } from "../components/dialogs";
 import { ConversationList } from "../components/list";
+import { MessageList, PAGE } from "../components/message-list";
 import { UnknownContactPopups } from "../components/popups";
 import { Search } from "../components/search";
 import { Shortcuts } from "../components/shortcuts";
@@ -42,8 +39,6 @@ import { openSettings } from "./settings";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
 export const SIGNED_OUT_EVENT = "signed-out";
-
-const PAGE = 50;
 
 export interface MainScreen {
   element: HTMLElement;
@@ -61,12 +56,6 @@ interface Options {
   agent: Agent;
 }
 
-/** "PDF", "DOCX": what a file card shows in place of an icon. */
-function fileBadge(filename: string): string {
-  const dot = filename.lastIndexOf(".");
-  return dot > 0 ? filename.slice(dot + 1, dot + 5).toUpperCase() : "FILE";
-}
-
 export function renderMain(container: HTMLElement, options: Options): MainScreen {
   const { backend, t, locale } = options;
   const { context, toast, settled } = createContext(backend, t, locale);
@@ -75,15 +64,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const showDialog = dialogs.show;
   const hideDialog = dialogs.hide;
   const state: MainState = { me: options.agent, view: "recent", activeId: null, active: null };
-  let messages: Message[] = [];
-  let more = false;
   let templateCategory: string | null = null;
   /** Files checked and waiting to go with the next reply. */
   let staged: FileCheck[] = [];
-  /** Upload progress (0–1) of queued replies, by client id. */
-  const uploads = new Map<string, number>();
-  /** Thumbnails already fetched, by attachment id. */
-  const thumbnails = new Map<string, string>();
   let rules: AttachmentRules | null = null;
 
   // ----- top bar -----
@@ -119,47 +102,30 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   });
 
   // ----- chat -----
-  const chatTitle = el("h2", { class: "chat-title", "data-testid": "chat-title" });
-  const chatSub = el("p", { class: "chat-sub", "data-testid": "chat-sub" });
-  const takeButton = button(t("chat.take"), "take-button", { class: "primary" });
-  const transferButton = button(t("chat.transfer"), "transfer-button");
-  const resolveButton = button(t("chat.resolve"), "resolve-button");
-  const menuButton = button("⋯", "chat-menu", { "aria-label": t("chat.menu"), "aria-haspopup": "true" });
-  const menuInfo = button(t("chat.info"), "menu-info");
-  const menuEndSession = button(t("chat.endSession"), "menu-end-session");
-  const menuBlock = button(t("chat.block"), "menu-block", { class: "danger" });
-  const menuArchive = button(t("chat.archive"), "menu-archive");
-  const menuUnarchive = button(t("chat.unarchive"), "menu-unarchive");
-  const menuDelete = button(t("chat.delete"), "menu-delete", { class: "danger" });
-  const menu = el(
-    "div",
-    { class: "menu", role: "menu" },
-    menuInfo,
-    menuEndSession,
-    menuBlock,
-    menuArchive,
-    menuUnarchive,
-    menuDelete,
-  );
-  menu.hidden = true;
-  const actions = el(
-    "div",
-    { class: "chat-actions" },
-    takeButton,
-    transferButton,
-    resolveButton,
-    el("div", { class: "menu-wrap" }, menuButton, menu),
-  );
-  const chatIcon = el("span", { class: "chat-icon" });
-  const chatHeader = el(
-    "div",
-    { class: "chat-header" },
-    chatIcon,
-    el("div", { class: "chat-heading" }, chatTitle, chatSub),
-    actions,
-  );
-  const olderButton = button(t("chat.older"), "older-button", { class: "link" });
-  const messageList = el("div", { class: "message-list", "data-testid": "message-list" });
+  const header = new ChatHeader(context, state, {
+    take: () => void track(act((id) => backend.take(id))),
+    transfer: () =>
+      transferDialog(context, state.me, (extension) => void track(act((id) => backend.transfer(id, extension), true))),
+    resolve: () => void track(act((id) => backend.resolve(id), true)),
+    info: () => void track(showInfo().catch(fail)),
+    endSession: () => {
+      header.closeMenu();
+      void track(act((id) => backend.endSession(id)).then(() => showToast(t("chat.sessionEnded"))));
+    },
+    block: () => {
+      header.closeMenu();
+      blockDialog(context, (seconds, reason) =>
+        void track(act((id) => backend.block(id, seconds, reason)).then(() => showToast(t("block.done")))),
+      );
+    },
+    archive: () => void track(act((id) => backend.archive(id), true)),
+    unarchive: () => void track(act((id) => backend.unarchive(id), true)),
+    delete: () => {
+      header.closeMenu();
+      confirmDelete(context, () => void track(act((id) => backend.deleteConversation(id), true)));
+    },
+  });
+  const messageList = new MessageList(context, state);
   const windowNote = el("p", { class: "window-note", "data-testid": "reply-window" });
   const reply = el("textarea", {
     class: "reply-box",
@@ -187,7 +153,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const dropHint = el("div", { class: "drop-hint", "data-testid": "drop-hint" }, t("attach.drop"));
   dropHint.hidden = true;
   const emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
-  const chat = el("section", { class: "chat", "data-testid": "chat" }, chatHeader, olderButton, messageList, composer, dropHint);
+  const chat = el("section", { class: "chat", "data-testid": "chat" }, header.element, messageList.older, messageList.element, composer, dropHint);
 
   // ----- templates panel -----
   const templateSearch = el("input", {
@@ -233,144 +199,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   );
   container.replaceChildren(element);
 
-  // ----- chat rendering -----
-  function statusMark(m: Message): HTMLElement {
-    // Pending is a clock drawn in CSS: an emoji needs a font the system may not have.
-    const marks: Record<string, string> = { pending: "", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
-    return el(
-      "span",
-      {
-        class: `tick tick-${m.status}`,
-        title: t(`chat.status.${m.status}` as MessageKey),
-        "data-testid": "message-status",
-        "data-status": m.status,
-      },
-      marks[m.status] ?? "",
-    );
-  }
-
-  function renderMessage(m: Message): HTMLElement {
-    const mine = m.author.kind === "agent" && m.author.id === state.me.id;
-    const side = m.direction === "inbound" || (m.direction === "internal" && !mine) ? "in" : "out";
-    const author =
-      m.author.kind === "agent" ? m.author.name : m.author.kind === "contact" ? m.author.display_name : "";
-    const bubble = el(
-      "div",
-      { class: `message ${side}`, "data-testid": "message", "data-message-id": m.id },
-      author && side === "out" ? el("span", { class: "author" }, author) : "",
-      author && side === "in" && m.direction === "internal" ? el("span", { class: "author" }, author) : "",
-      m.body ? el("p", { class: "body" }, m.body) : "",
-    );
-    const onServer = m.status !== "pending" && m.status !== "failed";
-    for (const file of m.attachments) bubble.append(renderAttachment(file, onServer));
-    if (m.status === "pending" && m.client_id && m.attachments.length > 0) {
-      const done = uploads.get(m.client_id) ?? 0;
-      const bar = el("progress", { max: "1", value: String(done) });
-      const label = el("span", {}, t("attach.uploading", { percent: Math.round(done * 100) }));
-      bubble.append(
-        el(
-          "div",
-          { class: "upload", "data-testid": "upload-progress", "data-client-id": m.client_id },
-          bar,
-          label,
-        ),
-      );
-    }
-    const meta = el("div", { class: "meta" }, timeOfDay(m.created_at, locale));
-    if (side === "out") meta.append(statusMark(m));
-    bubble.append(meta);
-    if (m.status === "failed" && m.client_id) {
-      const retry = button(t("chat.retry"), "retry-send", { class: "link" });
-      const discard = button(t("chat.discard"), "discard-send", { class: "link" });
-      const clientId = m.client_id;
-      retry.addEventListener("click", () => void track(backend.retrySend(clientId).catch(fail)));
-      discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
-      bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
-    }
-    return bubble;
-  }
-
-  /** Image attachments show a thumbnail; every attachment opens with a double click. */
-  function renderAttachment(file: AttachmentRef, onServer: boolean): HTMLElement {
-    const image = file.mime.startsWith("image/");
-    const card = el(
-      "div",
-      {
-        class: `attachment ${image && onServer ? "image" : "file-card"}`,
-        tabindex: onServer ? "0" : "-1",
-        "data-testid": "attachment",
-        "data-kind": image ? "image" : "file",
-        "data-attachment-id": file.id,
-        title: onServer ? t("attach.open", { name: file.filename }) : file.filename,
-      },
-    );
-    const details = el(
-      "div",
-      { class: "file-details" },
-      el("span", { class: "file-name" }, file.filename),
-      el("span", { class: "file-size" }, fileSize(file.size, locale)),
-    );
-    if (image && onServer) {
-      const img = el("img", { alt: file.filename, "data-testid": "attachment-thumbnail" });
-      const known = thumbnails.get(file.id);
-      if (known) img.src = known;
-      else
-        void backend.thumbnail(file.id).then(
-          (url) => {
-            thumbnails.set(file.id, url);
-            img.src = url;
-          },
-          () => card.classList.replace("image", "file-card"),
-        );
-      card.append(img, details);
-    } else {
-      card.append(el("span", { class: "file-icon", "aria-hidden": "true" }, fileBadge(file.filename)), details);
-    }
-    if (onServer) {
-      const openIt = () => void track(backend.openAttachment(file.id).catch(fail));
-      card.addEventListener("dblclick", openIt);
-      card.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") openIt();
-      });
-    }
-    return card;
-  }
-
-  function renderMessages(stickToBottom: boolean): void {
-    const nodes: HTMLElement[] = [];
-    for (const group of byDay(messages)) {
-      const first = group.messages[0];
-      if (first) nodes.push(el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale)));
-      nodes.push(...group.messages.map(renderMessage));
-    }
-    messageList.replaceChildren(...nodes);
-    olderButton.hidden = !more;
-    if (stickToBottom) messageList.scrollTop = messageList.scrollHeight;
-  }
-
+  // ----- chat -----
   function renderHeader(): void {
     if (!state.active) return;
     const c = state.active;
-    chatTitle.textContent = conversationName(c);
-    chatIcon.replaceChildren(channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "");
-    const mine = c.owner?.id === state.me.id;
-    const unowned = !c.owner && c.status === "queued";
-    chatSub.textContent = unowned
-      ? t("chat.queued", { queue: c.queue_id ?? "" })
-      : c.owner
-        ? mine
-          ? t("chat.ownedByMe")
-          : t("chat.ownedBy", { name: c.owner.name })
-        : (c.contact.identity?.value ?? "");
-    takeButton.hidden = !unowned || c.archived;
-    resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
-    transferButton.hidden = c.channel === "internal";
-    menuInfo.hidden = c.channel === "internal";
-    menuEndSession.hidden = c.channel !== "livechat" || c.archived;
-    menuBlock.hidden = c.channel !== "livechat" || c.archived;
-    menuArchive.hidden = c.archived;
-    menuUnarchive.hidden = !c.archived;
-    menuDelete.hidden = !c.archived;
+    header.show(c);
     const left = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at) : null;
     if (c.reply_window_ends_at === undefined || c.reply_window_ends_at === null) {
       windowNote.hidden = !(c.channel === "whatsapp" || c.channel === "facebook");
@@ -395,7 +228,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     const seq = ++chatSeq;
     const [conversation, page] = await Promise.all([
       backend.conversation(id),
-      backend.messages(id, null, Math.max(PAGE, messages.length)),
+      backend.messages(id, null, Math.max(PAGE, messageList.count)),
     ]);
     if (id !== state.activeId || seq !== chatSeq) return;
     if (!conversation) {
@@ -403,11 +236,9 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       return;
     }
     state.active = conversation;
-    messages = page.messages;
-    more = page.more;
     renderHeader();
-    renderMessages(stickToBottom);
-    const newest = messages[messages.length - 1];
+    messageList.show(page.messages, page.more, stickToBottom);
+    const newest = messageList.newest;
     if (conversation.unread > 0 && newest && !newest.id.startsWith("local")) {
       void backend.markRead(id, newest.id).catch(() => {});
     }
@@ -416,7 +247,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   function close(): void {
     state.activeId = null;
     state.active = null;
-    messages = [];
+    messageList.clear();
     chat.hidden = true;
     emptyChat.hidden = false;
     templatesPanel.hidden = true;
@@ -428,7 +259,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   async function open(id: string): Promise<void> {
     if (state.activeId !== id) {
       state.activeId = id;
-      messages = [];
+      messageList.clear();
       reply.value = "";
       staged = [];
       renderStaged();
@@ -438,7 +269,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     }
     chat.hidden = false;
     emptyChat.hidden = true;
-    menu.hidden = true;
+    header.closeMenu();
     // Opening the chat answers its pop-up (Add contact stays in Info), which would otherwise
     // sit over the reply box's Send button.
     popups.dismiss(id);
@@ -830,16 +661,6 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   document.addEventListener("dragover", swallowDrop);
   document.addEventListener("drop", swallowDrop);
 
-  function onUploadProgress(clientId: string, sent: number, total: number): void {
-    const done = total > 0 ? Math.min(1, sent / total) : 0;
-    uploads.set(clientId, done);
-    const row = messageList.querySelector<HTMLElement>(`[data-testid="upload-progress"][data-client-id="${CSS.escape(clientId)}"]`);
-    if (!row) return;
-    row.querySelector("progress")?.setAttribute("value", String(done));
-    const label = row.querySelector("span");
-    if (label) label.textContent = t("attach.uploading", { percent: Math.round(done * 100) });
-  }
-
   // ----- sending -----
   async function sendReply(): Promise<void> {
     if (!state.activeId) return;
@@ -877,24 +698,10 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     void track(updatePicker().catch(fail));
   });
   sendButton.addEventListener("click", () => void track(sendReply()));
-  olderButton.addEventListener("click", () => {
-    const oldest = messages[0];
-    if (!state.activeId || !oldest) return;
-    const id = state.activeId;
-    void track(
-      backend.messages(id, oldest.id, PAGE).then((page) => {
-        if (id !== state.activeId) return;
-        messages = [...page.messages, ...messages];
-        more = page.more;
-        renderMessages(false);
-      }, fail),
-    );
-  });
-
   // ----- actions -----
   async function act(action: (id: string) => Promise<unknown>, closeAfter = false): Promise<void> {
     if (!state.activeId) return;
-    menu.hidden = true;
+    header.closeMenu();
     try {
       await action(state.activeId);
       if (closeAfter) close();
@@ -904,20 +711,6 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       fail(thrown);
     }
   }
-  takeButton.addEventListener("click", () => void track(act((id) => backend.take(id))));
-  resolveButton.addEventListener("click", () => void track(act((id) => backend.resolve(id), true)));
-  menuButton.addEventListener("click", () => (menu.hidden = !menu.hidden));
-  menuArchive.addEventListener("click", () => void track(act((id) => backend.archive(id), true)));
-  menuUnarchive.addEventListener("click", () => void track(act((id) => backend.unarchive(id), true)));
-  menuDelete.addEventListener("click", () => {
-    menu.hidden = true;
-    confirmDelete(context, () => void track(act((id) => backend.deleteConversation(id), true)));
-  });
-
-  transferButton.addEventListener("click", () =>
-    transferDialog(context, state.me, (extension) => void track(act((id) => backend.transfer(id, extension), true))),
-  );
-
   // ----- info panel, contacts, live-chat actions -----
   function linkButton(label: string, testid: string, url: string): HTMLButtonElement {
     const b = button(label, testid);
@@ -928,7 +721,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   async function showInfo(): Promise<void> {
     if (!state.active) return;
     const c = state.active;
-    menu.hidden = true;
+    header.closeMenu();
     templatesPanel.hidden = true;
     infoPanel.hidden = false;
     const identity = c.contact.identity?.value ?? "";
@@ -998,7 +791,6 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         : el("p", { class: "muted" }, t("info.noHistory")),
     );
   }
-  menuInfo.addEventListener("click", () => void track(showInfo().catch(fail)));
 
   function addContact(c: Conversation, after?: () => void): void {
     addContactDialog(context, c, () => {
@@ -1008,21 +800,6 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     });
   }
 
-  menuEndSession.addEventListener("click", () => {
-    menu.hidden = true;
-    void track(
-      act((id) => backend.endSession(id)).then(() => showToast(t("chat.sessionEnded"))),
-    );
-  });
-
-  menuBlock.addEventListener("click", () => {
-    menu.hidden = true;
-    blockDialog(context, (seconds, reason) =>
-      void track(act((id) => backend.block(id, seconds, reason)).then(() => showToast(t("block.done")))),
-    );
-  });
-
-  // ----- presence, view, session -----
   // ----- keyboard shortcuts -----
   function step(delta: number): void {
     const next = list.neighbour(delta);
@@ -1031,8 +808,8 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   const shortcuts = new Shortcuts(context, {
     step,
     focusSearch: () => search.focus(),
-    take: () => takeButton.click(),
-    resolve: () => resolveButton.click(),
+    take: () => header.pressTake(),
+    resolve: () => header.pressResolve(),
   });
 
   // ----- live changes -----
@@ -1084,7 +861,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
         scheduleRedraw(true);
         break;
       case "upload_progress":
-        onUploadProgress(change.client_id, change.sent, change.total);
+        messageList.uploadProgress(change.client_id, change.sent, change.total);
         break;
       case "connection":
         banner.set(change.state);
