@@ -16,18 +16,17 @@ import type {
 import { button, el } from "../dom";
 import {
   conversationLanguage,
-  dayLabel,
   fileSize,
   pickLanguage,
-  samePhone,
   smsSegments,
   windowLeft,
 } from "../format";
-import type { MessageKey, Translate } from "../i18n";
-import { channelIcon, paperclipIcon } from "../icons";
+import type { Translate } from "../i18n";
+import { paperclipIcon } from "../icons";
 import { createContext, type MainState } from "../components/context";
 import { ChatHeader } from "../components/chat-header";
 import { addContactDialog, blockDialog, confirmDelete, internalChatDialog, transferDialog } from "../components/dialogs";
+import { InfoPanel } from "../components/info-panel";
 import { ConversationList } from "../components/list";
 import { MessageList, PAGE } from "../components/message-list";
 import { UnknownContactPopups } from "../components/popups";
@@ -178,14 +177,13 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
   );
   templatesPanel.hidden = true;
 
-  const infoPanel = el("aside", { class: "info-panel", "data-testid": "info-panel" });
-  infoPanel.hidden = true;
+  const info = new InfoPanel(context, state, { addContact: (c) => addContact(c) });
   const popups = new UnknownContactPopups(context, {
     reply: (c) => void open(c.id).then(() => reply.focus()),
     addContact: (c, done) => addContact(c, done),
   });
 
-  const workspace = el("main", { class: "workspace" }, list.element, emptyChat, chat, templatesPanel, infoPanel);
+  const workspace = el("main", { class: "workspace" }, list.element, emptyChat, chat, templatesPanel, info.element);
   chat.hidden = true;
   const element = el(
     "div",
@@ -251,7 +249,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     chat.hidden = true;
     emptyChat.hidden = false;
     templatesPanel.hidden = true;
-    infoPanel.hidden = true;
+    info.hidden = true;
     void backend.setActiveConversation(null);
     list.render();
   }
@@ -544,7 +542,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
 
   templatesToggle.addEventListener("click", () => {
     templatesPanel.hidden = !templatesPanel.hidden;
-    if (!templatesPanel.hidden) infoPanel.hidden = true;
+    if (!templatesPanel.hidden) info.hidden = true;
     if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
   });
   templateSearch.addEventListener("input", () => void track(loadTemplates().catch(fail)));
@@ -712,84 +710,11 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
     }
   }
   // ----- info panel, contacts, live-chat actions -----
-  function linkButton(label: string, testid: string, url: string): HTMLButtonElement {
-    const b = button(label, testid);
-    b.addEventListener("click", () => void track(backend.openLink(url).catch(fail)));
-    return b;
-  }
-
   async function showInfo(): Promise<void> {
     if (!state.active) return;
-    const c = state.active;
     header.closeMenu();
     templatesPanel.hidden = true;
-    infoPanel.hidden = false;
-    const identity = c.contact.identity?.value ?? "";
-    const phone = c.channel === "whatsapp" || c.channel === "sms" ? identity : "";
-    const history = c.contact.id ? await backend.contactHistory(c.contact.id).catch(() => null) : null;
-    if (state.activeId !== c.id) return;
-    const contact = history?.contact;
-    const emails = contact?.emails ?? [];
-    const phones = contact?.phones.length ? contact.phones : phone ? [phone] : [];
-    const actions = el("div", { class: "info-actions" });
-    const dial = phones[0];
-    if (dial && (c.channel === "whatsapp" || c.channel === "sms")) {
-      actions.append(linkButton(t("info.call"), "info-call", `tel:${dial}`));
-    }
-    if (dial && c.channel === "sms") actions.append(linkButton(t("info.sms"), "info-sms", `sms:${dial}`));
-    if (emails[0] && c.channel === "livechat") {
-      actions.append(linkButton(t("info.email"), "info-email", `mailto:${emails[0]}`));
-    }
-    if (!c.contact.known) {
-      const add = button(t("info.addContact"), "info-add-contact", { class: "primary" });
-      add.addEventListener("click", () => addContact(c));
-      actions.append(add);
-    }
-    const entries = (history?.conversations ?? []).map((h) =>
-      el(
-        "li",
-        { class: "history-item", "data-testid": "history-item" },
-        channelIcon(h.channel, t(`channel.${h.channel}` as MessageKey)) ?? "",
-        el(
-          "div",
-          {},
-          el("strong", {}, `${dayLabel(h.started_at, locale)}`),
-          el(
-            "span",
-            { class: "muted" },
-            [
-              t(`info.outcome.${h.outcome}` as MessageKey),
-              h.handled_by ? t("info.handledBy", { name: h.handled_by.name }) : "",
-              t("info.messages", { count: h.messages }),
-            ]
-              .filter(Boolean)
-              .join(" · "),
-          ),
-          h.last_message ? el("p", { class: "muted" }, h.last_message) : "",
-        ),
-      ),
-    );
-    const closeInfo = button(t("info.close"), "info-close", { class: "ghost" });
-    closeInfo.addEventListener("click", () => (infoPanel.hidden = true));
-    infoPanel.replaceChildren(
-      el("div", { class: "panel-head" }, el("h3", {}, t("info.title")), closeInfo),
-      el("p", { class: "info-name", "data-testid": "info-name" }, contact?.name ?? c.contact.display_name),
-      el(
-        "p",
-        { class: "muted" },
-        [t(`channel.${c.channel}` as MessageKey), phones.some((p) => samePhone(p, identity)) ? "" : identity]
-          .filter(Boolean)
-          .join(" · "),
-      ),
-      c.contact.known ? "" : el("p", { class: "muted" }, t("info.unknown")),
-      ...phones.map((p) => el("p", { class: "info-line" }, p)),
-      ...emails.map((e) => el("p", { class: "info-line" }, e)),
-      actions,
-      el("h4", {}, t("info.history")),
-      entries.length
-        ? el("ul", { class: "history" }, ...entries)
-        : el("p", { class: "muted" }, t("info.noHistory")),
-    );
+    await info.show(state.active);
   }
 
   function addContact(c: Conversation, after?: () => void): void {
@@ -824,7 +749,7 @@ export function renderMain(container: HTMLElement, options: Options): MainScreen
       redraw = null;
       const withChat = chatDirty;
       chatDirty = false;
-      const withInfo = infoDirty && !infoPanel.hidden;
+      const withInfo = infoDirty && !info.hidden;
       infoDirty = false;
       void track(list.load().catch(fail));
       if (withChat && state.activeId) {
