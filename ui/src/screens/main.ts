@@ -1,47 +1,34 @@
 /**
- * The main screen: conversation list, chat view with reply box and templates panel, and the
- * actions on a chat. Everything it shows comes from the backend's local cache, so it works
- * offline; it redraws when the backend announces a change.
+ * The main screen, composed of the components in `../components`: conversation list, chat
+ * (header, messages, composer), templates and Info panels, pop-ups, dialogs, top bar, and the
+ * keyboard. Everything it shows comes from the backend's local cache, so it works offline.
+ *
+ * This module owns the screen's one state object (`MainState`: who is signed in, which list,
+ * which chat is open), subscribes to the backend's change feed, and tells the components what
+ * changed. Components read the state but never write it; they report what the agent does
+ * through their events, and the screen decides.
  */
-import type {
-  Agent,
-  AttachmentRef,
-  AttachmentRules,
-  Backend,
-  Change,
-  Conversation,
-  ConnectionState,
-  FileCheck,
-  Message,
-  Presence,
-  ShellEvent,
-  Template,
-  View,
-} from "../api";
-import { toBackendError } from "../backend";
-import { button, el } from "../dom";
-import { describeError } from "../errors";
-import {
-  byDay,
-  conversationLanguage,
-  conversationName,
-  dayLabel,
-  fileSize,
-  listTime,
-  pickLanguage,
-  samePhone,
-  smsSegments,
-  timeOfDay,
-  windowLeft,
-} from "../format";
-import type { MessageKey, Translate } from "../i18n";
-import { channelIcon, paperclipIcon } from "../icons";
+import type { Agent, Backend, Change, Conversation, ShellEvent } from "../api";
+import { el } from "../dom";
+import type { Translate } from "../i18n";
+import { ChatHeader } from "../components/chat-header";
+import { Composer } from "../components/composer";
+import { createContext, type Context, type MainState } from "../components/context";
+import { addContactDialog, blockDialog, confirmDelete, internalChatDialog, transferDialog } from "../components/dialogs";
+import { InfoPanel } from "../components/info-panel";
+import { ConversationList } from "../components/list";
+import { MessageList, PAGE } from "../components/message-list";
+import { UnknownContactPopups } from "../components/popups";
+import { Search } from "../components/search";
+import { Shortcuts } from "../components/shortcuts";
+import { FileDrops } from "../components/staged-files";
+import { ConnectionBanner } from "../components/status";
+import { TemplatesPanel } from "../components/templates-panel";
+import { TopBar } from "../components/top-bar";
 import { openSettings } from "./settings";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
 export const SIGNED_OUT_EVENT = "signed-out";
-
-const PAGE = 50;
 
 export interface MainScreen {
   element: HTMLElement;
@@ -59,1540 +46,355 @@ interface Options {
   agent: Agent;
 }
 
-/** "PDF", "DOCX": what a file card shows in place of an icon. */
-function fileBadge(filename: string): string {
-  const dot = filename.lastIndexOf(".");
-  return dot > 0 ? filename.slice(dot + 1, dot + 5).toUpperCase() : "FILE";
+export function renderMain(container: HTMLElement, options: Options): MainScreen {
+  return new Main(container, options);
 }
 
-export function renderMain(container: HTMLElement, options: Options): MainScreen {
-  const { backend, t, locale } = options;
-  let me = options.agent;
-  let view: View = "recent";
-  let conversations: Conversation[] = [];
-  let activeId: string | null = null;
-  let active: Conversation | null = null;
-  let messages: Message[] = [];
-  let more = false;
-  let templateCategory: string | null = null;
-  /** Files checked and waiting to go with the next reply. */
-  let staged: FileCheck[] = [];
-  /** Upload progress (0–1) of queued replies, by client id. */
-  const uploads = new Map<string, number>();
-  /** Thumbnails already fetched, by attachment id. */
-  const thumbnails = new Map<string, string>();
-  let rules: AttachmentRules | null = null;
-  let pending: Promise<unknown> = Promise.resolve();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending = Promise.allSettled([pending, p]);
-    return p;
-  };
-  const fail = (thrown: unknown) => showToast(describeError(toBackendError(thrown), t), true);
+class Main implements MainScreen {
+  readonly element: HTMLElement;
+  readonly settled: () => Promise<void>;
+  private readonly state: MainState;
+  private readonly ctx: Context;
+  private readonly topbar: TopBar;
+  private readonly search: Search;
+  private readonly banner: ConnectionBanner;
+  private readonly list: ConversationList;
+  private readonly header: ChatHeader;
+  private readonly messages: MessageList;
+  private readonly composer: Composer;
+  private readonly drops: FileDrops;
+  private readonly templates: TemplatesPanel;
+  private readonly info: InfoPanel;
+  private readonly popups: UnknownContactPopups;
+  private readonly shortcuts: Shortcuts;
+  private readonly chat: HTMLElement;
+  private readonly emptyChat: HTMLElement;
+  /** Chat loads can overlap: only the newest draws. */
+  private chatSeq = 0;
+  // Changes arrive in bursts: one redraw 50 ms after the first, of the list and, if it
+  // changed, the open chat.
+  private redraw: number | null = null;
+  private chatDirty = false;
+  /** The open chat's contact may have changed: redraw the info panel after the chat. */
+  private infoDirty = false;
+  private unsubscribe: (() => void) | null = null;
+  private disposed = false;
 
-  // ----- top bar -----
-  const search = el("input", {
-    type: "search",
-    class: "search",
-    placeholder: t("main.search"),
-    "aria-label": t("main.search"),
-    "data-testid": "search-box",
-  });
-  const searchResults = el("div", { class: "search-results", "data-testid": "search-results" });
-  searchResults.hidden = true;
-  const presence = el("select", { class: "presence", "data-testid": "presence-select", "aria-label": "Presence" });
-  for (const p of ["available", "away", "dnd"] as Presence[]) {
-    presence.append(el("option", { value: p }, t(`presence.${p}` as MessageKey)));
-  }
-  presence.value = me.presence;
-  const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
-  const helpButton = button("?", "help-open", { class: "ghost help", title: t("help.open"), "aria-label": t("help.open") });
-  const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
-  const topbar = el(
-    "header",
-    { class: "topbar" },
-    el("span", { class: "brand" }, t("app.name")),
-    el("div", { class: "search-wrap" }, search, searchResults),
-    el("span", { class: "me", title: me.extension }, `${me.name} · ${me.extension}`),
-    presence,
-    helpButton,
-    settingsButton,
-    logoutButton,
-  );
-  const banner = el("div", { class: "offline-banner", role: "status", "data-testid": "offline-banner" });
-  banner.hidden = true;
-  const toast = el("div", { class: "toast", role: "alert", "data-testid": "toast" });
-  toast.hidden = true;
+  constructor(container: HTMLElement, options: Options) {
+    const { backend, t, locale } = options;
+    const { context, toast, settled } = createContext(backend, t, locale);
+    const ctx = (this.ctx = context);
+    const { track, fail, dialogs } = ctx;
+    this.settled = settled;
+    const state: MainState = (this.state = { me: options.agent, view: "recent", activeId: null, active: null });
 
-  // ----- list -----
-  const viewSwitch = el("select", { class: "view-switch", "data-testid": "view-switch", "aria-label": "View" });
-  viewSwitch.append(
-    el("option", { value: "recent" }, t("list.recent")),
-    el("option", { value: "archived" }, t("list.archived")),
-  );
-  const list = el("ul", { class: "conversation-list", "data-testid": "conversation-list" });
-  const sidebar = el("aside", { class: "sidebar" }, viewSwitch, list);
-
-  // ----- chat -----
-  const chatTitle = el("h2", { class: "chat-title", "data-testid": "chat-title" });
-  const chatSub = el("p", { class: "chat-sub", "data-testid": "chat-sub" });
-  const takeButton = button(t("chat.take"), "take-button", { class: "primary" });
-  const transferButton = button(t("chat.transfer"), "transfer-button");
-  const resolveButton = button(t("chat.resolve"), "resolve-button");
-  const menuButton = button("⋯", "chat-menu", { "aria-label": t("chat.menu"), "aria-haspopup": "true" });
-  const menuInfo = button(t("chat.info"), "menu-info");
-  const menuEndSession = button(t("chat.endSession"), "menu-end-session");
-  const menuBlock = button(t("chat.block"), "menu-block", { class: "danger" });
-  const menuArchive = button(t("chat.archive"), "menu-archive");
-  const menuUnarchive = button(t("chat.unarchive"), "menu-unarchive");
-  const menuDelete = button(t("chat.delete"), "menu-delete", { class: "danger" });
-  const menu = el(
-    "div",
-    { class: "menu", role: "menu" },
-    menuInfo,
-    menuEndSession,
-    menuBlock,
-    menuArchive,
-    menuUnarchive,
-    menuDelete,
-  );
-  menu.hidden = true;
-  const actions = el(
-    "div",
-    { class: "chat-actions" },
-    takeButton,
-    transferButton,
-    resolveButton,
-    el("div", { class: "menu-wrap" }, menuButton, menu),
-  );
-  const chatIcon = el("span", { class: "chat-icon" });
-  const chatHeader = el(
-    "div",
-    { class: "chat-header" },
-    chatIcon,
-    el("div", { class: "chat-heading" }, chatTitle, chatSub),
-    actions,
-  );
-  const olderButton = button(t("chat.older"), "older-button", { class: "link" });
-  const messageList = el("div", { class: "message-list", "data-testid": "message-list" });
-  const windowNote = el("p", { class: "window-note", "data-testid": "reply-window" });
-  const reply = el("textarea", {
-    class: "reply-box",
-    rows: "2",
-    placeholder: t("chat.replyPlaceholder"),
-    "data-testid": "reply-box",
-  });
-  const segments = el("span", { class: "segments", "data-testid": "sms-segments" });
-  const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
-  const attachButton = button(t("attach.button"), "attach-button", { class: "ghost attach", title: t("attach.title") });
-  attachButton.prepend(paperclipIcon());
-  const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
-  const stagedList = el("ul", { class: "staged-files", "data-testid": "staged-files" });
-  stagedList.hidden = true;
-  const picker = el("ul", { class: "template-picker", role: "listbox", "data-testid": "template-picker" });
-  picker.hidden = true;
-  const composer = el(
-    "div",
-    { class: "composer" },
-    windowNote,
-    stagedList,
-    el("div", { class: "reply-wrap" }, picker, reply),
-    el("div", { class: "composer-bar" }, attachButton, templatesToggle, segments, sendButton),
-  );
-  const dropHint = el("div", { class: "drop-hint", "data-testid": "drop-hint" }, t("attach.drop"));
-  dropHint.hidden = true;
-  const emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
-  const chat = el("section", { class: "chat", "data-testid": "chat" }, chatHeader, olderButton, messageList, composer, dropHint);
-
-  // ----- templates panel -----
-  const templateSearch = el("input", {
-    type: "search",
-    placeholder: t("templates.search"),
-    "aria-label": t("templates.search"),
-    "data-testid": "template-search",
-  });
-  const categoryTabs = el("div", { class: "tabs", role: "tablist" });
-  const languageSelect = el("select", { "data-testid": "template-language", "aria-label": "Language" });
-  const templateList = el("ul", { class: "template-list" });
-  const newTemplate = button(`+ ${t("templates.new")}`, "template-new", { class: "ghost" });
-  newTemplate.hidden = !canManageTemplates();
-  const templatesPanel = el(
-    "aside",
-    { class: "templates-panel", "data-testid": "templates-panel" },
-    el("div", { class: "panel-head" }, el("h3", {}, t("chat.templates")), newTemplate),
-    templateSearch,
-    categoryTabs,
-    languageSelect,
-    templateList,
-  );
-  templatesPanel.hidden = true;
-
-  const infoPanel = el("aside", { class: "info-panel", "data-testid": "info-panel" });
-  infoPanel.hidden = true;
-  const popups = el("div", { class: "popups" });
-  const newInternal = button(t("internal.new"), "new-internal-chat", { class: "ghost" });
-  sidebar.prepend(newInternal);
-
-  const workspace = el("main", { class: "workspace" }, sidebar, emptyChat, chat, templatesPanel, infoPanel);
-  chat.hidden = true;
-  const overlay = el("div", { class: "overlay" });
-  overlay.hidden = true;
-  const element = el(
-    "div",
-    { class: "app", "data-testid": "main-screen" },
-    topbar,
-    banner,
-    workspace,
-    popups,
-    toast,
-    overlay,
-  );
-  container.replaceChildren(element);
-
-  function showToast(text: string, error = false): void {
-    toast.textContent = text;
-    toast.classList.toggle("error", error);
-    toast.hidden = false;
-    window.setTimeout(() => (toast.hidden = true), 6000);
-  }
-
-  // ----- list rendering -----
-  function ownerLabel(c: Conversation): { text: string; waiting: boolean } {
-    if (c.channel === "internal") return { text: t("list.internal"), waiting: false };
-    if (!c.owner && c.status === "queued") {
-      return { text: t("list.waiting", { queue: c.queue_id ?? "" }), waiting: true };
-    }
-    if (c.owner) return { text: c.owner.id === me.id ? t("list.you") : c.owner.name, waiting: false };
-    return { text: c.queue_id ?? "", waiting: false };
-  }
-
-  // The list draws a page at a time as it is scrolled: the DOM stays small with thousands of
-  // chats (WebView memory and first paint, PERFORMANCE.md).
-  // Only the shown rows are loaded from the cache, so the page holds 40 chats, not 10,000.
-  const LIST_PAGE = 40;
-  let listShown = LIST_PAGE;
-  let listHasMore = false;
-  list.addEventListener("scroll", () => {
-    if (!listHasMore) return;
-    if (list.scrollTop + list.clientHeight >= list.scrollHeight - 200) {
-      listShown += LIST_PAGE;
-      listHasMore = false;
-      void track(loadList().catch(fail));
-    }
-  });
-
-  function renderList(): void {
-    const items = conversations.map((c) => {
-      const label = ownerLabel(c);
-      const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
-      const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
-      const item = el(
-        "li",
-        {
-          class: `conversation-item${c.id === activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
-          tabindex: "0",
-          "data-testid": "conversation-item",
-          "data-conversation-id": c.id,
-          "data-channel": c.channel,
-        },
-        el("span", { class: "item-icon" }, icon ?? el("span", { class: "internal-dot", "aria-hidden": "true" }, "#")),
-        el(
-          "div",
-          { class: "item-main" },
-          el(
-            "div",
-            { class: "item-top" },
-            el("span", { class: "item-name", "data-testid": "conversation-name" }, conversationName(c)),
-            el("span", { class: "item-time" }, listTime(c.last_message?.created_at ?? c.updated_at, locale)),
-          ),
-          el("div", { class: "item-preview" }, preview),
-          el(
-            "div",
-            { class: "item-bottom" },
-            el("span", { class: `item-owner${label.waiting ? " waiting" : ""}` }, label.text),
-            c.unread > 0 ? el("span", { class: "badge", "data-testid": "unread-badge" }, String(c.unread)) : "",
-          ),
+    this.search = new Search(ctx, { open: (id) => void this.open(id) });
+    this.topbar = new TopBar(ctx, state, this.search, {
+      help: () => this.shortcuts.showHelp(),
+      settings: () =>
+        void track(
+          openSettings({
+            backend,
+            t,
+            showDialog: dialogs.show,
+            hideDialog: dialogs.hide,
+            showToast: ctx.toast,
+            fail,
+            track,
+          }).catch(fail),
         ),
-      );
-      item.addEventListener("click", () => void open(c.id));
-      item.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") void open(c.id);
-      });
-      return item;
+      logout: () => void track(backend.logout().then(() => this.signedOut(), fail)),
+      presenceChanged: (agent) => (state.me = agent),
     });
-    if (items.length === 0) {
-      list.replaceChildren(el("li", { class: "empty" }, t(view === "recent" ? "list.empty" : "list.emptyArchived")));
-    } else {
-      list.replaceChildren(...items);
-      reportFirstPaint();
-    }
-  }
+    this.banner = new ConnectionBanner(t);
 
-  // The cold-start benchmark reads how long the app took to paint a non-empty list.
-  let reported = false;
-  function reportFirstPaint(): void {
-    if (reported) return;
-    reported = true;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        void backend.startupMs().then(
-          (ms) => (document.body.dataset.listReadyMs = String(Math.round(ms))),
-          () => {},
-        );
-      }, 0),
-    );
-  }
-
-  // Loads can overlap (a change arrives while one is in flight): an answer draws only if no
-  // newer one has, and only for the view still shown.
-  let listSeq = 0;
-  /** The newest load drawn so far: an older answer arriving later must not replace it, but a
-   * stream of changes must not starve the list either (every answer newer than it draws). */
-  let listDrawn = 0;
-  async function loadList(): Promise<void> {
-    const seq = ++listSeq;
-    const asked = view;
-    // One row more than shown tells whether scrolling can load more.
-    const loaded = await backend.conversations(asked, listShown + 1);
-    if (seq < listDrawn || asked !== view) return;
-    listDrawn = seq;
-    listHasMore = loaded.length > listShown;
-    conversations = loaded.slice(0, listShown);
-    renderList();
-    if (view === "recent") {
-      for (const c of loaded) maybePopup(c);
-      listPrimed = true;
-    }
-  }
-
-  // ----- chat rendering -----
-  function statusMark(m: Message): HTMLElement {
-    // Pending is a clock drawn in CSS: an emoji needs a font the system may not have.
-    const marks: Record<string, string> = { pending: "", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
-    return el(
-      "span",
-      {
-        class: `tick tick-${m.status}`,
-        title: t(`chat.status.${m.status}` as MessageKey),
-        "data-testid": "message-status",
-        "data-status": m.status,
+    this.list = new ConversationList(ctx, state, {
+      open: (id) => void this.open(id),
+      viewChanged: (view) => {
+        state.view = view;
+        this.close();
+        void track(this.list.load().catch(fail));
       },
-      marks[m.status] ?? "",
-    );
-  }
-
-  function renderMessage(m: Message): HTMLElement {
-    const mine = m.author.kind === "agent" && m.author.id === me.id;
-    const side = m.direction === "inbound" || (m.direction === "internal" && !mine) ? "in" : "out";
-    const author =
-      m.author.kind === "agent" ? m.author.name : m.author.kind === "contact" ? m.author.display_name : "";
-    const bubble = el(
-      "div",
-      { class: `message ${side}`, "data-testid": "message", "data-message-id": m.id },
-      author && side === "out" ? el("span", { class: "author" }, author) : "",
-      author && side === "in" && m.direction === "internal" ? el("span", { class: "author" }, author) : "",
-      m.body ? el("p", { class: "body" }, m.body) : "",
-    );
-    const onServer = m.status !== "pending" && m.status !== "failed";
-    for (const file of m.attachments) bubble.append(renderAttachment(file, onServer));
-    if (m.status === "pending" && m.client_id && m.attachments.length > 0) {
-      const done = uploads.get(m.client_id) ?? 0;
-      const bar = el("progress", { max: "1", value: String(done) });
-      const label = el("span", {}, t("attach.uploading", { percent: Math.round(done * 100) }));
-      bubble.append(
-        el(
-          "div",
-          { class: "upload", "data-testid": "upload-progress", "data-client-id": m.client_id },
-          bar,
-          label,
-        ),
-      );
-    }
-    const meta = el("div", { class: "meta" }, timeOfDay(m.created_at, locale));
-    if (side === "out") meta.append(statusMark(m));
-    bubble.append(meta);
-    if (m.status === "failed" && m.client_id) {
-      const retry = button(t("chat.retry"), "retry-send", { class: "link" });
-      const discard = button(t("chat.discard"), "discard-send", { class: "link" });
-      const clientId = m.client_id;
-      retry.addEventListener("click", () => void track(backend.retrySend(clientId).catch(fail)));
-      discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
-      bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
-    }
-    return bubble;
-  }
-
-  /** Image attachments show a thumbnail; every attachment opens with a double click. */
-  function renderAttachment(file: AttachmentRef, onServer: boolean): HTMLElement {
-    const image = file.mime.startsWith("image/");
-    const card = el(
-      "div",
-      {
-        class: `attachment ${image && onServer ? "image" : "file-card"}`,
-        tabindex: onServer ? "0" : "-1",
-        "data-testid": "attachment",
-        "data-kind": image ? "image" : "file",
-        "data-attachment-id": file.id,
-        title: onServer ? t("attach.open", { name: file.filename }) : file.filename,
+      newInternal: () =>
+        internalChatDialog(ctx, state.me, async (c) => {
+          await this.list.load();
+          await this.open(c.id);
+        }),
+      loaded: (conversations) => {
+        if (state.view === "recent") this.popups.offer(conversations);
       },
-    );
-    const details = el(
-      "div",
-      { class: "file-details" },
-      el("span", { class: "file-name" }, file.filename),
-      el("span", { class: "file-size" }, fileSize(file.size, locale)),
-    );
-    if (image && onServer) {
-      const img = el("img", { alt: file.filename, "data-testid": "attachment-thumbnail" });
-      const known = thumbnails.get(file.id);
-      if (known) img.src = known;
-      else
-        void backend.thumbnail(file.id).then(
-          (url) => {
-            thumbnails.set(file.id, url);
-            img.src = url;
-          },
-          () => card.classList.replace("image", "file-card"),
+    });
+
+    this.header = new ChatHeader(ctx, state, {
+      take: () => void track(this.act((id) => backend.take(id))),
+      transfer: () =>
+        transferDialog(ctx, state.me, (extension) => void track(this.act((id) => backend.transfer(id, extension), true))),
+      resolve: () => void track(this.act((id) => backend.resolve(id), true)),
+      info: () => void track(this.showInfo().catch(fail)),
+      endSession: () => {
+        this.header.closeMenu();
+        void track(this.act((id) => backend.endSession(id)).then(() => ctx.toast(t("chat.sessionEnded"))));
+      },
+      block: () => {
+        this.header.closeMenu();
+        blockDialog(ctx, (seconds, reason) =>
+          void track(this.act((id) => backend.block(id, seconds, reason)).then(() => ctx.toast(t("block.done")))),
         );
-      card.append(img, details);
-    } else {
-      card.append(el("span", { class: "file-icon", "aria-hidden": "true" }, fileBadge(file.filename)), details);
-    }
-    if (onServer) {
-      const openIt = () => void track(backend.openAttachment(file.id).catch(fail));
-      card.addEventListener("dblclick", openIt);
-      card.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") openIt();
+      },
+      archive: () => void track(this.act((id) => backend.archive(id), true)),
+      unarchive: () => void track(this.act((id) => backend.unarchive(id), true)),
+      delete: () => {
+        this.header.closeMenu();
+        confirmDelete(ctx, () => void track(this.act((id) => backend.deleteConversation(id), true)));
+      },
+    });
+    this.messages = new MessageList(ctx, state);
+    this.composer = new Composer(ctx, state, {
+      toggleTemplates: () => this.toggleTemplates(),
+      sent: () => this.loadChat(true),
+      templateLanguage: (languages) => this.templates.pickerLanguage(languages),
+    });
+    this.drops = new FileDrops(ctx, (files) => {
+      if (state.activeId) void track(this.composer.staged.drop(files).catch(fail));
+    });
+    this.emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
+    this.chat = el(
+      "section",
+      { class: "chat", "data-testid": "chat" },
+      this.header.element,
+      this.messages.older,
+      this.messages.element,
+      this.composer.element,
+      this.drops.hint,
+    );
+    this.chat.hidden = true;
+    this.drops.watch(this.chat);
+
+    this.templates = new TemplatesPanel(ctx, state, { use: (tpl) => this.composer.use(tpl) });
+    this.info = new InfoPanel(ctx, state, { addContact: (c) => this.addContact(c) });
+    this.popups = new UnknownContactPopups(ctx, {
+      reply: (c) => void this.open(c.id).then(() => this.composer.focus()),
+      addContact: (c, done) => this.addContact(c, done),
+    });
+
+    const workspace = el(
+      "main",
+      { class: "workspace" },
+      this.list.element,
+      this.emptyChat,
+      this.chat,
+      this.templates.element,
+      this.info.element,
+    );
+    this.element = el(
+      "div",
+      { class: "app", "data-testid": "main-screen" },
+      this.topbar.element,
+      this.banner.element,
+      workspace,
+      this.popups.element,
+      toast.element,
+      dialogs.element,
+    );
+    container.replaceChildren(this.element);
+
+    this.shortcuts = new Shortcuts(ctx, {
+      step: (delta) => {
+        const next = this.list.neighbour(delta);
+        if (next) void this.open(next);
+      },
+      focusSearch: () => this.search.focus(),
+      take: () => this.header.pressTake(),
+      resolve: () => this.header.pressResolve(),
+    });
+
+    const subscribed = backend
+      .onEvent((event: ShellEvent) => {
+        if (event.event === "change") this.onChange(event.payload);
+        else if (event.event === "open_conversation") void this.open(event.payload.id);
+        else if (event.event === "presence") this.topbar.showPresence(event.payload.presence);
+      })
+      .then((stop) => {
+        if (this.disposed) stop();
+        else this.unsubscribe = stop;
       });
+    // Ask for the state once subscribed; an event that arrives before the answer is newer.
+    track(
+      subscribed.then(() => {
+        const before = this.banner.changes;
+        return backend.connectionState().then((connection) => {
+          if (this.banner.changes === before) this.banner.set(connection);
+        });
+      }),
+    );
+    track(backend.settings().then(() => {}, () => {}));
+    track(this.list.load().catch(fail));
+    this.list.render();
+  }
+
+  open = async (id: string): Promise<void> => {
+    const { backend, track, fail } = this.ctx;
+    if (this.state.activeId !== id) {
+      this.state.activeId = id;
+      this.messages.clear();
+      this.composer.reset();
+      this.templates.forgetLanguage();
     }
-    return card;
+    this.chat.hidden = false;
+    this.emptyChat.hidden = true;
+    this.header.closeMenu();
+    // Opening the chat answers its pop-up (Add contact stays in Info), which would otherwise
+    // sit over the reply box's Send button.
+    this.popups.dismiss(id);
+    this.list.render();
+    void backend.setActiveConversation(id);
+    await track(this.loadChat(true).catch(fail));
+    if (!this.templates.hidden) await track(this.templates.load());
+  };
+
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe?.();
+    this.shortcuts.dispose();
+    this.drops.dispose();
+    if (this.redraw !== null) window.clearTimeout(this.redraw);
   }
 
-  function renderMessages(stickToBottom: boolean): void {
-    const nodes: HTMLElement[] = [];
-    for (const group of byDay(messages)) {
-      const first = group.messages[0];
-      if (first) nodes.push(el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale)));
-      nodes.push(...group.messages.map(renderMessage));
-    }
-    messageList.replaceChildren(...nodes);
-    olderButton.hidden = !more;
-    if (stickToBottom) messageList.scrollTop = messageList.scrollHeight;
+  private close(): void {
+    this.state.activeId = null;
+    this.state.active = null;
+    this.messages.clear();
+    this.chat.hidden = true;
+    this.emptyChat.hidden = false;
+    this.templates.hidden = true;
+    this.info.hidden = true;
+    void this.ctx.backend.setActiveConversation(null);
+    this.list.render();
   }
 
-  function renderHeader(): void {
-    if (!active) return;
-    const c = active;
-    chatTitle.textContent = conversationName(c);
-    chatIcon.replaceChildren(channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "");
-    const mine = c.owner?.id === me.id;
-    const unowned = !c.owner && c.status === "queued";
-    chatSub.textContent = unowned
-      ? t("chat.queued", { queue: c.queue_id ?? "" })
-      : c.owner
-        ? mine
-          ? t("chat.ownedByMe")
-          : t("chat.ownedBy", { name: c.owner.name })
-        : (c.contact.identity?.value ?? "");
-    takeButton.hidden = !unowned || c.archived;
-    resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
-    transferButton.hidden = c.channel === "internal";
-    menuInfo.hidden = c.channel === "internal";
-    menuEndSession.hidden = c.channel !== "livechat" || c.archived;
-    menuBlock.hidden = c.channel !== "livechat" || c.archived;
-    menuArchive.hidden = c.archived;
-    menuUnarchive.hidden = !c.archived;
-    menuDelete.hidden = !c.archived;
-    const left = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at) : null;
-    if (c.reply_window_ends_at === undefined || c.reply_window_ends_at === null) {
-      windowNote.hidden = !(c.channel === "whatsapp" || c.channel === "facebook");
-      windowNote.textContent = windowNote.hidden ? "" : t("chat.windowClosed");
-    } else {
-      windowNote.hidden = false;
-      windowNote.textContent = left ? t("chat.windowLeft", { time: left }) : t("chat.windowClosed");
-    }
-    windowNote.classList.toggle("closed", !left);
-    updateSegments();
-  }
-
-  function updateSegments(): void {
-    const n = active?.channel === "sms" ? smsSegments(reply.value) : 0;
-    segments.textContent = n > 0 ? t("chat.segments", { count: n }) : "";
-  }
-
-  let chatSeq = 0;
-  async function loadChat(stickToBottom = true): Promise<void> {
-    if (!activeId) return;
-    const id = activeId;
-    const seq = ++chatSeq;
+  private async loadChat(stickToBottom = true): Promise<void> {
+    const { backend } = this.ctx;
+    if (!this.state.activeId) return;
+    const id = this.state.activeId;
+    const seq = ++this.chatSeq;
     const [conversation, page] = await Promise.all([
       backend.conversation(id),
-      backend.messages(id, null, Math.max(PAGE, messages.length)),
+      backend.messages(id, null, Math.max(PAGE, this.messages.count)),
     ]);
-    if (id !== activeId || seq !== chatSeq) return;
+    if (id !== this.state.activeId || seq !== this.chatSeq) return;
     if (!conversation) {
-      close();
+      this.close();
       return;
     }
-    active = conversation;
-    messages = page.messages;
-    more = page.more;
-    renderHeader();
-    renderMessages(stickToBottom);
-    const newest = messages[messages.length - 1];
+    this.state.active = conversation;
+    this.header.show(conversation);
+    this.composer.show(conversation);
+    this.messages.show(page.messages, page.more, stickToBottom);
+    const newest = this.messages.newest;
     if (conversation.unread > 0 && newest && !newest.id.startsWith("local")) {
       void backend.markRead(id, newest.id).catch(() => {});
     }
   }
 
-  function close(): void {
-    activeId = null;
-    active = null;
-    messages = [];
-    chat.hidden = true;
-    emptyChat.hidden = false;
-    templatesPanel.hidden = true;
-    infoPanel.hidden = true;
-    void backend.setActiveConversation(null);
-    renderList();
-  }
-
-  async function open(id: string): Promise<void> {
-    if (activeId !== id) {
-      activeId = id;
-      messages = [];
-      reply.value = "";
-      staged = [];
-      renderStaged();
-      closePicker();
-      // Each chat pre-selects its own customer's template language.
-      delete languageSelect.dataset.touched;
-    }
-    chat.hidden = false;
-    emptyChat.hidden = true;
-    menu.hidden = true;
-    // Opening the chat answers its pop-up (Add contact stays in Info), which would otherwise
-    // sit over the reply box's Send button.
-    popups.querySelector(`[data-conversation-id="${CSS.escape(id)}"]`)?.remove();
-    renderList();
-    void backend.setActiveConversation(id);
-    await track(loadChat(true).catch(fail));
-    if (!templatesPanel.hidden) await track(loadTemplates());
-  }
-
-  // ----- templates -----
-  function canManageTemplates(): boolean {
-    return me.role !== "agent";
-  }
-
-  /** The language to pre-select: the customer's where known, else the agent's. */
-  function preferredLanguage(languages: string[]): string {
-    const customer = active ? conversationLanguage(active) : null;
-    return pickLanguage(languages, customer) ?? pickLanguage(languages, locale) ?? "";
-  }
-
-  async function loadTemplates(): Promise<void> {
-    const languages = await backend.templateLanguages();
-    const chosen = languageSelect.value;
-    languageSelect.replaceChildren(
-      el("option", { value: "" }, t("templates.anyLanguage")),
-      ...languages.map((l) => el("option", { value: l }, l)),
-    );
-    languageSelect.value = languageSelect.dataset.touched ? chosen : preferredLanguage(languages);
-    const language = languageSelect.value || null;
-    // The tabs are the categories of the chosen language's templates.
-    const [inLanguage, templates] = await Promise.all([
-      backend.templates({ query: null, category: null, language }),
-      backend.templates({ query: templateSearch.value.trim() || null, category: templateCategory, language }),
-    ]);
-    const categories = [...new Set(inLanguage.map((tpl) => tpl.category))].sort((a, b) => a.localeCompare(b, locale));
-    if (templateCategory !== null && !categories.includes(templateCategory)) {
-      templateCategory = null;
-      return loadTemplates();
-    }
-    const tabs = [null, ...categories].map((category) => {
-      const tab = el(
-        "button",
-        {
-          type: "button",
-          role: "tab",
-          class: `tab${category === templateCategory ? " selected" : ""}`,
-          "aria-selected": category === templateCategory ? "true" : "false",
-          "data-testid": "template-category",
-          "data-category": category ?? "",
-        },
-        category ?? t("templates.all"),
-      );
-      tab.addEventListener("click", () => {
-        templateCategory = category;
-        void track(loadTemplates().catch(fail));
-      });
-      return tab;
-    });
-    categoryTabs.replaceChildren(...tabs);
-    newTemplate.hidden = !canManageTemplates();
-    const items = templates.map((tpl) => {
-      const item = el(
-        "li",
-        { class: "template-item", tabindex: "0", "data-testid": "template-item", "data-template-id": tpl.id },
-        el("strong", {}, tpl.name),
-        el("span", { class: "template-meta" }, `${tpl.category} · ${tpl.language}`),
-        el("p", {}, tpl.body),
-      );
-      item.addEventListener("click", () => useTemplate(tpl));
-      item.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" && e.target === item) useTemplate(tpl);
-      });
-      if (canManageTemplates()) {
-        const edit = button(t("templates.edit"), "template-edit", { class: "link" });
-        const remove = button(t("templates.delete"), "template-delete", { class: "link danger" });
-        edit.addEventListener("click", (e) => {
-          e.stopPropagation();
-          editTemplate(tpl);
-        });
-        remove.addEventListener("click", (e) => {
-          e.stopPropagation();
-          deleteTemplate(tpl);
-        });
-        item.append(el("div", { class: "template-tools" }, edit, remove));
-      }
-      return item;
-    });
-    templateList.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("templates.empty"))]));
-  }
-
-  function useTemplate(tpl: Template): void {
-    reply.value = fillVariables(tpl.body);
-    closePicker();
-    reply.focus();
-    reply.setSelectionRange(reply.value.length, reply.value.length);
-    updateSegments();
-  }
-
-  /** The create/edit form (managers and owners); the server has the last word on rights. */
-  function editTemplate(tpl: Template | null): void {
-    const field = (id: string, label: string, value: string, multiline = false) => {
-      const input = multiline
-        ? el("textarea", { id, rows: "5", "data-testid": id })
-        : el("input", { type: "text", id, "data-testid": id });
-      input.value = value;
-      return { input, label: el("label", { class: "field-label", for: id }, label) };
-    };
-    const name = field("template-form-name", t("templates.name"), tpl?.name ?? "");
-    const category = field("template-form-category", t("templates.category"), tpl?.category ?? templateCategory ?? "");
-    const language = field(
-      "template-form-language",
-      t("templates.language"),
-      tpl?.language ?? (languageSelect.value || (locale.startsWith("pt") ? "pt-BR" : "en")),
-    );
-    const body = field("template-form-body", t("templates.body"), tpl?.body ?? "", true);
-    const save = button(t("templates.save"), "template-form-save", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "template-form-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog template-form", role: "dialog", "data-testid": "template-form" },
-        el("h3", {}, tpl ? t("templates.formEdit") : t("templates.formNew")),
-        name.label,
-        name.input,
-        category.label,
-        category.input,
-        language.label,
-        language.input,
-        body.label,
-        body.input,
-        el("div", { class: "dialog-bar" }, cancel, save),
-      ),
-    );
-    name.input.focus();
-    cancel.addEventListener("click", hideDialog);
-    save.addEventListener("click", () => {
-      const input = {
-        name: name.input.value.trim(),
-        category: category.input.value.trim(),
-        language: language.input.value.trim(),
-        body: body.input.value,
-      };
-      if (!input.name || !input.category || !input.language || !input.body.trim()) {
-        showToast(t("templates.required"), true);
-        return;
-      }
-      const saved = tpl ? backend.updateTemplate(tpl.id, input) : backend.createTemplate(input);
-      void track(
-        saved.then(() => {
-          hideDialog();
-          showToast(t("templates.saved"));
-          return loadTemplates();
-        }, fail),
-      );
-    });
-  }
-
-  function deleteTemplate(tpl: Template): void {
-    const confirm = button(t("templates.delete"), "template-delete-confirm", { class: "danger" });
-    const cancel = button(t("chat.cancel"), "template-delete-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "template-delete-dialog" },
-        el("p", {}, t("templates.deleteConfirm", { name: tpl.name })),
-        el("div", { class: "dialog-bar" }, cancel, confirm),
-      ),
-    );
-    cancel.addEventListener("click", hideDialog);
-    confirm.addEventListener("click", () => {
-      hideDialog();
-      void track(
-        backend.deleteTemplate(tpl.id).then(() => {
-          showToast(t("templates.deleted"));
-          return loadTemplates();
-        }, fail),
-      );
-    });
-  }
-  newTemplate.addEventListener("click", () => editTemplate(null));
-
-  // `/` at the start of the reply: a quick picker of templates matching what follows.
-  let pickerItems: Template[] = [];
-  let pickerIndex = 0;
-  let pickerSeq = 0;
-  function closePicker(): void {
-    picker.hidden = true;
-    pickerItems = [];
-  }
-  async function updatePicker(): Promise<void> {
-    const match = /^\/(\S*)$/.exec(reply.value);
-    if (!match) {
-      closePicker();
-      return;
-    }
-    const seq = ++pickerSeq;
-    const languages = await backend.templateLanguages();
-    const language = languageSelect.dataset.touched ? languageSelect.value : preferredLanguage(languages);
-    let found = await backend.templates({ query: match[1] || null, category: null, language: language || null });
-    // Nothing in the customer's language: offer every language rather than nothing.
-    if (found.length === 0 && language) {
-      found = await backend.templates({ query: match[1] || null, category: null, language: null });
-    }
-    if (seq !== pickerSeq) return;
-    pickerItems = found.slice(0, 8);
-    pickerIndex = 0;
-    drawPicker();
-  }
-  function drawPicker(): void {
-    if (pickerItems.length === 0) {
-      picker.replaceChildren(el("li", { class: "empty" }, t("templates.empty")));
-      picker.hidden = false;
-      return;
-    }
-    picker.replaceChildren(
-      ...pickerItems.map((tpl, i) => {
-        const item = el(
-          "li",
-          {
-            class: `picker-item${i === pickerIndex ? " selected" : ""}`,
-            role: "option",
-            "aria-selected": i === pickerIndex ? "true" : "false",
-            "data-testid": "template-picker-item",
-            "data-template-id": tpl.id,
-          },
-          el("strong", {}, tpl.name),
-          el("span", { class: "muted" }, ` ${tpl.category} · ${tpl.language}`),
-          el("p", { class: "muted" }, tpl.body),
-        );
-        item.addEventListener("mousedown", (e) => {
-          e.preventDefault();
-          useTemplate(tpl);
-        });
-        return item;
-      }),
-      el("li", { class: "picker-hint muted" }, t("templates.pickerHint")),
-    );
-    picker.hidden = false;
-  }
-  /** Keys the open picker takes; true when the key was used. */
-  function pickerKey(event: KeyboardEvent): boolean {
-    const chosen = pickerItems[pickerIndex];
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (pickerItems.length === 0) return false;
-      const delta = event.key === "ArrowDown" ? 1 : -1;
-      pickerIndex = (pickerIndex + delta + pickerItems.length) % pickerItems.length;
-      drawPicker();
-    } else if ((event.key === "Enter" || event.key === "Tab") && chosen) {
-      useTemplate(chosen);
-    } else if (event.key === "Escape") {
-      closePicker();
-    } else {
-      return false;
-    }
-    event.preventDefault();
-    event.stopPropagation();
-    return true;
-  }
-  reply.addEventListener("blur", () => window.setTimeout(closePicker, 150));
-
-  /** Variables the UI can fill itself; the rest stay for the agent to edit. */
-  function fillVariables(body: string): string {
-    const contact = active?.contact.display_name ?? "";
-    const values: Record<string, string> = {
-      "contact.name": contact,
-      "contact.first_name": contact.split(/\s+/)[0] ?? "",
-      "agent.name": me.name,
-      "agent.extension": me.extension,
-    };
-    return body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
-  }
-
-  templatesToggle.addEventListener("click", () => {
-    templatesPanel.hidden = !templatesPanel.hidden;
-    if (!templatesPanel.hidden) infoPanel.hidden = true;
-    if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
-  });
-  templateSearch.addEventListener("input", () => void track(loadTemplates().catch(fail)));
-  languageSelect.addEventListener("change", () => {
-    languageSelect.dataset.touched = "1";
-    void track(loadTemplates().catch(fail));
-  });
-
-  // ----- attachments -----
-  function renderStaged(): void {
-    stagedList.hidden = staged.length === 0;
-    stagedList.replaceChildren(
-      ...staged.map((file) => {
-        const remove = button("×", "staged-remove", {
-          class: "link",
-          "aria-label": t("attach.remove", { name: file.filename }),
-        });
-        remove.addEventListener("click", () => {
-          staged = staged.filter((f) => f !== file);
-          renderStaged();
-        });
-        return el(
-          "li",
-          { class: "staged", "data-testid": "staged-file", title: file.path },
-          el("span", { class: "file-name" }, file.filename),
-          el("span", { class: "file-size" }, fileSize(file.size, locale)),
-          remove,
-        );
-      }),
-    );
-  }
-
-  /** Check files and keep those that may go; say why the others cannot. */
-  async function addFiles(paths: string[]): Promise<void> {
-    if (paths.length === 0) return;
-    const checks = await backend.checkFiles(paths);
-    const refused = checks.filter((c) => c.refusal).map((c) => c.refusal as string);
-    const fresh = checks.filter((c) => !c.refusal && !staged.some((s) => s.path === c.path));
-    staged = [...staged, ...fresh];
-    renderStaged();
-    if (refused.length > 0) showToast(refused.join("\n"), true);
-  }
-
-  async function attachmentRules(): Promise<AttachmentRules> {
-    rules ??= await backend.attachmentRules();
-    return rules;
-  }
-
-  /** What can be told of a dropped file from its name and size alone, before reading it. */
-  function precheck(file: File, r: AttachmentRules): string | null {
-    const dot = file.name.lastIndexOf(".");
-    const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
-    const accepted = t("attach.accepted");
-    if (!ext) return t("attach.noExtension", { name: file.name, accepted });
-    if (!r.extensions.includes(ext)) return t("attach.badType", { name: file.name, ext, accepted });
-    if (r.max_bytes > 0 && file.size > r.max_bytes) {
-      return t("attach.tooLarge", {
-        name: file.name,
-        size: fileSize(file.size, locale),
-        max: fileSize(r.max_bytes, locale),
-      });
-    }
-    return null;
-  }
-
-  async function dropFiles(files: File[]): Promise<void> {
-    const r = await attachmentRules();
-    const refused: string[] = [];
-    const paths: string[] = [];
-    for (const file of files) {
-      const why = precheck(file, r);
-      if (why) {
-        refused.push(why);
-        continue;
-      }
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      paths.push(await backend.stageFile(file.name, bytes));
-    }
-    if (refused.length > 0) showToast(refused.join("\n"), true);
-    await addFiles(paths);
-  }
-
-  attachButton.addEventListener("click", () => {
-    void track(backend.pickFiles().then(addFiles).catch(fail));
-  });
-  const carriesFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes("Files");
-  let dragDepth = 0;
-  chat.addEventListener("dragenter", (e) => {
-    if (!carriesFiles(e)) return;
-    e.preventDefault();
-    dragDepth += 1;
-    dropHint.hidden = false;
-  });
-  chat.addEventListener("dragover", (e) => {
-    if (!carriesFiles(e)) return;
-    e.preventDefault();
-    if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
-  });
-  chat.addEventListener("dragleave", () => {
-    dragDepth = Math.max(0, dragDepth - 1);
-    if (dragDepth === 0) dropHint.hidden = true;
-  });
-  chat.addEventListener("drop", (e) => {
-    e.preventDefault();
-    dragDepth = 0;
-    dropHint.hidden = true;
-    const files = [...(e.dataTransfer?.files ?? [])];
-    if (files.length > 0 && activeId) void track(dropFiles(files).catch(fail));
-  });
-  // A file dropped anywhere else must not replace the app with the file.
-  const swallowDrop = (e: DragEvent) => {
-    if (carriesFiles(e)) e.preventDefault();
-  };
-  document.addEventListener("dragover", swallowDrop);
-  document.addEventListener("drop", swallowDrop);
-
-  function onUploadProgress(clientId: string, sent: number, total: number): void {
-    const done = total > 0 ? Math.min(1, sent / total) : 0;
-    uploads.set(clientId, done);
-    const row = messageList.querySelector<HTMLElement>(`[data-testid="upload-progress"][data-client-id="${CSS.escape(clientId)}"]`);
-    if (!row) return;
-    row.querySelector("progress")?.setAttribute("value", String(done));
-    const label = row.querySelector("span");
-    if (label) label.textContent = t("attach.uploading", { percent: Math.round(done * 100) });
-  }
-
-  // ----- sending -----
-  async function sendReply(): Promise<void> {
-    if (!activeId) return;
-    const body = reply.value;
-    const files = staged;
-    if (body.trim() === "" && files.length === 0) return;
-    reply.value = "";
-    staged = [];
-    renderStaged();
-    closePicker();
-    updateSegments();
+  /** Runs an action on the open chat, then redraws (or closes it, when it leaves the list). */
+  private async act(action: (id: string) => Promise<unknown>, closeAfter = false): Promise<void> {
+    if (!this.state.activeId) return;
+    this.header.closeMenu();
     try {
-      await backend.send(
-        activeId,
-        body,
-        files.map((f) => f.path),
-      );
-      await loadChat(true);
+      await action(this.state.activeId);
+      if (closeAfter) this.close();
+      await this.list.load();
+      if (this.state.activeId) await this.loadChat(false);
     } catch (thrown) {
-      reply.value = body;
-      staged = files;
-      renderStaged();
-      fail(thrown);
+      this.ctx.fail(thrown);
     }
   }
-  reply.addEventListener("keydown", (event) => {
-    if (!picker.hidden && pickerKey(event)) return;
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      void track(sendReply());
-    }
-  });
-  reply.addEventListener("input", () => {
-    updateSegments();
-    void track(updatePicker().catch(fail));
-  });
-  sendButton.addEventListener("click", () => void track(sendReply()));
-  olderButton.addEventListener("click", () => {
-    const oldest = messages[0];
-    if (!activeId || !oldest) return;
-    const id = activeId;
-    void track(
-      backend.messages(id, oldest.id, PAGE).then((page) => {
-        if (id !== activeId) return;
-        messages = [...page.messages, ...messages];
-        more = page.more;
-        renderMessages(false);
-      }, fail),
-    );
-  });
 
-  // ----- actions -----
-  async function act(action: (id: string) => Promise<unknown>, closeAfter = false): Promise<void> {
-    if (!activeId) return;
-    menu.hidden = true;
-    try {
-      await action(activeId);
-      if (closeAfter) close();
-      await loadList();
-      if (activeId) await loadChat(false);
-    } catch (thrown) {
-      fail(thrown);
-    }
-  }
-  takeButton.addEventListener("click", () => void track(act((id) => backend.take(id))));
-  resolveButton.addEventListener("click", () => void track(act((id) => backend.resolve(id), true)));
-  menuButton.addEventListener("click", () => (menu.hidden = !menu.hidden));
-  menuArchive.addEventListener("click", () => void track(act((id) => backend.archive(id), true)));
-  menuUnarchive.addEventListener("click", () => void track(act((id) => backend.unarchive(id), true)));
-  menuDelete.addEventListener("click", () => {
-    menu.hidden = true;
-    const confirm = button(t("chat.confirmDelete"), "confirm-delete", { class: "danger" });
-    const cancel = button(t("chat.cancel"), "cancel-delete");
-    showDialog(
-      el("div", { class: "dialog", role: "dialog", "data-testid": "delete-dialog" }, el("p", {}, t("chat.deleteConfirm")), el("div", { class: "dialog-bar" }, cancel, confirm)),
-    );
-    cancel.addEventListener("click", hideDialog);
-    confirm.addEventListener("click", () => {
-      hideDialog();
-      void track(act((id) => backend.deleteConversation(id), true));
-    });
-  });
-
-  transferButton.addEventListener("click", () => {
-    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "transfer-search" });
-    const targets = el("ul", { class: "transfer-list" });
-    const cancel = button(t("chat.cancel"), "cancel-transfer");
-    const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
-      const items = agents.map((a) => {
-        const item = el(
-          "li",
-          { class: "transfer-target", tabindex: "0", "data-testid": "transfer-target", "data-extension": a.extension },
-          el("span", { class: `presence-dot ${a.presence}`, title: t(`presence.${a.presence}` as MessageKey) }),
-          el("span", {}, `${a.name} · ${a.extension}`),
-        );
-        item.addEventListener("click", () => {
-          hideDialog();
-          void track(act((id) => backend.transfer(id, a.extension), true));
-        });
-        return item;
-      });
-      targets.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("transfer.none"))]));
-    };
-    query.addEventListener("input", () => void track(refresh().catch(fail)));
-    cancel.addEventListener("click", hideDialog);
-    showDialog(
-      el("div", { class: "dialog", role: "dialog", "data-testid": "transfer-dialog" }, el("h3", {}, t("transfer.title")), query, targets, el("div", { class: "dialog-bar" }, cancel)),
-    );
-    query.focus();
-    void track(refresh().catch(fail));
-  });
-
-
-  // ----- info panel, contacts, live-chat actions -----
-  function linkButton(label: string, testid: string, url: string): HTMLButtonElement {
-    const b = button(label, testid);
-    b.addEventListener("click", () => void track(backend.openLink(url).catch(fail)));
-    return b;
+  private toggleTemplates(): void {
+    const templates = this.templates;
+    templates.hidden = !templates.hidden;
+    if (!templates.hidden) this.info.hidden = true;
+    if (!templates.hidden) void this.ctx.track(templates.load().catch(this.ctx.fail));
   }
 
-  async function showInfo(): Promise<void> {
-    if (!active) return;
-    const c = active;
-    menu.hidden = true;
-    templatesPanel.hidden = true;
-    infoPanel.hidden = false;
-    const identity = c.contact.identity?.value ?? "";
-    const phone = c.channel === "whatsapp" || c.channel === "sms" ? identity : "";
-    const history = c.contact.id ? await backend.contactHistory(c.contact.id).catch(() => null) : null;
-    if (activeId !== c.id) return;
-    const contact = history?.contact;
-    const emails = contact?.emails ?? [];
-    const phones = contact?.phones.length ? contact.phones : phone ? [phone] : [];
-    const actions = el("div", { class: "info-actions" });
-    const dial = phones[0];
-    if (dial && (c.channel === "whatsapp" || c.channel === "sms")) {
-      actions.append(linkButton(t("info.call"), "info-call", `tel:${dial}`));
-    }
-    if (dial && c.channel === "sms") actions.append(linkButton(t("info.sms"), "info-sms", `sms:${dial}`));
-    if (emails[0] && c.channel === "livechat") {
-      actions.append(linkButton(t("info.email"), "info-email", `mailto:${emails[0]}`));
-    }
-    if (!c.contact.known) {
-      const add = button(t("info.addContact"), "info-add-contact", { class: "primary" });
-      add.addEventListener("click", () => addContact(c));
-      actions.append(add);
-    }
-    const entries = (history?.conversations ?? []).map((h) =>
-      el(
-        "li",
-        { class: "history-item", "data-testid": "history-item" },
-        channelIcon(h.channel, t(`channel.${h.channel}` as MessageKey)) ?? "",
-        el(
-          "div",
-          {},
-          el("strong", {}, `${dayLabel(h.started_at, locale)}`),
-          el(
-            "span",
-            { class: "muted" },
-            [
-              t(`info.outcome.${h.outcome}` as MessageKey),
-              h.handled_by ? t("info.handledBy", { name: h.handled_by.name }) : "",
-              t("info.messages", { count: h.messages }),
-            ]
-              .filter(Boolean)
-              .join(" · "),
-          ),
-          h.last_message ? el("p", { class: "muted" }, h.last_message) : "",
-        ),
-      ),
-    );
-    const closeInfo = button(t("info.close"), "info-close", { class: "ghost" });
-    closeInfo.addEventListener("click", () => (infoPanel.hidden = true));
-    infoPanel.replaceChildren(
-      el("div", { class: "panel-head" }, el("h3", {}, t("info.title")), closeInfo),
-      el("p", { class: "info-name", "data-testid": "info-name" }, contact?.name ?? c.contact.display_name),
-      el(
-        "p",
-        { class: "muted" },
-        [t(`channel.${c.channel}` as MessageKey), phones.some((p) => samePhone(p, identity)) ? "" : identity]
-          .filter(Boolean)
-          .join(" · "),
-      ),
-      c.contact.known ? "" : el("p", { class: "muted" }, t("info.unknown")),
-      ...phones.map((p) => el("p", { class: "info-line" }, p)),
-      ...emails.map((e) => el("p", { class: "info-line" }, e)),
-      actions,
-      el("h4", {}, t("info.history")),
-      entries.length
-        ? el("ul", { class: "history" }, ...entries)
-        : el("p", { class: "muted" }, t("info.noHistory")),
-    );
+  private async showInfo(): Promise<void> {
+    if (!this.state.active) return;
+    this.header.closeMenu();
+    this.templates.hidden = true;
+    await this.info.show(this.state.active);
   }
-  menuInfo.addEventListener("click", () => void track(showInfo().catch(fail)));
 
-  function addContact(c: Conversation, after?: () => void): void {
-    const name = el("input", { type: "text", id: "contact-name", "data-testid": "contact-name" });
-    name.value = c.contact.display_name;
-    const email = el("input", { type: "email", id: "contact-email", "data-testid": "contact-email" });
-    const save = button(t("contact.save"), "contact-save", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "contact-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "add-contact-dialog" },
-        el("h3", {}, t("contact.title")),
-        el("label", { class: "field-label", for: "contact-name" }, t("contact.name")),
-        name,
-        el("label", { class: "field-label", for: "contact-email" }, t("contact.email")),
-        email,
-        el("div", { class: "dialog-bar" }, cancel, save),
-      ),
-    );
-    name.focus();
-    cancel.addEventListener("click", hideDialog);
-    save.addEventListener("click", () => {
-      const emails = email.value.trim() ? [email.value.trim()] : [];
-      void track(
-        backend.addContactFromConversation(c.id, name.value, emails).then((added) => {
-          hideDialog();
-          showToast(t("contact.added", { name: added.name }));
-          after?.();
-          // The server's contact change redraws the chat and the info panel when it arrives.
-          infoDirty = true;
-        }, fail),
-      );
+  private addContact(c: Conversation, after?: () => void): void {
+    addContactDialog(this.ctx, c, () => {
+      after?.();
+      // The server's contact change redraws the chat and the info panel when it arrives.
+      this.infoDirty = true;
     });
   }
 
-  menuEndSession.addEventListener("click", () => {
-    menu.hidden = true;
-    void track(
-      act((id) => backend.endSession(id)).then(() => showToast(t("chat.sessionEnded"))),
-    );
-  });
-
-  menuBlock.addEventListener("click", () => {
-    menu.hidden = true;
-    const duration = el("select", { id: "block-duration", "data-testid": "block-duration" });
-    for (const [value, key] of [
-      ["3600", "block.hour"],
-      ["86400", "block.day"],
-      ["604800", "block.week"],
-      ["", "block.forever"],
-    ] as const) {
-      duration.append(el("option", { value }, t(key)));
-    }
-    duration.value = "86400";
-    const reason = el("input", { type: "text", id: "block-reason", "data-testid": "block-reason" });
-    const confirm = button(t("block.confirm"), "block-confirm", { class: "danger" });
-    const cancel = button(t("chat.cancel"), "block-cancel");
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "block-dialog" },
-        el("h3", {}, t("block.title")),
-        el("label", { class: "field-label", for: "block-duration" }, t("block.duration")),
-        duration,
-        el("label", { class: "field-label", for: "block-reason" }, t("block.reason")),
-        reason,
-        el("div", { class: "dialog-bar" }, cancel, confirm),
-      ),
-    );
-    cancel.addEventListener("click", hideDialog);
-    confirm.addEventListener("click", () => {
-      hideDialog();
-      const seconds = duration.value ? Number(duration.value) : null;
-      void track(
-        act((id) => backend.block(id, seconds, reason.value)).then(() => showToast(t("block.done"))),
-      );
-    });
-  });
-
-  newInternal.addEventListener("click", () => {
-    const title = el("input", { type: "text", id: "internal-title", "data-testid": "internal-title" });
-    const query = el("input", { type: "search", placeholder: t("transfer.search"), "data-testid": "internal-search" });
-    const picks = el("ul", { class: "transfer-list" });
-    const chosen = new Set<string>();
-    const start = button(t("internal.start"), "internal-start", { class: "primary" });
-    const cancel = button(t("chat.cancel"), "internal-cancel");
-    const refresh = async () => {
-      const agents = (await backend.agents(query.value.trim())).filter((a) => a.id !== me.id);
-      picks.replaceChildren(
-        ...agents.map((a) => {
-          const box = el("input", { type: "checkbox", checked: chosen.has(a.extension) });
-          box.addEventListener("change", () => {
-            if (box.checked) chosen.add(a.extension);
-            else chosen.delete(a.extension);
-          });
-          return el(
-            "li",
-            { "data-testid": "internal-target", "data-extension": a.extension },
-            el(
-              "label",
-              { class: "transfer-target" },
-              box,
-              el("span", { class: `presence-dot ${a.presence}` }),
-              `${a.name} · ${a.extension}`,
-            ),
-          );
-        }),
-      );
-    };
-    query.addEventListener("input", () => void track(refresh().catch(fail)));
-    cancel.addEventListener("click", hideDialog);
-    start.addEventListener("click", () => {
-      if (chosen.size === 0) {
-        showToast(t("internal.nobody"), true);
-        return;
-      }
-      void track(
-        backend.startInternalChat([...chosen], title.value.trim() || null).then(async (c) => {
-          hideDialog();
-          await loadList();
-          await open(c.id);
-        }, fail),
-      );
-    });
-    showDialog(
-      el(
-        "div",
-        { class: "dialog", role: "dialog", "data-testid": "internal-dialog" },
-        el("h3", {}, t("internal.new")),
-        el("label", { class: "field-label", for: "internal-title" }, t("internal.title")),
-        title,
-        el("span", { class: "field-label" }, t("internal.pick")),
-        query,
-        picks,
-        el("div", { class: "dialog-bar" }, cancel, start),
-      ),
-    );
-    void track(refresh().catch(fail));
-  });
-
-  // A new chat from someone not in the directory: offer to add them.
-  const seen = new Set<string>();
-  let listPrimed = false;
-  const startedAt = Date.now();
-  function maybePopup(c: Conversation): void {
-    if (seen.has(c.id)) return;
-    seen.add(c.id);
-    if (!listPrimed || c.contact.known || c.channel === "internal") return;
-    if (new Date(c.created_at).getTime() < startedAt) return;
-    const add = button(t("popup.addContact"), "popup-add-contact", { class: "primary" });
-    const replyButton = button(t("popup.reply"), "popup-reply");
-    const ignore = button(t("popup.ignore"), "popup-ignore", { class: "ghost" });
-    const popup = el(
-      "div",
-      { class: "popup", role: "alertdialog", "data-testid": "unknown-contact-popup", "data-conversation-id": c.id },
-      el(
-        "div",
-        { class: "popup-head" },
-        channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey)) ?? "",
-        el("strong", {}, t("popup.title")),
-      ),
-      el("p", {}, conversationName(c), el("span", { class: "muted" }, ` ${c.contact.identity?.value ?? ""}`)),
-      c.last_message ? el("p", { class: "muted" }, c.last_message.body) : "",
-      el("div", { class: "dialog-bar" }, ignore, replyButton, add),
-    );
-    ignore.addEventListener("click", () => popup.remove());
-    replyButton.addEventListener("click", () => {
-      popup.remove();
-      void open(c.id).then(() => reply.focus());
-    });
-    add.addEventListener("click", () => addContact(c, () => popup.remove()));
-    popups.append(popup);
+  private signedOut(): void {
+    this.element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true }));
   }
 
-  // ----- dialogs -----
-  function showDialog(dialog: HTMLElement): void {
-    overlay.replaceChildren(dialog);
-    overlay.hidden = false;
-  }
-  function hideDialog(): void {
-    overlay.hidden = true;
-    overlay.replaceChildren();
-  }
-  overlay.addEventListener("click", (e) => {
-    if (e.target === overlay) hideDialog();
-  });
+  // ----- the change feed -----
 
-  settingsButton.addEventListener("click", () =>
-    void track(openSettings({ backend, t, showDialog, hideDialog, showToast, fail, track }).catch(fail)),
-  );
-
-  // ----- search -----
-  let searchSeq = 0;
-  search.addEventListener("input", () => {
-    const query = search.value.trim();
-    const seq = ++searchSeq;
-    if (query === "") {
-      searchResults.hidden = true;
-      return;
-    }
-    void track(
-      backend.search(query).then((results) => {
-        if (seq !== searchSeq) return;
-        const highlight = (segments: { text: string; matched: boolean }[]) =>
-          el("span", {}, ...segments.map((s) => (s.matched ? el("mark", {}, s.text) : s.text)));
-        const hits = results.messages.map((hit) => {
-          const item = el(
-            "li",
-            { class: "hit", tabindex: "0", "data-testid": "search-hit", "data-conversation-id": hit.conversation_id },
-            el("strong", {}, hit.conversation_name),
-            highlight(hit.snippet),
-          );
-          item.addEventListener("click", () => {
-            searchResults.hidden = true;
-            void open(hit.conversation_id);
-          });
-          return item;
-        });
-        const contacts = results.contacts.map((hit) => el("li", { class: "hit" }, highlight(hit.name), el("span", { class: "muted" }, [...hit.contact.phones, ...hit.contact.emails].join(" · "))));
-        searchResults.replaceChildren(
-          ...(hits.length ? [el("h4", {}, t("main.searchMessages")), el("ul", {}, ...hits)] : []),
-          ...(contacts.length ? [el("h4", {}, t("main.searchContacts")), el("ul", {}, ...contacts)] : []),
-          ...(hits.length + contacts.length === 0 ? [el("p", { class: "muted" }, t("main.searchNothing", { query }))] : []),
-        );
-        searchResults.hidden = false;
-      }, fail),
-    );
-  });
-  search.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      search.value = "";
-      searchResults.hidden = true;
-    }
-  });
-
-  // ----- presence, view, session -----
-  presence.addEventListener("change", () => {
-    void track(
-      backend.setPresence(presence.value as Presence).then(
-        (agent) => (me = agent),
-        (thrown) => {
-          presence.value = me.presence;
-          fail(thrown);
-        },
-      ),
-    );
-  });
-  viewSwitch.addEventListener("change", () => {
-    view = viewSwitch.value as View;
-    listShown = LIST_PAGE;
-    close();
-    void track(loadList().catch(fail));
-  });
-  logoutButton.addEventListener("click", () => {
-    void track(
-      backend.logout().then(() => element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true })), fail),
-    );
-  });
-
-  let connectionEvents = 0;
-  function setConnection(state: ConnectionState): void {
-    banner.hidden = state === "online";
-    banner.textContent = state === "offline" ? t("main.offline") : t("main.connecting");
-    banner.dataset.state = state;
-  }
-
-  // ----- keyboard shortcuts -----
-  function step(delta: number): void {
-    if (conversations.length === 0) return;
-    const at = conversations.findIndex((c) => c.id === activeId);
-    const next = conversations[Math.min(conversations.length - 1, Math.max(0, at + delta))];
-    if (next) void open(next.id);
-  }
-  const SHORTCUTS: [string, MessageKey][] = [
-    ["Alt + ↓", "help.next"],
-    ["Alt + ↑", "help.previous"],
-    ["Ctrl + K", "help.search"],
-    ["Ctrl + Shift + T", "help.take"],
-    ["Ctrl + Shift + R", "help.resolve"],
-    ["Enter", "help.send"],
-    ["Shift + Enter", "help.newline"],
-    ["/", "help.templates"],
-    ["F1 · ?", "help.help"],
-    ["Esc", "help.close"],
-  ];
-  function showHelp(): void {
-    const closeHelp = button(t("info.close"), "help-close", { class: "primary" });
-    closeHelp.addEventListener("click", hideDialog);
-    showDialog(
-      el(
-        "div",
-        { class: "dialog help-overlay", role: "dialog", "data-testid": "help-overlay" },
-        el("h3", {}, t("help.title")),
-        el(
-          "table",
-          { class: "shortcuts" },
-          ...SHORTCUTS.map(([keys, what]) =>
-            el("tr", { "data-testid": "shortcut" }, el("td", {}, el("kbd", {}, keys)), el("td", {}, t(what))),
-          ),
-        ),
-        el("div", { class: "dialog-bar" }, closeHelp),
-      ),
-    );
-    closeHelp.focus();
-  }
-  helpButton.addEventListener("click", showHelp);
-  const typing = (target: EventTarget | null) =>
-    target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
-
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape" && !overlay.hidden) hideDialog();
-    else if (e.key === "F1" || (e.key === "?" && !typing(e.target) && !e.ctrlKey && !e.metaKey)) showHelp();
-    else if (e.altKey && e.key === "ArrowDown") step(1);
-    else if (e.altKey && e.key === "ArrowUp") step(-1);
-    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") search.focus();
-    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "t") takeButton.click();
-    else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "r") resolveButton.click();
-    else return;
-    e.preventDefault();
-  };
-  document.addEventListener("keydown", onKey);
-
-  // ----- live changes -----
-  let redraw: number | null = null;
-  let chatDirty = false;
-  /** The open chat's contact may have changed: redraw the info panel after the chat. */
-  let infoDirty = false;
-  function scheduleRedraw(chatToo: boolean): void {
-    chatDirty ||= chatToo;
-    if (redraw !== null) return;
-    redraw = window.setTimeout(() => {
-      redraw = null;
-      const withChat = chatDirty;
-      chatDirty = false;
-      const withInfo = infoDirty && !infoPanel.hidden;
-      infoDirty = false;
-      void track(loadList().catch(fail));
-      if (withChat && activeId) {
+  private scheduleRedraw(chatToo: boolean): void {
+    const { track, fail } = this.ctx;
+    this.chatDirty ||= chatToo;
+    if (this.redraw !== null) return;
+    this.redraw = window.setTimeout(() => {
+      this.redraw = null;
+      const withChat = this.chatDirty;
+      this.chatDirty = false;
+      const withInfo = this.infoDirty && !this.info.hidden;
+      this.infoDirty = false;
+      void track(this.list.load().catch(fail));
+      if (withChat && this.state.activeId) {
         void track(
-          loadChat(true)
-            .then(() => (withInfo ? showInfo() : undefined))
+          this.loadChat(true)
+            .then(() => (withInfo ? this.showInfo() : undefined))
             .catch(fail),
         );
       }
     }, 50);
   }
-  function onChange(change: Change): void {
+
+  private onChange(change: Change): void {
+    const activeId = this.state.activeId;
     switch (change.kind) {
       case "conversation_upserted":
-        if (change.id === activeId) infoDirty = true;
-        scheduleRedraw(change.id === activeId);
+        if (change.id === activeId) this.infoDirty = true;
+        this.scheduleRedraw(change.id === activeId);
         break;
       case "conversation_removed":
-        if (change.id === activeId) close();
-        scheduleRedraw(false);
+        if (change.id === activeId) this.close();
+        this.scheduleRedraw(false);
         break;
       case "messages_changed":
-        scheduleRedraw(change.conversation_id === activeId);
+        this.scheduleRedraw(change.conversation_id === activeId);
         break;
       case "conversations_reloaded":
       case "resync":
-        scheduleRedraw(true);
+        this.scheduleRedraw(true);
         break;
       case "templates_changed":
-        if (!templatesPanel.hidden) void track(loadTemplates().catch(fail));
+        if (!this.templates.hidden) void this.ctx.track(this.templates.load().catch(this.ctx.fail));
         break;
       case "contacts_changed":
-        infoDirty = true;
-        scheduleRedraw(true);
+        this.infoDirty = true;
+        this.scheduleRedraw(true);
         break;
       case "upload_progress":
-        onUploadProgress(change.client_id, change.sent, change.total);
+        this.messages.uploadProgress(change.client_id, change.sent, change.total);
         break;
       case "connection":
-        connectionEvents += 1;
-        setConnection(change.state);
+        this.banner.set(change.state);
         break;
       case "session_expired":
-        element.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { bubbles: true }));
+        this.signedOut();
         break;
       default:
         break;
     }
   }
-  let unsubscribe: (() => void) | null = null;
-  let disposed = false;
-  const subscribed = backend
-    .onEvent((event: ShellEvent) => {
-      if (event.event === "change") onChange(event.payload);
-      else if (event.event === "open_conversation") void open(event.payload.id);
-      else if (event.event === "presence") presence.value = event.payload.presence;
-    })
-    .then((stop) => {
-      if (disposed) stop();
-      else unsubscribe = stop;
-    });
-
-  // Ask for the state once subscribed; an event that arrives before the answer is newer.
-  track(
-    subscribed.then(() => {
-      const before = connectionEvents;
-      return backend.connectionState().then((state) => {
-        if (connectionEvents === before) setConnection(state);
-      });
-    }),
-  );
-  track(backend.settings().then(() => {}, () => {}));
-  track(loadList().catch(fail));
-  renderList();
-
-  return {
-    element,
-    settled: async () => {
-      let seen: Promise<unknown> | null = null;
-      while (seen !== pending) {
-        seen = pending;
-        await pending;
-      }
-    },
-    open,
-    dispose() {
-      disposed = true;
-      unsubscribe?.();
-      document.removeEventListener("keydown", onKey);
-      document.removeEventListener("dragover", swallowDrop);
-      document.removeEventListener("drop", swallowDrop);
-      if (redraw !== null) window.clearTimeout(redraw);
-    },
-  };
 }

@@ -1,0 +1,207 @@
+/**
+ * The open chat's messages, grouped by day, with their delivery marks, attachments (image
+ * thumbnails, file cards that open with a double click or Enter), upload progress of queued
+ * replies, Retry/Discard on failed ones, and the "older messages" button above them.
+ */
+import type { AttachmentRef, Message } from "../api";
+import { button, el } from "../dom";
+import { byDay, dayLabel, fileSize, timeOfDay } from "../format";
+import type { MessageKey } from "../i18n";
+import type { Context, MainState } from "./context";
+
+/** Messages loaded at a time. */
+export const PAGE = 50;
+
+/** "PDF", "DOCX": what a file card shows in place of an icon. */
+function fileBadge(filename: string): string {
+  const dot = filename.lastIndexOf(".");
+  return dot > 0 ? filename.slice(dot + 1, dot + 5).toUpperCase() : "FILE";
+}
+
+export class MessageList {
+  /** The "older messages" button, placed above the list. */
+  readonly older: HTMLButtonElement;
+  readonly element: HTMLDivElement;
+  private messages: Message[] = [];
+  private more = false;
+  /** Upload progress (0–1) of queued replies, by client id. */
+  private readonly uploads = new Map<string, number>();
+  /** Thumbnails already fetched, by attachment id. */
+  private readonly thumbnails = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly state: Readonly<MainState>,
+  ) {
+    this.older = button(ctx.t("chat.older"), "older-button", { class: "link" });
+    this.element = el("div", { class: "message-list", "data-testid": "message-list" });
+    this.older.addEventListener("click", () => this.loadOlder());
+  }
+
+  /** How many messages are loaded (a reload asks for at least as many). */
+  get count(): number {
+    return this.messages.length;
+  }
+
+  get newest(): Message | undefined {
+    return this.messages[this.messages.length - 1];
+  }
+
+  /** Shows a chat's newest page; `stickToBottom` scrolls to the newest message. */
+  show(messages: Message[], more: boolean, stickToBottom: boolean): void {
+    this.messages = messages;
+    this.more = more;
+    this.render(stickToBottom);
+  }
+
+  /** Forgets the messages (another chat opens); the next `show` draws. */
+  clear(): void {
+    this.messages = [];
+  }
+
+  /** The engine's upload progress for a queued reply. */
+  uploadProgress(clientId: string, sent: number, total: number): void {
+    const { t } = this.ctx;
+    const done = total > 0 ? Math.min(1, sent / total) : 0;
+    this.uploads.set(clientId, done);
+    const row = this.element.querySelector<HTMLElement>(`[data-testid="upload-progress"][data-client-id="${CSS.escape(clientId)}"]`);
+    if (!row) return;
+    row.querySelector("progress")?.setAttribute("value", String(done));
+    const label = row.querySelector("span");
+    if (label) label.textContent = t("attach.uploading", { percent: Math.round(done * 100) });
+  }
+
+  private loadOlder(): void {
+    const { backend, track, fail } = this.ctx;
+    const oldest = this.messages[0];
+    if (!this.state.activeId || !oldest) return;
+    const id = this.state.activeId;
+    void track(
+      backend.messages(id, oldest.id, PAGE).then((page) => {
+        if (id !== this.state.activeId) return;
+        this.messages = [...page.messages, ...this.messages];
+        this.more = page.more;
+        this.render(false);
+      }, fail),
+    );
+  }
+
+  private render(stickToBottom: boolean): void {
+    const { locale } = this.ctx;
+    const nodes: HTMLElement[] = [];
+    for (const group of byDay(this.messages)) {
+      const first = group.messages[0];
+      if (first) nodes.push(el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale)));
+      nodes.push(...group.messages.map((m) => this.message(m)));
+    }
+    this.element.replaceChildren(...nodes);
+    this.older.hidden = !this.more;
+    if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  private statusMark(m: Message): HTMLElement {
+    const { t } = this.ctx;
+    // Pending is a clock drawn in CSS: an emoji needs a font the system may not have.
+    const marks: Record<string, string> = { pending: "", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
+    return el(
+      "span",
+      {
+        class: `tick tick-${m.status}`,
+        title: t(`chat.status.${m.status}` as MessageKey),
+        "data-testid": "message-status",
+        "data-status": m.status,
+      },
+      marks[m.status] ?? "",
+    );
+  }
+
+  private message(m: Message): HTMLElement {
+    const { backend, t, locale, track, fail } = this.ctx;
+    const me = this.state.me;
+    const mine = m.author.kind === "agent" && m.author.id === me.id;
+    const side = m.direction === "inbound" || (m.direction === "internal" && !mine) ? "in" : "out";
+    const author =
+      m.author.kind === "agent" ? m.author.name : m.author.kind === "contact" ? m.author.display_name : "";
+    const bubble = el(
+      "div",
+      { class: `message ${side}`, "data-testid": "message", "data-message-id": m.id },
+      author && side === "out" ? el("span", { class: "author" }, author) : "",
+      author && side === "in" && m.direction === "internal" ? el("span", { class: "author" }, author) : "",
+      m.body ? el("p", { class: "body" }, m.body) : "",
+    );
+    const onServer = m.status !== "pending" && m.status !== "failed";
+    for (const file of m.attachments) bubble.append(this.attachment(file, onServer));
+    if (m.status === "pending" && m.client_id && m.attachments.length > 0) {
+      const done = this.uploads.get(m.client_id) ?? 0;
+      const bar = el("progress", { max: "1", value: String(done) });
+      const label = el("span", {}, t("attach.uploading", { percent: Math.round(done * 100) }));
+      bubble.append(
+        el(
+          "div",
+          { class: "upload", "data-testid": "upload-progress", "data-client-id": m.client_id },
+          bar,
+          label,
+        ),
+      );
+    }
+    const meta = el("div", { class: "meta" }, timeOfDay(m.created_at, locale));
+    if (side === "out") meta.append(this.statusMark(m));
+    bubble.append(meta);
+    if (m.status === "failed" && m.client_id) {
+      const retry = button(t("chat.retry"), "retry-send", { class: "link" });
+      const discard = button(t("chat.discard"), "discard-send", { class: "link" });
+      const clientId = m.client_id;
+      retry.addEventListener("click", () => void track(backend.retrySend(clientId).catch(fail)));
+      discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
+      bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
+    }
+    return bubble;
+  }
+
+  /** Image attachments show a thumbnail; every attachment opens with a double click. */
+  private attachment(file: AttachmentRef, onServer: boolean): HTMLElement {
+    const { backend, t, locale, track, fail } = this.ctx;
+    const image = file.mime.startsWith("image/");
+    const card = el(
+      "div",
+      {
+        class: `attachment ${image && onServer ? "image" : "file-card"}`,
+        tabindex: onServer ? "0" : "-1",
+        "data-testid": "attachment",
+        "data-kind": image ? "image" : "file",
+        "data-attachment-id": file.id,
+        title: onServer ? t("attach.open", { name: file.filename }) : file.filename,
+      },
+    );
+    const details = el(
+      "div",
+      { class: "file-details" },
+      el("span", { class: "file-name" }, file.filename),
+      el("span", { class: "file-size" }, fileSize(file.size, locale)),
+    );
+    if (image && onServer) {
+      const img = el("img", { alt: file.filename, "data-testid": "attachment-thumbnail" });
+      const known = this.thumbnails.get(file.id);
+      if (known) img.src = known;
+      else
+        void backend.thumbnail(file.id).then(
+          (url) => {
+            this.thumbnails.set(file.id, url);
+            img.src = url;
+          },
+          () => card.classList.replace("image", "file-card"),
+        );
+      card.append(img, details);
+    } else {
+      card.append(el("span", { class: "file-icon", "aria-hidden": "true" }, fileBadge(file.filename)), details);
+    }
+    if (onServer) {
+      const openIt = () => void track(backend.openAttachment(file.id).catch(fail));
+      card.addEventListener("dblclick", openIt);
+      card.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") openIt();
+      });
+    }
+    return card;
+  }
+}

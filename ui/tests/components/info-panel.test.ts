@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { Conversation } from "../../src/api";
+import { InfoPanel } from "../../src/components/info-panel";
+import { conversation, FakeBackend } from "../fake-backend";
+import { all, one } from "../query";
+import { harness, t } from "./harness";
+
+const FB = "00000000-0000-7000-8000-00000000000b";
+const SMS = "00000000-0000-7000-8000-00000000000c";
+const WEB = "00000000-0000-7000-8000-00000000000d";
+
+function setup(c: Conversation) {
+  const h = harness(new FakeBackend([c]));
+  h.state.activeId = c.id;
+  h.state.active = c;
+  const added: string[] = [];
+  const panel = new InfoPanel(h.context, h.state, { addContact: (x) => added.push(x.id) });
+  h.mount(panel.element);
+  return { h, panel, added };
+}
+
+describe("info panel", () => {
+  it("shows the contact, a call button for WhatsApp and the history across agents", async () => {
+    const { h, panel } = setup(
+      conversation(FB, "whatsapp", "João Pereira", {
+        contact: { id: "c9", display_name: "João Pereira", known: true, identity: { kind: "whatsapp", value: "+5511987654321" } },
+      }),
+    );
+    expect(panel.hidden).toBe(true);
+    await panel.show(h.state.active!);
+    expect(panel.hidden).toBe(false);
+    expect(one(h.root, "info-name").textContent).toBe("João Pereira");
+    expect(all(h.root, "history-item")[0]?.textContent).toContain("by Bruno Lima");
+    expect(h.root.querySelector('[data-testid="info-sms"]')).toBeNull();
+    one(h.root, "info-call").click();
+    await h.settled();
+    expect(h.backend.links).toEqual(["tel:+5511987654321"]);
+    one(h.root, "info-close").click();
+    expect(panel.hidden).toBe(true);
+  });
+
+  it("offers SMS for an SMS chat, e-mail for a live chat", async () => {
+    const sms = setup(conversation(SMS, "sms", "+14155550100", { contact: { id: "c1", display_name: "+14155550100", known: true, identity: { kind: "sms", value: "+14155550100" } } }));
+    await sms.panel.show(sms.h.state.active!);
+    one(sms.h.root, "info-sms").click();
+    await sms.h.settled();
+    expect(sms.h.backend.links).toEqual(["sms:+5511987654321"]);
+
+    const web = setup(conversation(WEB, "livechat", "Visitor 7", { contact: { id: "c2", display_name: "Visitor 7", known: true } }));
+    await web.panel.show(web.h.state.active!);
+    one(web.h.root, "info-email").click();
+    await web.h.settled();
+    expect(web.h.backend.links).toEqual(["mailto:joao@example.com"]);
+  });
+
+  it("says a contact is unknown, offers to add them, and has no history without a contact", async () => {
+    const { h, panel, added } = setup(
+      conversation(FB, "whatsapp", "+55 11 95555-4444", {
+        contact: { display_name: "+55 11 95555-4444", known: false, identity: { kind: "whatsapp", value: "+5511955554444" } },
+      }),
+    );
+    await panel.show(h.state.active!);
+    expect(one(h.root, "info-panel").textContent).toContain(t("info.unknown"));
+    expect(one(h.root, "info-panel").textContent).toContain(t("info.noHistory"));
+    one(h.root, "info-add-contact").click();
+    expect(added).toEqual([FB]);
+  });
+
+  it("draws nothing when another chat opened while the history loaded", async () => {
+    const { h, panel } = setup(conversation(FB, "whatsapp", "João", { contact: { id: "c9", display_name: "João", known: true } }));
+    const shown = panel.show(h.state.active!);
+    h.state.activeId = SMS;
+    await shown;
+    expect(h.root.querySelector('[data-testid="info-name"]')).toBeNull();
+  });
+});

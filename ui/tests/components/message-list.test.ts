@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { Message } from "../../src/api";
+import { MessageList } from "../../src/components/message-list";
+import { conversation, FakeBackend, message } from "../fake-backend";
+import { all, one, tick } from "../query";
+import { harness } from "./harness";
+
+const WA = "00000000-0000-7000-8000-00000000000a";
+
+function setup() {
+  const h = harness(new FakeBackend([conversation(WA, "whatsapp", "Maria Oliveira")]));
+  h.state.activeId = WA;
+  const list = new MessageList(h.context, h.state);
+  h.mount(list.older, list.element);
+  return { h, list };
+}
+
+describe("message list", () => {
+  it("draws messages under a day separator, with delivery marks on mine only", () => {
+    const { h, list } = setup();
+    list.show([message(WA, 1, "Oi"), message(WA, 2, "Olá, Maria", false)], false, true);
+    expect(h.root.querySelectorAll('.message-list [role="separator"]')).toHaveLength(1);
+    const [inbound, outbound] = all(h.root, "message");
+    expect(inbound!.classList.contains("in")).toBe(true);
+    expect(inbound!.querySelector('[data-testid="message-status"]')).toBeNull();
+    expect(one(outbound!, "message-status").dataset.status).toBe("delivered");
+    expect(outbound!.textContent).toContain("Ana Souza");
+    expect(list.count).toBe(2);
+    expect(list.newest?.body).toBe("Olá, Maria");
+    expect(one(h.root, "older-button").hidden).toBe(true);
+  });
+
+  it("offers Retry and Discard on a failed reply", async () => {
+    const { h, list } = setup();
+    const failed: Message = { ...message(WA, 3, "Não foi", false), status: "failed", client_id: "c1", error: "offline" };
+    let asked = "";
+    Object.assign(h.backend, {
+      retrySend: (id: string) => Promise.resolve(void (asked += `retry ${id};`)),
+      discardSend: (id: string) => Promise.resolve(void (asked += `discard ${id};`)),
+    });
+    list.show([failed], false, true);
+    expect(one(h.root, "message").textContent).toContain("offline");
+    one(h.root, "retry-send").click();
+    one(h.root, "discard-send").click();
+    await h.settled();
+    expect(asked).toBe("retry c1;discard c1;");
+  });
+
+  it("shows image thumbnails and opens files with a double click or Enter", async () => {
+    const { h, list } = setup();
+    const withFiles: Message = {
+      ...message(WA, 1, "Fotos"),
+      attachments: [
+        { id: "img-1", filename: "foto.jpg", mime: "image/jpeg", size: 40_000 },
+        { id: "doc-1", filename: "nota.pdf", mime: "application/pdf", size: 1_572_864 },
+      ],
+    };
+    list.show([withFiles], false, true);
+    await tick();
+    const [image, file] = all(h.root, "attachment");
+    expect(image!.dataset.kind).toBe("image");
+    expect(one<HTMLImageElement>(image!, "attachment-thumbnail").src).toBe(`data:image/jpeg;base64,${btoa("img-1")}`);
+    expect(file!.textContent).toContain("PDF");
+    expect(file!.textContent).toContain("1.5 MB");
+    file!.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    image!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    await h.settled();
+    expect(h.backend.calls).toEqual(["open doc-1", "open img-1"]);
+  });
+
+  it("follows the upload progress of a queued reply", () => {
+    const { h, list } = setup();
+    const pending: Message = {
+      ...message(WA, 4, "Segue", false),
+      status: "pending",
+      client_id: "c9",
+      attachments: [{ id: "local-0", filename: "a.pdf", mime: "application/pdf", size: 1000 }],
+    };
+    list.show([pending], false, true);
+    expect(one(h.root, "upload-progress").textContent).toContain("Uploading 0%");
+    expect(one(h.root, "attachment").getAttribute("tabindex")).toBe("-1");
+    list.uploadProgress("c9", 500, 1000);
+    expect(one(h.root, "upload-progress").textContent).toContain("Uploading 50%");
+  });
+
+  it("loads older messages above the shown ones", async () => {
+    const { h, list } = setup();
+    const older = message(WA, 1, "Antes");
+    h.backend.messages = () => Promise.resolve({ messages: [older], more: false, loading: false });
+    list.show([message(WA, 2, "Depois")], true, true);
+    expect(one(h.root, "older-button").hidden).toBe(false);
+    one(h.root, "older-button").click();
+    await h.settled();
+    expect(all(h.root, "message").map((m) => m.querySelector(".body")?.textContent)).toEqual(["Antes", "Depois"]);
+    expect(one(h.root, "older-button").hidden).toBe(true);
+  });
+});

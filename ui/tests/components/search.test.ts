@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { Search } from "../../src/components/search";
+import { conversation, FakeBackend } from "../fake-backend";
+import { all, one } from "../query";
+import { harness } from "./harness";
+
+const FB = "00000000-0000-7000-8000-00000000000b";
+
+describe("search", () => {
+  function setup() {
+    const h = harness(new FakeBackend([conversation(FB, "facebook", "João Pereira")]));
+    const opened: string[] = [];
+    const search = new Search(h.context, { open: (id) => opened.push(id) });
+    h.mount(search.element);
+    const box = one<HTMLInputElement>(h.root, "search-box");
+    const type = async (text: string) => {
+      box.value = text;
+      box.dispatchEvent(new Event("input"));
+      await h.settled();
+    };
+    return { h, opened, box, type };
+  }
+
+  it("finds messages and opens the chat of a hit, hiding the results", async () => {
+    const { h, opened, type } = setup();
+    await type("João");
+    const hits = all(h.root, "search-hit");
+    expect(hits.map((hit) => hit.dataset.conversationId)).toEqual([FB]);
+    expect(one(h.root, "search-results").hidden).toBe(false);
+    hits[0]!.click();
+    expect(opened).toEqual([FB]);
+    expect(one(h.root, "search-results").hidden).toBe(true);
+  });
+
+  it("says when nothing matches, and Escape clears the box", async () => {
+    const { h, box, type } = setup();
+    await type("zzz");
+    expect(one(h.root, "search-results").textContent).toContain("zzz");
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(box.value).toBe("");
+    expect(one(h.root, "search-results").hidden).toBe(true);
+  });
+
+  it("hides the results when the box is emptied", async () => {
+    const { h, type } = setup();
+    await type("João");
+    await type("  ");
+    expect(one(h.root, "search-results").hidden).toBe(true);
+  });
+});
