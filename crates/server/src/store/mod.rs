@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod conformance;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
