@@ -60,9 +60,9 @@ use postgres_native_tls::MakeTlsConnector;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::sql::{Cols, Conn, Dialect, SqlRow, SqlTx, Value, MIGRATIONS, POSTGRES};
+use super::sql::{Cols, Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, POSTGRES};
 use super::{
-    Announcement, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx, Typing,
+    Announcement, Job, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx, Typing,
 };
 
 /// Which migrations a database has: one row per applied migration (SQLite's `user_version`).
@@ -340,21 +340,13 @@ impl PgStore {
             .map_err(fail)?
             .try_get(0)
             .map_err(fail)?;
-        let supported = MIGRATIONS.len() as i64;
-        if version > supported {
-            return Err(StoreError::TooNew {
-                found: version,
-                supported,
-            });
-        }
-        for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let number = index as i64 + 1;
-            tx.batch_execute(&POSTGRES.render(sql)).map_err(|e| {
+        for Migration { number, name, sql } in POSTGRES.pending(version)? {
+            tx.batch_execute(&sql).map_err(|e| {
                 StoreError::Database(format!("migration {number} ({name}): {}", explain(&e)))
             })?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                &[&number, name],
+                &[&number, &name],
             )
             .map_err(fail)?;
         }
@@ -620,11 +612,7 @@ fn backoff(attempt: u32) {
 }
 
 impl Store for PgStore {
-    fn run(
-        &self,
-        mode: Mode,
-        job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
-    ) -> StoreResult<()> {
+    fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()> {
         let mut conn = self.connection()?;
         // Until `attempts` has left the session as it found it.
         conn.dirty = true;
@@ -897,15 +885,11 @@ impl PgTx<'_> {
         }
     }
 }
+
 impl Conn for PgTx<'_> {
     const DIALECT: Dialect = POSTGRES;
 
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn SqlRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> StoreResult<()> {
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let result = self.raw_query(sql, &params);
         for row in result.map_err(|e| self.failed(e))? {
@@ -914,12 +898,7 @@ impl Conn for PgTx<'_> {
         Ok(())
     }
 
-    fn execute(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        unique: Option<&'static str>,
-    ) -> StoreResult<u64> {
+    fn execute(&mut self, sql: &str, params: &[Value<'_>], unique: Unique) -> StoreResult<u64> {
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         match unique {
             Some(what) => self.unique(what, |tx| tx.raw_execute(sql, &params)),

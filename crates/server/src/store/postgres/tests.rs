@@ -5,6 +5,7 @@ use switchboard_protocol::{Direction, MessageStatus};
 
 use super::*;
 use crate::store::conformance::{agent, conversation, t0, write, Subject};
+use crate::store::sql::MIGRATIONS;
 use crate::store::{
     AgentRow, ConversationRow, EventRow, MessageRow, Relation, SessionRow, ViewRow,
 };

@@ -102,7 +102,37 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     greatest: "GREATEST",
 };
 
+/// A migration a database lacks.
+pub(crate) struct Migration {
+    /// Its place in [`MIGRATIONS`], from 1: the database's version once applied.
+    pub number: i64,
+    pub name: &'static str,
+    /// In the dialect of the database.
+    pub sql: String,
+}
+
 impl Dialect {
+    /// The migrations a database at `version` lacks, in order. A database written by a newer
+    /// server is refused.
+    pub fn pending(&self, version: i64) -> StoreResult<Vec<Migration>> {
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported,
+            });
+        }
+        let all = MIGRATIONS.iter().zip(1..);
+        let pending = all.skip(version.max(0) as usize);
+        Ok(pending
+            .map(|(&(name, sql), number)| Migration {
+                number,
+                name,
+                sql: self.render(sql),
+            })
+            .collect())
+    }
+
     /// A migration's SQL for this backend.
     pub fn render(&self, sql: &str) -> String {
         let mut sql = sql.to_string();
@@ -195,26 +225,23 @@ pub(crate) trait SqlRow {
     fn bad(&self, table: &'static str, idx: usize, detail: String) -> StoreError;
 }
 
+/// Whether a statement checks a uniqueness rule: `Some(what)` reports a constraint violation
+/// as [`StoreError::Duplicate`] with that name.
+pub(crate) type Unique = Option<&'static str>;
+
+/// What [`Conn::query`] hands each row to.
+pub(crate) type EachRow<'a> = &'a mut dyn FnMut(&dyn SqlRow) -> StoreResult<()>;
+
 /// One connection inside one transaction.
 pub(crate) trait Conn {
     const DIALECT: Dialect;
 
     /// Run a statement that returns rows, handing each to `each`.
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn SqlRow) -> StoreResult<()>,
-    ) -> StoreResult<()>;
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> StoreResult<()>;
 
     /// Run a statement and say how many rows it changed. With `unique`, a constraint violation
     /// is [`StoreError::Duplicate`] of that name, and the transaction stays usable.
-    fn execute(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        unique: Option<&'static str>,
-    ) -> StoreResult<u64>;
+    fn execute(&mut self, sql: &str, params: &[Value<'_>], unique: Unique) -> StoreResult<u64>;
 
     /// See [`Tx::announce`](super::Tx::announce).
     fn announce(&mut self, announcement: &Announcement) -> StoreResult<()> {

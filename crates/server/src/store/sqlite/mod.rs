@@ -1,6 +1,8 @@
 //! The embedded SQLite backend: one writer connection (SQLite has one writer at a time anyway,
 //! and serialising in-process avoids `SQLITE_BUSY` upgrades), and a few reader connections
-//! that WAL lets run beside it.
+//! that WAL lets run beside it. The operations are the shared ones of `store/sql`; what is here
+//! is the connection, the transactions, and SQLite's storage of values: ids and JSON as text,
+//! times as fixed-width RFC 3339 text (so text order is time order), booleans as 0 and 1.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,8 +13,8 @@ use rusqlite::types::{ToSqlOutput, Type, ValueRef};
 use rusqlite::{Connection, Row, ToSql, TransactionBehavior};
 use uuid::Uuid;
 
-use super::sql::{Conn, Dialect, SqlRow, SqlTx, Value, MIGRATIONS, SQLITE};
-use super::{JobFailed, Mode, Store, StoreError, StoreResult, Tx};
+use super::sql::{Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, SQLITE};
+use super::{Job, JobFailed, Mode, Store, StoreError, StoreResult};
 
 const READERS: usize = 4;
 
@@ -63,19 +65,11 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(db)?;
-    let supported = MIGRATIONS.len() as i64;
-    if version > supported {
-        return Err(StoreError::TooNew {
-            found: version,
-            supported,
-        });
-    }
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for Migration { number, name, sql } in SQLITE.pending(version)? {
         let tx = conn.transaction().map_err(db)?;
-        tx.execute_batch(&SQLITE.render(sql))
-            .map_err(|e| StoreError::Database(format!("migration {} ({name}): {e}", index + 1)))?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)
-            .map_err(db)?;
+        tx.execute_batch(&sql)
+            .map_err(|e| StoreError::Database(format!("migration {number} ({name}): {e}")))?;
+        tx.pragma_update(None, "user_version", number).map_err(db)?;
         tx.commit().map_err(db)?;
     }
     Ok(())
@@ -86,11 +80,7 @@ fn db(err: rusqlite::Error) -> StoreError {
 }
 
 impl Store for SqliteStore {
-    fn run(
-        &self,
-        mode: Mode,
-        job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
-    ) -> StoreResult<()> {
+    fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()> {
         let lock = match mode {
             Mode::Write => &self.writer,
             Mode::Read => {
@@ -122,12 +112,7 @@ struct SqliteConn<'c> {
 impl Conn for SqliteConn<'_> {
     const DIALECT: Dialect = SQLITE;
 
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn SqlRow) -> StoreResult<()>,
-    ) -> StoreResult<()> {
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> StoreResult<()> {
         let mut stmt = self.conn.prepare_cached(&placeholders(sql)).map_err(db)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(db)?;
         while let Some(row) = rows.next().map_err(db)? {
@@ -136,12 +121,7 @@ impl Conn for SqliteConn<'_> {
         Ok(())
     }
 
-    fn execute(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        unique: Option<&'static str>,
-    ) -> StoreResult<u64> {
+    fn execute(&mut self, sql: &str, params: &[Value<'_>], unique: Unique) -> StoreResult<u64> {
         let mut stmt = self.conn.prepare_cached(&placeholders(sql)).map_err(db)?;
         let changed = stmt
             .execute(rusqlite::params_from_iter(params))
@@ -234,6 +214,7 @@ impl SqlRow for Row<'_> {
 mod tests {
     use super::*;
     use crate::store::conformance::Subject;
+    use crate::store::sql::MIGRATIONS;
 
     /// A store in a temporary directory (in a folder still to be made), removed with it.
     fn temporary_store() -> Option<Subject> {
