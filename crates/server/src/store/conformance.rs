@@ -1,5 +1,7 @@
-//! The storage contract as executable checks. Every backend runs [`run_all`] in its tests, so
-//! a second backend (PostgreSQL) is held to exactly what the engine relies on.
+//! The storage contract as executable checks: one function per scenario, each run on a fresh
+//! store of every backend as a test of its own ([`store_conformance_tests!`], as matrix-sdk's
+//! `event_cache_store_integration_tests!`), so a second backend (PostgreSQL) is held to exactly
+//! what the engine relies on, and a failure names its scenario.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use switchboard_domain::routing::Strategy;
@@ -8,10 +10,8 @@ use switchboard_protocol::{
 };
 use uuid::Uuid;
 
-use super::{
-    AgentRow, ChannelRow, ConversationRow, EventRow, JobFailed, ListView, MessageRow, Mode,
-    QueueRow, Relation, Route, SessionRow, Store, StoreError, Tx, ViewRow,
-};
+use super::sqlite::SqliteStore;
+use super::*;
 
 pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
@@ -91,19 +91,71 @@ fn message(conv: &ConversationRow, seq: i64, provider_id: Option<&str>) -> Messa
     }
 }
 
-/// Every check, in order. Each uses its own extensions and ids, so they share one store.
-pub fn run_all(store: &dyn Store) {
-    agents_keep_their_identity_across_upserts(store);
-    sessions_expire_and_revoke(store);
-    queues_keep_member_order(store);
-    only_one_claim_wins(store);
-    messages_refuse_duplicates_and_page_backwards(store);
-    views_list_newest_first_per_agent(store);
-    event_cursors_grow_per_agent_and_prune_raises_the_floor(store);
-    a_failed_job_leaves_no_trace(store);
+/// A store for one scenario, and what to clean up after it.
+pub(crate) struct Subject {
+    store: Option<Box<dyn Store>>,
+    cleanup: Option<Box<dyn FnOnce()>>,
 }
 
-fn agents_keep_their_identity_across_upserts(store: &dyn Store) {
+impl Subject {
+    /// `cleanup` runs once the store is dropped.
+    pub fn new(store: impl Store, cleanup: impl FnOnce() + 'static) -> Self {
+        Subject {
+            store: Some(Box::new(store)),
+            cleanup: Some(Box::new(cleanup)),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_deref().expect("until dropped")
+    }
+}
+
+impl Drop for Subject {
+    fn drop(&mut self) {
+        drop(self.store.take());
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup();
+        }
+    }
+}
+
+/// One `#[test]` per scenario of this module, each on a fresh store from `$open`, a
+/// `fn() -> Option<Subject>` (`None`: the backend is not available here, skip).
+macro_rules! store_conformance_tests {
+    ($open:path) => {
+        $crate::store::conformance::store_conformance_tests!(@tests $open;
+            agents_keep_their_identity_across_upserts,
+            sessions_expire_and_revoke,
+            queues_keep_member_order,
+            only_one_claim_wins,
+            messages_refuse_duplicates_and_page_backwards,
+            views_list_newest_first_per_agent,
+            event_cursors_grow_per_agent_and_prune_raises_the_floor,
+            a_failed_job_leaves_no_trace,
+            text_orders_and_searches_like_sqlite,
+            every_method_answers_as_on_sqlite,
+        );
+    };
+    (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
+        #[test]
+        fn $scenario() {
+            if let Some(subject) = $open() {
+                $crate::store::conformance::$scenario(subject.store());
+            }
+        }
+    )*};
+}
+pub(crate) use store_conformance_tests;
+
+/// A SQLite store in a temporary directory: the reference the other backends answer like.
+fn reference() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = SqliteStore::open(&dir.path().join("reference.db")).expect("SQLite opens");
+    (dir, store)
+}
+
+pub(crate) fn agents_keep_their_identity_across_upserts(store: &dyn Store) {
     let first = write(store, |tx| tx.upsert_agent(&agent("9001")));
     let mut renamed = agent("9001");
     renamed.name = "Renamed".into();
@@ -125,7 +177,7 @@ fn agents_keep_their_identity_across_upserts(store: &dyn Store) {
     );
 }
 
-fn sessions_expire_and_revoke(store: &dyn Store) {
+pub(crate) fn sessions_expire_and_revoke(store: &dyn Store) {
     let a = write(store, |tx| tx.upsert_agent(&agent("9002")));
     let session = SessionRow {
         token_hash: "hash-9002".into(),
@@ -152,7 +204,7 @@ fn sessions_expire_and_revoke(store: &dyn Store) {
     assert!(!write(store, |tx| tx.logged_in_agents(t0())).contains(&a.id));
 }
 
-fn queues_keep_member_order(store: &dyn Store) {
+pub(crate) fn queues_keep_member_order(store: &dyn Store) {
     let a = write(store, |tx| tx.upsert_agent(&agent("9003")));
     let b = write(store, |tx| tx.upsert_agent(&agent("9004")));
     let queue = QueueRow {
@@ -182,7 +234,7 @@ fn queues_keep_member_order(store: &dyn Store) {
     );
 }
 
-fn only_one_claim_wins(store: &dyn Store) {
+pub(crate) fn only_one_claim_wins(store: &dyn Store) {
     let a = write(store, |tx| tx.upsert_agent(&agent("9005")));
     let b = write(store, |tx| tx.upsert_agent(&agent("9006")));
     let conv = conversation("claims", "111", t0());
@@ -215,7 +267,7 @@ fn only_one_claim_wins(store: &dyn Store) {
     assert!(write(store, |tx| tx.open_conversation_for("claims", "111")).is_none());
 }
 
-fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
+pub(crate) fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
     let conv = conversation("msgs", "222", t0());
     write(store, |tx| tx.insert_conversation(&conv));
     for seq in 1..=5 {
@@ -250,7 +302,7 @@ fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
     assert_eq!(write(store, |tx| tx.unread_count(conv.id, someone, 3)), 2);
 }
 
-fn views_list_newest_first_per_agent(store: &dyn Store) {
+pub(crate) fn views_list_newest_first_per_agent(store: &dyn Store) {
     let a = write(store, |tx| tx.upsert_agent(&agent("9007")));
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -291,7 +343,7 @@ fn views_list_newest_first_per_agent(store: &dyn Store) {
     );
 }
 
-fn event_cursors_grow_per_agent_and_prune_raises_the_floor(store: &dyn Store) {
+pub(crate) fn event_cursors_grow_per_agent_and_prune_raises_the_floor(store: &dyn Store) {
     let a = write(store, |tx| tx.upsert_agent(&agent("9008")));
     let b = write(store, |tx| tx.upsert_agent(&agent("9009")));
     let event = |kind: &str| EventRow {
@@ -324,7 +376,7 @@ fn event_cursors_grow_per_agent_and_prune_raises_the_floor(store: &dyn Store) {
     assert_eq!(write(store, |tx| tx.events_after(a.id, 0, 10)).len(), 1);
 }
 
-fn a_failed_job_leaves_no_trace(store: &dyn Store) {
+pub(crate) fn a_failed_job_leaves_no_trace(store: &dyn Store) {
     store
         .run(Mode::Write, &mut |tx| {
             tx.upsert_agent(&agent("9010"))?;
@@ -335,4 +387,598 @@ fn a_failed_job_leaves_no_trace(store: &dyn Store) {
         write(store, |tx| tx.agent_by_extension("9010")).is_none(),
         "rolled back"
     );
+}
+
+/// Text sorts byte by byte, and searches ignore the case of ASCII letters only, as on SQLite.
+pub(crate) fn text_orders_and_searches_like_sqlite(store: &dyn Store) {
+    let (_dir, sqlite) = reference();
+    let (order, found, oldest) = text_scenario(store);
+    assert_eq!(
+        (order.clone(), found.clone(), oldest.clone()),
+        text_scenario(&sqlite),
+        "the backend answers as SQLite does"
+    );
+    // And what that is, spelled out.
+    assert_eq!(
+        order,
+        ["10", "9", "B", "Z", "_", "a", "b", "é"],
+        "byte order"
+    );
+    assert_eq!(
+        found[0],
+        ["_x", "Alpha", "alpha", "zed", "Éclair"],
+        "NOCASE"
+    );
+    assert_eq!(found[1], ["Alpha", "alpha"], "ASCII letters match any case");
+    assert!(found[2].is_empty(), "other letters do not");
+    assert_eq!(found[3], ["zed"]);
+    assert_eq!(found[4], ["Alpha"], "% is literal");
+    assert!(found[5].is_empty(), "_ is literal");
+    assert_eq!(found[6], ["_x", "zed"], "any term matches");
+    assert_eq!(found[7], ["alpha"], "backslash is literal");
+    assert!(found[8].is_empty());
+    assert_eq!(found[9], found[0], "paging walks the same order");
+    assert_eq!(oldest, "Éclair");
+}
+
+/// Every Tx method answers as on SQLite, the reference (on SQLite itself: answers at all, and
+/// the same each time).
+pub(crate) fn every_method_answers_as_on_sqlite(store: &dyn Store) {
+    let (_dir, sqlite) = reference();
+    let ids: Vec<Uuid> = (0..100).map(|_| Uuid::now_v7()).collect();
+    let answers = parity_scenario(store, &ids);
+    let expected = parity_scenario(&sqlite, &ids);
+    for (answer, expected) in answers.iter().zip(&expected) {
+        assert_eq!(answer, expected);
+    }
+    assert_eq!(answers.len(), expected.len());
+}
+
+/// Agents' order, and the names found by several contact searches.
+fn text_scenario(store: &dyn Store) -> (Vec<String>, Vec<Vec<String>>, String) {
+    let mut out = None;
+    store
+        .run(Mode::Write, &mut |tx| {
+            for extension in ["b", "B", "a", "_", "Z", "é", "10", "9"] {
+                tx.upsert_agent(&agent(extension))?;
+            }
+            let order = tx.agents()?.into_iter().map(|a| a.extension).collect();
+            let contacts = [
+                ("zed", "zed äb"),
+                ("Alpha", "alpha 50%"),
+                ("_x", "under_score"),
+                ("alpha", "ALPHA back\\slash"),
+                ("Éclair", "éclair"),
+            ];
+            for (i, (name, search)) in contacts.into_iter().enumerate() {
+                tx.insert_contact(&ContactRow {
+                    id: Uuid::now_v7(),
+                    name: name.into(),
+                    emails: vec![format!("{name}@example.com")],
+                    phones: vec!["+15005550006".into()],
+                    identities: vec![Identity {
+                        kind: ChannelKind::Sms,
+                        value: format!("+1555000{i}"),
+                    }],
+                    search_text: search.into(),
+                    created_at: t0() - chrono::Duration::seconds(i as i64),
+                    updated_at: t0(),
+                })?;
+            }
+            let searches: &[&[&str]] = &[
+                &[],
+                &["ALPHA"],
+                &["ÄB"],
+                &["äb"],
+                &["0%"],
+                &["d_ä"],
+                &["r_s", "zed"],
+                &["k\\s"],
+                &["ÉCLAIR"],
+            ];
+            let mut found = Vec::new();
+            for terms in searches {
+                let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+                let names = tx.search_contacts(&terms, None, 10)?;
+                found.push(names.into_iter().map(|c| c.name).collect());
+            }
+            // The whole directory again, two at a time from the last one seen.
+            let mut paged = Vec::new();
+            let mut after: Option<ContactCursor> = None;
+            loop {
+                let page = tx.search_contacts(&[], after.as_ref(), 2)?;
+                let Some(last) = page.last() else { break };
+                after = Some(ContactCursor {
+                    name: last.name.clone(),
+                    id: last.id,
+                });
+                paged.extend(page.into_iter().map(|c| c.name));
+            }
+            found.push(paged);
+            let oldest = tx.contact_by_phone("+15005550006")?.unwrap().name;
+            out = Some((order, found, oldest));
+            Ok(())
+        })
+        .unwrap();
+    out.unwrap()
+}
+
+/// What the engine can tell apart of an error: which duplicate, or some database error (the
+/// backends' texts differ).
+fn kind(err: StoreError) -> String {
+    match err {
+        StoreError::Duplicate { what } => format!("Duplicate({what})"),
+        StoreError::Database(_) => "Database".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Every Tx method, with fixed ids and times; what each call answered, in order. Errors are
+/// reduced to what the engine tells apart (which duplicate, or some database error).
+fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
+    use chrono::Duration as D;
+    let id = |i: usize| ids[i];
+    let at = |s: i64| t0() + D::seconds(s);
+    let mut log: Vec<String> = Vec::new();
+    let mut step = |name: &str, job: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<String>| {
+        let mut answer = String::new();
+        store
+            .run(Mode::Write, &mut |tx| {
+                answer = job(tx).unwrap_or_else(kind);
+                Ok(())
+            })
+            .unwrap();
+        log.push(format!("{name}: {answer}"));
+    };
+    let agent_row = |i: usize, ext: &str, email: Option<&str>| AgentRow {
+        id: id(i),
+        extension: ext.into(),
+        name: format!("Agent {ext}"),
+        email: email.map(Into::into),
+        role: Role::Manager,
+        password_hash: "h".into(),
+        presence: Presence::Away,
+        last_assigned_at: None,
+    };
+    let conv = |i: usize, sender: &str, created: i64, updated: i64| ConversationRow {
+        id: id(i),
+        channel: ChannelKind::Livechat,
+        channel_id: "web".into(),
+        status: ConversationStatus::Queued,
+        queue_id: Some("sales".into()),
+        owner_id: None,
+        identity: Some(Identity {
+            kind: ChannelKind::Livechat,
+            value: sender.into(),
+        }),
+        display_name: "Visitor".into(),
+        contact_id: None,
+        title: Some("t".into()),
+        offer_round: 2,
+        offer_expires_at: Some(at(created + 30)),
+        last_seq: 0,
+        last_message_id: None,
+        created_at: at(created),
+        updated_at: at(updated),
+        answered_at: None,
+        resolved_at: None,
+        last_inbound_at: Some(at(created) + D::nanoseconds(1_234_567)),
+    };
+    let msg =
+        |i: usize, c: usize, seq: i64, author: Option<usize>, client: Option<usize>| MessageRow {
+            id: id(i),
+            conversation_id: id(c),
+            channel_id: "web".into(),
+            seq,
+            client_id: client.map(id),
+            provider_message_id: None,
+            direction: if author.is_some() {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            },
+            author_agent_id: author.map(id),
+            author_name: String::new(),
+            body: format!("body {seq}"),
+            attachments: vec![AttachmentRef {
+                id: id(90),
+                filename: "a.png".into(),
+                mime: "image/png".into(),
+                size: 12,
+            }],
+            status: MessageStatus::Pending,
+            error: None,
+            created_at: at(100 + seq),
+        };
+
+    // agents and sessions
+    step("agent 1", &mut |tx| {
+        Ok(format!(
+            "{:?}",
+            tx.upsert_agent(&agent_row(1, "11", Some("x@y.z")))?
+        ))
+    });
+    step("agent 2", &mut |tx| {
+        Ok(format!("{:?}", tx.upsert_agent(&agent_row(2, "12", None))?))
+    });
+    step("agent 3", &mut |tx| {
+        Ok(format!("{:?}", tx.upsert_agent(&agent_row(3, "13", None))?))
+    });
+    step("email taken", &mut |tx| {
+        Ok(format!(
+            "{:?}",
+            tx.upsert_agent(&agent_row(4, "14", Some("x@y.z")))?
+        ))
+    });
+    step("lookups", &mut |tx| {
+        tx.set_presence(id(2), Presence::Dnd)?;
+        tx.set_last_assigned(id(2), at(5) + D::nanoseconds(999))?;
+        Ok(format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            tx.agent(id(2))?,
+            tx.agent_by_login("X@Y.Z")?.map(|a| a.id),
+            tx.agent_by_login("12")?.map(|a| a.id),
+            tx.agent_by_extension("nope")?,
+            tx.agents()?.iter().map(|a| a.id).collect::<Vec<_>>()
+        ))
+    });
+    let session = |hash: &str, agent: usize| SessionRow {
+        token_hash: hash.into(),
+        agent_id: id(agent),
+        created_at: at(0),
+        expires_at: at(60),
+    };
+    step("sessions", &mut |tx| {
+        tx.insert_session(&session("s1", 1))?;
+        tx.insert_session(&session("s2", 2))?;
+        let dup = tx.insert_session(&session("s1", 2)).map_err(kind);
+        let unknown = tx.insert_session(&session("s3", 50)).map_err(kind);
+        Ok(format!(
+            "{dup:?} {unknown:?} {:?} {:?} {} {} {:?}",
+            tx.session_agent("s1", at(59))?.map(|a| a.id),
+            tx.session_agent("s1", at(60))?.map(|a| a.id),
+            tx.revoke_session("s2", at(1))?,
+            tx.revoke_session("s2", at(1))?,
+            {
+                let mut v = tx.logged_in_agents(at(2))?;
+                v.sort();
+                v
+            }
+        ))
+    });
+
+    // configuration
+    step("queues", &mut |tx| {
+        let queue = QueueRow {
+            id: "sales".into(),
+            name: "Sales".into(),
+            strategy: Strategy::LongestIdle,
+            offer_timeout_s: 20,
+            max_chats_per_agent: 3,
+            members: vec![id(3), id(1)],
+            last_round_robin: None,
+        };
+        tx.upsert_queue(&queue)?;
+        tx.upsert_queue(&QueueRow {
+            id: "Other".into(),
+            members: vec![id(1)],
+            ..queue.clone()
+        })?;
+        let twice = tx
+            .upsert_queue(&QueueRow {
+                id: "twice".into(),
+                members: vec![id(2), id(2)],
+                ..queue.clone()
+            })
+            .map_err(kind);
+        tx.set_last_round_robin("sales", id(3))?;
+        tx.upsert_channel(&ChannelRow {
+            id: "web".into(),
+            kind: ChannelKind::Livechat,
+            route: Route::Queue("sales".into()),
+        })?;
+        tx.upsert_channel(&ChannelRow {
+            id: "sms".into(),
+            kind: ChannelKind::Sms,
+            route: Route::Extension("12".into()),
+        })?;
+        Ok(format!(
+            "{twice:?} {:?} {:?} {:?} {:?} {:?}",
+            tx.queue("sales")?,
+            tx.queue("none")?,
+            tx.queues_of_agent(id(1))?
+                .iter()
+                .map(|q| q.id.clone())
+                .collect::<Vec<_>>(),
+            tx.channel("web")?,
+            tx.channel("sms")?
+        ))
+    });
+
+    // conversations and views
+    step("conversations", &mut |tx| {
+        tx.insert_conversation(&conv(20, "v1", 0, 50))?;
+        tx.insert_conversation(&conv(21, "v1", 1, 50))?;
+        tx.insert_conversation(&conv(22, "v2", 2, 40))?;
+        tx.insert_conversation(&conv(23, "v3", 3, 60))?;
+        let dup = tx.insert_conversation(&conv(20, "v9", 0, 0)).map_err(kind);
+        let mut resolved = conv(20, "v1", 0, 50);
+        resolved.status = ConversationStatus::Resolved;
+        resolved.resolved_at = Some(at(70));
+        tx.update_conversation(&resolved)?;
+        Ok(format!(
+            "{dup:?} {:?} {:?} {:?} {:?}",
+            tx.conversation_for_update(id(21))?,
+            tx.open_conversation_for("web", "v1")?.map(|c| c.id),
+            tx.latest_conversation_for("web", "v1")?.map(|c| c.id),
+            tx.conversation(id(60))?
+        ))
+    });
+    step("claims", &mut |tx| {
+        let first = tx.claim_conversation(id(21), id(1), at(10))?;
+        let second = tx.claim_conversation(id(21), id(2), at(11))?;
+        Ok(format!(
+            "{first} {second} {:?} {:?} {} {} {}",
+            tx.expired_offers(at(33), 10)?,
+            tx.queued_in("sales")?,
+            tx.open_owned_count(id(1))?,
+            tx.answered_count(id(1), "sales", at(10))?,
+            tx.answered_count(id(1), "sales", at(11))?
+        ))
+    });
+    step("views", &mut |tx| {
+        for c in [20, 21, 22, 23] {
+            tx.upsert_view(&ViewRow::new(id(c), id(1), Relation::Offered, at(c as i64)))?;
+        }
+        tx.upsert_view(&ViewRow::new(id(21), id(2), Relation::Owner, at(0)))?;
+        let mut archived = ViewRow::new(id(23), id(1), Relation::Owner, at(0));
+        archived.archived = true;
+        archived.last_read_seq = 4;
+        tx.upsert_view(&archived)?;
+        let mut page = Vec::new();
+        let mut cursor: Option<ListCursor> = None;
+        loop {
+            let rows = tx.list_views(id(1), ListView::Recent, cursor.as_ref(), 1)?;
+            let Some((c, _)) = rows.last() else { break };
+            cursor = Some(ListCursor {
+                updated_at: c.updated_at,
+                conversation_id: c.id,
+            });
+            page.push(c.id);
+        }
+        Ok(format!(
+            "{page:?} {:?} {:?} {:?}",
+            tx.list_views(id(1), ListView::Archived, None, 10)?,
+            tx.views(id(21))?,
+            tx.view(id(22), id(2))?
+        ))
+    });
+
+    // messages and delivery
+    step("messages", &mut |tx| {
+        tx.insert_message(&msg(30, 21, 1, None, None))?;
+        tx.insert_message(&msg(31, 21, 2, Some(1), Some(70)))?;
+        tx.insert_message(&msg(32, 21, 3, Some(2), None))?;
+        let same_client = tx.insert_message(&msg(33, 21, 4, Some(1), Some(70)));
+        let same_seq = tx.insert_message(&msg(34, 21, 3, None, None));
+        tx.set_message_delivery(id(31), MessageStatus::Sent, None, Some("p-31"))?;
+        tx.set_message_delivery(id(31), MessageStatus::Delivered, None, None)?;
+        let taken =
+            tx.set_message_delivery(id(32), MessageStatus::Failed, Some("no"), Some("p-31"));
+        Ok(format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            same_client.map_err(kind),
+            same_seq.map_err(kind),
+            taken.map_err(kind),
+            tx.message(id(31))?,
+            tx.message_by_client_id(id(1), id(70))?.map(|m| m.id),
+            tx.message_by_provider_id("web", "p-31")?.map(|m| m.id),
+            tx.messages_before(id(21), None, 2)?
+                .iter()
+                .map(|m| m.seq)
+                .collect::<Vec<_>>(),
+            tx.unread_count(id(21), id(1), 0)?,
+            tx.message_count(id(21))?,
+            tx.outbound_messages_until(id(21), at(102))?
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        ))
+    });
+    step("attachments", &mut |tx| {
+        let row = AttachmentRow {
+            id: id(90),
+            uploader_id: Some(id(1)),
+            filename: "a.png".into(),
+            mime: "image/png".into(),
+            size: 12,
+            has_thumbnail: true,
+            conversation_id: None,
+            message_id: None,
+            created_at: at(0),
+            visitor_id: Some(id(80)),
+        };
+        tx.insert_attachment(&row)?;
+        let dup = tx.insert_attachment(&row).map_err(kind);
+        let first = tx.link_attachment(id(90), id(21), id(31))?;
+        let second = tx.link_attachment(id(90), id(21), id(32))?;
+        Ok(format!(
+            "{dup:?} {first} {second} {:?}",
+            tx.attachment(id(90))?
+        ))
+    });
+    step("outbound", &mut |tx| {
+        let job = |m: usize, c: usize, created: i64| OutboundJob {
+            message_id: id(m),
+            conversation_id: id(c),
+            channel_id: "web".into(),
+            state: OutboundState::Queued,
+            attempts: 0,
+            next_attempt_at: at(created),
+            last_error: None,
+            created_at: at(created),
+        };
+        tx.enqueue_outbound(&job(31, 21, 5))?;
+        tx.enqueue_outbound(&job(32, 21, 5))?;
+        let dup = tx.enqueue_outbound(&job(31, 21, 5)).map_err(kind);
+        let due_before = tx.due_outbound(at(10), 10)?;
+        let mut sending = job(31, 21, 5);
+        sending.state = OutboundState::Sending;
+        sending.attempts = 1;
+        sending.last_error = Some("busy".into());
+        tx.update_outbound(&sending)?;
+        let due_while_sending = tx.due_outbound(at(10), 10)?;
+        sending.state = OutboundState::Done;
+        tx.update_outbound(&sending)?;
+        Ok(format!(
+            "{dup:?} {due_before:?} {due_while_sending:?} {:?} {:?}",
+            tx.due_outbound(at(10), 10)?,
+            tx.outbound_in_state(OutboundState::Done)?
+        ))
+    });
+
+    // events
+    step("events", &mut |tx| {
+        let event = |k: &str| EventRow {
+            seq: 0,
+            kind: k.into(),
+            object_id: Some(id(21)),
+            data: Some(serde_json::json!({"k": k, "n": [1, 2.5, null, true], "u": "ünï"})),
+        };
+        let a = tx.append_event(id(1), &event("a"), at(0))?;
+        let b = tx.append_event(id(1), &event("b"), at(100))?;
+        let c = tx.append_event(id(2), &event("c"), at(0))?;
+        let none = tx.append_event(id(50), &event("x"), at(0)).map_err(kind);
+        let pruned = tx.prune_events(at(50))?;
+        Ok(format!(
+            "{a} {b} {c} {none:?} {pruned} {:?} {:?} {:?} {:?}",
+            tx.events_after(id(1), 0, 10)?,
+            tx.event_bounds(id(1))?,
+            tx.event_bounds(id(2))?,
+            tx.event_bounds(id(3))?
+        ))
+    });
+
+    // contacts
+    step("contacts", &mut |tx| {
+        let contact = |i: usize, name: &str, identity: &str, created: i64| ContactRow {
+            id: id(i),
+            name: name.into(),
+            emails: vec!["a@b.c".into(), "d@e.f".into()],
+            phones: vec!["+15005550001".into(), "+15005550001".into()],
+            identities: vec![
+                Identity {
+                    kind: ChannelKind::Livechat,
+                    value: identity.into(),
+                },
+                Identity {
+                    kind: ChannelKind::Sms,
+                    value: format!("+1{i}"),
+                },
+            ],
+            search_text: name.to_lowercase(),
+            created_at: at(created),
+            updated_at: at(created),
+        };
+        tx.insert_contact(&contact(40, "Bea", "v1", 2))?;
+        tx.insert_contact(&contact(41, "al", "v2", 1))?;
+        let taken = tx.insert_contact(&contact(42, "Cy", "v1", 0)).map_err(kind);
+        let mut renamed = contact(40, "Beatrix", "v1", 2);
+        renamed.identities.pop();
+        tx.update_contact(&renamed)?;
+        let mut linked = tx.conversation(id(21))?.unwrap();
+        linked.contact_id = Some(id(40));
+        tx.update_conversation(&linked)?;
+        let by_contact = tx.conversations_of_contact(id(40))?.len();
+        let deleted = (tx.delete_contact(id(40))?, tx.delete_contact(id(40))?);
+        Ok(format!(
+            "{taken:?} {:?} {:?} {:?} {:?} {by_contact} {deleted:?} {:?} {:?}",
+            tx.contact(id(41))?,
+            tx.contact_by_identity(&Identity {
+                kind: ChannelKind::Sms,
+                value: "+141".into()
+            })?
+            .map(|c| c.id),
+            tx.contact_by_phone("+15005550001")?.map(|c| c.id),
+            tx.conversations_with_identity(&Identity {
+                kind: ChannelKind::Livechat,
+                value: "v1".into()
+            })?
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+            tx.conversation(id(21))?.unwrap().contact_id,
+            tx.search_contacts(&["A".into()], None, 1)?
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        ))
+    });
+
+    // templates
+    step("templates", &mut |tx| {
+        let template = |i: usize, name: &str| TemplateRow {
+            id: id(i),
+            name: name.into(),
+            body: "Hi {{name}}".into(),
+            category: "greeting".into(),
+            language: "en".into(),
+            updated_by: Some(id(1)),
+            updated_at: at(0),
+        };
+        tx.upsert_template(&template(60, "b"))?;
+        tx.upsert_template(&template(61, "B"))?;
+        tx.upsert_template(&template(60, "a"))?;
+        let deleted = (tx.delete_template(id(61))?, tx.delete_template(id(61))?);
+        tx.upsert_template(&template(62, "a"))?;
+        Ok(format!(
+            "{deleted:?} {:?} {:?}",
+            tx.templates()?,
+            tx.template(id(60))?
+        ))
+    });
+
+    // live chat
+    step("visitors and blocks", &mut |tx| {
+        let visitor = |i: usize, token: &str| VisitorRow {
+            id: id(i),
+            channel_id: "web".into(),
+            token_hash: token.into(),
+            token_expires_at: at(100),
+            name: Some("V".into()),
+            email: None,
+            ip: "10.0.0.1".into(),
+            user_agent: "UA".into(),
+            language: Some("pt".into()),
+            created_at: at(0),
+            last_seen_at: at(1),
+        };
+        tx.upsert_visitor(&visitor(80, "t1"))?;
+        tx.upsert_visitor(&visitor(80, "t2"))?;
+        let taken = tx.upsert_visitor(&visitor(81, "t2")).map_err(kind);
+        let block = |i: usize, created: i64, expires: Option<i64>| BlockRow {
+            id: id(i),
+            ip: "10.0.0.1".into(),
+            reason: Some("spam".into()),
+            blocked_by: id(1),
+            conversation_id: Some(id(21)),
+            created_at: at(created),
+            expires_at: expires.map(at),
+        };
+        tx.insert_block(&block(85, 0, Some(50)))?;
+        tx.insert_block(&block(86, 1, None))?;
+        let dup = tx.insert_block(&block(85, 0, None)).map_err(kind);
+        Ok(format!(
+            "{taken:?} {dup:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            tx.visitor_by_token("web", "t2", at(99))?.map(|v| v.id),
+            tx.visitor_by_token("web", "t1", at(99))?.map(|v| v.id),
+            tx.visitor(id(80))?,
+            tx.active_block("10.0.0.1", at(10))?.map(|b| b.id),
+            tx.blocks(at(60))?.iter().map(|b| b.id).collect::<Vec<_>>(),
+            tx.delete_block(id(86))?,
+            tx.delete_block(id(86))?,
+            tx.active_block("10.0.0.1", at(60))?
+        ))
+    });
+    log
 }

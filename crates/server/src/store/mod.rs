@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod conformance;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -53,11 +54,7 @@ pub enum Mode {
 pub trait Store: Send + Sync + 'static {
     /// Run `job` in one transaction. The job returning `Err` rolls everything back. The job may
     /// be called again if the backend must retry a transaction (serialisation failures).
-    fn run(
-        &self,
-        mode: Mode,
-        job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
-    ) -> StoreResult<()>;
+    fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()>;
 
     /// Whether other server nodes may share this database (PostgreSQL). A store only this
     /// process uses lets the server treat every reply still marked in flight at start-up as
@@ -114,6 +111,9 @@ pub struct Typing {
     pub visitor: Uuid,
     pub agent_name: String,
 }
+
+/// The work of one transaction of [`Store::run`].
+pub type Job<'a> = &'a mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>;
 
 /// Returned by a job to make [`Store::run`] roll back; the reason travels beside it.
 #[derive(Debug)]

@@ -1,0 +1,1135 @@
+//! Every [`Tx`] operation, once, over any [`Conn`].
+
+use chrono::{DateTime, TimeZone, Utc};
+use switchboard_protocol::{Identity, MessageStatus, Presence};
+use uuid::Uuid;
+
+use super::rows::{self, *};
+use super::{params, Conn, SqlRow, Value};
+use crate::store::{
+    contains_pattern, AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactCursor,
+    ContactRow, ConversationRow, EventRow, ListCursor, ListView, MessageRow, OutboundJob,
+    OutboundState, QueueRow, Route, SessionRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
+    VisitorRow,
+};
+
+/// A transaction of a backend's [`Conn`], speaking [`Tx`].
+pub(crate) struct SqlTx<C> {
+    pub conn: C,
+}
+
+impl<C: Conn> SqlTx<C> {
+    pub fn new(conn: C) -> Self {
+        SqlTx { conn }
+    }
+
+    /// `text` compared byte by byte (see [`super::Dialect::bytewise`]).
+    fn bytewise(text: &str) -> String {
+        format!("{text}{}", C::DIALECT.bytewise)
+    }
+
+    /// `text` with ASCII letters folded to lower case, compared byte by byte: SQLite's
+    /// `NOCASE`, and what its `LIKE` ignores.
+    fn nocase(text: &str) -> String {
+        format!("lower({})", Self::bytewise(text))
+    }
+
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        read: impl Fn(&dyn SqlRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut out = Vec::new();
+        self.conn.query(sql, params, &mut |row| {
+            out.push(read(row)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn first<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        read: impl Fn(&dyn SqlRow) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        Ok(self.rows(sql, params, read)?.into_iter().next())
+    }
+
+    /// The row a statement must return.
+    fn one<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        read: impl Fn(&dyn SqlRow) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.first(sql, params, read)?
+            .ok_or_else(|| StoreError::Database("query returned no rows".into()))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        self.conn.execute(sql, params, None)
+    }
+
+    /// Execute, a constraint violation being [`StoreError::Duplicate`] of `what`.
+    fn insert(&mut self, what: &'static str, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        self.conn.execute(sql, params, Some(what))
+    }
+
+    fn one_agent(&mut self, sql_where: &str, param: &str) -> StoreResult<Option<AgentRow>> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE {sql_where}");
+        self.first(&sql, params![param], rows::agent)
+    }
+
+    fn conversations_where(
+        &mut self,
+        sql_where: &str,
+        params: &[Value<'_>],
+    ) -> StoreResult<Vec<ConversationRow>> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {sql_where}");
+        self.rows(&sql, params, rows::conversation)
+    }
+
+    fn one_conversation(
+        &mut self,
+        sql_where: &str,
+        params: &[Value<'_>],
+    ) -> StoreResult<Option<ConversationRow>> {
+        Ok(self
+            .conversations_where(sql_where, params)?
+            .into_iter()
+            .next())
+    }
+
+    fn with_members(&mut self, queue: Option<QueueRow>) -> StoreResult<Option<QueueRow>> {
+        let Some(mut queue) = queue else {
+            return Ok(None);
+        };
+        queue.members = self.rows(
+            "SELECT agent_id FROM queue_members WHERE queue_id = $1 ORDER BY position",
+            params![&queue.id],
+            rows::id("queue_members"),
+        )?;
+        Ok(Some(queue))
+    }
+
+    /// Contacts found by `sql`, each with its identities.
+    fn contacts(&mut self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<ContactRow>> {
+        let mut found = self.rows(sql, params, rows::contact)?;
+        for contact in &mut found {
+            contact.identities = self.rows(
+                "SELECT kind, value FROM contact_identities WHERE contact_id = $1
+                 ORDER BY position",
+                params![contact.id],
+                rows::identity,
+            )?;
+        }
+        Ok(found)
+    }
+
+    fn contacts_where(
+        &mut self,
+        sql_where: &str,
+        params: &[Value<'_>],
+    ) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE {sql_where}");
+        self.contacts(&sql, params)
+    }
+
+    /// Write a contact's identities and phones (after its row).
+    fn write_contact_children(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.execute(
+            "DELETE FROM contact_identities WHERE contact_id = $1",
+            params![row.id],
+        )?;
+        self.execute(
+            "DELETE FROM contact_phones WHERE contact_id = $1",
+            params![row.id],
+        )?;
+        for (position, identity) in row.identities.iter().enumerate() {
+            self.insert(
+                "contact identity",
+                "INSERT INTO contact_identities (contact_id, kind, value, position)
+                 VALUES ($1, $2, $3, $4)",
+                params![
+                    row.id,
+                    identity.kind.as_str(),
+                    &identity.value,
+                    position as i64
+                ],
+            )?;
+        }
+        for phone in &row.phones {
+            self.execute(
+                "INSERT INTO contact_phones (contact_id, e164) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                params![row.id, phone],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Later than any stored time: a list without a cursor starts at the newest.
+fn end_of_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()
+}
+
+impl<C: Conn> Tx for SqlTx<C> {
+    // ----- agents and sessions -----
+
+    fn upsert_agent(&mut self, agent: &AgentRow) -> StoreResult<AgentRow> {
+        self.insert(
+            "agent e-mail",
+            "INSERT INTO agents (id, extension, name, email, role, password_hash, presence)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (extension) DO UPDATE SET
+                name = excluded.name, email = excluded.email, role = excluded.role,
+                password_hash = excluded.password_hash",
+            params![
+                agent.id,
+                &agent.extension,
+                &agent.name,
+                &agent.email,
+                agent.role.as_str(),
+                &agent.password_hash,
+                agent.presence.as_str(),
+            ],
+        )?;
+        self.agent_by_extension(&agent.extension)?
+            .ok_or_else(|| StoreError::Database("agent vanished after upsert".into()))
+    }
+
+    fn agent(&mut self, id: Uuid) -> StoreResult<Option<AgentRow>> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = $1");
+        self.first(&sql, params![id], rows::agent)
+    }
+
+    fn agent_by_extension(&mut self, extension: &str) -> StoreResult<Option<AgentRow>> {
+        self.one_agent("a.extension = $1", extension)
+    }
+
+    fn agent_by_login(&mut self, login: &str) -> StoreResult<Option<AgentRow>> {
+        match self.agent_by_extension(login)? {
+            Some(agent) => Ok(Some(agent)),
+            None => self.one_agent("a.email = $1", &login.to_lowercase()),
+        }
+    }
+
+    fn agents(&mut self) -> StoreResult<Vec<AgentRow>> {
+        let sql = format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a ORDER BY {}",
+            Self::bytewise("a.extension")
+        );
+        self.rows(&sql, &[], rows::agent)
+    }
+
+    fn set_presence(&mut self, id: Uuid, presence: Presence) -> StoreResult<()> {
+        self.execute(
+            "UPDATE agents SET presence = $2 WHERE id = $1",
+            params![id, presence.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn set_last_assigned(&mut self, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+        self.execute(
+            "UPDATE agents SET last_assigned_at = $2 WHERE id = $1",
+            params![id, at],
+        )?;
+        Ok(())
+    }
+
+    fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
+        self.insert(
+            "session",
+            "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+            params![
+                &session.token_hash,
+                session.agent_id,
+                session.created_at,
+                session.expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn session_agent(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AgentRow>> {
+        let sql = format!(
+            "SELECT {AGENT_COLUMNS} FROM sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"
+        );
+        self.first(&sql, params![token_hash, now], rows::agent)
+    }
+
+    fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let changed = self.execute(
+            "UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+            params![token_hash, now],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
+        self.rows(
+            "SELECT DISTINCT agent_id FROM sessions WHERE revoked_at IS NULL AND expires_at > $1",
+            params![now],
+            rows::id("sessions"),
+        )
+    }
+
+    // ----- configuration -----
+
+    fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO queues (id, name, strategy, offer_timeout_s, max_chats_per_agent)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                strategy = excluded.strategy, offer_timeout_s = excluded.offer_timeout_s,
+                max_chats_per_agent = excluded.max_chats_per_agent",
+            params![
+                &queue.id,
+                &queue.name,
+                queue.strategy.as_str(),
+                queue.offer_timeout_s,
+                queue.max_chats_per_agent,
+            ],
+        )?;
+        self.execute(
+            "DELETE FROM queue_members WHERE queue_id = $1",
+            params![&queue.id],
+        )?;
+        for (position, agent) in queue.members.iter().enumerate() {
+            self.insert(
+                "queue member",
+                "INSERT INTO queue_members (queue_id, agent_id, position) VALUES ($1, $2, $3)",
+                params![&queue.id, *agent, position as i64],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>> {
+        let sql = format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = $1");
+        let queue = self.first(&sql, params![id], rows::queue)?;
+        self.with_members(queue)
+    }
+
+    fn queues_of_agent(&mut self, agent: Uuid) -> StoreResult<Vec<QueueRow>> {
+        let sql = format!(
+            "SELECT queue_id FROM queue_members WHERE agent_id = $1 ORDER BY {}",
+            Self::bytewise("queue_id")
+        );
+        let ids = self.rows(&sql, params![agent], |r| {
+            super::Cols::new(r, "queue_members").text(0)
+        })?;
+        let mut queues = Vec::with_capacity(ids.len());
+        for id in ids {
+            queues.extend(self.queue(&id)?);
+        }
+        Ok(queues)
+    }
+
+    fn set_last_round_robin(&mut self, queue: &str, agent: Uuid) -> StoreResult<()> {
+        self.execute(
+            "UPDATE queues SET last_round_robin = $2 WHERE id = $1",
+            params![queue, agent],
+        )?;
+        Ok(())
+    }
+
+    fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()> {
+        let (queue, extension) = match &channel.route {
+            Route::Queue(q) => (Some(q.as_str()), None),
+            Route::Extension(e) => (None, Some(e.as_str())),
+        };
+        self.execute(
+            "INSERT INTO channels (id, kind, route_queue, route_extension) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
+                route_queue = excluded.route_queue, route_extension = excluded.route_extension",
+            params![&channel.id, channel.kind.as_str(), queue, extension],
+        )?;
+        Ok(())
+    }
+
+    fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1");
+        self.first(&sql, params![id], rows::channel)
+    }
+
+    // ----- conversations -----
+
+    fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        self.one_conversation("c.id = $1", params![id])
+    }
+
+    fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        // Concurrent writers of the row wait for this transaction (and then retry, being
+        // serialisable); SQLite's one writer holds its lock for the whole transaction anyway.
+        let sql_where = format!("c.id = $1{}", C::DIALECT.for_update);
+        self.one_conversation(&sql_where, params![id])
+    }
+
+    fn open_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>> {
+        self.one_conversation(
+            "c.channel_id = $1 AND c.identity_value = $2 AND c.status <> 'resolved'
+             ORDER BY c.created_at DESC LIMIT 1",
+            params![channel_id, identity_value],
+        )
+    }
+
+    fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
+        self.insert(
+            "conversation",
+            "INSERT INTO conversations
+                (id, channel_kind, channel_id, status, created_at, updated_at, display_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            params![
+                row.id,
+                row.channel.as_str(),
+                &row.channel_id,
+                row.status.as_str(),
+                row.created_at,
+                row.updated_at,
+                &row.display_name,
+            ],
+        )?;
+        self.update_conversation(row)
+    }
+
+    fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
+        self.execute(
+            "UPDATE conversations SET channel_kind = $2, channel_id = $3, status = $4,
+                queue_id = $5, owner_id = $6, identity_kind = $7, identity_value = $8,
+                display_name = $9, contact_id = $10, title = $11, offer_round = $12,
+                offer_expires_at = $13, last_seq = $14, last_message_id = $15,
+                created_at = $16, updated_at = $17, answered_at = $18, resolved_at = $19,
+                last_inbound_at = $20
+             WHERE id = $1",
+            params![
+                row.id,
+                row.channel.as_str(),
+                &row.channel_id,
+                row.status.as_str(),
+                &row.queue_id,
+                row.owner_id,
+                row.identity.as_ref().map(|i| i.kind.as_str()),
+                row.identity.as_ref().map(|i| i.value.as_str()),
+                &row.display_name,
+                row.contact_id,
+                &row.title,
+                row.offer_round,
+                row.offer_expires_at,
+                row.last_seq,
+                row.last_message_id,
+                row.created_at,
+                row.updated_at,
+                row.answered_at,
+                row.resolved_at,
+                row.last_inbound_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn claim_conversation(
+        &mut self,
+        id: Uuid,
+        agent: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let changed = self.execute(
+            "UPDATE conversations SET owner_id = $2, status = 'open', offer_expires_at = NULL,
+                answered_at = $3, updated_at = $3
+             WHERE id = $1 AND owner_id IS NULL AND status = 'queued'",
+            params![id, agent, now],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn expired_offers(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Uuid>> {
+        self.rows(
+            "SELECT id FROM conversations
+             WHERE offer_expires_at IS NOT NULL AND offer_expires_at <= $1 AND status = 'queued'
+             ORDER BY offer_expires_at LIMIT $2",
+            params![now, limit],
+            rows::id("conversations"),
+        )
+    }
+
+    fn queued_in(&mut self, queue_id: &str) -> StoreResult<Vec<Uuid>> {
+        self.rows(
+            "SELECT id FROM conversations WHERE queue_id = $1 AND status = 'queued'
+             ORDER BY created_at",
+            params![queue_id],
+            rows::id("conversations"),
+        )
+    }
+
+    fn open_owned_count(&mut self, agent: Uuid) -> StoreResult<u32> {
+        self.one(
+            "SELECT COUNT(*) FROM conversations
+             WHERE owner_id = $1 AND status = 'open' AND channel_kind <> 'internal'",
+            params![agent],
+            rows::count,
+        )
+    }
+
+    fn answered_count(
+        &mut self,
+        agent: Uuid,
+        queue_id: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        self.one(
+            "SELECT COUNT(*) FROM conversations
+             WHERE owner_id = $1 AND queue_id = $2 AND answered_at >= $3",
+            params![agent, queue_id, since],
+            rows::count,
+        )
+    }
+
+    // ----- per-agent views -----
+
+    fn view(&mut self, conversation: Uuid, agent: Uuid) -> StoreResult<Option<ViewRow>> {
+        let sql = format!(
+            "SELECT {VIEW_COLUMNS} FROM conversation_views v
+             WHERE v.conversation_id = $1 AND v.agent_id = $2"
+        );
+        self.first(&sql, params![conversation, agent], |r| rows::view(r, 0))
+    }
+
+    fn views(&mut self, conversation: Uuid) -> StoreResult<Vec<ViewRow>> {
+        let sql = format!(
+            "SELECT {VIEW_COLUMNS} FROM conversation_views v WHERE v.conversation_id = $1
+             ORDER BY v.agent_id"
+        );
+        self.rows(&sql, params![conversation], |r| rows::view(r, 0))
+    }
+
+    fn upsert_view(&mut self, view: &ViewRow) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO conversation_views
+                (conversation_id, agent_id, relation, archived, deleted, last_read_seq, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (conversation_id, agent_id) DO UPDATE SET
+                relation = excluded.relation, archived = excluded.archived,
+                deleted = excluded.deleted, last_read_seq = excluded.last_read_seq,
+                updated_at = excluded.updated_at",
+            params![
+                view.conversation_id,
+                view.agent_id,
+                view.relation.as_str(),
+                view.archived,
+                view.deleted,
+                view.last_read_seq,
+                view.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn list_views(
+        &mut self,
+        agent: Uuid,
+        list: ListView,
+        after: Option<&ListCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<(ConversationRow, ViewRow)>> {
+        let archived = list == ListView::Archived;
+        let (after_time, after_id) = match after {
+            Some(cursor) => (cursor.updated_at, cursor.conversation_id),
+            None => (end_of_time(), Uuid::nil()),
+        };
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS}, {VIEW_COLUMNS}
+             FROM conversation_views v JOIN conversations c ON c.id = v.conversation_id
+             WHERE v.agent_id = $1 AND v.archived = $2 AND NOT v.deleted
+               AND v.relation <> 'former'
+               AND (c.updated_at < $3 OR (c.updated_at = $3 AND c.id < $4))
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT $5"
+        );
+        self.rows(
+            &sql,
+            params![agent, archived, after_time, after_id, limit],
+            |r| Ok((rows::conversation(r)?, rows::view(r, 20)?)),
+        )
+    }
+
+    // ----- messages -----
+
+    fn insert_message(&mut self, row: &MessageRow) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        );
+        let params: [Value<'_>; 14] = [
+            row.id.into(),
+            row.conversation_id.into(),
+            (&row.channel_id).into(),
+            row.seq.into(),
+            row.client_id.into(),
+            (&row.provider_message_id).into(),
+            row.direction.as_str().into(),
+            row.author_agent_id.into(),
+            (&row.author_name).into(),
+            (&row.body).into(),
+            Value::json(&row.attachments)?,
+            row.status.as_str().into(),
+            (&row.error).into(),
+            row.created_at.into(),
+        ];
+        self.insert("message", &sql, &params)?;
+        Ok(())
+    }
+
+    fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        self.first(&sql, params![id], rows::message)
+    }
+
+    fn message_by_client_id(
+        &mut self,
+        author: Uuid,
+        client_id: Uuid,
+    ) -> StoreResult<Option<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_agent_id = $1 AND client_id = $2"
+        );
+        self.first(&sql, params![author, client_id], rows::message)
+    }
+
+    fn message_by_provider_id(
+        &mut self,
+        channel_id: &str,
+        provider_id: &str,
+    ) -> StoreResult<Option<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE channel_id = $1 AND provider_message_id = $2"
+        );
+        self.first(&sql, params![channel_id, provider_id], rows::message)
+    }
+
+    fn messages_before(
+        &mut self,
+        conversation: Uuid,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2
+             ORDER BY seq DESC LIMIT $3"
+        );
+        let params = params![conversation, before.unwrap_or(i64::MAX), limit];
+        let mut messages = self.rows(&sql, params, rows::message)?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    fn unread_count(
+        &mut self,
+        conversation: Uuid,
+        agent: Uuid,
+        after_seq: i64,
+    ) -> StoreResult<u32> {
+        self.one(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND seq > $3
+               AND (author_agent_id IS NULL OR author_agent_id <> $2)",
+            params![conversation, agent, after_seq],
+            rows::count,
+        )
+    }
+
+    // ----- events -----
+
+    fn append_event(
+        &mut self,
+        agent: Uuid,
+        event: &EventRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let seq = self.one(
+            "UPDATE agents SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+            params![agent],
+            |r| super::Cols::new(r, "agents").int(0),
+        )?;
+        let data = match &event.data {
+            Some(data) => Value::Json(data.to_string()),
+            None => Value::Null,
+        };
+        self.execute(
+            "INSERT INTO events (agent_id, seq, kind, object_id, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                agent.into(),
+                seq.into(),
+                (&event.kind).into(),
+                event.object_id.into(),
+                data,
+                now.into(),
+            ],
+        )?;
+        Ok(seq)
+    }
+
+    fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND seq > $2
+             ORDER BY seq LIMIT $3"
+        );
+        self.rows(&sql, params![agent, cursor, limit], rows::event)
+    }
+
+    fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)> {
+        self.one(
+            "SELECT event_floor, event_seq FROM agents WHERE id = $1",
+            params![agent],
+            |row| {
+                let r = super::Cols::new(row, "agents");
+                Ok((r.int(0)?, r.int(1)?))
+            },
+        )
+    }
+
+    fn prune_events(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        // Each agent's floor becomes the newest cursor that is gone.
+        let sql = format!(
+            "UPDATE agents SET event_floor = {}(event_floor, (
+                SELECT MAX(seq) FROM events e WHERE e.agent_id = agents.id AND e.created_at < $1))
+             WHERE EXISTS (SELECT 1 FROM events e WHERE e.agent_id = agents.id AND e.created_at < $1)",
+            C::DIALECT.greatest
+        );
+        self.execute(&sql, params![before])?;
+        self.execute("DELETE FROM events WHERE created_at < $1", params![before])
+    }
+
+    // ----- contacts -----
+
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        let sql =
+            format!("INSERT INTO contacts ({CONTACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        let params: [Value<'_>; 7] = [
+            row.id.into(),
+            (&row.name).into(),
+            Value::json(&row.emails)?,
+            Value::json(&row.phones)?,
+            (&row.search_text).into(),
+            row.created_at.into(),
+            row.updated_at.into(),
+        ];
+        self.insert("contact", &sql, &params)?;
+        self.write_contact_children(row)
+    }
+
+    fn update_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        let params: [Value<'_>; 6] = [
+            row.id.into(),
+            (&row.name).into(),
+            Value::json(&row.emails)?,
+            Value::json(&row.phones)?,
+            (&row.search_text).into(),
+            row.updated_at.into(),
+        ];
+        self.execute(
+            "UPDATE contacts SET name = $2, emails = $3, phones = $4, search_text = $5,
+                updated_at = $6 WHERE id = $1",
+            &params,
+        )?;
+        self.write_contact_children(row)
+    }
+
+    fn delete_contact(&mut self, id: Uuid) -> StoreResult<bool> {
+        self.execute(
+            "UPDATE conversations SET contact_id = NULL WHERE contact_id = $1",
+            params![id],
+        )?;
+        let removed = self.execute("DELETE FROM contacts WHERE id = $1", params![id])?;
+        Ok(removed > 0)
+    }
+
+    fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>> {
+        Ok(self.contacts_where("id = $1", params![id])?.pop())
+    }
+
+    fn search_contacts(
+        &mut self,
+        terms: &[String],
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRow>> {
+        // LIKE in SQLite ignores the case of ASCII letters only; so does lower() on text
+        // compared byte by byte, on both backends.
+        let patterns: Vec<String> = terms
+            .iter()
+            .map(|t| contains_pattern(t).to_ascii_lowercase())
+            .collect();
+        let mut params: Vec<Value<'_>> = vec![limit.into()];
+        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE TRUE");
+        if !patterns.is_empty() {
+            let search_text = Self::nocase("search_text");
+            let clauses: Vec<String> = patterns
+                .iter()
+                .map(|pattern| {
+                    params.push(pattern.as_str().into());
+                    format!("{search_text} LIKE ${} ESCAPE '\\'", params.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND ({})", clauses.join(" OR ")));
+        }
+        let name = Self::nocase("name");
+        if let Some(after) = after {
+            params.push(after.name.as_str().into());
+            params.push(after.id.into());
+            let after_name = Self::nocase(&format!("CAST(${} AS TEXT)", params.len() - 1));
+            let after_id = params.len();
+            sql.push_str(&format!(
+                " AND ({name} > {after_name} OR ({name} = {after_name} AND id > ${after_id}))"
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY {name}, id LIMIT $1"));
+        self.contacts(&sql, &params)
+    }
+
+    fn contact_by_identity(&mut self, identity: &Identity) -> StoreResult<Option<ContactRow>> {
+        let id = self.first(
+            "SELECT contact_id FROM contact_identities WHERE kind = $1 AND value = $2",
+            params![identity.kind.as_str(), &identity.value],
+            rows::id("contact_identities"),
+        )?;
+        match id {
+            Some(id) => self.contact(id),
+            None => Ok(None),
+        }
+    }
+
+    fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>> {
+        Ok(self
+            .contacts_where(
+                "id IN (SELECT contact_id FROM contact_phones WHERE e164 = $1)
+                 ORDER BY created_at LIMIT 1",
+                params![e164],
+            )?
+            .pop())
+    }
+
+    fn conversations_with_identity(
+        &mut self,
+        identity: &Identity,
+    ) -> StoreResult<Vec<ConversationRow>> {
+        self.conversations_where(
+            "c.identity_kind = $1 AND c.identity_value = $2 ORDER BY c.created_at",
+            params![identity.kind.as_str(), &identity.value],
+        )
+    }
+
+    fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>> {
+        self.conversations_where(
+            "c.contact_id = $1 ORDER BY c.created_at DESC, c.id DESC",
+            params![contact],
+        )
+    }
+
+    fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32> {
+        self.one(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = $1",
+            params![conversation],
+            rows::count,
+        )
+    }
+
+    // ----- templates -----
+
+    fn templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
+        let sql = format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY {}, id",
+            Self::bytewise("name")
+        );
+        self.rows(&sql, &[], rows::template)
+    }
+
+    fn template(&mut self, id: Uuid) -> StoreResult<Option<TemplateRow>> {
+        let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1");
+        self.first(&sql, params![id], rows::template)
+    }
+
+    fn upsert_template(&mut self, row: &TemplateRow) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body,
+                category = excluded.category, language = excluded.language,
+                updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        );
+        self.execute(
+            &sql,
+            params![
+                row.id,
+                &row.name,
+                &row.body,
+                &row.category,
+                &row.language,
+                row.updated_by,
+                row.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_template(&mut self, id: Uuid) -> StoreResult<bool> {
+        let removed = self.execute("DELETE FROM templates WHERE id = $1", params![id])?;
+        Ok(removed > 0)
+    }
+
+    // ----- attachments -----
+
+    fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO attachments ({ATTACHMENT_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        self.insert(
+            "attachment",
+            &sql,
+            params![
+                row.id,
+                row.uploader_id,
+                &row.filename,
+                &row.mime,
+                row.size as i64,
+                row.has_thumbnail,
+                row.conversation_id,
+                row.message_id,
+                row.created_at,
+                row.visitor_id,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>> {
+        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1");
+        self.first(&sql, params![id], rows::attachment)
+    }
+
+    fn link_attachment(
+        &mut self,
+        id: Uuid,
+        conversation: Uuid,
+        message: Uuid,
+    ) -> StoreResult<bool> {
+        let changed = self.execute(
+            "UPDATE attachments SET conversation_id = $2, message_id = $3
+             WHERE id = $1 AND message_id IS NULL",
+            params![id, conversation, message],
+        )?;
+        Ok(changed == 1)
+    }
+
+    // ----- delivery -----
+
+    fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO outbound_jobs ({OUTBOUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        );
+        self.insert(
+            "outbound job",
+            &sql,
+            params![
+                job.message_id,
+                job.conversation_id,
+                &job.channel_id,
+                job.state.as_str(),
+                job.attempts,
+                job.next_attempt_at,
+                &job.last_error,
+                job.created_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn due_outbound(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboundJob>> {
+        let sql = format!(
+            "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs o
+             WHERE o.state = 'queued' AND o.next_attempt_at <= $1
+               AND NOT EXISTS (
+                 SELECT 1 FROM outbound_jobs e
+                 WHERE e.conversation_id = o.conversation_id
+                   AND e.state IN ('queued', 'sending')
+                   AND (e.created_at < o.created_at
+                        OR (e.created_at = o.created_at AND e.message_id < o.message_id)))
+             ORDER BY o.created_at, o.message_id LIMIT $2"
+        );
+        self.rows(&sql, params![now, limit], rows::outbound)
+    }
+
+    fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
+        self.execute(
+            "UPDATE outbound_jobs SET state = $2, attempts = $3, next_attempt_at = $4,
+                last_error = $5 WHERE message_id = $1",
+            params![
+                job.message_id,
+                job.state.as_str(),
+                job.attempts,
+                job.next_attempt_at,
+                &job.last_error,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn outbound_in_state(&mut self, state: OutboundState) -> StoreResult<Vec<OutboundJob>> {
+        let sql = format!(
+            "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs WHERE state = $1 ORDER BY created_at"
+        );
+        self.rows(&sql, params![state.as_str()], rows::outbound)
+    }
+
+    fn set_message_delivery(
+        &mut self,
+        id: Uuid,
+        status: MessageStatus,
+        error: Option<&str>,
+        provider_message_id: Option<&str>,
+    ) -> StoreResult<()> {
+        self.insert(
+            "provider message id",
+            "UPDATE messages SET status = $2, error = $3,
+                provider_message_id = COALESCE($4, provider_message_id)
+             WHERE id = $1",
+            params![id, status.as_str(), error, provider_message_id],
+        )?;
+        Ok(())
+    }
+
+    // ----- live chat -----
+
+    fn upsert_visitor(&mut self, v: &VisitorRow) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO visitors ({VISITOR_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash,
+                token_expires_at = excluded.token_expires_at, name = excluded.name,
+                email = excluded.email, ip = excluded.ip, user_agent = excluded.user_agent,
+                language = excluded.language, last_seen_at = excluded.last_seen_at"
+        );
+        self.insert(
+            "visitor token",
+            &sql,
+            params![
+                v.id,
+                &v.channel_id,
+                &v.token_hash,
+                v.token_expires_at,
+                &v.name,
+                &v.email,
+                &v.ip,
+                &v.user_agent,
+                &v.language,
+                v.created_at,
+                v.last_seen_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn visitor_by_token(
+        &mut self,
+        channel_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<VisitorRow>> {
+        let sql = format!(
+            "SELECT {VISITOR_COLUMNS} FROM visitors
+             WHERE channel_id = $1 AND token_hash = $2 AND token_expires_at > $3"
+        );
+        self.first(&sql, params![channel_id, token_hash, now], rows::visitor)
+    }
+
+    fn visitor(&mut self, id: Uuid) -> StoreResult<Option<VisitorRow>> {
+        let sql = format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE id = $1");
+        self.first(&sql, params![id], rows::visitor)
+    }
+
+    fn latest_conversation_for(
+        &mut self,
+        channel_id: &str,
+        identity_value: &str,
+    ) -> StoreResult<Option<ConversationRow>> {
+        self.one_conversation(
+            "c.channel_id = $1 AND c.identity_value = $2
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 1",
+            params![channel_id, identity_value],
+        )
+    }
+
+    fn insert_block(&mut self, b: &BlockRow) -> StoreResult<()> {
+        let sql =
+            format!("INSERT INTO blocks ({BLOCK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        self.insert(
+            "block",
+            &sql,
+            params![
+                b.id,
+                &b.ip,
+                &b.reason,
+                b.blocked_by,
+                b.conversation_id,
+                b.created_at,
+                b.expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn active_block(&mut self, ip: &str, now: DateTime<Utc>) -> StoreResult<Option<BlockRow>> {
+        let sql = format!(
+            "SELECT {BLOCK_COLUMNS} FROM blocks
+             WHERE ip = $1 AND (expires_at IS NULL OR expires_at > $2)
+             ORDER BY created_at DESC LIMIT 1"
+        );
+        self.first(&sql, params![ip, now], rows::block)
+    }
+
+    fn blocks(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<BlockRow>> {
+        let sql = format!(
+            "SELECT {BLOCK_COLUMNS} FROM blocks WHERE expires_at IS NULL OR expires_at > $1
+             ORDER BY created_at DESC"
+        );
+        self.rows(&sql, params![now], rows::block)
+    }
+
+    fn delete_block(&mut self, id: Uuid) -> StoreResult<bool> {
+        let removed = self.execute("DELETE FROM blocks WHERE id = $1", params![id])?;
+        Ok(removed > 0)
+    }
+
+    fn outbound_messages_until(
+        &mut self,
+        conversation: Uuid,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND direction = 'outbound' AND created_at <= $2
+             ORDER BY seq"
+        );
+        self.rows(&sql, params![conversation, until], rows::message)
+    }
+
+    // ----- other nodes -----
+
+    fn announce(&mut self, announcement: &Announcement) -> StoreResult<()> {
+        self.conn.announce(announcement)
+    }
+}

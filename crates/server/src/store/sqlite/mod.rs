@@ -1,0 +1,257 @@
+//! The embedded SQLite backend: one writer connection (SQLite has one writer at a time anyway,
+//! and serialising in-process avoids `SQLITE_BUSY` upgrades), and a few reader connections
+//! that WAL lets run beside it. The operations are the shared ones of `store/sql`; what is here
+//! is the connection, the transactions, and SQLite's storage of values: ids and JSON as text,
+//! times as fixed-width RFC 3339 text (so text order is time order), booleans as 0 and 1.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{ToSqlOutput, Type, ValueRef};
+use rusqlite::{Connection, Row, ToSql, TransactionBehavior};
+use uuid::Uuid;
+
+use super::sql::{Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, SQLITE};
+use super::{Job, JobFailed, Mode, Store, StoreError, StoreResult};
+
+const READERS: usize = 4;
+
+/// SQLite storage in one database file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Database(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut writer = connect(path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;",
+    )
+    .map_err(db)?;
+    Ok(conn)
+}
+
+/// Apply the migrations a database lacks; `user_version` counts those applied.
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
+    for Migration { number, name, sql } in SQLITE.pending(version)? {
+        let tx = conn.transaction().map_err(db)?;
+        tx.execute_batch(&sql)
+            .map_err(|e| StoreError::Database(format!("migration {number} ({name}): {e}")))?;
+        tx.pragma_update(None, "user_version", number).map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
+}
+
+fn db(err: rusqlite::Error) -> StoreError {
+    StoreError::Database(err.to_string())
+}
+
+impl Store for SqliteStore {
+    fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()> {
+        let lock = match mode {
+            Mode::Write => &self.writer,
+            Mode::Read => {
+                let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                &self.readers[i]
+            }
+        };
+        let mut conn = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let behavior = match mode {
+            Mode::Write => TransactionBehavior::Immediate,
+            Mode::Read => TransactionBehavior::Deferred,
+        };
+        let tx = conn.transaction_with_behavior(behavior).map_err(db)?;
+        let mut handle = SqlTx::new(SqliteConn { conn: &tx });
+        match job(&mut handle) {
+            Ok(()) => tx.commit().map_err(db),
+            // Dropping the transaction rolls it back.
+            Err(JobFailed::Abort) => Ok(()),
+            Err(JobFailed::Store(err)) => Err(err),
+        }
+    }
+}
+
+/// The connection of one transaction.
+struct SqliteConn<'c> {
+    conn: &'c Connection,
+}
+
+impl Conn for SqliteConn<'_> {
+    const DIALECT: Dialect = SQLITE;
+
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> StoreResult<()> {
+        let mut stmt = self.conn.prepare_cached(&placeholders(sql)).map_err(db)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            each(row)?;
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value<'_>], unique: Unique) -> StoreResult<u64> {
+        let mut stmt = self.conn.prepare_cached(&placeholders(sql)).map_err(db)?;
+        let changed = stmt
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(|err| match (unique, &err) {
+                (Some(what), rusqlite::Error::SqliteFailure(code, _))
+                    if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Duplicate { what }
+                }
+                _ => db(err),
+            })?;
+        Ok(changed as u64)
+    }
+}
+
+/// SQLite's spelling of the shared statements' `$1` placeholders (`$1` would be a named one).
+fn placeholders(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(n) => ToSqlOutput::from(*n),
+            Value::Bool(b) => ToSqlOutput::from(*b),
+            Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::Uuid(id) => ToSqlOutput::from(id.to_string()),
+            Value::Time(at) => ToSqlOutput::from(ts(*at)),
+            Value::Json(json) => ToSqlOutput::Borrowed(ValueRef::Text(json.as_bytes())),
+        })
+    }
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    // Fixed width, so text order is time order.
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl SqlRow for Row<'_> {
+    fn int(&self, _: &'static str, idx: usize) -> StoreResult<Option<i64>> {
+        self.get(idx).map_err(db)
+    }
+
+    fn boolean(&self, _: &'static str, idx: usize) -> StoreResult<Option<bool>> {
+        self.get(idx).map_err(db)
+    }
+
+    fn text(&self, _: &'static str, idx: usize) -> StoreResult<Option<String>> {
+        self.get(idx).map_err(db)
+    }
+
+    fn uuid(&self, table: &'static str, idx: usize) -> StoreResult<Option<Uuid>> {
+        let Some(text) = self.text(table, idx)? else {
+            return Ok(None);
+        };
+        Uuid::parse_str(&text)
+            .map(Some)
+            .map_err(|e| self.bad(table, idx, format!("bad id {text:?}: {e}")))
+    }
+
+    fn time(&self, table: &'static str, idx: usize) -> StoreResult<Option<DateTime<Utc>>> {
+        let Some(text) = self.text(table, idx)? else {
+            return Ok(None);
+        };
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| self.bad(table, idx, format!("bad time {text:?}: {e}")))
+    }
+
+    fn json(&self, table: &'static str, idx: usize) -> StoreResult<Option<serde_json::Value>> {
+        let Some(text) = self.text(table, idx)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| self.bad(table, idx, format!("bad JSON: {e}")))
+    }
+
+    fn bad(&self, _: &'static str, idx: usize, detail: String) -> StoreError {
+        db(rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            Type::Text,
+            detail.into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::conformance::Subject;
+    use crate::store::sql::MIGRATIONS;
+
+    /// A store in a temporary directory (in a folder still to be made), removed with it.
+    fn temporary_store() -> Option<Subject> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("nested/switchboard.db")).unwrap();
+        Some(Subject::new(store, move || drop(dir)))
+    }
+
+    mod conformance {
+        crate::store::conformance::store_conformance_tests!(super::temporary_store);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_skips_applied_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let store = SqliteStore::open(&path).unwrap();
+        let version: i64 = store
+            .writer
+            .lock()
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_server_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        match SqliteStore::open(&path) {
+            Err(StoreError::TooNew { found: 999, .. }) => {}
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+    }
+}
