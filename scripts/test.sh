@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "==> Biome lints the TypeScript and JavaScript (ui/, widget/, web/, tests/widget; biome.json)"
+(cd web && npm run lint)
+
 echo "==> the web code the UI and the widget share (web/: protocol types, helpers): tsc and its unit tests"
 (cd web && npm run check && npm test)
 

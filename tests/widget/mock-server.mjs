@@ -87,7 +87,7 @@ export function startMock({ host = "127.0.0.1", port = 0, greeting = "", offline
     s.endedSent = !!c?.ended;
   };
   const newToken = (v) => {
-    const t = "vt_" + randomUUID().replaceAll("-", "");
+    const t = `vt_${randomUUID().replaceAll("-", "")}`;
     tokens.set(t, v.id);
     return t;
   };
@@ -256,7 +256,7 @@ export function startMock({ host = "127.0.0.1", port = 0, greeting = "", offline
       const body = JSON.parse((await readBody(req)).toString() || "{}");
       const a = agents.find((x) => (x.extension === body.login || x.email === body.login) && x.password === body.password);
       if (!a) return error(res, 401, "invalid_credentials", "Wrong login or password.");
-      const token = "at_" + randomUUID();
+      const token = `at_${randomUUID()}`;
       agentTokens.set(token, a);
       return json(res, 200, { token, agent: { id: a.id, extension: a.extension, name: a.name, email: a.email, role: "agent" } });
     }

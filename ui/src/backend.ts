@@ -124,7 +124,9 @@ export const tauriBackend: Backend = {
         listen(EVENTS[event], (e) => handler({ event, payload: e.payload } as ShellEvent)),
       ),
     );
-    return () => stops.forEach((stop) => stop());
+    return () => {
+      for (const stop of stops) stop();
+    };
   },
 };
 

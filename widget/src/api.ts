@@ -40,7 +40,7 @@ export function parseScriptSrc(src: string): Endpoint | null {
     return null;
   }
   const m = /\/livechat\/([^/]+)\/widget\.js$/.exec(url.pathname);
-  if (!m || !m[1]) return null;
+  if (!m?.[1]) return null;
   let channelId: string;
   try {
     channelId = decodeURIComponent(m[1]);
@@ -102,7 +102,7 @@ export class VisitorApi {
 
   private async call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (auth && this.token) headers["Authorization"] = `Bearer ${this.token}`;
+    if (auth && this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
@@ -122,7 +122,7 @@ export class VisitorApi {
       throw new ApiError(0, "network", e instanceof Error ? e.message : String(e));
     }
     const text = await res.text().catch(() => "");
-    let data: unknown = undefined;
+    let data: unknown;
     if (text) {
       try {
         data = JSON.parse(text);

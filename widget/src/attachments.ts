@@ -48,5 +48,5 @@ export function precheck(
 
 /** The value for `<input type=file accept>`: ".pdf,.doc,…". */
 export function acceptAttribute(accepted: readonly string[]): string {
-  return (accepted.length ? accepted : DEFAULT_EXTENSIONS).map((e) => "." + e.replace(/^\./, "")).join(",");
+  return (accepted.length ? accepted : DEFAULT_EXTENSIONS).map((e) => `.${e.replace(/^\./, "")}`).join(",");
 }

@@ -262,7 +262,7 @@ export class ChatView {
       const files = Array.from(e.clipboardData?.files ?? []);
       if (files.length) {
         e.preventDefault();
-        files.forEach((f) => this.ev.file(f));
+        for (const f of files) this.ev.file(f);
       }
     });
 
@@ -301,7 +301,7 @@ export class ChatView {
       this.drop.hidden = true;
       if (!this.canAttach()) return;
       e.preventDefault();
-      Array.from(e.dataTransfer?.files ?? []).forEach((f) => this.ev.file(f));
+      for (const f of Array.from(e.dataTransfer?.files ?? [])) this.ev.file(f);
     });
 
     this.root = el("div", { class: "root", lang: this.lang }, this.panel, this.tip, this.launcher);
@@ -476,7 +476,7 @@ export class ChatView {
       // The name is in every agent row (screen readers, tests); shown once per run of messages.
       row.append(el("div", { class: grouped ? "vh" : "who" }, m.agentName || this.t.agent));
     } else {
-      row.append(el("span", { class: "vh" }, this.t.you + ": "));
+      row.append(el("span", { class: "vh" }, `${this.t.you}: `));
     }
     if (m.body || !m.attachments.length) row.append(el("div", { class: "bub" }, linkify(m.body)));
     if (m.attachments.length) {
@@ -564,7 +564,7 @@ export class ChatView {
 
   private grow(): void {
     this.input.style.height = "auto";
-    this.input.style.height = Math.min(this.input.scrollHeight, 120) + "px";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
   }
 
   private scrollToEnd(soon = false): void {

@@ -39,7 +39,7 @@ describe("visitor API client", () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 429, code: "rate_limited", message: "Slow down." });
     expect(calls[1]!.url).toBe("https://s.test/livechat/web/messages");
-    expect((calls[1]!.init.headers as Record<string, string>)["Authorization"]).toBe("Bearer T1");
+    expect((calls[1]!.init.headers as Record<string, string>).Authorization).toBe("Bearer T1");
     expect(JSON.parse(String(calls[1]!.init.body))).toEqual({ client_id: "c1", body: "hi", attachments: [] });
     expect(api.streamUrl(7)).toBe("wss://s.test/livechat/web/stream?token=T1&cursor=7");
     expect(api.attachmentUrl("a 1")).toBe("https://s.test/livechat/web/attachments/a%201?token=T1");

@@ -45,7 +45,7 @@ function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
     }
     if (path === "/session") {
       sessions.push(JSON.parse(String(init?.body)));
-      return json(200, { token: "tok-" + sessions.length, visitor_id: "v1", name: null, ended });
+      return json(200, { token: `tok-${sessions.length}`, visitor_id: "v1", name: null, ended });
     }
     if (path === "/messages" && method === "GET") {
       const after = Number(url.searchParams.get("after") ?? 0);
@@ -57,7 +57,7 @@ function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
       const existing = messages.find((m) => m.client_id === b.client_id);
       if (existing) return json(200, existing);
       ended = false;
-      const m: Msg = { id: "m" + (cursor + 1), client_id: b.client_id, author: "visitor", body: b.body, attachments: [], created_at: new Date().toISOString(), cursor: ++cursor };
+      const m: Msg = { id: `m${cursor + 1}`, client_id: b.client_id, author: "visitor", body: b.body, attachments: [], created_at: new Date().toISOString(), cursor: ++cursor };
       messages.push(m);
       return json(201, m);
     }
@@ -69,7 +69,7 @@ function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
     sessions,
     posts,
     agentSays(body: string): Msg {
-      const m: Msg = { id: "m" + (cursor + 1), author: "agent", agent_name: "Ana Souza", body, attachments: [], created_at: new Date().toISOString(), cursor: ++cursor };
+      const m: Msg = { id: `m${cursor + 1}`, author: "agent", agent_name: "Ana Souza", body, attachments: [], created_at: new Date().toISOString(), cursor: ++cursor };
       messages.push(m);
       return m;
     },

@@ -83,10 +83,12 @@ class Main implements MainScreen {
   constructor(container: HTMLElement, options: Options) {
     const { backend, t, locale } = options;
     const { context, toast, settled } = createContext(backend, t, locale);
-    const ctx = (this.ctx = context);
+    const ctx = context;
+    this.ctx = ctx;
     const { track, fail, dialogs } = ctx;
     this.settled = settled;
-    const state: MainState = (this.state = { me: options.agent, view: "recent", activeId: null, active: null });
+    const state: MainState = { me: options.agent, view: "recent", activeId: null, active: null };
+    this.state = state;
 
     this.search = new Search(ctx, { open: (id) => void this.open(id) });
     this.topbar = new TopBar(ctx, state, this.search, {

@@ -35,8 +35,14 @@ describe("message list", () => {
     const failed: Message = { ...message(WA, 3, "Não foi", false), status: "failed", client_id: "c1", error: "offline" };
     let asked = "";
     Object.assign(h.backend, {
-      retrySend: (id: string) => Promise.resolve(void (asked += `retry ${id};`)),
-      discardSend: (id: string) => Promise.resolve(void (asked += `discard ${id};`)),
+      retrySend: (id: string) => {
+        asked += `retry ${id};`;
+        return Promise.resolve();
+      },
+      discardSend: (id: string) => {
+        asked += `discard ${id};`;
+        return Promise.resolve();
+      },
     });
     list.show([failed], false, true);
     expect(one(h.root, "message").textContent).toContain("offline");
