@@ -40,6 +40,10 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "==> installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
+if ! cargo machete --version >/dev/null 2>&1; then
+  echo "==> installing cargo-machete (finds unused Rust dependencies)"
+  cargo install cargo-machete --locked
+fi
 if ! command -v tauri-driver >/dev/null; then
   echo "==> installing tauri-driver (WebDriver for the desktop app's end-to-end tests)"
   cargo install tauri-driver --locked

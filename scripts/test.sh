@@ -21,6 +21,16 @@ echo "==> building the UI (tsc --noEmit, vite build) and its unit tests"
 echo "==> building the live-chat widget (the server embeds it) and its unit tests"
 (cd widget && npm run build && npm test)
 
+echo "==> cargo machete: no unused Rust dependencies"
+cargo machete
+
+echo "==> a server built without the demo (--no-default-features) carries no test code"
+cargo check --locked -p switchboard-server --no-default-features
+if cargo tree --locked -p switchboard-server --no-default-features -e normal | grep -q switchboard-fakes; then
+  echo "switchboard-server without its demo feature still depends on switchboard-fakes" >&2
+  exit 1
+fi
+
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

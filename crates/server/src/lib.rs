@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod channels;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod engine;
 pub mod error;

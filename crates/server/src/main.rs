@@ -35,6 +35,7 @@ enum Command {
         config: PathBuf,
     },
     /// Embedded SQLite in a temporary folder, demo agents, queues, channels and chats.
+    #[cfg(feature = "demo")]
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
             }
             run(async move { switchboard_server::launch(parsed).await })
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             listen,
             customers_every,
