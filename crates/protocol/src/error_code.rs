@@ -281,8 +281,13 @@ mod tests {
 
     #[test]
     fn a_code_this_build_does_not_know_is_unknown_not_an_error() {
-        let parsed: ErrorCode = serde_json::from_str("\"brand_new_code\"").unwrap();
-        assert_eq!(parsed, ErrorCode::Unknown);
+        let body: crate::ErrorResponse =
+            serde_json::from_str(r#"{"error":{"code":"brand_new_code","message":"Hi."}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+        assert_eq!(
+            body.error.message, "Hi.",
+            "the sentence still reaches a person"
+        );
         assert_eq!(ErrorCode::from_wire("brand_new_code"), ErrorCode::Unknown);
     }
 }

@@ -149,7 +149,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorResponse {
             error: ErrorBody {
-                code: self.code.as_str().to_string(),
+                code: self.code,
                 message: self.message,
             },
         };
