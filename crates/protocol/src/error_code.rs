@@ -1,6 +1,7 @@
 //! Every error code on the wire, in one list: the `code` of the contract's
 //! `{"error": {"code", "message"}}` (CONTRACT §4) that the server answers, and the codes the
-//! desktop client crate hands its shell. Callers branch on the code, never on the message.
+//! desktop client crate and the desktop shell hand the UI. Callers branch on the code, never on
+//! the message.
 //!
 //! A spelling that drifted and was unified stays readable through `#[serde(alias)]`, so an
 //! older peer's code still parses to the same variant. A code this build does not know parses
@@ -177,8 +178,21 @@ error_codes! {
     CacheFailure => "cache_failure",
     /// The operating system's keychain failed.
     KeychainFailure => "keychain_failure",
-    /// A local file (an attachment to send, a download target) could not be used.
+    /// A local file (an attachment to send, a download, a thumbnail) could not be used. The
+    /// desktop shell once said `file_unreadable` for a thumbnail it could not read.
+    #[serde(alias = "file_unreadable")]
     FileUnusable => "file_unusable",
+
+    // ----- the desktop shell's own (src-tauri to the UI) -----
+    /// An argument from the page the shell cannot use (an id that is not one, a link other than
+    /// tel:, mailto: or sms:, a sound that cannot play); the message names it.
+    BadInput => "bad_input",
+    /// The app found no folder for its data; set `SWITCHBOARD_DATA_DIR`.
+    DataDirUnavailable => "data_dir_unavailable",
+    /// No app on this computer opens the file or link.
+    NoHandler => "no_handler",
+    /// The native file dialog could not open or gave no answer; try again.
+    DialogUnavailable => "dialog_unavailable",
 }
 
 impl ErrorCode {
@@ -254,6 +268,7 @@ mod tests {
         let table = [
             ("wrong_credentials", ErrorCode::InvalidCredentials),
             ("too_large", ErrorCode::FileTooLarge),
+            ("file_unreadable", ErrorCode::FileUnusable),
         ];
         for (old, code) in table {
             let parsed: ErrorCode = serde_json::from_str(&format!("\"{old}\"")).unwrap();
