@@ -14,7 +14,9 @@ use switchboard_client::{
     AttachmentRules, ClientError, ConnectionState, FileCheck, MessagesPage, OutgoingAttachment,
     SearchResults, SignInKept, TemplateFilter, View,
 };
-use switchboard_protocol::{Agent, Conversation, Message, Presence, Template, TemplateRequest};
+use switchboard_protocol::{
+    Agent, Conversation, ErrorCode, Message, Presence, Template, TemplateRequest,
+};
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
 
@@ -57,7 +59,7 @@ pub fn startup_ms() -> f64 {
 #[derive(Debug, Serialize)]
 pub struct CommandError {
     /// Stable, machine-readable reason; the UI branches on this, never on `message`.
-    pub code: String,
+    pub code: ErrorCode,
     /// What happened and what to do, for a person.
     pub message: String,
 }
@@ -65,7 +67,7 @@ pub struct CommandError {
 impl From<ClientError> for CommandError {
     fn from(error: ClientError) -> Self {
         CommandError {
-            code: error.code().to_string(),
+            code: error.code(),
             message: error.to_string(),
         }
     }
@@ -74,7 +76,7 @@ impl From<ClientError> for CommandError {
 impl CommandError {
     pub(crate) fn bad_input(field: &str, detail: impl std::fmt::Display) -> CommandError {
         CommandError {
-            code: "bad_input".into(),
+            code: ErrorCode::BadInput,
             message: format!("{field}: {detail}"),
         }
     }
@@ -146,7 +148,7 @@ pub fn resolve_data_dir(
     match override_dir.filter(|dir| !dir.is_empty()) {
         Some(dir) => Ok(PathBuf::from(dir)),
         None => os_default().map_err(|error| CommandError {
-            code: "data_dir_unavailable".into(),
+            code: ErrorCode::DataDirUnavailable,
             message: format!(
                 "Switchboard could not find a folder for its data ({error}). \
                  Set {DATA_DIR_ENV} to a writable folder and restart the app."
@@ -393,7 +395,7 @@ pub async fn thumbnail(desktop: State<'_, Desktop>, id: String) -> Answer<String
     use base64::Engine as _;
     let path = desktop.client.thumbnail(self::id("id", &id)?).await?;
     let bytes = tokio::fs::read(&path).await.map_err(|e| CommandError {
-        code: "file_unreadable".into(),
+        code: ErrorCode::FileUnusable,
         message: format!("{}: {e}", path.display()),
     })?;
     Ok(format!(
@@ -410,7 +412,7 @@ pub async fn open_attachment(desktop: State<'_, Desktop>, id: String) -> Answer<
         .download_attachment(self::id("id", &id)?)
         .await?;
     open::that_detached(&path).map_err(|e| CommandError {
-        code: "no_handler".into(),
+        code: ErrorCode::NoHandler,
         message: format!("No app on this computer opens {}: {e}", path.display()),
     })
 }
@@ -577,7 +579,7 @@ pub fn open_link(url: String) -> Answer<()> {
         ));
     }
     open::that_detached(url.trim()).map_err(|e| CommandError {
-        code: "no_handler".into(),
+        code: ErrorCode::NoHandler,
         message: format!("No app on this computer opens {url}: {e}"),
     })
 }

@@ -52,11 +52,11 @@ pub async fn pick(window: &WebviewWindow, ask: Ask) -> Result<Vec<PathBuf>, Comm
             });
         })
         .map_err(|e| CommandError {
-            code: "dialog_unavailable".into(),
+            code: switchboard_protocol::ErrorCode::DialogUnavailable,
             message: format!("The file dialog could not open: {e}"),
         })?;
     answered.await.map_err(|_| CommandError {
-        code: "dialog_unavailable".into(),
+        code: switchboard_protocol::ErrorCode::DialogUnavailable,
         message: "The file dialog closed without an answer; try again.".into(),
     })
 }

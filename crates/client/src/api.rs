@@ -12,9 +12,9 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
-    Agent, AgentList, AttachmentRef, ContactList, Conversation, ConversationList, ErrorResponse,
-    LoginRequest, LoginResponse, Message, MessagePage, Presence, PresenceRequest, ReadRequest,
-    SendMessageRequest, Template, TemplateList, TransferRequest,
+    Agent, AgentList, AttachmentRef, ContactList, Conversation, ConversationList, ErrorCode,
+    ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, Presence, PresenceRequest,
+    ReadRequest, SendMessageRequest, Template, TemplateList, TransferRequest,
 };
 use url::Url;
 use uuid::Uuid;
@@ -34,10 +34,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum ApiError {
     /// No answer: DNS, refused connection, reset, timeout, TLS.
     Network(String),
-    /// An HTTP error answer, with the contract's `{code, message}` when the body had one.
+    /// An HTTP error answer, with the contract's `{code, message}` when the body had one
+    /// (else the code is `Unknown` and the message is the start of the body).
     Status {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// A success answer this client could not read.
@@ -56,6 +57,23 @@ impl ApiError {
 
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ApiError::Status { status: 401, .. })
+    }
+
+    /// An error answer: the contract's `{code, message}` when the body is one (codes in old
+    /// spellings read as today's), else `Unknown` with the start of the body.
+    pub fn from_answer(status: u16, body: &str) -> ApiError {
+        match serde_json::from_str::<ErrorResponse>(body) {
+            Ok(answer) => ApiError::Status {
+                status,
+                code: answer.error.code,
+                message: answer.error.message,
+            },
+            Err(_) => ApiError::Status {
+                status,
+                code: ErrorCode::Unknown,
+                message: body.chars().take(200).collect(),
+            },
+        }
     }
 
     /// The user-facing error for a call to `url`.
@@ -233,18 +251,7 @@ impl Api {
             return Ok(response);
         }
         let text = response.text().await.unwrap_or_default();
-        Err(match serde_json::from_str::<ErrorResponse>(&text) {
-            Ok(body) => ApiError::Status {
-                status: status.as_u16(),
-                code: body.error.code,
-                message: body.error.message,
-            },
-            Err(_) => ApiError::Status {
-                status: status.as_u16(),
-                code: format!("http_{}", status.as_u16()),
-                message: text.chars().take(200).collect(),
-            },
-        })
+        Err(ApiError::from_answer(status.as_u16(), &text))
     }
 
     async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ApiError> {
@@ -680,6 +687,43 @@ mod tests {
         for (input, expected) in table {
             let got = parse_server_url(input).ok().map(|u| u.to_string());
             assert_eq!(got.as_deref(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn error_answers_keep_the_servers_code_in_any_spelling() {
+        let table = [
+            (
+                r#"{"error":{"code":"already_taken","message":"Taken by Ana."}}"#,
+                ErrorCode::AlreadyTaken,
+                "Taken by Ana.",
+            ),
+            (
+                r#"{"error":{"code":"wrong_credentials","message":"Wrong."}}"#,
+                ErrorCode::InvalidCredentials,
+                "Wrong.",
+            ),
+            (
+                r#"{"error":{"code":"from_a_newer_server","message":"New."}}"#,
+                ErrorCode::Unknown,
+                "New.",
+            ),
+            (
+                "<html>Bad gateway</html>",
+                ErrorCode::Unknown,
+                "<html>Bad gateway</html>",
+            ),
+        ];
+        for (body, code, message) in table {
+            assert_eq!(
+                ApiError::from_answer(409, body),
+                ApiError::Status {
+                    status: 409,
+                    code,
+                    message: message.into()
+                },
+                "{body}"
+            );
         }
     }
 

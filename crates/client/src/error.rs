@@ -2,9 +2,13 @@
 //!
 //! [`ClientError`] is what every public method returns. Each variant has a stable
 //! [`code`](ClientError::code) for the shell to branch on (the UI never matches message text)
-//! and a `Display` that says what happened and what to do about it.
+//! and a `Display` that says what happened and what to do about it. The codes are the wire's
+//! [`ErrorCode`]s: a server refusal keeps the server's code, the client's own failures have
+//! theirs in the same list.
 
 use std::path::PathBuf;
+
+use switchboard_protocol::ErrorCode;
 
 /// A failure of the client engine, as the desktop shell sees it.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +43,7 @@ pub enum ClientError {
     #[error("{message}")]
     Refused {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// The server failed (5xx) or answered something this client cannot read.
@@ -82,22 +86,23 @@ pub enum ClientError {
 impl ClientError {
     /// A stable snake_case code for the shell and UI to branch on. Server refusals pass the
     /// server's own code through (`already_taken`, `reply_window_closed`, ...).
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ClientError::WrongCredentials => "wrong_credentials",
-            ClientError::Unreachable { .. } => "unreachable",
-            ClientError::NotSwitchboard { .. } => "not_switchboard",
-            ClientError::InvalidServerUrl { .. } => "invalid_server_url",
-            ClientError::SessionExpired => "session_expired",
-            ClientError::NotSignedIn => "not_signed_in",
-            ClientError::Refused { code, .. } => code,
-            ClientError::ServerFailure { .. } => "server_failure",
-            ClientError::RateLimited => "rate_limited",
-            ClientError::CacheTooNew { .. } => "cache_too_new",
-            ClientError::Cache { .. } => "cache_failure",
-            ClientError::Keychain { .. } => "keychain_failure",
-            ClientError::File { .. } => "file_unusable",
-            ClientError::NotFound { .. } => "not_found",
+            // The server's spelling for the same refusal (the client once said `wrong_credentials`).
+            ClientError::WrongCredentials => ErrorCode::InvalidCredentials,
+            ClientError::Unreachable { .. } => ErrorCode::Unreachable,
+            ClientError::NotSwitchboard { .. } => ErrorCode::NotSwitchboard,
+            ClientError::InvalidServerUrl { .. } => ErrorCode::InvalidServerUrl,
+            ClientError::SessionExpired => ErrorCode::SessionExpired,
+            ClientError::NotSignedIn => ErrorCode::NotSignedIn,
+            ClientError::Refused { code, .. } => *code,
+            ClientError::ServerFailure { .. } => ErrorCode::ServerFailure,
+            ClientError::RateLimited => ErrorCode::RateLimited,
+            ClientError::CacheTooNew { .. } => ErrorCode::CacheTooNew,
+            ClientError::Cache { .. } => ErrorCode::CacheFailure,
+            ClientError::Keychain { .. } => ErrorCode::KeychainFailure,
+            ClientError::File { .. } => ErrorCode::FileUnusable,
+            ClientError::NotFound { .. } => ErrorCode::NotFound,
         }
     }
 
@@ -124,7 +129,7 @@ mod tests {
         let cases = [
             (
                 ClientError::WrongCredentials,
-                "wrong_credentials",
+                "invalid_credentials",
                 "try again",
             ),
             (
@@ -165,7 +170,7 @@ mod tests {
     fn server_refusals_keep_the_servers_code_and_sentence() {
         let error = ClientError::Refused {
             status: 409,
-            code: "already_taken".into(),
+            code: ErrorCode::AlreadyTaken,
             message: "This chat was already taken by Ana.".into(),
         };
         assert_eq!(error.code(), "already_taken");

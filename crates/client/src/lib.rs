@@ -49,8 +49,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use switchboard_protocol::{
-    Agent, AttachmentRef, ChannelKind, Conversation, Direction, Message, MessageStatus, Presence,
-    Template, TemplateRequest,
+    Agent, AttachmentRef, ChannelKind, Conversation, Direction, ErrorCode, Message, MessageStatus,
+    Presence, Template, TemplateRequest,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -626,14 +626,14 @@ impl Client {
         if body.trim().is_empty() && attachments.is_empty() {
             return Err(ClientError::Refused {
                 status: 400,
-                code: "empty_message".into(),
+                code: ErrorCode::EmptyMessage,
                 message: "Write something or attach a file before sending.".into(),
             });
         }
         if body.len() > MAX_BODY_BYTES {
             return Err(ClientError::Refused {
                 status: 413,
-                code: "body_too_large".into(),
+                code: ErrorCode::BodyTooLarge,
                 message: format!("A message may hold at most {MAX_BODY_BYTES} bytes of text."),
             });
         }
@@ -1032,7 +1032,7 @@ impl Client {
         if bytes.len() as u64 > max {
             return Err(ClientError::Refused {
                 status: 413,
-                code: "too_large".into(),
+                code: ErrorCode::FileTooLarge,
                 message: format!(
                     "{filename}: it is {}; the server accepts files up to {}.",
                     files::human_size(bytes.len() as u64),

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use switchboard_protocol::SendMessageRequest;
+use switchboard_protocol::{ErrorCode, SendMessageRequest};
 
 use crate::api::ApiError;
 use crate::cache::outbox::OutboxEntry;
@@ -32,7 +32,7 @@ pub enum Step {
         reason: String,
     },
     /// The server refused it for good: show its reason on the message.
-    Fail { code: String, message: String },
+    Fail { code: ErrorCode, message: String },
     /// The session ended: stop until the agent signs in again.
     Pause,
 }
@@ -44,7 +44,7 @@ pub fn decide(error: &ApiError, attempts: u32, timing: &Timing, fraction: f64) -
     }
     match error {
         ApiError::Status { code, message, .. } if !error.is_transient() => Step::Fail {
-            code: code.clone(),
+            code: *code,
             message: message.clone(),
         },
         // No answer, a server fault, or an answer we could not read (the server may well have
@@ -116,7 +116,7 @@ async fn send_one(core: &Arc<Core>, mut entry: OutboxEntry) {
             fail(
                 core,
                 &entry,
-                "file_unusable",
+                ErrorCode::FileUnusable,
                 "The attachment is missing; attach it again.",
             )
             .await;
@@ -127,7 +127,7 @@ async fn send_one(core: &Arc<Core>, mut entry: OutboxEntry) {
             Err(err) => {
                 let message =
                     format!("The file {path} could not be read ({err}); attach it again.");
-                fail(core, &entry, "file_unusable", &message).await;
+                fail(core, &entry, ErrorCode::FileUnusable, &message).await;
                 return;
             }
         };
@@ -244,7 +244,7 @@ async fn failed_attempt(core: &Arc<Core>, entry: &OutboxEntry, error: &ApiError)
     let fraction = crate::backoff::random_fraction();
     match decide(error, entry.attempts, &core.timing, fraction) {
         Step::Pause => core.expire(),
-        Step::Fail { code, message } => fail(core, entry, &code, &message).await,
+        Step::Fail { code, message } => fail(core, entry, code, &message).await,
         Step::Retry {
             attempts,
             delay,
@@ -265,13 +265,13 @@ async fn failed_attempt(core: &Arc<Core>, entry: &OutboxEntry, error: &ApiError)
 }
 
 /// Mark a reply refused: the outbox keeps it (for retry or discard), the message shows why.
-async fn fail(core: &Arc<Core>, entry: &OutboxEntry, code: &str, message: &str) {
+async fn fail(core: &Arc<Core>, entry: &OutboxEntry, code: ErrorCode, message: &str) {
     let (seq, client_id) = (entry.seq, entry.client_id);
-    let (code, text) = (code.to_string(), message.to_string());
+    let (code, text) = (code.as_str(), message.to_string());
     let stored = core
         .cache
         .write(move |tx| {
-            cache::outbox::mark_failed(tx, seq, &code, &text)?;
+            cache::outbox::mark_failed(tx, seq, code, &text)?;
             cache::messages::fail_by_client_id(tx, client_id, &text)
         })
         .await;

@@ -88,19 +88,7 @@ pub async fn connect(api: &Api, cursor: i64) -> Result<EventStream, ApiError> {
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default()
                 .to_string();
-            let parsed = serde_json::from_str::<switchboard_protocol::ErrorResponse>(&body);
-            Err(match parsed {
-                Ok(error) => ApiError::Status {
-                    status,
-                    code: error.error.code,
-                    message: error.error.message,
-                },
-                Err(_) => ApiError::Status {
-                    status,
-                    code: format!("http_{status}"),
-                    message: body.chars().take(200).collect(),
-                },
-            })
+            Err(ApiError::from_answer(status, &body))
         }
         Ok(Err(other)) => Err(ApiError::Network(other.to_string())),
     }

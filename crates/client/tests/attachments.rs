@@ -65,7 +65,7 @@ async fn files_are_checked_with_the_servers_own_limit_before_any_upload() {
         .stage_attachment("huge.pdf", pdf.clone())
         .await
         .expect_err("too large");
-    assert_eq!(err.code(), "too_large", "{err}");
+    assert_eq!(err.code(), "file_too_large", "{err}");
 }
 
 #[tokio::test]

@@ -133,7 +133,7 @@ async fn login_errors_tell_a_wrong_password_from_an_unreachable_or_foreign_serve
         .login(&server.url(), "101", "not the password")
         .await
         .expect_err("wrong password");
-    assert_eq!(wrong.code(), "wrong_credentials", "{wrong}");
+    assert_eq!(wrong.code(), "invalid_credentials", "{wrong}");
 
     // A port where nothing listens.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

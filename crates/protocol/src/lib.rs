@@ -3,6 +3,9 @@
 //! Serde only: no rules and no I/O live here. The server, the desktop client and outside test
 //! suites share these types, so a field renamed here is a contract change.
 
+pub mod error_code;
+pub use error_code::ErrorCode;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -405,7 +408,7 @@ pub struct QueueList {
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 

@@ -288,7 +288,7 @@ impl Customers {
                         attachments: Vec::new(),
                     })
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+                    .map_err(anyhow::Error::new)?;
                 Ok(())
             }
         }
@@ -383,7 +383,7 @@ const CHATS: &[Chat] = &[
 ];
 
 async fn seed(engine: &Engine, customers: &Customers) -> anyhow::Result<()> {
-    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let err = anyhow::Error::new::<crate::engine::Error>;
     // One finished chat first, so the Archived list has history in it: Ana signs in, is
     // offered it, answers, resolves and signs out again.
     let session = engine
@@ -501,7 +501,7 @@ const TEMPLATES: &[(&str, &str, &str, &str)] = &[
 ];
 
 async fn seed_templates(engine: &Engine) -> anyhow::Result<()> {
-    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let err = anyhow::Error::new::<crate::engine::Error>;
     let session = engine
         .login("100".into(), DEMO_PASSWORD.into())
         .await
@@ -527,7 +527,7 @@ async fn seed_templates(engine: &Engine) -> anyhow::Result<()> {
 
 /// A known customer, so the directory and the known/unknown distinction show.
 async fn seed_contacts(engine: &Engine) -> anyhow::Result<()> {
-    let err = |e: crate::error::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let err = anyhow::Error::new::<crate::engine::Error>;
     engine
         .create_contact(switchboard_protocol::ContactRequest {
             name: "Emily Carter".into(),

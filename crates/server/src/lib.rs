@@ -7,7 +7,6 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod engine;
-pub mod error;
 pub mod files;
 pub mod http;
 pub mod store;
@@ -281,14 +280,14 @@ pub async fn launch_with_listener(
                 _ = stopped.wait_for(|s| *s) => return,
             }
             if let Err(err) = ticker.expire_offers().await {
-                tracing::warn!(error = %err.message, "offer timeouts failed");
+                tracing::warn!(error = %err, "offer timeouts failed");
             }
             if Utc::now() - last_prune > chrono::Duration::hours(1) {
                 last_prune = Utc::now();
                 match ticker.prune_events().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(removed = n, "pruned old sync events"),
-                    Err(err) => tracing::warn!(error = %err.message, "event pruning failed"),
+                    Err(err) => tracing::warn!(error = %err, "event pruning failed"),
                 }
             }
         }

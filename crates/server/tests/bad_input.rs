@@ -240,6 +240,8 @@ async fn ingest_for_an_unknown_channel_is_refused() {
         })
         .await
         .unwrap_err();
+    // The engine says what is missing; the HTTP layer says how it is answered.
+    let err = switchboard_server::http::error::ApiError::from(err);
     assert_eq!(err.code, "unknown_channel");
     assert_eq!(err.status, StatusCode::NOT_FOUND.as_u16());
 }

@@ -254,7 +254,7 @@ impl TestServer {
             .engine
             .ingest(inbound(sender, body, &Uuid::now_v7().to_string()))
             .await
-            .unwrap_or_else(|e| panic!("ingest failed: {} {}", e.code, e.message))
+            .unwrap_or_else(|e| panic!("ingest failed: {e}"))
             .conversation_id
     }
 
@@ -268,7 +268,7 @@ impl TestServer {
             .engine
             .messages(agent, conversation, None, 500)
             .await
-            .unwrap_or_else(|e| panic!("server messages: {} {}", e.code, e.message))
+            .unwrap_or_else(|e| panic!("server messages: {e}"))
             .messages
     }
 }

@@ -102,7 +102,8 @@ pub async fn fetch(
         .register_file(crate::engine::FileSender::Provider, name, accepted)
         .await
         .map(|file| file.id)
-        .map_err(|e| e.message)
+        // The same sentence (and log line) as an API answer would have.
+        .map_err(|e| crate::http::error::ApiError::from(e).message)
 }
 
 enum Auth {

@@ -58,13 +58,13 @@ pub async fn run(
                         tracing::info!(message = %work.job.message_id, reason = %why, "reply not sent");
                     }
                     if let Err(err) = engine.finish_outbound(work, outcome).await {
-                        tracing::error!(error = %err.message, "recording a send failed");
+                        tracing::error!(error = %err, "recording a send failed");
                     }
                 }
                 continue;
             }
             Ok(_) => {}
-            Err(err) => tracing::error!(error = %err.message, "reading the outbound queue failed"),
+            Err(err) => tracing::error!(error = %err, "reading the outbound queue failed"),
         }
         tokio::select! {
             _ = ready.notified() => {}
@@ -88,7 +88,7 @@ async fn abandon_in_flight(engine: &Engine, claimed_before: Option<chrono::DateT
             replies = n,
             "replies interrupted while being sent were marked failed"
         ),
-        Err(err) => tracing::error!(error = %err.message, "could not check interrupted replies"),
+        Err(err) => tracing::error!(error = %err, "could not check interrupted replies"),
     }
 }
 

@@ -1,7 +1,6 @@
 //! What agents do with conversations: read them, reply, take, transfer, resolve, archive,
 //! delete, mark read, and start internal chats.
 
-use axum::http::StatusCode;
 use switchboard_domain::delivery::reply_window_ends_at;
 use switchboard_domain::lifecycle::{
     decide_delete, decide_reply, decide_resolve, decide_take, decide_transfer, Access, Claim,
@@ -14,8 +13,7 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::present::{conversation_dto, facts, message_dto, seen_for_update, seen_visible};
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{
     ConversationRow, ListCursor, ListView, MessageRow, OutboundJob, OutboundState, Relation,
     StoreError, StoreResult,
@@ -124,12 +122,12 @@ impl Unit<'_> {
 
     /// Make `agent` the owner of a queued conversation; everyone else who saw it loses it.
     /// Fails with `already_taken` if another agent got there first.
-    pub(super) fn claim(&mut self, conv: &mut ConversationRow, agent: Uuid) -> ApiResult<()> {
+    pub(super) fn claim(&mut self, conv: &mut ConversationRow, agent: Uuid) -> Result<()> {
         if !self.tx.claim_conversation(conv.id, agent, self.now)? {
             let current = self
                 .tx
                 .conversation(conv.id)?
-                .ok_or_else(|| ApiError::not_found("conversation"))?;
+                .ok_or(Error::NotFound(Missing::Conversation))?;
             // Another transaction owned or resolved it between our read and our write.
             let facts = facts(self.tx, &current)?;
             let refusal = decide_take(&facts, agent, Access::Visible)
@@ -140,7 +138,7 @@ impl Unit<'_> {
         *conv = self
             .tx
             .conversation(conv.id)?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
+            .ok_or(Error::NotFound(Missing::Conversation))?;
         self.tx.set_last_assigned(agent, self.now)?;
         for view in self.tx.views(conv.id)? {
             if view.agent_id != agent && view.relation == Relation::Offered {
@@ -151,18 +149,18 @@ impl Unit<'_> {
         Ok(())
     }
 
-    fn dto_for(&mut self, conversation: Uuid, agent: Uuid) -> ApiResult<Conversation> {
+    fn dto_for(&mut self, conversation: Uuid, agent: Uuid) -> Result<Conversation> {
         let (conv, view) = seen_visible(self.tx, conversation, agent)?;
         Ok(conversation_dto(self.tx, &conv, &view)?)
     }
 }
 
-fn parse_list(view: Option<&str>) -> ApiResult<ListView> {
+fn parse_list(view: Option<&str>) -> Result<ListView> {
     match view.unwrap_or("recent") {
         "recent" => Ok(ListView::Recent),
         "archived" => Ok(ListView::Archived),
-        other => Err(ApiError::bad_request(
-            "invalid_view",
+        other => Err(Error::invalid(
+            Field::View,
             format!("view must be 'recent' or 'archived', not {other:?}."),
         )),
     }
@@ -176,7 +174,7 @@ impl Engine {
         view: Option<String>,
         after: Option<ListCursor>,
         limit: u32,
-    ) -> ApiResult<ListPage> {
+    ) -> Result<ListPage> {
         let list = parse_list(view.as_deref())?;
         self.read(move |unit| {
             let rows = unit.tx.list_views(agent, list, after.as_ref(), limit + 1)?;
@@ -198,7 +196,7 @@ impl Engine {
         .await
     }
 
-    pub async fn conversation(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+    pub async fn conversation(&self, agent: Uuid, id: Uuid) -> Result<Conversation> {
         self.read(move |unit| unit.dto_for(id, agent)).await
     }
 
@@ -209,7 +207,7 @@ impl Engine {
         id: Uuid,
         before: Option<Uuid>,
         limit: u32,
-    ) -> ApiResult<MessagePage> {
+    ) -> Result<MessagePage> {
         self.read(move |unit| {
             seen_visible(unit.tx, id, agent)?;
             let before_seq = match before {
@@ -217,8 +215,8 @@ impl Engine {
                 Some(message) => match unit.tx.message(message)? {
                     Some(row) if row.conversation_id == id => Some(row.seq),
                     _ => {
-                        return Err(ApiError::bad_request(
-                            "invalid_cursor",
+                        return Err(Error::invalid(
+                            Field::Before,
                             "before must be the id of a message in this conversation.",
                         ))
                     }
@@ -237,26 +235,23 @@ impl Engine {
     }
 
     /// Reply to a conversation. The same `client_id` twice yields one message.
-    pub async fn send(&self, agent: Uuid, id: Uuid, reply: Reply) -> ApiResult<Sent> {
+    pub async fn send(&self, agent: Uuid, id: Uuid, reply: Reply) -> Result<Sent> {
         if reply.body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("A message may hold at most {MAX_BODY_BYTES} bytes of text."),
-            ));
+            return Err(Error::MessageTooLarge {
+                message: format!("A message may hold at most {MAX_BODY_BYTES} bytes of text."),
+            });
         }
         if reply.body.trim().is_empty() && reply.attachments.is_empty() {
-            return Err(ApiError::bad_request(
-                "empty_message",
+            return Err(Error::invalid(
+                Field::Body,
                 "Write something or attach a file before sending.",
             ));
         }
         self.write(move |unit| {
             if let Some(existing) = unit.tx.message_by_client_id(agent, reply.client_id)? {
                 if existing.conversation_id != id {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "client_id_reused",
+                    return Err(Error::conflict(
+                        Clash::ClientId,
                         "This client_id was already used for a message in another conversation; generate a new one.",
                     ));
                 }
@@ -271,15 +266,10 @@ impl Engine {
             let mut conv = seen.conv;
             if let Some(ends) = reply_window_ends_at(conv.channel, conv.last_inbound_at) {
                 if ends <= unit.now {
-                    return Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "reply_window_closed",
-                        format!(
-                            "The 24-hour window to reply on {} closed at {}; the customer must write again first.",
-                            conv.channel.as_str(),
-                            ends.to_rfc3339()
-                        ),
-                    ));
+                    return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
+                        channel: conv.channel,
+                        closed_at: ends,
+                    }));
                 }
             }
             if claim == Claim::Take {
@@ -309,9 +299,8 @@ impl Engine {
                     },
                 )
                 .map_err(|err| match err {
-                    StoreError::Duplicate { .. } => ApiError::new(
-                        StatusCode::CONFLICT,
-                        "client_id_reused",
+                    StoreError::Duplicate { .. } => Error::conflict(
+                        Clash::ClientId,
                         "This client_id was already used; generate a new one.",
                     ),
                     other => other.into(),
@@ -341,7 +330,7 @@ impl Engine {
     }
 
     /// Own an unowned chat without replying.
-    pub async fn take(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+    pub async fn take(&self, agent: Uuid, id: Uuid) -> Result<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let facts = facts(unit.tx, &seen.conv)?;
@@ -355,25 +344,14 @@ impl Engine {
     }
 
     /// Give the chat to the colleague with this extension.
-    pub async fn transfer(
-        &self,
-        agent: Uuid,
-        id: Uuid,
-        extension: String,
-    ) -> ApiResult<Conversation> {
+    pub async fn transfer(&self, agent: Uuid, id: Uuid, extension: String) -> Result<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             seen.visible_view()?;
             let target = unit
                 .tx
                 .agent_by_extension(extension.trim())?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "agent_not_found",
-                        format!("No agent has extension {:?}.", extension.trim()),
-                    )
-                })?;
+                .ok_or_else(|| Error::NotFound(Missing::Extension(extension.trim().into())))?;
             let facts = facts(unit.tx, &seen.conv)?;
             decide_transfer(&facts, agent, target.id, seen.access())?;
             let mut conv = seen.conv;
@@ -409,7 +387,7 @@ impl Engine {
     }
 
     /// Resolve and archive. The customer's next message opens a new conversation.
-    pub async fn resolve(&self, agent: Uuid, id: Uuid) -> ApiResult<Conversation> {
+    pub async fn resolve(&self, agent: Uuid, id: Uuid) -> Result<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let facts = facts(unit.tx, &seen.conv)?;
@@ -439,7 +417,7 @@ impl Engine {
         agent: Uuid,
         id: Uuid,
         archived: bool,
-    ) -> ApiResult<Conversation> {
+    ) -> Result<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let mut view = seen.visible_view()?.clone();
@@ -454,7 +432,7 @@ impl Engine {
     }
 
     /// Hide from this agent's lists for good; the history stays for everyone else.
-    pub async fn delete(&self, agent: Uuid, id: Uuid) -> ApiResult<()> {
+    pub async fn delete(&self, agent: Uuid, id: Uuid) -> Result<()> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let facts = facts(unit.tx, &seen.conv)?;
@@ -478,7 +456,7 @@ impl Engine {
     }
 
     /// Everything up to this message is read.
-    pub async fn mark_read(&self, agent: Uuid, id: Uuid, up_to: Uuid) -> ApiResult<Conversation> {
+    pub async fn mark_read(&self, agent: Uuid, id: Uuid, up_to: Uuid) -> Result<Conversation> {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             let mut view = seen.visible_view()?.clone();
@@ -486,7 +464,7 @@ impl Engine {
                 .tx
                 .message(up_to)?
                 .filter(|m| m.conversation_id == id)
-                .ok_or_else(|| ApiError::not_found("message"))?;
+                .ok_or(Error::NotFound(Missing::Message))?;
             if message.seq > view.last_read_seq {
                 view.last_read_seq = message.seq;
                 unit.tx.upsert_view(&view)?;
@@ -503,37 +481,31 @@ impl Engine {
         agent: Uuid,
         extensions: Vec<String>,
         title: Option<String>,
-    ) -> ApiResult<Conversation> {
+    ) -> Result<Conversation> {
         let title = title
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
         if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            return Err(ApiError::bad_request(
-                "invalid_title",
+            return Err(Error::invalid(
+                Field::Title,
                 "A title may have at most 200 characters.",
             ));
         }
         self.write(move |unit| {
-            let me = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            let me = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
             let mut members = vec![me.clone()];
             for extension in &extensions {
                 let found = unit
                     .tx
                     .agent_by_extension(extension.trim())?
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "agent_not_found",
-                            format!("No agent has extension {:?}.", extension.trim()),
-                        )
-                    })?;
+                    .ok_or_else(|| Error::NotFound(Missing::Extension(extension.trim().into())))?;
                 if !members.iter().any(|m| m.id == found.id) {
                     members.push(found);
                 }
             }
             if members.len() < 2 {
-                return Err(ApiError::bad_request(
-                    "no_participants",
+                return Err(Error::invalid(
+                    Field::Extensions,
                     "Name at least one colleague (other than yourself) in extensions.",
                 ));
             }

@@ -1,21 +1,15 @@
 //! Attachment records: who may download a file, and tying uploads to the messages that carry
 //! them. The bytes themselves are the business of `files`.
 
-use axum::http::StatusCode;
 use switchboard_protocol::AttachmentRef;
 use uuid::Uuid;
 
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{Engine, Error, Field, Missing, Result, Unit};
 use crate::files::Accepted;
 use crate::store::AttachmentRow;
 
-fn attachment_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "No attachment with that id is visible to you.",
-    )
+fn attachment_not_found() -> Error {
+    Error::NotFound(Missing::Attachment)
 }
 
 pub fn attachment_ref(row: &AttachmentRow) -> AttachmentRef {
@@ -33,7 +27,7 @@ impl Unit<'_> {
         &mut self,
         agent: Uuid,
         ids: &[Uuid],
-    ) -> ApiResult<Vec<AttachmentRow>> {
+    ) -> Result<Vec<AttachmentRow>> {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let row = self
@@ -41,8 +35,8 @@ impl Unit<'_> {
                 .attachment(*id)?
                 .filter(|row| row.uploader_id == Some(agent) && row.message_id.is_none())
                 .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "unknown_attachment",
+                    Error::invalid(
+                        Field::Attachments,
                         format!("Attachment {id} is not an unsent upload of yours; upload it with POST /api/v1/attachments first."),
                     )
                 })?;
@@ -70,7 +64,7 @@ impl Engine {
         sender: FileSender,
         filename: String,
         file: Accepted,
-    ) -> ApiResult<AttachmentRef> {
+    ) -> Result<AttachmentRef> {
         self.write(move |unit| {
             let (uploader_id, visitor_id) = match sender {
                 FileSender::Agent(agent) => (Some(agent), None),
@@ -97,7 +91,7 @@ impl Engine {
 
     /// The attachment, if the agent may download it: their own upload, or a file in a
     /// conversation they see.
-    pub async fn attachment_for(&self, agent: Uuid, id: Uuid) -> ApiResult<AttachmentRow> {
+    pub async fn attachment_for(&self, agent: Uuid, id: Uuid) -> Result<AttachmentRow> {
         self.read(move |unit| {
             let row = unit.tx.attachment(id)?.ok_or_else(attachment_not_found)?;
             let allowed = match row.conversation_id {

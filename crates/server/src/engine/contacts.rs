@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use switchboard_domain::contacts::{
     identity_phone, normalize_email, normalize_identity, normalize_phone,
 };
@@ -20,23 +19,18 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::present::{agent_dto, seen_visible};
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{ContactCursor, ContactRow, ConversationRow, StoreError, StoreResult};
 
 const MAX_NAME_CHARS: usize = 200;
 const PREVIEW_CHARS: usize = 140;
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_contact", message)
+fn invalid(message: impl Into<String>) -> Error {
+    Error::invalid(Field::Contact, message)
 }
 
-fn contact_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "No contact with that id exists.",
-    )
+fn contact_not_found() -> Error {
+    Error::NotFound(Missing::Contact)
 }
 
 pub fn contact_dto(row: &ContactRow) -> Contact {
@@ -81,10 +75,7 @@ impl ContactFields {
 }
 
 /// Check and normalise a submitted contact.
-fn build_contact(
-    req: &ContactRequest,
-    country: phonenumber::country::Id,
-) -> ApiResult<ContactFields> {
+fn build_contact(req: &ContactRequest, country: phonenumber::country::Id) -> Result<ContactFields> {
     let name = req.name.trim().to_string();
     if name.is_empty() {
         return Err(invalid("name must not be empty."));
@@ -245,16 +236,15 @@ impl Unit<'_> {
         Ok(())
     }
 
-    fn save_contact(&mut self, row: &ContactRow, insert: bool) -> ApiResult<()> {
+    fn save_contact(&mut self, row: &ContactRow, insert: bool) -> Result<()> {
         let stored = if insert {
             self.tx.insert_contact(row)
         } else {
             self.tx.update_contact(row)
         };
         stored.map_err(|err| match err {
-            StoreError::Duplicate { .. } => ApiError::new(
-                StatusCode::CONFLICT,
-                "identity_taken",
+            StoreError::Duplicate { .. } => Error::conflict(
+                Clash::Identity,
                 "One of these identities already belongs to another contact; edit that contact instead.",
             ),
             other => other.into(),
@@ -274,7 +264,7 @@ impl Engine {
         q: Option<String>,
         after: Option<ContactCursor>,
         limit: u32,
-    ) -> ApiResult<(Vec<Contact>, Option<ContactCursor>)> {
+    ) -> Result<(Vec<Contact>, Option<ContactCursor>)> {
         let terms = search_terms(q.as_deref().unwrap_or(""), self.settings.default_country);
         self.read(move |unit| {
             let mut rows =
@@ -291,7 +281,7 @@ impl Engine {
         .await
     }
 
-    pub async fn contact(&self, id: Uuid) -> ApiResult<Contact> {
+    pub async fn contact(&self, id: Uuid) -> Result<Contact> {
         self.read(move |unit| {
             let row = unit.tx.contact(id)?.ok_or_else(contact_not_found)?;
             Ok(contact_dto(&row))
@@ -299,7 +289,7 @@ impl Engine {
         .await
     }
 
-    pub async fn create_contact(&self, req: ContactRequest) -> ApiResult<Contact> {
+    pub async fn create_contact(&self, req: ContactRequest) -> Result<Contact> {
         let fields = build_contact(&req, self.settings.default_country)?;
         self.write(move |unit| {
             let row = fields.clone().into_row(None, unit.now);
@@ -309,7 +299,7 @@ impl Engine {
         .await
     }
 
-    pub async fn update_contact(&self, id: Uuid, req: ContactRequest) -> ApiResult<Contact> {
+    pub async fn update_contact(&self, id: Uuid, req: ContactRequest) -> Result<Contact> {
         let fields = build_contact(&req, self.settings.default_country)?;
         self.write(move |unit| {
             let existing = unit.tx.contact(id)?.ok_or_else(contact_not_found)?;
@@ -321,7 +311,7 @@ impl Engine {
     }
 
     /// Remove from the directory. Its conversations stay, as unknown senders.
-    pub async fn delete_contact(&self, id: Uuid) -> ApiResult<()> {
+    pub async fn delete_contact(&self, id: Uuid) -> Result<()> {
         self.write(move |unit| {
             let linked = unit.tx.conversations_of_contact(id)?;
             if !unit.tx.delete_contact(id)? {
@@ -343,21 +333,17 @@ impl Engine {
         &self,
         agent: Uuid,
         req: FromIdentityRequest,
-    ) -> ApiResult<Contact> {
+    ) -> Result<Contact> {
         let country = self.settings.default_country;
         self.write(move |unit| {
             let (conv, _) = seen_visible(unit.tx, req.conversation_id, agent)?;
-            let identity = conv.identity.clone().ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "internal_chat",
-                    "Internal chats have no customer to add as a contact.",
-                )
-            })?;
+            let identity = conv
+                .identity
+                .clone()
+                .ok_or(Error::ChannelRule(ChannelRule::NoCustomer))?;
             if let Some(existing) = unit.tx.contact_by_identity(&identity)? {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "contact_exists",
+                return Err(Error::conflict(
+                    Clash::ExistingContact,
                     format!(
                         "This sender is already the contact {:?} ({}).",
                         existing.name, existing.id
@@ -378,7 +364,7 @@ impl Engine {
     }
 
     /// Every conversation with the contact, across agents and queues, newest first.
-    pub async fn contact_history(&self, id: Uuid) -> ApiResult<ContactHistory> {
+    pub async fn contact_history(&self, id: Uuid) -> Result<ContactHistory> {
         self.read(move |unit| {
             let contact = unit.tx.contact(id)?.ok_or_else(contact_not_found)?;
             let mut conversations = Vec::new();
@@ -478,13 +464,13 @@ mod tests {
             phones: vec![],
             identities: vec![],
         };
-        let err = build_contact(&req, br()).unwrap_err();
-        assert!(err.message.starts_with("emails[1]:"), "{}", err.message);
+        let err = build_contact(&req, br()).unwrap_err().to_string();
+        assert!(err.starts_with("emails[1]:"), "{err}");
         req.emails.clear();
         req.phones = vec!["12".into()];
         assert!(build_contact(&req, br())
             .unwrap_err()
-            .message
+            .to_string()
             .starts_with("phones[0]:"));
     }
 }

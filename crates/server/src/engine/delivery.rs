@@ -7,8 +7,7 @@ use switchboard_domain::delivery::next_status;
 use switchboard_protocol::{event_types, Identity, MessageStatus, MessageStatusData};
 use uuid::Uuid;
 
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{Engine, Error, Missing, Result, Unit};
 use crate::store::{AttachmentRow, MessageRow, OutboundJob, OutboundState, StoreResult};
 
 /// Give up on a reply after this many transient failures.
@@ -94,7 +93,7 @@ impl Unit<'_> {
 
 impl Engine {
     /// Take due replies off the queue (marking them in flight, one per conversation at a time).
-    pub async fn claim_outbound(&self, limit: u32) -> ApiResult<Vec<OutboundWork>> {
+    pub async fn claim_outbound(&self, limit: u32) -> Result<Vec<OutboundWork>> {
         self.write(move |unit| {
             let mut work = Vec::new();
             for mut job in unit.tx.due_outbound(unit.now, limit)? {
@@ -129,7 +128,7 @@ impl Engine {
     }
 
     /// Record what the provider answered for a reply in flight.
-    pub async fn finish_outbound(&self, work: OutboundWork, outcome: SendOutcome) -> ApiResult<()> {
+    pub async fn finish_outbound(&self, work: OutboundWork, outcome: SendOutcome) -> Result<()> {
         self.write(move |unit| {
             let mut job = work.job.clone();
             let Some(message) = unit.tx.message(job.message_id)? else {
@@ -171,10 +170,7 @@ impl Engine {
     /// `claimed_before`, or all of them (`None`, after a restart of the only server node).
     /// Sending them again could duplicate them, so they are marked failed for the agent to
     /// check and resend. Returns how many.
-    pub async fn abandon_in_flight(
-        &self,
-        claimed_before: Option<DateTime<Utc>>,
-    ) -> ApiResult<usize> {
+    pub async fn abandon_in_flight(&self, claimed_before: Option<DateTime<Utc>>) -> Result<usize> {
         self.write(move |unit| {
             let mut stale = unit.tx.outbound_in_state(OutboundState::Sending)?;
             if let Some(limit) = claimed_before {
@@ -206,7 +202,7 @@ impl Engine {
         provider_id: String,
         status: MessageStatus,
         error: Option<String>,
-    ) -> ApiResult<bool> {
+    ) -> Result<bool> {
         self.write(
             move |unit| match unit.tx.message_by_provider_id(&channel_id, &provider_id)? {
                 Some(message) => {
@@ -226,7 +222,7 @@ impl Engine {
         customer: Identity,
         until: DateTime<Utc>,
         status: MessageStatus,
-    ) -> ApiResult<u32> {
+    ) -> Result<u32> {
         self.write(move |unit| {
             let mut changed = 0;
             for conv in unit.tx.conversations_with_identity(&customer)? {
@@ -252,7 +248,7 @@ impl Engine {
         &self,
         channel_id: String,
         provider_id: String,
-    ) -> ApiResult<bool> {
+    ) -> Result<bool> {
         self.read(move |unit| {
             Ok(unit
                 .tx
@@ -263,11 +259,11 @@ impl Engine {
     }
 
     /// The stored file behind a signed media link (no agent involved).
-    pub async fn attachment_by_id(&self, id: Uuid) -> ApiResult<AttachmentRow> {
+    pub async fn attachment_by_id(&self, id: Uuid) -> Result<AttachmentRow> {
         self.read(move |unit| {
             unit.tx
                 .attachment(id)?
-                .ok_or_else(|| ApiError::not_found("attachment"))
+                .ok_or(Error::NotFound(Missing::Attachment))
         })
         .await
     }

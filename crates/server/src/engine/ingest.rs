@@ -2,15 +2,13 @@
 //! hand an [`Inbound`] to [`Engine::ingest`], which stores it durably, exactly once, in the
 //! right conversation, and routes a new conversation to its queue or extension.
 
-use axum::http::StatusCode;
 use switchboard_domain::lifecycle::{route_inbound, InboundRoute};
 use switchboard_domain::routing::Trigger;
 use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
 use uuid::Uuid;
 
 use super::actions::NewMessage;
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{ConversationRow, Relation, Route, StoreError};
 
 /// A customer's message as a channel adapter parsed it.
@@ -41,10 +39,10 @@ pub struct IngestOutcome {
 
 impl Engine {
     /// Store a customer's message. Returns once it is committed.
-    pub async fn ingest(&self, inbound: Inbound) -> ApiResult<IngestOutcome> {
+    pub async fn ingest(&self, inbound: Inbound) -> Result<IngestOutcome> {
         if inbound.sender.trim().is_empty() {
-            return Err(ApiError::bad_request(
-                "invalid_sender",
+            return Err(Error::invalid(
+                Field::Sender,
                 "The sender's address is empty.",
             ));
         }
@@ -53,14 +51,11 @@ impl Engine {
 }
 
 impl Unit<'_> {
-    fn ingest(&mut self, inbound: &Inbound) -> ApiResult<IngestOutcome> {
-        let channel = self.tx.channel(&inbound.channel_id)?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_channel",
-                format!("No channel {:?} is configured.", inbound.channel_id),
-            )
-        })?;
+    fn ingest(&mut self, inbound: &Inbound) -> Result<IngestOutcome> {
+        let channel = self
+            .tx
+            .channel(&inbound.channel_id)?
+            .ok_or_else(|| Error::NotFound(Missing::Channel(inbound.channel_id.clone())))?;
         if let Some(pid) = &inbound.provider_message_id {
             if let Some(existing) = self.tx.message_by_provider_id(&channel.id, pid)? {
                 return Ok(IngestOutcome {
@@ -103,9 +98,8 @@ impl Unit<'_> {
                 },
             )
             .map_err(|err| match err {
-                StoreError::Duplicate { .. } => ApiError::new(
-                    StatusCode::CONFLICT,
-                    "duplicate_message",
+                StoreError::Duplicate { .. } => Error::conflict(
+                    Clash::ProviderMessageId,
                     "This provider message id is already stored.",
                 ),
                 other => other.into(),
@@ -127,7 +121,7 @@ impl Unit<'_> {
         channel_id: &str,
         route: &Route,
         inbound: &Inbound,
-    ) -> ApiResult<ConversationRow> {
+    ) -> Result<ConversationRow> {
         let identity = Identity {
             kind,
             value: inbound.sender.clone(),

@@ -7,7 +7,6 @@
 
 use std::time::Instant;
 
-use axum::http::StatusCode;
 use chrono::Duration;
 use switchboard_domain::permissions::can_manage_blocks;
 use switchboard_protocol::{
@@ -18,9 +17,8 @@ use uuid::Uuid;
 
 use super::actions::NewMessage;
 use super::present::{agent_dto, seen_for_update, seen_visible};
-use super::{Engine, Inbound, Unit};
+use super::{ChannelRule, Engine, Error, Field, Inbound, Missing, Result, Right, Unit};
 use crate::auth;
-use crate::error::{ApiError, ApiResult};
 use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, Typing, VisitorRow};
 
 /// How long a visitor's token lives without a visit.
@@ -48,20 +46,8 @@ pub struct VisitorDetails {
     pub user_agent: String,
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_token",
-        "Your chat session has expired; reload the page to start a new one.",
-    )
-}
-
-fn not_livechat(action: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "not_livechat",
-        format!("Only live-chat conversations can be {action}."),
-    )
+fn not_livechat(action: &'static str) -> Error {
+    Error::ChannelRule(ChannelRule::NotLivechat { action })
 }
 
 fn visitor_identity(visitor: &VisitorRow) -> Identity {
@@ -95,7 +81,7 @@ impl Unit<'_> {
     fn visitor_conversations(
         &mut self,
         visitor: &VisitorRow,
-    ) -> ApiResult<Vec<(ConversationRow, i64)>> {
+    ) -> Result<Vec<(ConversationRow, i64)>> {
         let mut offset = 0;
         let mut out = Vec::new();
         for conv in self
@@ -112,7 +98,7 @@ impl Unit<'_> {
         Ok(out)
     }
 
-    fn visitor_message(&mut self, row: &MessageRow, offset: i64) -> ApiResult<VisitorMessage> {
+    fn visitor_message(&mut self, row: &MessageRow, offset: i64) -> Result<VisitorMessage> {
         let (author, agent_name) = match (row.direction, row.author_agent_id) {
             (Direction::Inbound, _) => ("visitor", None),
             (_, Some(agent)) => ("agent", self.tx.agent(agent)?.map(|a| a.name)),
@@ -142,7 +128,7 @@ impl Unit<'_> {
         &mut self,
         visitor: &VisitorRow,
         after: Option<i64>,
-    ) -> ApiResult<VisitorPage> {
+    ) -> Result<VisitorPage> {
         let conversations = self.visitor_conversations(visitor)?;
         let mut messages = Vec::new();
         let mut cursor = after.unwrap_or(0);
@@ -173,7 +159,7 @@ impl Unit<'_> {
     }
 
     /// A system note in the conversation, e.g. that the chat ended.
-    fn note(&mut self, conv: &mut ConversationRow, body: String) -> ApiResult<()> {
+    fn note(&mut self, conv: &mut ConversationRow, body: String) -> Result<()> {
         self.append_message(
             conv,
             NewMessage {
@@ -191,7 +177,7 @@ impl Unit<'_> {
     }
 
     /// End a live chat: the visitor is told, the conversation is resolved and archived.
-    fn end_livechat(&mut self, agent: &AgentRow, id: Uuid) -> ApiResult<ConversationRow> {
+    fn end_livechat(&mut self, agent: &AgentRow, id: Uuid) -> Result<ConversationRow> {
         let seen = seen_for_update(self.tx, id, agent.id)?;
         seen.visible_view()?;
         let mut conv = seen.conv;
@@ -204,7 +190,7 @@ impl Unit<'_> {
         if conv.owner_id.is_none() {
             self.claim(&mut conv, agent.id)?;
         } else if conv.owner_id != Some(agent.id) {
-            return Err(ApiError::not_found("conversation"));
+            return Err(Error::NotFound(Missing::Conversation));
         }
         // The note is for the visitor: in their language.
         let portuguese = visitor_of(&conv)
@@ -246,7 +232,7 @@ impl Engine {
         channel_id: String,
         token: Option<String>,
         details: VisitorDetails,
-    ) -> ApiResult<VisitorSession> {
+    ) -> Result<VisitorSession> {
         self.write(move |unit| {
             let existing = match &token {
                 Some(token) => {
@@ -307,15 +293,11 @@ impl Engine {
     }
 
     /// The visitor a token belongs to.
-    pub async fn visitor_by_token(
-        &self,
-        channel_id: String,
-        token: String,
-    ) -> ApiResult<VisitorRow> {
+    pub async fn visitor_by_token(&self, channel_id: String, token: String) -> Result<VisitorRow> {
         self.read(move |unit| {
             unit.tx
                 .visitor_by_token(&channel_id, &auth::token_hash(&token), unit.now)?
-                .ok_or_else(invalid_token)
+                .ok_or(Error::VisitorSessionExpired)
         })
         .await
     }
@@ -324,7 +306,7 @@ impl Engine {
         &self,
         visitor: VisitorRow,
         after: Option<i64>,
-    ) -> ApiResult<VisitorPage> {
+    ) -> Result<VisitorPage> {
         self.read(move |unit| unit.visitor_page(&visitor, after))
             .await
     }
@@ -337,17 +319,15 @@ impl Engine {
         client_id: Uuid,
         body: String,
         attachments: Vec<Uuid>,
-    ) -> ApiResult<(VisitorMessage, bool)> {
+    ) -> Result<(VisitorMessage, bool)> {
         if body.len() > super::MAX_BODY_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "The message is too long.",
-            ));
+            return Err(Error::MessageTooLarge {
+                message: "The message is too long.".into(),
+            });
         }
         if body.trim().is_empty() && attachments.is_empty() {
-            return Err(ApiError::bad_request(
-                "empty_message",
+            return Err(Error::invalid(
+                Field::Body,
                 "Write something before sending.",
             ));
         }
@@ -360,8 +340,8 @@ impl Engine {
                         a.visitor_id == Some(visitor.id) && a.message_id.is_none()
                     });
                     if !owned {
-                        return Err(ApiError::bad_request(
-                            "unknown_attachment",
+                        return Err(Error::invalid(
+                            Field::Attachments,
                             "That file was not uploaded in this chat; attach it again.",
                         ));
                     }
@@ -385,7 +365,7 @@ impl Engine {
             let row = unit
                 .tx
                 .message(outcome.message_id)?
-                .ok_or_else(|| ApiError::not_found("message"))?;
+                .ok_or(Error::NotFound(Missing::Message))?;
             let offset = unit
                 .visitor_conversations(&visitor)?
                 .into_iter()
@@ -397,7 +377,7 @@ impl Engine {
     }
 
     /// The visitor is typing: agents who see the chat get a `typing` event.
-    pub async fn visitor_typing(&self, visitor: VisitorRow) -> ApiResult<()> {
+    pub async fn visitor_typing(&self, visitor: VisitorRow) -> Result<()> {
         self.write(move |unit| {
             let Some(conv) = unit.tx.latest_conversation_for(&visitor.channel_id, &visitor.id.to_string())? else {
                 return Ok(());
@@ -418,7 +398,7 @@ impl Engine {
 
     /// An agent is typing in a live chat: the visitor sees it for a few seconds, whichever
     /// node their page is connected to.
-    pub async fn agent_typing(&self, agent: Uuid, id: Uuid) -> ApiResult<()> {
+    pub async fn agent_typing(&self, agent: Uuid, id: Uuid) -> Result<()> {
         let job = move |unit: &mut Unit| {
             let (conv, _) = seen_visible(unit.tx, id, agent)?;
             let visitor = visitor_of(&conv).ok_or_else(|| not_livechat("typed in by visitors"))?;
@@ -453,7 +433,7 @@ impl Engine {
     }
 
     /// "End chat session": the visitor is told the chat ended.
-    pub async fn end_session(&self, agent: AgentRow, id: Uuid) -> ApiResult<()> {
+    pub async fn end_session(&self, agent: AgentRow, id: Uuid) -> Result<()> {
         self.write(move |unit| {
             unit.end_livechat(&agent, id)?;
             Ok(())
@@ -468,10 +448,10 @@ impl Engine {
         id: Uuid,
         duration_s: Option<i64>,
         reason: Option<String>,
-    ) -> ApiResult<Block> {
+    ) -> Result<Block> {
         if duration_s.is_some_and(|d| d <= 0) {
-            return Err(ApiError::bad_request(
-                "invalid_duration",
+            return Err(Error::invalid(
+                Field::DurationS,
                 "duration_s must be a positive number of seconds, or left out for no end.",
             ));
         }
@@ -481,7 +461,7 @@ impl Engine {
             let visitor = unit
                 .tx
                 .visitor(visitor_id)?
-                .ok_or_else(|| ApiError::not_found("visitor"))?;
+                .ok_or(Error::NotFound(Missing::Visitor))?;
             let block = BlockRow {
                 id: Uuid::now_v7(),
                 ip: visitor.ip.clone(),
@@ -507,12 +487,12 @@ impl Engine {
     }
 
     /// The block in force for an address, if any.
-    pub async fn active_block(&self, ip: String) -> ApiResult<Option<BlockRow>> {
+    pub async fn active_block(&self, ip: String) -> Result<Option<BlockRow>> {
         self.read(move |unit| Ok(unit.tx.active_block(&ip, unit.now)?))
             .await
     }
 
-    pub async fn blocks(&self, agent: AgentRow) -> ApiResult<Vec<Block>> {
+    pub async fn blocks(&self, agent: AgentRow) -> Result<Vec<Block>> {
         ensure_block_manager(&agent)?;
         self.read(move |unit| {
             let mut out = Vec::new();
@@ -535,20 +515,20 @@ impl Engine {
         .await
     }
 
-    pub async fn unblock(&self, agent: AgentRow, id: Uuid) -> ApiResult<()> {
+    pub async fn unblock(&self, agent: AgentRow, id: Uuid) -> Result<()> {
         ensure_block_manager(&agent)?;
         self.write(move |unit| {
             if unit.tx.delete_block(id)? {
                 Ok(())
             } else {
-                Err(ApiError::not_found("block"))
+                Err(Error::NotFound(Missing::Block))
             }
         })
         .await
     }
 
     /// What the Info panel shows about a live-chat visitor.
-    pub async fn visitor_info(&self, agent: Uuid, id: Uuid) -> ApiResult<VisitorInfo> {
+    pub async fn visitor_info(&self, agent: Uuid, id: Uuid) -> Result<VisitorInfo> {
         self.read(move |unit| {
             let (conv, _) = seen_visible(unit.tx, id, agent)?;
             let visitor_id =
@@ -556,7 +536,7 @@ impl Engine {
             let v = unit
                 .tx
                 .visitor(visitor_id)?
-                .ok_or_else(|| ApiError::not_found("visitor"))?;
+                .ok_or(Error::NotFound(Missing::Visitor))?;
             Ok(VisitorInfo {
                 visitor_id: v.id,
                 name: v.name,
@@ -576,12 +556,12 @@ impl Engine {
         &self,
         visitor: VisitorRow,
         id: Uuid,
-    ) -> ApiResult<crate::store::AttachmentRow> {
+    ) -> Result<crate::store::AttachmentRow> {
         self.read(move |unit| {
             let row = unit
                 .tx
                 .attachment(id)?
-                .ok_or_else(|| ApiError::not_found("attachment"))?;
+                .ok_or(Error::NotFound(Missing::Attachment))?;
             let allowed = row.visitor_id == Some(visitor.id)
                 || match row.conversation_id {
                     Some(conv) => unit
@@ -593,21 +573,17 @@ impl Engine {
             if allowed {
                 Ok(row)
             } else {
-                Err(ApiError::not_found("attachment"))
+                Err(Error::NotFound(Missing::Attachment))
             }
         })
         .await
     }
 }
 
-fn ensure_block_manager(agent: &AgentRow) -> ApiResult<()> {
+fn ensure_block_manager(agent: &AgentRow) -> Result<()> {
     if can_manage_blocks(agent.role) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Only managers, group owners and system owners can see and remove blocks.",
-        ))
+        Err(Error::Forbidden(Right::ManageBlocks))
     }
 }

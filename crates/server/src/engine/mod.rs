@@ -6,6 +6,7 @@ mod actions;
 mod attachments;
 mod contacts;
 mod delivery;
+mod error;
 mod ingest;
 mod livechat;
 mod present;
@@ -21,12 +22,12 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
 use crate::store::{Announcement, EventRow, JobFailed, Mode, Store, StoreResult, Tx, Typing};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::{attachment_ref, FileSender};
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
+pub use error::{ChannelRule, Clash, Error, Field, Missing, Result, Right};
 pub use ingest::{Inbound, IngestOutcome};
 pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS};
 pub use sync::SyncPage;
@@ -200,10 +201,10 @@ impl Engine {
 
     /// Run `job` in a write transaction off the async runtime; wake the touched agents after
     /// commit. An `Err` from the job rolls everything back.
-    pub async fn write<R, F>(&self, job: F) -> ApiResult<R>
+    pub async fn write<R, F>(&self, job: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+        F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
     {
         let (result, touched, wake_outbound) = self.run(Mode::Write, job).await?;
         for agent in touched {
@@ -216,27 +217,23 @@ impl Engine {
     }
 
     /// Run `job` in a read transaction (a consistent snapshot).
-    pub async fn read<R, F>(&self, job: F) -> ApiResult<R>
+    pub async fn read<R, F>(&self, job: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+        F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
     {
         self.run(Mode::Read, job).await?.0
     }
 
-    async fn run<R, F>(
-        &self,
-        mode: Mode,
-        mut job: F,
-    ) -> ApiResult<(ApiResult<R>, BTreeSet<Uuid>, bool)>
+    async fn run<R, F>(&self, mode: Mode, mut job: F) -> Result<(Result<R>, BTreeSet<Uuid>, bool)>
     where
         R: Send + 'static,
-        F: FnMut(&mut Unit) -> ApiResult<R> + Send + 'static,
+        F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
     {
         let store = self.store.clone();
         let settings = self.settings;
         let task = tokio::task::spawn_blocking(move || {
-            let mut outcome: Option<ApiResult<R>> = None;
+            let mut outcome: Option<Result<R>> = None;
             let mut touched = BTreeSet::new();
             let mut wake_outbound = false;
             let ran = store.run(mode, &mut |tx| {
@@ -269,16 +266,13 @@ impl Engine {
                 Ok(())
             });
             ran?;
-            let outcome = outcome.unwrap_or_else(|| Err(ApiError::internal()));
+            let outcome = outcome.expect("Store::run answers Ok only after running the job");
             if outcome.is_err() {
                 touched.clear();
                 wake_outbound = false;
             }
-            Ok::<_, ApiError>((outcome, touched, wake_outbound))
+            Ok::<_, Error>((outcome, touched, wake_outbound))
         });
-        task.await.map_err(|err| {
-            tracing::error!(error = %err, "storage task panicked");
-            ApiError::internal()
-        })?
+        task.await?
     }
 }

@@ -5,7 +5,7 @@ use switchboard_domain::lifecycle::{Access, Facts, Owner};
 use switchboard_protocol::{Agent, Author, Conversation, ConversationContact, Message, SmsInfo};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
+use super::{Error, Missing, Result};
 use crate::store::{AgentRow, ConversationRow, MessageRow, Relation, StoreResult, Tx, ViewRow};
 
 pub fn agent_dto(row: &AgentRow) -> Agent {
@@ -133,35 +133,31 @@ impl Seen {
     }
 
     /// The agent's view, or 404 if they cannot see the conversation.
-    pub fn visible_view(&self) -> ApiResult<&ViewRow> {
+    pub fn visible_view(&self) -> Result<&ViewRow> {
         match &self.view {
             Some(view) if view.visible() => Ok(view),
-            _ => Err(ApiError::not_found("conversation")),
+            _ => Err(Error::NotFound(Missing::Conversation)),
         }
     }
 }
 
 /// Load a conversation for a write, locked, with the agent's view of it.
-pub fn seen_for_update(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> ApiResult<Seen> {
+pub fn seen_for_update(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> Result<Seen> {
     let conv = tx
         .conversation_for_update(id)?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+        .ok_or(Error::NotFound(Missing::Conversation))?;
     let view = tx.view(id, agent)?;
     Ok(Seen { conv, view })
 }
 
 /// Load a conversation for reading with the agent's view; 404 unless visible.
-pub fn seen_visible(
-    tx: &mut dyn Tx,
-    id: Uuid,
-    agent: Uuid,
-) -> ApiResult<(ConversationRow, ViewRow)> {
+pub fn seen_visible(tx: &mut dyn Tx, id: Uuid, agent: Uuid) -> Result<(ConversationRow, ViewRow)> {
     let conv = tx
         .conversation(id)?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+        .ok_or(Error::NotFound(Missing::Conversation))?;
     match tx.view(id, agent)? {
         Some(view) if view.visible() => Ok((conv, view)),
-        _ => Err(ApiError::not_found("conversation")),
+        _ => Err(Error::NotFound(Missing::Conversation)),
     }
 }
 

@@ -8,8 +8,7 @@ use switchboard_domain::routing::{plan_offer, Member, OfferState, QueuePolicy, S
 use switchboard_protocol::{event_types, ConversationStatus, RemovedData};
 use uuid::Uuid;
 
-use super::{Engine, Unit};
-use crate::error::ApiResult;
+use super::{Engine, Result, Unit};
 use crate::store::{Relation, StoreResult, ViewRow};
 
 /// How far back `fewest_answered` counts.
@@ -186,7 +185,7 @@ impl Unit<'_> {
 
 impl Engine {
     /// Move on every offer whose time ran out. Returns how many were looked at.
-    pub async fn expire_offers(&self) -> ApiResult<usize> {
+    pub async fn expire_offers(&self) -> Result<usize> {
         self.write(|unit| {
             let due = unit.tx.expired_offers(unit.now, 100)?;
             for conversation in &due {
@@ -198,16 +197,13 @@ impl Engine {
     }
 
     /// Drop sync events past their retention.
-    pub async fn prune_events(&self) -> ApiResult<u64> {
+    pub async fn prune_events(&self) -> Result<u64> {
         self.prune_events_before(chrono::Utc::now() - self.settings.event_retention)
             .await
     }
 
     /// Drop sync events created before `before`; agents behind them get a reset.
-    pub async fn prune_events_before(
-        &self,
-        before: chrono::DateTime<chrono::Utc>,
-    ) -> ApiResult<u64> {
+    pub async fn prune_events_before(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
         self.write(move |unit| Ok(unit.tx.prune_events(before)?))
             .await
     }

@@ -2,7 +2,6 @@
 
 use std::sync::OnceLock;
 
-use axum::http::StatusCode;
 use switchboard_protocol::{
     event_types, Agent, LoginResponse, Presence, PresenceData, QueueSummary,
 };
@@ -11,9 +10,8 @@ use uuid::Uuid;
 use switchboard_domain::text::fold;
 
 use super::present::agent_dto;
-use super::Engine;
+use super::{Engine, Error, Result};
 use crate::auth;
-use crate::error::{ApiError, ApiResult};
 use crate::store::{AgentRow, SessionRow};
 
 /// Verified against when the login names nobody, so both cases take the same time.
@@ -22,17 +20,9 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| auth::hash_password("switchboard-timing-equaliser"))
 }
 
-fn wrong_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "Wrong extension/e-mail or password.",
-    )
-}
-
 impl Engine {
     /// Check a password and open a session.
-    pub async fn login(&self, login: String, password: String) -> ApiResult<LoginResponse> {
+    pub async fn login(&self, login: String, password: String) -> Result<LoginResponse> {
         let login = login.trim().to_string();
         let lookup = login.clone();
         let agent = self
@@ -42,12 +32,11 @@ impl Engine {
             .as_ref()
             .map(|a| a.password_hash.clone())
             .unwrap_or_else(|| dummy_hash().to_string());
-        let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-            .await
-            .map_err(|_| ApiError::internal())?;
+        let matches =
+            tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await?;
         let agent = match (agent, matches) {
             (Some(agent), true) => agent,
-            _ => return Err(wrong_credentials()),
+            _ => return Err(Error::WrongCredentials),
         };
         let token = auth::new_token();
         let session = SessionRow {
@@ -71,7 +60,7 @@ impl Engine {
     }
 
     /// Revoke the session of this token.
-    pub async fn logout(&self, token: &str) -> ApiResult<()> {
+    pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = auth::token_hash(token);
         self.write(move |unit| {
             unit.tx.revoke_session(&hash, unit.now)?;
@@ -81,32 +70,32 @@ impl Engine {
     }
 
     /// The agent a bearer token belongs to, if the session is live.
-    pub async fn authenticate(&self, token: &str) -> ApiResult<AgentRow> {
+    pub async fn authenticate(&self, token: &str) -> Result<AgentRow> {
         let hash = auth::token_hash(token);
         self.read(move |unit| {
             unit.tx
                 .session_agent(&hash, unit.now)?
-                .ok_or_else(ApiError::unauthorized)
+                .ok_or(Error::SignedOut)
         })
         .await
     }
 
     /// Is any agent signed in? (The widget shows the offline text otherwise.)
-    pub async fn agents_online(&self) -> ApiResult<bool> {
+    pub async fn agents_online(&self) -> Result<bool> {
         self.read(|unit| Ok(!unit.tx.logged_in_agents(unit.now)?.is_empty()))
             .await
     }
 
-    pub async fn me(&self, agent: Uuid) -> ApiResult<Agent> {
+    pub async fn me(&self, agent: Uuid) -> Result<Agent> {
         self.read(move |unit| {
-            let row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            let row = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
             Ok(agent_dto(&row))
         })
         .await
     }
 
     /// The queues I am a member of, by name.
-    pub async fn my_queues(&self, agent: Uuid) -> ApiResult<Vec<QueueSummary>> {
+    pub async fn my_queues(&self, agent: Uuid) -> Result<Vec<QueueSummary>> {
         self.read(move |unit| {
             let mut queues: Vec<QueueSummary> = unit
                 .tx
@@ -126,9 +115,9 @@ impl Engine {
     }
 
     /// Change presence; every agent sees it, and becoming available may bring offers.
-    pub async fn set_presence(&self, agent: Uuid, presence: Presence) -> ApiResult<Agent> {
+    pub async fn set_presence(&self, agent: Uuid, presence: Presence) -> Result<Agent> {
         self.write(move |unit| {
-            let mut row = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            let mut row = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
             if row.presence != presence {
                 unit.tx.set_presence(agent, presence)?;
                 row.presence = presence;
@@ -156,7 +145,7 @@ impl Engine {
     }
 
     /// Colleagues whose name or extension contains `q` (case- and accent-insensitive), or all.
-    pub async fn search_agents(&self, q: Option<String>) -> ApiResult<Vec<Agent>> {
+    pub async fn search_agents(&self, q: Option<String>) -> Result<Vec<Agent>> {
         let needle = q.map(|q| fold(q.trim())).filter(|q| !q.is_empty());
         self.read(move |unit| {
             let agents = unit.tx.agents()?;

@@ -9,8 +9,7 @@ use switchboard_protocol::{event_types, Event};
 use uuid::Uuid;
 
 use super::present::{conversation_dto, message_dto};
-use super::{Engine, Unit};
-use crate::error::ApiResult;
+use super::{Engine, Result, Unit};
 use crate::store::{EventRow, StoreResult};
 
 /// One answer of `GET /sync`, or one batch of the live stream.
@@ -26,7 +25,7 @@ pub struct SyncPage {
 
 impl Engine {
     /// Events after `cursor`, at most `limit`.
-    pub async fn sync(&self, agent: Uuid, cursor: i64, limit: u32) -> ApiResult<SyncPage> {
+    pub async fn sync(&self, agent: Uuid, cursor: i64, limit: u32) -> Result<SyncPage> {
         self.read(move |unit| Ok(unit.sync_page(agent, cursor, limit)?))
             .await
     }

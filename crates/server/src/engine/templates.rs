@@ -1,7 +1,6 @@
 //! Quick-reply templates: everyone searches and uses them; managers and owners curate them,
 //! and every change reaches every agent as an event.
 
-use axum::http::StatusCode;
 use switchboard_domain::permissions::can_manage_templates;
 use switchboard_domain::templates::{language_matches, match_rank, render, validate, Variables};
 use switchboard_domain::text::fold;
@@ -9,8 +8,7 @@ use switchboard_protocol::{event_types, IdData, Template, TemplateRequest};
 use uuid::Uuid;
 
 use super::present::{agent_dto, seen_visible};
-use super::{Engine, Unit};
-use crate::error::{ApiError, ApiResult};
+use super::{Engine, Error, Field, Missing, Result, Right, Unit};
 use crate::store::{AgentRow, StoreResult, TemplateRow};
 
 /// Filters of `GET /templates`.
@@ -21,29 +19,21 @@ pub struct TemplateFilter {
     pub language: Option<String>,
 }
 
-fn template_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "No template with that id exists.",
-    )
+fn template_not_found() -> Error {
+    Error::NotFound(Missing::Template)
 }
 
-fn ensure_manager(agent: &AgentRow) -> ApiResult<()> {
+fn ensure_manager(agent: &AgentRow) -> Result<()> {
     if can_manage_templates(agent.role) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Only managers, group owners and system owners can create, edit or delete templates.",
-        ))
+        Err(Error::Forbidden(Right::ManageTemplates))
     }
 }
 
-fn checked(req: &TemplateRequest) -> ApiResult<switchboard_domain::templates::TemplateFields> {
+fn checked(req: &TemplateRequest) -> Result<switchboard_domain::templates::TemplateFields> {
     validate(&req.name, &req.body, &req.category, &req.language)
-        .map_err(|e| ApiError::bad_request("invalid_template", format!("{}.", e.message)))
+        .map_err(|e| Error::invalid(Field::Template, format!("{}.", e.message)))
 }
 
 impl Unit<'_> {
@@ -63,7 +53,7 @@ impl Unit<'_> {
         })
     }
 
-    fn save_template(&mut self, row: &TemplateRow) -> ApiResult<Template> {
+    fn save_template(&mut self, row: &TemplateRow) -> Result<Template> {
         self.tx.upsert_template(row)?;
         let dto = self.template_dto(row)?;
         let data = serde_json::to_value(&dto).expect("plain struct");
@@ -75,7 +65,7 @@ impl Unit<'_> {
 impl Engine {
     /// Templates matching the filters: name-prefix matches first, then word, name and body
     /// matches, each alphabetically.
-    pub async fn templates(&self, filter: TemplateFilter) -> ApiResult<Vec<Template>> {
+    pub async fn templates(&self, filter: TemplateFilter) -> Result<Vec<Template>> {
         self.read(move |unit| {
             let mut ranked = Vec::new();
             for row in unit.tx.templates()? {
@@ -107,16 +97,16 @@ impl Engine {
     }
 
     /// The category tabs: each category once, alphabetically.
-    pub async fn template_categories(&self) -> ApiResult<Vec<String>> {
+    pub async fn template_categories(&self) -> Result<Vec<String>> {
         self.template_column(|row| row.category.clone()).await
     }
 
     /// The language drop-down.
-    pub async fn template_languages(&self) -> ApiResult<Vec<String>> {
+    pub async fn template_languages(&self) -> Result<Vec<String>> {
         self.template_column(|row| row.language.clone()).await
     }
 
-    async fn template_column(&self, pick: fn(&TemplateRow) -> String) -> ApiResult<Vec<String>> {
+    async fn template_column(&self, pick: fn(&TemplateRow) -> String) -> Result<Vec<String>> {
         self.read(move |unit| {
             let mut values: Vec<String> = Vec::new();
             for row in unit.tx.templates()? {
@@ -131,11 +121,7 @@ impl Engine {
         .await
     }
 
-    pub async fn create_template(
-        &self,
-        agent: AgentRow,
-        req: TemplateRequest,
-    ) -> ApiResult<Template> {
+    pub async fn create_template(&self, agent: AgentRow, req: TemplateRequest) -> Result<Template> {
         ensure_manager(&agent)?;
         let fields = checked(&req)?;
         self.write(move |unit| {
@@ -158,7 +144,7 @@ impl Engine {
         agent: AgentRow,
         id: Uuid,
         req: TemplateRequest,
-    ) -> ApiResult<Template> {
+    ) -> Result<Template> {
         ensure_manager(&agent)?;
         let fields = checked(&req)?;
         self.write(move |unit| {
@@ -177,7 +163,7 @@ impl Engine {
         .await
     }
 
-    pub async fn delete_template(&self, agent: AgentRow, id: Uuid) -> ApiResult<()> {
+    pub async fn delete_template(&self, agent: AgentRow, id: Uuid) -> Result<()> {
         ensure_manager(&agent)?;
         self.write(move |unit| {
             if !unit.tx.delete_template(id)? {
@@ -198,11 +184,11 @@ impl Engine {
         agent: Uuid,
         id: Uuid,
         conversation: Uuid,
-    ) -> ApiResult<String> {
+    ) -> Result<String> {
         self.read(move |unit| {
             let template = unit.tx.template(id)?.ok_or_else(template_not_found)?;
             let (conv, _) = seen_visible(unit.tx, conversation, agent)?;
-            let me = unit.tx.agent(agent)?.ok_or_else(ApiError::unauthorized)?;
+            let me = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
             let contact_name = match conv.contact_id {
                 Some(contact) => unit.tx.contact(contact)?.map(|c| c.name),
                 // A provider's profile name is a name; a bare number or visitor id is not.

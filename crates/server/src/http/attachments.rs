@@ -6,16 +6,17 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use switchboard_domain::attachments::sanitize_filename;
+use switchboard_protocol::ErrorCode;
 
+use super::error::{ApiError, ApiResult};
 use super::extract::{CurrentAgent, ObjectId};
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
 use crate::files::UploadError;
 
 fn too_large(max: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
+        ErrorCode::FileTooLarge,
         format!("Files may be at most {} MB.", max / (1024 * 1024)),
     )
 }
@@ -48,7 +49,7 @@ pub(super) async fn receive_upload(
             too_large(max)
         } else {
             ApiError::bad_request(
-                "invalid_upload",
+                ErrorCode::InvalidUpload,
                 format!("The upload is not valid multipart data: {}", e.body_text()),
             )
         }
@@ -70,19 +71,19 @@ pub(super) async fn receive_upload(
                         if refusal == switchboard_domain::attachments::Refusal::Empty {
                             ApiError::new(
                                 StatusCode::BAD_REQUEST,
-                                "empty_file",
+                                ErrorCode::EmptyFile,
                                 refusal.to_string(),
                             )
                         } else {
                             ApiError::new(
                                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                                "unsupported_file_type",
+                                ErrorCode::UnsupportedFileType,
                                 refusal.to_string(),
                             )
                         }
                     }
                     UploadError::Interrupted(why) => ApiError::bad_request(
-                        "invalid_upload",
+                        ErrorCode::InvalidUpload,
                         format!("The upload was interrupted: {why}"),
                     ),
                     UploadError::Io(err) => {
@@ -93,7 +94,7 @@ pub(super) async fn receive_upload(
         return Ok((filename, accepted));
     }
     Err(ApiError::bad_request(
-        "missing_file",
+        ErrorCode::MissingFile,
         "Send the file as a multipart/form-data field named \"file\".",
     ))
 }
@@ -180,7 +181,7 @@ pub(super) async fn thumbnail(
     if !row.has_thumbnail {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "no_thumbnail",
+            ErrorCode::NoThumbnail,
             "This attachment has no thumbnail; download the file instead.",
         ));
     }

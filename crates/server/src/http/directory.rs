@@ -10,10 +10,10 @@ use switchboard_protocol::{
     RenderResponse, TemplateList, TemplateRequest,
 };
 
+use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, CurrentAgent, ObjectId};
 use super::AppState;
 use crate::engine::TemplateFilter;
-use crate::error::ApiResult;
 use crate::store::ContactCursor;
 use uuid::Uuid;
 

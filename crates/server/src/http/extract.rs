@@ -5,10 +5,11 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
+use switchboard_protocol::ErrorCode;
 use uuid::Uuid;
 
+use super::error::ApiError;
 use super::AppState;
-use crate::error::ApiError;
 use crate::store::AgentRow;
 
 /// JSON body; malformed, mistyped or oversized bodies get a clear error.
@@ -30,7 +31,7 @@ fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!(
                 "The request body is larger than {} bytes.",
                 super::MAX_JSON_BYTES
@@ -38,11 +39,11 @@ fn json_error(rejection: JsonRejection) -> ApiError {
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as JSON with 'Content-Type: application/json'.",
         ),
         _ => ApiError::bad_request(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("The request body is not valid: {}", rejection.body_text()),
         ),
     }
@@ -60,7 +61,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|rejection: QueryRejection| {
-                ApiError::bad_request("invalid_query", rejection.body_text())
+                ApiError::bad_request(ErrorCode::InvalidQuery, rejection.body_text())
             })
     }
 }
@@ -98,7 +99,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ObjectId {
             .map_err(|_| {
                 ApiError::new(
                     axum::http::StatusCode::NOT_FOUND,
-                    "not_found",
+                    ErrorCode::NotFound,
                     "Nothing with that id is visible to you.",
                 )
             })

@@ -17,15 +17,16 @@ use axum::Json;
 use serde::Deserialize;
 use switchboard_domain::attachments::FileKind;
 use switchboard_protocol::{
-    ChannelKind, VisitorConfig, VisitorSendRequest, VisitorSession, VisitorSessionRequest,
+    ChannelKind, ErrorCode, VisitorConfig, VisitorSendRequest, VisitorSession,
+    VisitorSessionRequest,
 };
 use uuid::Uuid;
 
+use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
 use super::AppState;
 use crate::config::ProviderConfig;
 use crate::engine::{Engine, VisitorDetails};
-use crate::error::{ApiError, ApiResult};
 use crate::store::VisitorRow;
 
 const WIDGET_JS: &str = include_str!(env!("SWITCHBOARD_WIDGET_JS"));
@@ -62,6 +63,11 @@ fn channel_of(path: &str) -> Option<&str> {
     path.strip_prefix("/livechat/")?.split('/').next()
 }
 
+/// 404 for a live-chat address whose channel is not a configured live-chat channel.
+fn unknown_channel(message: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::UnknownChannel, message)
+}
+
 /// Channel, origin and block checks, and CORS for the host page.
 pub(super) async fn guard(
     State(state): State<AppState>,
@@ -71,18 +77,13 @@ pub(super) async fn guard(
 ) -> Response {
     let path = request.uri().path().to_string();
     let Some(channel_id) = channel_of(&path).map(str::to_string) else {
-        return ApiError::not_found("channel").into_response();
+        return unknown_channel("No channel with that id is visible to you.").into_response();
     };
     let Some(ProviderConfig::Livechat {
         allowed_origins, ..
     }) = state.channels.provider(&channel_id, ChannelKind::Livechat)
     else {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_channel",
-            "No live-chat channel has that id.",
-        )
-        .into_response();
+        return unknown_channel("No live-chat channel has that id.").into_response();
     };
     let origin = request
         .headers()
@@ -109,7 +110,7 @@ pub(super) async fn guard(
     if !origin_ok && !public_asset {
         return ApiError::new(
             StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             "This website may not embed this chat; add its origin to the channel's allowed_origins.",
         )
         .into_response();
@@ -150,11 +151,12 @@ pub(super) async fn guard(
                     message.push_str(&format!(" Reason: {reason}."));
                 }
                 return cors(
-                    ApiError::new(StatusCode::FORBIDDEN, "blocked", message).into_response(),
+                    ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Blocked, message)
+                        .into_response(),
                 );
             }
             Ok(None) => {}
-            Err(err) => return err.into_response(),
+            Err(err) => return ApiError::from(err).into_response(),
         }
     }
     cors(next.run(request).await)
@@ -218,7 +220,9 @@ pub(super) async fn config(
         ..
     }) = state.channels.provider(&channel_id, ChannelKind::Livechat)
     else {
-        return Err(ApiError::not_found("channel"));
+        return Err(unknown_channel(
+            "No channel with that id is visible to you.",
+        ));
     };
     let online = state.engine.agents_online().await?;
     Ok(Json(VisitorConfig {
@@ -240,7 +244,7 @@ fn limited(allowed: bool) -> ApiResult<()> {
     } else {
         Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "You are sending too fast; wait a moment and try again.",
         ))
     }
@@ -305,14 +309,14 @@ async fn visitor(
     let token = from_header.or_else(|| query.token.clone()).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "Start a chat session first.",
         )
     })?;
-    state
+    Ok(state
         .engine
         .visitor_by_token(channel_id.to_string(), token)
-        .await
+        .await?)
 }
 
 pub(super) async fn messages(
@@ -443,7 +447,7 @@ async fn serve_visitor(
         let page = engine
             .visitor_messages(visitor.clone(), Some(cursor))
             .await
-            .map_err(|e| e.message)?;
+            .map_err(|e| e.to_string())?;
         for message in &page.messages {
             let frame = serde_json::json!({"type": "message", "data": message});
             send_frame(&mut socket, frame).await?;

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod directory;
+pub mod error;
 mod extract;
 mod livechat;
 mod stream;
@@ -19,17 +20,17 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentList, ConversationList, InternalChatRequest, LoginRequest, PresenceRequest, QueueList,
-    ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
+    AgentList, ConversationList, ErrorCode, InternalChatRequest, LoginRequest, PresenceRequest,
+    QueueList, ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
 };
 use uuid::Uuid;
 
 use crate::auth::{IpLimiter, Limiter, LoginLimiter};
 use crate::channels::Channels;
 use crate::engine::{Engine, Reply};
-use crate::error::{ApiError, ApiResult};
 use crate::files::FileStore;
 use crate::store::ListCursor;
+use error::{ApiError, ApiResult};
 use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent};
 
 /// The largest JSON request accepted (a message of up to 1 MiB of text plus its envelope).
@@ -204,7 +205,7 @@ pub fn router(state: AppState) -> Router {
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "There is nothing at this address.",
     )
 }
@@ -212,7 +213,7 @@ async fn not_found() -> ApiError {
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "This address does not accept that method.",
     )
 }
@@ -238,7 +239,7 @@ async fn login(
     if !state.login_limiter.allow(ip, req.login.trim()).await {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "Too many sign-in attempts. Wait a minute and try again.",
         ));
     }
@@ -304,7 +305,7 @@ fn decode_page_cursor<T>(
 ) -> ApiResult<T> {
     let bad = || {
         ApiError::bad_request(
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             format!("after must be a `next` value from a previous page of {of}."),
         )
     };
@@ -337,11 +338,11 @@ fn decode_cursor(text: &str) -> ApiResult<ListCursor> {
 fn page_limit(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match limit.unwrap_or(default) {
         0 => Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             "limit must be at least 1.",
         )),
         n if n > max => Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit may be at most {max}."),
         )),
         n => Ok(n),

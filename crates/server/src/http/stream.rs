@@ -14,10 +14,10 @@ use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::error::ApiResult;
 use super::extract::{ApiQuery, CurrentAgent};
 use super::AppState;
 use crate::engine::Engine;
-use crate::error::ApiResult;
 
 const BATCH: u32 = 500;
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -61,7 +61,7 @@ async fn serve(
             let page = engine
                 .sync(agent, cursor, BATCH)
                 .await
-                .map_err(|e| e.message)?;
+                .map_err(|e| e.to_string())?;
             if page.reset {
                 let notice = serde_json::json!({"reset": true, "cursor": page.cursor});
                 send(&mut socket, notice.to_string()).await?;

@@ -12,19 +12,19 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use switchboard_protocol::{ChannelKind, Identity};
+use switchboard_protocol::{ChannelKind, ErrorCode, Identity};
 
+use super::error::{ApiError, ApiResult};
 use super::AppState;
 use crate::channels::signature::{media_link_valid, meta_valid, twilio_valid};
 use crate::channels::{media, messenger, twilio, whatsapp, Received};
 use crate::config::ProviderConfig;
 use crate::engine::Inbound;
-use crate::error::{ApiError, ApiResult};
 
 fn unknown_channel() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "unknown_channel",
+        ErrorCode::UnknownChannel,
         "No channel of this kind has that id.",
     )
 }
@@ -32,7 +32,7 @@ fn unknown_channel() -> ApiError {
 fn bad_signature() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "invalid_signature",
+        ErrorCode::InvalidSignature,
         "The webhook signature does not match this channel's secret.",
     )
 }
@@ -48,7 +48,7 @@ async fn rate_limit(
     } else {
         Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "Too many webhook requests from this address; slow down.",
         ))
     }
@@ -92,7 +92,7 @@ fn verify(
         (true, Some(challenge)) => Ok(([(header::CONTENT_TYPE, "text/plain")], challenge.clone()).into_response()),
         _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "verification_failed",
+            ErrorCode::VerificationFailed,
             "hub.mode must be subscribe and hub.verify_token must match the channel's verify_token.",
         )),
     }
@@ -166,7 +166,7 @@ async fn meta_webhook(
     if !meta_valid(app_secret.expose(), body, signature) {
         return Err(bad_signature());
     }
-    let items = parse(body).map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+    let items = parse(body).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(state, channel_id, kind, items).await?;
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }
@@ -232,7 +232,7 @@ pub(super) async fn sms(
     rate_limit(&state, peer, &headers).await?;
     let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
     let items = twilio::parse_inbound(&request.params, &request.account_sid, &request.auth_token)
-        .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
     Ok(twiml())
 }
@@ -248,7 +248,7 @@ pub(super) async fn sms_status(
     rate_limit(&state, peer, &headers).await?;
     let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
     let items = twilio::parse_status(&request.params)
-        .map_err(|e| ApiError::bad_request("invalid_payload", e.0))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
     Ok(twiml())
 }
@@ -407,7 +407,7 @@ pub(super) async fn media_link(
     if expired || !media_link_valid(&state.channels.link_key, &id, query.expires, &query.sig) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "invalid_link",
+            ErrorCode::InvalidLink,
             "This link is not valid or has expired.",
         ));
     }

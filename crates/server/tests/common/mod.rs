@@ -394,7 +394,7 @@ impl TestServer {
                 attachments: Vec::new(),
             })
             .await
-            .unwrap_or_else(|e| panic!("ingest failed: {} {}", e.code, e.message))
+            .unwrap_or_else(|e| panic!("ingest failed: {e}"))
     }
 
     pub async fn login(&self, login: &str) -> Agent {
