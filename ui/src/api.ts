@@ -215,7 +215,7 @@ export interface Backend {
   // ----- session -----
   /** The agent signed in last time on this machine (token from the OS keychain), or null. */
   resume(): Promise<Agent | null>;
-  /** Errors: `wrong_credentials`, `unreachable`, `not_switchboard`, `bad_server_url`. */
+  /** Errors: `invalid_credentials`, `unreachable`, `not_switchboard`, `invalid_server_url`. */
   login(request: LoginRequest): Promise<Agent>;
   logout(): Promise<void>;
   /** Where this session's sign-in is kept; null when nobody is signed in. */

@@ -7,26 +7,17 @@
  */
 import { invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { ErrorCode as WireErrorCode } from "../../web/protocol";
 import { EVENTS, type Backend, type ShellEvent } from "./api";
 
 export type { AppInfo, Backend, LoginRequest } from "./api";
 
 /**
- * Codes the UI treats specially; they match the `code` field of errors sent by the Rust
- * commands (`ClientError::code` in crates/client). Any other code is kept as it came, with
- * the message for a person.
+ * The `code` of a failure: one of the Rust side's codes (`switchboard_protocol::ErrorCode`,
+ * generated into web/protocol), or `not_connected` from the browser backend. A code this UI
+ * does not know yet is kept as it came, with the message for a person.
  */
-export type ErrorCode =
-  | "not_connected"
-  | "data_dir_unavailable"
-  | "wrong_credentials"
-  | "unreachable"
-  | "not_switchboard"
-  | "invalid_server_url"
-  | "session_expired"
-  | "already_taken"
-  | "unknown"
-  | (string & {});
+export type ErrorCode = WireErrorCode | "not_connected" | (string & {});
 
 /** A failure as every backend reports it: a stable code plus a message for a person. */
 export class BackendError extends Error {

@@ -1,11 +1,11 @@
 /** How a `BackendError` reads to a person, in the current language. */
-import type { BackendError } from "./backend";
+import type { BackendError, ErrorCode } from "./backend";
 import type { MessageKey, Translate } from "./i18n";
 
 /** Codes with a sentence of their own in the catalogs; others show the backend's message. */
-const TRANSLATED: Record<string, MessageKey> = {
+const TRANSLATED: Partial<Record<ErrorCode, MessageKey>> = {
   not_connected: "error.not_connected",
-  wrong_credentials: "error.wrong_credentials",
+  invalid_credentials: "error.wrong_credentials",
   unreachable: "error.unreachable",
   not_switchboard: "error.not_switchboard",
   invalid_server_url: "error.invalid_server_url",

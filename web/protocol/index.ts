@@ -18,6 +18,7 @@ export type { ConversationList } from "./ConversationList";
 export type { ConversationStatus } from "./ConversationStatus";
 export type { Direction } from "./Direction";
 export type { ErrorBody } from "./ErrorBody";
+export type { ErrorCode } from "./ErrorCode";
 export type { ErrorResponse } from "./ErrorResponse";
 export type { Event } from "./Event";
 export type { FromIdentityRequest } from "./FromIdentityRequest";

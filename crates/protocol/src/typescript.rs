@@ -52,6 +52,7 @@ exported!(
     InternalChatRequest,
     // errors
     ErrorResponse,
+    ErrorCode,
     // sync
     SyncResponse,
     RemovedData,
