@@ -20,7 +20,11 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 fn no_file_of_the_engine_names_an_http_type() {
     let engine = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine");
     let files = rust_files(&engine);
-    assert!(files.len() > 5, "the engine's files are found in {}", engine.display());
+    assert!(
+        files.len() > 5,
+        "the engine's files are found in {}",
+        engine.display()
+    );
     let http = ["axum", "StatusCode", "http::", "hyper", "tower"];
     let mut found = Vec::new();
     for file in files {
@@ -28,7 +32,12 @@ fn no_file_of_the_engine_names_an_http_type() {
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             if let Some(word) = http.iter().find(|word| code.contains(*word)) {
-                found.push(format!("{}:{}: {word}: {}", file.display(), n + 1, line.trim()));
+                found.push(format!(
+                    "{}:{}: {word}: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                ));
             }
         }
     }
