@@ -56,8 +56,10 @@ use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Row, Statement};
-use postgres_native_tls::MakeTlsConnector;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::sql::{Cols, Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, POSTGRES};
@@ -358,9 +360,10 @@ impl PgStore {
 #[derive(Clone)]
 struct Target {
     config: postgres::Config,
-    /// With `sslmode=require`: TLS, the server's certificate verified against the system's
-    /// trusted roots and, if the URL names one with `sslrootcert=PATH`, that CA.
-    tls: Option<MakeTlsConnector>,
+    /// With `sslmode=require`: TLS (rustls), the server's certificate and host name verified
+    /// against the system's trusted roots and, if the URL names one with `sslrootcert=PATH`,
+    /// that CA.
+    tls: Option<MakeRustlsConnect>,
 }
 
 impl Target {
@@ -430,19 +433,33 @@ fn take_query_parameter(url: &str, name: &str) -> (String, Option<String>) {
     }
 }
 
-fn tls_connector(root: Option<&str>) -> Result<MakeTlsConnector, String> {
-    let mut builder = native_tls::TlsConnector::builder();
+fn tls_connector(root: Option<&str>) -> Result<MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // As OpenSSL did: the system's roots that can be read; none at all fails the handshake.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     if let Some(path) = root {
         let pem = std::fs::read(path)
             .map_err(|e| format!("sslrootcert: cannot read the CA file {path}: {e}"))?;
-        let ca = native_tls::Certificate::from_pem(&pem)
-            .map_err(|e| format!("sslrootcert: {path} is not a PEM certificate: {e}"))?;
-        builder.add_root_certificate(ca);
+        let not_pem = |e: &dyn std::fmt::Display| {
+            format!("sslrootcert: {path} is not a PEM certificate: {e}")
+        };
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| not_pem(&e))?;
+        if certs.is_empty() {
+            return Err(not_pem(&"no certificate in it"));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| not_pem(&e))?;
+        }
     }
-    let connector = builder
-        .build()
-        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?;
-    Ok(MakeTlsConnector::new(connector))
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// Opens the pool's connections, each with its own statement cache.
