@@ -205,12 +205,6 @@ impl PgStore {
         mode: Mode,
         job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
     ) -> StoreResult<()> {
-        let PgConn {
-            client,
-            statements,
-            dirty,
-        } = conn;
-        let client = client.as_mut().expect("a pooled connection has its client");
         let session = |e: postgres::Error| StoreError::Database(explain(&e));
         let mut exclusive = false;
         let mut attempt = 0;
@@ -220,11 +214,11 @@ impl PgStore {
             // here and below: one round trip each, where a prepared statement takes two.)
             let shared = mode == Mode::Write && attempt == 1;
             if shared {
-                client
+                conn.client()
                     .batch_execute(&format!("SELECT pg_advisory_lock_shared({WRITERS_GATE})"))
                     .map_err(session)?;
             } else if mode == Mode::Write && !exclusive {
-                client
+                conn.client()
                     .batch_execute(&format!("SELECT pg_advisory_lock({WRITERS_GATE})"))
                     .map_err(session)?;
                 exclusive = true;
@@ -246,10 +240,9 @@ impl PgStore {
                 }
                 Mode::Write => "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
             };
-            client.batch_execute(begin).map_err(session)?;
+            conn.client().batch_execute(begin).map_err(session)?;
             let mut handle = SqlTx::new(PgTx {
-                client: &mut *client,
-                statements: &mut *statements,
+                conn: &mut *conn,
                 node: self.node,
                 retry: None,
                 // Nothing can collide with a reader.
@@ -263,22 +256,22 @@ impl PgStore {
             let verdict = match (retry, outcome) {
                 // Whatever the job made of it, a statement lost to a concurrent transaction.
                 (Some(reason), _) => {
-                    client.batch_execute(&rollback).map_err(session)?;
+                    conn.client().batch_execute(&rollback).map_err(session)?;
                     Err(reason)
                 }
                 (None, Ok(())) if broken.is_some() => {
-                    client.batch_execute(&rollback).map_err(session)?;
+                    conn.client().batch_execute(&rollback).map_err(session)?;
                     Ok(Err(StoreError::Database(format!(
                         "a statement failed, so the transaction was rolled back: {}",
                         broken.unwrap_or_default()
                     ))))
                 }
-                (None, Ok(())) => match client.batch_execute(&format!("COMMIT{leave}")) {
+                (None, Ok(())) => match conn.client().batch_execute(&format!("COMMIT{leave}")) {
                     Ok(()) => Ok(Ok(())),
                     Err(e) if is_retryable(&e) => {
                         // The failed COMMIT ended the transaction and the rest of the batch.
                         if shared {
-                            client
+                            conn.client()
                                 .batch_execute(&format!(
                                     "SELECT pg_advisory_unlock_shared({WRITERS_GATE})"
                                 ))
@@ -290,13 +283,13 @@ impl PgStore {
                 },
                 (None, Err(JobFailed::Abort)) => {
                     // Nothing is kept either way; a session that cannot roll back is discarded.
-                    if client.batch_execute(&rollback).is_err() {
+                    if conn.client().batch_execute(&rollback).is_err() {
                         return Ok(());
                     }
                     Ok(Ok(()))
                 }
                 (None, Err(JobFailed::Store(err))) => {
-                    if client.batch_execute(&rollback).is_err() {
+                    if conn.client().batch_execute(&rollback).is_err() {
                         return Err(err);
                     }
                     Ok(Err(err))
@@ -317,11 +310,11 @@ impl PgStore {
                 }
             };
             if exclusive {
-                client
+                conn.client()
                     .batch_execute(&format!("SELECT pg_advisory_unlock({WRITERS_GATE})"))
                     .map_err(session)?;
             }
-            *dirty = false;
+            conn.dirty = false;
             return result;
         }
     }
@@ -485,6 +478,19 @@ impl PgConn {
             .as_mut()
             .expect("a pooled connection has its client")
     }
+
+    /// The connection's prepared statement for `sql`, preparing it the first time.
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client().prepare(sql)?;
+        // Contact searches are written for their number of terms: keep the cache bounded.
+        if self.statements.len() < MAX_STATEMENTS {
+            self.statements.insert(sql.to_string(), statement.clone());
+        }
+        Ok(statement)
+    }
 }
 
 impl Drop for PgConn {
@@ -502,39 +508,28 @@ impl Drop for PgConn {
     }
 }
 
-/// Why a connection could not be opened, spelled out (r2d2 keeps only the text of the last one,
-/// and `postgres::Error`'s own text leaves the cause out).
-#[derive(Debug)]
-struct ConnectError(String);
-
-impl std::fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConnectError {}
-
 impl r2d2::ManageConnection for Manager {
     type Connection = PgConn;
-    type Error = ConnectError;
+    /// Why a connection could not be opened, spelled out (r2d2 keeps only the text of the last
+    /// one, and `postgres::Error`'s own text leaves the cause out).
+    type Error = std::io::Error;
 
-    fn connect(&self) -> Result<PgConn, ConnectError> {
+    fn connect(&self) -> Result<PgConn, Self::Error> {
         match self.target.connect() {
             Ok(client) => Ok(PgConn {
                 client: Some(client),
                 statements: HashMap::new(),
                 dirty: false,
             }),
-            Err(e) => Err(ConnectError(self.secrets.scrub(&explain(&e)))),
+            Err(e) => Err(std::io::Error::other(self.secrets.scrub(&explain(&e)))),
         }
     }
 
-    fn is_valid(&self, conn: &mut PgConn) -> Result<(), ConnectError> {
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), Self::Error> {
         conn.client()
             .simple_query("")
             .map(|_| ())
-            .map_err(|e| ConnectError(explain(&e)))
+            .map_err(|e| std::io::Error::other(explain(&e)))
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
@@ -675,19 +670,9 @@ impl Store for PgStore {
                     .scrub(&format!("counting a request: {}", explain(&e))),
             )
         };
-        let PgConn {
-            client, statements, ..
-        } = &mut *conn;
-        let client = client.as_mut().expect("a pooled connection has its client");
-        let statement = match statements.get(COUNT_REQUEST) {
-            Some(statement) => statement.clone(),
-            None => {
-                let statement = client.prepare(COUNT_REQUEST).map_err(fail)?;
-                statements.insert(COUNT_REQUEST.to_string(), statement.clone());
-                statement
-            }
-        };
-        let row = client
+        let statement = conn.statement(COUNT_REQUEST).map_err(fail)?;
+        let row = conn
+            .client()
             .query_one(&statement, &[&key, &minute])
             .map_err(fail)?;
         let cols = Cols::new(&row, "request_counts");
@@ -696,7 +681,7 @@ impl Store for PgStore {
             previous_minute: cols.u32(1)?,
         };
         if self.swept_minute.swap(minute, Ordering::Relaxed) != minute {
-            client
+            conn.client()
                 .execute(
                     "DELETE FROM request_counts WHERE minute < $1",
                     &[&(minute - 1)],
@@ -723,8 +708,7 @@ const COUNT_REQUEST: &str = "INSERT INTO request_counts AS c (key, minute, hits,
 
 /// One transaction of [`Store::run`].
 struct PgTx<'c> {
-    client: &'c mut Client,
-    statements: &'c mut HashMap<String, Statement>,
+    conn: &'c mut PgConn,
     node: Uuid,
     /// Set (with the reason) when a statement lost to a concurrent transaction: `run` rolls back
     /// and calls the job again.
@@ -740,36 +724,17 @@ struct PgTx<'c> {
 
 /// How PostgreSQL reads the columns of a row; values it cannot read are
 /// [`StoreError::Corrupt`].
+/// Reads a column as `$t`.
+macro_rules! column {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name(&self, table: &'static str, idx: usize) -> StoreResult<Option<$t>> {
+            self.try_get(idx).map_err(|e| self.bad(table, idx, explain(&e)))
+        }
+    )*};
+}
+
 impl SqlRow for Row {
-    fn int(&self, table: &'static str, idx: usize) -> StoreResult<Option<i64>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn boolean(&self, table: &'static str, idx: usize) -> StoreResult<Option<bool>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn text(&self, table: &'static str, idx: usize) -> StoreResult<Option<String>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn uuid(&self, table: &'static str, idx: usize) -> StoreResult<Option<Uuid>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn time(&self, table: &'static str, idx: usize) -> StoreResult<Option<DateTime<Utc>>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn json(&self, table: &'static str, idx: usize) -> StoreResult<Option<serde_json::Value>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
+    column!(int: i64, boolean: bool, text: String, uuid: Uuid, time: DateTime<Utc>, json: serde_json::Value);
 
     fn bad(&self, table: &'static str, idx: usize, detail: String) -> StoreError {
         let column = self.columns().get(idx).map_or("?", |c| c.name());
@@ -819,27 +784,14 @@ type Params<'p> = [&'p (dyn ToSql + Sync)];
 // ----- statements -----
 
 impl PgTx<'_> {
-    /// The connection's prepared statement for `sql`, preparing it the first time.
-    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        // Contact searches are written for their number of terms: keep the cache bounded.
-        if self.statements.len() < MAX_STATEMENTS {
-            self.statements.insert(sql.to_string(), statement.clone());
-        }
-        Ok(statement)
-    }
-
     fn raw_query(&mut self, sql: &str, params: &Params) -> Result<Vec<Row>, postgres::Error> {
-        let statement = self.statement(sql)?;
-        self.client.query(&statement, params)
+        let statement = self.conn.statement(sql)?;
+        self.conn.client().query(&statement, params)
     }
 
     fn raw_execute(&mut self, sql: &str, params: &Params) -> Result<u64, postgres::Error> {
-        let statement = self.statement(sql)?;
-        self.client.execute(&statement, params)
+        let statement = self.conn.statement(sql)?;
+        self.conn.client().execute(&statement, params)
     }
 
     /// Whether a failed statement means this attempt lost to a concurrent transaction (then
@@ -874,18 +826,22 @@ impl PgTx<'_> {
         what: &'static str,
         statement: impl FnOnce(&mut Self) -> Result<T, postgres::Error>,
     ) -> StoreResult<T> {
-        if let Err(e) = self.client.batch_execute("SAVEPOINT unique_check") {
+        if let Err(e) = self.conn.client().batch_execute("SAVEPOINT unique_check") {
             return Err(self.failed(e));
         }
         match statement(self) {
             Ok(value) => {
-                if let Err(e) = self.client.batch_execute("RELEASE SAVEPOINT unique_check") {
+                if let Err(e) = self
+                    .conn
+                    .client()
+                    .batch_execute("RELEASE SAVEPOINT unique_check")
+                {
                     return Err(self.failed(e));
                 }
                 Ok(value)
             }
             Err(err) => {
-                let undone = self.client.batch_execute(
+                let undone = self.conn.client().batch_execute(
                     "ROLLBACK TO SAVEPOINT unique_check; RELEASE SAVEPOINT unique_check",
                 );
                 if let Err(e) = undone {
