@@ -1,7 +1,7 @@
 //! The PostgreSQL store as several server nodes share it, through its public API only: writers
 //! on many connections at once are serialised (retried, taking turns), a duplicate leaves the
 //! transaction usable as on SQLite, announcements reach the other nodes only once committed,
-//! and the server may drop the store on its async runtime. The storage contract itself is
+//! request counts are shared, and the server may drop the store on its async runtime. The storage contract itself is
 //! `store/conformance.rs`, run on both backends; what needs the backend's insides (TLS, the
 //! password kept out of messages, migrations) is tested beside it in `store/postgres/tests.rs`.
 //!
@@ -116,6 +116,47 @@ fn conversation(channel_id: &str, sender: &str, at: DateTime<Utc>) -> Conversati
         resolved_at: None,
         last_inbound_at: None,
     }
+}
+
+#[test]
+fn request_counts_roll_over_by_minute_are_shared_and_swept() {
+    let Some(url) = scratch_database() else {
+        return;
+    };
+    let (a, b) = (PgStore::open(&url).unwrap(), PgStore::open(&url).unwrap());
+    let count = |store: &PgStore, key: &str, minute: i64| {
+        let c = store.count_request(key, minute).unwrap().expect("shared");
+        (c.this_minute, c.previous_minute)
+    };
+    let minute = 29_000_000;
+    assert_eq!(count(&a, "k", minute), (1, 0));
+    assert_eq!(count(&b, "k", minute), (2, 0), "both nodes count together");
+    assert_eq!(count(&a, "other", minute), (1, 0), "keys are apart");
+    assert_eq!(
+        count(&b, "k", minute + 1),
+        (1, 2),
+        "the last minute is kept"
+    );
+    assert_eq!(
+        count(&a, "k", minute),
+        (2, 2),
+        "a node whose clock lags counts into the later minute"
+    );
+    assert_eq!(
+        count(&a, "k", minute + 3),
+        (1, 0),
+        "minutes ago are forgotten"
+    );
+    // Once a minute a node drops counts older than the minute before.
+    let rows = || -> i64 {
+        let mut admin = postgres::Client::connect(&url, NoTls).unwrap();
+        let counted = admin.query_one("SELECT count(*) FROM request_counts", &[]);
+        counted.unwrap().get(0)
+    };
+    assert_eq!(rows(), 1, "'other' was swept when A moved on");
+    assert_eq!(count(&b, "k", minute + 3), (2, 0));
+    drop((a, b));
+    drop_database(&url);
 }
 
 #[test]

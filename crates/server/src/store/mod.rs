@@ -90,8 +90,9 @@ pub struct RequestCount {
 }
 
 /// News for the other server nodes: whose live streams have new events, and whether replies
-/// wait for providers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// wait for providers. Sent as JSON (fields left out are empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Announcement {
     /// Agents (or live-chat visitors) whose streams should look again.
     pub streams: Vec<Uuid>,

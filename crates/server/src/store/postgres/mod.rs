@@ -63,9 +63,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::sql::{Cols, Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, POSTGRES};
-use super::{
-    Announcement, Job, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx, Typing,
-};
+use super::{Announcement, Job, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx};
 
 /// Which migrations a database has: one row per applied migration (SQLite's `user_version`).
 const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -113,10 +111,9 @@ const RECONNECT_LAST: Duration = Duration::from_secs(30);
 
 /// PostgreSQL storage, possibly shared with other server nodes.
 pub struct PgStore {
-    pool: r2d2::Pool<Manager>,
+    pool: r2d2::Pool<Target>,
     /// For the listener's own connection.
     target: Target,
-    secrets: Secrets,
     /// Names this node in its announcements, so its listener can skip them.
     node: Uuid,
     /// Set when the store is dropped: its listener, if any, hangs up.
@@ -148,9 +145,8 @@ impl PgStore {
     }
 
     fn open_with_timeout(url: &str, timeout: Duration) -> StoreResult<PgStore> {
-        let secrets = Secrets::of(url);
-        let Target { mut config, tls } =
-            Target::parse(url).map_err(|e| StoreError::Database(secrets.scrub(&e)))?;
+        let mut target = Target::parse(url).map_err(StoreError::Database)?;
+        let config = &mut target.config;
         config.connect_timeout(timeout);
         if config.get_application_name().is_none() {
             config.application_name("switchboard");
@@ -158,7 +154,6 @@ impl PgStore {
         config.notice_callback(|notice| {
             tracing::debug!(notice = %notice, "PostgreSQL notice");
         });
-        let target = Target { config, tls };
         let server = describe_server(&target.config);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -166,19 +161,13 @@ impl PgStore {
             .connection_timeout(timeout)
             // Failures reach the caller (with the last one's reason); no log line per retry.
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(Manager {
-                target: target.clone(),
-                secrets: secrets.clone(),
-            })
+            .build(target.clone())
             .map_err(|e| {
-                StoreError::Database(
-                    secrets.scrub(&format!("cannot connect to PostgreSQL at {server}: {e}")),
-                )
+                target.failure(format!("cannot connect to PostgreSQL at {server}: {e}"))
             })?;
         let store = PgStore {
             pool,
             target,
-            secrets,
             node: Uuid::now_v7(),
             stop: Arc::new(AtomicBool::new(false)),
             swept_minute: AtomicI64::new(0),
@@ -187,12 +176,11 @@ impl PgStore {
         Ok(store)
     }
 
-    fn connection(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
+    fn connection(&self) -> StoreResult<r2d2::PooledConnection<Target>> {
         self.pool.get().map_err(|e| {
-            StoreError::Database(self.secrets.scrub(&format!(
-                "no PostgreSQL connection to {}: {e}",
-                describe_server(&self.target.config)
-            )))
+            let server = describe_server(&self.target.config);
+            self.target
+                .failure(format!("no PostgreSQL connection to {server}: {e}"))
         })
     }
 
@@ -205,22 +193,16 @@ impl PgStore {
         mode: Mode,
         job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
     ) -> StoreResult<()> {
-        let session = |e: postgres::Error| StoreError::Database(explain(&e));
         let mut exclusive = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            // Through the writers' gate: shared at first, alone after losing. (Simple queries,
-            // here and below: one round trip each, where a prepared statement takes two.)
+            // Through the writers' gate: shared at first, alone after losing.
             let shared = mode == Mode::Write && attempt == 1;
             if shared {
-                conn.client()
-                    .batch_execute(&format!("SELECT pg_advisory_lock_shared({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_lock_shared({WRITERS_GATE})"))?;
             } else if mode == Mode::Write && !exclusive {
-                conn.client()
-                    .batch_execute(&format!("SELECT pg_advisory_lock({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_lock({WRITERS_GATE})"))?;
                 exclusive = true;
             }
             // The shared gate is left with the transaction, in the same round trip.
@@ -240,7 +222,7 @@ impl PgStore {
                 }
                 Mode::Write => "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
             };
-            conn.client().batch_execute(begin).map_err(session)?;
+            conn.batch(begin)?;
             let mut handle = SqlTx::new(PgTx {
                 conn: &mut *conn,
                 node: self.node,
@@ -256,11 +238,11 @@ impl PgStore {
             let verdict = match (retry, outcome) {
                 // Whatever the job made of it, a statement lost to a concurrent transaction.
                 (Some(reason), _) => {
-                    conn.client().batch_execute(&rollback).map_err(session)?;
+                    conn.batch(&rollback)?;
                     Err(reason)
                 }
                 (None, Ok(())) if broken.is_some() => {
-                    conn.client().batch_execute(&rollback).map_err(session)?;
+                    conn.batch(&rollback)?;
                     Ok(Err(StoreError::Database(format!(
                         "a statement failed, so the transaction was rolled back: {}",
                         broken.unwrap_or_default()
@@ -271,25 +253,23 @@ impl PgStore {
                     Err(e) if is_retryable(&e) => {
                         // The failed COMMIT ended the transaction and the rest of the batch.
                         if shared {
-                            conn.client()
-                                .batch_execute(&format!(
-                                    "SELECT pg_advisory_unlock_shared({WRITERS_GATE})"
-                                ))
-                                .map_err(session)?;
+                            conn.batch(&format!(
+                                "SELECT pg_advisory_unlock_shared({WRITERS_GATE})"
+                            ))?;
                         }
                         Err(explain(&e))
                     }
-                    Err(e) => return Err(session(e)),
+                    Err(e) => return Err(StoreError::Database(explain(&e))),
                 },
                 (None, Err(JobFailed::Abort)) => {
                     // Nothing is kept either way; a session that cannot roll back is discarded.
-                    if conn.client().batch_execute(&rollback).is_err() {
+                    if conn.batch(&rollback).is_err() {
                         return Ok(());
                     }
                     Ok(Ok(()))
                 }
                 (None, Err(JobFailed::Store(err))) => {
-                    if conn.client().batch_execute(&rollback).is_err() {
+                    if conn.batch(&rollback).is_err() {
                         return Err(err);
                     }
                     Ok(Err(err))
@@ -310,9 +290,7 @@ impl PgStore {
                 }
             };
             if exclusive {
-                conn.client()
-                    .batch_execute(&format!("SELECT pg_advisory_unlock({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_unlock({WRITERS_GATE})"))?;
             }
             conn.dirty = false;
             return result;
@@ -349,7 +327,8 @@ impl PgStore {
     }
 }
 
-/// The database server: where it is, and how to encrypt the way there.
+/// The database server: where it is, and how to encrypt the way there. It opens the pool's
+/// connections, each with its own statement cache.
 #[derive(Clone)]
 struct Target {
     config: postgres::Config,
@@ -357,28 +336,27 @@ struct Target {
     /// against the system's trusted roots and, if the URL names one with `sslrootcert=PATH`,
     /// that CA.
     tls: Option<MakeRustlsConnect>,
+    /// Cut out of every message.
+    secrets: Secrets,
 }
 
 impl Target {
     /// Read a database URL. Beside what the `postgres` client understands it takes libpq's
     /// `sslrootcert=PATH` (the PEM file of the CA that signed the server's certificate).
-    /// Errors say what is wrong without repeating the URL.
+    /// Errors say what is wrong without repeating the URL or its password.
     fn parse(url: &str) -> Result<Target, String> {
-        let (url, root) = take_query_parameter(url, "sslrootcert");
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| format!("the PostgreSQL URL is not valid: {}", explain(&e)))?;
-        let tls = match (config.get_ssl_mode(), root) {
-            (SslMode::Require, root) => Some(tls_connector(root.as_deref())?),
-            (_, Some(_)) => {
-                return Err(
-                    "the PostgreSQL URL names an sslrootcert but not sslmode=require: add it"
-                        .into(),
-                )
-            }
-            (_, None) => None,
-        };
-        Ok(Target { config, tls })
+        let secrets = Secrets::of(url);
+        let (config, tls) = read_url(url).map_err(|e| secrets.scrub(&e))?;
+        Ok(Target {
+            config,
+            tls,
+            secrets,
+        })
+    }
+
+    /// A [`StoreError::Database`] saying `text`, without the password.
+    fn failure(&self, text: String) -> StoreError {
+        StoreError::Database(self.secrets.scrub(&text))
     }
 
     fn connect(&self) -> Result<Client, postgres::Error> {
@@ -389,13 +367,28 @@ impl Target {
     }
 }
 
+/// The client's configuration and TLS of a database URL (see [`Target::parse`]).
+fn read_url(url: &str) -> Result<(postgres::Config, Option<MakeRustlsConnect>), String> {
+    let (url, root) = take_query_parameter(url, "sslrootcert");
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| format!("the PostgreSQL URL is not valid: {}", explain(&e)))?;
+    let tls = match (config.get_ssl_mode(), root) {
+        (SslMode::Require, root) => Some(tls_connector(root.as_deref())?),
+        (_, Some(_)) => {
+            return Err(
+                "the PostgreSQL URL names an sslrootcert but not sslmode=require: add it".into(),
+            )
+        }
+        (_, None) => None,
+    };
+    Ok((config, tls))
+}
+
 /// Check a `server.database` URL as [`PgStore::open`] will read it (including the CA file an
 /// `sslrootcert` names), without connecting.
 pub fn check_url(url: &str) -> Result<(), String> {
-    let secrets = Secrets::of(url);
-    Target::parse(url)
-        .map(|_| ())
-        .map_err(|e| secrets.scrub(&e))
+    Target::parse(url).map(drop)
 }
 
 /// `url` without the query parameter `name`, and that parameter's (percent-decoded) value.
@@ -455,12 +448,6 @@ fn tls_connector(root: Option<&str>) -> Result<MakeRustlsConnect, String> {
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// Opens the pool's connections, each with its own statement cache.
-struct Manager {
-    target: Target,
-    secrets: Secrets,
-}
-
 /// A pooled connection and the statements prepared on it, by SQL text.
 struct PgConn {
     /// Taken only by `drop`.
@@ -477,6 +464,12 @@ impl PgConn {
         self.client
             .as_mut()
             .expect("a pooled connection has its client")
+    }
+
+    /// Run simple statements: one round trip, where a prepared statement takes two.
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        let done = self.client().batch_execute(sql);
+        done.map_err(|e| StoreError::Database(explain(&e)))
     }
 
     /// The connection's prepared statement for `sql`, preparing it the first time.
@@ -508,14 +501,14 @@ impl Drop for PgConn {
     }
 }
 
-impl r2d2::ManageConnection for Manager {
+impl r2d2::ManageConnection for Target {
     type Connection = PgConn;
     /// Why a connection could not be opened, spelled out (r2d2 keeps only the text of the last
     /// one, and `postgres::Error`'s own text leaves the cause out).
     type Error = std::io::Error;
 
     fn connect(&self) -> Result<PgConn, Self::Error> {
-        match self.target.connect() {
+        match self.connect() {
             Ok(client) => Ok(PgConn {
                 client: Some(client),
                 statements: HashMap::new(),
@@ -640,14 +633,12 @@ impl Store for PgStore {
     /// every (re)connection wakes everyone, since announcements may have been missed.
     fn listen(&self, wake: Arc<dyn Fn(Announcement) + Send + Sync>) -> StoreResult<()> {
         let client = listener_connection(&self.target).map_err(|e| {
-            StoreError::Database(self.secrets.scrub(&format!(
-                "cannot listen to PostgreSQL at {}: {e}",
-                describe_server(&self.target.config)
-            )))
+            let server = describe_server(&self.target.config);
+            self.target
+                .failure(format!("cannot listen to PostgreSQL at {server}: {e}"))
         })?;
         let listener = Listener {
             target: self.target.clone(),
-            secrets: self.secrets.clone(),
             node: self.node,
             stop: self.stop.clone(),
             wake,
@@ -665,10 +656,8 @@ impl Store for PgStore {
     fn count_request(&self, key: &str, minute: i64) -> StoreResult<Option<RequestCount>> {
         let mut conn = self.connection()?;
         let fail = |e: postgres::Error| {
-            StoreError::Database(
-                self.secrets
-                    .scrub(&format!("counting a request: {}", explain(&e))),
-            )
+            let text = format!("counting a request: {}", explain(&e));
+            self.target.failure(text)
         };
         let statement = conn.statement(COUNT_REQUEST).map_err(fail)?;
         let row = conn
@@ -883,27 +872,29 @@ impl Conn for PgTx<'_> {
     }
 
     fn announce(&mut self, announcement: &Announcement) -> StoreResult<()> {
-        let Announcement {
-            streams,
-            outbound,
-            everyone,
-            typing,
-        } = announcement;
-        if streams.is_empty() && !outbound && !everyone && typing.is_empty() {
+        if *announcement == Announcement::default() {
             return Ok(());
         }
-        let mut chunks: Vec<&[Uuid]> = streams.chunks(STREAMS_PER_NOTICE).collect();
+        let mut chunks: Vec<&[Uuid]> = announcement.streams.chunks(STREAMS_PER_NOTICE).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
         }
         for (i, chunk) in chunks.into_iter().enumerate() {
+            // All but the streams: once is enough.
+            let first = i == 0;
+            let news = Announcement {
+                streams: chunk.to_vec(),
+                outbound: announcement.outbound && first,
+                everyone: announcement.everyone && first,
+                typing: if first {
+                    announcement.typing.clone()
+                } else {
+                    Vec::new()
+                },
+            };
             let payload = serde_json::to_string(&Notice {
                 node: self.node,
-                streams: chunk.to_vec(),
-                // Once is enough.
-                outbound: *outbound && i == 0,
-                everyone: *everyone && i == 0,
-                typing: if i == 0 { typing.clone() } else { Vec::new() },
+                news,
             })
             .map_err(|e| StoreError::Database(format!("announcement: {e}")))?;
             let sent = self.raw_execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]);
@@ -920,14 +911,8 @@ impl Conn for PgTx<'_> {
 struct Notice {
     /// The node that sent it.
     node: Uuid,
-    #[serde(default)]
-    streams: Vec<Uuid>,
-    #[serde(default)]
-    outbound: bool,
-    #[serde(default)]
-    everyone: bool,
-    #[serde(default)]
-    typing: Vec<Typing>,
+    #[serde(flatten)]
+    news: Announcement,
 }
 
 /// What the node `own` should hear of a payload: nothing of its own announcements, and
@@ -935,12 +920,7 @@ struct Notice {
 fn decode(payload: &str, own: Uuid) -> Option<Announcement> {
     match serde_json::from_str::<Notice>(payload) {
         Ok(notice) if notice.node == own => None,
-        Ok(notice) => Some(Announcement {
-            streams: notice.streams,
-            outbound: notice.outbound,
-            everyone: notice.everyone,
-            typing: notice.typing,
-        }),
+        Ok(notice) => Some(notice.news),
         Err(e) => {
             tracing::debug!(error = %e, "unreadable announcement from another node");
             Some(Announcement {
@@ -963,7 +943,6 @@ fn listener_connection(target: &Target) -> Result<Client, String> {
 /// The background thread of [`Store::listen`].
 struct Listener {
     target: Target,
-    secrets: Secrets,
     node: Uuid,
     stop: Arc<AtomicBool>,
     wake: Arc<dyn Fn(Announcement) + Send + Sync>,
@@ -980,7 +959,7 @@ impl Listener {
                     Ok(connected) => connected,
                     Err(e) => {
                         tracing::warn!(
-                            error = %self.secrets.scrub(&e),
+                            error = %self.target.secrets.scrub(&e),
                             retry_in_s = delay.as_secs(),
                             "cannot reconnect to PostgreSQL to hear the other server nodes"
                         );
@@ -998,7 +977,7 @@ impl Listener {
             });
             if let Err(e) = self.hear(&mut connected) {
                 tracing::warn!(
-                    error = %self.secrets.scrub(&e),
+                    error = %self.target.secrets.scrub(&e),
                     "lost the PostgreSQL connection that hears the other server nodes; reconnecting"
                 );
                 self.pause(RECONNECT_FIRST);

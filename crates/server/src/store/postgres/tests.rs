@@ -123,51 +123,6 @@ mod conformance {
 }
 
 #[test]
-fn request_counts_roll_over_by_minute_are_shared_and_swept() {
-    let Some(url) = scratch_database() else {
-        return;
-    };
-    let (a, b) = (PgStore::open(&url).unwrap(), PgStore::open(&url).unwrap());
-    let count = |store: &PgStore, key: &str, minute: i64| {
-        let c = store.count_request(key, minute).unwrap().expect("shared");
-        (c.this_minute, c.previous_minute)
-    };
-    let minute = 29_000_000;
-    assert_eq!(count(&a, "k", minute), (1, 0));
-    assert_eq!(count(&b, "k", minute), (2, 0), "both nodes count together");
-    assert_eq!(count(&a, "other", minute), (1, 0), "keys are apart");
-    assert_eq!(
-        count(&b, "k", minute + 1),
-        (1, 2),
-        "the last minute is kept"
-    );
-    assert_eq!(
-        count(&a, "k", minute),
-        (2, 2),
-        "a node whose clock lags counts into the later minute"
-    );
-    assert_eq!(
-        count(&a, "k", minute + 3),
-        (1, 0),
-        "minutes ago are forgotten"
-    );
-    // Once a minute a node drops counts older than the minute before.
-    let rows = |store: &PgStore| {
-        let mut conn = store.connection().unwrap();
-        let n: i64 = conn
-            .client()
-            .query_one("SELECT count(*) FROM request_counts", &[])
-            .unwrap()
-            .get(0);
-        n
-    };
-    assert_eq!(rows(&a), 1, "'other' was swept when A moved on");
-    assert_eq!(count(&b, "k", minute + 3), (2, 0));
-    drop((a, b));
-    drop_database(&url);
-}
-
-#[test]
 fn migrations_run_once_also_when_nodes_start_together_and_newer_schemas_are_refused() {
     let Some(url) = scratch_database() else {
         return;
