@@ -90,8 +90,9 @@ pub struct RequestCount {
 }
 
 /// News for the other server nodes: whose live streams have new events, and whether replies
-/// wait for providers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// wait for providers. Sent as JSON (fields left out are empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Announcement {
     /// Agents (or live-chat visitors) whose streams should look again.
     pub streams: Vec<Uuid>,
@@ -127,6 +128,26 @@ impl From<StoreError> for JobFailed {
     fn from(err: StoreError) -> Self {
         JobFailed::Store(err)
     }
+}
+
+/// `as_str` and `parse` of an enumeration stored as the names given to its variants.
+macro_rules! stored_by_name {
+    ($t:ident { $($variant:ident = $name:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$variant => $name,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($name => Some($t::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,26 +233,12 @@ pub enum Relation {
     Former,
 }
 
-impl Relation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relation::Offered => "offered",
-            Relation::Owner => "owner",
-            Relation::Participant => "participant",
-            Relation::Former => "former",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "offered" => Relation::Offered,
-            "owner" => Relation::Owner,
-            "participant" => Relation::Participant,
-            "former" => Relation::Former,
-            _ => return None,
-        })
-    }
-}
+stored_by_name!(Relation {
+    Offered = "offered",
+    Owner = "owner",
+    Participant = "participant",
+    Former = "former",
+});
 
 /// One agent's view of one conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,26 +360,12 @@ pub enum OutboundState {
     Failed,
 }
 
-impl OutboundState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboundState::Queued => "queued",
-            OutboundState::Sending => "sending",
-            OutboundState::Done => "done",
-            OutboundState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "queued" => OutboundState::Queued,
-            "sending" => OutboundState::Sending,
-            "done" => OutboundState::Done,
-            "failed" => OutboundState::Failed,
-            _ => return None,
-        })
-    }
-}
+stored_by_name!(OutboundState {
+    Queued = "queued",
+    Sending = "sending",
+    Done = "done",
+    Failed = "failed",
+});
 
 /// One reply in the persisted outbound queue.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,14 +56,14 @@ use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Row, Statement};
-use postgres_native_tls::MakeTlsConnector;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use super::sql::{Cols, Conn, Dialect, EachRow, Migration, SqlRow, SqlTx, Unique, Value, POSTGRES};
-use super::{
-    Announcement, Job, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx, Typing,
-};
+use super::{Announcement, Job, JobFailed, Mode, RequestCount, Store, StoreError, StoreResult, Tx};
 
 /// Which migrations a database has: one row per applied migration (SQLite's `user_version`).
 const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -111,10 +111,9 @@ const RECONNECT_LAST: Duration = Duration::from_secs(30);
 
 /// PostgreSQL storage, possibly shared with other server nodes.
 pub struct PgStore {
-    pool: r2d2::Pool<Manager>,
+    pool: r2d2::Pool<Target>,
     /// For the listener's own connection.
     target: Target,
-    secrets: Secrets,
     /// Names this node in its announcements, so its listener can skip them.
     node: Uuid,
     /// Set when the store is dropped: its listener, if any, hangs up.
@@ -146,9 +145,8 @@ impl PgStore {
     }
 
     fn open_with_timeout(url: &str, timeout: Duration) -> StoreResult<PgStore> {
-        let secrets = Secrets::of(url);
-        let Target { mut config, tls } =
-            Target::parse(url).map_err(|e| StoreError::Database(secrets.scrub(&e)))?;
+        let mut target = Target::parse(url).map_err(StoreError::Database)?;
+        let config = &mut target.config;
         config.connect_timeout(timeout);
         if config.get_application_name().is_none() {
             config.application_name("switchboard");
@@ -156,7 +154,6 @@ impl PgStore {
         config.notice_callback(|notice| {
             tracing::debug!(notice = %notice, "PostgreSQL notice");
         });
-        let target = Target { config, tls };
         let server = describe_server(&target.config);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -164,19 +161,13 @@ impl PgStore {
             .connection_timeout(timeout)
             // Failures reach the caller (with the last one's reason); no log line per retry.
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(Manager {
-                target: target.clone(),
-                secrets: secrets.clone(),
-            })
+            .build(target.clone())
             .map_err(|e| {
-                StoreError::Database(
-                    secrets.scrub(&format!("cannot connect to PostgreSQL at {server}: {e}")),
-                )
+                target.failure(format!("cannot connect to PostgreSQL at {server}: {e}"))
             })?;
         let store = PgStore {
             pool,
             target,
-            secrets,
             node: Uuid::now_v7(),
             stop: Arc::new(AtomicBool::new(false)),
             swept_minute: AtomicI64::new(0),
@@ -185,12 +176,11 @@ impl PgStore {
         Ok(store)
     }
 
-    fn connection(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
+    fn connection(&self) -> StoreResult<r2d2::PooledConnection<Target>> {
         self.pool.get().map_err(|e| {
-            StoreError::Database(self.secrets.scrub(&format!(
-                "no PostgreSQL connection to {}: {e}",
-                describe_server(&self.target.config)
-            )))
+            let server = describe_server(&self.target.config);
+            self.target
+                .failure(format!("no PostgreSQL connection to {server}: {e}"))
         })
     }
 
@@ -203,28 +193,16 @@ impl PgStore {
         mode: Mode,
         job: &mut dyn FnMut(&mut dyn Tx) -> Result<(), JobFailed>,
     ) -> StoreResult<()> {
-        let PgConn {
-            client,
-            statements,
-            dirty,
-        } = conn;
-        let client = client.as_mut().expect("a pooled connection has its client");
-        let session = |e: postgres::Error| StoreError::Database(explain(&e));
         let mut exclusive = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            // Through the writers' gate: shared at first, alone after losing. (Simple queries,
-            // here and below: one round trip each, where a prepared statement takes two.)
+            // Through the writers' gate: shared at first, alone after losing.
             let shared = mode == Mode::Write && attempt == 1;
             if shared {
-                client
-                    .batch_execute(&format!("SELECT pg_advisory_lock_shared({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_lock_shared({WRITERS_GATE})"))?;
             } else if mode == Mode::Write && !exclusive {
-                client
-                    .batch_execute(&format!("SELECT pg_advisory_lock({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_lock({WRITERS_GATE})"))?;
                 exclusive = true;
             }
             // The shared gate is left with the transaction, in the same round trip.
@@ -244,10 +222,9 @@ impl PgStore {
                 }
                 Mode::Write => "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
             };
-            client.batch_execute(begin).map_err(session)?;
+            conn.batch(begin)?;
             let mut handle = SqlTx::new(PgTx {
-                client: &mut *client,
-                statements: &mut *statements,
+                conn: &mut *conn,
                 node: self.node,
                 retry: None,
                 // Nothing can collide with a reader.
@@ -261,40 +238,38 @@ impl PgStore {
             let verdict = match (retry, outcome) {
                 // Whatever the job made of it, a statement lost to a concurrent transaction.
                 (Some(reason), _) => {
-                    client.batch_execute(&rollback).map_err(session)?;
+                    conn.batch(&rollback)?;
                     Err(reason)
                 }
                 (None, Ok(())) if broken.is_some() => {
-                    client.batch_execute(&rollback).map_err(session)?;
+                    conn.batch(&rollback)?;
                     Ok(Err(StoreError::Database(format!(
                         "a statement failed, so the transaction was rolled back: {}",
                         broken.unwrap_or_default()
                     ))))
                 }
-                (None, Ok(())) => match client.batch_execute(&format!("COMMIT{leave}")) {
+                (None, Ok(())) => match conn.client().batch_execute(&format!("COMMIT{leave}")) {
                     Ok(()) => Ok(Ok(())),
                     Err(e) if is_retryable(&e) => {
                         // The failed COMMIT ended the transaction and the rest of the batch.
                         if shared {
-                            client
-                                .batch_execute(&format!(
-                                    "SELECT pg_advisory_unlock_shared({WRITERS_GATE})"
-                                ))
-                                .map_err(session)?;
+                            conn.batch(&format!(
+                                "SELECT pg_advisory_unlock_shared({WRITERS_GATE})"
+                            ))?;
                         }
                         Err(explain(&e))
                     }
-                    Err(e) => return Err(session(e)),
+                    Err(e) => return Err(StoreError::Database(explain(&e))),
                 },
                 (None, Err(JobFailed::Abort)) => {
                     // Nothing is kept either way; a session that cannot roll back is discarded.
-                    if client.batch_execute(&rollback).is_err() {
+                    if conn.batch(&rollback).is_err() {
                         return Ok(());
                     }
                     Ok(Ok(()))
                 }
                 (None, Err(JobFailed::Store(err))) => {
-                    if client.batch_execute(&rollback).is_err() {
+                    if conn.batch(&rollback).is_err() {
                         return Err(err);
                     }
                     Ok(Err(err))
@@ -315,11 +290,9 @@ impl PgStore {
                 }
             };
             if exclusive {
-                client
-                    .batch_execute(&format!("SELECT pg_advisory_unlock({WRITERS_GATE})"))
-                    .map_err(session)?;
+                conn.batch(&format!("SELECT pg_advisory_unlock({WRITERS_GATE})"))?;
             }
-            *dirty = false;
+            conn.dirty = false;
             return result;
         }
     }
@@ -354,35 +327,36 @@ impl PgStore {
     }
 }
 
-/// The database server: where it is, and how to encrypt the way there.
+/// The database server: where it is, and how to encrypt the way there. It opens the pool's
+/// connections, each with its own statement cache.
 #[derive(Clone)]
 struct Target {
     config: postgres::Config,
-    /// With `sslmode=require`: TLS, the server's certificate verified against the system's
-    /// trusted roots and, if the URL names one with `sslrootcert=PATH`, that CA.
-    tls: Option<MakeTlsConnector>,
+    /// With `sslmode=require`: TLS (rustls), the server's certificate and host name verified
+    /// against the system's trusted roots and, if the URL names one with `sslrootcert=PATH`,
+    /// that CA.
+    tls: Option<MakeRustlsConnect>,
+    /// Cut out of every message.
+    secrets: Secrets,
 }
 
 impl Target {
     /// Read a database URL. Beside what the `postgres` client understands it takes libpq's
     /// `sslrootcert=PATH` (the PEM file of the CA that signed the server's certificate).
-    /// Errors say what is wrong without repeating the URL.
+    /// Errors say what is wrong without repeating the URL or its password.
     fn parse(url: &str) -> Result<Target, String> {
-        let (url, root) = take_query_parameter(url, "sslrootcert");
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| format!("the PostgreSQL URL is not valid: {}", explain(&e)))?;
-        let tls = match (config.get_ssl_mode(), root) {
-            (SslMode::Require, root) => Some(tls_connector(root.as_deref())?),
-            (_, Some(_)) => {
-                return Err(
-                    "the PostgreSQL URL names an sslrootcert but not sslmode=require: add it"
-                        .into(),
-                )
-            }
-            (_, None) => None,
-        };
-        Ok(Target { config, tls })
+        let secrets = Secrets::of(url);
+        let (config, tls) = read_url(url).map_err(|e| secrets.scrub(&e))?;
+        Ok(Target {
+            config,
+            tls,
+            secrets,
+        })
+    }
+
+    /// A [`StoreError::Database`] saying `text`, without the password.
+    fn failure(&self, text: String) -> StoreError {
+        StoreError::Database(self.secrets.scrub(&text))
     }
 
     fn connect(&self) -> Result<Client, postgres::Error> {
@@ -393,13 +367,28 @@ impl Target {
     }
 }
 
+/// The client's configuration and TLS of a database URL (see [`Target::parse`]).
+fn read_url(url: &str) -> Result<(postgres::Config, Option<MakeRustlsConnect>), String> {
+    let (url, root) = take_query_parameter(url, "sslrootcert");
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| format!("the PostgreSQL URL is not valid: {}", explain(&e)))?;
+    let tls = match (config.get_ssl_mode(), root) {
+        (SslMode::Require, root) => Some(tls_connector(root.as_deref())?),
+        (_, Some(_)) => {
+            return Err(
+                "the PostgreSQL URL names an sslrootcert but not sslmode=require: add it".into(),
+            )
+        }
+        (_, None) => None,
+    };
+    Ok((config, tls))
+}
+
 /// Check a `server.database` URL as [`PgStore::open`] will read it (including the CA file an
 /// `sslrootcert` names), without connecting.
 pub fn check_url(url: &str) -> Result<(), String> {
-    let secrets = Secrets::of(url);
-    Target::parse(url)
-        .map(|_| ())
-        .map_err(|e| secrets.scrub(&e))
+    Target::parse(url).map(drop)
 }
 
 /// `url` without the query parameter `name`, and that parameter's (percent-decoded) value.
@@ -430,25 +419,33 @@ fn take_query_parameter(url: &str, name: &str) -> (String, Option<String>) {
     }
 }
 
-fn tls_connector(root: Option<&str>) -> Result<MakeTlsConnector, String> {
-    let mut builder = native_tls::TlsConnector::builder();
+fn tls_connector(root: Option<&str>) -> Result<MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // As OpenSSL did: the system's roots that can be read; none at all fails the handshake.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     if let Some(path) = root {
         let pem = std::fs::read(path)
             .map_err(|e| format!("sslrootcert: cannot read the CA file {path}: {e}"))?;
-        let ca = native_tls::Certificate::from_pem(&pem)
-            .map_err(|e| format!("sslrootcert: {path} is not a PEM certificate: {e}"))?;
-        builder.add_root_certificate(ca);
+        let not_pem = |e: &dyn std::fmt::Display| {
+            format!("sslrootcert: {path} is not a PEM certificate: {e}")
+        };
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| not_pem(&e))?;
+        if certs.is_empty() {
+            return Err(not_pem(&"no certificate in it"));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| not_pem(&e))?;
+        }
     }
-    let connector = builder
-        .build()
-        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?;
-    Ok(MakeTlsConnector::new(connector))
-}
-
-/// Opens the pool's connections, each with its own statement cache.
-struct Manager {
-    target: Target,
-    secrets: Secrets,
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// A pooled connection and the statements prepared on it, by SQL text.
@@ -468,6 +465,25 @@ impl PgConn {
             .as_mut()
             .expect("a pooled connection has its client")
     }
+
+    /// Run simple statements: one round trip, where a prepared statement takes two.
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        let done = self.client().batch_execute(sql);
+        done.map_err(|e| StoreError::Database(explain(&e)))
+    }
+
+    /// The connection's prepared statement for `sql`, preparing it the first time.
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client().prepare(sql)?;
+        // Contact searches are written for their number of terms: keep the cache bounded.
+        if self.statements.len() < MAX_STATEMENTS {
+            self.statements.insert(sql.to_string(), statement.clone());
+        }
+        Ok(statement)
+    }
 }
 
 impl Drop for PgConn {
@@ -485,39 +501,28 @@ impl Drop for PgConn {
     }
 }
 
-/// Why a connection could not be opened, spelled out (r2d2 keeps only the text of the last one,
-/// and `postgres::Error`'s own text leaves the cause out).
-#[derive(Debug)]
-struct ConnectError(String);
-
-impl std::fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConnectError {}
-
-impl r2d2::ManageConnection for Manager {
+impl r2d2::ManageConnection for Target {
     type Connection = PgConn;
-    type Error = ConnectError;
+    /// Why a connection could not be opened, spelled out (r2d2 keeps only the text of the last
+    /// one, and `postgres::Error`'s own text leaves the cause out).
+    type Error = std::io::Error;
 
-    fn connect(&self) -> Result<PgConn, ConnectError> {
-        match self.target.connect() {
+    fn connect(&self) -> Result<PgConn, Self::Error> {
+        match self.connect() {
             Ok(client) => Ok(PgConn {
                 client: Some(client),
                 statements: HashMap::new(),
                 dirty: false,
             }),
-            Err(e) => Err(ConnectError(self.secrets.scrub(&explain(&e)))),
+            Err(e) => Err(std::io::Error::other(self.secrets.scrub(&explain(&e)))),
         }
     }
 
-    fn is_valid(&self, conn: &mut PgConn) -> Result<(), ConnectError> {
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), Self::Error> {
         conn.client()
             .simple_query("")
             .map(|_| ())
-            .map_err(|e| ConnectError(explain(&e)))
+            .map_err(|e| std::io::Error::other(explain(&e)))
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
@@ -628,14 +633,12 @@ impl Store for PgStore {
     /// every (re)connection wakes everyone, since announcements may have been missed.
     fn listen(&self, wake: Arc<dyn Fn(Announcement) + Send + Sync>) -> StoreResult<()> {
         let client = listener_connection(&self.target).map_err(|e| {
-            StoreError::Database(self.secrets.scrub(&format!(
-                "cannot listen to PostgreSQL at {}: {e}",
-                describe_server(&self.target.config)
-            )))
+            let server = describe_server(&self.target.config);
+            self.target
+                .failure(format!("cannot listen to PostgreSQL at {server}: {e}"))
         })?;
         let listener = Listener {
             target: self.target.clone(),
-            secrets: self.secrets.clone(),
             node: self.node,
             stop: self.stop.clone(),
             wake,
@@ -653,24 +656,12 @@ impl Store for PgStore {
     fn count_request(&self, key: &str, minute: i64) -> StoreResult<Option<RequestCount>> {
         let mut conn = self.connection()?;
         let fail = |e: postgres::Error| {
-            StoreError::Database(
-                self.secrets
-                    .scrub(&format!("counting a request: {}", explain(&e))),
-            )
+            let text = format!("counting a request: {}", explain(&e));
+            self.target.failure(text)
         };
-        let PgConn {
-            client, statements, ..
-        } = &mut *conn;
-        let client = client.as_mut().expect("a pooled connection has its client");
-        let statement = match statements.get(COUNT_REQUEST) {
-            Some(statement) => statement.clone(),
-            None => {
-                let statement = client.prepare(COUNT_REQUEST).map_err(fail)?;
-                statements.insert(COUNT_REQUEST.to_string(), statement.clone());
-                statement
-            }
-        };
-        let row = client
+        let statement = conn.statement(COUNT_REQUEST).map_err(fail)?;
+        let row = conn
+            .client()
             .query_one(&statement, &[&key, &minute])
             .map_err(fail)?;
         let cols = Cols::new(&row, "request_counts");
@@ -679,7 +670,7 @@ impl Store for PgStore {
             previous_minute: cols.u32(1)?,
         };
         if self.swept_minute.swap(minute, Ordering::Relaxed) != minute {
-            client
+            conn.client()
                 .execute(
                     "DELETE FROM request_counts WHERE minute < $1",
                     &[&(minute - 1)],
@@ -706,8 +697,7 @@ const COUNT_REQUEST: &str = "INSERT INTO request_counts AS c (key, minute, hits,
 
 /// One transaction of [`Store::run`].
 struct PgTx<'c> {
-    client: &'c mut Client,
-    statements: &'c mut HashMap<String, Statement>,
+    conn: &'c mut PgConn,
     node: Uuid,
     /// Set (with the reason) when a statement lost to a concurrent transaction: `run` rolls back
     /// and calls the job again.
@@ -723,36 +713,17 @@ struct PgTx<'c> {
 
 /// How PostgreSQL reads the columns of a row; values it cannot read are
 /// [`StoreError::Corrupt`].
+/// Reads a column as `$t`.
+macro_rules! column {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name(&self, table: &'static str, idx: usize) -> StoreResult<Option<$t>> {
+            self.try_get(idx).map_err(|e| self.bad(table, idx, explain(&e)))
+        }
+    )*};
+}
+
 impl SqlRow for Row {
-    fn int(&self, table: &'static str, idx: usize) -> StoreResult<Option<i64>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn boolean(&self, table: &'static str, idx: usize) -> StoreResult<Option<bool>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn text(&self, table: &'static str, idx: usize) -> StoreResult<Option<String>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn uuid(&self, table: &'static str, idx: usize) -> StoreResult<Option<Uuid>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn time(&self, table: &'static str, idx: usize) -> StoreResult<Option<DateTime<Utc>>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
-
-    fn json(&self, table: &'static str, idx: usize) -> StoreResult<Option<serde_json::Value>> {
-        self.try_get(idx)
-            .map_err(|e| self.bad(table, idx, explain(&e)))
-    }
+    column!(int: i64, boolean: bool, text: String, uuid: Uuid, time: DateTime<Utc>, json: serde_json::Value);
 
     fn bad(&self, table: &'static str, idx: usize, detail: String) -> StoreError {
         let column = self.columns().get(idx).map_or("?", |c| c.name());
@@ -802,27 +773,14 @@ type Params<'p> = [&'p (dyn ToSql + Sync)];
 // ----- statements -----
 
 impl PgTx<'_> {
-    /// The connection's prepared statement for `sql`, preparing it the first time.
-    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        // Contact searches are written for their number of terms: keep the cache bounded.
-        if self.statements.len() < MAX_STATEMENTS {
-            self.statements.insert(sql.to_string(), statement.clone());
-        }
-        Ok(statement)
-    }
-
     fn raw_query(&mut self, sql: &str, params: &Params) -> Result<Vec<Row>, postgres::Error> {
-        let statement = self.statement(sql)?;
-        self.client.query(&statement, params)
+        let statement = self.conn.statement(sql)?;
+        self.conn.client().query(&statement, params)
     }
 
     fn raw_execute(&mut self, sql: &str, params: &Params) -> Result<u64, postgres::Error> {
-        let statement = self.statement(sql)?;
-        self.client.execute(&statement, params)
+        let statement = self.conn.statement(sql)?;
+        self.conn.client().execute(&statement, params)
     }
 
     /// Whether a failed statement means this attempt lost to a concurrent transaction (then
@@ -857,18 +815,22 @@ impl PgTx<'_> {
         what: &'static str,
         statement: impl FnOnce(&mut Self) -> Result<T, postgres::Error>,
     ) -> StoreResult<T> {
-        if let Err(e) = self.client.batch_execute("SAVEPOINT unique_check") {
+        if let Err(e) = self.conn.client().batch_execute("SAVEPOINT unique_check") {
             return Err(self.failed(e));
         }
         match statement(self) {
             Ok(value) => {
-                if let Err(e) = self.client.batch_execute("RELEASE SAVEPOINT unique_check") {
+                if let Err(e) = self
+                    .conn
+                    .client()
+                    .batch_execute("RELEASE SAVEPOINT unique_check")
+                {
                     return Err(self.failed(e));
                 }
                 Ok(value)
             }
             Err(err) => {
-                let undone = self.client.batch_execute(
+                let undone = self.conn.client().batch_execute(
                     "ROLLBACK TO SAVEPOINT unique_check; RELEASE SAVEPOINT unique_check",
                 );
                 if let Err(e) = undone {
@@ -910,27 +872,29 @@ impl Conn for PgTx<'_> {
     }
 
     fn announce(&mut self, announcement: &Announcement) -> StoreResult<()> {
-        let Announcement {
-            streams,
-            outbound,
-            everyone,
-            typing,
-        } = announcement;
-        if streams.is_empty() && !outbound && !everyone && typing.is_empty() {
+        if *announcement == Announcement::default() {
             return Ok(());
         }
-        let mut chunks: Vec<&[Uuid]> = streams.chunks(STREAMS_PER_NOTICE).collect();
+        let mut chunks: Vec<&[Uuid]> = announcement.streams.chunks(STREAMS_PER_NOTICE).collect();
         if chunks.is_empty() {
             chunks.push(&[]);
         }
         for (i, chunk) in chunks.into_iter().enumerate() {
+            // All but the streams: once is enough.
+            let first = i == 0;
+            let news = Announcement {
+                streams: chunk.to_vec(),
+                outbound: announcement.outbound && first,
+                everyone: announcement.everyone && first,
+                typing: if first {
+                    announcement.typing.clone()
+                } else {
+                    Vec::new()
+                },
+            };
             let payload = serde_json::to_string(&Notice {
                 node: self.node,
-                streams: chunk.to_vec(),
-                // Once is enough.
-                outbound: *outbound && i == 0,
-                everyone: *everyone && i == 0,
-                typing: if i == 0 { typing.clone() } else { Vec::new() },
+                news,
             })
             .map_err(|e| StoreError::Database(format!("announcement: {e}")))?;
             let sent = self.raw_execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]);
@@ -947,14 +911,8 @@ impl Conn for PgTx<'_> {
 struct Notice {
     /// The node that sent it.
     node: Uuid,
-    #[serde(default)]
-    streams: Vec<Uuid>,
-    #[serde(default)]
-    outbound: bool,
-    #[serde(default)]
-    everyone: bool,
-    #[serde(default)]
-    typing: Vec<Typing>,
+    #[serde(flatten)]
+    news: Announcement,
 }
 
 /// What the node `own` should hear of a payload: nothing of its own announcements, and
@@ -962,12 +920,7 @@ struct Notice {
 fn decode(payload: &str, own: Uuid) -> Option<Announcement> {
     match serde_json::from_str::<Notice>(payload) {
         Ok(notice) if notice.node == own => None,
-        Ok(notice) => Some(Announcement {
-            streams: notice.streams,
-            outbound: notice.outbound,
-            everyone: notice.everyone,
-            typing: notice.typing,
-        }),
+        Ok(notice) => Some(notice.news),
         Err(e) => {
             tracing::debug!(error = %e, "unreadable announcement from another node");
             Some(Announcement {
@@ -990,7 +943,6 @@ fn listener_connection(target: &Target) -> Result<Client, String> {
 /// The background thread of [`Store::listen`].
 struct Listener {
     target: Target,
-    secrets: Secrets,
     node: Uuid,
     stop: Arc<AtomicBool>,
     wake: Arc<dyn Fn(Announcement) + Send + Sync>,
@@ -1007,7 +959,7 @@ impl Listener {
                     Ok(connected) => connected,
                     Err(e) => {
                         tracing::warn!(
-                            error = %self.secrets.scrub(&e),
+                            error = %self.target.secrets.scrub(&e),
                             retry_in_s = delay.as_secs(),
                             "cannot reconnect to PostgreSQL to hear the other server nodes"
                         );
@@ -1025,7 +977,7 @@ impl Listener {
             });
             if let Err(e) = self.hear(&mut connected) {
                 tracing::warn!(
-                    error = %self.secrets.scrub(&e),
+                    error = %self.target.secrets.scrub(&e),
                     "lost the PostgreSQL connection that hears the other server nodes; reconnecting"
                 );
                 self.pause(RECONNECT_FIRST);

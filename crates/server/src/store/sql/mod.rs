@@ -20,42 +20,37 @@ use uuid::Uuid;
 
 use super::{Announcement, StoreError, StoreResult};
 
-/// The schema, one numbered file per migration, shared by both backends; the version of a
-/// database is the number of migrations applied. Never edit one that shipped: add a file.
-pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "agents and sessions",
-        include_str!("migrations/001_agents_and_sessions.sql"),
-    ),
-    (
-        "queues and channels",
-        include_str!("migrations/002_queues_and_channels.sql"),
-    ),
-    (
-        "conversations and views",
-        include_str!("migrations/003_conversations_and_views.sql"),
-    ),
-    ("messages", include_str!("migrations/004_messages.sql")),
-    ("events", include_str!("migrations/005_events.sql")),
-    ("contacts", include_str!("migrations/006_contacts.sql")),
-    ("templates", include_str!("migrations/007_templates.sql")),
-    (
-        "attachments",
-        include_str!("migrations/008_attachments.sql"),
-    ),
-    (
-        "outbound queue",
-        include_str!("migrations/009_outbound_queue.sql"),
-    ),
-    (
-        "live chat visitors and blocks",
-        include_str!("migrations/010_live_chat_visitors_and_blocks.sql"),
-    ),
-    (
-        "request counts",
-        include_str!("migrations/011_request_counts.sql"),
-    ),
+/// `(file, SQL)` of `migrations/{file}.sql`, for [`MIGRATIONS`].
+macro_rules! migrations {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("migrations/", $file, ".sql")))),*]
+    };
+}
+
+/// The schema, one numbered file per migration (`NNN_name.sql`), shared by both backends; the
+/// version of a database is the number of migrations applied. Never edit one that shipped: add
+/// a file.
+pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
+    "001_agents_and_sessions",
+    "002_queues_and_channels",
+    "003_conversations_and_views",
+    "004_messages",
+    "005_events",
+    "006_contacts",
+    "007_templates",
+    "008_attachments",
+    "009_outbound_queue",
+    "010_live_chat_visitors_and_blocks",
+    "011_request_counts",
 ];
+
+/// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat
+/// visitors and blocks" (what PostgreSQL records in `schema_migrations`).
+pub(crate) fn migration_name(file: &str) -> String {
+    file.split_once('_')
+        .map_or(file, |(_, name)| name)
+        .replace('_', " ")
+}
 
 /// What differs between the SQL of the two backends.
 #[derive(Debug)]
@@ -106,7 +101,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
 pub(crate) struct Migration {
     /// Its place in [`MIGRATIONS`], from 1: the database's version once applied.
     pub number: i64,
-    pub name: &'static str,
+    pub name: String,
     /// In the dialect of the database.
     pub sql: String,
 }
@@ -125,9 +120,9 @@ impl Dialect {
         let all = MIGRATIONS.iter().zip(1..);
         let pending = all.skip(version.max(0) as usize);
         Ok(pending
-            .map(|(&(name, sql), number)| Migration {
+            .map(|(&(file, sql), number)| Migration {
                 number,
-                name,
+                name: migration_name(file),
                 sql: self.render(sql),
             })
             .collect())
@@ -176,6 +171,16 @@ macro_rules! from_copy {
         impl From<Option<$t>> for Value<'_> {
             fn from(v: Option<$t>) -> Self {
                 v.map_or(Value::Null, Value::from)
+            }
+        }
+        impl From<&$t> for Value<'_> {
+            fn from(v: &$t) -> Self {
+                Value::from(*v)
+            }
+        }
+        impl From<&Option<$t>> for Value<'_> {
+            fn from(v: &Option<$t>) -> Self {
+                Value::from(*v)
             }
         }
     )*};

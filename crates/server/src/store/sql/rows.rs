@@ -1,162 +1,311 @@
-//! One mapper per row type, and the columns it reads, in that order.
+//! One description per row type ([`Record`]): its table and its columns in order, each field
+//! read and written the same way for every statement ([`Field`]).
 
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use switchboard_domain::routing::Strategy;
 use switchboard_protocol::{
-    AttachmentRef, ChannelKind, ConversationStatus, Direction, Identity, MessageStatus, Presence,
-    Role,
+    ChannelKind, ConversationStatus, Direction, Identity, MessageStatus, Presence, Role,
 };
+use uuid::Uuid;
 
-use super::{Cols, SqlRow};
+use super::{Cols, SqlRow, Value};
 use crate::store::{
     AgentRow, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
-    MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, StoreResult, TemplateRow,
-    ViewRow, VisitorRow,
+    MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, StoreResult,
+    TemplateRow, ViewRow, VisitorRow,
 };
 
-pub(super) const AGENT_COLUMNS: &str = "a.id, a.extension, a.name, a.email, a.role, \
-    a.password_hash, a.presence, a.last_assigned_at";
-
-pub(super) fn agent(row: &dyn SqlRow) -> StoreResult<AgentRow> {
-    let r = Cols::new(row, "agents");
-    Ok(AgentRow {
-        id: r.uuid(0)?,
-        extension: r.text(1)?,
-        name: r.text(2)?,
-        email: r.opt_text(3)?,
-        role: r.parse(4, Role::parse)?,
-        password_hash: r.text(5)?,
-        presence: r.parse(6, Presence::parse)?,
-        last_assigned_at: r.opt_time(7)?,
-    })
+/// A row type stored in one table.
+pub(super) trait Record: Sized {
+    const TABLE: &'static str;
+    /// What the table is called in the statements' joins.
+    const ALIAS: &'static str;
+    /// The columns, in the order of the fields that fill them; a field stored in several
+    /// columns names them all (`"identity_kind, identity_value"`).
+    const COLUMNS: &'static [&'static str];
+    /// From the row's columns at `at`, moving `at` past them.
+    fn read(row: &dyn SqlRow, at: &mut usize) -> StoreResult<Self>;
+    /// The values of [`Record::COLUMNS`], in order.
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()>;
 }
 
-pub(super) const CONVERSATION_COLUMNS: &str = "c.id, c.channel_kind, c.channel_id, c.status, \
-    c.queue_id, c.owner_id, c.identity_kind, c.identity_value, c.display_name, c.contact_id, \
-    c.title, c.offer_round, c.offer_expires_at, c.last_seq, c.last_message_id, c.created_at, \
-    c.updated_at, c.answered_at, c.resolved_at, c.last_inbound_at";
+/// How a field is stored: read from the columns at `at` (moving past them), written as values.
+pub(super) trait Field: Sized {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self>;
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()>;
+}
 
-pub(super) fn conversation(row: &dyn SqlRow) -> StoreResult<ConversationRow> {
-    let r = Cols::new(row, "conversations");
-    let identity = match r.opt_text(6)? {
-        None => None,
-        Some(_) => Some(Identity {
-            kind: r.parse(6, ChannelKind::parse)?,
-            value: r.text(7)?,
-        }),
+/// `"a.id, a.name, …"`: the columns of `R`, named with its alias.
+pub(super) fn columns<R: Record>() -> String {
+    let names: Vec<String> = names::<R>().map(|c| format!("{}.{c}", R::ALIAS)).collect();
+    names.join(", ")
+}
+
+/// Each column of `R` on its own.
+pub(super) fn names<R: Record>() -> impl Iterator<Item = &'static str> {
+    R::COLUMNS.iter().flat_map(|c| c.split(", "))
+}
+
+/// `SELECT` every column of `R` `FROM` its table.
+pub(super) fn select<R: Record>() -> String {
+    format!("SELECT {} FROM {} {}", columns::<R>(), R::TABLE, R::ALIAS)
+}
+
+/// A whole row of `R`.
+pub(super) fn read<R: Record>(row: &dyn SqlRow) -> StoreResult<R> {
+    R::read(row, &mut 0)
+}
+
+/// The values of a row of `R`, for `$1`, `$2`, … in column order.
+pub(super) fn values<R: Record>(row: &R) -> StoreResult<Vec<Value<'_>>> {
+    let mut out = Vec::with_capacity(R::COLUMNS.len());
+    row.write(&mut out)?;
+    Ok(out)
+}
+
+/// `record! { Row: "table" "alias", [field, field("column_a, column_b"), …], default: field }`
+/// stores `Row` in `table`: each listed field in the column of its name (or in those named
+/// after it), in order; fields after `default:` are not columns and start empty.
+macro_rules! record {
+    ($row:ident: $table:literal $alias:literal,
+     [$($field:ident $(($columns:literal))?),* $(,)?] $(, default: $($empty:ident),*)?) => {
+        impl Record for $row {
+            const TABLE: &'static str = $table;
+            const ALIAS: &'static str = $alias;
+            const COLUMNS: &'static [&'static str] =
+                &[$(record!(@column $field $($columns)?)),*];
+
+            fn read(row: &dyn SqlRow, at: &mut usize) -> StoreResult<Self> {
+                let r = Cols::new(row, $table);
+                Ok($row {
+                    $($field: Field::read(&r, at)?,)*
+                    $($($empty: Default::default(),)*)?
+                })
+            }
+
+            fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+                $(self.$field.write(out)?;)*
+                Ok(())
+            }
+        }
     };
-    Ok(ConversationRow {
-        id: r.uuid(0)?,
-        channel: r.parse(1, ChannelKind::parse)?,
-        channel_id: r.text(2)?,
-        status: r.parse(3, ConversationStatus::parse)?,
-        queue_id: r.opt_text(4)?,
-        owner_id: r.opt_uuid(5)?,
-        identity,
-        display_name: r.text(8)?,
-        contact_id: r.opt_uuid(9)?,
-        title: r.opt_text(10)?,
-        offer_round: r.u32(11)?,
-        offer_expires_at: r.opt_time(12)?,
-        last_seq: r.int(13)?,
-        last_message_id: r.opt_uuid(14)?,
-        created_at: r.time(15)?,
-        updated_at: r.time(16)?,
-        answered_at: r.opt_time(17)?,
-        resolved_at: r.opt_time(18)?,
-        last_inbound_at: r.opt_time(19)?,
-    })
+    (@column $field:ident) => { stringify!($field) };
+    (@column $field:ident $columns:literal) => { $columns };
 }
 
-pub(super) const VIEW_COLUMNS: &str = "v.conversation_id, v.agent_id, v.relation, v.archived, \
-    v.deleted, v.last_read_seq, v.updated_at";
-
-/// A view whose columns start at `offset` (after a conversation's, in a join).
-pub(super) fn view(row: &dyn SqlRow, offset: usize) -> StoreResult<ViewRow> {
-    let r = Cols::new(row, "conversation_views");
-    Ok(ViewRow {
-        conversation_id: r.uuid(offset)?,
-        agent_id: r.uuid(offset + 1)?,
-        relation: r.parse(offset + 2, Relation::parse)?,
-        archived: r.boolean(offset + 3)?,
-        deleted: r.boolean(offset + 4)?,
-        last_read_seq: r.int(offset + 5)?,
-        updated_at: r.time(offset + 6)?,
-    })
+record! {
+    AgentRow: "agents" "a",
+    [id, extension, name, email, role, password_hash, presence, last_assigned_at]
 }
 
-pub(super) const MESSAGE_COLUMNS: &str = "id, conversation_id, channel_id, seq, client_id, \
-    provider_message_id, direction, author_agent_id, author_name, body, attachments, status, \
-    error, created_at";
-
-pub(super) fn message(row: &dyn SqlRow) -> StoreResult<MessageRow> {
-    let r = Cols::new(row, "messages");
-    Ok(MessageRow {
-        id: r.uuid(0)?,
-        conversation_id: r.uuid(1)?,
-        channel_id: r.text(2)?,
-        seq: r.int(3)?,
-        client_id: r.opt_uuid(4)?,
-        provider_message_id: r.opt_text(5)?,
-        direction: r.parse(6, Direction::parse)?,
-        author_agent_id: r.opt_uuid(7)?,
-        author_name: r.text(8)?,
-        body: r.text(9)?,
-        attachments: r.json::<Vec<AttachmentRef>>(10)?,
-        status: r.parse(11, MessageStatus::parse)?,
-        error: r.opt_text(12)?,
-        created_at: r.time(13)?,
-    })
+record! {
+    SessionRow: "sessions" "s",
+    [token_hash, agent_id, created_at, expires_at]
 }
 
-pub(super) const QUEUE_COLUMNS: &str =
-    "id, name, strategy, offer_timeout_s, max_chats_per_agent, last_round_robin";
-
-/// A queue without its members.
-pub(super) fn queue(row: &dyn SqlRow) -> StoreResult<QueueRow> {
-    let r = Cols::new(row, "queues");
-    Ok(QueueRow {
-        id: r.text(0)?,
-        name: r.text(1)?,
-        strategy: r.parse(2, Strategy::parse)?,
-        offer_timeout_s: r.int(3)?,
-        max_chats_per_agent: r.u32(4)?,
-        last_round_robin: r.opt_uuid(5)?,
-        members: Vec::new(),
-    })
+record! {
+    QueueRow: "queues" "q",
+    [id, name, strategy, offer_timeout_s, max_chats_per_agent, last_round_robin],
+    default: members
 }
 
-pub(super) const CHANNEL_COLUMNS: &str = "id, kind, route_queue, route_extension";
-
-pub(super) fn channel(row: &dyn SqlRow) -> StoreResult<ChannelRow> {
-    let r = Cols::new(row, "channels");
-    let route = match (r.opt_text(2)?, r.opt_text(3)?) {
-        (Some(queue), _) => Route::Queue(queue),
-        (None, Some(extension)) => Route::Extension(extension),
-        (None, None) => return Err(r.bad(2, "channel without route")),
-    };
-    Ok(ChannelRow {
-        id: r.text(0)?,
-        kind: r.parse(1, ChannelKind::parse)?,
-        route,
-    })
+record! {
+    ChannelRow: "channels" "ch",
+    [id, kind, route("route_queue, route_extension")]
 }
 
-pub(super) const CONTACT_COLUMNS: &str =
-    "id, name, emails, phones, search_text, created_at, updated_at";
+record! {
+    ConversationRow: "conversations" "c",
+    [id, channel("channel_kind"), channel_id, status, queue_id, owner_id,
+     identity("identity_kind, identity_value"), display_name, contact_id, title, offer_round,
+     offer_expires_at, last_seq, last_message_id, created_at, updated_at, answered_at,
+     resolved_at, last_inbound_at]
+}
 
-/// A contact without its identities.
-pub(super) fn contact(row: &dyn SqlRow) -> StoreResult<ContactRow> {
-    let r = Cols::new(row, "contacts");
-    Ok(ContactRow {
-        id: r.uuid(0)?,
-        name: r.text(1)?,
-        emails: r.json(2)?,
-        phones: r.json(3)?,
-        identities: Vec::new(),
-        search_text: r.text(4)?,
-        created_at: r.time(5)?,
-        updated_at: r.time(6)?,
-    })
+record! {
+    ViewRow: "conversation_views" "v",
+    [conversation_id, agent_id, relation, archived, deleted, last_read_seq, updated_at]
+}
+
+record! {
+    MessageRow: "messages" "m",
+    [id, conversation_id, channel_id, seq, client_id, provider_message_id, direction,
+     author_agent_id, author_name, body, attachments, status, error, created_at]
+}
+
+record! {
+    EventRow: "events" "e",
+    [seq, kind, object_id, data]
+}
+
+record! {
+    ContactRow: "contacts" "ct",
+    [id, name, emails, phones, search_text, created_at, updated_at],
+    default: identities
+}
+
+record! {
+    TemplateRow: "templates" "t",
+    [id, name, body, category, language, updated_by, updated_at]
+}
+
+record! {
+    AttachmentRow: "attachments" "f",
+    [id, uploader_id, filename, mime, size, has_thumbnail, conversation_id, message_id,
+     created_at, visitor_id]
+}
+
+record! {
+    OutboundJob: "outbound_jobs" "o",
+    [message_id, conversation_id, channel_id, state, attempts, next_attempt_at, last_error,
+     created_at]
+}
+
+record! {
+    VisitorRow: "visitors" "vi",
+    [id, channel_id, token_hash, token_expires_at, name, email, ip, user_agent, language,
+     created_at, last_seen_at]
+}
+
+record! {
+    BlockRow: "blocks" "b",
+    [id, ip, reason, blocked_by, conversation_id, created_at, expires_at]
+}
+
+/// The next column's index.
+fn next(at: &mut usize) -> usize {
+    *at += 1;
+    *at - 1
+}
+
+/// Fields stored as they are, read with `Cols::$get`.
+macro_rules! plain_fields {
+    ($($t:ty => $get:ident),*) => {$(
+        impl Field for $t {
+            fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+                r.$get(next(at))
+            }
+
+            fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+                out.push(self.into());
+                Ok(())
+            }
+        }
+    )*};
+}
+plain_fields!(
+    i64 => int, u32 => u32, bool => boolean, String => text, Option<String> => opt_text,
+    Uuid => uuid, Option<Uuid> => opt_uuid, DateTime<Utc> => time,
+    Option<DateTime<Utc>> => opt_time
+);
+
+/// A size: never negative, stored as a (signed) integer.
+impl Field for u64 {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+        Ok(r.int(next(at))?.max(0) as u64)
+    }
+
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+        out.push(Value::Int(*self as i64));
+        Ok(())
+    }
+}
+
+/// Enumerations stored as their names (`as_str`, `parse`).
+macro_rules! named_fields {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+                r.parse(next(at), <$t>::parse)
+            }
+
+            fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+                out.push(Value::Text(self.as_str()));
+                Ok(())
+            }
+        }
+    )*};
+}
+named_fields!(
+    Role,
+    Presence,
+    Strategy,
+    ChannelKind,
+    ConversationStatus,
+    Relation,
+    Direction,
+    MessageStatus,
+    OutboundState
+);
+
+/// Lists stored as JSON.
+impl<T: Serialize + DeserializeOwned> Field for Vec<T> {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+        r.json(next(at))
+    }
+
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+        out.push(Value::json(self)?);
+        Ok(())
+    }
+}
+
+/// An event's payload, as JSON.
+impl Field for Option<serde_json::Value> {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+        r.opt_json(next(at))
+    }
+
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+        out.push(match self {
+            Some(data) => Value::Json(data.to_string()),
+            None => Value::Null,
+        });
+        Ok(())
+    }
+}
+
+/// A customer's identity: its kind and value, in two columns.
+impl Field for Option<Identity> {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+        let (kind, value) = (next(at), next(at));
+        if r.opt_text(kind)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Identity {
+            kind: r.parse(kind, ChannelKind::parse)?,
+            value: r.text(value)?,
+        }))
+    }
+
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+        out.push(self.as_ref().map(|i| i.kind.as_str()).into());
+        out.push(self.as_ref().map(|i| i.value.as_str()).into());
+        Ok(())
+    }
+}
+
+/// A channel's route: a queue or an extension, in two columns of which one is set.
+impl Field for Route {
+    fn read(r: &Cols<'_>, at: &mut usize) -> StoreResult<Self> {
+        let (queue, extension) = (next(at), next(at));
+        match (r.opt_text(queue)?, r.opt_text(extension)?) {
+            (Some(queue), _) => Ok(Route::Queue(queue)),
+            (None, Some(extension)) => Ok(Route::Extension(extension)),
+            (None, None) => Err(r.bad(queue, "channel without route")),
+        }
+    }
+
+    fn write<'a>(&'a self, out: &mut Vec<Value<'a>>) -> StoreResult<()> {
+        let (queue, extension) = match self {
+            Route::Queue(q) => (Some(q.as_str()), None),
+            Route::Extension(e) => (None, Some(e.as_str())),
+        };
+        out.extend([queue.into(), extension.into()]);
+        Ok(())
+    }
 }
 
 pub(super) fn identity(row: &dyn SqlRow) -> StoreResult<Identity> {
@@ -167,108 +316,8 @@ pub(super) fn identity(row: &dyn SqlRow) -> StoreResult<Identity> {
     })
 }
 
-pub(super) const TEMPLATE_COLUMNS: &str =
-    "id, name, body, category, language, updated_by, updated_at";
-
-pub(super) fn template(row: &dyn SqlRow) -> StoreResult<TemplateRow> {
-    let r = Cols::new(row, "templates");
-    Ok(TemplateRow {
-        id: r.uuid(0)?,
-        name: r.text(1)?,
-        body: r.text(2)?,
-        category: r.text(3)?,
-        language: r.text(4)?,
-        updated_by: r.opt_uuid(5)?,
-        updated_at: r.time(6)?,
-    })
-}
-
-pub(super) const ATTACHMENT_COLUMNS: &str = "id, uploader_id, filename, mime, size, \
-    has_thumbnail, conversation_id, message_id, created_at, visitor_id";
-
-pub(super) fn attachment(row: &dyn SqlRow) -> StoreResult<AttachmentRow> {
-    let r = Cols::new(row, "attachments");
-    Ok(AttachmentRow {
-        id: r.uuid(0)?,
-        uploader_id: r.opt_uuid(1)?,
-        filename: r.text(2)?,
-        mime: r.text(3)?,
-        size: r.int(4)?.max(0) as u64,
-        has_thumbnail: r.boolean(5)?,
-        conversation_id: r.opt_uuid(6)?,
-        message_id: r.opt_uuid(7)?,
-        created_at: r.time(8)?,
-        visitor_id: r.opt_uuid(9)?,
-    })
-}
-
-pub(super) const OUTBOUND_COLUMNS: &str = "message_id, conversation_id, channel_id, state, \
-    attempts, next_attempt_at, last_error, created_at";
-
-pub(super) fn outbound(row: &dyn SqlRow) -> StoreResult<OutboundJob> {
-    let r = Cols::new(row, "outbound_jobs");
-    Ok(OutboundJob {
-        message_id: r.uuid(0)?,
-        conversation_id: r.uuid(1)?,
-        channel_id: r.text(2)?,
-        state: r.parse(3, OutboundState::parse)?,
-        attempts: r.u32(4)?,
-        next_attempt_at: r.time(5)?,
-        last_error: r.opt_text(6)?,
-        created_at: r.time(7)?,
-    })
-}
-
-pub(super) const VISITOR_COLUMNS: &str = "id, channel_id, token_hash, token_expires_at, name, \
-    email, ip, user_agent, language, created_at, last_seen_at";
-
-pub(super) fn visitor(row: &dyn SqlRow) -> StoreResult<VisitorRow> {
-    let r = Cols::new(row, "visitors");
-    Ok(VisitorRow {
-        id: r.uuid(0)?,
-        channel_id: r.text(1)?,
-        token_hash: r.text(2)?,
-        token_expires_at: r.time(3)?,
-        name: r.opt_text(4)?,
-        email: r.opt_text(5)?,
-        ip: r.text(6)?,
-        user_agent: r.text(7)?,
-        language: r.opt_text(8)?,
-        created_at: r.time(9)?,
-        last_seen_at: r.time(10)?,
-    })
-}
-
-pub(super) const BLOCK_COLUMNS: &str =
-    "id, ip, reason, blocked_by, conversation_id, created_at, expires_at";
-
-pub(super) fn block(row: &dyn SqlRow) -> StoreResult<BlockRow> {
-    let r = Cols::new(row, "blocks");
-    Ok(BlockRow {
-        id: r.uuid(0)?,
-        ip: r.text(1)?,
-        reason: r.opt_text(2)?,
-        blocked_by: r.uuid(3)?,
-        conversation_id: r.opt_uuid(4)?,
-        created_at: r.time(5)?,
-        expires_at: r.opt_time(6)?,
-    })
-}
-
-pub(super) const EVENT_COLUMNS: &str = "seq, kind, object_id, data";
-
-pub(super) fn event(row: &dyn SqlRow) -> StoreResult<EventRow> {
-    let r = Cols::new(row, "events");
-    Ok(EventRow {
-        seq: r.int(0)?,
-        kind: r.text(1)?,
-        object_id: r.opt_uuid(2)?,
-        data: r.opt_json(3)?,
-    })
-}
-
 /// The first column, an id.
-pub(super) fn id(table: &'static str) -> impl Fn(&dyn SqlRow) -> StoreResult<uuid::Uuid> {
+pub(super) fn id(table: &'static str) -> impl Fn(&dyn SqlRow) -> StoreResult<Uuid> {
     move |row| Cols::new(row, table).uuid(0)
 }
 

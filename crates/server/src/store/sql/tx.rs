@@ -4,12 +4,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use switchboard_protocol::{Identity, MessageStatus, Presence};
 use uuid::Uuid;
 
-use super::rows::{self, *};
-use super::{params, Conn, SqlRow, Value};
+use super::rows::{self, columns, Record};
+use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
     contains_pattern, AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactCursor,
     ContactRow, ConversationRow, EventRow, ListCursor, ListView, MessageRow, OutboundJob,
-    OutboundState, QueueRow, Route, SessionRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
+    OutboundState, QueueRow, SessionRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
     VisitorRow,
 };
 
@@ -77,29 +77,36 @@ impl<C: Conn> SqlTx<C> {
         self.conn.execute(sql, params, Some(what))
     }
 
-    fn one_agent(&mut self, sql_where: &str, param: &str) -> StoreResult<Option<AgentRow>> {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE {sql_where}");
-        self.first(&sql, params![param], rows::agent)
+    /// Rows of `R` from its table, `rest` (`WHERE …`, `ORDER BY …`) applied.
+    fn select<R: Record>(&mut self, rest: &str, params: &[Value<'_>]) -> StoreResult<Vec<R>> {
+        self.rows(
+            &format!("{} {rest}", rows::select::<R>()),
+            params,
+            rows::read,
+        )
     }
 
-    fn conversations_where(
+    fn select_first<R: Record>(
         &mut self,
-        sql_where: &str,
+        rest: &str,
         params: &[Value<'_>],
-    ) -> StoreResult<Vec<ConversationRow>> {
-        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {sql_where}");
-        self.rows(&sql, params, rows::conversation)
+    ) -> StoreResult<Option<R>> {
+        Ok(self.select(rest, params)?.into_iter().next())
     }
 
-    fn one_conversation(
-        &mut self,
-        sql_where: &str,
-        params: &[Value<'_>],
-    ) -> StoreResult<Option<ConversationRow>> {
-        Ok(self
-            .conversations_where(sql_where, params)?
-            .into_iter()
-            .next())
+    /// Insert a whole row (`then`: an `ON CONFLICT` clause, or nothing). With `unique`, a
+    /// constraint violation is [`StoreError::Duplicate`] of that name.
+    fn insert_row<R: Record>(&mut self, unique: Unique, row: &R, then: &str) -> StoreResult<()> {
+        let values = rows::values(row)?;
+        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) {then}",
+            R::TABLE,
+            rows::names::<R>().collect::<Vec<_>>().join(", "),
+            placeholders.join(", ")
+        );
+        self.conn.execute(&sql, &values, unique)?;
+        Ok(())
     }
 
     fn with_members(&mut self, queue: Option<QueueRow>) -> StoreResult<Option<QueueRow>> {
@@ -114,9 +121,9 @@ impl<C: Conn> SqlTx<C> {
         Ok(Some(queue))
     }
 
-    /// Contacts found by `sql`, each with its identities.
-    fn contacts(&mut self, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<ContactRow>> {
-        let mut found = self.rows(sql, params, rows::contact)?;
+    /// Contacts found by `rest`, each with its identities.
+    fn contacts(&mut self, rest: &str, params: &[Value<'_>]) -> StoreResult<Vec<ContactRow>> {
+        let mut found: Vec<ContactRow> = self.select(rest, params)?;
         for contact in &mut found {
             contact.identities = self.rows(
                 "SELECT kind, value FROM contact_identities WHERE contact_id = $1
@@ -126,15 +133,6 @@ impl<C: Conn> SqlTx<C> {
             )?;
         }
         Ok(found)
-    }
-
-    fn contacts_where(
-        &mut self,
-        sql_where: &str,
-        params: &[Value<'_>],
-    ) -> StoreResult<Vec<ContactRow>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE {sql_where}");
-        self.contacts(&sql, params)
     }
 
     /// Write a contact's identities and phones (after its row).
@@ -202,27 +200,23 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn agent(&mut self, id: Uuid) -> StoreResult<Option<AgentRow>> {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = $1");
-        self.first(&sql, params![id], rows::agent)
+        self.select_first("WHERE a.id = $1", params![id])
     }
 
     fn agent_by_extension(&mut self, extension: &str) -> StoreResult<Option<AgentRow>> {
-        self.one_agent("a.extension = $1", extension)
+        self.select_first("WHERE a.extension = $1", params![extension])
     }
 
     fn agent_by_login(&mut self, login: &str) -> StoreResult<Option<AgentRow>> {
         match self.agent_by_extension(login)? {
             Some(agent) => Ok(Some(agent)),
-            None => self.one_agent("a.email = $1", &login.to_lowercase()),
+            None => self.select_first("WHERE a.email = $1", params![&login.to_lowercase()]),
         }
     }
 
     fn agents(&mut self) -> StoreResult<Vec<AgentRow>> {
-        let sql = format!(
-            "SELECT {AGENT_COLUMNS} FROM agents a ORDER BY {}",
-            Self::bytewise("a.extension")
-        );
-        self.rows(&sql, &[], rows::agent)
+        let order = format!("ORDER BY {}", Self::bytewise("a.extension"));
+        self.select(&order, &[])
     }
 
     fn set_presence(&mut self, id: Uuid, presence: Presence) -> StoreResult<()> {
@@ -242,18 +236,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
-        self.insert(
-            "session",
-            "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4)",
-            params![
-                &session.token_hash,
-                session.agent_id,
-                session.created_at,
-                session.expires_at,
-            ],
-        )?;
-        Ok(())
+        self.insert_row(Some("session"), session, "")
     }
 
     fn session_agent(
@@ -262,10 +245,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AgentRow>> {
         let sql = format!(
-            "SELECT {AGENT_COLUMNS} FROM sessions s JOIN agents a ON a.id = s.agent_id
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"
+            "SELECT {} FROM sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+            columns::<AgentRow>()
         );
-        self.first(&sql, params![token_hash, now], rows::agent)
+        self.first(&sql, params![token_hash, now], rows::read)
     }
 
     fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -316,8 +300,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>> {
-        let sql = format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = $1");
-        let queue = self.first(&sql, params![id], rows::queue)?;
+        let queue = self.select_first("WHERE id = $1", params![id])?;
         self.with_members(queue)
     }
 
@@ -345,35 +328,26 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()> {
-        let (queue, extension) = match &channel.route {
-            Route::Queue(q) => (Some(q.as_str()), None),
-            Route::Extension(e) => (None, Some(e.as_str())),
-        };
-        self.execute(
-            "INSERT INTO channels (id, kind, route_queue, route_extension) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
-                route_queue = excluded.route_queue, route_extension = excluded.route_extension",
-            params![&channel.id, channel.kind.as_str(), queue, extension],
-        )?;
-        Ok(())
+        let then = "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
+            route_queue = excluded.route_queue, route_extension = excluded.route_extension";
+        self.insert_row(None, channel, then)
     }
 
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
-        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1");
-        self.first(&sql, params![id], rows::channel)
+        self.select_first("WHERE id = $1", params![id])
     }
 
     // ----- conversations -----
 
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
-        self.one_conversation("c.id = $1", params![id])
+        self.select_first("WHERE c.id = $1", params![id])
     }
 
     fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
         // Concurrent writers of the row wait for this transaction (and then retry, being
         // serialisable); SQLite's one writer holds its lock for the whole transaction anyway.
-        let sql_where = format!("c.id = $1{}", C::DIALECT.for_update);
-        self.one_conversation(&sql_where, params![id])
+        let rest = format!("WHERE c.id = $1{}", C::DIALECT.for_update);
+        self.select_first(&rest, params![id])
     }
 
     fn open_conversation_for(
@@ -381,8 +355,8 @@ impl<C: Conn> Tx for SqlTx<C> {
         channel_id: &str,
         identity_value: &str,
     ) -> StoreResult<Option<ConversationRow>> {
-        self.one_conversation(
-            "c.channel_id = $1 AND c.identity_value = $2 AND c.status <> 'resolved'
+        self.select_first(
+            "WHERE c.channel_id = $1 AND c.identity_value = $2 AND c.status <> 'resolved'
              ORDER BY c.created_at DESC LIMIT 1",
             params![channel_id, identity_value],
         )
@@ -408,37 +382,14 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
-        self.execute(
-            "UPDATE conversations SET channel_kind = $2, channel_id = $3, status = $4,
-                queue_id = $5, owner_id = $6, identity_kind = $7, identity_value = $8,
-                display_name = $9, contact_id = $10, title = $11, offer_round = $12,
-                offer_expires_at = $13, last_seq = $14, last_message_id = $15,
-                created_at = $16, updated_at = $17, answered_at = $18, resolved_at = $19,
-                last_inbound_at = $20
-             WHERE id = $1",
-            params![
-                row.id,
-                row.channel.as_str(),
-                &row.channel_id,
-                row.status.as_str(),
-                &row.queue_id,
-                row.owner_id,
-                row.identity.as_ref().map(|i| i.kind.as_str()),
-                row.identity.as_ref().map(|i| i.value.as_str()),
-                &row.display_name,
-                row.contact_id,
-                &row.title,
-                row.offer_round,
-                row.offer_expires_at,
-                row.last_seq,
-                row.last_message_id,
-                row.created_at,
-                row.updated_at,
-                row.answered_at,
-                row.resolved_at,
-                row.last_inbound_at,
-            ],
-        )?;
+        // Every column but the id, in order: `channel_kind = $2`, ….
+        let set: Vec<String> = rows::names::<ConversationRow>()
+            .zip(1..)
+            .skip(1)
+            .map(|(column, i)| format!("{column} = ${i}"))
+            .collect();
+        let sql = format!("UPDATE conversations SET {} WHERE id = $1", set.join(", "));
+        self.execute(&sql, &rows::values(row)?)?;
         Ok(())
     }
 
@@ -502,41 +453,21 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- per-agent views -----
 
     fn view(&mut self, conversation: Uuid, agent: Uuid) -> StoreResult<Option<ViewRow>> {
-        let sql = format!(
-            "SELECT {VIEW_COLUMNS} FROM conversation_views v
-             WHERE v.conversation_id = $1 AND v.agent_id = $2"
-        );
-        self.first(&sql, params![conversation, agent], |r| rows::view(r, 0))
+        let rest = "WHERE v.conversation_id = $1 AND v.agent_id = $2";
+        self.select_first(rest, params![conversation, agent])
     }
 
     fn views(&mut self, conversation: Uuid) -> StoreResult<Vec<ViewRow>> {
-        let sql = format!(
-            "SELECT {VIEW_COLUMNS} FROM conversation_views v WHERE v.conversation_id = $1
-             ORDER BY v.agent_id"
-        );
-        self.rows(&sql, params![conversation], |r| rows::view(r, 0))
+        let rest = "WHERE v.conversation_id = $1 ORDER BY v.agent_id";
+        self.select(rest, params![conversation])
     }
 
     fn upsert_view(&mut self, view: &ViewRow) -> StoreResult<()> {
-        self.execute(
-            "INSERT INTO conversation_views
-                (conversation_id, agent_id, relation, archived, deleted, last_read_seq, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (conversation_id, agent_id) DO UPDATE SET
-                relation = excluded.relation, archived = excluded.archived,
-                deleted = excluded.deleted, last_read_seq = excluded.last_read_seq,
-                updated_at = excluded.updated_at",
-            params![
-                view.conversation_id,
-                view.agent_id,
-                view.relation.as_str(),
-                view.archived,
-                view.deleted,
-                view.last_read_seq,
-                view.updated_at,
-            ],
-        )?;
-        Ok(())
+        let then = "ON CONFLICT (conversation_id, agent_id) DO UPDATE SET
+            relation = excluded.relation, archived = excluded.archived,
+            deleted = excluded.deleted, last_read_seq = excluded.last_read_seq,
+            updated_at = excluded.updated_at";
+        self.insert_row(None, view, then)
     }
 
     fn list_views(
@@ -552,50 +483,30 @@ impl<C: Conn> Tx for SqlTx<C> {
             None => (end_of_time(), Uuid::nil()),
         };
         let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS}, {VIEW_COLUMNS}
+            "SELECT {}, {}
              FROM conversation_views v JOIN conversations c ON c.id = v.conversation_id
              WHERE v.agent_id = $1 AND v.archived = $2 AND NOT v.deleted
                AND v.relation <> 'former'
                AND (c.updated_at < $3 OR (c.updated_at = $3 AND c.id < $4))
-             ORDER BY c.updated_at DESC, c.id DESC LIMIT $5"
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT $5",
+            columns::<ConversationRow>(),
+            columns::<ViewRow>()
         );
-        self.rows(
-            &sql,
-            params![agent, archived, after_time, after_id, limit],
-            |r| Ok((rows::conversation(r)?, rows::view(r, 20)?)),
-        )
+        let params = params![agent, archived, after_time, after_id, limit];
+        self.rows(&sql, params, |row| {
+            let at = &mut 0;
+            Ok((ConversationRow::read(row, at)?, ViewRow::read(row, at)?))
+        })
     }
 
     // ----- messages -----
 
     fn insert_message(&mut self, row: &MessageRow) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        );
-        let params: [Value<'_>; 14] = [
-            row.id.into(),
-            row.conversation_id.into(),
-            (&row.channel_id).into(),
-            row.seq.into(),
-            row.client_id.into(),
-            (&row.provider_message_id).into(),
-            row.direction.as_str().into(),
-            row.author_agent_id.into(),
-            (&row.author_name).into(),
-            (&row.body).into(),
-            Value::json(&row.attachments)?,
-            row.status.as_str().into(),
-            (&row.error).into(),
-            row.created_at.into(),
-        ];
-        self.insert("message", &sql, &params)?;
-        Ok(())
+        self.insert_row(Some("message"), row, "")
     }
 
     fn message(&mut self, id: Uuid) -> StoreResult<Option<MessageRow>> {
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
-        self.first(&sql, params![id], rows::message)
+        self.select_first("WHERE id = $1", params![id])
     }
 
     fn message_by_client_id(
@@ -603,10 +514,8 @@ impl<C: Conn> Tx for SqlTx<C> {
         author: Uuid,
         client_id: Uuid,
     ) -> StoreResult<Option<MessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_agent_id = $1 AND client_id = $2"
-        );
-        self.first(&sql, params![author, client_id], rows::message)
+        let rest = "WHERE author_agent_id = $1 AND client_id = $2";
+        self.select_first(rest, params![author, client_id])
     }
 
     fn message_by_provider_id(
@@ -614,11 +523,8 @@ impl<C: Conn> Tx for SqlTx<C> {
         channel_id: &str,
         provider_id: &str,
     ) -> StoreResult<Option<MessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE channel_id = $1 AND provider_message_id = $2"
-        );
-        self.first(&sql, params![channel_id, provider_id], rows::message)
+        let rest = "WHERE channel_id = $1 AND provider_message_id = $2";
+        self.select_first(rest, params![channel_id, provider_id])
     }
 
     fn messages_before(
@@ -627,12 +533,9 @@ impl<C: Conn> Tx for SqlTx<C> {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2
-             ORDER BY seq DESC LIMIT $3"
-        );
+        let rest = "WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3";
         let params = params![conversation, before.unwrap_or(i64::MAX), limit];
-        let mut messages = self.rows(&sql, params, rows::message)?;
+        let mut messages = self.select(rest, params)?;
         messages.reverse();
         Ok(messages)
     }
@@ -664,31 +567,24 @@ impl<C: Conn> Tx for SqlTx<C> {
             params![agent],
             |r| super::Cols::new(r, "agents").int(0),
         )?;
-        let data = match &event.data {
-            Some(data) => Value::Json(data.to_string()),
-            None => Value::Null,
+        // The agent and the time, then the event's own columns with its new cursor.
+        let stored = EventRow {
+            seq,
+            ..event.clone()
         };
+        let mut values = vec![agent.into(), now.into()];
+        stored.write(&mut values)?;
         self.execute(
-            "INSERT INTO events (agent_id, seq, kind, object_id, data, created_at)
+            "INSERT INTO events (agent_id, created_at, seq, kind, object_id, data)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                agent.into(),
-                seq.into(),
-                (&event.kind).into(),
-                event.object_id.into(),
-                data,
-                now.into(),
-            ],
+            &values,
         )?;
         Ok(seq)
     }
 
     fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND seq > $2
-             ORDER BY seq LIMIT $3"
-        );
-        self.rows(&sql, params![agent, cursor, limit], rows::event)
+        let rest = "WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        self.select(rest, params![agent, cursor, limit])
     }
 
     fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)> {
@@ -717,18 +613,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- contacts -----
 
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
-        let sql =
-            format!("INSERT INTO contacts ({CONTACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
-        let params: [Value<'_>; 7] = [
-            row.id.into(),
-            (&row.name).into(),
-            Value::json(&row.emails)?,
-            Value::json(&row.phones)?,
-            (&row.search_text).into(),
-            row.created_at.into(),
-            row.updated_at.into(),
-        ];
-        self.insert("contact", &sql, &params)?;
+        self.insert_row(Some("contact"), row, "")?;
         self.write_contact_children(row)
     }
 
@@ -759,7 +644,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>> {
-        Ok(self.contacts_where("id = $1", params![id])?.pop())
+        Ok(self.contacts("WHERE id = $1", params![id])?.pop())
     }
 
     fn search_contacts(
@@ -775,7 +660,7 @@ impl<C: Conn> Tx for SqlTx<C> {
             .map(|t| contains_pattern(t).to_ascii_lowercase())
             .collect();
         let mut params: Vec<Value<'_>> = vec![limit.into()];
-        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE TRUE");
+        let mut sql = "WHERE TRUE".to_string();
         if !patterns.is_empty() {
             let search_text = Self::nocase("search_text");
             let clauses: Vec<String> = patterns
@@ -814,30 +699,22 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn contact_by_phone(&mut self, e164: &str) -> StoreResult<Option<ContactRow>> {
-        Ok(self
-            .contacts_where(
-                "id IN (SELECT contact_id FROM contact_phones WHERE e164 = $1)
-                 ORDER BY created_at LIMIT 1",
-                params![e164],
-            )?
-            .pop())
+        let rest = "WHERE id IN (SELECT contact_id FROM contact_phones WHERE e164 = $1)
+            ORDER BY created_at LIMIT 1";
+        Ok(self.contacts(rest, params![e164])?.pop())
     }
 
     fn conversations_with_identity(
         &mut self,
         identity: &Identity,
     ) -> StoreResult<Vec<ConversationRow>> {
-        self.conversations_where(
-            "c.identity_kind = $1 AND c.identity_value = $2 ORDER BY c.created_at",
-            params![identity.kind.as_str(), &identity.value],
-        )
+        let rest = "WHERE c.identity_kind = $1 AND c.identity_value = $2 ORDER BY c.created_at";
+        self.select(rest, params![identity.kind.as_str(), &identity.value])
     }
 
     fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>> {
-        self.conversations_where(
-            "c.contact_id = $1 ORDER BY c.created_at DESC, c.id DESC",
-            params![contact],
-        )
+        let rest = "WHERE c.contact_id = $1 ORDER BY c.created_at DESC, c.id DESC";
+        self.select(rest, params![contact])
     }
 
     fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32> {
@@ -851,38 +728,19 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- templates -----
 
     fn templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
-        let sql = format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY {}, id",
-            Self::bytewise("name")
-        );
-        self.rows(&sql, &[], rows::template)
+        let order = format!("ORDER BY {}, id", Self::bytewise("name"));
+        self.select(&order, &[])
     }
 
     fn template(&mut self, id: Uuid) -> StoreResult<Option<TemplateRow>> {
-        let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1");
-        self.first(&sql, params![id], rows::template)
+        self.select_first("WHERE id = $1", params![id])
     }
 
     fn upsert_template(&mut self, row: &TemplateRow) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body,
-                category = excluded.category, language = excluded.language,
-                updated_by = excluded.updated_by, updated_at = excluded.updated_at"
-        );
-        self.execute(
-            &sql,
-            params![
-                row.id,
-                &row.name,
-                &row.body,
-                &row.category,
-                &row.language,
-                row.updated_by,
-                row.updated_at,
-            ],
-        )?;
-        Ok(())
+        let then = "ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body,
+            category = excluded.category, language = excluded.language,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        self.insert_row(None, row, then)
     }
 
     fn delete_template(&mut self, id: Uuid) -> StoreResult<bool> {
@@ -893,32 +751,11 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- attachments -----
 
     fn insert_attachment(&mut self, row: &AttachmentRow) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO attachments ({ATTACHMENT_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        );
-        self.insert(
-            "attachment",
-            &sql,
-            params![
-                row.id,
-                row.uploader_id,
-                &row.filename,
-                &row.mime,
-                row.size as i64,
-                row.has_thumbnail,
-                row.conversation_id,
-                row.message_id,
-                row.created_at,
-                row.visitor_id,
-            ],
-        )?;
-        Ok(())
+        self.insert_row(Some("attachment"), row, "")
     }
 
     fn attachment(&mut self, id: Uuid) -> StoreResult<Option<AttachmentRow>> {
-        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1");
-        self.first(&sql, params![id], rows::attachment)
+        self.select_first("WHERE id = $1", params![id])
     }
 
     fn link_attachment(
@@ -938,39 +775,19 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- delivery -----
 
     fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO outbound_jobs ({OUTBOUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        );
-        self.insert(
-            "outbound job",
-            &sql,
-            params![
-                job.message_id,
-                job.conversation_id,
-                &job.channel_id,
-                job.state.as_str(),
-                job.attempts,
-                job.next_attempt_at,
-                &job.last_error,
-                job.created_at,
-            ],
-        )?;
-        Ok(())
+        self.insert_row(Some("outbound job"), job, "")
     }
 
     fn due_outbound(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboundJob>> {
-        let sql = format!(
-            "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs o
-             WHERE o.state = 'queued' AND o.next_attempt_at <= $1
+        let rest = "WHERE o.state = 'queued' AND o.next_attempt_at <= $1
                AND NOT EXISTS (
                  SELECT 1 FROM outbound_jobs e
                  WHERE e.conversation_id = o.conversation_id
                    AND e.state IN ('queued', 'sending')
                    AND (e.created_at < o.created_at
                         OR (e.created_at = o.created_at AND e.message_id < o.message_id)))
-             ORDER BY o.created_at, o.message_id LIMIT $2"
-        );
-        self.rows(&sql, params![now, limit], rows::outbound)
+             ORDER BY o.created_at, o.message_id LIMIT $2";
+        self.select(rest, params![now, limit])
     }
 
     fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
@@ -989,10 +806,10 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn outbound_in_state(&mut self, state: OutboundState) -> StoreResult<Vec<OutboundJob>> {
-        let sql = format!(
-            "SELECT {OUTBOUND_COLUMNS} FROM outbound_jobs WHERE state = $1 ORDER BY created_at"
-        );
-        self.rows(&sql, params![state.as_str()], rows::outbound)
+        self.select(
+            "WHERE state = $1 ORDER BY created_at",
+            params![state.as_str()],
+        )
     }
 
     fn set_message_delivery(
@@ -1015,32 +832,11 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- live chat -----
 
     fn upsert_visitor(&mut self, v: &VisitorRow) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO visitors ({VISITOR_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash,
-                token_expires_at = excluded.token_expires_at, name = excluded.name,
-                email = excluded.email, ip = excluded.ip, user_agent = excluded.user_agent,
-                language = excluded.language, last_seen_at = excluded.last_seen_at"
-        );
-        self.insert(
-            "visitor token",
-            &sql,
-            params![
-                v.id,
-                &v.channel_id,
-                &v.token_hash,
-                v.token_expires_at,
-                &v.name,
-                &v.email,
-                &v.ip,
-                &v.user_agent,
-                &v.language,
-                v.created_at,
-                v.last_seen_at,
-            ],
-        )?;
-        Ok(())
+        let then = "ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash,
+            token_expires_at = excluded.token_expires_at, name = excluded.name,
+            email = excluded.email, ip = excluded.ip, user_agent = excluded.user_agent,
+            language = excluded.language, last_seen_at = excluded.last_seen_at";
+        self.insert_row(Some("visitor token"), v, then)
     }
 
     fn visitor_by_token(
@@ -1049,16 +845,12 @@ impl<C: Conn> Tx for SqlTx<C> {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<VisitorRow>> {
-        let sql = format!(
-            "SELECT {VISITOR_COLUMNS} FROM visitors
-             WHERE channel_id = $1 AND token_hash = $2 AND token_expires_at > $3"
-        );
-        self.first(&sql, params![channel_id, token_hash, now], rows::visitor)
+        let rest = "WHERE channel_id = $1 AND token_hash = $2 AND token_expires_at > $3";
+        self.select_first(rest, params![channel_id, token_hash, now])
     }
 
     fn visitor(&mut self, id: Uuid) -> StoreResult<Option<VisitorRow>> {
-        let sql = format!("SELECT {VISITOR_COLUMNS} FROM visitors WHERE id = $1");
-        self.first(&sql, params![id], rows::visitor)
+        self.select_first("WHERE id = $1", params![id])
     }
 
     fn latest_conversation_for(
@@ -1066,47 +858,26 @@ impl<C: Conn> Tx for SqlTx<C> {
         channel_id: &str,
         identity_value: &str,
     ) -> StoreResult<Option<ConversationRow>> {
-        self.one_conversation(
-            "c.channel_id = $1 AND c.identity_value = $2
+        self.select_first(
+            "WHERE c.channel_id = $1 AND c.identity_value = $2
              ORDER BY c.created_at DESC, c.id DESC LIMIT 1",
             params![channel_id, identity_value],
         )
     }
 
     fn insert_block(&mut self, b: &BlockRow) -> StoreResult<()> {
-        let sql =
-            format!("INSERT INTO blocks ({BLOCK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
-        self.insert(
-            "block",
-            &sql,
-            params![
-                b.id,
-                &b.ip,
-                &b.reason,
-                b.blocked_by,
-                b.conversation_id,
-                b.created_at,
-                b.expires_at,
-            ],
-        )?;
-        Ok(())
+        self.insert_row(Some("block"), b, "")
     }
 
     fn active_block(&mut self, ip: &str, now: DateTime<Utc>) -> StoreResult<Option<BlockRow>> {
-        let sql = format!(
-            "SELECT {BLOCK_COLUMNS} FROM blocks
-             WHERE ip = $1 AND (expires_at IS NULL OR expires_at > $2)
-             ORDER BY created_at DESC LIMIT 1"
-        );
-        self.first(&sql, params![ip, now], rows::block)
+        let rest = "WHERE ip = $1 AND (expires_at IS NULL OR expires_at > $2)
+            ORDER BY created_at DESC LIMIT 1";
+        self.select_first(rest, params![ip, now])
     }
 
     fn blocks(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<BlockRow>> {
-        let sql = format!(
-            "SELECT {BLOCK_COLUMNS} FROM blocks WHERE expires_at IS NULL OR expires_at > $1
-             ORDER BY created_at DESC"
-        );
-        self.rows(&sql, params![now], rows::block)
+        let rest = "WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at DESC";
+        self.select(rest, params![now])
     }
 
     fn delete_block(&mut self, id: Uuid) -> StoreResult<bool> {
@@ -1119,12 +890,9 @@ impl<C: Conn> Tx for SqlTx<C> {
         conversation: Uuid,
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<MessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE conversation_id = $1 AND direction = 'outbound' AND created_at <= $2
-             ORDER BY seq"
-        );
-        self.rows(&sql, params![conversation, until], rows::message)
+        let rest = "WHERE conversation_id = $1 AND direction = 'outbound' AND created_at <= $2
+            ORDER BY seq";
+        self.select(rest, params![conversation, until])
     }
 
     // ----- other nodes -----
