@@ -36,6 +36,10 @@ export class ConversationList {
    * stream of changes must not starve the list either (every answer newer than it draws). */
   private drawn = 0;
   private reported = false;
+  /** One row element per conversation, kept across redraws: a redraw during a click (a
+   * change arriving between mouse down and up) must not swap the element under the pointer,
+   * or the click lands on the list instead of the row. */
+  private readonly rows = new Map<string, HTMLLIElement>();
 
   constructor(
     private readonly ctx: Context,
@@ -94,6 +98,8 @@ export class ConversationList {
   render(): void {
     const { t } = this.ctx;
     const items = this.conversations.map((c) => this.row(c));
+    const shown = new Set(this.conversations.map((c) => c.id));
+    for (const id of this.rows.keys()) if (!shown.has(id)) this.rows.delete(id);
     if (items.length === 0) {
       this.list.replaceChildren(
         el("li", { class: "empty" }, t(this.state.view === "recent" ? "list.empty" : "list.emptyArchived")),
@@ -114,20 +120,27 @@ export class ConversationList {
     return { text: c.queue_id ?? "", waiting: false };
   }
 
-  private row(c: Conversation): HTMLElement {
+  private row(c: Conversation): HTMLLIElement {
     const { t, locale } = this.ctx;
     const label = this.ownerLabel(c);
     const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
     const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
-    const item = el(
-      "li",
-      {
-        class: `conversation-item${c.id === this.state.activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`,
+    let item = this.rows.get(c.id);
+    if (!item) {
+      item = el("li", {
         tabindex: "0",
         "data-testid": "conversation-item",
         "data-conversation-id": c.id,
-        "data-channel": c.channel,
-      },
+      });
+      item.addEventListener("click", () => this.events.open(c.id));
+      item.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") this.events.open(c.id);
+      });
+      this.rows.set(c.id, item);
+    }
+    item.className = `conversation-item${c.id === this.state.activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`;
+    item.dataset.channel = c.channel;
+    item.replaceChildren(
       el("span", { class: "item-icon" }, icon ?? el("span", { class: "internal-dot", "aria-hidden": "true" }, "#")),
       el(
         "div",
@@ -147,10 +160,6 @@ export class ConversationList {
         ),
       ),
     );
-    item.addEventListener("click", () => this.events.open(c.id));
-    item.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") this.events.open(c.id);
-    });
     return item;
   }
 

@@ -61,6 +61,20 @@ describe("conversation list", () => {
     expect(h.root.querySelector(".conversation-item.active")?.getAttribute("data-conversation-id")).toBe(FB);
   });
 
+  it("keeps each row's element across redraws, so a click in the middle of one still lands", async () => {
+    const backend = world();
+    const { h, list, told } = setup(backend);
+    await list.load();
+    const row = all(h.root, "conversation-item")[1]!;
+    // A change arrives while the agent's button is down: the list redraws with new contents.
+    backend.conversationsById.set(FB, { ...backend.conversationsById.get(FB)!, unread: 3 });
+    await list.load();
+    expect(all(h.root, "conversation-item")[1]).toBe(row);
+    expect(one(row, "unread-badge").textContent).toBe("3");
+    row.click();
+    expect(told).toEqual([`open ${FB}`]);
+  });
+
   it("switches to the archived view and says when a view is empty", async () => {
     const { h, list, told } = setup(world());
     await list.load();
