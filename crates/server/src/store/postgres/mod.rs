@@ -867,23 +867,13 @@ impl Conn for PgTx<'_> {
         if *announcement == Announcement::default() {
             return Ok(());
         }
-        let mut chunks: Vec<&[Uuid]> = announcement.streams.chunks(STREAMS_PER_NOTICE).collect();
-        if chunks.is_empty() {
-            chunks.push(&[]);
-        }
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            // All but the streams: once is enough.
-            let first = i == 0;
-            let news = Announcement {
-                streams: chunk.to_vec(),
-                outbound: announcement.outbound && first,
-                everyone: announcement.everyone && first,
-                typing: if first {
-                    announcement.typing.clone()
-                } else {
-                    Vec::new()
-                },
-            };
+        // The streams in notices of `STREAMS_PER_NOTICE`; all the rest once, in the first.
+        let mut chunks = announcement.streams.chunks(STREAMS_PER_NOTICE);
+        let mut news = Announcement {
+            streams: chunks.next().unwrap_or_default().to_vec(),
+            ..announcement.clone()
+        };
+        loop {
             let payload = serde_json::to_string(&Notice {
                 node: self.node,
                 news,
@@ -891,8 +881,14 @@ impl Conn for PgTx<'_> {
             .map_err(|e| StoreError::Database(format!("announcement: {e}")))?;
             let sent = self.raw_execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]);
             sent.map_err(|e| self.failed(e))?;
+            let Some(streams) = chunks.next() else {
+                return Ok(());
+            };
+            news = Announcement {
+                streams: streams.to_vec(),
+                ..Default::default()
+            };
         }
-        Ok(())
     }
 }
 
