@@ -17,6 +17,18 @@ pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
 }
 
+fn identity(kind: ChannelKind, value: impl Into<String>) -> Identity {
+    Identity {
+        kind,
+        value: value.into(),
+    }
+}
+
+/// `rows` projected by `f`, for comparing lists.
+fn mapped<T, U>(rows: impl IntoIterator<Item = T>, f: impl FnMut(T) -> U) -> Vec<U> {
+    rows.into_iter().map(f).collect()
+}
+
 /// Run a write job, panicking on storage errors.
 pub(crate) fn write<R>(
     store: &dyn Store,
@@ -53,10 +65,7 @@ pub(crate) fn conversation(channel_id: &str, sender: &str, at: DateTime<Utc>) ->
         status: ConversationStatus::Queued,
         queue_id: Some("q".into()),
         owner_id: None,
-        identity: Some(Identity {
-            kind: ChannelKind::Whatsapp,
-            value: sender.into(),
-        }),
+        identity: Some(identity(ChannelKind::Whatsapp, sender)),
         display_name: "Customer".into(),
         contact_id: None,
         title: None,
@@ -436,71 +445,63 @@ pub(crate) fn every_method_answers_as_on_sqlite(store: &dyn Store) {
 
 /// Agents' order, and the names found by several contact searches.
 fn text_scenario(store: &dyn Store) -> (Vec<String>, Vec<Vec<String>>, String) {
-    let mut out = None;
-    store
-        .run(Mode::Write, &mut |tx| {
-            for extension in ["b", "B", "a", "_", "Z", "é", "10", "9"] {
-                tx.upsert_agent(&agent(extension))?;
-            }
-            let order = tx.agents()?.into_iter().map(|a| a.extension).collect();
-            let contacts = [
-                ("zed", "zed äb"),
-                ("Alpha", "alpha 50%"),
-                ("_x", "under_score"),
-                ("alpha", "ALPHA back\\slash"),
-                ("Éclair", "éclair"),
-            ];
-            for (i, (name, search)) in contacts.into_iter().enumerate() {
-                tx.insert_contact(&ContactRow {
-                    id: Uuid::now_v7(),
-                    name: name.into(),
-                    emails: vec![format!("{name}@example.com")],
-                    phones: vec!["+15005550006".into()],
-                    identities: vec![Identity {
-                        kind: ChannelKind::Sms,
-                        value: format!("+1555000{i}"),
-                    }],
-                    search_text: search.into(),
-                    created_at: t0() - chrono::Duration::seconds(i as i64),
-                    updated_at: t0(),
-                })?;
-            }
-            let searches: &[&[&str]] = &[
-                &[],
-                &["ALPHA"],
-                &["ÄB"],
-                &["äb"],
-                &["0%"],
-                &["d_ä"],
-                &["r_s", "zed"],
-                &["k\\s"],
-                &["ÉCLAIR"],
-            ];
-            let mut found = Vec::new();
-            for terms in searches {
-                let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
-                let names = tx.search_contacts(&terms, None, 10)?;
-                found.push(names.into_iter().map(|c| c.name).collect());
-            }
-            // The whole directory again, two at a time from the last one seen.
-            let mut paged = Vec::new();
-            let mut after: Option<ContactCursor> = None;
-            loop {
-                let page = tx.search_contacts(&[], after.as_ref(), 2)?;
-                let Some(last) = page.last() else { break };
-                after = Some(ContactCursor {
-                    name: last.name.clone(),
-                    id: last.id,
-                });
-                paged.extend(page.into_iter().map(|c| c.name));
-            }
-            found.push(paged);
-            let oldest = tx.contact_by_phone("+15005550006")?.unwrap().name;
-            out = Some((order, found, oldest));
-            Ok(())
-        })
-        .unwrap();
-    out.unwrap()
+    write(store, |tx| {
+        for extension in ["b", "B", "a", "_", "Z", "é", "10", "9"] {
+            tx.upsert_agent(&agent(extension))?;
+        }
+        let order = tx.agents()?.into_iter().map(|a| a.extension).collect();
+        let contacts = [
+            ("zed", "zed äb"),
+            ("Alpha", "alpha 50%"),
+            ("_x", "under_score"),
+            ("alpha", "ALPHA back\\slash"),
+            ("Éclair", "éclair"),
+        ];
+        for (i, (name, search)) in contacts.into_iter().enumerate() {
+            tx.insert_contact(&ContactRow {
+                id: Uuid::now_v7(),
+                name: name.into(),
+                emails: vec![format!("{name}@example.com")],
+                phones: vec!["+15005550006".into()],
+                identities: vec![identity(ChannelKind::Sms, format!("+1555000{i}"))],
+                search_text: search.into(),
+                created_at: t0() - chrono::Duration::seconds(i as i64),
+                updated_at: t0(),
+            })?;
+        }
+        let searches: &[&[&str]] = &[
+            &[],
+            &["ALPHA"],
+            &["ÄB"],
+            &["äb"],
+            &["0%"],
+            &["d_ä"],
+            &["r_s", "zed"],
+            &["k\\s"],
+            &["ÉCLAIR"],
+        ];
+        let mut found = Vec::new();
+        for terms in searches {
+            let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+            let names = tx.search_contacts(&terms, None, 10)?;
+            found.push(names.into_iter().map(|c| c.name).collect());
+        }
+        // The whole directory again, two at a time from the last one seen.
+        let mut paged = Vec::new();
+        let mut after: Option<ContactCursor> = None;
+        loop {
+            let page = tx.search_contacts(&[], after.as_ref(), 2)?;
+            let Some(last) = page.last() else { break };
+            after = Some(ContactCursor {
+                name: last.name.clone(),
+                id: last.id,
+            });
+            paged.extend(page.into_iter().map(|c| c.name));
+        }
+        found.push(paged);
+        let oldest = tx.contact_by_phone("+15005550006")?.unwrap().name;
+        Ok((order, found, oldest))
+    })
 }
 
 /// What the engine can tell apart of an error: which duplicate, or some database error (the
@@ -521,48 +522,29 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
     let at = |s: i64| t0() + D::seconds(s);
     let mut log: Vec<String> = Vec::new();
     let mut step = |name: &str, job: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<String>| {
-        let mut answer = String::new();
-        store
-            .run(Mode::Write, &mut |tx| {
-                answer = job(tx).unwrap_or_else(kind);
-                Ok(())
-            })
-            .unwrap();
+        let answer = write(store, |tx| Ok(job(tx).unwrap_or_else(kind)));
         log.push(format!("{name}: {answer}"));
     };
     let agent_row = |i: usize, ext: &str, email: Option<&str>| AgentRow {
         id: id(i),
-        extension: ext.into(),
-        name: format!("Agent {ext}"),
         email: email.map(Into::into),
         role: Role::Manager,
         password_hash: "h".into(),
         presence: Presence::Away,
-        last_assigned_at: None,
+        ..agent(ext)
     };
     let conv = |i: usize, sender: &str, created: i64, updated: i64| ConversationRow {
         id: id(i),
         channel: ChannelKind::Livechat,
-        channel_id: "web".into(),
-        status: ConversationStatus::Queued,
         queue_id: Some("sales".into()),
-        owner_id: None,
-        identity: Some(Identity {
-            kind: ChannelKind::Livechat,
-            value: sender.into(),
-        }),
+        identity: Some(identity(ChannelKind::Livechat, sender)),
         display_name: "Visitor".into(),
-        contact_id: None,
         title: Some("t".into()),
         offer_round: 2,
         offer_expires_at: Some(at(created + 30)),
-        last_seq: 0,
-        last_message_id: None,
-        created_at: at(created),
         updated_at: at(updated),
-        answered_at: None,
-        resolved_at: None,
         last_inbound_at: Some(at(created) + D::nanoseconds(1_234_567)),
+        ..conversation("web", sender, at(created))
     };
     let msg =
         |i: usize, c: usize, seq: i64, author: Option<usize>, client: Option<usize>| MessageRow {
@@ -592,24 +574,16 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         };
 
     // agents and sessions
-    step("agent 1", &mut |tx| {
-        Ok(format!(
-            "{:?}",
-            tx.upsert_agent(&agent_row(1, "11", Some("x@y.z")))?
-        ))
-    });
-    step("agent 2", &mut |tx| {
-        Ok(format!("{:?}", tx.upsert_agent(&agent_row(2, "12", None))?))
-    });
-    step("agent 3", &mut |tx| {
-        Ok(format!("{:?}", tx.upsert_agent(&agent_row(3, "13", None))?))
-    });
-    step("email taken", &mut |tx| {
-        Ok(format!(
-            "{:?}",
-            tx.upsert_agent(&agent_row(4, "14", Some("x@y.z")))?
-        ))
-    });
+    let agents = [
+        ("agent 1", 1, "11", Some("x@y.z")),
+        ("agent 2", 2, "12", None),
+        ("agent 3", 3, "13", None),
+        ("email taken", 4, "14", Some("x@y.z")),
+    ];
+    for (name, i, extension, email) in agents {
+        let row = agent_row(i, extension, email);
+        step(name, &mut |tx| Ok(format!("{:?}", tx.upsert_agent(&row)?)));
+    }
     step("lookups", &mut |tx| {
         tx.set_presence(id(2), Presence::Dnd)?;
         tx.set_last_assigned(id(2), at(5) + D::nanoseconds(999))?;
@@ -619,7 +593,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.agent_by_login("X@Y.Z")?.map(|a| a.id),
             tx.agent_by_login("12")?.map(|a| a.id),
             tx.agent_by_extension("nope")?,
-            tx.agents()?.iter().map(|a| a.id).collect::<Vec<_>>()
+            mapped(tx.agents()?, |a| a.id)
         ))
     });
     let session = |hash: &str, agent: usize| SessionRow {
@@ -686,10 +660,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             "{twice:?} {:?} {:?} {:?} {:?} {:?}",
             tx.queue("sales")?,
             tx.queue("none")?,
-            tx.queues_of_agent(id(1))?
-                .iter()
-                .map(|q| q.id.clone())
-                .collect::<Vec<_>>(),
+            mapped(tx.queues_of_agent(id(1))?, |q| q.id),
             tx.channel("web")?,
             tx.channel("sms")?
         ))
@@ -773,16 +744,10 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.message(id(31))?,
             tx.message_by_client_id(id(1), id(70))?.map(|m| m.id),
             tx.message_by_provider_id("web", "p-31")?.map(|m| m.id),
-            tx.messages_before(id(21), None, 2)?
-                .iter()
-                .map(|m| m.seq)
-                .collect::<Vec<_>>(),
+            mapped(tx.messages_before(id(21), None, 2)?, |m| m.seq),
             tx.unread_count(id(21), id(1), 0)?,
             tx.message_count(id(21))?,
-            tx.outbound_messages_until(id(21), at(102))?
-                .iter()
-                .map(|m| m.id)
-                .collect::<Vec<_>>()
+            mapped(tx.outbound_messages_until(id(21), at(102))?, |m| m.id)
         ))
     });
     step("attachments", &mut |tx| {
@@ -861,20 +826,14 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
 
     // contacts
     step("contacts", &mut |tx| {
-        let contact = |i: usize, name: &str, identity: &str, created: i64| ContactRow {
+        let contact = |i: usize, name: &str, visitor: &str, created: i64| ContactRow {
             id: id(i),
             name: name.into(),
             emails: vec!["a@b.c".into(), "d@e.f".into()],
             phones: vec!["+15005550001".into(), "+15005550001".into()],
             identities: vec![
-                Identity {
-                    kind: ChannelKind::Livechat,
-                    value: identity.into(),
-                },
-                Identity {
-                    kind: ChannelKind::Sms,
-                    value: format!("+1{i}"),
-                },
+                identity(ChannelKind::Livechat, visitor),
+                identity(ChannelKind::Sms, format!("+1{i}")),
             ],
             search_text: name.to_lowercase(),
             created_at: at(created),
@@ -894,24 +853,15 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         Ok(format!(
             "{taken:?} {:?} {:?} {:?} {:?} {by_contact} {deleted:?} {:?} {:?}",
             tx.contact(id(41))?,
-            tx.contact_by_identity(&Identity {
-                kind: ChannelKind::Sms,
-                value: "+141".into()
-            })?
-            .map(|c| c.id),
+            tx.contact_by_identity(&identity(ChannelKind::Sms, "+141"))?
+                .map(|c| c.id),
             tx.contact_by_phone("+15005550001")?.map(|c| c.id),
-            tx.conversations_with_identity(&Identity {
-                kind: ChannelKind::Livechat,
-                value: "v1".into()
-            })?
-            .iter()
-            .map(|c| c.id)
-            .collect::<Vec<_>>(),
+            mapped(
+                tx.conversations_with_identity(&identity(ChannelKind::Livechat, "v1"))?,
+                |c| c.id
+            ),
             tx.conversation(id(21))?.unwrap().contact_id,
-            tx.search_contacts(&["A".into()], None, 1)?
-                .iter()
-                .map(|c| c.id)
-                .collect::<Vec<_>>()
+            mapped(tx.search_contacts(&["A".into()], None, 1)?, |c| c.id)
         ))
     });
 
@@ -974,7 +924,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.visitor_by_token("web", "t1", at(99))?.map(|v| v.id),
             tx.visitor(id(80))?,
             tx.active_block("10.0.0.1", at(10))?.map(|b| b.id),
-            tx.blocks(at(60))?.iter().map(|b| b.id).collect::<Vec<_>>(),
+            mapped(tx.blocks(at(60))?, |b| b.id),
             tx.delete_block(id(86))?,
             tx.delete_block(id(86))?,
             tx.active_block("10.0.0.1", at(60))?

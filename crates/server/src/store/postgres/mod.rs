@@ -154,7 +154,6 @@ impl PgStore {
         config.notice_callback(|notice| {
             tracing::debug!(notice = %notice, "PostgreSQL notice");
         });
-        let server = describe_server(&target.config);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -162,9 +161,7 @@ impl PgStore {
             // Failures reach the caller (with the last one's reason); no log line per retry.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(target.clone())
-            .map_err(|e| {
-                target.failure(format!("cannot connect to PostgreSQL at {server}: {e}"))
-            })?;
+            .map_err(|e| target.failed_at("cannot connect to PostgreSQL at", e))?;
         let store = PgStore {
             pool,
             target,
@@ -177,11 +174,8 @@ impl PgStore {
     }
 
     fn connection(&self) -> StoreResult<r2d2::PooledConnection<Target>> {
-        self.pool.get().map_err(|e| {
-            let server = describe_server(&self.target.config);
-            self.target
-                .failure(format!("no PostgreSQL connection to {server}: {e}"))
-        })
+        let pool = self.pool.get();
+        pool.map_err(|e| self.target.failed_at("no PostgreSQL connection to", e))
     }
 
     /// The body of [`Store::run`]: call `job` until its transaction commits, the job fails, or
@@ -261,18 +255,16 @@ impl PgStore {
                     }
                     Err(e) => return Err(StoreError::Database(explain(&e))),
                 },
-                (None, Err(JobFailed::Abort)) => {
+                (None, Err(failed)) => {
+                    let result = match failed {
+                        JobFailed::Abort => Ok(()),
+                        JobFailed::Store(err) => Err(err),
+                    };
                     // Nothing is kept either way; a session that cannot roll back is discarded.
                     if conn.batch(&rollback).is_err() {
-                        return Ok(());
+                        return result;
                     }
-                    Ok(Ok(()))
-                }
-                (None, Err(JobFailed::Store(err))) => {
-                    if conn.batch(&rollback).is_err() {
-                        return Err(err);
-                    }
-                    Ok(Err(err))
+                    Ok(result)
                 }
             };
             let result = match verdict {
@@ -357,6 +349,11 @@ impl Target {
     /// A [`StoreError::Database`] saying `text`, without the password.
     fn failure(&self, text: String) -> StoreError {
         StoreError::Database(self.secrets.scrub(&text))
+    }
+
+    /// A failure to `what` (ending in "at" or "to") the server, named `host:port/database`.
+    fn failed_at(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        self.failure(format!("{what} {}: {e}", describe_server(&self.config)))
     }
 
     fn connect(&self) -> Result<Client, postgres::Error> {
@@ -632,11 +629,8 @@ impl Store for PgStore {
     /// later losses of the connection are logged and retried (every 1 s, growing to 30 s), and
     /// every (re)connection wakes everyone, since announcements may have been missed.
     fn listen(&self, wake: Arc<dyn Fn(Announcement) + Send + Sync>) -> StoreResult<()> {
-        let client = listener_connection(&self.target).map_err(|e| {
-            let server = describe_server(&self.target.config);
-            self.target
-                .failure(format!("cannot listen to PostgreSQL at {server}: {e}"))
-        })?;
+        let client = listener_connection(&self.target)
+            .map_err(|e| self.target.failed_at("cannot listen to PostgreSQL at", e))?;
         let listener = Listener {
             target: self.target.clone(),
             node: self.node,
@@ -711,9 +705,7 @@ struct PgTx<'c> {
 
 // ----- values -----
 
-/// How PostgreSQL reads the columns of a row; values it cannot read are
-/// [`StoreError::Corrupt`].
-/// Reads a column as `$t`.
+/// Reads a column as `$t`; values PostgreSQL cannot read are [`StoreError::Corrupt`].
 macro_rules! column {
     ($($name:ident: $t:ty),*) => {$(
         fn $name(&self, table: &'static str, idx: usize) -> StoreResult<Option<$t>> {
@@ -875,23 +867,13 @@ impl Conn for PgTx<'_> {
         if *announcement == Announcement::default() {
             return Ok(());
         }
-        let mut chunks: Vec<&[Uuid]> = announcement.streams.chunks(STREAMS_PER_NOTICE).collect();
-        if chunks.is_empty() {
-            chunks.push(&[]);
-        }
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            // All but the streams: once is enough.
-            let first = i == 0;
-            let news = Announcement {
-                streams: chunk.to_vec(),
-                outbound: announcement.outbound && first,
-                everyone: announcement.everyone && first,
-                typing: if first {
-                    announcement.typing.clone()
-                } else {
-                    Vec::new()
-                },
-            };
+        // The streams in notices of `STREAMS_PER_NOTICE`; all the rest once, in the first.
+        let mut chunks = announcement.streams.chunks(STREAMS_PER_NOTICE);
+        let mut news = Announcement {
+            streams: chunks.next().unwrap_or_default().to_vec(),
+            ..announcement.clone()
+        };
+        loop {
             let payload = serde_json::to_string(&Notice {
                 node: self.node,
                 news,
@@ -899,8 +881,14 @@ impl Conn for PgTx<'_> {
             .map_err(|e| StoreError::Database(format!("announcement: {e}")))?;
             let sent = self.raw_execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]);
             sent.map_err(|e| self.failed(e))?;
+            let Some(streams) = chunks.next() else {
+                return Ok(());
+            };
+            news = Announcement {
+                streams: streams.to_vec(),
+                ..Default::default()
+            };
         }
-        Ok(())
     }
 }
 

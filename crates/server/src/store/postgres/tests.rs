@@ -4,23 +4,25 @@ use super::*;
 use crate::store::conformance::{agent, write, Subject};
 use crate::store::sql::{migration_name, MIGRATIONS};
 
+/// The environment variable `name`, or `None` (skip) when it is not set outside CI, which must
+/// run the PostgreSQL tests (`hint` says how to set it).
+fn test_setting(name: &str, hint: &str) -> Option<String> {
+    let value = std::env::var(name).ok().filter(|v| !v.is_empty());
+    if value.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("{name} is not set, and CI must run the PostgreSQL tests: {hint}");
+        }
+        eprintln!("SKIPPED: {name} is not set");
+    }
+    value
+}
+
 /// A new, empty database on the server named by `SWITCHBOARD_TEST_PG` (an admin URL whose
 /// role may create databases; `scripts/postgres.sh` prints one), or `None` (skip) when it is
 /// not set outside CI.
 fn scratch_database() -> Option<String> {
-    let Some(admin) = std::env::var("SWITCHBOARD_TEST_PG")
-        .ok()
-        .filter(|url| !url.is_empty())
-    else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "SWITCHBOARD_TEST_PG is not set, and CI must run the PostgreSQL tests: \
-                 export SWITCHBOARD_TEST_PG=\"$(scripts/postgres.sh)\""
-            );
-        }
-        eprintln!("SKIPPED: SWITCHBOARD_TEST_PG is not set");
-        return None;
-    };
+    let hint = "export SWITCHBOARD_TEST_PG=\"$(scripts/postgres.sh)\"";
+    let admin = test_setting("SWITCHBOARD_TEST_PG", hint)?;
     let name = format!("sb_test_{}", Uuid::now_v7().simple());
     let mut client = postgres::Client::connect(&admin, NoTls)
         .expect("the SWITCHBOARD_TEST_PG server accepts connections");
@@ -35,14 +37,8 @@ fn tls_is_used_and_the_certificate_checked_when_the_url_requires_it() {
     let Some(url) = scratch_database() else {
         return;
     };
-    let Some(ca) = std::env::var("SWITCHBOARD_TEST_PG_CA")
-        .ok()
-        .filter(|ca| !ca.is_empty())
-    else {
-        if std::env::var_os("CI").is_some() {
-            panic!("SWITCHBOARD_TEST_PG_CA is not set (scripts/postgres.sh says where the CA is)");
-        }
-        eprintln!("SKIPPED: SWITCHBOARD_TEST_PG_CA is not set");
+    let hint = "scripts/postgres.sh says where the CA is";
+    let Some(ca) = test_setting("SWITCHBOARD_TEST_PG_CA", hint) else {
         return;
     };
     let ssl_in_use = |store: &PgStore| -> bool {

@@ -72,6 +72,11 @@ impl<C: Conn> SqlTx<C> {
         self.conn.execute(sql, params, None)
     }
 
+    /// Execute; whether it changed a row.
+    fn changed(&mut self, sql: &str, params: &[Value<'_>]) -> StoreResult<bool> {
+        Ok(self.execute(sql, params)? > 0)
+    }
+
     /// Execute, a constraint violation being [`StoreError::Duplicate`] of `what`.
     fn insert(&mut self, what: &'static str, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
         self.conn.execute(sql, params, Some(what))
@@ -253,11 +258,10 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let changed = self.execute(
+        self.changed(
             "UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
             params![token_hash, now],
-        )?;
-        Ok(changed > 0)
+        )
     }
 
     fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
@@ -389,8 +393,7 @@ impl<C: Conn> Tx for SqlTx<C> {
             .map(|(column, i)| format!("{column} = ${i}"))
             .collect();
         let sql = format!("UPDATE conversations SET {} WHERE id = $1", set.join(", "));
-        self.execute(&sql, &rows::values(row)?)?;
-        Ok(())
+        self.execute(&sql, &rows::values(row)?).map(drop)
     }
 
     fn claim_conversation(
@@ -399,13 +402,12 @@ impl<C: Conn> Tx for SqlTx<C> {
         agent: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let changed = self.execute(
+        self.changed(
             "UPDATE conversations SET owner_id = $2, status = 'open', offer_expires_at = NULL,
                 answered_at = $3, updated_at = $3
              WHERE id = $1 AND owner_id IS NULL AND status = 'queued'",
             params![id, agent, now],
-        )?;
-        Ok(changed == 1)
+        )
     }
 
     fn expired_offers(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Uuid>> {
@@ -639,8 +641,7 @@ impl<C: Conn> Tx for SqlTx<C> {
             "UPDATE conversations SET contact_id = NULL WHERE contact_id = $1",
             params![id],
         )?;
-        let removed = self.execute("DELETE FROM contacts WHERE id = $1", params![id])?;
-        Ok(removed > 0)
+        self.changed("DELETE FROM contacts WHERE id = $1", params![id])
     }
 
     fn contact(&mut self, id: Uuid) -> StoreResult<Option<ContactRow>> {
@@ -744,8 +745,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn delete_template(&mut self, id: Uuid) -> StoreResult<bool> {
-        let removed = self.execute("DELETE FROM templates WHERE id = $1", params![id])?;
-        Ok(removed > 0)
+        self.changed("DELETE FROM templates WHERE id = $1", params![id])
     }
 
     // ----- attachments -----
@@ -764,12 +764,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         conversation: Uuid,
         message: Uuid,
     ) -> StoreResult<bool> {
-        let changed = self.execute(
+        self.changed(
             "UPDATE attachments SET conversation_id = $2, message_id = $3
              WHERE id = $1 AND message_id IS NULL",
             params![id, conversation, message],
-        )?;
-        Ok(changed == 1)
+        )
     }
 
     // ----- delivery -----
@@ -881,8 +880,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn delete_block(&mut self, id: Uuid) -> StoreResult<bool> {
-        let removed = self.execute("DELETE FROM blocks WHERE id = $1", params![id])?;
-        Ok(removed > 0)
+        self.changed("DELETE FROM blocks WHERE id = $1", params![id])
     }
 
     fn outbound_messages_until(
