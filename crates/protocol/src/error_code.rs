@@ -159,6 +159,8 @@ error_codes! {
     // ----- the server's own failure -----
     /// 500: the server failed; it logged why.
     Internal => "internal",
+    /// 503 from `/readyz`: the database does not answer (yet); the process itself is up.
+    NotReady => "not_ready",
 
     // ----- the desktop client's own (never on HTTP) -----
     /// Nothing answered at the server address.

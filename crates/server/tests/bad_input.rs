@@ -222,6 +222,10 @@ async fn unknown_addresses_methods_and_query_values_answer_in_the_error_shape() 
             .is_some_and(|max| max > 0),
         "clients learn the upload limit from /healthz: {health}"
     );
+    // Ready: the database (SQLite, or PostgreSQL in that pass) answers.
+    let (status, ready) = ana.get("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(ready["status"], "ready");
 }
 
 #[tokio::test]

@@ -225,6 +225,16 @@ impl Engine {
         self.run(Mode::Read, job).await?.0
     }
 
+    /// Whether the database answers a query within `limit` (the readiness check): migrations
+    /// ran before the engine was built, so an answer means ready.
+    pub async fn ready(&self, limit: std::time::Duration) -> Result<(), String> {
+        match tokio::time::timeout(limit, self.read(|unit| Ok(unit.tx.ping()?))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
+        }
+    }
+
     async fn run<R, F>(&self, mode: Mode, mut job: F) -> Result<(Result<R>, BTreeSet<Uuid>, bool)>
     where
         R: Send + 'static,

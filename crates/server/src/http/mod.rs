@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks)
         .merge(livechat_routes)
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -227,6 +228,29 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "max_attachment_bytes": state.max_attachment_bytes,
     }))
+}
+
+/// `GET /readyz`: 200 once the database answers (migrations are done before the server
+/// listens), 503 `not_ready` while it does not — for load balancers and orchestrators;
+/// `/healthz` only says the process is up.
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.engine.ready(READY_LIMIT).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(why) => not_ready(&why).into_response(),
+    }
+}
+
+/// How long `/readyz` waits for the database before it says "not ready".
+const READY_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn not_ready(why: &str) -> ApiError {
+    tracing::warn!(%why, "readiness check: the database does not answer");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::NotReady,
+        "The database does not answer yet; this node should not get traffic. Check the \
+         database (its address in server.database, and that it runs) and the server's log.",
+    )
 }
 
 async fn login(
@@ -560,4 +584,23 @@ async fn unblock(
 ) -> ApiResult<StatusCode> {
     state.engine.unblock(me.agent, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    #[test]
+    fn a_database_that_does_not_answer_makes_the_node_not_ready() {
+        let answer = not_ready("connection refused").into_response();
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let err = not_ready("connection refused");
+        assert_eq!(err.code, ErrorCode::NotReady);
+        assert!(
+            !err.message.contains("connection refused"),
+            "the cause is logged, not shown to whoever asks"
+        );
+    }
 }

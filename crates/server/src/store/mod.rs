@@ -588,6 +588,8 @@ pub trait Tx {
     /// Every conversation linked to the contact, newest first.
     fn conversations_of_contact(&mut self, contact: Uuid) -> StoreResult<Vec<ConversationRow>>;
     fn message_count(&mut self, conversation: Uuid) -> StoreResult<u32>;
+    /// A trivial query: answers when the database does (the readiness check).
+    fn ping(&mut self) -> StoreResult<()>;
 
     // ----- templates -----
     fn templates(&mut self) -> StoreResult<Vec<TemplateRow>>;

@@ -726,6 +726,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
+    fn ping(&mut self) -> StoreResult<()> {
+        self.one("SELECT CAST(1 AS BIGINT)", params![], rows::count)
+            .map(|_| ())
+    }
+
     // ----- templates -----
 
     fn templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
