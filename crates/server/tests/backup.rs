@@ -256,6 +256,20 @@ async fn restore_refuses_while_a_server_runs_and_refuses_a_file_that_is_no_datab
         "the message names the file and what is wrong: {stderr}"
     );
 
+    // And a backup from a newer server is refused with the store's own words
+    let newer = server.dir.path().join("newer.db");
+    std::fs::copy(&file, &newer).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 9999)
+        .unwrap();
+    let (code, _, stderr) = restore(&server.config_path, &newer);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("newer than this server's") && stderr.contains("upgrade the server"),
+        "{stderr}"
+    );
+
     // And an SQLite file of someone else is refused too
     let foreign = server.dir.path().join("foreign.db");
     rusqlite::Connection::open(&foreign)
@@ -289,4 +303,26 @@ fn backup_of_a_postgres_store_points_to_pg_dump() {
     let (code, _, stderr) = restore(&config, &dir.path().join("b.db"));
     assert_ne!(code, 0);
     assert!(stderr.contains("pg_restore"), "{stderr}");
+}
+
+#[test]
+fn backup_names_an_unreadable_config_and_a_missing_database() {
+    // Given a folder with no configuration, then one whose database was never created
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("switchboard.toml");
+    let to = dir.path().join("b.db");
+
+    // When a backup is asked for, each problem is named with its file
+    let (code, _, stderr) = backup(&config, &to, false);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("switchboard.toml"), "{stderr}");
+
+    std::fs::write(&config, config_toml(1, "", "")).unwrap();
+    let (code, _, stderr) = backup(&config, &to, false);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("switchboard.db") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    assert!(!to.exists(), "nothing is written");
 }
