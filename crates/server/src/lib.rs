@@ -2,6 +2,7 @@
 //! agent API. `main.rs` is a thin command line over [`launch_with_listener`].
 
 pub mod auth;
+pub mod backup;
 pub mod channels;
 pub mod config;
 #[cfg(feature = "demo")]

@@ -1,4 +1,4 @@
-//! `switchboard-server serve | check-config | demo` (CONTRACT §1).
+//! `switchboard-server serve | check-config | demo | backup | restore` (CONTRACT §1).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -33,6 +33,25 @@ enum Command {
     CheckConfig {
         #[arg(long, default_value = "switchboard.toml")]
         config: PathBuf,
+    },
+    /// Copy the SQLite database consistently, even while a server runs on it.
+    Backup {
+        #[arg(long, default_value = "switchboard.toml")]
+        config: PathBuf,
+        /// The backup file to write.
+        #[arg(long)]
+        to: PathBuf,
+        /// Overwrite the backup file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place of the SQLite database (the server must be stopped).
+    Restore {
+        #[arg(long, default_value = "switchboard.toml")]
+        config: PathBuf,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Embedded SQLite in a temporary folder, demo agents, queues, channels and chats.
     #[cfg(feature = "demo")]
@@ -71,6 +90,12 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Backup { config, to, force } => {
+            report(switchboard_server::backup::backup(&config, &to, force))
+        }
+        Command::Restore { config, from } => {
+            report(switchboard_server::backup::restore(&config, &from))
+        }
         Command::Serve { config, listen } => {
             let mut parsed = match config::load(&config) {
                 Ok(parsed) => parsed,
@@ -92,6 +117,19 @@ fn main() -> ExitCode {
             let every = std::time::Duration::from_secs(customers_every);
             switchboard_server::demo::launch(listen, every).await
         }),
+    }
+}
+
+fn report(done: anyhow::Result<String>) -> ExitCode {
+    match done {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("switchboard-server: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -75,6 +75,27 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
+/// The schema version of a Switchboard database (its count of applied migrations), refused
+/// with [`StoreError::TooNew`] when a newer server wrote it; `None` when `conn` is no
+/// Switchboard database at all (no migration applied, or no `agents` table).
+pub fn schema_version(conn: &Connection) -> StoreResult<Option<i64>> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
+    let agents: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'agents'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if version < 1 || agents == 0 {
+        return Ok(None);
+    }
+    SQLITE.pending(version)?;
+    Ok(Some(version))
+}
+
 fn db(err: rusqlite::Error) -> StoreError {
     StoreError::Database(err.to_string())
 }
