@@ -232,8 +232,12 @@ struct BreakableKeychain {
 impl BreakableKeychain {
     fn broken() -> BreakableKeychain {
         let keychain = BreakableKeychain::default();
-        keychain.broken.store(true, Ordering::SeqCst);
+        keychain.set_broken(true);
         keychain
+    }
+
+    fn set_broken(&self, broken: bool) {
+        self.broken.store(broken, Ordering::SeqCst);
     }
 
     fn check(&self) -> switchboard_client::Result<()> {
@@ -319,44 +323,47 @@ async fn a_keychain_that_fails_later_neither_blocks_logout_nor_resumes_a_stale_t
     wait_online(&ana).await;
 
     // When the keychain breaks (locked, its daemon gone)
-    keychain.broken.store(true, Ordering::SeqCst);
+    keychain.set_broken(true);
 
     // Then logging out still works and the next start does not resume
     ana.logout().await.expect("logging out works");
-    keychain.broken.store(false, Ordering::SeqCst);
+    keychain.set_broken(false);
     assert!(
-        client_with(&desktop, &keychain)
-            .resume()
-            .await
-            .unwrap()
-            .is_none(),
+        resumes_nobody(&desktop, &keychain).await,
         "the token left in the keychain is not resumed after a logout"
     );
 
     // And a start while the keychain is broken shows the login instead of an error
-    let ana = client_with(&desktop, &keychain);
-    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
-    ana.shutdown().await;
-    keychain.broken.store(true, Ordering::SeqCst);
-    assert!(client_with(&desktop, &keychain)
-        .resume()
-        .await
-        .expect("a broken keychain at start is not an error")
-        .is_none());
+    sign_in_and_quit(&server, &desktop, &keychain).await;
+    keychain.set_broken(true);
+    assert!(
+        resumes_nobody(&desktop, &keychain).await,
+        "a broken keychain at start means nobody to resume"
+    );
 
     // And signing in while it is broken leaves no stale resume behind
-    let ana = client_with(&desktop, &keychain);
-    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
-    ana.shutdown().await;
-    keychain.broken.store(false, Ordering::SeqCst);
+    sign_in_and_quit(&server, &desktop, &keychain).await;
+    keychain.set_broken(false);
     assert!(
-        client_with(&desktop, &keychain)
-            .resume()
-            .await
-            .unwrap()
-            .is_none(),
+        resumes_nobody(&desktop, &keychain).await,
         "a sign-in kept for one run only is not resumed with an older keychain token"
     );
+}
+
+/// A fresh start of the app finds nobody to resume (and no error).
+async fn resumes_nobody(desktop: &Desktop, keychain: &BreakableKeychain) -> bool {
+    client_with(desktop, keychain)
+        .resume()
+        .await
+        .expect("starting never fails on the keychain")
+        .is_none()
+}
+
+/// Ana signs in, then the app quits (keeping what it keeps for the next start).
+async fn sign_in_and_quit(server: &TestServer, desktop: &Desktop, keychain: &BreakableKeychain) {
+    let ana = client_with(desktop, keychain);
+    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
+    ana.shutdown().await;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
