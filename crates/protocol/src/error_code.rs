@@ -52,6 +52,11 @@ error_codes! {
     InvalidToken => "invalid_token",
     /// 429: too many attempts (sign-in, webhooks, a visitor's messages); wait and retry.
     RateLimited => "rate_limited",
+    /// 400: the login name is longer than any extension or e-mail address can be.
+    InvalidLogin => "invalid_login",
+    /// 429: this agent or visitor already holds as many live streams as a node allows
+    /// (`[server.limits] streams_per_agent`, `streams_per_visitor`); close one first.
+    TooManyStreams => "too_many_streams",
     /// 403: the agent's role does not allow this (templates, blocks).
     Forbidden => "forbidden",
 
@@ -124,7 +129,7 @@ error_codes! {
     InvalidTitle => "invalid_title",
     /// 400: an internal chat names no colleague other than the caller.
     NoParticipants => "no_participants",
-    /// 400: a block's `duration_s` is not a positive number of seconds.
+    /// 400: a block's `duration_s` is not a positive number of seconds of at most ten years.
     InvalidDuration => "invalid_duration",
 
     // ----- directory -----
@@ -161,6 +166,9 @@ error_codes! {
     Internal => "internal",
     /// 503 from `/readyz`: the database does not answer (yet); the process itself is up.
     NotReady => "not_ready",
+    /// 503: the server holds its maximum of connections (`[server.limits] max_connections`);
+    /// retry in a moment.
+    Busy => "busy",
 
     // ----- the desktop client's own (never on HTTP) -----
     /// Nothing answered at the server address.

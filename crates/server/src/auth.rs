@@ -56,17 +56,47 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The longest login name: an e-mail address is at most 254 bytes, an extension 16 digits.
+/// Longer names are refused before they are counted, so they cannot fill the limiter.
+pub const MAX_LOGIN_BYTES: usize = 254;
+
+/// The longest password argon2 is asked to check.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// What a client address is counted and blocked as: an IPv4 address as itself (also when it
+/// arrives IPv4-mapped, `::ffff:a.b.c.d`), an IPv6 address as its /64 network, the block one
+/// subscriber line usually gets — so one client cannot dodge a limit or a block by walking
+/// through the addresses of its own network.
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(network.into())
+        }
+        v4 => v4,
+    }
+}
+
+/// How a block of `ip` is written: the IPv4 address, or the IPv6 /64 network
+/// (`2001:db8:1:2::/64`) of [`address_key`].
+pub fn block_key(ip: IpAddr) -> String {
+    match address_key(ip) {
+        IpAddr::V6(network) => format!("{network}/64"),
+        v4 => v4.to_string(),
+    }
+}
+
 /// Log-in attempts allowed per client IP and per login name.
 #[derive(Debug)]
 pub struct LoginLimiter {
-    per_ip: Limiter<IpAddr>,
+    per_ip: IpLimiter,
     per_user: Limiter<String>,
 }
 
 impl LoginLimiter {
     pub fn new(limits: RateLimits, shared: Option<SharedCounts>) -> Self {
         LoginLimiter {
-            per_ip: Limiter::per_minute(
+            per_ip: IpLimiter::per_minute(
                 "login per ip",
                 limits.login_per_minute_per_ip,
                 shared.clone(),
@@ -84,6 +114,12 @@ impl LoginLimiter {
         let ip_ok = self.per_ip.allow(ip).await;
         let user_ok = self.per_user.allow(login.to_lowercase()).await;
         ip_ok && user_ok
+    }
+
+    /// Forget the counts of idle keys (see [`Limiter::sweep`]).
+    pub fn sweep(&self) {
+        self.per_ip.sweep();
+        self.per_user.sweep();
     }
 }
 
@@ -148,8 +184,23 @@ impl<K: Hash + Eq + Clone> std::fmt::Debug for Limiter<K> {
     }
 }
 
-/// The limiter of most public endpoints: per client address.
-pub type IpLimiter = Limiter<IpAddr>;
+/// The limiter of most public endpoints: per client address, as [`address_key`] counts it.
+#[derive(Debug)]
+pub struct IpLimiter(Limiter<IpAddr>);
+
+impl IpLimiter {
+    pub fn per_minute(name: &'static str, n: u32, shared: Option<SharedCounts>) -> Self {
+        IpLimiter(Limiter::per_minute(name, n, shared))
+    }
+
+    pub async fn allow(&self, ip: IpAddr) -> bool {
+        self.0.allow(address_key(ip)).await
+    }
+
+    pub fn sweep(&self) {
+        self.0.sweep();
+    }
+}
 
 impl<K: Hash + Eq + Clone + Display> Limiter<K> {
     /// `name` tells this limit's counts from other limits' in the shared table.
@@ -191,6 +242,18 @@ impl<K: Hash + Eq + Clone + Display> Limiter<K> {
             }
         }
         self.local.check_key(&key).is_ok()
+    }
+
+    /// Forget the keys whose counts have gone back to nothing, so the limiter's memory holds
+    /// only the clients of about the last minute, whatever was sent before.
+    pub fn sweep(&self) {
+        self.local.retain_recent();
+        self.local.shrink_to_fit();
+    }
+
+    /// Keys counted in memory now.
+    pub fn keys(&self) -> usize {
+        self.local.len()
     }
 }
 
@@ -245,6 +308,36 @@ mod tests {
             limiter.allow(ip, "102").await,
             "another user is not affected"
         );
+    }
+
+    #[tokio::test]
+    async fn idle_keys_are_swept_away() {
+        let limiter = IpLimiter::per_minute("test", 60, None);
+        for i in 0..200u32 {
+            assert!(limiter.allow(IpAddr::from(i.to_be_bytes())).await);
+        }
+        assert_eq!(limiter.0.keys(), 200);
+        limiter.sweep();
+        assert_eq!(limiter.0.keys(), 200, "counted a moment ago: kept");
+        // One request of 60 a minute is forgotten after a second.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        limiter.sweep();
+        assert_eq!(limiter.0.keys(), 0);
+    }
+
+    #[test]
+    fn addresses_are_counted_as_ipv4_or_as_their_ipv6_64() {
+        let key = |ip: &str| address_key(ip.parse().unwrap()).to_string();
+        assert_eq!(key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(
+            block_key("2001:db8:1:2::1".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(block_key("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1");
     }
 
     #[test]

@@ -65,6 +65,66 @@ pub struct ServerConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed; anyone else's is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limits: RateLimits,
+    pub limits: Limits,
+}
+
+/// Connection, stream and size limits (`[server.limits]`). Each default is listed in
+/// ARCHITECTURE.md, "Threat model and limits".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive
+    /// connection waits for its next request.
+    pub header_read_timeout_s: u64,
+    /// Seconds a request body may go without a byte arriving.
+    pub body_idle_timeout_s: u64,
+    /// Open connections at most; one past it is answered 503 and closed.
+    pub max_connections: u32,
+    /// Live streams one agent may hold open on a node at once.
+    pub streams_per_agent: u32,
+    /// Live streams one live-chat visitor may hold open on a node at once.
+    pub streams_per_visitor: u32,
+    /// Seconds between pings on a live stream; a peer that answers nothing for two of them is
+    /// dropped.
+    pub stream_ping_s: u64,
+    /// Characters a live-chat visitor's message may hold.
+    pub visitor_message_chars: u32,
+    /// Files one live-chat visitor may upload per hour.
+    pub visitor_uploads_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout_s: 30,
+            body_idle_timeout_s: 60,
+            max_connections: 4096,
+            streams_per_agent: 8,
+            streams_per_visitor: 4,
+            stream_ping_s: 30,
+            visitor_message_chars: 5000,
+            visitor_uploads_per_hour: 30,
+        }
+    }
+}
+
+impl Limits {
+    /// `(key, value)` of every limit that must be at least 1.
+    fn counts(&self) -> [(&'static str, u64); 8] {
+        [
+            ("header_read_timeout_s", self.header_read_timeout_s),
+            ("body_idle_timeout_s", self.body_idle_timeout_s),
+            ("max_connections", self.max_connections.into()),
+            ("streams_per_agent", self.streams_per_agent.into()),
+            ("streams_per_visitor", self.streams_per_visitor.into()),
+            ("stream_ping_s", self.stream_ping_s),
+            ("visitor_message_chars", self.visitor_message_chars.into()),
+            (
+                "visitor_uploads_per_hour",
+                self.visitor_uploads_per_hour.into(),
+            ),
+        ]
+    }
 }
 
 /// Limits on the public endpoints, per client IP (and per login name for log-ins).
@@ -79,6 +139,8 @@ pub struct RateLimits {
     pub visitor_messages_per_minute: u32,
     /// Live-chat visitors: sessions and uploads per IP per minute.
     pub visitor_requests_per_minute_per_ip: u32,
+    /// Live-chat visitors: new conversations per IP per minute.
+    pub visitor_conversations_per_minute_per_ip: u32,
 }
 
 impl Default for RateLimits {
@@ -89,6 +151,7 @@ impl Default for RateLimits {
             webhooks_per_minute_per_ip: 6000,
             visitor_messages_per_minute: 30,
             visitor_requests_per_minute_per_ip: 120,
+            visitor_conversations_per_minute_per_ip: 10,
         }
     }
 }
@@ -231,6 +294,8 @@ struct RawServer {
     trusted_proxies: Vec<String>,
     #[serde(default)]
     rate_limits: RateLimits,
+    #[serde(default)]
+    limits: Limits,
 }
 
 #[derive(Deserialize)]
@@ -506,6 +571,11 @@ impl Validator<'_> {
         if max_attachment_bytes == 0 {
             self.problem("server.max_attachment_bytes", "must be more than 0");
         }
+        for (key, value) in raw.limits.counts() {
+            if value == 0 {
+                self.problem(format!("server.limits.{key}"), "must be at least 1");
+            }
+        }
         let offer_tick_ms = raw.offer_tick_ms.unwrap_or(500);
         if offer_tick_ms == 0 {
             self.problem("server.offer_tick_ms", "must be more than 0");
@@ -543,6 +613,7 @@ impl Validator<'_> {
             event_retention_days,
             offer_tick_ms,
             rate_limits: raw.rate_limits,
+            limits: raw.limits,
         })
     }
 

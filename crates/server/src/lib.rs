@@ -116,6 +116,9 @@ pub fn apply_config(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
 }
 
 fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Result<()> {
+    let now = Utc::now();
+    // Agents whose sessions end now; their streams, on any node, look again and close.
+    let mut signed_out = Vec::new();
     for (agent, hash) in config.agents.iter().zip(hashes) {
         let existing = tx.agent_by_extension(&agent.extension)?;
         // Keep a stored hash that still matches, so restarts do not churn the table.
@@ -127,6 +130,12 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
             }
             _ => hash.clone(),
         };
+        if let Some(row) = &existing {
+            // A changed password ends every session the old one opened.
+            if row.password_hash != password_hash && tx.revoke_agent_sessions(row.id, now)? > 0 {
+                signed_out.push(row.id);
+            }
+        }
         tx.upsert_agent(&AgentRow {
             id: existing.as_ref().map_or_else(Uuid::now_v7, |row| row.id),
             extension: agent.extension.clone(),
@@ -140,8 +149,26 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
                     row.presence
                 }),
             last_assigned_at: None,
+            disabled_at: None,
         })
         .with_context(|| format!("agent {}", agent.extension))?;
+    }
+    // An agent taken out of the file keeps its row (its name stays on history) but is locked
+    // out at once: no sign-in, no session, no stream.
+    for row in tx.agents()? {
+        let configured = config.agents.iter().any(|a| a.extension == row.extension);
+        if !configured && row.disabled_at.is_none() {
+            tracing::info!(extension = %row.extension, "agent no longer in the configuration: disabled");
+            tx.set_agent_disabled(row.id, Some(now))?;
+            tx.revoke_agent_sessions(row.id, now)?;
+            signed_out.push(row.id);
+        }
+    }
+    if !signed_out.is_empty() {
+        tx.announce(&store::Announcement {
+            streams: signed_out,
+            ..Default::default()
+        })?;
     }
     for queue in &config.queues {
         let mut members = Vec::with_capacity(queue.agents.len());
@@ -242,25 +269,35 @@ pub async fn launch_with_listener(
         visitor_message_limiter: Arc::new(auth::Limiter::per_minute(
             "visitor messages",
             config.server.rate_limits.visitor_messages_per_minute,
+            shared.clone(),
+        )),
+        visitor_conversation_limiter: Arc::new(auth::IpLimiter::per_minute(
+            "visitor conversations per ip",
+            config
+                .server
+                .rate_limits
+                .visitor_conversations_per_minute_per_ip,
             shared,
         )),
         trusted_proxies: Arc::new(config.server.trusted_proxies.clone()),
+        limits: config.server.limits,
+        streams: Default::default(),
         shutdown: stopped.clone(),
     };
+    let limiters = (
+        state.login_limiter.clone(),
+        state.webhook_limiter.clone(),
+        state.visitor_limiter.clone(),
+        state.visitor_message_limiter.clone(),
+        state.visitor_conversation_limiter.clone(),
+    );
     let app = http::router(state);
     let mut tasks = Vec::new();
 
-    let mut stop_http = stopped.clone();
+    let stop_http = stopped.clone();
+    let limits = config.server.limits;
     tasks.push(tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stop_http.wait_for(|s| *s).await;
-            })
-            .await;
-        if let Err(err) = served {
-            tracing::error!(error = %err, "HTTP server failed");
-        }
+        http::serve::serve(listener, app, limits, stop_http).await;
     }));
 
     tasks.push(tokio::spawn(channels::worker::run(
@@ -275,6 +312,7 @@ pub async fn launch_with_listener(
     tasks.push(tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         let mut last_prune = Utc::now() - chrono::Duration::days(1);
+        let mut last_sweep = std::time::Instant::now();
         loop {
             tokio::select! {
                 _ = interval.tick() => {}
@@ -283,8 +321,21 @@ pub async fn launch_with_listener(
             if let Err(err) = ticker.expire_offers().await {
                 tracing::warn!(error = %err, "offer timeouts failed");
             }
+            if last_sweep.elapsed() >= Duration::from_secs(60) {
+                last_sweep = std::time::Instant::now();
+                limiters.0.sweep();
+                limiters.1.sweep();
+                limiters.2.sweep();
+                limiters.3.sweep();
+                limiters.4.sweep();
+            }
             if Utc::now() - last_prune > chrono::Duration::hours(1) {
                 last_prune = Utc::now();
+                match ticker.prune_sessions().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "pruned ended sessions"),
+                    Err(err) => tracing::warn!(error = %err, "session pruning failed"),
+                }
                 match ticker.prune_events().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(removed = n, "pruned old sync events"),

@@ -13,13 +13,20 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use uuid::Uuid;
 
 async fn server() -> TestServer {
-    TestServer::with_config_for(|addr| {
+    server_with("").await
+}
+
+/// The live-chat server, `extra` added to its `[server]` table (limits, rate limits).
+async fn server_with(extra: &str) -> TestServer {
+    let extra = extra.to_string();
+    TestServer::with_config_for(move |addr| {
         format!(
             r#"[server]
 listen = "127.0.0.1:0"
 public_url = "http://{addr}"
 database = "sqlite://switchboard.db"
 trusted_proxies = ["127.0.0.1/32"]
+{extra}
 
 {agents}
 [[queues]]
@@ -458,4 +465,247 @@ async fn foreign_origins_unknown_channels_and_bad_tokens_are_refused() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(demo.as_str().unwrap().contains("/livechat/web/widget.js"));
+}
+
+#[tokio::test]
+async fn visitors_are_held_to_message_length_new_chats_and_uploads() {
+    let server = server_with(
+        "[server.limits]\nvisitor_message_chars = 20\nvisitor_uploads_per_hour = 2\n\
+         [server.rate_limits]\nvisitor_conversations_per_minute_per_ip = 2\n",
+    )
+    .await;
+    let visitor = Visitor::start(&server, "198.51.100.10", json!({})).await;
+    let (status, body) = visitor.say(&"á".repeat(21)).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 20 characters"),
+        "{body}"
+    );
+    let (status, _) = visitor.say(&"á".repeat(20)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "20 characters (40 bytes) are fine"
+    );
+    let (status, _) = visitor.say("and another in the same chat").await;
+    assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "{status}");
+
+    // New chats from one address: the first visitor's chat and one more, then no more.
+    let second = Visitor::start(&server, "198.51.100.10", json!({})).await;
+    assert_eq!(second.say("oi").await.0, StatusCode::CREATED);
+    let third = Visitor::start(&server, "198.51.100.10", json!({})).await;
+    let (status, body) = third.say("oi").await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let elsewhere = Visitor::start(&server, "198.51.100.11", json!({})).await;
+    assert_eq!(elsewhere.say("oi").await.0, StatusCode::CREATED);
+
+    // Files per visitor and hour.
+    let upload = || async {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"hello, a plain text file".to_vec())
+                .file_name("note.txt"),
+        );
+        let resp = server
+            .http
+            .post(format!("{}/livechat/web/attachments", server.base))
+            .header("x-forwarded-for", "198.51.100.11")
+            .bearer_auth(&elsewhere.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    for _ in 0..2 {
+        let (status, body) = upload().await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    let (status, body) = upload().await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_limited_and_blocked_per_64_and_mapped_ipv4_is_ipv4() {
+    let server =
+        server_with("[server.rate_limits]\nvisitor_requests_per_minute_per_ip = 3\n").await;
+    for ip in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
+        Visitor::start(&server, ip, json!({})).await;
+    }
+    let session = |ip: &'static str| {
+        let server = &server;
+        async move {
+            raw(
+                server,
+                ip,
+                None,
+                Method::POST,
+                "/livechat/web/session",
+                Some(json!({})),
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(
+        session("2001:db8:1:2:abcd::4").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the same /64"
+    );
+    assert_eq!(
+        session("2001:db8:1:3::1").await,
+        StatusCode::OK,
+        "the next /64"
+    );
+    for _ in 0..3 {
+        assert_eq!(session("198.51.100.20").await, StatusCode::OK);
+    }
+    assert_eq!(
+        session("::ffff:198.51.100.20").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an IPv4-mapped address is that IPv4 address"
+    );
+
+    // A block of an IPv6 visitor covers their /64.
+    let agent = server.login("101").await;
+    let spammer = Visitor::start(&server, "2001:db8:9:9::1", json!({})).await;
+    spammer.say("spam").await;
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let (status, block) = agent
+        .post(&format!("/api/v1/conversations/{id}/block"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{block}");
+    assert_eq!(block["ip"], "2001:db8:9:9::/64");
+    let (status, body) = raw(
+        &server,
+        "2001:db8:9:9:1234::99",
+        None,
+        Method::GET,
+        "/livechat/web/config",
+        None,
+    )
+    .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "blocked");
+    let (status, _) = raw(
+        &server,
+        "2001:db8:9:a::1",
+        None,
+        Method::GET,
+        "/livechat/web/config",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn block_durations_are_bounded() {
+    let server = server().await;
+    let agent = server.login("101").await;
+    let visitor = Visitor::start(&server, "198.51.100.30", json!({})).await;
+    visitor.say("oi").await;
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let ten_years: i64 = 10 * 366 * 24 * 3600;
+    for absurd in [i64::MAX, ten_years + 1, 0, -5] {
+        let (status, body) = agent
+            .post(
+                &format!("/api/v1/conversations/{id}/block"),
+                json!({"duration_s": absurd}),
+            )
+            .await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_duration");
+    }
+    let (status, block) = agent
+        .post(
+            &format!("/api/v1/conversations/{id}/block"),
+            json!({"duration_s": ten_years}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{block}");
+}
+
+#[tokio::test]
+async fn a_visitors_typing_is_passed_on_once_in_a_while() {
+    let server = server().await;
+    let agent = server.login("101").await;
+    let visitor = Visitor::start(&server, "198.51.100.40", json!({})).await;
+    visitor.say("oi").await;
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id: Uuid = list["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    agent.take(id).await;
+    let (_, cursor) = agent.sync_all(0).await;
+    for _ in 0..12 {
+        let (status, _) = visitor
+            .call(Method::POST, "/livechat/web/typing", None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (events, _) = agent.sync_all(cursor).await;
+    let typing = events.iter().filter(|e| e["type"] == "typing").count();
+    // One, or two if the twelve calls took longer than the throttle's window.
+    assert!(
+        (1..=2).contains(&typing),
+        "{typing} typing events: {events:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_visitor_session_closes_its_stream() {
+    let server = server().await;
+    let agent = server.login("101").await;
+    let visitor = Visitor::start(&server, "198.51.100.50", json!({})).await;
+    visitor.say("oi").await;
+    let url = format!(
+        "ws://{}/livechat/web/stream?token={}&cursor=0",
+        server.running.addr, visitor.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    server.execute(&format!(
+        "UPDATE visitors SET token_expires_at = '{}'",
+        sql_time(chrono::Utc::now() - chrono::Duration::minutes(1))
+    ));
+    // Whatever wakes the stream now finds the session over.
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id: Uuid = list["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    agent.take(id).await;
+    agent.reply(id, "still there?").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("the stream closes");
+        match frame {
+            Some(Ok(WsMessage::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4401);
+                break;
+            }
+            Some(Ok(WsMessage::Text(text))) => {
+                assert!(
+                    !text.contains("still there?"),
+                    "delivered after the session ended"
+                );
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("closed without a reason: {other:?}"),
+        }
+    }
 }

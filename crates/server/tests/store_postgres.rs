@@ -88,6 +88,7 @@ fn agent(extension: &str) -> AgentRow {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         presence: Presence::Available,
         last_assigned_at: None,
+        disabled_at: None,
     }
 }
 

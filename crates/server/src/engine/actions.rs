@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::present::{conversation_dto, facts, message_dto, seen_for_update, seen_visible};
 use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{
-    ConversationRow, ListCursor, ListView, MessageRow, OutboundJob, OutboundState, Relation,
-    StoreError, StoreResult,
+    AgentRow, ConversationRow, ListCursor, ListView, MessageRow, OutboundJob, OutboundState,
+    Relation, StoreError, StoreResult, Tx,
 };
 
 /// The largest message body accepted, in bytes.
@@ -348,10 +348,7 @@ impl Engine {
         self.write(move |unit| {
             let seen = seen_for_update(unit.tx, id, agent)?;
             seen.visible_view()?;
-            let target = unit
-                .tx
-                .agent_by_extension(extension.trim())?
-                .ok_or_else(|| Error::NotFound(Missing::Extension(extension.trim().into())))?;
+            let target = enabled_agent(unit.tx, &extension)?;
             let facts = facts(unit.tx, &seen.conv)?;
             decide_transfer(&facts, agent, target.id, seen.access())?;
             let mut conv = seen.conv;
@@ -495,10 +492,7 @@ impl Engine {
             let me = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
             let mut members = vec![me.clone()];
             for extension in &extensions {
-                let found = unit
-                    .tx
-                    .agent_by_extension(extension.trim())?
-                    .ok_or_else(|| Error::NotFound(Missing::Extension(extension.trim().into())))?;
+                let found = enabled_agent(unit.tx, extension)?;
                 if !members.iter().any(|m| m.id == found.id) {
                     members.push(found);
                 }
@@ -545,4 +539,11 @@ impl Engine {
         })
         .await
     }
+}
+
+/// The agent with this extension who may still work (a disabled one is not found).
+fn enabled_agent(tx: &mut dyn Tx, extension: &str) -> Result<AgentRow> {
+    tx.agent_by_extension(extension.trim())?
+        .filter(|agent| agent.disabled_at.is_none())
+        .ok_or_else(|| Error::NotFound(Missing::Extension(extension.trim().into())))
 }

@@ -160,7 +160,8 @@ impl Unit<'_> {
             Route::Queue(_) => self.reoffer(conv.id, Trigger::New)?,
             Route::Extension(extension) => {
                 // Straight to one agent: offered to them alone, whatever their presence.
-                if let Some(agent) = self.tx.agent_by_extension(extension)? {
+                let agent = self.tx.agent_by_extension(extension)?;
+                if let Some(agent) = agent.filter(|a| a.disabled_at.is_none()) {
                     self.show_to(conv.id, agent.id, Relation::Offered, false)?;
                 }
             }

@@ -27,6 +27,9 @@ const VISITOR_TOKEN_DAYS: i64 = 30;
 const PAGE_LIMIT: u32 = 1000;
 /// How long an agent's "typing" shows.
 pub const TYPING_SECONDS: u64 = 5;
+/// The longest timed block: ten years. Longer ones are refused (leave the duration out for a
+/// block with no end) rather than overflowing a date.
+pub const MAX_BLOCK_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
 
 /// A visitor's session as the widget gets it.
 #[derive(Debug, Clone)]
@@ -142,10 +145,15 @@ impl Unit<'_> {
             if !wanted {
                 continue;
             }
-            for row in self.tx.messages_before(conv.id, None, PAGE_LIMIT)? {
-                if after.is_none_or(|after| offset + row.seq > after) {
-                    messages.push(self.visitor_message(&row, *offset)?);
-                }
+            // What is new only: a wake-up costs what it brings, not a reload of the chat.
+            let rows = match after {
+                None => self.tx.messages_before(conv.id, None, PAGE_LIMIT)?,
+                Some(after) => self
+                    .tx
+                    .messages_after(conv.id, after - offset, PAGE_LIMIT)?,
+            };
+            for row in rows {
+                messages.push(self.visitor_message(&row, *offset)?);
             }
         }
         let ended = conversations
@@ -311,6 +319,41 @@ impl Engine {
             .await
     }
 
+    /// Like [`Engine::visitor_messages`] for the visitor's live stream, with the session checked
+    /// in the same read: [`Error::VisitorSessionExpired`] once it ended, else the page and when
+    /// the session ends now (a visitor's session is extended while they use it).
+    pub async fn visitor_stream_page(
+        &self,
+        visitor: VisitorRow,
+        after: i64,
+    ) -> Result<(VisitorPage, chrono::DateTime<chrono::Utc>)> {
+        self.read(move |unit| {
+            let current = unit
+                .tx
+                .visitor_by_token(&visitor.channel_id, &visitor.token_hash, unit.now)?
+                .ok_or(Error::VisitorSessionExpired)?;
+            let page = unit.visitor_page(&current, Some(after))?;
+            Ok((page, current.token_expires_at))
+        })
+        .await
+    }
+
+    /// Whether the visitor's next message opens a new conversation (none is open).
+    pub async fn visitor_opens_conversation(&self, visitor: &VisitorRow) -> Result<bool> {
+        let (channel, sender) = (visitor.channel_id.clone(), visitor.id.to_string());
+        self.read(move |unit| Ok(unit.tx.open_conversation_for(&channel, &sender)?.is_none()))
+            .await
+    }
+
+    /// Files the visitor uploaded in the last hour.
+    pub async fn visitor_uploads_last_hour(&self, visitor: Uuid) -> Result<u32> {
+        self.read(move |unit| {
+            let since = unit.now - Duration::hours(1);
+            Ok(unit.tx.visitor_uploads_since(visitor, since)?)
+        })
+        .await
+    }
+
     /// A visitor writes. The same `client_id` twice is one message; after an ended chat the
     /// message opens a new conversation.
     pub async fn visitor_send(
@@ -378,6 +421,22 @@ impl Engine {
 
     /// The visitor is typing: agents who see the chat get a `typing` event.
     pub async fn visitor_typing(&self, visitor: VisitorRow) -> Result<()> {
+        // Agents show "typing" for a few seconds; passing it on more often than every
+        // `TYPING_SECONDS / 2` only fills their event logs.
+        {
+            let mut last = self
+                .visitor_typing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let every = std::time::Duration::from_millis(TYPING_SECONDS * 500);
+            if last.get(&visitor.id).is_some_and(|at| at.elapsed() < every) {
+                return Ok(());
+            }
+            if last.len() >= 10_000 {
+                last.retain(|_, at| at.elapsed() < every);
+            }
+            last.insert(visitor.id, Instant::now());
+        }
         self.write(move |unit| {
             let Some(conv) = unit.tx.latest_conversation_for(&visitor.channel_id, &visitor.id.to_string())? else {
                 return Ok(());
@@ -449,10 +508,13 @@ impl Engine {
         duration_s: Option<i64>,
         reason: Option<String>,
     ) -> Result<Block> {
-        if duration_s.is_some_and(|d| d <= 0) {
+        if duration_s.is_some_and(|d| d <= 0 || d > MAX_BLOCK_SECONDS) {
             return Err(Error::invalid(
                 Field::DurationS,
-                "duration_s must be a positive number of seconds, or left out for no end.",
+                format!(
+                    "duration_s must be a positive number of seconds up to {MAX_BLOCK_SECONDS} \
+                     (ten years), or left out for a block with no end."
+                ),
             ));
         }
         self.write(move |unit| {
@@ -464,7 +526,10 @@ impl Engine {
                 .ok_or(Error::NotFound(Missing::Visitor))?;
             let block = BlockRow {
                 id: Uuid::now_v7(),
-                ip: visitor.ip.clone(),
+                ip: visitor
+                    .ip
+                    .parse()
+                    .map_or_else(|_| visitor.ip.clone(), auth::block_key),
                 reason: clean(reason.clone(), 500),
                 blocked_by: agent.id,
                 conversation_id: Some(id),
@@ -487,9 +552,20 @@ impl Engine {
     }
 
     /// The block in force for an address, if any.
-    pub async fn active_block(&self, ip: String) -> Result<Option<BlockRow>> {
-        self.read(move |unit| Ok(unit.tx.active_block(&ip, unit.now)?))
-            .await
+    /// The block in force for this client address: of its /64 network for IPv6 (see
+    /// [`auth::block_key`]), or of the exact address (blocks written before networks were).
+    pub async fn active_block(&self, ip: std::net::IpAddr) -> Result<Option<BlockRow>> {
+        self.read(move |unit| {
+            let network = auth::block_key(ip);
+            match unit.tx.active_block(&network, unit.now)? {
+                Some(block) => Ok(Some(block)),
+                None if network != ip.to_string() => {
+                    Ok(unit.tx.active_block(&ip.to_string(), unit.now)?)
+                }
+                None => Ok(None),
+            }
+        })
+        .await
     }
 
     pub async fn blocks(&self, agent: AgentRow) -> Result<Vec<Block>> {

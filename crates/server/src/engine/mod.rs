@@ -85,6 +85,8 @@ pub struct Engine {
     outbound: Arc<tokio::sync::Notify>,
     /// Which agent is typing to which live-chat visitor, and since when.
     typing: Arc<Mutex<HashMap<Uuid, (String, std::time::Instant)>>>,
+    /// When each visitor's typing was last passed on to agents (see `visitor_typing`).
+    visitor_typing: Arc<Mutex<HashMap<Uuid, std::time::Instant>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -121,6 +123,12 @@ impl Unit<'_> {
         self.touched.insert(visitor);
     }
 
+    /// Wake the agent's live streams (on every node) once this unit commits, with no new
+    /// event: they look again, e.g. at whether their session still lives.
+    pub fn touch(&mut self, agent: Uuid) {
+        self.touched.insert(agent);
+    }
+
     /// Append an event to one agent's log.
     pub fn emit(
         &mut self,
@@ -149,6 +157,7 @@ impl Engine {
             settings,
             outbound: Arc::new(tokio::sync::Notify::new()),
             typing: Arc::new(Mutex::new(HashMap::new())),
+            visitor_typing: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 

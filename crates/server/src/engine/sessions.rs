@@ -35,7 +35,8 @@ impl Engine {
         let matches =
             tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await?;
         let agent = match (agent, matches) {
-            (Some(agent), true) => agent,
+            // A disabled agent is told no more than a wrong password would tell.
+            (Some(agent), true) if agent.disabled_at.is_none() => agent,
             _ => return Err(Error::WrongCredentials),
         };
         let token = auth::new_token();
@@ -63,7 +64,13 @@ impl Engine {
     pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = auth::token_hash(token);
         self.write(move |unit| {
-            unit.tx.revoke_session(&hash, unit.now)?;
+            let agent = unit.tx.session(&hash)?.map(|s| s.agent_id);
+            if unit.tx.revoke_session(&hash, unit.now)? {
+                // Its open streams look again, on every node, and close.
+                if let Some(agent) = agent {
+                    unit.touch(agent);
+                }
+            }
             Ok(())
         })
         .await
@@ -76,6 +83,26 @@ impl Engine {
             unit.tx
                 .session_agent(&hash, unit.now)?
                 .ok_or(Error::SignedOut)
+        })
+        .await
+    }
+
+    /// When the session of this token ends unless it is revoked first.
+    pub async fn session_ends_at(&self, token: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+        let hash = auth::token_hash(token);
+        self.read(move |unit| {
+            let session = unit.tx.session(&hash)?.ok_or(Error::SignedOut)?;
+            Ok(session.expires_at)
+        })
+        .await
+    }
+
+    /// Delete sessions that ended (expired or revoked) more than a day ago; how many.
+    pub async fn prune_sessions(&self) -> Result<u64> {
+        self.write(|unit| {
+            Ok(unit
+                .tx
+                .prune_sessions(unit.now - chrono::Duration::days(1))?)
         })
         .await
     }
@@ -151,6 +178,7 @@ impl Engine {
             let agents = unit.tx.agents()?;
             Ok(agents
                 .iter()
+                .filter(|a| a.disabled_at.is_none())
                 .filter(|a| match &needle {
                     None => true,
                     Some(n) => {

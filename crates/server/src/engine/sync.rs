@@ -9,7 +9,7 @@ use switchboard_protocol::{event_types, Event};
 use uuid::Uuid;
 
 use super::present::{conversation_dto, message_dto};
-use super::{Engine, Result, Unit};
+use super::{Engine, Error, Result, Unit};
 use crate::store::{EventRow, StoreResult};
 
 /// One answer of `GET /sync`, or one batch of the live stream.
@@ -28,6 +28,21 @@ impl Engine {
     pub async fn sync(&self, agent: Uuid, cursor: i64, limit: u32) -> Result<SyncPage> {
         self.read(move |unit| Ok(unit.sync_page(agent, cursor, limit)?))
             .await
+    }
+
+    /// Like [`Engine::sync`] for the live stream of the session of `token`, in the same read:
+    /// [`Error::SignedOut`] once that session ended (logged out, expired, agent disabled), so a
+    /// stream never carries an event after its session ended.
+    pub async fn stream_page(&self, token: &str, cursor: i64, limit: u32) -> Result<SyncPage> {
+        let hash = crate::auth::token_hash(token);
+        self.read(move |unit| {
+            let agent = unit
+                .tx
+                .session_agent(&hash, unit.now)?
+                .ok_or(Error::SignedOut)?;
+            Ok(unit.sync_page(agent.id, cursor, limit)?)
+        })
+        .await
     }
 }
 

@@ -24,9 +24,10 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
+use super::stream::{close_session_ended, stream_slot, until, Liveness, MAX_INCOMING};
 use super::AppState;
 use crate::config::ProviderConfig;
-use crate::engine::{Engine, VisitorDetails};
+use crate::engine::{Engine, Error, VisitorDetails};
 use crate::store::VisitorRow;
 
 const WIDGET_JS: &str = include_str!(env!("SWITCHBOARD_WIDGET_JS"));
@@ -34,22 +35,26 @@ const WIDGET_JS: &str = include_str!(env!("SWITCHBOARD_WIDGET_JS"));
 /// The address a request comes from: the socket's, unless it is a trusted proxy, in which case
 /// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    // An IPv4 client reaching a dual-stack socket arrives as `::ffff:a.b.c.d`: it is the IPv4
+    // address for trusted proxies, limits and blocks alike.
+    let peer_ip = peer.ip().to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer.ip()) {
-        return peer.ip();
+    if !is_trusted(&peer_ip) {
+        return peer_ip;
     }
     let forwarded: Vec<IpAddr> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse().ok())
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
         .collect();
     forwarded
         .into_iter()
         .rev()
         .find(|ip| !is_trusted(ip))
-        .unwrap_or(peer.ip())
+        .unwrap_or(peer_ip)
 }
 
 fn origin_of(url: &str) -> String {
@@ -144,7 +149,7 @@ pub(super) async fn guard(
     }
     if !public_asset {
         let ip = client_ip(peer, request.headers(), &state.trusted_proxies);
-        match state.engine.active_block(ip.to_string()).await {
+        match state.engine.active_block(ip).await {
             Ok(Some(block)) => {
                 let mut message = "This chat is not available from your network.".to_string();
                 if let Some(reason) = block.reason.filter(|r| !r.is_empty()) {
@@ -335,6 +340,7 @@ pub(super) async fn messages(
 
 pub(super) async fn send(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(channel_id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
@@ -342,6 +348,24 @@ pub(super) async fn send(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
     limited(state.visitor_message_limiter.allow(visitor.id).await)?;
+    let most = state.limits.visitor_message_chars;
+    if req.body.chars().count() > most as usize {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BodyTooLarge,
+            format!("Your message is too long: at most {most} characters. Send it in parts."),
+        ));
+    }
+    if state.engine.visitor_opens_conversation(&visitor).await? {
+        let ip = client_ip(peer, &headers, &state.trusted_proxies);
+        if !state.visitor_conversation_limiter.allow(ip).await {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                "Too many new chats from your network; wait a minute and try again.",
+            ));
+        }
+    }
     let (message, created) = state
         .engine
         .visitor_send(visitor, req.client_id, req.body, req.attachments)
@@ -388,6 +412,14 @@ pub(super) async fn upload(
             .allow(client_ip(peer, &headers, &state.trusted_proxies))
             .await,
     )?;
+    let most = state.limits.visitor_uploads_per_hour;
+    if state.engine.visitor_uploads_last_hour(visitor.id).await? >= most {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            format!("This chat may send at most {most} files an hour; wait a while and try again."),
+        ));
+    }
     let (filename, accepted) = super::attachments::receive_upload(&state, multipart).await?;
     let stored = state
         .engine
@@ -420,64 +452,86 @@ pub(super) async fn stream(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
-    let engine = state.engine.clone();
+    let slot = stream_slot(
+        &state,
+        visitor.id,
+        state.limits.streams_per_visitor,
+        "This chat has",
+    )?;
+    let stream = VisitorStream {
+        engine: state.engine.clone(),
+        visitor,
+        liveness: Liveness::new(Duration::from_secs(state.limits.stream_ping_s)),
+        shutdown: state.shutdown.clone(),
+    };
     let cursor = query.cursor.unwrap_or(0);
-    let shutdown = state.shutdown.clone();
-    Ok(upgrade.on_upgrade(move |socket| async move {
-        if let Err(reason) = serve_visitor(engine, visitor, cursor, socket, shutdown).await {
-            tracing::debug!(%reason, "visitor stream closed");
-        }
-    }))
+    Ok(upgrade
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        .on_upgrade(move |socket| async move {
+            if let Err(reason) = stream.serve(cursor, socket).await {
+                tracing::debug!(%reason, "visitor stream closed");
+            }
+            drop(slot);
+        }))
 }
 
-async fn serve_visitor(
+struct VisitorStream {
     engine: Engine,
     visitor: VisitorRow,
-    mut cursor: i64,
-    mut socket: WebSocket,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) -> Result<(), String> {
-    let mut wake = engine.notifier().subscribe(visitor.id);
-    let mut ended_sent = false;
-    let mut typing_sent: Option<std::time::Instant> = None;
-    let mut tick = tokio::time::interval(Duration::from_secs(20));
-    tick.tick().await;
-    loop {
-        wake.borrow_and_update();
-        let page = engine
-            .visitor_messages(visitor.clone(), Some(cursor))
-            .await
-            .map_err(|e| e.to_string())?;
-        for message in &page.messages {
-            let frame = serde_json::json!({"type": "message", "data": message});
-            send_frame(&mut socket, frame).await?;
-            cursor = cursor.max(message.cursor);
-        }
-        if page.ended && !ended_sent {
-            send_frame(&mut socket, serde_json::json!({"type": "ended"})).await?;
-        }
-        ended_sent = page.ended;
-        if let Some((name, since)) = engine.typing_for(visitor.id) {
-            if typing_sent != Some(since) {
-                send_frame(
-                    &mut socket,
-                    serde_json::json!({"type": "typing", "data": {"agent_name": name}}),
-                )
-                .await?;
-                typing_sent = Some(since);
+    liveness: Liveness,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl VisitorStream {
+    async fn serve(mut self, mut cursor: i64, mut socket: WebSocket) -> Result<(), String> {
+        let mut wake = self.engine.notifier().subscribe(self.visitor.id);
+        let mut ended_sent = false;
+        let mut typing_sent: Option<std::time::Instant> = None;
+        loop {
+            wake.borrow_and_update();
+            let visitor = self.visitor.clone();
+            let (page, ends_at) = match self.engine.visitor_stream_page(visitor, cursor).await {
+                Ok(answer) => answer,
+                Err(Error::VisitorSessionExpired) => {
+                    close_session_ended(&mut socket, "chat session expired: reload the page").await;
+                    return Ok(());
+                }
+                Err(err) => return Err(err.to_string()),
+            };
+            for message in &page.messages {
+                let frame = serde_json::json!({"type": "message", "data": message});
+                send_frame(&mut socket, frame).await?;
+                cursor = cursor.max(message.cursor);
             }
-        }
-        tokio::select! {
-            changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
-            _ = tick.tick() => socket.send(Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?,
-            _ = super::stopping(&mut shutdown) => {
-                super::close_going_away(&mut socket).await;
-                return Ok(());
+            if page.ended && !ended_sent {
+                send_frame(&mut socket, serde_json::json!({"type": "ended"})).await?;
             }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Ok(_)) => {}
-            },
+            ended_sent = page.ended;
+            if let Some((name, since)) = self.engine.typing_for(self.visitor.id) {
+                if typing_sent != Some(since) {
+                    send_frame(
+                        &mut socket,
+                        serde_json::json!({"type": "typing", "data": {"agent_name": name}}),
+                    )
+                    .await?;
+                    typing_sent = Some(since);
+                }
+            }
+            tokio::select! {
+                changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
+                // Looks again: the session may have been extended meanwhile.
+                () = until(ends_at) => {}
+                () = self.liveness.due() => self.liveness.ping(&mut socket).await?,
+                _ = super::stopping(&mut self.shutdown) => {
+                    super::close_going_away(&mut socket).await;
+                    return Ok(());
+                }
+                incoming = socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                    Some(Ok(_)) => self.liveness.heard(),
+                },
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ mod directory;
 pub mod error;
 mod extract;
 mod livechat;
+pub mod serve;
 mod stream;
 mod webhooks;
 
@@ -48,7 +49,12 @@ pub struct AppState {
     pub visitor_limiter: Arc<IpLimiter>,
     /// Live-chat visitors: messages per visitor.
     pub visitor_message_limiter: Arc<Limiter<Uuid>>,
+    /// Live-chat visitors: new conversations per address.
+    pub visitor_conversation_limiter: Arc<IpLimiter>,
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    pub limits: crate::config::Limits,
+    /// Live streams open on this node, per agent or visitor (`limits.streams_per_*`).
+    pub streams: Arc<stream::OpenStreams>,
     /// Becomes `true` when the server stops: WebSocket streams (which outlive graceful HTTP
     /// shutdown once upgraded) close with "going away" so clients reconnect elsewhere.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -199,6 +205,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(state.limits.body_idle_timeout_s),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -259,6 +268,21 @@ async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    // Refused before counting: a long name would otherwise be kept as a limiter key.
+    if req.login.len() > crate::auth::MAX_LOGIN_BYTES
+        || req.password.len() > crate::auth::MAX_PASSWORD_BYTES
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidLogin,
+            format!(
+                "The login is at most {} bytes (an extension or an e-mail address) and the \
+                 password at most {} bytes.",
+                crate::auth::MAX_LOGIN_BYTES,
+                crate::auth::MAX_PASSWORD_BYTES
+            ),
+        ));
+    }
     let ip = livechat::client_ip(peer, &headers, &state.trusted_proxies);
     if !state.login_limiter.allow(ip, req.login.trim()).await {
         return Err(ApiError::new(

@@ -5,26 +5,158 @@
 //! reset notice), so a client that reconnects with the cursor of the last frame it processed
 //! misses nothing and sees nothing twice.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use switchboard_protocol::ErrorCode;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::{ApiQuery, CurrentAgent};
 use super::AppState;
-use crate::engine::Engine;
+use crate::engine::{Engine, Error};
 
 const BATCH: u32 = 500;
-const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// The largest message or frame a client may send on a stream. Clients send nothing but
+/// pongs and close frames, so this is small.
+pub(super) const MAX_INCOMING: usize = 4 * 1024;
+
+/// The close code of a stream whose session ended (logged out, expired, agent disabled):
+/// reconnecting will not help; sign in again.
+pub(super) const SESSION_ENDED: u16 = 4401;
 
 #[derive(Deserialize)]
 pub(super) struct StreamQuery {
     cursor: Option<i64>,
+}
+
+/// Live streams open on this node, counted per agent or visitor.
+#[derive(Debug, Default)]
+pub struct OpenStreams {
+    counts: Mutex<HashMap<Uuid, u32>>,
+}
+
+impl OpenStreams {
+    /// A place for one more stream of `who`, held until the slot is dropped; `None` when `who`
+    /// holds `max` already.
+    pub(super) fn open(self: &Arc<Self>, who: Uuid, max: u32) -> Option<StreamSlot> {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let count = counts.entry(who).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            streams: self.clone(),
+            who,
+        })
+    }
+}
+
+/// One open stream's place in [`OpenStreams`].
+#[derive(Debug)]
+pub(super) struct StreamSlot {
+    streams: Arc<OpenStreams>,
+    who: Uuid,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .streams
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = counts.get_mut(&self.who) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.who);
+            }
+        }
+    }
+}
+
+/// A place for one more stream of `who`, or 429 `too_many_streams`.
+pub(super) fn stream_slot(
+    state: &AppState,
+    who: Uuid,
+    max: u32,
+    whose: &str,
+) -> ApiResult<StreamSlot> {
+    state.streams.open(who, max).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyStreams,
+            format!(
+                "{whose} already {max} live connection(s) open to this server; close one \
+                 (another window or device) first."
+            ),
+        )
+    })
+}
+
+/// Keeps a stream's peer honest: pings every `every`, and says when the peer has answered
+/// nothing (no pong, no frame) for two of them.
+pub(super) struct Liveness {
+    every: Duration,
+    heard: Instant,
+    ticks: tokio::time::Interval,
+}
+
+impl Liveness {
+    pub(super) fn new(every: Duration) -> Self {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Liveness {
+            every,
+            heard: Instant::now(),
+            ticks,
+        }
+    }
+
+    /// The peer sent something.
+    pub(super) fn heard(&mut self) {
+        self.heard = Instant::now();
+    }
+
+    /// Resolves when the next ping is due.
+    pub(super) async fn due(&mut self) {
+        self.ticks.tick().await;
+    }
+
+    /// Send the ping that is due; `Err` when the peer has been silent too long.
+    pub(super) async fn ping(&self, socket: &mut WebSocket) -> Result<(), String> {
+        if self.heard.elapsed() > self.every * 3 / 2 {
+            return Err("the peer answered no ping".into());
+        }
+        socket
+            .send(Message::Ping(Vec::new().into()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Close the socket with [`SESSION_ENDED`] and `reason`.
+pub(super) async fn close_session_ended(socket: &mut WebSocket, reason: &str) {
+    let frame = CloseFrame {
+        code: SESSION_ENDED,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// Sleep until `at` (at once if it passed).
+pub(super) async fn until(at: chrono::DateTime<chrono::Utc>) {
+    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(left).await;
 }
 
 pub(super) async fn stream(
@@ -33,59 +165,84 @@ pub(super) async fn stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let engine = state.engine.clone();
-    let agent = me.id();
+    let slot = stream_slot(&state, me.id(), state.limits.streams_per_agent, "You have")?;
+    let ends_at = state.engine.session_ends_at(&me.token).await?;
+    let stream = AgentStream {
+        engine: state.engine.clone(),
+        agent: me.id(),
+        token: me.token,
+        ends_at,
+        liveness: Liveness::new(Duration::from_secs(state.limits.stream_ping_s)),
+        shutdown: state.shutdown.clone(),
+    };
     let cursor = query.cursor.unwrap_or(0);
-    let shutdown = state.shutdown.clone();
-    Ok(upgrade.on_upgrade(move |socket| async move {
-        if let Err(reason) = serve(engine, agent, cursor, socket, shutdown).await {
-            tracing::debug!(%agent, %reason, "stream closed");
-        }
-    }))
+    Ok(upgrade
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        .on_upgrade(move |socket| async move {
+            let agent = stream.agent;
+            if let Err(reason) = stream.serve(cursor, socket).await {
+                tracing::debug!(%agent, %reason, "stream closed");
+            }
+            drop(slot);
+        }))
 }
 
-async fn serve(
+struct AgentStream {
     engine: Engine,
     agent: Uuid,
-    mut cursor: i64,
-    mut socket: WebSocket,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), String> {
-    // Subscribe before the first read, so a commit between the read and the wait still wakes us.
-    let mut wake = engine.notifier().subscribe(agent);
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    loop {
-        wake.borrow_and_update();
+    token: String,
+    ends_at: chrono::DateTime<chrono::Utc>,
+    liveness: Liveness,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AgentStream {
+    async fn serve(mut self, mut cursor: i64, mut socket: WebSocket) -> Result<(), String> {
+        // Subscribe before the first read, so a commit between the read and the wait still
+        // wakes us.
+        let mut wake = self.engine.notifier().subscribe(self.agent);
         loop {
-            let page = engine
-                .sync(agent, cursor, BATCH)
-                .await
-                .map_err(|e| e.to_string())?;
-            if page.reset {
-                let notice = serde_json::json!({"reset": true, "cursor": page.cursor});
-                send(&mut socket, notice.to_string()).await?;
+            wake.borrow_and_update();
+            loop {
+                let page = match self.engine.stream_page(&self.token, cursor, BATCH).await {
+                    Ok(page) => page,
+                    Err(Error::SignedOut) => {
+                        close_session_ended(&mut socket, "session ended: sign in again").await;
+                        return Ok(());
+                    }
+                    Err(err) => return Err(err.to_string()),
+                };
+                if page.reset {
+                    let notice = serde_json::json!({"reset": true, "cursor": page.cursor});
+                    send(&mut socket, notice.to_string()).await?;
+                }
+                for event in &page.events {
+                    let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
+                    send(&mut socket, text).await?;
+                }
+                cursor = page.cursor;
+                if !page.more {
+                    break;
+                }
             }
-            for event in &page.events {
-                let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
-                send(&mut socket, text).await?;
+            tokio::select! {
+                changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
+                () = until(self.ends_at) => {
+                    close_session_ended(&mut socket, "session expired: sign in again").await;
+                    return Ok(());
+                }
+                () = self.liveness.due() => self.liveness.ping(&mut socket).await?,
+                _ = super::stopping(&mut self.shutdown) => {
+                    super::close_going_away(&mut socket).await;
+                    return Ok(());
+                }
+                incoming = socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                    // Pongs and client chatter carry nothing for us but that the peer lives.
+                    Some(Ok(_)) => self.liveness.heard(),
+                },
             }
-            cursor = page.cursor;
-            if !page.more {
-                break;
-            }
-        }
-        tokio::select! {
-            changed = wake.changed() => changed.map_err(|_| "server shutting down".to_string())?,
-            _ = ping.tick() => socket.send(Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?,
-            _ = super::stopping(&mut shutdown) => {
-                super::close_going_away(&mut socket).await;
-                return Ok(());
-            }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Ok(_)) => {} // pongs and client chatter carry nothing for us
-            },
         }
     }
 }

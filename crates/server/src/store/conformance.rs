@@ -54,6 +54,7 @@ pub(crate) fn agent(extension: &str) -> AgentRow {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         presence: Presence::Available,
         last_assigned_at: None,
+        disabled_at: None,
     }
 }
 
@@ -136,6 +137,7 @@ macro_rules! store_conformance_tests {
         $crate::store::conformance::store_conformance_tests!(@tests $open;
             agents_keep_their_identity_across_upserts,
             sessions_expire_and_revoke,
+            a_disabled_agent_has_no_live_session_and_ended_ones_are_pruned,
             queues_keep_member_order,
             only_one_claim_wins,
             messages_refuse_duplicates_and_page_backwards,
@@ -211,6 +213,53 @@ pub(crate) fn sessions_expire_and_revoke(store: &dyn Store) {
     );
     assert!(write(store, |tx| tx.session_agent("hash-9002", t0())).is_none());
     assert!(!write(store, |tx| tx.logged_in_agents(t0())).contains(&a.id));
+}
+
+pub(crate) fn a_disabled_agent_has_no_live_session_and_ended_ones_are_pruned(store: &dyn Store) {
+    let a = write(store, |tx| tx.upsert_agent(&agent("9003")));
+    let b = write(store, |tx| tx.upsert_agent(&agent("9004")));
+    let session = |hash: &str, agent: Uuid, hours: i64| SessionRow {
+        token_hash: hash.into(),
+        agent_id: agent,
+        created_at: t0(),
+        expires_at: t0() + Duration::hours(hours),
+    };
+    write(store, |tx| {
+        tx.insert_session(&session("a1", a.id, 1))?;
+        tx.insert_session(&session("a2", a.id, 1))?;
+        tx.insert_session(&session("b1", b.id, 1))?;
+        tx.insert_session(&session("b-old", b.id, -48))
+    });
+    write(store, |tx| tx.set_agent_disabled(a.id, Some(t0())));
+    assert!(write(store, |tx| tx.session_agent("a1", t0())).is_none());
+    assert_eq!(
+        write(store, |tx| tx.agent(a.id)).unwrap().disabled_at,
+        Some(t0()),
+        "the row stays, marked"
+    );
+    write(store, |tx| tx.set_agent_disabled(a.id, None));
+    assert!(write(store, |tx| tx.session_agent("a1", t0())).is_some());
+    assert_eq!(write(store, |tx| tx.revoke_agent_sessions(a.id, t0())), 2);
+    assert!(write(store, |tx| tx.session_agent("a2", t0())).is_none());
+    assert!(
+        write(store, |tx| tx.session_agent("b1", t0())).is_some(),
+        "another agent's session lives on"
+    );
+    assert_eq!(
+        write(store, |tx| tx.session("b1")).map(|s| s.expires_at),
+        Some(t0() + Duration::hours(1))
+    );
+    // Ended a day before: the old expired one; the revoked ones ended only now.
+    assert_eq!(
+        write(store, |tx| tx.prune_sessions(t0() - Duration::hours(24))),
+        1
+    );
+    assert!(write(store, |tx| tx.session("b-old")).is_none());
+    assert_eq!(
+        write(store, |tx| tx.prune_sessions(t0() + Duration::seconds(1))),
+        2
+    );
+    assert!(write(store, |tx| tx.session("b1")).is_some());
 }
 
 pub(crate) fn queues_keep_member_order(store: &dyn Store) {
@@ -309,6 +358,12 @@ pub(crate) fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
     );
     let someone = Uuid::now_v7();
     assert_eq!(write(store, |tx| tx.unread_count(conv.id, someone, 3)), 2);
+    let after = write(store, |tx| tx.messages_after(conv.id, 2, 2));
+    assert_eq!(
+        after.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [3, 4],
+        "forwards, oldest first, from the one after"
+    );
 }
 
 pub(crate) fn views_list_newest_first_per_agent(store: &dyn Store) {
@@ -622,6 +677,24 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             }
         ))
     });
+    step("sessions ended", &mut |tx| {
+        tx.insert_session(&session("s4", 3))?;
+        tx.insert_session(&session("s5", 3))?;
+        tx.set_agent_disabled(id(1), Some(at(3)))?;
+        let disabled = tx.session_agent("s1", at(4))?.map(|a| a.id);
+        tx.set_agent_disabled(id(1), None)?;
+        let enabled = tx.session_agent("s1", at(4))?.map(|a| a.id);
+        let revoked = tx.revoke_agent_sessions(id(3), at(5))?;
+        Ok(format!(
+            "{disabled:?} {enabled:?} {revoked} {} {:?} {:?} {} {:?} {:?}",
+            tx.revoke_agent_sessions(id(3), at(5))?,
+            tx.session("s4")?,
+            tx.session("nope")?,
+            tx.prune_sessions(at(61))?,
+            tx.session("s1")?,
+            tx.agent(id(1))?.map(|a| a.disabled_at)
+        ))
+    });
 
     // configuration
     step("queues", &mut |tx| {
@@ -739,7 +812,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let taken =
             tx.set_message_delivery(id(32), MessageStatus::Failed, Some("no"), Some("p-31"));
         Ok(format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
             same_client.map_err(kind),
             same_seq.map_err(kind),
             taken.map_err(kind),
@@ -747,6 +820,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.message_by_client_id(id(1), id(70))?.map(|m| m.id),
             tx.message_by_provider_id("web", "p-31")?.map(|m| m.id),
             mapped(tx.messages_before(id(21), None, 2)?, |m| m.seq),
+            mapped(tx.messages_after(id(21), 1, 10)?, |m| m.seq),
             tx.unread_count(id(21), id(1), 0)?,
             tx.message_count(id(21))?,
             mapped(tx.outbound_messages_until(id(21), at(102))?, |m| m.id)
@@ -770,8 +844,11 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let first = tx.link_attachment(id(90), id(21), id(31))?;
         let second = tx.link_attachment(id(90), id(21), id(32))?;
         Ok(format!(
-            "{dup:?} {first} {second} {:?}",
-            tx.attachment(id(90))?
+            "{dup:?} {first} {second} {:?} {} {} {}",
+            tx.attachment(id(90))?,
+            tx.visitor_uploads_since(id(80), at(0))?,
+            tx.visitor_uploads_since(id(80), at(1))?,
+            tx.visitor_uploads_since(id(81), at(0))?
         ))
     });
     step("outbound", &mut |tx| {

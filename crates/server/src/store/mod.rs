@@ -161,6 +161,9 @@ pub struct AgentRow {
     pub password_hash: String,
     pub presence: Presence,
     pub last_assigned_at: Option<DateTime<Utc>>,
+    /// Set while the agent may not sign in (taken out of the configuration, or disabled):
+    /// the row stays, so the name stays on history.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -464,6 +467,14 @@ pub trait Tx {
     ) -> StoreResult<Option<AgentRow>>;
     /// Returns whether a live session was revoked.
     fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Revoke every live session of the agent; how many there were.
+    fn revoke_agent_sessions(&mut self, agent: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// A session by its token's hash, live or not.
+    fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
+    /// Delete sessions that expired or were revoked before `before`; how many.
+    fn prune_sessions(&mut self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Mark the agent disabled from `at` (`None`: enabled again).
+    fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()>;
     /// Agents holding at least one live session.
     fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
 
@@ -544,6 +555,13 @@ pub trait Tx {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>>;
+    /// Up to `limit` messages with `seq > after`, oldest first.
+    fn messages_after(
+        &mut self,
+        conversation: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>>;
     /// Messages after `after_seq` not written by `agent`.
     fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64)
         -> StoreResult<u32>;
@@ -603,6 +621,8 @@ pub trait Tx {
     /// Tie an unattached file to a message. Returns false if it already belongs to one.
     fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid)
         -> StoreResult<bool>;
+    /// Files a live-chat visitor uploaded at or after `since`.
+    fn visitor_uploads_since(&mut self, visitor: Uuid, since: DateTime<Utc>) -> StoreResult<u32>;
 
     // ----- delivery -----
     fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;

@@ -42,6 +42,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "009_outbound_queue",
     "010_live_chat_visitors_and_blocks",
     "011_request_counts",
+    "012_agent_disabled_at",
 ];
 
 /// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat

@@ -97,7 +97,7 @@ macro_rules! record {
 
 record! {
     AgentRow: "agents" "a",
-    [id, extension, name, email, role, password_hash, presence, last_assigned_at]
+    [id, extension, name, email, role, password_hash, presence, last_assigned_at, disabled_at]
 }
 
 record! {

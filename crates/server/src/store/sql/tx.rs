@@ -185,11 +185,12 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn upsert_agent(&mut self, agent: &AgentRow) -> StoreResult<AgentRow> {
         self.insert(
             "agent e-mail",
-            "INSERT INTO agents (id, extension, name, email, role, password_hash, presence)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO agents
+                (id, extension, name, email, role, password_hash, presence, disabled_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (extension) DO UPDATE SET
                 name = excluded.name, email = excluded.email, role = excluded.role,
-                password_hash = excluded.password_hash",
+                password_hash = excluded.password_hash, disabled_at = excluded.disabled_at",
             params![
                 agent.id,
                 &agent.extension,
@@ -198,6 +199,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                 agent.role.as_str(),
                 &agent.password_hash,
                 agent.presence.as_str(),
+                agent.disabled_at,
             ],
         )?;
         self.agent_by_extension(&agent.extension)?
@@ -251,7 +253,8 @@ impl<C: Conn> Tx for SqlTx<C> {
     ) -> StoreResult<Option<AgentRow>> {
         let sql = format!(
             "SELECT {} FROM sessions s JOIN agents a ON a.id = s.agent_id
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+               AND a.disabled_at IS NULL",
             columns::<AgentRow>()
         );
         self.first(&sql, params![token_hash, now], rows::read)
@@ -262,6 +265,33 @@ impl<C: Conn> Tx for SqlTx<C> {
             "UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
             params![token_hash, now],
         )
+    }
+
+    fn revoke_agent_sessions(&mut self, agent: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.execute(
+            "UPDATE sessions SET revoked_at = $2
+             WHERE agent_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+            params![agent, now],
+        )
+    }
+
+    fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+        self.select_first("WHERE s.token_hash = $1", params![token_hash])
+    }
+
+    fn prune_sessions(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.execute(
+            "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1",
+            params![before],
+        )
+    }
+
+    fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()> {
+        self.execute(
+            "UPDATE agents SET disabled_at = $2 WHERE id = $1",
+            params![id, at],
+        )?;
+        Ok(())
     }
 
     fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>> {
@@ -542,6 +572,16 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(messages)
     }
 
+    fn messages_after(
+        &mut self,
+        conversation: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>> {
+        let rest = "WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        self.select(rest, params![conversation, after, limit])
+    }
+
     fn unread_count(
         &mut self,
         conversation: Uuid,
@@ -773,6 +813,14 @@ impl<C: Conn> Tx for SqlTx<C> {
             "UPDATE attachments SET conversation_id = $2, message_id = $3
              WHERE id = $1 AND message_id IS NULL",
             params![id, conversation, message],
+        )
+    }
+
+    fn visitor_uploads_since(&mut self, visitor: Uuid, since: DateTime<Utc>) -> StoreResult<u32> {
+        self.one(
+            "SELECT COUNT(*) FROM attachments WHERE visitor_id = $1 AND created_at >= $2",
+            params![visitor, since],
+            rows::count,
         )
     }
 
