@@ -483,3 +483,33 @@ async fn an_agent_typing_on_one_node_shows_to_a_visitor_connected_to_the_other()
     .expect("an open stream");
     assert_eq!(typing["data"]["agent_name"], "Agent 101");
 }
+
+#[tokio::test]
+async fn signing_out_on_one_node_closes_the_stream_on_the_other() {
+    require_postgres!();
+    let c = cluster().await;
+    let ana = c.a.login("101").await;
+    let mut stream = open_stream(&c.a, &ana, 0).await;
+    let (status, _) = ana
+        .via(&c.b)
+        .call(reqwest::Method::DELETE, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, futures_util::StreamExt::next(&mut stream))
+            .await
+            .expect("the stream on node A closes");
+        match frame {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4401, "{frame:?}");
+                break;
+            }
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => {
+                panic!("an event after the session ended: {text}")
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("closed without saying why: {other:?}"),
+        }
+    }
+}

@@ -50,11 +50,14 @@ async fn send_message(
     let token = presented_token(&headers, query.as_deref());
     let json = serde_json::from_slice::<Value>(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    if node == "me" || node == state.options.page_id {
+    let response = if node == "me" || node == state.options.page_id {
         messenger_send(&state, node, token.as_deref(), json)
     } else {
         whatsapp_send(&state, node, token.as_deref(), json)
-    }
+    };
+    // Taken (and recorded) already: only the answer is late.
+    tokio::time::sleep(state.options.send_delay).await;
+    response
 }
 
 fn whatsapp_send(state: &GraphState, node: String, token: Option<&str>, body: Value) -> Response {

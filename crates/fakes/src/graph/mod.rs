@@ -45,6 +45,9 @@ pub struct GraphOptions {
     pub app_secret: String,
     /// How long a media download URL (and a Messenger attachment URL) works; Meta says 5 minutes.
     pub media_url_ttl: Duration,
+    /// How long a send waits, after the platform has taken it, before it answers: a slow
+    /// network, so a test can stop the server while replies are in flight.
+    pub send_delay: Duration,
 }
 
 impl Default for GraphOptions {
@@ -56,6 +59,7 @@ impl Default for GraphOptions {
             page_id: "1717527131834678".to_owned(),
             app_secret: "fake-app-secret".to_owned(),
             media_url_ttl: Duration::from_secs(5 * 60),
+            send_delay: Duration::ZERO,
         }
     }
 }

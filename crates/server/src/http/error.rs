@@ -11,6 +11,7 @@ use switchboard_domain::lifecycle::Refusal;
 use switchboard_protocol::{ErrorBody, ErrorCode, ErrorResponse};
 
 use crate::engine::{self, ChannelRule, Clash, Field, Missing};
+use crate::store::StoreError;
 
 /// An error answer of the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +125,10 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 ChannelRule::NoCustomer => ErrorCode::InternalChat,
             },
         ),
+        // Nothing was done and a retry may work: 503, which providers retry their webhooks on.
+        E::Storage(StoreError::Unavailable(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady)
+        }
         E::Storage(_) | E::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
     }
 }
@@ -131,6 +136,16 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
 impl From<engine::Error> for ApiError {
     fn from(error: engine::Error) -> Self {
         match &error {
+            engine::Error::Storage(StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %error, "the database cannot be reached");
+                let (status, code) = status_and_code(&error);
+                ApiError::new(
+                    status,
+                    code,
+                    "The server cannot reach its database right now; nothing was changed. Try \
+                     again in a moment.",
+                )
+            }
             engine::Error::Storage(_) | engine::Error::Task(_) => {
                 tracing::error!(error = %error, "request failed inside the server");
                 ApiError::internal()
@@ -162,7 +177,6 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreError;
     use switchboard_domain::lifecycle::Owner;
 
     /// One of each variant (and of each kind inside it), with the status and code the
@@ -377,6 +391,11 @@ mod tests {
                 E::Storage(StoreError::Database("disk full".into())),
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
+            ),
+            (
+                E::Storage(StoreError::Unavailable("connection refused".into())),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
             ),
         ]
     }

@@ -30,6 +30,10 @@ pub enum StoreError {
     /// The database could not be opened, read or written.
     #[error("database error: {0}")]
     Database(String),
+    /// The database cannot be reached now (connection lost or refused, server restarting):
+    /// nothing was done, and the same request may succeed in a moment.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     /// A stored value could not be understood (a corrupted or foreign database).
     #[error("corrupt row in {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },

@@ -141,7 +141,7 @@ pub fn scratch_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
-fn drop_postgres_database(url: &str) {
+pub fn drop_postgres_database(url: &str) {
     let (Some(admin), Some((_, name))) = (postgres_admin(), url.rsplit_once('/')) else {
         return;
     };

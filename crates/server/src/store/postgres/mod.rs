@@ -175,7 +175,12 @@ impl PgStore {
 
     fn connection(&self) -> StoreResult<r2d2::PooledConnection<Target>> {
         let pool = self.pool.get();
-        pool.map_err(|e| self.target.failed_at("no PostgreSQL connection to", e))
+        pool.map_err(
+            |e| match self.target.failed_at("no PostgreSQL connection to", e) {
+                StoreError::Database(text) => StoreError::Unavailable(text),
+                other => other,
+            },
+        )
     }
 
     /// The body of [`Store::run`]: call `job` until its transaction commits, the job fails, or
@@ -253,7 +258,7 @@ impl PgStore {
                         }
                         Err(explain(&e))
                     }
-                    Err(e) => return Err(StoreError::Database(explain(&e))),
+                    Err(e) => return Err(failure(&e)),
                 },
                 (None, Err(failed)) => {
                     let result = match failed {
@@ -466,7 +471,7 @@ impl PgConn {
     /// Run simple statements: one round trip, where a prepared statement takes two.
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
         let done = self.client().batch_execute(sql);
-        done.map_err(|e| StoreError::Database(explain(&e)))
+        done.map_err(|e| failure(&e))
     }
 
     /// The connection's prepared statement for `sql`, preparing it the first time.
@@ -588,6 +593,36 @@ fn explain(err: &postgres::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// [`StoreError::Unavailable`] when the server cannot be reached, else [`StoreError::Database`].
+fn failure(err: &postgres::Error) -> StoreError {
+    if is_unreachable(err) {
+        StoreError::Unavailable(explain(err))
+    } else {
+        StoreError::Database(explain(err))
+    }
+}
+
+/// Whether the error says the database cannot be reached now (the connection is gone, the
+/// network failed, the server is shutting down or starting): a later try may succeed.
+fn is_unreachable(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    if let Some(code) = err.code() {
+        // Class 08: connection exception; 57P01..57P03: shutting down, cannot connect now.
+        let code = code.code();
+        return code.starts_with("08") || code.starts_with("57P");
+    }
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Serialisation failures, deadlocks and row locks waited for too long (see `attempts`): the
@@ -796,6 +831,9 @@ impl PgTx<'_> {
         let text = self.note(&err);
         if self.broken.is_none() && (err.as_db_error().is_some() || err.is_closed()) {
             self.broken = Some(text.clone());
+        }
+        if is_unreachable(&err) {
+            return StoreError::Unavailable(text);
         }
         StoreError::Database(text)
     }
