@@ -36,7 +36,7 @@ export interface Catalog {
   blockedTitle: string;
   blocked: string;
   rateLimited: string;
-  tooLong: string;
+  tooLong: (max: number) => string;
   notAccepted: (file: string, list: string) => string;
   tooLarge: (file: string, size: string, max: string) => string;
   empty: (file: string) => string;
@@ -77,7 +77,7 @@ const en: Catalog = {
   blockedTitle: "Chat unavailable",
   blocked: "You can't use this chat.",
   rateLimited: "You are sending too fast. Wait a moment and try again.",
-  tooLong: "This message is too long.",
+  tooLong: (max) => `This message is too long: at most ${max} characters. Send it in parts.`,
   notAccepted: (f, l) => `“${f}” can't be sent: only ${l} files are accepted.`,
   tooLarge: (f, s, m) => `“${f}” is ${s}; files can be at most ${m}.`,
   empty: (f) => `“${f}” is empty.`,
@@ -119,7 +119,7 @@ const ptBR: Catalog = {
   blockedTitle: "Chat indisponível",
   blocked: "Você não pode usar este chat.",
   rateLimited: "Você está enviando rápido demais. Aguarde um momento e tente de novo.",
-  tooLong: "Esta mensagem é longa demais.",
+  tooLong: (max) => `Esta mensagem é longa demais: no máximo ${max} caracteres. Envie em partes.`,
   notAccepted: (f, l) => `“${f}” não pode ser enviado: só aceitamos arquivos ${l}.`,
   tooLarge: (f, s, m) => `“${f}” tem ${s}; o limite é ${m}.`,
   empty: (f) => `“${f}” está vazio.`,

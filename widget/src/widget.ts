@@ -4,6 +4,9 @@
 import { ApiError, LiveStream, VisitorApi, backoff } from "./api";
 import type { Endpoint, StreamFrame, WidgetConfig } from "./api";
 import { DEFAULT_EXTENSIONS, DEFAULT_MAX_BYTES, precheck } from "./attachments";
+
+/** The server's default `visitor_message_chars`, for a server that does not say. */
+const DEFAULT_MAX_CHARS = 5000;
 import { type Lang, catalog } from "./i18n";
 import { type Attachment, MessageList } from "./messages";
 import { VisitorStore } from "./storage";
@@ -390,7 +393,11 @@ export class ChatWidget {
         }
         this.retries.delete(clientId);
         const text =
-          err.status === 429 ? this.t.rateLimited : err.status === 413 ? this.t.tooLong : err.message || this.t.failed;
+          err.status === 429
+            ? this.t.rateLimited
+            : err.status === 413
+              ? this.t.tooLong(this.cfg().max_message_chars ?? DEFAULT_MAX_CHARS)
+              : err.message || this.t.failed;
         this.list.setStatus(clientId, "failed", text);
         if (err.status === 429) this.view.setNotice(this.t.rateLimited);
         this.messagesChanged();

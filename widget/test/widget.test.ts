@@ -28,7 +28,7 @@ class FakeSocket {
 }
 
 /** A tiny in-memory visitor API. */
-function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
+function fakeServer(opts: { askName?: boolean; blocked?: boolean; maxChars?: number } = {}) {
   const messages: Msg[] = [];
   let cursor = 0;
   let ended = false;
@@ -41,7 +41,7 @@ function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
     const method = init?.method ?? "GET";
     if (opts.blocked && path !== "/config") return json(403, { error: { code: "blocked", message: "You were blocked." } });
     if (path === "/config") {
-      return json(200, { greeting: "Hello from ACME", offline_text: null, ask_name: !!opts.askName, ask_email: false, max_attachment_bytes: 1000, accepted_extensions: ["pdf", "png"] });
+      return json(200, { greeting: "Hello from ACME", offline_text: null, ask_name: !!opts.askName, ask_email: false, max_attachment_bytes: 1000, accepted_extensions: ["pdf", "png"], max_message_chars: opts.maxChars });
     }
     if (path === "/session") {
       sessions.push(JSON.parse(String(init?.body)));
@@ -54,6 +54,9 @@ function fakeServer(opts: { askName?: boolean; blocked?: boolean } = {}) {
     if (path === "/messages" && method === "POST") {
       const b = JSON.parse(String(init?.body)) as { client_id: string; body: string };
       posts.push(b);
+      if (opts.maxChars !== undefined && [...b.body].length > opts.maxChars) {
+        return json(413, { error: { code: "body_too_large", message: "Your message is too long." } });
+      }
       const existing = messages.find((m) => m.client_id === b.client_id);
       if (existing) return json(200, existing);
       ended = false;
@@ -150,6 +153,19 @@ describe("chat widget", () => {
     const stored = server.posts[0] as { client_id: string };
     ws.push({ type: "message", data: { id: "m1", client_id: stored.client_id, author: "visitor", body: "Hello, I need help", attachments: [], created_at: new Date().toISOString(), cursor: 1 } });
     expect($$("sb-message")).toHaveLength(1);
+  });
+
+  it("says how long a message may be when the server refuses a long one", async () => {
+    const server = fakeServer({ maxChars: 10 });
+    const { w, $$, type } = setup(server);
+    await tick();
+    w.toggle(true);
+    type("This is longer than ten characters");
+    await tick(10);
+    const rows = $$("sb-message");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.dataset.status).toBe("failed");
+    expect(rows[0]!.textContent).toContain("at most 10 characters");
   });
 
   it("shows agent replies, typing, an unread badge while closed, ended and a new conversation", async () => {

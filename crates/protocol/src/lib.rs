@@ -704,6 +704,11 @@ pub struct VisitorConfig {
     pub ask_email: bool,
     pub max_attachment_bytes: u64,
     pub accepted_extensions: Vec<String>,
+    /// The longest message a visitor may send, in characters (`[server.limits]
+    /// visitor_message_chars`); older servers leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(any(test, feature = "ts"), ts(optional))]
+    pub max_message_chars: Option<u32>,
 }
 
 // Every field may be left out of the request.

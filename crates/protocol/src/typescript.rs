@@ -337,6 +337,7 @@ fn optional_fields_are_the_ones_serde_leaves_out() {
         ask_email: false,
         max_attachment_bytes: 0,
         accepted_extensions: vec![],
+        max_message_chars: None,
     });
     assert_optional_as_serialised(&MessageStatusData {
         id,

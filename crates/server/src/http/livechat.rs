@@ -240,6 +240,7 @@ pub(super) async fn config(
             .iter()
             .flat_map(|k| k.extensions().iter().map(|e| e.to_string()))
             .collect(),
+        max_message_chars: Some(state.limits.visitor_message_chars),
     }))
 }
 
