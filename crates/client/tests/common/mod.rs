@@ -76,11 +76,14 @@ verify_token = "v"
 const FORWARD: u8 = 0;
 const REFUSE: u8 = 1;
 const SWALLOW: u8 = 2;
+const SWALLOW_MATCHING: u8 = 3;
 
 /// A loopback TCP proxy in front of the server.
 pub struct Proxy {
     pub addr: SocketAddr,
     mode: Arc<AtomicU8>,
+    /// With `SWALLOW_MATCHING`: how the requests whose answers are lost begin.
+    matching: Arc<Mutex<&'static str>>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
     accept: AbortHandle,
 }
@@ -90,8 +93,9 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
         let addr = listener.local_addr().expect("proxy address");
         let mode = Arc::new(AtomicU8::new(FORWARD));
+        let matching: Arc<Mutex<&'static str>> = Arc::new(Mutex::new(""));
         let connections: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
-        let (m, c) = (mode.clone(), connections.clone());
+        let (m, c, p) = (mode.clone(), connections.clone(), matching.clone());
         let accept = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
@@ -102,7 +106,11 @@ impl Proxy {
                     drop(client);
                     continue;
                 }
-                let task = tokio::spawn(pipe(client, upstream, mode == SWALLOW));
+                let task = if mode == SWALLOW_MATCHING {
+                    tokio::spawn(pipe_matching(client, upstream, *p.lock().unwrap()))
+                } else {
+                    tokio::spawn(pipe(client, upstream, mode == SWALLOW))
+                };
                 let mut live = c.lock().unwrap();
                 live.retain(|h| !h.is_finished());
                 live.push(task.abort_handle());
@@ -112,6 +120,7 @@ impl Proxy {
         Proxy {
             addr,
             mode,
+            matching,
             connections,
             accept,
         }
@@ -137,6 +146,14 @@ impl Proxy {
     /// Pass requests to the server but drop its answers and close (a lost response).
     pub fn swallow(&self) {
         self.mode.store(SWALLOW, Ordering::SeqCst);
+        self.cut();
+    }
+
+    /// Pass everything, but lose the answer to each request that begins with `prefix` (and
+    /// hang up), like [`Proxy::swallow`] for those requests only.
+    pub fn swallow_answers_to(&self, prefix: &'static str) {
+        *self.matching.lock().unwrap() = prefix;
+        self.mode.store(SWALLOW_MATCHING, Ordering::SeqCst);
         self.cut();
     }
 
@@ -175,6 +192,52 @@ async fn pipe(mut client: TcpStream, upstream: SocketAddr, swallow: bool) {
         _ = answer => {}
     }
     let _ = server_write.shutdown().await;
+}
+
+/// Relay a connection; once a request beginning with `prefix` has gone to the server, its
+/// answer is thrown away and both sides are hung up. (HTTP/1.1 requests on one connection
+/// take turns, so a request starts a read of its own.)
+async fn pipe_matching(client: TcpStream, upstream: SocketAddr, prefix: &'static str) {
+    let Ok(server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let (lose, mut losing) = tokio::sync::watch::channel(false);
+    let requests = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if buf[..n].starts_with(prefix.as_bytes()) {
+                let _ = lose.send(true);
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let answers = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match server_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if *losing.borrow_and_update() {
+                return; // lost on the way back; hang up
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = requests => {}
+        () = answers => {}
+    }
 }
 
 // ----- the server -----
