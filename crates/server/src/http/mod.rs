@@ -13,9 +13,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -75,134 +76,246 @@ pub(crate) async fn close_going_away(socket: &mut axum::extract::ws::WebSocket) 
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
+/// Where the agent API is served.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// One route: a method, a path, and the handler that answers them.
+struct Route {
+    method: Method,
+    path: &'static str,
+    endpoint: MethodRouter<AppState>,
+}
+
+fn route<H, T>(method: Method, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone())
+        .unwrap_or_else(|_| panic!("{method} {path}: not a method axum routes"));
+    Route {
+        method,
+        path,
+        endpoint: on(filter, handler),
+    }
+}
+
+/// A router answering `routes`; routes on one path share it.
+fn routed(routes: Vec<Route>) -> Router<AppState> {
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.endpoint))
+}
+
+/// Every route the server answers, in groups that share a prefix and layers. [`router`] builds
+/// the server from these groups and [`route_list`] lists them, both by destructuring, so a
+/// route (or a group) cannot be in one and not the other.
+struct RouteGroups {
+    /// The agent API under [`API_PREFIX`], JSON bodies.
+    api: Vec<Route>,
+    /// Agent uploads under [`API_PREFIX`], bodies up to the attachment limit.
+    api_uploads: Vec<Route>,
+    /// Provider webhooks and the signed media links providers fetch.
+    webhooks: Vec<Route>,
+    /// The live-chat widget's endpoints, behind [`livechat::guard`].
+    livechat: Vec<Route>,
+    /// Visitor uploads, behind the guard too, bodies up to the attachment limit.
+    livechat_uploads: Vec<Route>,
+    /// Health and readiness, for load balancers.
+    probes: Vec<Route>,
+}
+
+impl RouteGroups {
+    fn all() -> RouteGroups {
+        use directory as dir;
+        use Method as M;
+        RouteGroups {
+            api: vec![
+                route(M::POST, "/session", login),
+                route(M::DELETE, "/session", logout),
+                route(M::GET, "/me", me),
+                route(M::PUT, "/me/presence", set_presence),
+                route(M::GET, "/me/queues", my_queues),
+                route(M::GET, "/agents", agents),
+                route(M::GET, "/conversations", list_conversations),
+                route(M::GET, "/conversations/{id}", conversation),
+                route(M::DELETE, "/conversations/{id}", delete_conversation),
+                route(M::GET, "/conversations/{id}/messages", messages),
+                route(M::POST, "/conversations/{id}/messages", send),
+                route(M::POST, "/conversations/{id}/take", take),
+                route(M::POST, "/conversations/{id}/transfer", transfer),
+                route(M::POST, "/conversations/{id}/resolve", resolve),
+                route(M::POST, "/conversations/{id}/archive", archive),
+                route(M::POST, "/conversations/{id}/unarchive", unarchive),
+                route(M::POST, "/conversations/{id}/read", mark_read),
+                route(M::POST, "/conversations/{id}/end-session", end_session),
+                route(M::POST, "/conversations/{id}/block", block),
+                route(M::POST, "/conversations/{id}/typing", typing),
+                route(M::GET, "/conversations/{id}/visitor", visitor_info),
+                route(M::GET, "/blocks", blocks),
+                route(M::DELETE, "/blocks/{id}", unblock),
+                route(M::POST, "/internal-chats", create_internal_chat),
+                route(M::GET, "/contacts", dir::search_contacts),
+                route(M::POST, "/contacts", dir::create_contact),
+                route(
+                    M::POST,
+                    "/contacts/from-identity",
+                    dir::contact_from_identity,
+                ),
+                route(M::GET, "/contacts/{id}", dir::contact),
+                route(M::PUT, "/contacts/{id}", dir::update_contact),
+                route(M::DELETE, "/contacts/{id}", dir::delete_contact),
+                route(M::GET, "/contacts/{id}/history", dir::contact_history),
+                route(M::GET, "/templates", dir::templates),
+                route(M::POST, "/templates", dir::create_template),
+                route(M::GET, "/templates/categories", dir::template_categories),
+                route(M::GET, "/templates/languages", dir::template_languages),
+                route(M::PUT, "/templates/{id}", dir::update_template),
+                route(M::DELETE, "/templates/{id}", dir::delete_template),
+                route(M::POST, "/templates/{id}/render", dir::render_template),
+                route(M::GET, "/attachments/{id}", attachments::download),
+                route(
+                    M::GET,
+                    "/attachments/{id}/thumbnail",
+                    attachments::thumbnail,
+                ),
+                route(M::GET, "/sync", sync),
+                route(M::GET, "/stream", stream::stream),
+            ],
+            api_uploads: vec![route(M::POST, "/attachments", attachments::upload)],
+            webhooks: vec![
+                route(
+                    M::GET,
+                    "/webhooks/whatsapp/{channel_id}",
+                    webhooks::verify_whatsapp,
+                ),
+                route(
+                    M::POST,
+                    "/webhooks/whatsapp/{channel_id}",
+                    webhooks::whatsapp,
+                ),
+                route(
+                    M::GET,
+                    "/webhooks/facebook/{channel_id}",
+                    webhooks::verify_facebook,
+                ),
+                route(
+                    M::POST,
+                    "/webhooks/facebook/{channel_id}",
+                    webhooks::facebook,
+                ),
+                route(M::POST, "/webhooks/sms/{channel_id}", webhooks::sms),
+                route(
+                    M::POST,
+                    "/webhooks/sms/{channel_id}/status",
+                    webhooks::sms_status,
+                ),
+                route(M::GET, "/media/{id}", webhooks::media_link),
+            ],
+            // Every live-chat route but the script, the demo page, the download and the stream
+            // answers CORS preflights (the guard writes the answer).
+            livechat: vec![
+                route(
+                    M::GET,
+                    "/livechat/{channel_id}/widget.js",
+                    livechat::widget_js,
+                ),
+                route(M::GET, "/livechat/{channel_id}/demo", livechat::demo_page),
+                route(M::GET, "/livechat/{channel_id}/config", livechat::config),
+                route(M::OPTIONS, "/livechat/{channel_id}/config", preflight),
+                route(M::POST, "/livechat/{channel_id}/session", livechat::session),
+                route(M::OPTIONS, "/livechat/{channel_id}/session", preflight),
+                route(
+                    M::GET,
+                    "/livechat/{channel_id}/messages",
+                    livechat::messages,
+                ),
+                route(M::POST, "/livechat/{channel_id}/messages", livechat::send),
+                route(M::OPTIONS, "/livechat/{channel_id}/messages", preflight),
+                route(M::POST, "/livechat/{channel_id}/typing", livechat::typing),
+                route(M::OPTIONS, "/livechat/{channel_id}/typing", preflight),
+                route(
+                    M::GET,
+                    "/livechat/{channel_id}/attachments/{id}",
+                    livechat::download,
+                ),
+                route(M::GET, "/livechat/{channel_id}/stream", livechat::stream),
+            ],
+            livechat_uploads: vec![
+                route(
+                    M::POST,
+                    "/livechat/{channel_id}/attachments",
+                    livechat::upload,
+                ),
+                route(M::OPTIONS, "/livechat/{channel_id}/attachments", preflight),
+            ],
+            probes: vec![
+                route(M::GET, "/healthz", health),
+                route(M::GET, "/readyz", ready),
+            ],
+        }
+    }
+}
+
+/// Every `(method, path)` the server routes, as served (the agent API with its prefix): the
+/// very lists [`router`] is built from. The authorization test holds one row per entry.
+pub fn route_list() -> Vec<(Method, String)> {
+    let RouteGroups {
+        api,
+        api_uploads,
+        webhooks,
+        livechat,
+        livechat_uploads,
+        probes,
+    } = RouteGroups::all();
+    let under = |prefix: &str, routes: Vec<Route>| {
+        routes
+            .into_iter()
+            .map(|r| (r.method, format!("{prefix}{}", r.path)))
+            .collect::<Vec<_>>()
+    };
+    [
+        under(API_PREFIX, api),
+        under(API_PREFIX, api_uploads),
+        under("", webhooks),
+        under("", livechat),
+        under("", livechat_uploads),
+        under("", probes),
+    ]
+    .concat()
+}
+
 pub fn router(state: AppState) -> Router {
+    let RouteGroups {
+        api,
+        api_uploads,
+        webhooks,
+        livechat,
+        livechat_uploads,
+        probes,
+    } = RouteGroups::all();
     // Uploads stream to disk and count their own bytes; the body limit only stops requests
     // that announce an impossible size.
     let upload_limit = usize::try_from(state.max_attachment_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
-    let uploads = Router::new()
-        .route("/attachments", post(attachments::upload))
-        .layer(DefaultBodyLimit::max(upload_limit));
-    let api = Router::new()
-        .route("/session", post(login).delete(logout))
-        .route("/me", get(me))
-        .route("/me/presence", put(set_presence))
-        .route("/me/queues", get(my_queues))
-        .route("/agents", get(agents))
-        .route("/conversations", get(list_conversations))
-        .route(
-            "/conversations/{id}",
-            get(conversation).delete(delete_conversation),
-        )
-        .route("/conversations/{id}/messages", get(messages).post(send))
-        .route("/conversations/{id}/take", post(take))
-        .route("/conversations/{id}/transfer", post(transfer))
-        .route("/conversations/{id}/resolve", post(resolve))
-        .route("/conversations/{id}/archive", post(archive))
-        .route("/conversations/{id}/unarchive", post(unarchive))
-        .route("/conversations/{id}/read", post(mark_read))
-        .route("/conversations/{id}/end-session", post(end_session))
-        .route("/conversations/{id}/block", post(block))
-        .route("/conversations/{id}/typing", post(typing))
-        .route("/conversations/{id}/visitor", get(visitor_info))
-        .route("/blocks", get(blocks))
-        .route("/blocks/{id}", axum::routing::delete(unblock))
-        .route("/internal-chats", post(create_internal_chat))
-        .route(
-            "/contacts",
-            get(directory::search_contacts).post(directory::create_contact),
-        )
-        .route(
-            "/contacts/from-identity",
-            post(directory::contact_from_identity),
-        )
-        .route(
-            "/contacts/{id}",
-            get(directory::contact)
-                .put(directory::update_contact)
-                .delete(directory::delete_contact),
-        )
-        .route("/contacts/{id}/history", get(directory::contact_history))
-        .route(
-            "/templates",
-            get(directory::templates).post(directory::create_template),
-        )
-        .route("/templates/categories", get(directory::template_categories))
-        .route("/templates/languages", get(directory::template_languages))
-        .route(
-            "/templates/{id}",
-            put(directory::update_template).delete(directory::delete_template),
-        )
-        .route("/templates/{id}/render", post(directory::render_template))
-        .route("/attachments/{id}", get(attachments::download))
-        .route("/attachments/{id}/thumbnail", get(attachments::thumbnail))
-        .route("/sync", get(sync))
-        .route("/stream", get(stream::stream))
+    let api = routed(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .merge(uploads);
-    let webhooks = Router::new()
-        .route(
-            "/webhooks/whatsapp/{channel_id}",
-            get(webhooks::verify_whatsapp).post(webhooks::whatsapp),
-        )
-        .route(
-            "/webhooks/facebook/{channel_id}",
-            get(webhooks::verify_facebook).post(webhooks::facebook),
-        )
-        .route("/webhooks/sms/{channel_id}", post(webhooks::sms))
-        .route(
-            "/webhooks/sms/{channel_id}/status",
-            post(webhooks::sms_status),
-        )
-        .route("/media/{id}", get(webhooks::media_link))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
-    // Every live-chat route answers CORS preflights (the guard middleware writes them).
-    let preflight = || async { StatusCode::NO_CONTENT };
-    let livechat_routes = Router::new()
-        .route("/livechat/{channel_id}/widget.js", get(livechat::widget_js))
-        .route("/livechat/{channel_id}/demo", get(livechat::demo_page))
-        .route(
-            "/livechat/{channel_id}/config",
-            get(livechat::config).options(preflight),
-        )
-        .route(
-            "/livechat/{channel_id}/session",
-            post(livechat::session).options(preflight),
-        )
-        .route(
-            "/livechat/{channel_id}/messages",
-            get(livechat::messages)
-                .post(livechat::send)
-                .options(preflight),
-        )
-        .route(
-            "/livechat/{channel_id}/typing",
-            post(livechat::typing).options(preflight),
-        )
-        .route(
-            "/livechat/{channel_id}/attachments",
-            post(livechat::upload)
-                .options(preflight)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/livechat/{channel_id}/attachments/{id}",
-            get(livechat::download),
-        )
-        .route("/livechat/{channel_id}/stream", get(livechat::stream))
+        .merge(routed(api_uploads).layer(DefaultBodyLimit::max(upload_limit)));
+    let webhooks = routed(webhooks).layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    let livechat = routed(livechat)
+        .merge(routed(livechat_uploads).layer(DefaultBodyLimit::max(upload_limit)))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             livechat::guard,
         ));
     Router::new()
-        .nest("/api/v1", api)
+        .nest(API_PREFIX, api)
         .merge(webhooks)
-        .merge(livechat_routes)
-        .route("/healthz", get(health))
-        .route("/readyz", get(ready))
+        .merge(livechat)
+        .merge(routed(probes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -210,6 +323,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A CORS preflight; [`livechat::guard`] writes its headers.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn not_found() -> ApiError {
