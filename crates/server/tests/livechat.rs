@@ -709,3 +709,50 @@ async fn an_expired_visitor_session_closes_its_stream() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_visitor_far_behind_gets_every_message_page_by_page() {
+    let server = server().await;
+    let agent = server.login("101").await;
+    let visitor = Visitor::start(&server, "198.51.100.60", json!({})).await;
+    visitor.say("oi").await;
+    let (_, page) = visitor
+        .call(Method::GET, "/livechat/web/messages", None)
+        .await;
+    let mut cursor = page["cursor"].as_i64().unwrap();
+    let (_, list) = agent.get("/api/v1/conversations").await;
+    let id: Uuid = list["conversations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    agent.take(id).await;
+    // More than one page of replies while the visitor was away.
+    for i in 0..1_050 {
+        let (status, _) = agent.reply(id, &format!("resposta {i}")).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut bodies = Vec::new();
+    loop {
+        let (_, page) = visitor
+            .call(
+                Method::GET,
+                &format!("/livechat/web/messages?after={cursor}"),
+                None,
+            )
+            .await;
+        let messages = page["messages"].as_array().unwrap();
+        if messages.is_empty() {
+            break;
+        }
+        bodies.extend(
+            messages
+                .iter()
+                .map(|m| m["body"].as_str().unwrap().to_string()),
+        );
+        cursor = page["cursor"].as_i64().unwrap();
+    }
+    let expected: Vec<String> = (0..1_050).map(|i| format!("resposta {i}")).collect();
+    assert_eq!(bodies.len(), expected.len(), "none missed, none twice");
+    assert_eq!(bodies, expected, "in order");
+}

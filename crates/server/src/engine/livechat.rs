@@ -24,7 +24,7 @@ use crate::store::{AgentRow, BlockRow, ConversationRow, MessageRow, Typing, Visi
 /// How long a visitor's token lives without a visit.
 const VISITOR_TOKEN_DAYS: i64 = 30;
 /// How many messages a visitor's page holds at most.
-const PAGE_LIMIT: u32 = 1000;
+pub const VISITOR_PAGE_LIMIT: u32 = 1000;
 /// How long an agent's "typing" shows.
 pub const TYPING_SECONDS: u64 = 5;
 /// The longest timed block: ten years. Longer ones are refused (leave the duration out for a
@@ -141,20 +141,28 @@ impl Unit<'_> {
                 None => Some(conv.id) == current,
                 Some(after) => offset + conv.last_seq > after,
             };
-            cursor = cursor.max(offset + conv.last_seq).max(after.unwrap_or(0));
             if !wanted {
+                cursor = cursor.max(offset + conv.last_seq).max(after.unwrap_or(0));
                 continue;
             }
             // What is new only: a wake-up costs what it brings, not a reload of the chat.
             let rows = match after {
-                None => self.tx.messages_before(conv.id, None, PAGE_LIMIT)?,
-                Some(after) => self
-                    .tx
-                    .messages_after(conv.id, after - offset, PAGE_LIMIT)?,
+                None => self.tx.messages_before(conv.id, None, VISITOR_PAGE_LIMIT)?,
+                Some(after) => {
+                    self.tx
+                        .messages_after(conv.id, after - offset, VISITOR_PAGE_LIMIT)?
+                }
             };
+            let full = after.is_some() && rows.len() >= VISITOR_PAGE_LIMIT as usize;
             for row in rows {
                 messages.push(self.visitor_message(&row, *offset)?);
             }
+            if full {
+                // More follow: the next page starts after the last one given here.
+                cursor = messages.last().map_or(cursor, |m| m.cursor);
+                break;
+            }
+            cursor = cursor.max(offset + conv.last_seq).max(after.unwrap_or(0));
         }
         let ended = conversations
             .last()

@@ -29,7 +29,7 @@ pub use attachments::{attachment_ref, FileSender};
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use error::{ChannelRule, Clash, Error, Field, Missing, Result, Right};
 pub use ingest::{Inbound, IngestOutcome};
-pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS};
+pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS, VISITOR_PAGE_LIMIT};
 pub use sync::SyncPage;
 pub use templates::TemplateFilter;
 

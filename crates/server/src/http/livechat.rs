@@ -505,6 +505,9 @@ impl VisitorStream {
                 send_frame(&mut socket, frame).await?;
                 cursor = cursor.max(message.cursor);
             }
+            if page.messages.len() >= crate::engine::VISITOR_PAGE_LIMIT as usize {
+                continue; // a full page: more are waiting
+            }
             if page.ended && !ended_sent {
                 send_frame(&mut socket, serde_json::json!({"type": "ended"})).await?;
             }
