@@ -66,6 +66,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limits: RateLimits,
     pub limits: Limits,
+    /// Where `GET /metrics` (Prometheus) is served; `None` (the default): nowhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Connection, stream and size limits (`[server.limits]`). Each default is listed in
@@ -296,6 +298,14 @@ struct RawServer {
     rate_limits: RateLimits,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    metrics: RawMetrics,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    listen: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -571,6 +581,16 @@ impl Validator<'_> {
         if max_attachment_bytes == 0 {
             self.problem("server.max_attachment_bytes", "must be more than 0");
         }
+        let metrics_listen = raw.metrics.listen.as_ref().and_then(|text| {
+            let parsed = text.parse::<SocketAddr>();
+            if parsed.is_err() {
+                self.problem(
+                    "server.metrics.listen",
+                    format!("{text:?} is not an address with a port, like \"127.0.0.1:9464\""),
+                );
+            }
+            parsed.ok()
+        });
         for (key, value) in raw.limits.counts() {
             if value == 0 {
                 self.problem(format!("server.limits.{key}"), "must be at least 1");
@@ -614,6 +634,7 @@ impl Validator<'_> {
             offer_tick_ms,
             rate_limits: raw.rate_limits,
             limits: raw.limits,
+            metrics_listen,
         })
     }
 

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod engine;
 pub mod files;
 pub mod http;
+pub mod metrics;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -32,6 +33,8 @@ use store::{AgentRow, ChannelRow, Mode, QueueRow, Route, Store, Tx};
 /// A running server. Dropping it stops it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `GET /metrics` answers, when `[server.metrics] listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub engine: Engine,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -216,6 +219,7 @@ pub async fn launch_with_listener(
             .context("applying the configuration")??;
     }
     let shared_store = store.shared().then(|| store.clone());
+    let metrics_store = store.clone();
     let engine = Engine::new(
         store,
         EngineSettings {
@@ -293,6 +297,22 @@ pub async fn launch_with_listener(
     );
     let app = http::router(state);
     let mut tasks = Vec::new();
+    let metrics_addr = match config.server.metrics_listen {
+        Some(listen) => {
+            let queues = config.queues.iter().map(|q| q.id.clone()).collect();
+            let (addr, task) = metrics::serve(
+                listen,
+                engine.clone(),
+                metrics_store,
+                queues,
+                stopped.clone(),
+            )
+            .await?;
+            tasks.push(task);
+            Some(addr)
+        }
+        None => None,
+    };
 
     let stop_http = stopped.clone();
     let limits = config.server.limits;
@@ -347,6 +367,7 @@ pub async fn launch_with_listener(
 
     Ok(Running {
         addr,
+        metrics_addr,
         engine,
         shutdown,
         tasks,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use switchboard_server::config;
 
 #[derive(Parser)]
@@ -17,6 +17,16 @@ use switchboard_server::config;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written (to standard error): `text` for people, `json` (one object a
+    /// line, with the request's id) for log shippers. `RUST_LOG` sets the levels.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -65,14 +75,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     match cli.command {
         Command::CheckConfig { config } => match config::load(&config) {
             Ok(parsed) => {
@@ -153,6 +166,9 @@ where
             }
         };
         println!("listening on http://{}", running.addr);
+        if let Some(metrics) = running.metrics_addr {
+            println!("metrics on http://{metrics}/metrics");
+        }
         let _ = std::io::stdout().flush();
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

@@ -5,9 +5,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,86 +13,10 @@ use std::time::Duration;
 use common::*;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_fakes::graph::whatsapp::{WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook};
 use switchboard_fakes::graph::{FakeGraph, GraphOptions};
 use uuid::Uuid;
-
-/// A `switchboard-server serve` process on a configuration file of its own.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Node {
-    fn start(config: &Path) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Node {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    /// SIGKILL: no shutdown, no flush, nothing the process could still do.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    async fn login(&self, extension: &str) -> String {
-        let (status, body) = call(
-            &reqwest::Client::new(),
-            &self.base,
-            None,
-            Method::POST,
-            "/api/v1/session",
-            Some(json!({"login": extension, "password": PASSWORD})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-
-    async fn call(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        call(
-            &reqwest::Client::new(),
-            &self.base,
-            Some(token),
-            method,
-            path,
-            body,
-        )
-        .await
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A configuration with two agents, a queue and a WhatsApp channel whose sends go to `graph`.
 fn write_config(dir: &Path, graph: &FakeGraph) -> PathBuf {
@@ -170,7 +92,7 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
     let graph = FakeGraph::start(GraphOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &graph);
-    let mut node = Node::start(&config);
+    let mut node = ServerProcess::start(&config);
     let deliveries = burst(2000);
     let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa", node.base));
 
@@ -215,7 +137,7 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
     assert!(stored.values().all(|&n| n == 1));
 
     // The provider delivers everything again, as it does for what it never heard back about.
-    let node = Node::start(&config);
+    let node = ServerProcess::start(&config);
     let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa", node.base));
     let failures: Vec<String> = futures_util::stream::iter(deliveries.iter().cloned())
         .map(|(id, body)| {
@@ -252,7 +174,7 @@ async fn a_server_killed_while_delivering_sends_no_reply_twice_and_loses_none_si
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &graph);
-    let mut node = Node::start(&config);
+    let mut node = ServerProcess::start(&config);
     let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa", node.base));
     let business = WhatsAppBusiness::default();
     let customers: Vec<String> = (0..20).map(|i| format!("5511977{i:06}")).collect();
@@ -305,7 +227,7 @@ async fn a_server_killed_while_delivering_sends_no_reply_twice_and_loses_none_si
         .expect("deliveries started");
     node.kill();
 
-    let node = Node::start(&config);
+    let node = ServerProcess::start(&config);
     let token = node.login("101").await;
     // Once things settle, each reply has reached the platform at most once, and each is
     // either sent or shown failed (for the agent to resend): none stays pending in silence.

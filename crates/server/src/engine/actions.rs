@@ -247,7 +247,7 @@ impl Engine {
                 "Write something or attach a file before sending.",
             ));
         }
-        self.write(move |unit| {
+        let sent = self.write(move |unit| {
             if let Some(existing) = unit.tx.message_by_client_id(agent, reply.client_id)? {
                 if existing.conversation_id != id {
                     return Err(Error::conflict(
@@ -326,7 +326,15 @@ impl Engine {
                 created: true,
             })
         })
-        .await
+        .await?;
+        tracing::info!(
+            %agent,
+            conversation = %id,
+            message_id = %sent.message.id,
+            new = sent.created,
+            "reply stored"
+        );
+        Ok(sent)
     }
 
     /// Own an unowned chat without replying.

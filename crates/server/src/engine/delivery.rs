@@ -129,41 +129,52 @@ impl Engine {
 
     /// Record what the provider answered for a reply in flight.
     pub async fn finish_outbound(&self, work: OutboundWork, outcome: SendOutcome) -> Result<()> {
-        self.write(move |unit| {
-            let mut job = work.job.clone();
-            let Some(message) = unit.tx.message(job.message_id)? else {
-                return Ok(());
-            };
-            match &outcome {
-                SendOutcome::Sent { provider_id } => {
-                    job.state = OutboundState::Done;
-                    job.last_error = None;
-                    unit.report_status(&message, MessageStatus::Sent, None, Some(provider_id))?;
+        let counted = match &outcome {
+            SendOutcome::Sent { .. } => "sent",
+            SendOutcome::Transient(_) if work.job.attempts < MAX_ATTEMPTS => "retried",
+            SendOutcome::Transient(_) | SendOutcome::Permanent(_) => "failed",
+        };
+        let finished = self
+            .write(move |unit| {
+                let mut job = work.job.clone();
+                let Some(message) = unit.tx.message(job.message_id)? else {
+                    return Ok(());
+                };
+                match &outcome {
+                    SendOutcome::Sent { provider_id } => {
+                        job.state = OutboundState::Done;
+                        job.last_error = None;
+                        unit.report_status(&message, MessageStatus::Sent, None, Some(provider_id))?;
+                    }
+                    SendOutcome::Transient(why) if job.attempts < MAX_ATTEMPTS => {
+                        job.state = OutboundState::Queued;
+                        job.last_error = Some(why.clone());
+                        job.next_attempt_at = unit.now + backoff(job.attempts);
+                    }
+                    SendOutcome::Transient(why) => {
+                        job.state = OutboundState::Failed;
+                        let reason =
+                            format!("Not delivered after {} attempts: {why}", job.attempts);
+                        job.last_error = Some(reason.clone());
+                        unit.report_status(&message, MessageStatus::Failed, Some(&reason), None)?;
+                    }
+                    SendOutcome::Permanent(why) => {
+                        job.state = OutboundState::Failed;
+                        job.last_error = Some(why.clone());
+                        unit.report_status(&message, MessageStatus::Failed, Some(why), None)?;
+                    }
                 }
-                SendOutcome::Transient(why) if job.attempts < MAX_ATTEMPTS => {
-                    job.state = OutboundState::Queued;
-                    job.last_error = Some(why.clone());
-                    job.next_attempt_at = unit.now + backoff(job.attempts);
+                unit.tx.update_outbound(&job)?;
+                if job.state == OutboundState::Queued {
+                    unit.wake_outbound();
                 }
-                SendOutcome::Transient(why) => {
-                    job.state = OutboundState::Failed;
-                    let reason = format!("Not delivered after {} attempts: {why}", job.attempts);
-                    job.last_error = Some(reason.clone());
-                    unit.report_status(&message, MessageStatus::Failed, Some(&reason), None)?;
-                }
-                SendOutcome::Permanent(why) => {
-                    job.state = OutboundState::Failed;
-                    job.last_error = Some(why.clone());
-                    unit.report_status(&message, MessageStatus::Failed, Some(why), None)?;
-                }
-            }
-            unit.tx.update_outbound(&job)?;
-            if job.state == OutboundState::Queued {
-                unit.wake_outbound();
-            }
-            Ok(())
-        })
-        .await
+                Ok(())
+            })
+            .await;
+        if finished.is_ok() {
+            metrics::counter!("switchboard_outbound_total", "outcome" => counted).increment(1);
+        }
+        finished
     }
 
     /// Replies in flight that may or may not have reached the provider: claimed before
@@ -192,6 +203,10 @@ impl Engine {
             Ok(stale.len())
         })
         .await
+        .inspect(|&n| {
+            metrics::counter!("switchboard_outbound_total", "outcome" => "interrupted")
+                .increment(n as u64);
+        })
     }
 
     /// A provider's status report for one of our replies. Unknown ids are ignored (statuses

@@ -46,7 +46,17 @@ impl Engine {
                 "The sender's address is empty.",
             ));
         }
-        self.write(move |unit| unit.ingest(&inbound)).await
+        let channel = inbound.channel_id.clone();
+        let outcome = self.write(move |unit| unit.ingest(&inbound)).await?;
+        // Never the text or the sender: message contents stay out of the logs.
+        tracing::info!(
+            %channel,
+            conversation = %outcome.conversation_id,
+            message_id = %outcome.message_id,
+            duplicate = outcome.duplicate,
+            "customer message stored"
+        );
+        Ok(outcome)
     }
 }
 

@@ -7,6 +7,7 @@ mod attachments;
 mod contacts;
 mod delivery;
 mod error;
+mod gauges;
 mod ingest;
 mod livechat;
 mod present;
@@ -28,6 +29,7 @@ pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
 pub use attachments::{attachment_ref, FileSender};
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use error::{ChannelRule, Clash, Error, Field, Missing, Result, Right};
+pub use gauges::{Gauges, QueueGauge};
 pub use ingest::{Inbound, IngestOutcome};
 pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS, VISITOR_PAGE_LIMIT};
 pub use sync::SyncPage;
@@ -251,7 +253,10 @@ impl Engine {
     {
         let store = self.store.clone();
         let settings = self.settings;
+        // The request's span (its id) goes with the job to the blocking thread.
+        let span = tracing::Span::current();
         let task = tokio::task::spawn_blocking(move || {
+            let _request = span.enter();
             let mut outcome: Option<Result<R>> = None;
             let mut touched = BTreeSet::new();
             let mut wake_outbound = false;

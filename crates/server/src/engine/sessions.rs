@@ -37,7 +37,11 @@ impl Engine {
         let agent = match (agent, matches) {
             // A disabled agent is told no more than a wrong password would tell.
             (Some(agent), true) if agent.disabled_at.is_none() => agent,
-            _ => return Err(Error::WrongCredentials),
+            // Not the name typed: people type passwords into the wrong field.
+            _ => {
+                tracing::info!("sign-in refused: wrong login or password");
+                return Err(Error::WrongCredentials);
+            }
         };
         let token = auth::new_token();
         let session = SessionRow {
@@ -54,6 +58,7 @@ impl Engine {
             Ok(())
         })
         .await?;
+        tracing::info!(agent = %agent.extension, "signed in");
         Ok(LoginResponse {
             token,
             agent: agent_dto(&agent),

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
-use super::stream::{close_session_ended, stream_slot, until, Liveness, MAX_INCOMING};
+use super::stream::{close_session_ended, stream_slot, until, Liveness, Streamer, MAX_INCOMING};
 use super::AppState;
 use crate::config::ProviderConfig;
 use crate::engine::{Engine, Error, VisitorDetails};
@@ -453,12 +453,7 @@ pub(super) async fn stream(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &channel_id, &headers, &query).await?;
-    let slot = stream_slot(
-        &state,
-        visitor.id,
-        state.limits.streams_per_visitor,
-        "This chat has",
-    )?;
+    let slot = stream_slot(&state, visitor.id, Streamer::Visitor)?;
     let stream = VisitorStream {
         engine: state.engine.clone(),
         visitor,

@@ -5,6 +5,7 @@ mod directory;
 pub mod error;
 mod extract;
 mod livechat;
+mod observe;
 pub mod serve;
 mod stream;
 mod webhooks;
@@ -105,6 +106,7 @@ fn routed(routes: Vec<Route>) -> Router<AppState> {
     routes
         .into_iter()
         .fold(Router::new(), |router, r| router.route(r.path, r.endpoint))
+        .route_layer(axum::middleware::from_fn(observe::record_request))
 }
 
 /// Every route the server answers, in groups that share a prefix and layers. [`router`] builds
@@ -321,7 +323,11 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             std::time::Duration::from_secs(state.limits.body_idle_timeout_s),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(observe::request_span))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
 }
 

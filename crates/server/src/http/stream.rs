@@ -38,6 +38,30 @@ pub(super) struct StreamQuery {
     cursor: Option<i64>,
 }
 
+/// Whose a stream is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Streamer {
+    Agent,
+    Visitor,
+}
+
+impl Streamer {
+    fn label(self) -> &'static str {
+        match self {
+            Streamer::Agent => "agent",
+            Streamer::Visitor => "visitor",
+        }
+    }
+
+    /// The most streams one of them may hold open on this node.
+    fn most(self, state: &AppState) -> u32 {
+        match self {
+            Streamer::Agent => state.limits.streams_per_agent,
+            Streamer::Visitor => state.limits.streams_per_visitor,
+        }
+    }
+}
+
 /// Live streams open on this node, counted per agent or visitor.
 #[derive(Debug, Default)]
 pub struct OpenStreams {
@@ -47,16 +71,18 @@ pub struct OpenStreams {
 impl OpenStreams {
     /// A place for one more stream of `who`, held until the slot is dropped; `None` when `who`
     /// holds `max` already.
-    pub(super) fn open(self: &Arc<Self>, who: Uuid, max: u32) -> Option<StreamSlot> {
+    fn open(self: &Arc<Self>, who: Uuid, max: u32, kind: Streamer) -> Option<StreamSlot> {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let count = counts.entry(who).or_insert(0);
         if *count >= max {
             return None;
         }
         *count += 1;
+        metrics::gauge!("switchboard_streams_open", "kind" => kind.label()).increment(1.0);
         Some(StreamSlot {
             streams: self.clone(),
             who,
+            kind,
         })
     }
 }
@@ -66,10 +92,12 @@ impl OpenStreams {
 pub(super) struct StreamSlot {
     streams: Arc<OpenStreams>,
     who: Uuid,
+    kind: Streamer,
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        metrics::gauge!("switchboard_streams_open", "kind" => self.kind.label()).decrement(1.0);
         let mut counts = self
             .streams
             .counts
@@ -85,13 +113,13 @@ impl Drop for StreamSlot {
 }
 
 /// A place for one more stream of `who`, or 429 `too_many_streams`.
-pub(super) fn stream_slot(
-    state: &AppState,
-    who: Uuid,
-    max: u32,
-    whose: &str,
-) -> ApiResult<StreamSlot> {
-    state.streams.open(who, max).ok_or_else(|| {
+pub(super) fn stream_slot(state: &AppState, who: Uuid, kind: Streamer) -> ApiResult<StreamSlot> {
+    let max = kind.most(state);
+    state.streams.open(who, max, kind).ok_or_else(|| {
+        let whose = match kind {
+            Streamer::Agent => "You have",
+            Streamer::Visitor => "This chat has",
+        };
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyStreams,
@@ -165,7 +193,7 @@ pub(super) async fn stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let slot = stream_slot(&state, me.id(), state.limits.streams_per_agent, "You have")?;
+    let slot = stream_slot(&state, me.id(), Streamer::Agent)?;
     let ends_at = state.engine.session_ends_at(&me.token).await?;
     let stream = AgentStream {
         engine: state.engine.clone(),

@@ -82,6 +82,18 @@ pub trait Store: Send + Sync + 'static {
         let _ = (key, minute);
         Ok(None)
     }
+
+    /// The connection pool's state, for a backend that has one.
+    fn pool(&self) -> Option<PoolState> {
+        None
+    }
+}
+
+/// Connections of a store's pool (see [`Store::pool`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle_connections: u32,
 }
 
 /// Requests counted under one key by [`Store::count_request`].

@@ -7,6 +7,9 @@
 //! whole suite runs on both backends.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -610,5 +613,92 @@ pub async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
             _ => return None,
         }
+    }
+}
+
+/// A `switchboard-server serve` process (the real binary) on a configuration file of its own.
+pub struct ServerProcess {
+    child: Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub fn start(config: &Path) -> ServerProcess {
+        Self::start_logging(config, &[], Stdio::null())
+    }
+
+    /// Started with `args` added (`--log-format json`), its log written to `log`.
+    pub fn start_logging(config: &Path, args: &[&str], log: Stdio) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+            .args(args)
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("the server binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        ServerProcess {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing the process could still do.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub async fn login(&self, extension: &str) -> String {
+        self.login_with(extension, PASSWORD).await
+    }
+
+    /// Sign in; the session token.
+    pub async fn login_with(&self, extension: &str, password: &str) -> String {
+        let (status, body) = call(
+            &reqwest::Client::new(),
+            &self.base,
+            None,
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": extension, "password": password})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(
+            &reqwest::Client::new(),
+            &self.base,
+            Some(token),
+            method,
+            path,
+            body,
+        )
+        .await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -279,6 +279,8 @@ impl PgStore {
                      conflicting: {lost}"
                 ))),
                 Err(_) => {
+                    metrics::counter!("switchboard_database_transaction_retries_total")
+                        .increment(1);
                     // Losing while alone behind the gate means writers that do not use it.
                     if attempt > 1 {
                         backoff(attempt);
@@ -658,6 +660,14 @@ impl Store for PgStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn pool(&self) -> Option<super::PoolState> {
+        let state = self.pool.state();
+        Some(super::PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+        })
     }
 
     /// Connects at once, so a database that cannot be listened to fails start-up (`Err`);
