@@ -170,9 +170,32 @@ where
             println!("metrics on http://{metrics}/metrics");
         }
         let _ = std::io::stdout().flush();
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         tracing::info!("shutting down");
         running.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and container runtimes send to stop a service).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

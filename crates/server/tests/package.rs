@@ -1,0 +1,154 @@
+//! The server's Debian package, installed with dpkg as an operator would (as root: CI runs
+//! so): the binary checks the installed configuration, the systemd unit verifies, the service
+//! user runs the server from the installed paths, and purging removes it cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const INSTALLED: &str = "/usr/bin/switchboard-server";
+const CONFIG: &str = "/etc/switchboard/switchboard.toml";
+const UNIT: &str = "/lib/systemd/system/switchboard-server.service";
+
+fn run(program: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} does not run: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn installable_here() -> bool {
+    let root = run("id", &["-u"]).1.trim() == "0";
+    let dpkg = Command::new("dpkg").arg("--version").output().is_ok();
+    if root && dpkg {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI must run as root on a Debian-like system to install the package");
+    }
+    eprintln!("SKIPPED: installing a .deb needs root and dpkg");
+    false
+}
+
+#[test]
+fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
+    if !installable_here() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tempfile::tempdir().unwrap();
+    let (built, log) = run(
+        repo.join("scripts/package-server-deb.sh").to_str().unwrap(),
+        &[
+            "--binary",
+            env!("CARGO_BIN_EXE_switchboard-server"),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(built, "packaging failed:\n{log}");
+    let deb = log.lines().last().unwrap().trim().to_string();
+
+    let _ = run("dpkg", &["--purge", "switchboard-server"]);
+    let (installed, log) = run("dpkg", &["-i", &deb]);
+    assert!(installed, "dpkg -i failed:\n{log}");
+    let removed = scopeguard(|| {
+        let _ = run("dpkg", &["--purge", "switchboard-server"]);
+    });
+
+    // The installed binary checks the installed configuration.
+    let (ok, log) = run(INSTALLED, &["check-config", "--config", CONFIG]);
+    assert!(ok && log.contains("OK"), "{log}");
+    // The unit is well formed (systemd's own check, where systemd is installed).
+    if Path::new("/usr/bin/systemd-analyze").exists() {
+        let (ok, log) = run("systemd-analyze", &["verify", UNIT]);
+        assert!(ok, "systemd-analyze verify:\n{log}");
+    }
+    // Its own user, and a state folder only that user may enter.
+    let (ok, log) = run("id", &["-u", "switchboard"]);
+    assert!(ok, "no switchboard user: {log}");
+    let (_, owner) = run("stat", &["-c", "%U %a", "/var/lib/switchboard"]);
+    assert_eq!(owner.trim(), "switchboard 700");
+    let (_, config_mode) = run("stat", &["-c", "%U %G %a", CONFIG]);
+    assert_eq!(config_mode.trim(), "root switchboard 640");
+
+    // The service's command, as the service's user: it serves from the installed paths.
+    let id = |flag| -> u32 { run("id", &[flag, "switchboard"]).1.trim().parse().unwrap() };
+    let mut server = Command::new(INSTALLED)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config", CONFIG])
+        .uid(id("-u"))
+        .gid(id("-g"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the installed server starts as its user");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // SIGTERM, as systemd stops it: a clean exit.
+    let (ok, _) = run("kill", &["-TERM", &server.id().to_string()]);
+    assert!(ok);
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "the server did not stop cleanly: {status}"
+    );
+    let (_, db) = run(
+        "stat",
+        &["-c", "%U %a", "/var/lib/switchboard/switchboard.db"],
+    );
+    assert_eq!(db.trim(), "switchboard 600", "the database is private");
+
+    drop(removed);
+    assert!(!Path::new(INSTALLED).exists(), "the binary is gone");
+    assert!(!Path::new(UNIT).exists(), "the unit is gone");
+    assert!(
+        !Path::new(CONFIG).exists(),
+        "purge removes the configuration"
+    );
+    assert!(
+        Path::new("/var/lib/switchboard/switchboard.db").exists(),
+        "customers' conversations are never deleted by the package"
+    );
+    let _ = std::fs::remove_dir_all("/var/lib/switchboard");
+}
+
+/// Runs `f` when dropped (also when an assertion above fails).
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}
