@@ -706,3 +706,75 @@ async fn after_a_restart_queued_replies_go_out_once_and_interrupted_ones_are_not
     );
     assert_eq!(accepted[0].body["to"], first_customer);
 }
+
+/// The file a message carries, with the `Content-Disposition` it downloads under.
+async fn download_attachment(w: &World, agent: &Agent, attachment: &Value) -> (String, Vec<u8>) {
+    let resp = w
+        .server
+        .http
+        .get(format!(
+            "{}/api/v1/attachments/{}",
+            w.base,
+            attachment["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&agent.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (disposition, resp.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_whatsapp_document_disguised_by_a_bidi_override_reaches_the_agent_under_its_real_type() {
+    // Given: a customer sends two "documents" named `Comprovante<RLO>fdp.bat` (which reads
+    // as "Comprovantetab.pdf"), one holding an MP3, one a PDF.
+    let w = world().await;
+    let ana = w.server.login("101").await;
+    let hook = w.graph.webhook(format!("{}/webhooks/whatsapp/wa", w.base));
+    let business = WhatsAppBusiness::default();
+    let mut mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    mp3.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x00]);
+    mp3.resize(2048, 0);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let disguised = "Comprovante\u{202E}fdp.bat";
+    for (bytes, mime) in [(&mp3, "audio/mpeg"), (&pdf, "application/pdf")] {
+        let media_id = w.graph.add_media(bytes, mime);
+        let webhook = WhatsAppWebhook::new(&business)
+            .contact("5511977776666", "Rafael")
+            .message(WhatsAppMessage::document(
+                "5511977776666",
+                MediaRef::for_bytes(media_id, bytes, mime),
+                disguised,
+                Some("segue o comprovante"),
+            ))
+            .to_bytes();
+        // When: the webhook is delivered.
+        assert!(hook.send(&webhook).await.unwrap().is_success());
+    }
+    // Then: the agent gets both files, named after their content, never as .bat, and the
+    // downloads say the same.
+    let conv = only_conversation(&ana).await;
+    let history = messages(&ana, conv["id"].as_str().unwrap()).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    let expected = [
+        (&mp3, "audio/mpeg", "Comprovantefdp.bat.mp3"),
+        (&pdf, "application/pdf", "Comprovantefdp.bat.pdf"),
+    ];
+    for (message, (bytes, mime, name)) in history.iter().zip(expected) {
+        assert_eq!(message["body"], "segue o comprovante");
+        let attachment = &message["attachments"][0];
+        assert_eq!(attachment["filename"], name, "{message}");
+        assert_eq!(attachment["mime"], mime);
+        let (disposition, got) = download_attachment(&w, &ana, attachment).await;
+        assert_eq!(
+            disposition,
+            format!("attachment; filename=\"{name}\"; filename*=UTF-8''{name}")
+        );
+        assert_eq!(&got, bytes);
+    }
+}

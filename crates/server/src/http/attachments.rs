@@ -82,6 +82,11 @@ pub(super) async fn receive_upload(
                             )
                         }
                     }
+                    refused @ UploadError::TooManyParts { .. } => ApiError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        ErrorCode::UnsupportedFileType,
+                        refused.to_string(),
+                    ),
                     UploadError::Interrupted(why) => ApiError::bad_request(
                         ErrorCode::InvalidUpload,
                         format!("The upload was interrupted: {why}"),
