@@ -513,7 +513,14 @@ async fn every_real_world_fixture_is_accepted_stored_once_and_replayable() {
     for fixture in fixtures {
         let before = w.server.count("SELECT COUNT(*) FROM messages");
         let (status, expected) = match &fixture.body {
-            switchboard_fakes::fixtures::FixtureBody::Json(bytes) => {
+            switchboard_fakes::fixtures::FixtureBody::Json(published) => {
+                // Each published payload names its own number or page: send it as Meta would
+                // send it to our channels.
+                let bytes = &switchboard_fakes::fixtures::addressed_to(
+                    published,
+                    &WhatsAppBusiness::default().phone_number_id,
+                    &w.graph.options().page_id,
+                );
                 let json: Value = serde_json::from_slice(bytes).unwrap();
                 let path = if json["object"] == "page" {
                     "facebook/fb"
@@ -777,4 +784,50 @@ async fn a_whatsapp_document_disguised_by_a_bidi_override_reaches_the_agent_unde
         );
         assert_eq!(&got, bytes);
     }
+}
+
+#[tokio::test]
+async fn webhooks_for_another_number_or_page_are_acknowledged_and_not_stored() {
+    // Given: published payloads signed with the channels' app secret, addressed to another
+    // WhatsApp number and another Facebook page of the same app.
+    let w = world().await;
+    let _ana = w.server.login("101").await;
+    let dir = switchboard_fakes::fixtures::providers_dir();
+    let ours = WhatsAppBusiness::default().phone_number_id;
+    let page = w.graph.options().page_id.clone();
+    let cases = [
+        ("whatsapp-text-01.json", "whatsapp/wa"),
+        ("whatsapp-image-01.json", "whatsapp/wa"),
+        ("messenger-text-01.json", "facebook/fb"),
+        ("messenger-postback-01.json", "facebook/fb"),
+    ];
+    for (file, path) in cases {
+        let published = std::fs::read(dir.join(file)).unwrap();
+        let hook = switchboard_fakes::MetaWebhook::new(
+            format!("{}/webhooks/{path}", w.base),
+            w.graph.options().app_secret.clone(),
+        );
+        let foreign = switchboard_fakes::fixtures::addressed_to(&published, "999000111", "555000");
+        // When: they are delivered.
+        let answer = hook.send(&foreign).await.unwrap();
+        // Then: answered 200 (Meta must not retry), and nothing is stored on our channel.
+        assert_eq!(answer.status, 200, "{file}: {answer:?}");
+        assert_eq!(
+            w.server.count("SELECT COUNT(*) FROM messages"),
+            0,
+            "{file}: another number's or page's message is not ours"
+        );
+        assert_eq!(w.server.count("SELECT COUNT(*) FROM conversations"), 0);
+    }
+    // The same payloads addressed to our number and page are stored.
+    for (file, path) in cases {
+        let published = std::fs::read(dir.join(file)).unwrap();
+        let hook = switchboard_fakes::MetaWebhook::new(
+            format!("{}/webhooks/{path}", w.base),
+            w.graph.options().app_secret.clone(),
+        );
+        let ours = switchboard_fakes::fixtures::addressed_to(&published, &ours, &page);
+        assert!(hook.send(&ours).await.unwrap().is_success(), "{file}");
+    }
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM messages"), 4);
 }

@@ -76,6 +76,15 @@ impl MediaSource {
     }
 }
 
+/// What a Meta webhook carried for this channel, and the other numbers or pages it named.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    /// Items addressed to this channel's number or page, in order.
+    pub items: Vec<Received>,
+    /// The ids of other numbers or pages whose items were left out (sorted, once each).
+    pub foreign: std::collections::BTreeSet<String>,
+}
+
 /// Malformed webhook bodies.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
