@@ -145,9 +145,10 @@ impl Observer {
 
 impl FileStore {
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
+        crate::private::create_dir_all(data_dir)?;
         let root = data_dir.join("attachments");
         for sub in ["tmp", "files", "thumbs"] {
-            std::fs::create_dir_all(root.join(sub))?;
+            crate::private::create_dir_all(&root.join(sub))?;
         }
         Ok(FileStore {
             root,
@@ -241,7 +242,11 @@ impl FileStore {
         let temp = self.root.join("tmp").join(format!("{}.part", id.simple()));
         // Whatever happens, the temporary file goes: accepted files were renamed away from it.
         let _cleanup = TempFile(temp.clone());
-        let mut file = tokio::fs::File::create(&temp).await?;
+        let mut file = tokio::fs::OpenOptions::from(crate::private::options())
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .await?;
         let mut seen = Observer::new();
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(|e| UploadError::Interrupted(e.to_string()))?;
@@ -343,7 +348,7 @@ impl FileStore {
     ) -> Result<Accepted, UploadError> {
         let target = self.path(id);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::private::create_dir_all(parent)?;
         }
         std::fs::rename(temp, &target)?;
         Ok(Accepted {
@@ -385,7 +390,9 @@ impl FileStore {
         let thumb = picture
             .thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
             .into_rgb8();
-        thumb.save_with_format(self.thumbnail_path(id), image::ImageFormat::Jpeg)?;
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        thumb.write_to(&mut jpeg, image::ImageFormat::Jpeg)?;
+        crate::private::write(&self.thumbnail_path(id), jpeg.get_ref())?;
         Ok(Thumbnail::Made)
     }
 }

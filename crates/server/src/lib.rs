@@ -10,6 +10,7 @@ pub mod demo;
 pub mod engine;
 pub mod files;
 pub mod http;
+pub mod private;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -314,12 +315,9 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut key = vec![0u8; 32];
     rand::fill(&mut key[..]);
-    std::fs::create_dir_all(data_dir)?;
+    private::create_dir_all(data_dir)?;
     // Nodes sharing `data_dir` may start together: one creates the key, the others read it.
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
+    let written = private::create_new(&path)
         .and_then(|mut file| file.write_all(&key).and_then(|()| file.sync_all()));
     match written {
         Ok(()) => Ok(key),
@@ -333,7 +331,7 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+            private::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
             Ok(key)
         }
         Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
