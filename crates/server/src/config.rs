@@ -143,6 +143,9 @@ pub enum ProviderConfig {
         app_secret: Secret,
         verify_token: Secret,
         api_base: String,
+        /// Hosts customers' files may be downloaded from (`media_hosts`, see
+        /// [`crate::channels::media::MediaHosts`]); `api_base`'s host is always one.
+        media_hosts: Vec<String>,
     },
     Facebook {
         page_id: String,
@@ -150,12 +153,14 @@ pub enum ProviderConfig {
         app_secret: Secret,
         verify_token: Secret,
         api_base: String,
+        media_hosts: Vec<String>,
     },
     Sms {
         account_sid: String,
         auth_token: Secret,
         from_number: String,
         api_base: String,
+        media_hosts: Vec<String>,
     },
     Livechat {
         /// Web origins whose pages may embed the widget (the server's own always may).
@@ -819,6 +824,7 @@ impl Validator<'_> {
                     s.secret("app_secret"),
                     s.secret("verify_token"),
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
+                    s.hosts("media_hosts", crate::channels::media::WHATSAPP_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Whatsapp {
@@ -827,6 +833,7 @@ impl Validator<'_> {
                     app_secret: p.2?,
                     verify_token: p.3?,
                     api_base: p.4?,
+                    media_hosts: p.5?,
                 })
             }
             ChannelKind::Facebook => {
@@ -837,6 +844,7 @@ impl Validator<'_> {
                     s.secret("app_secret"),
                     s.secret("verify_token"),
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
+                    s.hosts("media_hosts", crate::channels::media::MESSENGER_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Facebook {
@@ -845,6 +853,7 @@ impl Validator<'_> {
                     app_secret: p.2?,
                     verify_token: p.3?,
                     api_base: p.4?,
+                    media_hosts: p.5?,
                 })
             }
             ChannelKind::Sms => {
@@ -854,6 +863,7 @@ impl Validator<'_> {
                     s.secret("auth_token"),
                     s.text("from_number"),
                     s.url_or("api_base", "https://api.twilio.com"),
+                    s.hosts("media_hosts", crate::channels::media::TWILIO_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Sms {
@@ -861,6 +871,7 @@ impl Validator<'_> {
                     auth_token: p.1?,
                     from_number: p.2?,
                     api_base: p.3?,
+                    media_hosts: p.4?,
                 })
             }
             ChannelKind::Livechat => {
@@ -1005,6 +1016,23 @@ impl<'v, 'e> Section<'v, 'e> {
         }
     }
 
+    /// Host patterns (`media_hosts`); the provider's own when the key is absent.
+    fn hosts(&mut self, name: &str, defaults: &[&str]) -> Option<Vec<String>> {
+        self.table.as_ref()?;
+        if !self.table.as_ref()?.contains_key(name) {
+            return Some(defaults.iter().map(|h| h.to_string()).collect());
+        }
+        let hosts = self.strings(name)?;
+        let mut ok = true;
+        for (j, host) in hosts.iter().enumerate() {
+            if let Err(why) = crate::channels::media::check_host_pattern(host) {
+                self.v.problem(format!("{}.{name}[{j}]", self.key), why);
+                ok = false;
+            }
+        }
+        ok.then(|| hosts.iter().map(|h| h.to_ascii_lowercase()).collect())
+    }
+
     fn strings(&mut self, name: &str) -> Option<Vec<String>> {
         self.table.as_ref()?;
         match self.take(name) {
@@ -1124,10 +1152,16 @@ allowed_origins = ["https://example.com"]
             ProviderConfig::Whatsapp {
                 app_secret,
                 api_base,
+                media_hosts,
                 ..
             } => {
                 assert_eq!(app_secret.expose(), "wa-secret");
                 assert_eq!(api_base, "https://graph.facebook.com/v23.0");
+                assert_eq!(
+                    media_hosts,
+                    crate::channels::media::WHATSAPP_MEDIA_HOSTS,
+                    "Meta's media hosts unless told otherwise"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -1146,7 +1180,7 @@ allowed_origins = ["https://example.com"]
 
     #[test]
     fn broken_files_name_the_key_and_the_problem() {
-        let table: [(&str, &str, &str, &str); 7] = [
+        let table: [(&str, &str, &str, &str); 8] = [
             (
                 "strategy = \"hunt_by_threes\"",
                 "strategy = \"random\"",
@@ -1188,6 +1222,12 @@ allowed_origins = ["https://example.com"]
                 "role = \"boss\"",
                 "agents[1].role",
                 "not a role",
+            ),
+            (
+                "verify_token = \"verify\"",
+                "verify_token = \"verify\"\nmedia_hosts = [\"*.fbcdn.net\", \"https://cdn.example/x\"]",
+                "channels[0].whatsapp.media_hosts[1]",
+                "is not a host name",
             ),
         ];
         for (from, to, key, message) in table {

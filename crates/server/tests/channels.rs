@@ -831,3 +831,150 @@ async fn webhooks_for_another_number_or_page_are_acknowledged_and_not_stored() {
     }
     assert_eq!(w.server.count("SELECT COUNT(*) FROM messages"), 4);
 }
+
+/// A loopback HTTP server that records each request's headers and answers with `answer`.
+struct Recorder {
+    base: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<reqwest::header::HeaderMap>>>,
+}
+
+impl Recorder {
+    async fn start(answer: fn() -> axum::response::Response) -> Recorder {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(headers);
+                answer()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Recorder { base, seen }
+    }
+
+    fn requests(&self) -> Vec<reqwest::header::HeaderMap> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[tokio::test]
+async fn mms_media_is_fetched_only_from_the_providers_hosts_and_credentials_never_leave_twilio() {
+    use axum::response::IntoResponse as _;
+    // Given: an "attacker" on loopback serving a picture, and a "Twilio API" that redirects
+    // media downloads to it. Channel `sms` keeps the default media hosts; channel `sms-cdn`
+    // has that API as its api_base and allows the attacker's host as a CDN.
+    let attacker =
+        Recorder::start(|| ([("content-type", "image/png")], png()).into_response()).await;
+    let twilio = FakeTwilio::start(TwilioOptions::default()).await.unwrap();
+    let target = format!("{}/cdn/photo.png", attacker.base);
+    static TARGET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TARGET.set(target.clone()).unwrap();
+    let redirector = Recorder::start(|| {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [("location", TARGET.get().unwrap().as_str())],
+        )
+            .into_response()
+    })
+    .await;
+    let t = twilio.options().clone();
+    let (twilio_base, api, cdn) = (
+        twilio.base_url().to_string(),
+        redirector.base.clone(),
+        attacker.base.clone(),
+    );
+    let server = TestServer::with_config_for(move |addr| {
+        format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+public_url = "http://{addr}"
+database = "sqlite://switchboard.db"
+
+{agents}
+[[queues]]
+id = "support"
+agents = ["101"]
+
+[[channels]]
+id = "sms"
+kind = "sms"
+route = {{ queue = "support" }}
+[channels.sms]
+account_sid = "{sid}"
+auth_token = "{auth}"
+from_number = "{TWILIO_NUMBER}"
+api_base = "{twilio_base}"
+
+[[channels]]
+id = "sms-cdn"
+kind = "sms"
+route = {{ queue = "support" }}
+[channels.sms]
+account_sid = "{sid}"
+auth_token = "{auth}"
+from_number = "+15005550007"
+api_base = "{api}"
+media_hosts = ["{cdn}"]
+"#,
+            agents = agents_toml(1),
+            sid = t.account_sid,
+            auth = t.auth_token,
+        )
+    })
+    .await;
+    let ana = server.login("101").await;
+
+    // When: an MMS on `sms` points its MediaUrl at the attacker.
+    let hook = twilio.webhook(format!("{}/webhooks/sms/sms", server.base));
+    let mms = twilio
+        .inbound_sms("+14155550111", TWILIO_NUMBER, "segue a foto")
+        .with_media(&target, "image/png");
+    assert!(hook.send(&mms.to_params()).await.unwrap().is_success());
+    // Then: nothing was fetched from it, and the text arrived with a note instead of the file.
+    assert!(
+        attacker.requests().is_empty(),
+        "a host that is not Twilio's is never contacted"
+    );
+    let conv = only_conversation(&ana).await;
+    let history = messages(&ana, conv["id"].as_str().unwrap()).await;
+    assert_eq!(history.len(), 1);
+    let body = history[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("segue a foto\n⚠"), "{body}");
+    assert!(
+        body.contains("not one of this channel's media hosts"),
+        "{body}"
+    );
+    assert_eq!(history[0]["attachments"], json!([]));
+
+    // When: on `sms-cdn`, the API host redirects the download to an allowed CDN host.
+    let hook = twilio.webhook(format!("{}/webhooks/sms/sms-cdn", server.base));
+    let mms = twilio
+        .inbound_sms("+14155550122", "+15005550007", "outra foto")
+        .with_media(
+            format!("{}/2010-04-01/Media/ME1", redirector.base),
+            "image/png",
+        );
+    assert!(hook.send(&mms.to_params()).await.unwrap().is_success());
+    // Then: the API host got the account's credentials, the CDN host did not.
+    let to_api = redirector.requests();
+    assert_eq!(to_api.len(), 1);
+    assert!(
+        to_api[0]["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "),
+        "Twilio's own host is asked with Basic auth"
+    );
+    let to_cdn = attacker.requests();
+    assert_eq!(to_cdn.len(), 1, "the redirect was followed once");
+    assert!(
+        !to_cdn[0].contains_key("authorization"),
+        "credentials never follow a redirect to another host: {:?}",
+        to_cdn[0]
+    );
+    let total = server.count("SELECT COUNT(*) FROM attachments");
+    assert_eq!(total, 1, "the picture from the allowed CDN was stored");
+}
