@@ -65,6 +65,23 @@ pub struct ServerConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed; anyone else's is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limits: RateLimits,
+    pub files: FileLimits,
+}
+
+/// `[server.files]`: how attachment files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileLimits {
+    /// Uploads no message carries are deleted (row, file, thumbnail) this long after upload.
+    pub unsent_upload_ttl_s: u64,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        FileLimits {
+            unsent_upload_ttl_s: 24 * 3600,
+        }
+    }
 }
 
 /// Limits on the public endpoints, per client IP (and per login name for log-ins).
@@ -236,6 +253,8 @@ struct RawServer {
     trusted_proxies: Vec<String>,
     #[serde(default)]
     rate_limits: RateLimits,
+    #[serde(default)]
+    files: FileLimits,
 }
 
 #[derive(Deserialize)]
@@ -523,6 +542,12 @@ impl Validator<'_> {
                 format!("{country_text:?} is not a two-letter country code like \"BR\" or \"US\""),
             );
         }
+        if raw.files.unsent_upload_ttl_s == 0 {
+            self.problem(
+                "server.files.unsent_upload_ttl_s",
+                "must be a positive number of seconds (86400 keeps unsent uploads for a day)",
+            );
+        }
         let mut trusted_proxies = Vec::new();
         for (j, text) in raw.trusted_proxies.iter().enumerate() {
             let parsed = text
@@ -548,6 +573,7 @@ impl Validator<'_> {
             event_retention_days,
             offer_tick_ms,
             rate_limits: raw.rate_limits,
+            files: raw.files,
         })
     }
 
@@ -1238,6 +1264,31 @@ allowed_origins = ["https://example.com"]
                 "replacing {from:?} with {to:?}: expected {key}: {message}, got {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn file_limits_default_and_refuse_nonsense() {
+        let config = parse_text(GOOD).unwrap();
+        assert_eq!(config.server.files, FileLimits::default());
+        assert_eq!(config.server.files.unsent_upload_ttl_s, 86_400);
+        let zero = GOOD.replacen(
+            "[[agents]]",
+            "[server.files]\nunsent_upload_ttl_s = 0\n\n[[agents]]",
+            1,
+        );
+        let found = problems(&zero);
+        assert!(
+            found
+                .iter()
+                .any(|(k, m)| k == "server.files.unsent_upload_ttl_s" && m.contains("positive")),
+            "{found:?}"
+        );
+        let typo = GOOD.replacen(
+            "[[agents]]",
+            "[server.files]\nunsent_upload_ttl = 5\n\n[[agents]]",
+            1,
+        );
+        assert!(parse_text(&typo).is_err(), "unknown keys are typos");
     }
 
     #[test]

@@ -170,6 +170,17 @@ impl FileStore {
             .join(name)
     }
 
+    /// Delete a stored file and its thumbnail; what is already gone is no error.
+    pub fn remove(&self, id: Uuid) -> std::io::Result<()> {
+        for path in [self.path(id), self.thumbnail_path(id)] {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     pub fn thumbnail_path(&self, id: Uuid) -> PathBuf {
         self.root
             .join("thumbs")

@@ -267,7 +267,14 @@ pub async fn launch_with_listener(
     tasks.push(tokio::spawn(channels::worker::run(
         engine.clone(),
         channels,
-        files,
+        files.clone(),
+        stopped.clone(),
+    )));
+
+    tasks.push(tokio::spawn(sweep_unsent_uploads(
+        engine.clone(),
+        files.clone(),
+        Duration::from_secs(config.server.files.unsent_upload_ttl_s),
         stopped.clone(),
     )));
 
@@ -302,6 +309,52 @@ pub async fn launch_with_listener(
         tasks,
         kept: Vec::new(),
     })
+}
+
+/// Delete uploads never sent, `ttl` after they were made: their rows, then their files and
+/// thumbnails. Runs every half `ttl` (between a second and a quarter of an hour).
+async fn sweep_unsent_uploads(
+    engine: Engine,
+    files: Arc<files::FileStore>,
+    ttl: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    const BATCH: u32 = 500;
+    let period = (ttl / 2).clamp(Duration::from_secs(1), Duration::from_secs(15 * 60));
+    let mut interval = tokio::time::interval(period);
+    let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        let before = Utc::now()
+            .checked_sub_signed(ttl)
+            .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+        loop {
+            let forgotten = match engine.forget_unsent_uploads(before, BATCH).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::warn!(error = %err, "deleting unsent uploads failed");
+                    break;
+                }
+            };
+            for row in &forgotten {
+                if let Err(err) = files.remove(row.id) {
+                    tracing::warn!(error = %err, id = %row.id, "an unsent upload's file could not be deleted");
+                }
+            }
+            if !forgotten.is_empty() {
+                tracing::info!(
+                    removed = forgotten.len(),
+                    "deleted uploads that were never sent"
+                );
+            }
+            if (forgotten.len() as u32) < BATCH {
+                break;
+            }
+        }
+    }
 }
 
 /// The key that signs media links, kept in the data folder so links survive restarts.

@@ -565,3 +565,74 @@ async fn upload_names_lose_bidi_overrides_and_never_claim_another_type() {
         "attachment; filename=\"Notafiscal.pdf\"; filename*=UTF-8''Notafiscal.pdf"
     );
 }
+
+#[tokio::test]
+async fn uploads_never_sent_are_deleted_after_the_configured_time() {
+    // Given: unsent uploads are kept for 2 seconds.
+    let server = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nunsent_upload_ttl_s = 2\n",
+    ))
+    .await;
+    let ana = server.login("101").await;
+    let ingest = server.inbound("wa", "5511911112222", "oi").await;
+    let conversation = ingest.conversation_id;
+    // When: one upload is sent in a reply and another is never sent.
+    let (_, kept) = upload(&server, &ana, "enviada.png", png_bytes()).await;
+    let (_, dropped) = upload(&server, &ana, "esquecida.png", png_bytes()).await;
+    let (status, reply) = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"client_id": Uuid::now_v7(), "body": "segue", "attachments": [kept["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let simple = |v: &Value| v["id"].as_str().unwrap().replace('-', "");
+    let files = server.dir.path().join("data/attachments");
+    let dropped_id = simple(&dropped);
+    let dropped_file = files.join(format!(
+        "files/{}/{dropped_id}",
+        &dropped_id[dropped_id.len() - 2..]
+    ));
+    let dropped_thumb = files.join(format!("thumbs/{dropped_id}.jpg"));
+    assert!(
+        dropped_file.exists() && dropped_thumb.exists(),
+        "stored at first"
+    );
+    // Then: within a few seconds the unsent one is gone (row, file and thumbnail)...
+    let mut gone = false;
+    for _ in 0..100 {
+        let rows = server.count(&format!(
+            "SELECT COUNT(*) FROM attachments WHERE id = '{}'",
+            dropped["id"].as_str().unwrap()
+        ));
+        if rows == 0 && !dropped_file.exists() && !dropped_thumb.exists() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        gone,
+        "the unsent upload was deleted with its file and thumbnail"
+    );
+    let (status, _, _) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{}", dropped["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // ...and the sent one stays, however old.
+    let (status, _, bytes) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{}", kept["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, png_bytes());
+    let kept_id = simple(&kept);
+    assert!(files.join(format!("thumbs/{kept_id}.jpg")).exists());
+}

@@ -603,6 +603,13 @@ pub trait Tx {
     /// Tie an unattached file to a message. Returns false if it already belongs to one.
     fn link_attachment(&mut self, id: Uuid, conversation: Uuid, message: Uuid)
         -> StoreResult<bool>;
+    /// Delete up to `limit` uploads never sent (no message) created before `before`, oldest
+    /// first; returns the deleted rows so their files can go too.
+    fn delete_unsent_attachments(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<AttachmentRow>>;
 
     // ----- delivery -----
     fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;
