@@ -161,6 +161,10 @@ error_codes! {
     Internal => "internal",
     /// 503 from `/readyz`: the database does not answer (yet); the process itself is up.
     NotReady => "not_ready",
+    /// 507: the disk holding the server's files is nearly full (below
+    /// `[server.files] min_free_bytes`); uploads are refused before anything is written until
+    /// an operator frees space.
+    StorageFull => "storage_full",
 
     // ----- the desktop client's own (never on HTTP) -----
     /// Nothing answered at the server address.

@@ -74,12 +74,16 @@ pub struct ServerConfig {
 pub struct FileLimits {
     /// Uploads no message carries are deleted (row, file, thumbnail) this long after upload.
     pub unsent_upload_ttl_s: u64,
+    /// Uploads (agents', visitors' and customers' files) are refused while less than this is
+    /// free on the disk holding `data_dir`; 0 turns the check off.
+    pub min_free_bytes: u64,
 }
 
 impl Default for FileLimits {
     fn default() -> Self {
         FileLimits {
             unsent_upload_ttl_s: 24 * 3600,
+            min_free_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum UploadError {
     /// An Office document (ZIP) whose directory lists more than [`MAX_ZIP_ENTRIES`] parts.
     #[error("The document holds more than {limit} parts, more than any real Office document; it cannot be sent.")]
     TooManyParts { limit: u64 },
+    /// Less than the configured minimum is free on the disk holding the files.
+    #[error("the server's disk is nearly full ({free} bytes free, {minimum} must stay free)")]
+    DiskFull { free: u64, minimum: u64 },
     #[error("the upload was interrupted: {0}")]
     Interrupted(String),
     #[error("storage failure: {0}")]
@@ -56,6 +59,8 @@ pub struct FileStore {
     /// Checking a file's type and making its thumbnail run on blocking threads, this many at
     /// once: a burst of large images must not take every core or gigabytes together.
     decodes: Arc<tokio::sync::Semaphore>,
+    /// Uploads are refused, before anything is written, while less than this is free.
+    min_free_bytes: u64,
 }
 
 /// How many files are classified and thumbnailed at once: one per core, at least two.
@@ -153,7 +158,28 @@ impl FileStore {
         Ok(FileStore {
             root,
             decodes: Arc::new(tokio::sync::Semaphore::new(default_decode_slots())),
+            min_free_bytes: 0,
         })
+    }
+
+    /// The same store, refusing uploads while less than `bytes` is free on its disk.
+    pub fn with_min_free_bytes(mut self, bytes: u64) -> Self {
+        self.min_free_bytes = bytes;
+        self
+    }
+
+    /// Refuse to write while the disk holding the files has less than the minimum free.
+    fn check_free_space(&self) -> Result<(), UploadError> {
+        if self.min_free_bytes == 0 {
+            return Ok(());
+        }
+        match free_bytes(&self.root)? {
+            Some(free) if free < self.min_free_bytes => Err(UploadError::DiskFull {
+                free,
+                minimum: self.min_free_bytes,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The same store with at most `slots` files classified and thumbnailed at once.
@@ -249,6 +275,7 @@ impl FileStore {
             + 'static,
     {
         use futures_util::StreamExt as _;
+        self.check_free_space()?;
         let id = Uuid::now_v7();
         let temp = self.root.join("tmp").join(format!("{}.part", id.simple()));
         // Whatever happens, the temporary file goes: accepted files were renamed away from it.
@@ -406,6 +433,19 @@ impl FileStore {
         crate::private::write(&self.thumbnail_path(id), jpeg.get_ref())?;
         Ok(Thumbnail::Made)
     }
+}
+
+/// The bytes an unprivileged process may still write on the file system holding `path`
+/// (`statvfs`'s available blocks), or `None` where that cannot be asked.
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> std::io::Result<Option<u64>> {
+    let stats = rustix::fs::statvfs(path).map_err(std::io::Error::from)?;
+    Ok(Some(stats.f_bavail.saturating_mul(stats.f_frsize)))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> std::io::Result<Option<u64>> {
+    Ok(None)
 }
 
 /// What the classification needs from a stored upload: legacy Office files read whole, the

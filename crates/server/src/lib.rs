@@ -204,12 +204,14 @@ pub async fn launch_with_listener(
             .await
             .context("listening to the other server nodes")??;
     }
-    let files = files::FileStore::open(&config.server.data_dir).with_context(|| {
-        format!(
-            "server.data_dir: cannot create the attachments folder in {}",
-            config.server.data_dir.display()
-        )
-    })?;
+    let files = files::FileStore::open(&config.server.data_dir)
+        .with_context(|| {
+            format!(
+                "server.data_dir: cannot create the attachments folder in {}",
+                config.server.data_dir.display()
+            )
+        })?
+        .with_min_free_bytes(config.server.files.min_free_bytes);
     let link_key = media_link_key(&config.server.data_dir)?;
     // Nodes sharing the database count rate limits together, under keys salted from the
     // secret they share in `data_dir`.

@@ -636,3 +636,45 @@ async fn uploads_never_sent_are_deleted_after_the_configured_time() {
     let kept_id = simple(&kept);
     assert!(files.join(format!("thumbs/{kept_id}.jpg")).exists());
 }
+
+#[tokio::test]
+async fn uploads_are_refused_before_writing_when_the_disk_is_nearly_full() {
+    // Given: a server that must keep more free space than any disk has (9 EB).
+    let server = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nmin_free_bytes = 9000000000000000000\n",
+    ))
+    .await;
+    let ana = server.login("101").await;
+    // When: an agent uploads a file.
+    let (status, body) = upload(&server, &ana, "relatório.pdf", pdf_bytes()).await;
+    // Then: 507 storage_full, saying what to do, and nothing was written.
+    assert_error(
+        status,
+        &body,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "storage_full",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("free space"),
+        "{body}"
+    );
+    assert_eq!(tmp_files(&server), 0, "not even a temporary file");
+    assert_eq!(walk(&server.dir.path().join("data/attachments/files")), 0);
+    assert_eq!(server.count("SELECT COUNT(*) FROM attachments"), 0);
+
+    // The same server with the check off (0) takes the file.
+    let open = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nmin_free_bytes = 0\n",
+    ))
+    .await;
+    let ana = open.login("101").await;
+    let (status, body) = upload(&open, &ana, "relatório.pdf", pdf_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

@@ -87,6 +87,17 @@ pub(super) async fn receive_upload(
                         ErrorCode::UnsupportedFileType,
                         refused.to_string(),
                     ),
+                    UploadError::DiskFull { free, minimum } => {
+                        tracing::error!(
+                            free,
+                            minimum,
+                            "an upload was refused: the disk is nearly full"
+                        );
+                        ApiError::from(crate::engine::Error::StorageFull {
+                            free_mib: free / (1024 * 1024),
+                            minimum_mib: minimum.div_ceil(1024 * 1024),
+                        })
+                    }
                     UploadError::Interrupted(why) => ApiError::bad_request(
                         ErrorCode::InvalidUpload,
                         format!("The upload was interrupted: {why}"),

@@ -124,6 +124,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 ChannelRule::NoCustomer => ErrorCode::InternalChat,
             },
         ),
+        E::StorageFull { .. } => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull),
         E::Storage(_) | E::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
     }
 }
@@ -327,6 +328,14 @@ mod tests {
                 invalid(Field::Template),
                 StatusCode::BAD_REQUEST,
                 "invalid_template",
+            ),
+            (
+                E::StorageFull {
+                    free_mib: 10,
+                    minimum_mib: 1024,
+                },
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
             ),
             (
                 E::MessageTooLarge {
