@@ -131,6 +131,9 @@ error_codes! {
     /// 400: a contact's name, e-mails, phones or identities are not valid (the message says
     /// which).
     InvalidContact => "invalid_contact",
+    /// 400: a live-chat visitor's `name` or `email` is not valid (the message names the
+    /// field), so the widget can point at it.
+    InvalidVisitorDetails => "invalid_visitor_details",
     /// 409: one of the identities already belongs to another contact.
     IdentityTaken => "identity_taken",
     /// 409: the conversation's sender already is a contact.

@@ -155,6 +155,8 @@ pub enum Field {
     Contact,
     /// One of a template's fields (the message says which).
     Template,
+    /// A live-chat visitor's `name` or `email` (the message says which).
+    Visitor,
 }
 
 /// What an [`Error::Conflict`] clashes with.

@@ -104,6 +104,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Sender => ErrorCode::InvalidSender,
                 Field::Contact => ErrorCode::InvalidContact,
                 Field::Template => ErrorCode::InvalidTemplate,
+                Field::Visitor => ErrorCode::InvalidVisitorDetails,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -328,6 +329,11 @@ mod tests {
                 invalid(Field::Template),
                 StatusCode::BAD_REQUEST,
                 "invalid_template",
+            ),
+            (
+                invalid(Field::Visitor),
+                StatusCode::BAD_REQUEST,
+                "invalid_visitor_details",
             ),
             (
                 E::StorageFull {
