@@ -254,13 +254,48 @@ impl Alerts {
     }
 }
 
+/// `text` with the characters markup gives meaning to written as entities (`&amp;`, `&lt;`,
+/// `&gt;`, and the quotes for attribute values), so it shows as typed.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether this OS's notification server reads the body as markup: freedesktop servers
+/// (`body-markup`: `<b>`, `<i>`, `<a href>`, `<img>`) do; macOS and Windows show text as is.
+const BODY_IS_MARKUP: bool = cfg!(all(unix, not(target_os = "macos")));
+
+/// The summary and body handed to the notification server. Customers write the body (a
+/// message preview), so on freedesktop servers it is escaped: `<a href=…>` or `<img src=…>` in
+/// a message shows as typed instead of becoming a link or fetching an image. The summary is
+/// plain text by the specification.
+pub fn os_text(notice: &Notice, body_is_markup: bool) -> (String, String) {
+    let body = if body_is_markup {
+        escape_markup(&notice.body)
+    } else {
+        notice.body.clone()
+    };
+    (notice.summary.clone(), body)
+}
+
 /// Show a notification; `on_click` runs (on a blocking thread) when the agent clicks it.
 pub fn notify(notice: &Notice, on_click: impl FnOnce() + Send + 'static) {
+    let (summary, body) = os_text(notice, BODY_IS_MARKUP);
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("Switchboard")
-        .summary(&notice.summary)
-        .body(&notice.body)
+        .summary(&summary)
+        .body(&body)
         .icon("mail-message-new");
     #[cfg(all(unix, not(target_os = "macos")))]
     notification.action("default", "Open");
@@ -521,6 +556,46 @@ pub(crate) mod tests {
             });
             assert_eq!(got, expect, "{name}");
         }
+    }
+
+    #[test]
+    fn customer_text_is_escaped_for_markup_reading_notification_servers() {
+        assert_eq!(
+            escape_markup(r#"<b>Oi</b> & <a href="https://evil.example">clique</a> <img src='x'>"#),
+            "&lt;b&gt;Oi&lt;/b&gt; &amp; &lt;a href=&quot;https://evil.example&quot;&gt;clique&lt;/a&gt; &lt;img src=&#39;x&#39;&gt;"
+        );
+        assert_eq!(
+            escape_markup("Tudo certo? Ação 100%"),
+            "Tudo certo? Ação 100%"
+        );
+        assert_eq!(
+            escape_markup("&amp;"),
+            "&amp;amp;",
+            "entities show as typed too"
+        );
+        let notice = Notice {
+            conversation: Uuid::nil(),
+            reason: Reason::Message,
+            summary: "Maria".into(),
+            body: "<a href=\"http://x\">pague aqui</a> & pronto".into(),
+        };
+        assert_eq!(
+            os_text(&notice, true),
+            (
+                "Maria".to_string(),
+                "&lt;a href=&quot;http://x&quot;&gt;pague aqui&lt;/a&gt; &amp; pronto".to_string()
+            )
+        );
+        assert_eq!(
+            os_text(&notice, false).1,
+            notice.body,
+            "shown as is elsewhere"
+        );
+        // Linux notification servers read markup.
+        #[cfg(target_os = "linux")]
+        const {
+            assert!(BODY_IS_MARKUP)
+        };
     }
 
     #[test]

@@ -404,17 +404,48 @@ pub async fn thumbnail(desktop: State<'_, Desktop>, id: String) -> Answer<String
     ))
 }
 
-/// Download an attachment (once) and open it with the OS default app.
+/// Download an attachment (once) and open it with the OS default app if its type is one
+/// Switchboard accepts (read from its content); otherwise show its folder and say why.
 #[tauri::command]
-pub async fn open_attachment(desktop: State<'_, Desktop>, id: String) -> Answer<()> {
+pub async fn open_attachment(
+    desktop: State<'_, Desktop>,
+    id: String,
+) -> Answer<crate::opening::OpenedFile> {
+    use crate::opening::{how_to_open, OpenedFile, Opening};
     let path = desktop
         .client
         .download_attachment(self::id("id", &id)?)
         .await?;
-    open::that_detached(&path).map_err(|e| CommandError {
+    let checked = path.clone();
+    let check =
+        tokio::task::spawn_blocking(move || switchboard_client::files::check(&checked, u64::MAX))
+            .await
+            .map_err(|e| CommandError {
+                code: ErrorCode::FileUnusable,
+                message: format!("{}: {e}", path.display()),
+            })?;
+    let portuguese = desktop.alerts.settings().locale == "pt-BR";
+    let no_handler = |what: &std::path::Path, e: std::io::Error| CommandError {
         code: ErrorCode::NoHandler,
-        message: format!("No app on this computer opens {}: {e}", path.display()),
-    })
+        message: format!("No app on this computer opens {}: {e}", what.display()),
+    };
+    match how_to_open(&check.filename, check.mime.as_deref(), portuguese) {
+        Opening::Open => {
+            open::that_detached(&path).map_err(|e| no_handler(&path, e))?;
+            Ok(OpenedFile {
+                opened: true,
+                reason: None,
+            })
+        }
+        Opening::ShowInFolder { reason } => {
+            let folder = path.parent().unwrap_or(&path);
+            open::that_detached(folder).map_err(|e| no_handler(folder, e))?;
+            Ok(OpenedFile {
+                opened: false,
+                reason: Some(reason),
+            })
+        }
+    }
 }
 
 // ----- templates (managers and owners; the server refuses others) -----

@@ -11,6 +11,7 @@
 mod alerts;
 mod commands;
 mod dialogs;
+mod opening;
 mod settings;
 mod sounds;
 mod tray;

@@ -119,6 +119,14 @@ export interface FileCheck {
   refusal?: string | null;
 }
 
+/** What a double click on a received file did (`src-tauri/src/opening.rs`). */
+export interface OpenedFile {
+  /** True when the file opened in its app; false when its folder was shown instead. */
+  opened: boolean;
+  /** Why the folder was shown instead of the file, for the agent. */
+  reason?: string | null;
+}
+
 /** A reply's attachment upload, reported while the outbox sends it. */
 export interface UploadProgress {
   client_id: string;
@@ -253,8 +261,11 @@ export interface Backend {
   stageFile(name: string, bytes: Uint8Array): Promise<string>;
   /** An image attachment's thumbnail as a `data:` URL. */
   thumbnail(attachmentId: string): Promise<string>;
-  /** Downloads the attachment (once) and opens it with the OS default app. */
-  openAttachment(attachmentId: string): Promise<void>;
+  /**
+   * Downloads the attachment (once) and opens it with the OS default app when its type is an
+   * accepted one; otherwise shows it in its folder and says why (`reason`).
+   */
+  openAttachment(attachmentId: string): Promise<OpenedFile>;
 
   // ----- templates: managers, group owners, system owners (others get `forbidden`) -----
   createTemplate(template: TemplateInput): Promise<Template>;

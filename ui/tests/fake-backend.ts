@@ -8,6 +8,7 @@ import type {
   Conversation,
   FileCheck,
   Message,
+  OpenedFile,
   QueueSummary,
   Settings,
   ShellEvent,
@@ -200,9 +201,11 @@ export class FakeBackend implements Backend {
     return Promise.resolve(`/staged/${name}`);
   };
   thumbnail = (attachmentId: string) => Promise.resolve(`data:image/jpeg;base64,${btoa(attachmentId)}`);
+  /** What `openAttachment` answers, by attachment id (opened, by default). */
+  openings = new Map<string, OpenedFile>();
   openAttachment = (attachmentId: string) => {
     this.calls.push(`open ${attachmentId}`);
-    return Promise.resolve();
+    return Promise.resolve(this.openings.get(attachmentId) ?? { opened: true, reason: null });
   };
   createTemplate = (input: TemplateInput) => {
     const created: Template = { ...input, id: `t${this.templateList.length + 1}`, updated_at: NOW };

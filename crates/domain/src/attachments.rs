@@ -301,13 +301,90 @@ pub fn office_document<'a>(part_names: impl IntoIterator<Item = &'a str>) -> Opt
     .map(|(_, kind)| kind)
 }
 
+/// Whether a character is an invisible format character (Unicode general category `Cf`):
+/// bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) that make
+/// `Comprovante\u{202E}fdp.bat` read as "Comprovantetab.pdf", zero-width spaces and joiners,
+/// the byte-order mark, soft hyphens, tag characters. They have no place in a file name.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// `name` carrying one of `extensions` (the first is added when its own is not one of
+/// them), so a file is never offered under an extension its content does not have:
+/// `Comprovantefdp.bat` holding a PDF becomes `Comprovantefdp.bat.pdf`.
+pub fn with_extension(name: &str, extensions: &[&str]) -> String {
+    let Some(first) = extensions.first() else {
+        return sanitize_filename(name);
+    };
+    let name = sanitize_filename(name);
+    match extension(&name) {
+        Some(ext) if extensions.contains(&ext.as_str()) => name,
+        _ => sanitize_filename(&format!("{name}.{first}")),
+    }
+}
+
+/// Decide the type of a file a customer sent through a provider from its content alone (the
+/// provider's name is only a hint), and the name to keep: the provider's, with the type's
+/// extension added when its own is another. Plain text is accepted when the name says
+/// `.txt` or has no extension.
+pub fn classify_received(
+    filename: Option<&str>,
+    content: Content<'_>,
+) -> Result<(FileKind, String), Refusal> {
+    if content.size == 0 {
+        return Err(Refusal::Empty);
+    }
+    let given = filename.map(sanitize_filename);
+    let ext = given.as_deref().and_then(extension);
+    let kind = match content.office_document.or_else(|| sniff(content.head)) {
+        Some(kind) => kind,
+        None if content.is_utf8_text && matches!(ext.as_deref(), None | Some("txt")) => {
+            FileKind::Txt
+        }
+        None => {
+            return Err(Refusal::Unsupported {
+                detected: infer::get(content.head).map(|t| describe(t.mime_type())),
+            })
+        }
+    };
+    if is_damaged(kind, content) {
+        return Err(Refusal::Damaged { kind });
+    }
+    let name = with_extension(given.as_deref().unwrap_or("file"), kind.extensions());
+    Ok((kind, name))
+}
+
 /// A file name safe to store and to offer for download, kept as close to what was sent as
-/// possible: no folders, no control characters, no leading dots, at most 200 characters.
+/// possible: no folders, no control or invisible format characters, no leading dots, at most
+/// 200 characters.
 pub fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
         .map(|c| {
             if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
                 '_'
@@ -456,6 +533,78 @@ mod tests {
         let short = sanitize_filename(&long);
         assert_eq!(short.chars().count(), 200);
         assert!(short.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn file_names_lose_bidi_overrides_and_invisible_characters() {
+        let table = [
+            ("Comprovante\u{202E}fdp.bat", "Comprovantefdp.bat"),
+            (
+                "a\u{2066}b\u{2069}c\u{200B}d\u{200F}e\u{2060}f\u{FEFF}.pdf",
+                "abcdef.pdf",
+            ),
+            ("soft\u{00AD}hyphen.txt", "softhyphen.txt"),
+            ("tag\u{E0041}s.png", "tags.png"),
+            ("\u{202D}\u{202C}", "file"),
+            ("olá 😀.png", "olá 😀.png"),
+        ];
+        for (input, expected) in table {
+            assert_eq!(sanitize_filename(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn names_always_carry_an_extension_of_their_type() {
+        let table = [
+            (
+                "Comprovante\u{202E}fdp.bat",
+                &["pdf"][..],
+                "Comprovantefdp.bat.pdf",
+            ),
+            ("foto.JPEG", &["jpg", "jpeg", "jfif"][..], "foto.JPEG"),
+            ("foto.png", &["jpg", "jpeg", "jfif"][..], "foto.png.jpg"),
+            ("sem extensão", &["pdf"][..], "sem extensão.pdf"),
+            ("", &["pdf"][..], "file.pdf"),
+        ];
+        for (input, extensions, expected) in table {
+            assert_eq!(with_extension(input, extensions), expected, "{input:?}");
+        }
+        let long = with_extension(&format!("{}.bat", "x".repeat(300)), &["pdf"]);
+        assert!(
+            long.ends_with(".pdf") && long.chars().count() <= 200,
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn received_files_are_named_after_their_content() {
+        let (kind, name) =
+            classify_received(Some("Comprovante\u{202E}fdp.bat"), content(PDF)).unwrap();
+        assert_eq!(kind, FileKind::Pdf);
+        assert_eq!(name, "Comprovantefdp.bat.pdf");
+        assert_eq!(
+            classify_received(Some("foto.jpg"), content(PNG)).unwrap(),
+            (FileKind::Png, "foto.jpg.png".to_string())
+        );
+        assert_eq!(
+            classify_received(None, content(PNG)).unwrap(),
+            (FileKind::Png, "file.png".to_string())
+        );
+        assert_eq!(
+            classify_received(None, content(b"hello")).unwrap(),
+            (FileKind::Txt, "file.txt".to_string())
+        );
+        assert_eq!(
+            classify_received(Some("run.bat"), content(b"del *.*")),
+            Err(Refusal::Unsupported { detected: None }),
+            "text that calls itself a script is not a text file"
+        );
+        assert_eq!(
+            classify_received(Some("invoice.pdf"), content(ELF)),
+            Err(Refusal::Unsupported {
+                detected: Some("a program".into())
+            })
+        );
     }
 
     #[test]

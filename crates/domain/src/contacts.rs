@@ -21,15 +21,42 @@ pub fn normalize_phone(input: &str, default_country: Country) -> Option<String> 
     phonenumber::is_valid(&number).then(|| number.format().mode(Mode::E164).to_string())
 }
 
-/// Lower-cased address if it looks like one (something@domain.tld, no spaces).
+/// The longest e-mail address, in bytes (RFC 5321's path limit less the angle brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Lower-cased address if it looks like one: `local@domain.tld`, one `@`, at most
+/// [`MAX_EMAIL_BYTES`], no spaces, control or invisible characters, and none of the characters
+/// that would change a `mailto:` link or a header around it (`? & # < > " \ , ; : ( ) [ ]`).
 pub fn normalize_email(input: &str) -> Option<String> {
     let email = input.trim().to_lowercase();
     let (local, domain) = email.split_once('@')?;
     let ok = !local.is_empty()
+        && email.len() <= MAX_EMAIL_BYTES
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !domain.contains("..")
+        && !email.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || crate::attachments::is_invisible_format(c)
+                || matches!(
+                    c,
+                    '?' | '&'
+                        | '#'
+                        | '<'
+                        | '>'
+                        | '"'
+                        | '\\'
+                        | ','
+                        | ';'
+                        | ':'
+                        | '('
+                        | ')'
+                        | '['
+                        | ']'
+                )
+        })
         && email.matches('@').count() == 1;
     ok.then_some(email)
 }
@@ -155,5 +182,32 @@ mod tests {
         for bad in ["ana", "ana@", "@x.com", "a b@x.com", "a@b", "a@@b.com"] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }
+        let long = format!("{}@example.com", "a".repeat(MAX_EMAIL_BYTES - 12));
+        assert_eq!(long.len(), MAX_EMAIL_BYTES);
+        assert!(normalize_email(&long).is_some(), "254 bytes is the limit");
+        assert_eq!(
+            normalize_email(&format!("a{long}")),
+            None,
+            "255 bytes is too long"
+        );
+        for bad in [
+            "a@b.c?body=hi",
+            "x&cc=y@evil.com",
+            "a#b@example.com",
+            "a@example.com#x",
+            "a\tb@example.com",
+            "a\u{202E}b@example.com",
+            "a<b>@example.com",
+            "a,b@example.com",
+            "a;b@example.com",
+            "a@b..com",
+            "a@b@c.com",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            normalize_email("maria.silva+loja@example.com.br").as_deref(),
+            Some("maria.silva+loja@example.com.br")
+        );
     }
 }

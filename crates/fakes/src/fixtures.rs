@@ -142,3 +142,80 @@ impl<'de> Visitor<'de> for OrderedForm {
         Ok(pairs)
     }
 }
+
+/// A published Meta payload as the provider would send it to this WhatsApp number and this
+/// Facebook page. The published payloads name many numbers and pages (`PHONE_NUMBER_ID`,
+/// `PAGE_ID`, real-looking ids); a server keeps only what is addressed to its channel, so
+/// replaying them needs them addressed to it. Only those ids change (each whole token, quoted
+/// or not); every other byte stays as published.
+pub fn addressed_to(body: &[u8], phone_number_id: &str, page_id: &str) -> Vec<u8> {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.to_vec();
+    };
+    let text_of = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut replace: Vec<(String, &str)> = Vec::new();
+    for entry in json["entry"].as_array().into_iter().flatten() {
+        for change in entry["changes"].as_array().into_iter().flatten() {
+            if let Some(id) = text_of(&change["value"]["metadata"]["phone_number_id"]) {
+                replace.push((id, phone_number_id));
+            }
+        }
+        if json["object"] == "page" {
+            replace.extend(text_of(&entry["id"]).map(|id| (id, page_id)));
+            for event in entry["messaging"].as_array().into_iter().flatten() {
+                if event["message"]["is_echo"] != true {
+                    replace.extend(text_of(&event["recipient"]["id"]).map(|id| (id, page_id)));
+                }
+            }
+        }
+    }
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    for (old, new) in replace {
+        text = replace_token(&text, &old, new);
+    }
+    text.into_bytes()
+}
+
+/// `text` with every whole-token occurrence of `old` (not part of a longer word or number)
+/// replaced by `new`.
+fn replace_token(text: &str, old: &str, new: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(old) {
+        let before = rest[..at].chars().next_back().or(out.chars().next_back());
+        let after = rest[at + old.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        out.push_str(if word(before) || word(after) {
+            old
+        } else {
+            new
+        });
+        rest = &rest[at + old.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod addressing {
+    use super::*;
+
+    #[test]
+    fn only_the_business_ids_change() {
+        let body = br#"{"object":"page","entry":[{"id":123,"messaging":[{"sender":{"id":"1234"},"recipient":{"id":"123"},"message":{"mid":"m_123","text":"123"}}]}]}"#;
+        assert_eq!(
+            String::from_utf8(addressed_to(body, "P", "999")).unwrap(),
+            r#"{"object":"page","entry":[{"id":999,"messaging":[{"sender":{"id":"1234"},"recipient":{"id":"999"},"message":{"mid":"m_123","text":"999"}}]}]}"#,
+            "whole tokens only (a text equal to the id is the one casualty)"
+        );
+        let wa = br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"display_phone_number":"1","phone_number_id":"PHONE_NUMBER_ID"}}}]}]}"#;
+        assert!(String::from_utf8(addressed_to(wa, "42", "P"))
+            .unwrap()
+            .contains(r#""phone_number_id":"42""#));
+    }
+}

@@ -136,6 +136,9 @@ error_codes! {
     /// 400: a contact's name, e-mails, phones or identities are not valid (the message says
     /// which).
     InvalidContact => "invalid_contact",
+    /// 400: a live-chat visitor's `name` or `email` is not valid (the message names the
+    /// field), so the widget can point at it.
+    InvalidVisitorDetails => "invalid_visitor_details",
     /// 409: one of the identities already belongs to another contact.
     IdentityTaken => "identity_taken",
     /// 409: the conversation's sender already is a contact.
@@ -169,6 +172,10 @@ error_codes! {
     /// 503: the server holds its maximum of connections (`[server.limits] max_connections`);
     /// retry in a moment.
     Busy => "busy",
+    /// 507: the disk holding the server's files is nearly full (below
+    /// `[server.files] min_free_bytes`); uploads are refused before anything is written until
+    /// an operator frees space.
+    StorageFull => "storage_full",
 
     // ----- the desktop client's own (never on HTTP) -----
     /// Nothing answered at the server address.

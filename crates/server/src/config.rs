@@ -68,6 +68,7 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Where `GET /metrics` (Prometheus) is served; `None` (the default): nowhere.
     pub metrics_listen: Option<SocketAddr>,
+    pub files: FileLimits,
 }
 
 /// Connection, stream and size limits (`[server.limits]`). Each default is listed in
@@ -126,6 +127,26 @@ impl Limits {
                 self.visitor_uploads_per_hour.into(),
             ),
         ]
+    }
+}
+
+/// `[server.files]`: how attachment files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileLimits {
+    /// Uploads no message carries are deleted (row, file, thumbnail) this long after upload.
+    pub unsent_upload_ttl_s: u64,
+    /// Uploads (agents', visitors' and customers' files) are refused while less than this is
+    /// free on the disk holding `data_dir`; 0 turns the check off.
+    pub min_free_bytes: u64,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        FileLimits {
+            unsent_upload_ttl_s: 24 * 3600,
+            min_free_bytes: 1024 * 1024 * 1024,
+        }
     }
 }
 
@@ -208,6 +229,9 @@ pub enum ProviderConfig {
         app_secret: Secret,
         verify_token: Secret,
         api_base: String,
+        /// Hosts customers' files may be downloaded from (`media_hosts`, see
+        /// [`crate::channels::media::MediaHosts`]); `api_base`'s host is always one.
+        media_hosts: Vec<String>,
     },
     Facebook {
         page_id: String,
@@ -215,12 +239,14 @@ pub enum ProviderConfig {
         app_secret: Secret,
         verify_token: Secret,
         api_base: String,
+        media_hosts: Vec<String>,
     },
     Sms {
         account_sid: String,
         auth_token: Secret,
         from_number: String,
         api_base: String,
+        media_hosts: Vec<String>,
     },
     Livechat {
         /// Web origins whose pages may embed the widget (the server's own always may).
@@ -300,6 +326,8 @@ struct RawServer {
     limits: Limits,
     #[serde(default)]
     metrics: RawMetrics,
+    #[serde(default)]
+    files: FileLimits,
 }
 
 #[derive(Deserialize, Default)]
@@ -608,6 +636,12 @@ impl Validator<'_> {
                 format!("{country_text:?} is not a two-letter country code like \"BR\" or \"US\""),
             );
         }
+        if raw.files.unsent_upload_ttl_s == 0 {
+            self.problem(
+                "server.files.unsent_upload_ttl_s",
+                "must be a positive number of seconds (86400 keeps unsent uploads for a day)",
+            );
+        }
         let mut trusted_proxies = Vec::new();
         for (j, text) in raw.trusted_proxies.iter().enumerate() {
             let parsed = text
@@ -635,6 +669,7 @@ impl Validator<'_> {
             rate_limits: raw.rate_limits,
             limits: raw.limits,
             metrics_listen,
+            files: raw.files,
         })
     }
 
@@ -911,6 +946,7 @@ impl Validator<'_> {
                     s.secret("app_secret"),
                     s.secret("verify_token"),
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
+                    s.hosts("media_hosts", crate::channels::media::WHATSAPP_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Whatsapp {
@@ -919,6 +955,7 @@ impl Validator<'_> {
                     app_secret: p.2?,
                     verify_token: p.3?,
                     api_base: p.4?,
+                    media_hosts: p.5?,
                 })
             }
             ChannelKind::Facebook => {
@@ -929,6 +966,7 @@ impl Validator<'_> {
                     s.secret("app_secret"),
                     s.secret("verify_token"),
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
+                    s.hosts("media_hosts", crate::channels::media::MESSENGER_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Facebook {
@@ -937,6 +975,7 @@ impl Validator<'_> {
                     app_secret: p.2?,
                     verify_token: p.3?,
                     api_base: p.4?,
+                    media_hosts: p.5?,
                 })
             }
             ChannelKind::Sms => {
@@ -946,6 +985,7 @@ impl Validator<'_> {
                     s.secret("auth_token"),
                     s.text("from_number"),
                     s.url_or("api_base", "https://api.twilio.com"),
+                    s.hosts("media_hosts", crate::channels::media::TWILIO_MEDIA_HOSTS),
                 );
                 s.finish();
                 Some(ProviderConfig::Sms {
@@ -953,6 +993,7 @@ impl Validator<'_> {
                     auth_token: p.1?,
                     from_number: p.2?,
                     api_base: p.3?,
+                    media_hosts: p.4?,
                 })
             }
             ChannelKind::Livechat => {
@@ -1097,6 +1138,23 @@ impl<'v, 'e> Section<'v, 'e> {
         }
     }
 
+    /// Host patterns (`media_hosts`); the provider's own when the key is absent.
+    fn hosts(&mut self, name: &str, defaults: &[&str]) -> Option<Vec<String>> {
+        self.table.as_ref()?;
+        if !self.table.as_ref()?.contains_key(name) {
+            return Some(defaults.iter().map(|h| h.to_string()).collect());
+        }
+        let hosts = self.strings(name)?;
+        let mut ok = true;
+        for (j, host) in hosts.iter().enumerate() {
+            if let Err(why) = crate::channels::media::check_host_pattern(host) {
+                self.v.problem(format!("{}.{name}[{j}]", self.key), why);
+                ok = false;
+            }
+        }
+        ok.then(|| hosts.iter().map(|h| h.to_ascii_lowercase()).collect())
+    }
+
     fn strings(&mut self, name: &str) -> Option<Vec<String>> {
         self.table.as_ref()?;
         match self.take(name) {
@@ -1216,10 +1274,16 @@ allowed_origins = ["https://example.com"]
             ProviderConfig::Whatsapp {
                 app_secret,
                 api_base,
+                media_hosts,
                 ..
             } => {
                 assert_eq!(app_secret.expose(), "wa-secret");
                 assert_eq!(api_base, "https://graph.facebook.com/v23.0");
+                assert_eq!(
+                    media_hosts,
+                    crate::channels::media::WHATSAPP_MEDIA_HOSTS,
+                    "Meta's media hosts unless told otherwise"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -1238,7 +1302,7 @@ allowed_origins = ["https://example.com"]
 
     #[test]
     fn broken_files_name_the_key_and_the_problem() {
-        let table: [(&str, &str, &str, &str); 7] = [
+        let table: [(&str, &str, &str, &str); 8] = [
             (
                 "strategy = \"hunt_by_threes\"",
                 "strategy = \"random\"",
@@ -1281,6 +1345,12 @@ allowed_origins = ["https://example.com"]
                 "agents[1].role",
                 "not a role",
             ),
+            (
+                "verify_token = \"verify\"",
+                "verify_token = \"verify\"\nmedia_hosts = [\"*.fbcdn.net\", \"https://cdn.example/x\"]",
+                "channels[0].whatsapp.media_hosts[1]",
+                "is not a host name",
+            ),
         ];
         for (from, to, key, message) in table {
             let broken = GOOD.replacen(from, to, 1);
@@ -1290,6 +1360,31 @@ allowed_origins = ["https://example.com"]
                 "replacing {from:?} with {to:?}: expected {key}: {message}, got {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn file_limits_default_and_refuse_nonsense() {
+        let config = parse_text(GOOD).unwrap();
+        assert_eq!(config.server.files, FileLimits::default());
+        assert_eq!(config.server.files.unsent_upload_ttl_s, 86_400);
+        let zero = GOOD.replacen(
+            "[[agents]]",
+            "[server.files]\nunsent_upload_ttl_s = 0\n\n[[agents]]",
+            1,
+        );
+        let found = problems(&zero);
+        assert!(
+            found
+                .iter()
+                .any(|(k, m)| k == "server.files.unsent_upload_ttl_s" && m.contains("positive")),
+            "{found:?}"
+        );
+        let typo = GOOD.replacen(
+            "[[agents]]",
+            "[server.files]\nunsent_upload_ttl = 5\n\n[[agents]]",
+            1,
+        );
+        assert!(parse_text(&typo).is_err(), "unknown keys are typos");
     }
 
     #[test]

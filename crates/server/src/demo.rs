@@ -200,7 +200,7 @@ pub async fn launch_with_fakes(
     let addr = listener.local_addr()?;
     let text = demo_config_text(addr, public_url, &providers);
     let path = dir.join("switchboard.toml");
-    std::fs::write(&path, &text).context("writing the demo configuration")?;
+    crate::private::write(&path, text.as_bytes()).context("writing the demo configuration")?;
     let config = config::parse(&text, &path.display().to_string(), dir, &|_| None)
         .map_err(|errors| anyhow::anyhow!("{errors}"))?;
     let store = {

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod files;
 pub mod http;
 pub mod metrics;
+pub mod private;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -234,12 +235,14 @@ pub async fn launch_with_listener(
             .await
             .context("listening to the other server nodes")??;
     }
-    let files = files::FileStore::open(&config.server.data_dir).with_context(|| {
-        format!(
-            "server.data_dir: cannot create the attachments folder in {}",
-            config.server.data_dir.display()
-        )
-    })?;
+    let files = files::FileStore::open(&config.server.data_dir)
+        .with_context(|| {
+            format!(
+                "server.data_dir: cannot create the attachments folder in {}",
+                config.server.data_dir.display()
+            )
+        })?
+        .with_min_free_bytes(config.server.files.min_free_bytes);
     let link_key = media_link_key(&config.server.data_dir)?;
     // Nodes sharing the database count rate limits together, under keys salted from the
     // secret they share in `data_dir`.
@@ -323,7 +326,14 @@ pub async fn launch_with_listener(
     tasks.push(tokio::spawn(channels::worker::run(
         engine.clone(),
         channels,
-        files,
+        files.clone(),
+        stopped.clone(),
+    )));
+
+    tasks.push(tokio::spawn(sweep_unsent_uploads(
+        engine.clone(),
+        files.clone(),
+        Duration::from_secs(config.server.files.unsent_upload_ttl_s),
         stopped.clone(),
     )));
 
@@ -375,6 +385,52 @@ pub async fn launch_with_listener(
     })
 }
 
+/// Delete uploads never sent, `ttl` after they were made: their rows, then their files and
+/// thumbnails. Runs every half `ttl` (between a second and a quarter of an hour).
+async fn sweep_unsent_uploads(
+    engine: Engine,
+    files: Arc<files::FileStore>,
+    ttl: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    const BATCH: u32 = 500;
+    let period = (ttl / 2).clamp(Duration::from_secs(1), Duration::from_secs(15 * 60));
+    let mut interval = tokio::time::interval(period);
+    let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        let before = Utc::now()
+            .checked_sub_signed(ttl)
+            .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+        loop {
+            let forgotten = match engine.forget_unsent_uploads(before, BATCH).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::warn!(error = %err, "deleting unsent uploads failed");
+                    break;
+                }
+            };
+            for row in &forgotten {
+                if let Err(err) = files.remove(row.id) {
+                    tracing::warn!(error = %err, id = %row.id, "an unsent upload's file could not be deleted");
+                }
+            }
+            if !forgotten.is_empty() {
+                tracing::info!(
+                    removed = forgotten.len(),
+                    "deleted uploads that were never sent"
+                );
+            }
+            if (forgotten.len() as u32) < BATCH {
+                break;
+            }
+        }
+    }
+}
+
 /// The key that signs media links, kept in the data folder so links survive restarts.
 fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Write;
@@ -386,12 +442,9 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut key = vec![0u8; 32];
     rand::fill(&mut key[..]);
-    std::fs::create_dir_all(data_dir)?;
+    private::create_dir_all(data_dir)?;
     // Nodes sharing `data_dir` may start together: one creates the key, the others read it.
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
+    let written = private::create_new(&path)
         .and_then(|mut file| file.write_all(&key).and_then(|()| file.sync_all()));
     match written {
         Ok(()) => Ok(key),
@@ -405,7 +458,7 @@ fn media_link_key(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+            private::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
             Ok(key)
         }
         Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),

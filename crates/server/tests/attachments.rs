@@ -396,3 +396,285 @@ async fn uploads_without_a_file_field_or_token_are_refused() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// CRC-32 (IEEE) of PNG chunks.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A small PNG (a few dozen bytes) whose header claims `width` × `height` one-bit pixels: the
+/// shape of a decompression bomb, without the gigabytes of zeros behind it.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]); // 1 bit, grey, deflate, no filter, no interlace
+    chunk(&mut png, b"IHDR", &ihdr);
+    // A zlib stream of one stored block of 16 zero bytes (Adler-32 of them: 0x00100001).
+    let mut idat = vec![0x78, 0x01, 0x01, 16, 0, !16u8, 0xFF];
+    idat.extend_from_slice(&[0; 16]);
+    idat.extend_from_slice(&0x0010_0001u32.to_be_bytes());
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+#[tokio::test]
+async fn image_bombs_are_kept_as_files_without_a_thumbnail() {
+    // Given: images whose headers claim more pixels than the thumbnail budget (40 MP).
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    for (name, width, height) in [
+        ("bomb.png", 60_000, 60_000), // 3.6 gigapixels: gigabytes if decoded
+        ("poster.png", 8_000, 8_000), // 64 MP: within the side limits, over the budget
+    ] {
+        let bytes = png_claiming(width, height);
+        assert!(bytes.len() < 200, "the bomb is small");
+        // When: an agent uploads it.
+        let (status, body) = upload(&server, &ana, name, bytes.clone()).await;
+        // Then: the file is kept and downloads intact, but has no thumbnail.
+        assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+        assert_eq!(body["mime"], "image/png");
+        let id = body["id"].as_str().unwrap();
+        let (status, _, got) = download(&server, &ana, &format!("/api/v1/attachments/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got, bytes);
+        let (status, _, thumb) = download(
+            &server,
+            &ana,
+            &format!("/api/v1/attachments/{id}/thumbnail"),
+        )
+        .await;
+        let answer: Value = serde_json::from_slice(&thumb).unwrap_or(Value::Null);
+        assert_error(status, &answer, StatusCode::NOT_FOUND, "no_thumbnail");
+        assert!(
+            !server
+                .dir
+                .path()
+                .join(format!(
+                    "data/attachments/thumbs/{}.jpg",
+                    id.replace('-', "")
+                ))
+                .exists(),
+            "no thumbnail was written for {name}"
+        );
+    }
+    // A picture within the budget still gets its thumbnail.
+    let (_, small) = upload(&server, &ana, "small.png", png_bytes()).await;
+    let (status, _, _) = download(
+        &server,
+        &ana,
+        &format!(
+            "/api/v1/attachments/{}/thumbnail",
+            small["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn office_documents_with_more_than_ten_thousand_parts_are_refused() {
+    // Given: a DOCX whose ZIP directory lists 10,003 parts, and one with 9,990.
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let docx_with = |parts: usize| {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("[Content_Types].xml", stored).unwrap();
+        zip.write_all(b"<Types/>").unwrap();
+        zip.start_file("word/document.xml", stored).unwrap();
+        zip.write_all(b"<w:document/>").unwrap();
+        for i in 2..parts {
+            zip.start_file(format!("p/{i}"), stored).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    // When: they are uploaded.
+    let (status, body) = upload(&server, &ana, "many.docx", docx_with(10_003)).await;
+    // Then: the first is refused, saying why; the second is an ordinary document.
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_file_type",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 10000 parts"),
+        "{body}"
+    );
+    let (status, body) = upload(&server, &ana, "fine.docx", docx_with(9_990)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(tmp_files(&server), 0, "nothing left behind");
+}
+
+#[tokio::test]
+async fn upload_names_lose_bidi_overrides_and_never_claim_another_type() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    // A PDF named to read as "Comprovantetab.pdf" but ending in .bat is refused outright.
+    let (status, body) = upload(&server, &ana, "Comprovante\u{202E}fdp.bat", pdf_bytes()).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_file_type",
+    );
+    // Invisible format characters are taken out of names that are otherwise fine, and the
+    // download offers the cleaned name.
+    let (status, body) = upload(
+        &server,
+        &ana,
+        "Nota\u{2066}\u{200B}fiscal\u{202E}\u{FEFF}.pdf",
+        pdf_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["filename"], "Notafiscal.pdf");
+    let (_, headers, _) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{}", body["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"Notafiscal.pdf\"; filename*=UTF-8''Notafiscal.pdf"
+    );
+}
+
+#[tokio::test]
+async fn uploads_never_sent_are_deleted_after_the_configured_time() {
+    // Given: unsent uploads are kept for 2 seconds.
+    let server = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nunsent_upload_ttl_s = 2\n",
+    ))
+    .await;
+    let ana = server.login("101").await;
+    let ingest = server.inbound("wa", "5511911112222", "oi").await;
+    let conversation = ingest.conversation_id;
+    // When: one upload is sent in a reply and another is never sent.
+    let (_, kept) = upload(&server, &ana, "enviada.png", png_bytes()).await;
+    let (_, dropped) = upload(&server, &ana, "esquecida.png", png_bytes()).await;
+    let (status, reply) = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"client_id": Uuid::now_v7(), "body": "segue", "attachments": [kept["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let simple = |v: &Value| v["id"].as_str().unwrap().replace('-', "");
+    let files = server.dir.path().join("data/attachments");
+    let dropped_id = simple(&dropped);
+    let dropped_file = files.join(format!(
+        "files/{}/{dropped_id}",
+        &dropped_id[dropped_id.len() - 2..]
+    ));
+    let dropped_thumb = files.join(format!("thumbs/{dropped_id}.jpg"));
+    assert!(
+        dropped_file.exists() && dropped_thumb.exists(),
+        "stored at first"
+    );
+    // Then: within a few seconds the unsent one is gone (row, file and thumbnail)...
+    let mut gone = false;
+    for _ in 0..100 {
+        let rows = server.count(&format!(
+            "SELECT COUNT(*) FROM attachments WHERE id = '{}'",
+            dropped["id"].as_str().unwrap()
+        ));
+        if rows == 0 && !dropped_file.exists() && !dropped_thumb.exists() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        gone,
+        "the unsent upload was deleted with its file and thumbnail"
+    );
+    let (status, _, _) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{}", dropped["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // ...and the sent one stays, however old.
+    let (status, _, bytes) = download(
+        &server,
+        &ana,
+        &format!("/api/v1/attachments/{}", kept["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, png_bytes());
+    let kept_id = simple(&kept);
+    assert!(files.join(format!("thumbs/{kept_id}.jpg")).exists());
+}
+
+#[tokio::test]
+async fn uploads_are_refused_before_writing_when_the_disk_is_nearly_full() {
+    // Given: a server that must keep more free space than any disk has (9 EB).
+    let server = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nmin_free_bytes = 9000000000000000000\n",
+    ))
+    .await;
+    let ana = server.login("101").await;
+    // When: an agent uploads a file.
+    let (status, body) = upload(&server, &ana, "relatório.pdf", pdf_bytes()).await;
+    // Then: 507 storage_full, saying what to do, and nothing was written.
+    assert_error(
+        status,
+        &body,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "storage_full",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("free space"),
+        "{body}"
+    );
+    assert_eq!(tmp_files(&server), 0, "not even a temporary file");
+    assert_eq!(walk(&server.dir.path().join("data/attachments/files")), 0);
+    assert_eq!(server.count("SELECT COUNT(*) FROM attachments"), 0);
+
+    // The same server with the check off (0) takes the file.
+    let open = TestServer::with_config(&config_toml(
+        1,
+        "",
+        "\n[server.files]\nmin_free_bytes = 0\n",
+    ))
+    .await;
+    let ana = open.login("101").await;
+    let (status, body) = upload(&open, &ana, "relatório.pdf", pdf_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

@@ -513,7 +513,14 @@ async fn every_real_world_fixture_is_accepted_stored_once_and_replayable() {
     for fixture in fixtures {
         let before = w.server.count("SELECT COUNT(*) FROM messages");
         let (status, expected) = match &fixture.body {
-            switchboard_fakes::fixtures::FixtureBody::Json(bytes) => {
+            switchboard_fakes::fixtures::FixtureBody::Json(published) => {
+                // Each published payload names its own number or page: send it as Meta would
+                // send it to our channels.
+                let bytes = &switchboard_fakes::fixtures::addressed_to(
+                    published,
+                    &WhatsAppBusiness::default().phone_number_id,
+                    &w.graph.options().page_id,
+                );
                 let json: Value = serde_json::from_slice(bytes).unwrap();
                 let path = if json["object"] == "page" {
                     "facebook/fb"
@@ -705,4 +712,269 @@ async fn after_a_restart_queued_replies_go_out_once_and_interrupted_ones_are_not
         "the queued reply went out once; the interrupted one was not repeated"
     );
     assert_eq!(accepted[0].body["to"], first_customer);
+}
+
+/// The file a message carries, with the `Content-Disposition` it downloads under.
+async fn download_attachment(w: &World, agent: &Agent, attachment: &Value) -> (String, Vec<u8>) {
+    let resp = w
+        .server
+        .http
+        .get(format!(
+            "{}/api/v1/attachments/{}",
+            w.base,
+            attachment["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&agent.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (disposition, resp.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_whatsapp_document_disguised_by_a_bidi_override_reaches_the_agent_under_its_real_type() {
+    // Given: a customer sends two "documents" named `Comprovante<RLO>fdp.bat` (which reads
+    // as "Comprovantetab.pdf"), one holding an MP3, one a PDF.
+    let w = world().await;
+    let ana = w.server.login("101").await;
+    let hook = w.graph.webhook(format!("{}/webhooks/whatsapp/wa", w.base));
+    let business = WhatsAppBusiness::default();
+    let mut mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    mp3.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x00]);
+    mp3.resize(2048, 0);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let disguised = "Comprovante\u{202E}fdp.bat";
+    for (bytes, mime) in [(&mp3, "audio/mpeg"), (&pdf, "application/pdf")] {
+        let media_id = w.graph.add_media(bytes, mime);
+        let webhook = WhatsAppWebhook::new(&business)
+            .contact("5511977776666", "Rafael")
+            .message(WhatsAppMessage::document(
+                "5511977776666",
+                MediaRef::for_bytes(media_id, bytes, mime),
+                disguised,
+                Some("segue o comprovante"),
+            ))
+            .to_bytes();
+        // When: the webhook is delivered.
+        assert!(hook.send(&webhook).await.unwrap().is_success());
+    }
+    // Then: the agent gets both files, named after their content, never as .bat, and the
+    // downloads say the same.
+    let conv = only_conversation(&ana).await;
+    let history = messages(&ana, conv["id"].as_str().unwrap()).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    let expected = [
+        (&mp3, "audio/mpeg", "Comprovantefdp.bat.mp3"),
+        (&pdf, "application/pdf", "Comprovantefdp.bat.pdf"),
+    ];
+    for (message, (bytes, mime, name)) in history.iter().zip(expected) {
+        assert_eq!(message["body"], "segue o comprovante");
+        let attachment = &message["attachments"][0];
+        assert_eq!(attachment["filename"], name, "{message}");
+        assert_eq!(attachment["mime"], mime);
+        let (disposition, got) = download_attachment(&w, &ana, attachment).await;
+        assert_eq!(
+            disposition,
+            format!("attachment; filename=\"{name}\"; filename*=UTF-8''{name}")
+        );
+        assert_eq!(&got, bytes);
+    }
+}
+
+#[tokio::test]
+async fn webhooks_for_another_number_or_page_are_acknowledged_and_not_stored() {
+    // Given: published payloads signed with the channels' app secret, addressed to another
+    // WhatsApp number and another Facebook page of the same app.
+    let w = world().await;
+    let _ana = w.server.login("101").await;
+    let dir = switchboard_fakes::fixtures::providers_dir();
+    let ours = WhatsAppBusiness::default().phone_number_id;
+    let page = w.graph.options().page_id.clone();
+    let cases = [
+        ("whatsapp-text-01.json", "whatsapp/wa"),
+        ("whatsapp-image-01.json", "whatsapp/wa"),
+        ("messenger-text-01.json", "facebook/fb"),
+        ("messenger-postback-01.json", "facebook/fb"),
+    ];
+    for (file, path) in cases {
+        let published = std::fs::read(dir.join(file)).unwrap();
+        let hook = switchboard_fakes::MetaWebhook::new(
+            format!("{}/webhooks/{path}", w.base),
+            w.graph.options().app_secret.clone(),
+        );
+        let foreign = switchboard_fakes::fixtures::addressed_to(&published, "999000111", "555000");
+        // When: they are delivered.
+        let answer = hook.send(&foreign).await.unwrap();
+        // Then: answered 200 (Meta must not retry), and nothing is stored on our channel.
+        assert_eq!(answer.status, 200, "{file}: {answer:?}");
+        assert_eq!(
+            w.server.count("SELECT COUNT(*) FROM messages"),
+            0,
+            "{file}: another number's or page's message is not ours"
+        );
+        assert_eq!(w.server.count("SELECT COUNT(*) FROM conversations"), 0);
+    }
+    // The same payloads addressed to our number and page are stored.
+    for (file, path) in cases {
+        let published = std::fs::read(dir.join(file)).unwrap();
+        let hook = switchboard_fakes::MetaWebhook::new(
+            format!("{}/webhooks/{path}", w.base),
+            w.graph.options().app_secret.clone(),
+        );
+        let ours = switchboard_fakes::fixtures::addressed_to(&published, &ours, &page);
+        assert!(hook.send(&ours).await.unwrap().is_success(), "{file}");
+    }
+    assert_eq!(w.server.count("SELECT COUNT(*) FROM messages"), 4);
+}
+
+/// A loopback HTTP server that records each request's headers and answers with `answer`.
+struct Recorder {
+    base: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<reqwest::header::HeaderMap>>>,
+}
+
+impl Recorder {
+    async fn start(answer: fn() -> axum::response::Response) -> Recorder {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(headers);
+                answer()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Recorder { base, seen }
+    }
+
+    fn requests(&self) -> Vec<reqwest::header::HeaderMap> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[tokio::test]
+async fn mms_media_is_fetched_only_from_the_providers_hosts_and_credentials_never_leave_twilio() {
+    use axum::response::IntoResponse as _;
+    // Given: an "attacker" on loopback serving a picture, and a "Twilio API" that redirects
+    // media downloads to it. Channel `sms` keeps the default media hosts; channel `sms-cdn`
+    // has that API as its api_base and allows the attacker's host as a CDN.
+    let attacker =
+        Recorder::start(|| ([("content-type", "image/png")], png()).into_response()).await;
+    let twilio = FakeTwilio::start(TwilioOptions::default()).await.unwrap();
+    let target = format!("{}/cdn/photo.png", attacker.base);
+    static TARGET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TARGET.set(target.clone()).unwrap();
+    let redirector = Recorder::start(|| {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [("location", TARGET.get().unwrap().as_str())],
+        )
+            .into_response()
+    })
+    .await;
+    let t = twilio.options().clone();
+    let (twilio_base, api, cdn) = (
+        twilio.base_url().to_string(),
+        redirector.base.clone(),
+        attacker.base.clone(),
+    );
+    let server = TestServer::with_config_for(move |addr| {
+        format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+public_url = "http://{addr}"
+database = "sqlite://switchboard.db"
+
+{agents}
+[[queues]]
+id = "support"
+agents = ["101"]
+
+[[channels]]
+id = "sms"
+kind = "sms"
+route = {{ queue = "support" }}
+[channels.sms]
+account_sid = "{sid}"
+auth_token = "{auth}"
+from_number = "{TWILIO_NUMBER}"
+api_base = "{twilio_base}"
+
+[[channels]]
+id = "sms-cdn"
+kind = "sms"
+route = {{ queue = "support" }}
+[channels.sms]
+account_sid = "{sid}"
+auth_token = "{auth}"
+from_number = "+15005550007"
+api_base = "{api}"
+media_hosts = ["{cdn}"]
+"#,
+            agents = agents_toml(1),
+            sid = t.account_sid,
+            auth = t.auth_token,
+        )
+    })
+    .await;
+    let ana = server.login("101").await;
+
+    // When: an MMS on `sms` points its MediaUrl at the attacker.
+    let hook = twilio.webhook(format!("{}/webhooks/sms/sms", server.base));
+    let mms = twilio
+        .inbound_sms("+14155550111", TWILIO_NUMBER, "segue a foto")
+        .with_media(&target, "image/png");
+    assert!(hook.send(&mms.to_params()).await.unwrap().is_success());
+    // Then: nothing was fetched from it, and the text arrived with a note instead of the file.
+    assert!(
+        attacker.requests().is_empty(),
+        "a host that is not Twilio's is never contacted"
+    );
+    let conv = only_conversation(&ana).await;
+    let history = messages(&ana, conv["id"].as_str().unwrap()).await;
+    assert_eq!(history.len(), 1);
+    let body = history[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("segue a foto\n⚠"), "{body}");
+    assert!(
+        body.contains("not one of this channel's media hosts"),
+        "{body}"
+    );
+    assert_eq!(history[0]["attachments"], json!([]));
+
+    // When: on `sms-cdn`, the API host redirects the download to an allowed CDN host.
+    let hook = twilio.webhook(format!("{}/webhooks/sms/sms-cdn", server.base));
+    let mms = twilio
+        .inbound_sms("+14155550122", "+15005550007", "outra foto")
+        .with_media(
+            format!("{}/2010-04-01/Media/ME1", redirector.base),
+            "image/png",
+        );
+    assert!(hook.send(&mms.to_params()).await.unwrap().is_success());
+    // Then: the API host got the account's credentials, the CDN host did not.
+    let to_api = redirector.requests();
+    assert_eq!(to_api.len(), 1);
+    assert!(
+        to_api[0]["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic "),
+        "Twilio's own host is asked with Basic auth"
+    );
+    let to_cdn = attacker.requests();
+    assert_eq!(to_cdn.len(), 1, "the redirect was followed once");
+    assert!(
+        !to_cdn[0].contains_key("authorization"),
+        "credentials never follow a redirect to another host: {:?}",
+        to_cdn[0]
+    );
+    let total = server.count("SELECT COUNT(*) FROM attachments");
+    assert_eq!(total, 1, "the picture from the allowed CDN was stored");
 }

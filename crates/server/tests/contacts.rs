@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -99,6 +99,71 @@ async fn bad_contact_fields_are_named() {
     }
     let (status, answer) = ana.post("/api/v1/contacts", json!({"emails": []})).await;
     assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_json");
+}
+
+#[tokio::test]
+async fn contact_fields_have_bounded_sizes_and_safe_emails() {
+    let server = TestServer::start(1).await;
+    let ana = server.login("101").await;
+    let many = |n: usize, f: &dyn Fn(usize) -> Value| (0..n).map(f).collect::<Vec<_>>();
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let cases = [
+        (json!({"name": "x".repeat(201)}), "name"),
+        (
+            json!({"name": "X", "emails": ["ok@example.com", "a@b.c?body=hi"]}),
+            "emails[1]",
+        ),
+        (
+            json!({"name": "X", "emails": ["x&cc=y@evil.com"]}),
+            "emails[0]",
+        ),
+        (
+            json!({"name": "X", "emails": ["a#b@example.com"]}),
+            "emails[0]",
+        ),
+        (
+            json!({"name": "X", "emails": ["a b@example.com"]}),
+            "emails[0]",
+        ),
+        (json!({"name": "X", "emails": [long_email]}), "emails[0]"),
+        (
+            json!({"name": "X", "emails": many(21, &|i| json!(format!("p{i}@example.com")))}),
+            "emails: a contact may have at most 20",
+        ),
+        (
+            json!({"name": "X", "phones": many(21, &|i| json!(format!("+1415555{:04}", 1000 + i)))}),
+            "phones: a contact may have at most 20",
+        ),
+        (
+            json!({"name": "X", "phones": [format!("+55 11 98765-4321{}", " ".repeat(60))]}),
+            "phones[0]",
+        ),
+        (
+            json!({"name": "X", "identities": many(51, &|i| json!({"kind": "livechat", "value": format!("v{i}")}))}),
+            "identities: a contact may have at most 50",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = ana.post("/api/v1/contacts", body).await;
+        assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_contact");
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(field),
+            "{field}: {answer}"
+        );
+    }
+    // At the limits, a contact is taken.
+    let (status, answer) = ana
+        .post(
+            "/api/v1/contacts",
+            json!({
+                "name": "x".repeat(200),
+                "emails": many(20, &|i| json!(format!("p{i}@example.com"))),
+                "identities": many(50, &|i| json!({"kind": "livechat", "value": format!("v{i}")})),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(server.count("SELECT COUNT(*) FROM contacts"), 1);
 }
 
 #[tokio::test]

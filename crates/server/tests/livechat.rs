@@ -756,3 +756,62 @@ async fn a_visitor_far_behind_gets_every_message_page_by_page() {
     assert_eq!(bodies.len(), expected.len(), "none missed, none twice");
     assert_eq!(bodies, expected, "in order");
 }
+
+#[tokio::test]
+async fn visitor_details_are_checked_and_bad_ones_named() {
+    let server = server().await;
+    let cases = [
+        (
+            json!({"name": "Ana", "email": "ana@shop.com?cc=evil@x.com"}),
+            "email",
+        ),
+        (json!({"name": "Ana", "email": "a&b@shop.com"}), "email"),
+        (json!({"name": "Ana", "email": "not an address"}), "email"),
+        (
+            json!({"name": "x".repeat(101), "email": "ana@shop.com"}),
+            "name",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = raw(
+            &server,
+            "203.0.113.9",
+            None,
+            Method::POST,
+            "/livechat/web/session",
+            Some(body.clone()),
+        )
+        .await;
+        assert_error(
+            status,
+            &answer,
+            StatusCode::BAD_REQUEST,
+            "invalid_visitor_details",
+        );
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}:")),
+            "{body}: {answer}"
+        );
+    }
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM visitors"),
+        0,
+        "nothing stored"
+    );
+    // Good details are kept, the e-mail in lower case.
+    let visitor = Visitor::start(
+        &server,
+        "203.0.113.9",
+        json!({"name": "x".repeat(100), "email": "Ana.Silva+loja@Shop.com"}),
+    )
+    .await;
+    let (status, _) = visitor.say("oi").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM visitors WHERE email = 'ana.silva+loja@shop.com'"),
+        1
+    );
+}

@@ -7,6 +7,7 @@ import { button, el } from "../dom";
 import { dayLabel, samePhone } from "../format";
 import type { MessageKey } from "../i18n";
 import { channelIcon } from "../icons";
+import { mailtoLink, smsLink, telLink } from "../links";
 import type { Context, MainState } from "./context";
 
 export interface InfoPanelEvents {
@@ -48,11 +49,11 @@ export class InfoPanel {
     const actions = el("div", { class: "info-actions" });
     const dial = phones[0];
     if (dial && (c.channel === "whatsapp" || c.channel === "sms")) {
-      actions.append(this.linkButton(t("info.call"), "info-call", `tel:${dial}`));
+      actions.append(this.linkButton(t("info.call"), "info-call", telLink(dial)));
     }
-    if (dial && c.channel === "sms") actions.append(this.linkButton(t("info.sms"), "info-sms", `sms:${dial}`));
+    if (dial && c.channel === "sms") actions.append(this.linkButton(t("info.sms"), "info-sms", smsLink(dial)));
     if (emails[0] && c.channel === "livechat") {
-      actions.append(this.linkButton(t("info.email"), "info-email", `mailto:${emails[0]}`));
+      actions.append(this.linkButton(t("info.email"), "info-email", mailtoLink(emails[0])));
     }
     if (!c.contact.known) {
       const add = button(t("info.addContact"), "info-add-contact", { class: "primary" });

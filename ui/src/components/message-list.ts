@@ -196,7 +196,16 @@ export class MessageList {
       card.append(el("span", { class: "file-icon", "aria-hidden": "true" }, fileBadge(file.filename)), details);
     }
     if (onServer) {
-      const openIt = () => void track(backend.openAttachment(file.id).catch(fail));
+      const openIt = () =>
+        void track(
+          backend
+            .openAttachment(file.id)
+            .then((done) => {
+              // Not an accepted type: its folder was shown instead; say why.
+              if (!done.opened && done.reason) this.ctx.toast(done.reason);
+            })
+            .catch(fail),
+        );
       card.addEventListener("dblclick", openIt);
       card.addEventListener("keydown", (e) => {
         if (e.key === "Enter") openIt();

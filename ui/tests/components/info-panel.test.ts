@@ -53,6 +53,24 @@ describe("info panel", () => {
     expect(web.h.backend.links).toEqual(["mailto:joao@example.com"]);
   });
 
+  it("percent-encodes the e-mail it hands to the OS", async () => {
+    const backend = new FakeBackend([
+      conversation(WEB, "livechat", "Visitor 8", { contact: { id: "c3", display_name: "Visitor 8", known: true } }),
+    ]);
+    const history = await backend.contactHistory("c3");
+    backend.contactHistory = () =>
+      Promise.resolve({ ...history, contact: { ...history.contact, emails: ["a@b.c?cc=x@evil.com&body=hi"] } });
+    const h = harness(backend);
+    h.state.activeId = WEB;
+    h.state.active = (await backend.conversation(WEB)) as Conversation;
+    const panel = new InfoPanel(h.context, h.state, { addContact: () => {} });
+    h.mount(panel.element);
+    await panel.show(h.state.active);
+    one(h.root, "info-email").click();
+    await h.settled();
+    expect(h.backend.links).toEqual(["mailto:a%40b.c%3Fcc%3Dx@evil.com%26body%3Dhi"]);
+  });
+
   it("says a contact is unknown, offers to add them, and has no history without a contact", async () => {
     const { h, panel, added } = setup(
       conversation(FB, "whatsapp", "+55 11 95555-4444", {

@@ -74,6 +74,31 @@ describe("message list", () => {
     expect(h.backend.calls).toEqual(["open doc-1", "open img-1"]);
   });
 
+  it("says why a file that is not an accepted type was shown in its folder instead", async () => {
+    const { h, list } = setup();
+    const reason =
+      "Switchboard opens only documents, text and pictures of the accepted types; audio.mp3 is another kind of file, so it is shown in its folder. Open it yourself only if you trust it.";
+    h.backend.openings.set("mp3-1", { opened: false, reason });
+    const withFiles: Message = {
+      ...message(WA, 1, "Áudio"),
+      attachments: [
+        { id: "mp3-1", filename: "audio.mp3", mime: "audio/mpeg", size: 2048 },
+        { id: "doc-1", filename: "nota.pdf", mime: "application/pdf", size: 1024 },
+      ],
+    };
+    list.show([withFiles], false, true);
+    await tick();
+    const [audio, pdf] = all(h.root, "attachment");
+    pdf!.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    await h.settled();
+    expect(one(h.root, "toast").hidden, "an opened file needs no word").toBe(true);
+    audio!.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    await h.settled();
+    expect(h.backend.calls).toEqual(["open doc-1", "open mp3-1"]);
+    expect(one(h.root, "toast").hidden).toBe(false);
+    expect(one(h.root, "toast").textContent).toBe(reason);
+  });
+
   it("follows the upload progress of a queued reply", () => {
     const { h, list } = setup();
     const pending: Message = {

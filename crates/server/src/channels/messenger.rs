@@ -4,22 +4,37 @@
 use serde_json::{json, Value};
 use switchboard_protocol::MessageStatus;
 
-use super::{from_unix_ms, text_of, MediaSource, ParseError, Received, ReceivedMessage};
+use super::{from_unix_ms, text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage};
 
-/// Everything a Messenger webhook carries, in order. Echoes of our own (or the Page inbox's)
-/// messages are skipped.
-pub fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
+/// Everything a Messenger webhook carries for the page `page_id`, in order. Echoes of our own
+/// (or the Page inbox's) messages are skipped; entries of other pages (their `id`), and events
+/// whose recipient is another page, are left out and named in `foreign`.
+pub fn parse(body: &[u8], page_id: &str) -> Result<Parsed, ParseError> {
     let root: Value =
         serde_json::from_slice(body).map_err(|e| ParseError(format!("not JSON: {e}")))?;
     if root["object"] != "page" {
         return Err(ParseError("object is not page".into()));
     }
     let mut out = Vec::new();
+    let mut foreign = std::collections::BTreeSet::new();
     for entry in root["entry"].as_array().into_iter().flatten() {
+        let page = text_of(&entry["id"]);
+        if page.as_deref() != Some(page_id) {
+            foreign.insert(page.unwrap_or_else(|| "(no page id)".into()));
+            continue;
+        }
         for event in entry["messaging"].as_array().into_iter().flatten() {
             let Some(sender) = text_of(&event["sender"]["id"]) else {
                 continue;
             };
+            let echo = event["message"]["is_echo"].as_bool() == Some(true);
+            match text_of(&event["recipient"]["id"]) {
+                Some(recipient) if !echo && recipient != page_id => {
+                    foreign.insert(recipient);
+                    continue;
+                }
+                _ => {}
+            }
             if let Some(message) = event.get("message").filter(|m| m.is_object()) {
                 if message["is_echo"].as_bool() == Some(true) {
                     continue;
@@ -82,7 +97,10 @@ pub fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
             }
         }
     }
-    Ok(out)
+    Ok(Parsed {
+        items: out,
+        foreign,
+    })
 }
 
 fn content(message: &Value) -> (String, Vec<MediaSource>) {
@@ -142,13 +160,41 @@ pub fn attachment_message(psid: &str, url: &str, mime: &str) -> Value {
 mod tests {
     use super::*;
 
+    const PAGE: &str = "1717527131834678";
+
+    /// A published payload, addressed to `PAGE`.
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
+        let published = std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../../shared/fixtures/providers")
                 .join(name),
         )
-        .unwrap()
+        .unwrap();
+        switchboard_fakes::fixtures::addressed_to(&published, "NUMBER", PAGE)
+    }
+
+    fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
+        super::parse(body, PAGE).map(|parsed| parsed.items)
+    }
+
+    #[test]
+    fn entries_and_events_of_another_page_are_left_out() {
+        let ours = fixture("messenger-text-01.json");
+        assert_eq!(parse(&ours).unwrap().len(), 1);
+        // Another page's entry.
+        let other = super::parse(&ours, "555").unwrap();
+        assert!(other.items.is_empty());
+        assert_eq!(other.foreign.into_iter().collect::<Vec<_>>(), [PAGE]);
+        // Our entry, but an event addressed to another page.
+        let body = br#"{"object":"page","entry":[{"id":"1717527131834678","time":1,"messaging":[
+            {"sender":{"id":"42"},"recipient":{"id":"555"},"timestamp":1,"message":{"mid":"m_1","text":"a"}},
+            {"sender":{"id":"42"},"recipient":{"id":"1717527131834678"},"timestamp":2,"message":{"mid":"m_2","text":"b"}}]}]}"#;
+        let parsed = super::parse(body, PAGE).unwrap();
+        assert!(
+            matches!(&parsed.items[..], [Received::Message(m)] if m.provider_id == "m_2"),
+            "{parsed:?}"
+        );
+        assert_eq!(parsed.foreign.into_iter().collect::<Vec<_>>(), ["555"]);
     }
 
     #[test]

@@ -76,6 +76,15 @@ impl MediaSource {
     }
 }
 
+/// What a Meta webhook carried for this channel, and the other numbers or pages it named.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    /// Items addressed to this channel's number or page, in order.
+    pub items: Vec<Received>,
+    /// The ids of other numbers or pages whose items were left out (sorted, once each).
+    pub foreign: std::collections::BTreeSet<String>,
+}
+
 /// Malformed webhook bodies.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -86,6 +95,9 @@ pub struct ParseError(pub String);
 pub struct Channels {
     configs: HashMap<String, ChannelConfig>,
     pub http: reqwest::Client,
+    /// Downloads customers' files: follows no redirects itself (`media::download` checks
+    /// each hop's host and keeps credentials to the first one).
+    pub media_http: reqwest::Client,
     pub public_url: String,
     /// Signs the expiring links providers fetch our files from.
     pub link_key: Vec<u8>,
@@ -101,9 +113,17 @@ impl Channels {
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("HTTP client with default TLS settings");
+        let media_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("HTTP client with default TLS settings");
         Channels {
             configs: configs.iter().map(|c| (c.id.clone(), c.clone())).collect(),
             http,
+            media_http,
             public_url: public_url.trim_end_matches('/').to_string(),
             link_key,
             names: Mutex::new(HashMap::new()),

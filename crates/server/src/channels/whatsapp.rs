@@ -3,20 +3,28 @@
 use serde_json::{json, Value};
 use switchboard_protocol::MessageStatus;
 
-use super::{text_of, MediaSource, ParseError, Received, ReceivedMessage};
+use super::{text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage};
 use crate::engine::SendOutcome;
 
-/// Everything a `whatsapp_business_account` webhook carries, in order.
-pub fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
+/// Everything a `whatsapp_business_account` webhook carries for the number
+/// `phone_number_id`, in order. Changes for other numbers of the business account (their
+/// `metadata.phone_number_id`, or none) are left out and named in `foreign`.
+pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Parsed, ParseError> {
     let root: Value =
         serde_json::from_slice(body).map_err(|e| ParseError(format!("not JSON: {e}")))?;
     if root["object"] != "whatsapp_business_account" {
         return Err(ParseError("object is not whatsapp_business_account".into()));
     }
     let mut out = Vec::new();
+    let mut foreign = std::collections::BTreeSet::new();
     for entry in root["entry"].as_array().into_iter().flatten() {
         for change in entry["changes"].as_array().into_iter().flatten() {
             let value = &change["value"];
+            let number = text_of(&value["metadata"]["phone_number_id"]);
+            if number.as_deref() != Some(phone_number_id) {
+                foreign.insert(number.unwrap_or_else(|| "(no phone_number_id)".into()));
+                continue;
+            }
             let names: Vec<(String, String)> = value["contacts"]
                 .as_array()
                 .into_iter()
@@ -70,7 +78,10 @@ pub fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
             }
         }
     }
-    Ok(out)
+    Ok(Parsed {
+        items: out,
+        foreign,
+    })
 }
 
 /// "Reason (code N): details" from a WhatsApp error object (both the current and older shapes).
@@ -286,13 +297,44 @@ pub fn media_message(to: &str, media_id: &str, mime: &str, filename: &str, capti
 mod tests {
     use super::*;
 
+    const NUMBER: &str = "106540352242922";
+
+    /// A published payload, addressed to `NUMBER`.
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
+        let published = std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../../shared/fixtures/providers")
                 .join(name),
         )
-        .unwrap()
+        .unwrap();
+        switchboard_fakes::fixtures::addressed_to(&published, NUMBER, "PAGE")
+    }
+
+    fn parse(body: &[u8]) -> Result<Vec<Received>, ParseError> {
+        super::parse(body, NUMBER).map(|parsed| parsed.items)
+    }
+
+    #[test]
+    fn changes_for_another_number_are_left_out() {
+        // Given: a batch of two messages, the second for another number of the account.
+        let batch = String::from_utf8(fixture("whatsapp-batch-02.json")).unwrap();
+        let second = batch.rfind(NUMBER).unwrap();
+        let mixed = format!(
+            "{}999000111{}",
+            &batch[..second],
+            &batch[second + NUMBER.len()..]
+        );
+        // When: it is parsed for our number.
+        let parsed = super::parse(mixed.as_bytes(), NUMBER).unwrap();
+        // Then: only our message is kept, and the other number is named.
+        assert_eq!(parsed.items.len(), 1, "{parsed:?}");
+        assert_eq!(
+            parsed.foreign.into_iter().collect::<Vec<_>>(),
+            ["999000111"]
+        );
+        assert_eq!(parse(batch.as_bytes()).unwrap().len(), 2, "both are ours");
+        let none = super::parse(&fixture("whatsapp-text-01.json"), "another").unwrap();
+        assert!(none.items.is_empty());
     }
 
     #[test]

@@ -259,6 +259,7 @@ async fn send(channels: &Channels, files: &FileStore, work: &OutboundWork) -> Se
             auth_token,
             from_number,
             api_base,
+            ..
         } => {
             let mut form: Vec<(String, String)> = vec![
                 ("To".into(), to.to_string()),

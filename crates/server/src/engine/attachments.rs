@@ -89,6 +89,18 @@ impl Engine {
         .await
     }
 
+    /// Forget up to `limit` uploads that no message carries and that were made before
+    /// `before` (an agent or visitor uploaded and never sent them); returns them so their
+    /// files can be deleted once this is committed.
+    pub async fn forget_unsent_uploads(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<AttachmentRow>> {
+        self.write(move |unit| Ok(unit.tx.delete_unsent_attachments(before, limit)?))
+            .await
+    }
+
     /// The attachment, if the agent may download it: their own upload, or a file in a
     /// conversation they see.
     pub async fn attachment_for(&self, agent: Uuid, id: Uuid) -> Result<AttachmentRow> {

@@ -23,6 +23,12 @@ use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{ContactCursor, ContactRow, ConversationRow, StoreError, StoreResult};
 
 const MAX_NAME_CHARS: usize = 200;
+/// The most e-mail addresses, phone numbers and channel identities one contact keeps.
+pub const MAX_EMAILS: usize = 20;
+pub const MAX_PHONES: usize = 20;
+pub const MAX_IDENTITIES: usize = 50;
+/// The longest phone number as typed (spaces, dashes and brackets included).
+const MAX_PHONE_CHARS: usize = 64;
 const PREVIEW_CHARS: usize = 140;
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -85,16 +91,41 @@ fn build_contact(req: &ContactRequest, country: phonenumber::country::Id) -> Res
             "name may have at most {MAX_NAME_CHARS} characters."
         )));
     }
+    for (field, count, max) in [
+        ("emails", req.emails.len(), MAX_EMAILS),
+        ("phones", req.phones.len(), MAX_PHONES),
+        ("identities", req.identities.len(), MAX_IDENTITIES),
+    ] {
+        if count > max {
+            return Err(invalid(format!(
+                "{field}: a contact may have at most {max}; this one has {count}."
+            )));
+        }
+    }
     let mut emails: Vec<String> = Vec::new();
     for (i, email) in req.emails.iter().enumerate() {
-        let normal = normalize_email(email)
-            .ok_or_else(|| invalid(format!("emails[{i}]: {email:?} is not an e-mail address.")))?;
+        if email.len() > switchboard_domain::contacts::MAX_EMAIL_BYTES {
+            return Err(invalid(format!(
+                "emails[{i}]: an e-mail address may have at most {} bytes.",
+                switchboard_domain::contacts::MAX_EMAIL_BYTES
+            )));
+        }
+        let normal = normalize_email(email).ok_or_else(|| {
+            invalid(format!(
+                "emails[{i}]: {email:?} is not an e-mail address (one @, no spaces, and none of ? & # < > \" , ; :)."
+            ))
+        })?;
         if !emails.contains(&normal) {
             emails.push(normal);
         }
     }
     let mut phones: Vec<String> = Vec::new();
     for (i, phone) in req.phones.iter().enumerate() {
+        if phone.chars().count() > MAX_PHONE_CHARS {
+            return Err(invalid(format!(
+                "phones[{i}]: a phone number may have at most {MAX_PHONE_CHARS} characters."
+            )));
+        }
         let normal = normalize_phone(phone, country).ok_or_else(|| {
             invalid(format!(
                 "phones[{i}]: {phone:?} is not a phone number; include the area code (and +country code for other countries)."

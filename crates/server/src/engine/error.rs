@@ -45,6 +45,10 @@ pub enum Error {
     /// The conversation's channel does not allow this.
     #[error("{0}")]
     ChannelRule(ChannelRule),
+    /// The disk holding the server's files has less free space than the configured minimum;
+    /// nothing was written.
+    #[error("The server's disk is nearly full ({free_mib} MiB free, at least {minimum_mib} MiB must stay free), so files cannot be received now. Ask an administrator to free space, then try again.")]
+    StorageFull { free_mib: u64, minimum_mib: u64 },
     /// Storage failed. Logged, never shown: people are told to try again.
     #[error("storage failed: {0}")]
     Storage(#[from] StoreError),
@@ -151,6 +155,8 @@ pub enum Field {
     Contact,
     /// One of a template's fields (the message says which).
     Template,
+    /// A live-chat visitor's `name` or `email` (the message says which).
+    Visitor,
 }
 
 /// What an [`Error::Conflict`] clashes with.

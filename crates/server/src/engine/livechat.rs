@@ -67,6 +67,9 @@ fn display_name(visitor: &VisitorRow) -> String {
     }
 }
 
+/// The longest name a visitor may give.
+pub const MAX_VISITOR_NAME_CHARS: usize = 100;
+
 fn clean(value: Option<String>, max: usize) -> Option<String> {
     value
         .map(|v| {
@@ -281,15 +284,24 @@ impl Engine {
             visitor.last_seen_at = unit.now;
             visitor.ip = details.ip.clone();
             visitor.user_agent = details.user_agent.chars().take(400).collect();
-            if let Some(name) = clean(details.name.clone(), 100) {
+            if let Some(name) = clean(details.name.clone(), MAX_VISITOR_NAME_CHARS + 1) {
+                if name.chars().count() > MAX_VISITOR_NAME_CHARS {
+                    return Err(Error::invalid(
+                        Field::Visitor,
+                        format!("name: at most {MAX_VISITOR_NAME_CHARS} characters, please."),
+                    ));
+                }
                 visitor.name = Some(name);
             }
-            if let Some(email) = details
-                .email
-                .as_deref()
-                .and_then(switchboard_domain::contacts::normalize_email)
-            {
-                visitor.email = Some(email);
+            if let Some(email) = details.email.as_deref().filter(|e| !e.trim().is_empty()) {
+                let normal =
+                    switchboard_domain::contacts::normalize_email(email).ok_or_else(|| {
+                        Error::invalid(
+                            Field::Visitor,
+                            "email: this is not an e-mail address; write it like name@example.com.",
+                        )
+                    })?;
+                visitor.email = Some(normal);
             }
             if let Some(language) = clean(details.language.clone(), 35) {
                 visitor.language = Some(language);

@@ -82,6 +82,22 @@ pub(super) async fn receive_upload(
                             )
                         }
                     }
+                    refused @ UploadError::TooManyParts { .. } => ApiError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        ErrorCode::UnsupportedFileType,
+                        refused.to_string(),
+                    ),
+                    UploadError::DiskFull { free, minimum } => {
+                        tracing::error!(
+                            free,
+                            minimum,
+                            "an upload was refused: the disk is nearly full"
+                        );
+                        ApiError::from(crate::engine::Error::StorageFull {
+                            free_mib: free / (1024 * 1024),
+                            minimum_mib: minimum.div_ceil(1024 * 1024),
+                        })
+                    }
                     UploadError::Interrupted(why) => ApiError::bad_request(
                         ErrorCode::InvalidUpload,
                         format!("The upload was interrupted: {why}"),

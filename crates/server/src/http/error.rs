@@ -105,6 +105,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Sender => ErrorCode::InvalidSender,
                 Field::Contact => ErrorCode::InvalidContact,
                 Field::Template => ErrorCode::InvalidTemplate,
+                Field::Visitor => ErrorCode::InvalidVisitorDetails,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -129,6 +130,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
         E::Storage(StoreError::Unavailable(_)) => {
             (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady)
         }
+        E::StorageFull { .. } => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull),
         E::Storage(_) | E::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
     }
 }
@@ -341,6 +343,19 @@ mod tests {
                 invalid(Field::Template),
                 StatusCode::BAD_REQUEST,
                 "invalid_template",
+            ),
+            (
+                invalid(Field::Visitor),
+                StatusCode::BAD_REQUEST,
+                "invalid_visitor_details",
+            ),
+            (
+                E::StorageFull {
+                    free_mib: 10,
+                    minimum_mib: 1024,
+                },
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
             ),
             (
                 E::MessageTooLarge {

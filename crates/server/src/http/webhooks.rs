@@ -150,14 +150,20 @@ async fn meta_webhook(
     kind: ChannelKind,
     headers: &HeaderMap,
     body: &[u8],
-    parse: fn(&[u8]) -> Result<Vec<Received>, crate::channels::ParseError>,
+    parse: fn(&[u8], &str) -> Result<crate::channels::Parsed, crate::channels::ParseError>,
 ) -> ApiResult<Response> {
     rate_limit(state, peer, headers).await?;
-    let app_secret = match state.channels.provider(channel_id, kind) {
-        Some(
-            ProviderConfig::Whatsapp { app_secret, .. }
-            | ProviderConfig::Facebook { app_secret, .. },
-        ) => app_secret,
+    let (app_secret, own_id) = match state.channels.provider(channel_id, kind) {
+        Some(ProviderConfig::Whatsapp {
+            app_secret,
+            phone_number_id,
+            ..
+        }) => (app_secret, phone_number_id),
+        Some(ProviderConfig::Facebook {
+            app_secret,
+            page_id,
+            ..
+        }) => (app_secret, page_id),
         _ => return Err(unknown_channel()),
     };
     let signature = headers
@@ -166,8 +172,20 @@ async fn meta_webhook(
     if !meta_valid(app_secret.expose(), body, signature) {
         return Err(bad_signature());
     }
-    let items = parse(body).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
-    store_all(state, channel_id, kind, items).await?;
+    let parsed =
+        parse(body, own_id).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
+    if !parsed.foreign.is_empty() {
+        // Signed with our app's secret but for another number or page of the same app (or a
+        // webhook pointed at the wrong channel): never stored here, and answered 200 so Meta
+        // does not retry it.
+        tracing::warn!(
+            channel = channel_id,
+            kind = kind.as_str(),
+            other_ids = ?parsed.foreign,
+            "webhook items for another number or page were ignored"
+        );
+    }
+    store_all(state, channel_id, kind, parsed.items).await?;
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }
 

@@ -145,6 +145,7 @@ macro_rules! store_conformance_tests {
             event_cursors_grow_per_agent_and_prune_raises_the_floor,
             a_failed_job_leaves_no_trace,
             text_orders_and_searches_like_sqlite,
+            unsent_uploads_are_deleted_once_old,
             every_method_answers_as_on_sqlite,
         );
     };
@@ -364,6 +365,52 @@ pub(crate) fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
         [3, 4],
         "forwards, oldest first, from the one after"
     );
+}
+
+pub(crate) fn unsent_uploads_are_deleted_once_old(store: &dyn Store) {
+    let conv = conversation("files", "333", t0());
+    let sent_in = message(&conv, 1, None);
+    let upload = |created: i64| AttachmentRow {
+        id: Uuid::now_v7(),
+        uploader_id: None,
+        filename: "a.pdf".into(),
+        mime: "application/pdf".into(),
+        size: 3,
+        has_thumbnail: false,
+        conversation_id: None,
+        message_id: None,
+        created_at: t0() + Duration::seconds(created),
+        visitor_id: None,
+    };
+    let (old_a, old_b, sent, fresh) = (upload(0), upload(1), upload(0), upload(100));
+    write(store, |tx| {
+        tx.insert_conversation(&conv)?;
+        tx.insert_message(&sent_in)?;
+        for row in [&old_a, &old_b, &sent, &fresh] {
+            tx.insert_attachment(row)?;
+        }
+        tx.link_attachment(sent.id, conv.id, sent_in.id)?;
+        Ok(())
+    });
+    let cutoff = t0() + Duration::seconds(50);
+    let first = write(store, |tx| tx.delete_unsent_attachments(cutoff, 1));
+    assert_eq!(
+        mapped(first, |r| r.id),
+        [old_a.id],
+        "oldest first, within the limit"
+    );
+    let rest = write(store, |tx| tx.delete_unsent_attachments(cutoff, 10));
+    assert_eq!(mapped(rest, |r| r.id), [old_b.id]);
+    assert!(write(store, |tx| tx.delete_unsent_attachments(cutoff, 10)).is_empty());
+    assert!(
+        write(store, |tx| tx.attachment(sent.id)).is_some(),
+        "a sent file stays however old"
+    );
+    assert!(
+        write(store, |tx| tx.attachment(fresh.id)).is_some(),
+        "a recent upload stays"
+    );
+    assert!(write(store, |tx| tx.attachment(old_a.id)).is_none());
 }
 
 pub(crate) fn views_list_newest_first_per_agent(store: &dyn Store) {
@@ -841,11 +888,22 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         };
         tx.insert_attachment(&row)?;
         let dup = tx.insert_attachment(&row).map_err(kind);
+        let unsent = |i: usize, created: i64| AttachmentRow {
+            id: id(i),
+            created_at: at(created),
+            ..row.clone()
+        };
         let first = tx.link_attachment(id(90), id(21), id(31))?;
         let second = tx.link_attachment(id(90), id(21), id(32))?;
+        tx.insert_attachment(&unsent(91, 5))?;
+        tx.insert_attachment(&unsent(92, 1))?;
+        tx.insert_attachment(&unsent(93, 60))?;
+        let swept = tx.delete_unsent_attachments(at(10), 1)?;
+        let rest = tx.delete_unsent_attachments(at(10), 10)?;
         Ok(format!(
-            "{dup:?} {first} {second} {:?} {} {} {}",
+            "{dup:?} {first} {second} {:?} {swept:?} {rest:?} {:?} {} {} {}",
             tx.attachment(id(90))?,
+            tx.attachment(id(93))?.map(|r| r.id),
             tx.visitor_uploads_since(id(80), at(0))?,
             tx.visitor_uploads_since(id(80), at(1))?,
             tx.visitor_uploads_since(id(81), at(0))?

@@ -639,6 +639,13 @@ pub trait Tx {
         -> StoreResult<bool>;
     /// Files a live-chat visitor uploaded at or after `since`.
     fn visitor_uploads_since(&mut self, visitor: Uuid, since: DateTime<Utc>) -> StoreResult<u32>;
+    /// Delete up to `limit` uploads never sent (no message) created before `before`, oldest
+    /// first; returns the deleted rows so their files can go too.
+    fn delete_unsent_attachments(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<AttachmentRow>>;
 
     // ----- delivery -----
     fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;

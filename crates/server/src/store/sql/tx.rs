@@ -824,6 +824,27 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
+    fn delete_unsent_attachments(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<AttachmentRow>> {
+        let stale: Vec<AttachmentRow> = self.select(
+            "WHERE message_id IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT $2",
+            params![before, limit],
+        )?;
+        let mut deleted = Vec::with_capacity(stale.len());
+        for row in stale {
+            if self.changed(
+                "DELETE FROM attachments WHERE id = $1 AND message_id IS NULL",
+                params![row.id],
+            )? {
+                deleted.push(row);
+            }
+        }
+        Ok(deleted)
+    }
+
     // ----- delivery -----
 
     fn enqueue_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {

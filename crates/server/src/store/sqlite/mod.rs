@@ -29,11 +29,15 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Open (creating if needed) and migrate the database at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::private::create_dir_all(parent).map_err(|e| {
                 StoreError::Database(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
+        // Created readable by the server's user only (SQLite gives its WAL and shared-memory
+        // files the database file's permissions).
+        crate::private::touch(path)
+            .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", path.display())))?;
         let mut writer = connect(path)?;
         migrate(&mut writer)?;
         let readers = (0..READERS)
