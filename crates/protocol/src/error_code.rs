@@ -16,6 +16,7 @@ macro_rules! error_codes {
         /// A stable snake_case error code (see the module docs).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $($(#[$meta])* $variant,)*

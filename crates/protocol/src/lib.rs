@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 /// Channel kinds a conversation can come from. `Internal` is agent-to-agent chat.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
@@ -46,6 +47,7 @@ impl ChannelKind {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -77,6 +79,7 @@ impl Role {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
@@ -105,6 +108,7 @@ impl Presence {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: Uuid,
@@ -119,6 +123,7 @@ pub struct Agent {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
@@ -148,6 +153,7 @@ impl ConversationStatus {
 
 /// Who a customer is on a channel: a phone number, a WhatsApp id, a Messenger PSID, a visitor id.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
     pub kind: ChannelKind,
@@ -155,6 +161,7 @@ pub struct Identity {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationContact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,6 +174,7 @@ pub struct ConversationContact {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: Uuid,
@@ -197,6 +205,7 @@ pub struct Conversation {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -225,6 +234,7 @@ impl Direction {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -260,6 +270,7 @@ impl MessageStatus {
 
 /// The author of a message: an agent, or the customer on the conversation's channel.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
@@ -275,6 +286,7 @@ pub enum Author {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub id: Uuid,
@@ -284,6 +296,7 @@ pub struct AttachmentRef {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: Uuid,
@@ -304,6 +317,7 @@ pub struct Message {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmsInfo {
     pub segments: u32,
@@ -314,6 +328,7 @@ pub struct SmsInfo {
 // ----- requests -----
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub login: String,
@@ -321,6 +336,7 @@ pub struct LoginRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
     pub token: String,
@@ -328,12 +344,14 @@ pub struct LoginResponse {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PresenceRequest {
     pub presence: Presence,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendMessageRequest {
     pub client_id: Uuid,
@@ -344,18 +362,21 @@ pub struct SendMessageRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransferRequest {
     pub extension: String,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReadRequest {
     pub up_to: Uuid,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InternalChatRequest {
     pub extensions: Vec<String>,
@@ -364,6 +385,7 @@ pub struct InternalChatRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConversationList {
     /// Newest activity first.
@@ -374,6 +396,7 @@ pub struct ConversationList {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MessagePage {
     /// Oldest first.
@@ -383,6 +406,7 @@ pub struct MessagePage {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgentList {
     pub agents: Vec<Agent>,
@@ -390,6 +414,7 @@ pub struct AgentList {
 
 /// A queue I am a member of: `GET /me/queues` (to choose a sound per queue, say).
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueSummary {
     pub id: String,
@@ -397,6 +422,7 @@ pub struct QueueSummary {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueueList {
     /// By name.
@@ -406,6 +432,7 @@ pub struct QueueList {
 // ----- errors -----
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: ErrorCode,
@@ -413,6 +440,7 @@ pub struct ErrorBody {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     pub error: ErrorBody,
@@ -422,6 +450,7 @@ pub struct ErrorResponse {
 
 /// One change visible to one agent. `cursor` only grows, per agent.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub cursor: i64,
@@ -448,6 +477,7 @@ pub mod event_types {
 /// Answer of `GET /sync`. When `reset` is true the cursor asked for is no longer served: the
 /// client reloads its lists and continues from `cursor`.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -459,6 +489,7 @@ pub struct SyncResponse {
 
 /// `data` of `conversation.removed`.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemovedData {
     pub id: Uuid,
@@ -468,6 +499,7 @@ pub struct RemovedData {
 
 /// `data` of `message.status`.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageStatusData {
     pub id: Uuid,
@@ -479,6 +511,7 @@ pub struct MessageStatusData {
 
 /// `data` of `agent.presence`.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceData {
     pub agent_id: Uuid,
@@ -550,6 +583,7 @@ mod tests {
 
 /// A person in the contact directory.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: Uuid,
@@ -564,6 +598,7 @@ pub struct Contact {
 
 /// Create or replace a contact. Phones in any formatting; they are stored as E.164.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactRequest {
     pub name: String,
@@ -576,6 +611,7 @@ pub struct ContactRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactList {
     /// By name (ASCII letters' case ignored), then id.
@@ -587,6 +623,7 @@ pub struct ContactList {
 
 /// Add the unknown sender of a conversation as a contact.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FromIdentityRequest {
     pub conversation_id: Uuid,
@@ -597,6 +634,7 @@ pub struct FromIdentityRequest {
 
 /// One conversation in a contact's history.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub conversation_id: Uuid,
@@ -619,6 +657,7 @@ pub struct HistoryEntry {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactHistory {
     pub contact: Contact,
@@ -629,6 +668,7 @@ pub struct ContactHistory {
 // ----- templates -----
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
     pub id: Uuid,
@@ -643,6 +683,7 @@ pub struct Template {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateRequest {
     pub name: String,
@@ -652,18 +693,21 @@ pub struct TemplateRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateList {
     pub templates: Vec<Template>,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CategoryList {
     pub categories: Vec<String>,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LanguageList {
     pub languages: Vec<String>,
@@ -671,12 +715,14 @@ pub struct LanguageList {
 
 /// Fill a template's variables for one conversation.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenderRequest {
     pub conversation_id: Uuid,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenderResponse {
     pub body: String,
@@ -684,6 +730,7 @@ pub struct RenderResponse {
 
 /// `data` of `template.removed` and `contact.removed`.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdData {
     pub id: Uuid,
@@ -693,6 +740,7 @@ pub struct IdData {
 
 /// What the widget needs to know before it shows anything.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorConfig {
     /// Empty: the widget's own words.
@@ -713,6 +761,7 @@ pub struct VisitorConfig {
 
 // Every field may be left out of the request.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(any(test, feature = "ts"), ts(optional_fields = nullable))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VisitorSessionRequest {
@@ -727,6 +776,7 @@ pub struct VisitorSessionRequest {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorSession {
     pub token: String,
@@ -738,6 +788,7 @@ pub struct VisitorSession {
 
 /// A message as the visitor sees it.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorMessage {
     pub id: Uuid,
@@ -755,6 +806,7 @@ pub struct VisitorMessage {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorPage {
     pub messages: Vec<VisitorMessage>,
@@ -763,6 +815,7 @@ pub struct VisitorPage {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VisitorSendRequest {
     pub client_id: Uuid,
@@ -775,6 +828,7 @@ pub struct VisitorSendRequest {
 /// `POST /conversations/{id}/block`.
 // Every field may be left out of the request.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(any(test, feature = "ts"), ts(optional_fields = nullable))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BlockRequest {
@@ -786,6 +840,7 @@ pub struct BlockRequest {
 
 /// A blocked visitor address, as managers see it.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     pub id: Uuid,
@@ -801,6 +856,7 @@ pub struct Block {
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockList {
     pub blocks: Vec<Block>,
@@ -808,6 +864,7 @@ pub struct BlockList {
 
 /// What the agent's Info panel shows about a live-chat visitor.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorInfo {
     pub visitor_id: Uuid,

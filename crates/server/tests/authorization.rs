@@ -397,6 +397,10 @@ fn matrix() -> Vec<Row> {
         visitors(GET, "/livechat/{channel_id}/stream", Nothing, ok),
         public(GET, "/healthz", ok),
         public(GET, "/readyz", ok),
+        // The API's description and the page that shows it, for anyone.
+        public(GET, "/api/v1/openapi.json", ok),
+        public(GET, "/api/v1/docs", ok),
+        public(GET, "/api/v1/docs/{*file}", ok),
     ]
 }
 
@@ -862,7 +866,10 @@ impl World {
             "/api/v1/contacts/from-identity" => None,
             _ => id,
         };
-        let mut path = row.path.replace("{channel_id}", channel);
+        let mut path = row
+            .path
+            .replace("{channel_id}", channel)
+            .replace("{*file}", "swagger-ui.css");
         if let Some(id) = path_id {
             path = path.replace("{id}", &id.to_string());
         }

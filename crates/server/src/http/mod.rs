@@ -6,6 +6,7 @@ pub mod error;
 mod extract;
 mod livechat;
 mod observe;
+mod openapi;
 pub mod serve;
 mod stream;
 mod webhooks;
@@ -125,6 +126,8 @@ struct RouteGroups {
     livechat_uploads: Vec<Route>,
     /// Health and readiness, for load balancers.
     probes: Vec<Route>,
+    /// The OpenAPI document and the page that shows it, under [`API_PREFIX`], public.
+    docs: Vec<Route>,
 }
 
 impl RouteGroups {
@@ -255,6 +258,11 @@ impl RouteGroups {
                 route(M::GET, "/healthz", health),
                 route(M::GET, "/readyz", ready),
             ],
+            docs: vec![
+                route(M::GET, "/openapi.json", openapi::serve_document),
+                route(M::GET, "/docs", openapi::docs_page),
+                route(M::GET, "/docs/{*file}", openapi::docs_asset),
+            ],
         }
     }
 }
@@ -269,6 +277,7 @@ pub fn route_list() -> Vec<(Method, String)> {
         livechat,
         livechat_uploads,
         probes,
+        docs,
     } = RouteGroups::all();
     let under = |prefix: &str, routes: Vec<Route>| {
         routes
@@ -283,6 +292,7 @@ pub fn route_list() -> Vec<(Method, String)> {
         under("", livechat),
         under("", livechat_uploads),
         under("", probes),
+        under(API_PREFIX, docs),
     ]
     .concat()
 }
@@ -295,6 +305,7 @@ pub fn router(state: AppState) -> Router {
         livechat,
         livechat_uploads,
         probes,
+        docs,
     } = RouteGroups::all();
     // Uploads stream to disk and count their own bytes; the body limit only stops requests
     // that announce an impossible size.
@@ -304,7 +315,8 @@ pub fn router(state: AppState) -> Router {
     let api = routed(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .merge(routed(api_uploads).layer(DefaultBodyLimit::max(upload_limit)));
+        .merge(routed(api_uploads).layer(DefaultBodyLimit::max(upload_limit)))
+        .merge(routed(docs));
     let webhooks = routed(webhooks).layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     let livechat = routed(livechat)
         .merge(routed(livechat_uploads).layer(DefaultBodyLimit::max(upload_limit)))

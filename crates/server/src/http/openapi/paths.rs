@@ -1,0 +1,774 @@
+//! One `#[utoipa::path]` per route of `RouteGroups::all()`, on a function named after the
+//! route's handler. These functions are never called: utoipa reads their attributes (and their
+//! doc comments: the first line is the summary, the rest the description). Errors every route
+//! of a kind answers (a missing token, a bad JSON body, an unknown live-chat channel, a database
+//! that does not answer) are added by [`super::LayerErrors`]; only what a handler itself
+//! refuses is written here.
+#![allow(dead_code)]
+
+use switchboard_protocol::{
+    Agent, AgentList, AttachmentRef, Block, BlockList, CategoryList, Contact, ContactHistory,
+    ContactList, ContactRequest, Conversation, ConversationList, ErrorResponse,
+    FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message,
+    MessagePage, PresenceRequest, QueueList, ReadRequest, RenderRequest, RenderResponse,
+    SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest,
+    VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest, VisitorSession,
+    VisitorSessionRequest,
+};
+
+use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
+
+// ----- session and self -----
+
+/// Sign in
+///
+/// With an extension or an e-mail address and the password. The token answers every other
+/// agent call as `Authorization: Bearer TOKEN`. Attempts are limited per address and per login.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = LoginResponse),
+        (status = 400, description = "`invalid_login`: the login or the password is longer than any can be.", body = ErrorResponse),
+        (status = 401, description = "`invalid_credentials`: the login or the password is wrong.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many attempts from this address or for this login; wait a minute.", body = ErrorResponse),
+        (status = 500, description = "`internal`: the server failed; it is logged.", body = ErrorResponse),
+        (status = 503, description = "`not_ready`: the database does not answer; nothing changed.", body = ErrorResponse),
+    ))]
+fn login() {}
+
+/// Sign out
+///
+/// The token stops working at once, on every node; its live streams close with 4401.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Signed out.")),
+    security(("agent_token" = [])))]
+fn logout() {}
+
+/// The signed-in agent
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, description = "The caller.", body = Agent)),
+    security(("agent_token" = [])))]
+fn me() {}
+
+/// Set my presence
+#[utoipa::path(put, path = "/api/v1/me/presence", tag = "session",
+    request_body = PresenceRequest,
+    responses((status = 200, description = "The caller, with the new presence.", body = Agent)),
+    security(("agent_token" = [])))]
+fn set_presence() {}
+
+/// The queues I am a member of
+#[utoipa::path(get, path = "/api/v1/me/queues", tag = "session",
+    responses((status = 200, description = "By name.", body = QueueList)),
+    security(("agent_token" = [])))]
+fn my_queues() {}
+
+/// Colleagues
+///
+/// Every agent, or those whose name or extension matches `q` (for Transfer).
+#[utoipa::path(get, path = "/api/v1/agents", tag = "session",
+    params(("q" = Option<String>, Query, description = "Part of a name or an extension.")),
+    responses((status = 200, description = "The agents.", body = AgentList)),
+    security(("agent_token" = [])))]
+fn agents() {}
+
+// ----- conversations -----
+
+/// Conversations visible to me
+///
+/// Newest activity first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+    params(
+        ("view" = Option<String>, Query, description = "`recent` (the default) or `archived`."),
+        ("after" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("limit" = Option<u32>, Query, description = "1 to 1000; 200 when left out."),
+    ),
+    responses(
+        (status = 200, description = "A page of conversations.", body = ConversationList),
+        (status = 400, description = "`invalid_view`, `invalid_cursor` (an `after` this server did not hand out) or `invalid_limit`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn list_conversations() {}
+
+/// One conversation
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses((status = 200, description = "The conversation.", body = Conversation)),
+    security(("agent_token" = [])))]
+fn conversation() {}
+
+/// Delete a conversation from my lists
+///
+/// For me only and for good; the history stays for everyone else.
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 204, description = "Gone from my lists."),
+        (status = 409, description = "`conversation_open`: resolve it first.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn delete_conversation() {}
+
+/// A conversation's messages
+///
+/// Oldest first; `before` pages back.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(
+        ("id" = String, Path, description = "The conversation's id (a UUID)."),
+        ("before" = Option<String>, Query, description = "A message id (UUID): the messages before it."),
+        ("limit" = Option<u32>, Query, description = "1 to 500; 50 when left out."),
+    ),
+    responses(
+        (status = 200, description = "A page of messages.", body = MessagePage),
+        (status = 400, description = "`invalid_cursor` (`before` is no message of this conversation) or `invalid_limit`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn messages() {}
+
+/// Reply
+///
+/// `client_id` makes it idempotent: the same id again answers the stored message with 200.
+/// The first reply to an unowned conversation takes it.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "Stored and queued for delivery.", body = Message),
+        (status = 200, description = "This `client_id` was sent before: the stored message.", body = Message),
+        (status = 400, description = "`empty_message` (no body and no attachment) or `unknown_attachment`.", body = ErrorResponse),
+        (status = 409, description = "`already_taken` (another agent owns it), `conversation_resolved` or `client_id_reused` (the id was used for another message).", body = ErrorResponse),
+        (status = 413, description = "`body_too_large`: the text is longer than a message may be.", body = ErrorResponse),
+        (status = 422, description = "`reply_window_closed`: WhatsApp or Messenger, 24 h after the customer's last message.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn send() {}
+
+/// Take a conversation
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/take", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 200, description = "Mine now.", body = Conversation),
+        (status = 409, description = "`already_taken` (the message names the owner) or `conversation_resolved`.", body = ErrorResponse),
+        (status = 422, description = "`internal_chat`: internal chats have no owner.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn take() {}
+
+/// Transfer to a colleague
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/transfer", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "Transferred; it leaves my view.", body = Conversation),
+        (status = 400, description = "`transfer_to_self`.", body = ErrorResponse),
+        (status = 409, description = "`already_taken` or `conversation_resolved`.", body = ErrorResponse),
+        (status = 422, description = "`internal_chat`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn transfer() {}
+
+/// Resolve and archive
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/resolve", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 200, description = "Resolved.", body = Conversation),
+        (status = 409, description = "`already_taken`: someone else owns it.", body = ErrorResponse),
+        (status = 422, description = "`internal_chat`: internal chats are not resolved.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn resolve() {}
+
+/// Archive (my view only)
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/archive", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 200, description = "Archived for me.", body = Conversation),
+        (status = 409, description = "`conversation_open`: resolve it first.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn archive() {}
+
+/// Unarchive (my view only)
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/unarchive", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses((status = 200, description = "Back in Recent.", body = Conversation)),
+    security(("agent_token" = [])))]
+fn unarchive() {}
+
+/// Read marker
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    request_body = ReadRequest,
+    responses((status = 200, description = "Read up to that message.", body = Conversation)),
+    security(("agent_token" = [])))]
+fn mark_read() {}
+
+/// End a live-chat session
+///
+/// The visitor's widget shows that the chat ended.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/end-session", tag = "live chat (agents)",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 409, description = "`already_taken`: someone else owns it.", body = ErrorResponse),
+        (status = 422, description = "`not_livechat`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn end_session() {}
+
+/// Block the visitor's address
+///
+/// Managers and owners; ends the session too.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/block", tag = "live chat (agents)",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    request_body = switchboard_protocol::BlockRequest,
+    responses(
+        (status = 201, description = "Blocked.", body = Block),
+        (status = 400, description = "`invalid_duration`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`: agents may not block.", body = ErrorResponse),
+        (status = 422, description = "`not_livechat`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn block() {}
+
+/// I am typing
+///
+/// Shown to the visitor (live chat) or the other participants (internal chats).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/typing", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses((status = 204, description = "Passed on.")),
+    security(("agent_token" = [])))]
+fn typing() {}
+
+/// What is known about a live-chat visitor
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/visitor", tag = "live chat (agents)",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    responses(
+        (status = 200, description = "The visitor.", body = VisitorInfo),
+        (status = 422, description = "`not_livechat`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn visitor_info() {}
+
+/// Blocked visitor addresses
+#[utoipa::path(get, path = "/api/v1/blocks", tag = "live chat (agents)",
+    responses(
+        (status = 200, description = "Active blocks.", body = BlockList),
+        (status = 403, description = "`forbidden`: managers and owners only.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn blocks() {}
+
+/// Lift a block
+#[utoipa::path(delete, path = "/api/v1/blocks/{id}", tag = "live chat (agents)",
+    params(("id" = String, Path, description = "The block's id (a UUID).")),
+    responses(
+        (status = 204, description = "Lifted."),
+        (status = 403, description = "`forbidden`: managers and owners only.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn unblock() {}
+
+/// Start an internal chat
+#[utoipa::path(post, path = "/api/v1/internal-chats", tag = "conversations",
+    request_body = InternalChatRequest,
+    responses(
+        (status = 201, description = "The new chat, with every participant.", body = Conversation),
+        (status = 400, description = "`no_participants` or `invalid_title`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found`: no agent has an extension named.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn create_internal_chat() {}
+
+// ----- the directory -----
+
+/// The contact directory
+///
+/// A page of it (by name), or the contacts matching `q`.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts",
+    params(
+        ("q" = Option<String>, Query, description = "Matches names, e-mails, phone digits and identities, accents and case ignored."),
+        ("after" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("limit" = Option<u32>, Query, description = "1 to 1000; 100 when left out."),
+    ),
+    responses(
+        (status = 200, description = "A page of contacts.", body = ContactList),
+        (status = 400, description = "`invalid_cursor` or `invalid_limit`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn search_contacts() {}
+
+/// Add a contact
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts",
+    request_body = ContactRequest,
+    responses(
+        (status = 201, description = "Added.", body = Contact),
+        (status = 400, description = "`invalid_contact`: no name, or an e-mail, phone or identity that cannot be one.", body = ErrorResponse),
+        (status = 409, description = "`identity_taken`: an identity belongs to another contact.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn create_contact() {}
+
+/// Add the unknown sender of a conversation as a contact
+#[utoipa::path(post, path = "/api/v1/contacts/from-identity", tag = "contacts",
+    request_body = FromIdentityRequest,
+    responses(
+        (status = 201, description = "Added, linked to the conversation.", body = Contact),
+        (status = 400, description = "`invalid_contact`.", body = ErrorResponse),
+        (status = 404, description = "`not_found`: no such conversation visible to me.", body = ErrorResponse),
+        (status = 409, description = "`contact_exists` (the sender is a contact already) or `identity_taken`.", body = ErrorResponse),
+        (status = 422, description = "`internal_chat`: an internal chat has no customer.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn contact_from_identity() {}
+
+/// One contact
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = String, Path, description = "The contact's id (a UUID).")),
+    responses((status = 200, description = "The contact.", body = Contact)),
+    security(("agent_token" = [])))]
+fn contact() {}
+
+/// Replace a contact
+#[utoipa::path(put, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = String, Path, description = "The contact's id (a UUID).")),
+    request_body = ContactRequest,
+    responses(
+        (status = 200, description = "Replaced.", body = Contact),
+        (status = 400, description = "`invalid_contact`.", body = ErrorResponse),
+        (status = 409, description = "`identity_taken`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn update_contact() {}
+
+/// Delete a contact
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = String, Path, description = "The contact's id (a UUID).")),
+    responses((status = 204, description = "Deleted; its conversations show the sender again.")),
+    security(("agent_token" = [])))]
+fn delete_contact() {}
+
+/// Every conversation with a contact
+///
+/// All agents' and queues', newest first.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/history", tag = "contacts",
+    params(("id" = String, Path, description = "The contact's id (a UUID).")),
+    responses((status = 200, description = "The contact and its conversations.", body = ContactHistory)),
+    security(("agent_token" = [])))]
+fn contact_history() {}
+
+// ----- quick replies -----
+
+/// Quick replies
+#[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
+    params(
+        ("q" = Option<String>, Query, description = "Matches names and bodies, accents and case ignored."),
+        ("category" = Option<String>, Query, description = "Only this category."),
+        ("language" = Option<String>, Query, description = "Only this language (BCP 47)."),
+    ),
+    responses((status = 200, description = "The matching templates.", body = TemplateList)),
+    security(("agent_token" = [])))]
+fn templates() {}
+
+/// Add a quick reply
+///
+/// Managers and owners only.
+#[utoipa::path(post, path = "/api/v1/templates", tag = "templates",
+    request_body = TemplateRequest,
+    responses(
+        (status = 201, description = "Added.", body = Template),
+        (status = 400, description = "`invalid_template`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`: agents may not manage templates.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn create_template() {}
+
+/// The categories in use
+#[utoipa::path(get, path = "/api/v1/templates/categories", tag = "templates",
+    responses((status = 200, description = "Sorted.", body = CategoryList)),
+    security(("agent_token" = [])))]
+fn template_categories() {}
+
+/// The languages in use
+#[utoipa::path(get, path = "/api/v1/templates/languages", tag = "templates",
+    responses((status = 200, description = "Sorted.", body = LanguageList)),
+    security(("agent_token" = [])))]
+fn template_languages() {}
+
+/// Replace a quick reply
+///
+/// Managers and owners only.
+#[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "templates",
+    params(("id" = String, Path, description = "The template's id (a UUID).")),
+    request_body = TemplateRequest,
+    responses(
+        (status = 200, description = "Replaced.", body = Template),
+        (status = 400, description = "`invalid_template`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn update_template() {}
+
+/// Delete a quick reply
+///
+/// Managers and owners only.
+#[utoipa::path(delete, path = "/api/v1/templates/{id}", tag = "templates",
+    params(("id" = String, Path, description = "The template's id (a UUID).")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn delete_template() {}
+
+/// Fill a quick reply's variables for a conversation
+#[utoipa::path(post, path = "/api/v1/templates/{id}/render", tag = "templates",
+    params(("id" = String, Path, description = "The template's id (a UUID).")),
+    request_body = RenderRequest,
+    responses((status = 200, description = "The text to send.", body = RenderResponse)),
+    security(("agent_token" = [])))]
+fn render_template() {}
+
+// ----- files -----
+
+/// Upload a file
+///
+/// Multipart with one `file` field. The type is decided by the content and must agree with the
+/// name's extension. Reply with its id in `attachments`.
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments",
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored.", body = AttachmentRef),
+        (status = 400, description = "`invalid_upload` (not multipart), `missing_file` or `empty_file`.", body = ErrorResponse),
+        (status = 413, description = "`file_too_large`: more than the server's `max_attachment_bytes` (see `/healthz`).", body = ErrorResponse),
+        (status = 415, description = "`unsupported_file_type`: a type that is not allowed, or content that does not match the extension.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn upload() {}
+
+/// Download a file
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
+    params(("id" = String, Path, description = "The attachment's id (a UUID).")),
+    responses((status = 200, description = "The file, with its own type, `nosniff` and a sandboxing CSP.", body = Vec<u8>, content_type = "application/octet-stream")),
+    security(("agent_token" = [])))]
+fn download() {}
+
+/// An image's thumbnail
+#[utoipa::path(get, path = "/api/v1/attachments/{id}/thumbnail", tag = "attachments",
+    params(("id" = String, Path, description = "The attachment's id (a UUID).")),
+    responses(
+        (status = 200, description = "A JPEG at most 320 px wide.", body = Vec<u8>, content_type = "image/jpeg"),
+    ),
+    security(("agent_token" = [])))]
+fn thumbnail() {}
+
+// ----- sync -----
+
+/// Changes after a cursor
+///
+/// `reset: true` when the cursor is too old: reload, then go on from `cursor`.
+#[utoipa::path(get, path = "/api/v1/sync", tag = "sync",
+    params(
+        ("cursor" = Option<i64>, Query, description = "The last cursor seen; 0 when left out."),
+        ("limit" = Option<u32>, Query, description = "1 to 1000; 500 when left out."),
+    ),
+    responses(
+        (status = 200, description = "The events after the cursor.", body = SyncResponse),
+        (status = 400, description = "`invalid_limit`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn sync() {}
+
+/// Live changes (WebSocket)
+///
+/// Replays every event after `cursor`, then streams them as text frames (each an `Event`).
+/// Closes with 4401 when the session ends.
+#[utoipa::path(get, path = "/api/v1/stream", tag = "sync",
+    params(("cursor" = Option<i64>, Query, description = "The last cursor seen; 0 when left out.")),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol."),
+        (status = 429, description = "`too_many_streams`: this agent holds as many streams as a node allows.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn stream() {}
+
+// ----- provider webhooks (CONTRACT §3) -----
+
+/// WhatsApp subscription handshake
+///
+/// Meta's verification: answers `hub.challenge` when `hub.verify_token` is the channel's.
+#[utoipa::path(get, path = "/webhooks/whatsapp/{channel_id}", tag = "webhooks",
+    params(
+        ("channel_id" = String, Path, description = "A WhatsApp channel's id."),
+        ("hub.mode" = String, Query, description = "`subscribe`."),
+        ("hub.verify_token" = String, Query, description = "The channel's `verify_token`."),
+        ("hub.challenge" = String, Query, description = "Echoed back."),
+    ),
+    responses(
+        (status = 200, description = "The challenge.", body = String, content_type = "text/plain"),
+        (status = 403, description = "`verification_failed`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+    ))]
+fn verify_whatsapp() {}
+
+/// WhatsApp Cloud API notifications
+///
+/// Meta's own JSON (`object: whatsapp_business_account`): messages and statuses. Answered 200
+/// once what it carried is stored; a message id delivered twice is stored once.
+#[utoipa::path(post, path = "/webhooks/whatsapp/{channel_id}", tag = "webhooks",
+    params(("channel_id" = String, Path, description = "A WhatsApp channel's id.")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "WhatsApp Cloud API webhook JSON, signed."),
+    responses(
+        (status = 200, description = "Stored.", body = String, content_type = "text/plain"),
+        (status = 400, description = "`invalid_payload`: not a WhatsApp notification.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many webhook requests from this address.", body = ErrorResponse),
+    ),
+    security(("meta_signature" = [])))]
+fn whatsapp() {}
+
+/// Messenger subscription handshake
+#[utoipa::path(get, path = "/webhooks/facebook/{channel_id}", tag = "webhooks",
+    params(
+        ("channel_id" = String, Path, description = "A Messenger channel's id."),
+        ("hub.mode" = String, Query, description = "`subscribe`."),
+        ("hub.verify_token" = String, Query, description = "The channel's `verify_token`."),
+        ("hub.challenge" = String, Query, description = "Echoed back."),
+    ),
+    responses(
+        (status = 200, description = "The challenge.", body = String, content_type = "text/plain"),
+        (status = 403, description = "`verification_failed`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+    ))]
+fn verify_facebook() {}
+
+/// Messenger Platform notifications
+///
+/// Meta's own JSON (`object: page`, `entry[].messaging[]`).
+#[utoipa::path(post, path = "/webhooks/facebook/{channel_id}", tag = "webhooks",
+    params(("channel_id" = String, Path, description = "A Messenger channel's id.")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Messenger Platform webhook JSON, signed."),
+    responses(
+        (status = 200, description = "Stored.", body = String, content_type = "text/plain"),
+        (status = 400, description = "`invalid_payload`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`.", body = ErrorResponse),
+    ),
+    security(("meta_signature" = [])))]
+fn facebook() {}
+
+/// Twilio incoming SMS
+#[utoipa::path(post, path = "/webhooks/sms/{channel_id}", tag = "webhooks",
+    params(("channel_id" = String, Path, description = "An SMS channel's id.")),
+    request_body(content = TwilioInbound, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Stored; an empty TwiML `<Response/>`.", body = String, content_type = "text/xml"),
+        (status = 400, description = "`invalid_payload`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`.", body = ErrorResponse),
+    ),
+    security(("twilio_signature" = [])))]
+fn sms() {}
+
+/// Twilio status callback
+#[utoipa::path(post, path = "/webhooks/sms/{channel_id}/status", tag = "webhooks",
+    params(("channel_id" = String, Path, description = "An SMS channel's id.")),
+    request_body(content = TwilioStatus, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Stored; an empty TwiML `<Response/>`.", body = String, content_type = "text/xml"),
+        (status = 400, description = "`invalid_payload`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`.", body = ErrorResponse),
+    ),
+    security(("twilio_signature" = [])))]
+fn sms_status() {}
+
+/// A file behind a signed link
+///
+/// How providers (Twilio, Meta) fetch the files agents send: the server signs each link and
+/// it expires.
+#[utoipa::path(get, path = "/media/{id}", tag = "webhooks",
+    params(
+        ("id" = String, Path, description = "The attachment's id."),
+        ("expires" = i64, Query, description = "Unix time the link stops working."),
+        ("sig" = String, Query, description = "The server's signature of the id and `expires`."),
+    ),
+    responses(
+        (status = 200, description = "The file.", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "`expires` or `sig` missing or unreadable (axum's plain-text answer, not the error shape).", body = String, content_type = "text/plain"),
+        (status = 403, description = "`invalid_link`: a wrong signature or an expired link.", body = ErrorResponse),
+        (status = 404, description = "`not_found`.", body = ErrorResponse),
+        (status = 500, description = "`internal`.", body = ErrorResponse),
+        (status = 503, description = "`not_ready`.", body = ErrorResponse),
+    ))]
+fn media_link() {}
+
+// ----- the live-chat widget (CONTRACT §6) -----
+
+/// The widget's script
+#[utoipa::path(get, path = "/livechat/{channel_id}/widget.js", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 200, description = "The embeddable script.", body = String, content_type = "text/javascript")))]
+fn widget_js() {}
+
+/// A page that embeds the widget
+#[utoipa::path(get, path = "/livechat/{channel_id}/demo", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 200, description = "HTML.", body = String, content_type = "text/html")))]
+fn demo_page() {}
+
+/// What the widget shows before a session
+#[utoipa::path(get, path = "/livechat/{channel_id}/config", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 200, description = "Greeting, questions, file rules.", body = VisitorConfig)))]
+fn config() {}
+
+/// CORS preflight of `/config`
+#[utoipa::path(options, path = "/livechat/{channel_id}/config", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "CORS headers for an allowed origin.")))]
+fn preflight_config() {}
+
+/// Start or resume a visitor session
+///
+/// A `token` from an earlier session resumes it (renewed); otherwise a new visitor.
+#[utoipa::path(post, path = "/livechat/{channel_id}/session", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    request_body = VisitorSessionRequest,
+    responses(
+        (status = 200, description = "The visitor's token and id.", body = VisitorSession),
+        (status = 400, description = "`invalid_json`, or a name or e-mail that cannot be one.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many sessions from this address.", body = ErrorResponse),
+    ))]
+fn session() {}
+
+/// CORS preflight of `/session`
+#[utoipa::path(options, path = "/livechat/{channel_id}/session", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "CORS headers for an allowed origin.")))]
+fn preflight_session() {}
+
+/// The visitor's messages
+#[utoipa::path(get, path = "/livechat/{channel_id}/messages", tag = "live chat (visitors)",
+    params(
+        ("channel_id" = String, Path, description = "A live-chat channel's id."),
+        ("after" = Option<i64>, Query, description = "The largest `cursor` seen."),
+    ),
+    responses((status = 200, description = "A page of messages, oldest first.", body = VisitorPage)),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_messages() {}
+
+/// The visitor writes
+#[utoipa::path(post, path = "/livechat/{channel_id}/messages", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    request_body = VisitorSendRequest,
+    responses(
+        (status = 201, description = "Stored.", body = VisitorMessage),
+        (status = 200, description = "This `client_id` was sent before: the stored message.", body = VisitorMessage),
+        (status = 400, description = "`empty_message` or `unknown_attachment`.", body = ErrorResponse),
+        (status = 413, description = "`body_too_large`: longer than `max_message_chars`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many messages or new chats.", body = ErrorResponse),
+    ),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_send() {}
+
+/// CORS preflight of `/messages`
+#[utoipa::path(options, path = "/livechat/{channel_id}/messages", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "CORS headers for an allowed origin.")))]
+fn preflight_messages() {}
+
+/// The visitor is typing
+#[utoipa::path(post, path = "/livechat/{channel_id}/typing", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "Passed on to the agent.")),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_typing() {}
+
+/// CORS preflight of `/typing`
+#[utoipa::path(options, path = "/livechat/{channel_id}/typing", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "CORS headers for an allowed origin.")))]
+fn preflight_typing() {}
+
+/// A file of the visitor's chat
+#[utoipa::path(get, path = "/livechat/{channel_id}/attachments/{id}", tag = "live chat (visitors)",
+    params(
+        ("channel_id" = String, Path, description = "A live-chat channel's id."),
+        ("id" = String, Path, description = "The attachment's id (a UUID)."),
+    ),
+    responses(
+        (status = 200, description = "The file.", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 404, description = "`not_found`: no such file in the visitor's chats.", body = ErrorResponse),
+    ),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_download() {}
+
+/// The visitor's live messages (WebSocket)
+///
+/// Replays the messages after `cursor`, then streams them.
+#[utoipa::path(get, path = "/livechat/{channel_id}/stream", tag = "live chat (visitors)",
+    params(
+        ("channel_id" = String, Path, description = "A live-chat channel's id."),
+        ("cursor" = Option<i64>, Query, description = "The largest `cursor` seen."),
+    ),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol."),
+        (status = 429, description = "`too_many_streams`.", body = ErrorResponse),
+    ),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_stream() {}
+
+/// The visitor uploads a file
+#[utoipa::path(post, path = "/livechat/{channel_id}/attachments", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored.", body = AttachmentRef),
+        (status = 400, description = "`invalid_upload`, `missing_file` or `empty_file`.", body = ErrorResponse),
+        (status = 413, description = "`file_too_large`.", body = ErrorResponse),
+        (status = 415, description = "`unsupported_file_type`.", body = ErrorResponse),
+        (status = 429, description = "`rate_limited`: too many uploads from this address.", body = ErrorResponse),
+    ),
+    security(("visitor_token" = []), ("visitor_token_query" = [])))]
+fn visitor_upload() {}
+
+/// CORS preflight of `/attachments`
+#[utoipa::path(options, path = "/livechat/{channel_id}/attachments", tag = "live chat (visitors)",
+    params(("channel_id" = String, Path, description = "A live-chat channel's id.")),
+    responses((status = 204, description = "CORS headers for an allowed origin.")))]
+fn preflight_attachments() {}
+
+// ----- probes and this document -----
+
+/// Is the process up?
+#[utoipa::path(get, path = "/healthz", tag = "probes",
+    responses((status = 200, description = "Who answers, and the upload limit.", body = Health)))]
+fn health() {}
+
+/// Does the database answer?
+#[utoipa::path(get, path = "/readyz", tag = "probes",
+    responses(
+        (status = 200, description = "Ready.", body = Readiness),
+        (status = 503, description = "`not_ready`: the database does not answer within 3 s.", body = ErrorResponse),
+    ))]
+fn ready() {}
+
+/// This document
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs",
+    responses((status = 200, description = "OpenAPI 3.1.", body = serde_json::Value)))]
+fn document() {}
+
+/// This document for people (Swagger UI)
+#[utoipa::path(get, path = "/api/v1/docs", tag = "docs",
+    responses((status = 200, description = "HTML.", body = String, content_type = "text/html")))]
+fn docs_page() {}
+
+/// The page's scripts and styles
+#[utoipa::path(get, path = "/api/v1/docs/{file}", tag = "docs",
+    params(("file" = String, Path, description = "A file of Swagger UI (`swagger-ui-bundle.js`, …).")),
+    responses(
+        (status = 200, description = "The file.", body = String),
+        (status = 404, description = "`not_found`.", body = ErrorResponse),
+    ))]
+fn docs_asset() {}
