@@ -2,11 +2,14 @@
 //! so): the binary checks the installed configuration, the systemd unit verifies, the service
 //! user runs the server from the installed paths, and purging removes it cleanly.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+
+use common::ServerProcess;
 
 const INSTALLED: &str = "/usr/bin/switchboard-server";
 const CONFIG: &str = "/etc/switchboard/switchboard.toml";
@@ -58,6 +61,11 @@ fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
     assert!(built, "packaging failed:\n{log}");
     let deb = log.lines().last().unwrap().trim().to_string();
 
+    // Never on a machine where Switchboard holds data: the test removes what it made.
+    assert!(
+        !Path::new("/var/lib/switchboard").exists(),
+        "/var/lib/switchboard exists: this machine runs Switchboard; run this test elsewhere"
+    );
     let _ = run("dpkg", &["--purge", "switchboard-server"]);
     let (installed, log) = run("dpkg", &["-i", &deb]);
     assert!(installed, "dpkg -i failed:\n{log}");
@@ -83,27 +91,15 @@ fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
 
     // The service's command, as the service's user: it serves from the installed paths.
     let id = |flag| -> u32 { run("id", &[flag, "switchboard"]).1.trim().parse().unwrap() };
-    let mut server = Command::new(INSTALLED)
-        .args(["serve", "--listen", "127.0.0.1:0", "--config", CONFIG])
-        .uid(id("-u"))
-        .gid(id("-g"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the installed server starts as its user");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let mut server = ServerProcess::spawn(
+        Command::new(INSTALLED)
+            .args(["serve", "--listen", "127.0.0.1:0", "--config", CONFIG])
+            .uid(id("-u"))
+            .gid(id("-g"))
+            .stderr(Stdio::null()),
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     write!(
         stream,
         "GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
@@ -113,9 +109,7 @@ fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // SIGTERM, as systemd stops it: a clean exit.
-    let (ok, _) = run("kill", &["-TERM", &server.id().to_string()]);
-    assert!(ok);
-    let status = server.wait().unwrap();
+    let status = server.terminate();
     assert!(
         status.success(),
         "the server did not stop cleanly: {status}"

@@ -629,12 +629,19 @@ impl ServerProcess {
 
     /// Started with `args` added (`--log-format json`), its log written to `log`.
     pub fn start_logging(config: &Path, args: &[&str], log: Stdio) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-            .args(args)
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
+        Self::spawn(
+            Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+                .args(args)
+                .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+                .arg(config)
+                .stderr(log),
+        )
+    }
+
+    /// Start `command` (a `serve` of some binary) and wait for the address it prints.
+    pub fn spawn(command: &mut Command) -> ServerProcess {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(log)
             .spawn()
             .expect("the server binary starts");
         let mut line = String::new();
@@ -650,6 +657,14 @@ impl ServerProcess {
             child,
             base: format!("http://{addr}"),
         }
+    }
+
+    /// SIGTERM, as systemd stops a service; how the process ended.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        self.child.wait().unwrap()
     }
 
     /// SIGKILL: no shutdown, no flush, nothing the process could still do.
