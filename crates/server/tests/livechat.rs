@@ -638,29 +638,46 @@ async fn block_durations_are_bounded() {
 #[tokio::test]
 async fn a_visitors_typing_is_passed_on_once_in_a_while() {
     let server = server().await;
-    let agent = server.login("101").await;
+    let owner = server.login("101").await;
+    let colleague = server.login("102").await;
     let visitor = Visitor::start(&server, "198.51.100.40", json!({})).await;
     visitor.say("oi").await;
-    let (_, list) = agent.get("/api/v1/conversations").await;
+    let (_, list) = owner.get("/api/v1/conversations").await;
     let id: Uuid = list["conversations"][0]["id"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
-    agent.take(id).await;
-    let (_, cursor) = agent.sync_all(0).await;
+    // While the chat is offered to the queue, nobody answers it yet: no typing for anyone.
+    let typing = |events: &[Value]| events.iter().filter(|e| e["type"] == "typing").count();
+    let (_, cursor) = colleague.sync_all(0).await;
+    assert_eq!(
+        visitor
+            .call(Method::POST, "/livechat/web/typing", None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(typing(&colleague.sync_all(cursor).await.0), 0);
+    owner.take(id).await;
+    let (_, owner_cursor) = owner.sync_all(0).await;
+    let (_, colleague_cursor) = colleague.sync_all(0).await;
+    // Let the throttle's window from the first notice pass.
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     for _ in 0..12 {
         let (status, _) = visitor
             .call(Method::POST, "/livechat/web/typing", None)
             .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
-    let (events, _) = agent.sync_all(cursor).await;
-    let typing = events.iter().filter(|e| e["type"] == "typing").count();
+    let (events, _) = owner.sync_all(owner_cursor).await;
     // One, or two if the twelve calls took longer than the throttle's window.
-    assert!(
-        (1..=2).contains(&typing),
-        "{typing} typing events: {events:?}"
+    assert!((1..=2).contains(&typing(&events)), "{events:?}");
+    let (events, _) = colleague.sync_all(colleague_cursor).await;
+    assert_eq!(
+        typing(&events),
+        0,
+        "only the agent answering the chat: {events:?}"
     );
 }
 

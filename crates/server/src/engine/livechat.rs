@@ -464,11 +464,15 @@ impl Engine {
             if conv.status == ConversationStatus::Resolved {
                 return Ok(());
             }
-            let data = serde_json::json!({"conversation_id": conv.id, "who": "contact", "name": display_name(&visitor)});
-            for view in unit.tx.views(conv.id)? {
-                if view.visible() {
-                    unit.emit(view.agent_id, event_types::TYPING, Some(conv.id), Some(data.clone()))?;
-                }
+            // Only the agent answering the chat needs to know: a chat still offered to a whole
+            // queue has nobody typing back yet, and its typing would fill every offered
+            // agent's log.
+            let Some(owner) = conv.owner_id else {
+                return Ok(());
+            };
+            if unit.tx.view(conv.id, owner)?.is_some_and(|v| v.visible()) {
+                let data = serde_json::json!({"conversation_id": conv.id, "who": "contact", "name": display_name(&visitor)});
+                unit.emit(owner, event_types::TYPING, Some(conv.id), Some(data))?;
             }
             Ok(())
         })
