@@ -1,0 +1,10 @@
+//! A WhatsApp Cloud API webhook body, as the provider (or anyone who knows the secret) posts it.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use switchboard_server::channels::whatsapp;
+
+fuzz_target!(|body: &[u8]| {
+    // Errors are fine (the handler answers 400); a panic would take the request down.
+    let _ = whatsapp::parse(body);
+});
