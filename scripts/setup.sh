@@ -44,6 +44,10 @@ if ! cargo machete --version >/dev/null 2>&1; then
   echo "==> installing cargo-machete (finds unused Rust dependencies)"
   cargo install cargo-machete --locked
 fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz (builds and runs the fuzz targets in fuzz/: scripts/fuzz.sh)"
+  cargo install cargo-fuzz --locked
+fi
 if ! command -v tauri-driver >/dev/null; then
   echo "==> installing tauri-driver (WebDriver for the desktop app's end-to-end tests)"
   cargo install tauri-driver --locked

@@ -50,6 +50,9 @@ echo "==> the server's integration tests again, each server on its own PostgreSQ
 SWITCHBOARD_TEST_BACKEND=postgres cargo nextest run --workspace --locked --no-fail-fast \
   -E 'package(switchboard-server) & kind(test)'
 
+echo "==> fuzzing the webhook, config, file-type and template parsers (scripts/fuzz.sh: a dev build, 20 s each)"
+./scripts/fuzz.sh 20 dev
+
 echo "==> cargo nextest (unit, integration, end to end: tests/desktop drives the real app under Xvfb)"
 # Each desktop test starts its own Xvfb, D-Bus session and keychain (see tests/desktop); they
 # run one at a time (.config/nextest.toml).

@@ -393,7 +393,11 @@ pub fn sanitize_filename(name: &str) -> String {
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
+    // Dots and spaces in any mix (". . a"): a name left starting with a dot would be hidden.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end()
+        .to_string();
     if cleaned.is_empty() {
         return "file".into();
     }
@@ -406,7 +410,13 @@ pub fn sanitize_filename(name: &str) -> String {
             let stem: String = stem.chars().take(200 - ext.chars().count() - 1).collect();
             format!("{stem}.{ext}")
         }
-        _ => cleaned.chars().take(200).collect(),
+        // Cut where a space was, the name would end in one.
+        _ => cleaned
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .trim_end()
+            .to_string(),
     }
 }
 
@@ -522,6 +532,8 @@ mod tests {
             ("C:\\Users\\ana\\foto.png", "foto.png"),
             ("bad\u{0}\u{7}name\n.pdf", "badname.pdf"),
             ("..hidden.txt", "hidden.txt"),
+            (". . .hidden.txt", "hidden.txt"),
+            (" .\t. a.txt", "a.txt"),
             ("a<b>c.txt", "a_b_c.txt"),
             ("", "file"),
             ("/", "file"),
@@ -533,6 +545,12 @@ mod tests {
         let short = sanitize_filename(&long);
         assert_eq!(short.chars().count(), 200);
         assert!(short.ends_with(".pdf"));
+        let cut_at_a_space = format!("{} {}", "x".repeat(199), "y".repeat(20));
+        assert_eq!(
+            sanitize_filename(&cut_at_a_space),
+            "x".repeat(199),
+            "a shortened name does not end in a space"
+        );
     }
 
     #[test]

@@ -171,3 +171,105 @@ mod tests {
         }
     }
 }
+
+/// Invariants of [`next_status`] over any sequence of provider reports, in any order.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use MessageStatus::*;
+
+    const ALL: [MessageStatus; 5] = [Pending, Sent, Delivered, Read, Failed];
+
+    fn rank(s: MessageStatus) -> u8 {
+        match s {
+            Pending => 0,
+            Sent => 1,
+            Delivered => 2,
+            Read => 3,
+            Failed => 0,
+        }
+    }
+
+    fn reports() -> impl Strategy<Value = Vec<MessageStatus>> {
+        proptest::collection::vec(select(ALL.to_vec()), 0..12)
+    }
+
+    /// What the engine stores: each report applied to the status so far.
+    fn apply(start: MessageStatus, reports: &[MessageStatus]) -> Vec<MessageStatus> {
+        let mut current = start;
+        let mut history = vec![current];
+        for reported in reports {
+            if let Some(next) = next_status(current, *reported) {
+                current = next;
+            }
+            history.push(current);
+        }
+        history
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn a_status_only_moves_forward_and_failed_is_final(
+            start in select(ALL.to_vec()),
+            reports in reports(),
+        ) {
+            let history = apply(start, &reports);
+            for (pair, reported) in history.windows(2).zip(&reports) {
+                let (before, after) = (pair[0], pair[1]);
+                if before == Failed {
+                    prop_assert_eq!(after, Failed, "failed is final");
+                } else if after == Failed {
+                    prop_assert!(matches!(before, Pending | Sent), "failed after {:?}", before);
+                    prop_assert_eq!(*reported, Failed);
+                } else {
+                    prop_assert!(rank(after) >= rank(before), "{:?} went back to {:?}", before, after);
+                }
+                // A change is always the reported status, never one of its own.
+                prop_assert!(after == before || after == *reported);
+            }
+        }
+
+        #[test]
+        fn a_report_repeated_changes_nothing(current in select(ALL.to_vec()), reported in select(ALL.to_vec())) {
+            let once = next_status(current, reported).unwrap_or(current);
+            prop_assert_eq!(next_status(once, reported), None, "{:?} then {:?} twice", current, reported);
+        }
+
+        #[test]
+        fn without_failures_the_order_of_reports_does_not_matter(
+            (reports, shuffled) in proptest::collection::vec(select(vec![Pending, Sent, Delivered, Read]), 0..12)
+                .prop_flat_map(|r| (Just(r.clone()), Just(r).prop_shuffle())),
+        ) {
+            // The final status is the highest reported, as if the reports came sorted by rank.
+            let mut sorted = reports.clone();
+            sorted.sort_by_key(|s| rank(*s));
+            let highest = *apply(Pending, &sorted).last().unwrap();
+            prop_assert_eq!(highest, sorted.last().copied().unwrap_or(Pending));
+            prop_assert_eq!(*apply(Pending, &reports).last().unwrap(), highest);
+            prop_assert_eq!(*apply(Pending, &shuffled).last().unwrap(), highest);
+        }
+
+        #[test]
+        fn a_failure_counts_only_before_the_customer_got_the_message(reports in reports()) {
+            // Failed wins when it comes before any delivered or read report; otherwise it is
+            // ignored and the highest report wins.
+            let last = *apply(Pending, &reports).last().unwrap();
+            let first_failure = reports.iter().position(|s| *s == Failed);
+            let reached_before = |end: usize| reports[..end].iter().any(|s| matches!(s, Delivered | Read));
+            let expected = match first_failure {
+                Some(at) if !reached_before(at) => Failed,
+                _ => reports
+                    .iter()
+                    .copied()
+                    .filter(|s| *s != Failed)
+                    .max_by_key(|s| rank(*s))
+                    .unwrap_or(Pending),
+            };
+            prop_assert_eq!(last, expected, "{:?}", reports);
+        }
+    }
+}

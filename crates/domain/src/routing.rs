@@ -142,7 +142,7 @@ pub fn plan_offer(
 ) -> OfferPlan {
     let eligible: Vec<&Member> = members.iter().filter(|m| is_eligible(policy, m)).collect();
     let round = match trigger {
-        Trigger::Timeout => state.round + 1,
+        Trigger::Timeout => state.round.saturating_add(1),
         Trigger::New => 0,
         Trigger::MembersChanged => state.round,
     };
@@ -167,10 +167,24 @@ pub fn plan_offer(
             let pick = if keep_current {
                 current
             } else {
-                let ranked = rank_single(policy.strategy, &eligible, state);
-                match (trigger, current) {
-                    (Trigger::Timeout, Some(current)) => next_after(&ranked, current),
-                    _ => ranked.first().copied(),
+                match (policy.strategy, trigger, current) {
+                    // The turn passes to whoever follows the agent who let it time out.
+                    (Strategy::RoundRobin, Trigger::Timeout, Some(current))
+                        if members.iter().any(|m| m.agent == current) =>
+                    {
+                        in_turn_after(members, &eligible, Some(current))
+                            .first()
+                            .copied()
+                    }
+                    (Strategy::RoundRobin, _, _) => {
+                        in_turn_after(members, &eligible, state.last_round_robin)
+                            .first()
+                            .copied()
+                    }
+                    (_, Trigger::Timeout, Some(current)) => {
+                        next_after(&rank_by_merit(policy.strategy, &eligible), current)
+                    }
+                    _ => rank_by_merit(policy.strategy, &eligible).first().copied(),
                 }
             };
             (pick.into_iter().collect(), eligible.len() > 1)
@@ -196,22 +210,29 @@ fn ids(members: &[&Member]) -> Vec<AgentId> {
     members.iter().map(|m| m.agent).collect()
 }
 
-/// Eligible agents in the order a single-agent strategy tries them.
-fn rank_single(strategy: Strategy, eligible: &[&Member], state: &OfferState) -> Vec<AgentId> {
+/// Eligible agents in the order `round_robin` tries them: starting after `last` in the queue's
+/// order and wrapping around, whether or not `last` could take a chat now (someone who went
+/// away does not send the turn back to the top of the list). From the top when `last` is not a
+/// member.
+fn in_turn_after(members: &[Member], eligible: &[&Member], last: Option<AgentId>) -> Vec<AgentId> {
+    let position = |agent: AgentId| members.iter().position(|m| m.agent == agent);
     let mut ranked: Vec<&Member> = eligible.to_vec();
+    if let Some(start) = last.and_then(position) {
+        let n = members.len();
+        // `position` finds every eligible member: they are `members`' own entries.
+        ranked.sort_by_key(|m| (position(m.agent).unwrap_or(start) + n - start - 1) % n);
+    }
+    ids(&ranked)
+}
+
+/// Eligible agents in the order `longest_idle` and `fewest_answered` try them.
+fn rank_by_merit(strategy: Strategy, eligible: &[&Member]) -> Vec<AgentId> {
+    let mut ranked: Vec<&Member> = eligible.to_vec();
+    // Stable sorts keep the queue's priority order among equals.
     match strategy {
-        Strategy::RoundRobin => {
-            // Start after the agent who got the previous chat, wrapping around.
-            if let Some(last) = state.last_round_robin {
-                if let Some(pos) = ranked.iter().position(|m| m.agent == last) {
-                    ranked.rotate_left(pos + 1);
-                }
-            }
-        }
-        // Stable sorts keep the queue's priority order among equals.
         Strategy::LongestIdle => ranked.sort_by_key(|m| m.last_assigned_at),
         Strategy::FewestAnswered => ranked.sort_by_key(|m| m.answered),
-        Strategy::RingAll | Strategy::HuntByThrees => {}
+        Strategy::RingAll | Strategy::HuntByThrees | Strategy::RoundRobin => {}
     }
     ids(&ranked)
 }
@@ -448,6 +469,47 @@ mod tests {
     }
 
     #[test]
+    fn round_robin_continues_after_the_last_agent_when_they_went_away() {
+        // Given agent 2 took the last chat and then went away, and agent 3 let the next time out
+        // and went away too
+        let mut members: Vec<Member> = (1..=4).map(member).collect();
+        members[1].presence = Presence::Away;
+        let p = policy(Strategy::RoundRobin);
+        let after_2 = OfferState {
+            last_round_robin: Some(agent(2)),
+            ..OfferState::default()
+        };
+        // When a chat arrives, then the turn is 3's, not the top of the list's
+        let plan = plan_offer(&p, &members, &after_2, Trigger::New, now());
+        assert_eq!(plan.offered, agents(&[3]), "the turn goes on after 2");
+        members[2].presence = Presence::Away;
+        let offered_3 = OfferState {
+            offered: agents(&[3]),
+            ..after_2
+        };
+        // When 3's offer times out, then it moves on to 4
+        let plan = plan_offer(&p, &members, &offered_3, Trigger::Timeout, now());
+        assert_eq!(plan.offered, agents(&[4]), "the turn goes on after 3");
+        assert_eq!(plan.withdrawn, agents(&[3]));
+    }
+
+    #[test]
+    fn rounds_stop_counting_at_the_largest_round() {
+        let plan = plan_offer(
+            &policy(Strategy::HuntByThrees),
+            &[member(1)],
+            &state(u32::MAX, &[1]),
+            Trigger::Timeout,
+            now(),
+        );
+        assert_eq!(
+            plan.round,
+            u32::MAX,
+            "a timeout past the last round cannot overflow"
+        );
+    }
+
+    #[test]
     fn longest_idle_prefers_never_assigned_then_oldest_assignment() {
         let mut members: Vec<Member> = (1..=3).map(member).collect();
         members[0].last_assigned_at = Some(now() - Duration::minutes(5));
@@ -525,5 +587,277 @@ mod tests {
             assert_eq!(Strategy::parse(strategy.as_str()), Some(strategy));
         }
         assert_eq!(Strategy::parse("random"), None);
+    }
+}
+
+/// Invariants of [`plan_offer`] over any queue: strategy, limit, members (presence, log-in,
+/// load, history, priority order), the offer so far and the trigger.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    // The trait, not routing's enum (written `super::Strategy` here).
+    use proptest::strategy::Strategy;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    fn agent(n: u128) -> AgentId {
+        AgentId::from_u128(n)
+    }
+
+    fn policies() -> impl Strategy<Value = QueuePolicy> {
+        (select(super::Strategy::ALL.to_vec()), 1..600i64, 0..4u32).prop_map(
+            |(strategy, timeout_s, max_chats_per_agent)| QueuePolicy {
+                strategy,
+                offer_timeout: Duration::seconds(timeout_s),
+                max_chats_per_agent,
+            },
+        )
+    }
+
+    /// Up to eight members with distinct ids 1..=8 in any priority order.
+    fn members() -> impl Strategy<Value = Vec<Member>> {
+        let member = (
+            any::<bool>(),
+            select(vec![Presence::Available, Presence::Away, Presence::Dnd]),
+            0..5u32,
+            proptest::option::of(0..4i64),
+            0..4u32,
+        );
+        (
+            Just((1..=8u128).collect::<Vec<_>>()).prop_shuffle(),
+            proptest::collection::vec(member, 0..=8),
+        )
+            .prop_map(|(ids, facts)| {
+                ids.into_iter()
+                    .zip(facts)
+                    .map(
+                        |(id, (logged_in, presence, open_chats, idle, answered))| Member {
+                            agent: agent(id),
+                            logged_in,
+                            presence,
+                            open_chats,
+                            last_assigned_at: idle.map(|m| now() - Duration::minutes(m)),
+                            answered,
+                        },
+                    )
+                    .collect()
+            })
+    }
+
+    /// The offer so far; ids 9 and 10 are agents who have since left the queue.
+    fn states() -> impl Strategy<Value = OfferState> {
+        (
+            prop_oneof![0..6u32, Just(u32::MAX)],
+            Just((1..=10u128).collect::<Vec<_>>()).prop_shuffle(),
+            0..5usize,
+            proptest::option::of(1..=10u128),
+        )
+            .prop_map(|(round, ids, offered, last)| OfferState {
+                round,
+                offered: ids[..offered].iter().map(|n| agent(*n)).collect(),
+                last_round_robin: last.map(agent),
+            })
+    }
+
+    fn triggers() -> impl Strategy<Value = Trigger> {
+        select(vec![
+            Trigger::New,
+            Trigger::Timeout,
+            Trigger::MembersChanged,
+        ])
+    }
+
+    /// Eligibility as SPEC §2 states it, written independently of `is_eligible`.
+    fn may_be_offered(policy: &QueuePolicy, m: &Member) -> bool {
+        let has_room = policy.max_chats_per_agent == 0 || m.open_chats < policy.max_chats_per_agent;
+        m.logged_in
+            && (policy.strategy == super::Strategy::RingAll
+                || (m.presence == Presence::Available && has_room))
+    }
+
+    /// The first eligible member after `anchor` in the queue's order, wrapping around (the
+    /// anchor itself last); the first eligible one when `anchor` is not a member.
+    fn next_in_turn(
+        policy: &QueuePolicy,
+        members: &[Member],
+        anchor: Option<AgentId>,
+    ) -> Option<AgentId> {
+        let start = anchor.and_then(|a| members.iter().position(|m| m.agent == a));
+        let order: Vec<&Member> = match start {
+            Some(s) => (1..=members.len())
+                .map(|k| &members[(s + k) % members.len()])
+                .collect(),
+            None => members.iter().collect(),
+        };
+        order
+            .into_iter()
+            .find(|m| may_be_offered(policy, m))
+            .map(|m| m.agent)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn plans_offer_only_eligible_agents_once_and_withdraw_the_rest(
+            policy in policies(),
+            members in members(),
+            state in states(),
+            trigger in triggers(),
+        ) {
+            let plan = plan_offer(&policy, &members, &state, trigger, now());
+            let eligible: Vec<AgentId> = members
+                .iter()
+                .filter(|m| may_be_offered(&policy, m))
+                .map(|m| m.agent)
+                .collect();
+            for m in &members {
+                prop_assert_eq!(is_eligible(&policy, m), may_be_offered(&policy, m), "{:?}", m);
+            }
+
+            // Nobody is offered twice.
+            let mut seen = plan.offered.clone();
+            seen.sort();
+            seen.dedup();
+            prop_assert_eq!(seen.len(), plan.offered.len(), "offered twice: {:?}", plan.offered);
+            // Everyone newly offered may be offered (kept offers stay until a timeout).
+            for added in plan.added(&state) {
+                prop_assert!(eligible.contains(&added), "{} is not eligible", added);
+            }
+            // Exactly those who had the offer and lost it are withdrawn.
+            let lost: Vec<AgentId> = state
+                .offered
+                .iter()
+                .copied()
+                .filter(|a| !plan.offered.contains(a))
+                .collect();
+            prop_assert_eq!(&plan.withdrawn, &lost);
+
+            let round = match trigger {
+                Trigger::New => 0,
+                Trigger::Timeout => state.round.saturating_add(1),
+                Trigger::MembersChanged => state.round,
+            };
+            prop_assert_eq!(plan.round, round);
+            if plan.offered.is_empty() {
+                prop_assert_eq!(plan.expires_at, None, "no timer without an offer");
+            }
+            if let Some(at) = plan.expires_at {
+                prop_assert_eq!(at, now() + policy.offer_timeout);
+            }
+
+            match policy.strategy {
+                super::Strategy::RingAll => {
+                    prop_assert_eq!(&plan.offered, &eligible, "every eligible member, in order");
+                    prop_assert_eq!(plan.expires_at, None);
+                }
+                super::Strategy::HuntByThrees => {
+                    let width = 3 * (round as usize + 1);
+                    let mut expected = state.offered.clone();
+                    expected.extend(
+                        eligible
+                            .iter()
+                            .take(width)
+                            .filter(|a| !state.offered.contains(a)),
+                    );
+                    prop_assert_eq!(&plan.offered, &expected, "never withdraws; widens in order");
+                    let someone_left = eligible.iter().any(|a| !plan.offered.contains(a));
+                    prop_assert_eq!(plan.expires_at.is_some(), someone_left);
+                }
+                single => {
+                    let current = state.offered.first().copied();
+                    let kept = trigger == Trigger::MembersChanged
+                        && current.is_some_and(|c| members.iter().any(|m| m.agent == c));
+                    if kept {
+                        prop_assert_eq!(plan.offered.first().copied(), current, "kept until its timeout");
+                    } else {
+                        prop_assert_eq!(plan.offered.len(), eligible.len().min(1));
+                    }
+                    prop_assert!(plan.offered.len() <= 1, "one agent at a time");
+                    let timer = eligible.len() > 1 && !plan.offered.is_empty();
+                    prop_assert_eq!(plan.expires_at.is_some(), timer);
+                    let pick = plan.offered.first().copied();
+                    match (single, trigger, current) {
+                        (_, _, _) if kept => {}
+                        (super::Strategy::RoundRobin, Trigger::Timeout, Some(c))
+                            if members.iter().any(|m| m.agent == c) =>
+                        {
+                            prop_assert_eq!(pick, next_in_turn(&policy, &members, Some(c)));
+                        }
+                        (super::Strategy::RoundRobin, _, _) => {
+                            let expected = next_in_turn(&policy, &members, state.last_round_robin);
+                            prop_assert_eq!(pick, expected, "the turn continues after the last agent");
+                        }
+                        (_, Trigger::Timeout, Some(c)) => {
+                            if eligible.len() > 1 {
+                                prop_assert_ne!(pick, Some(c), "a timeout moves on");
+                            }
+                        }
+                        (strategy, _, _) => {
+                            // The best by the strategy's measure, earliest in priority among equals.
+                            let key = |a: AgentId| {
+                                let m = members.iter().find(|m| m.agent == a).unwrap();
+                                match strategy {
+                                    super::Strategy::LongestIdle => (m.last_assigned_at, 0),
+                                    _ => (None, m.answered),
+                                }
+                            };
+                            if let Some(pick) = pick {
+                                let at = eligible.iter().position(|a| *a == pick).unwrap();
+                                for (i, other) in eligible.iter().enumerate() {
+                                    prop_assert!(key(pick) <= key(*other), "{} beats the pick", other);
+                                    if i < at {
+                                        prop_assert!(key(pick) < key(*other), "ties go by priority");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn round_robin_gives_each_available_agent_one_chat_per_turn(
+            members in members(),
+            last in proptest::option::of(1..=8u128),
+            max_chats_per_agent in 0..4u32,
+        ) {
+            // Given a queue whose members do not change, and loads that do not count
+            // (their chats are answered as fast as they come)
+            let policy = QueuePolicy {
+                strategy: super::Strategy::RoundRobin,
+                offer_timeout: Duration::seconds(30),
+                max_chats_per_agent,
+            };
+            let eligible: Vec<AgentId> = members
+                .iter()
+                .filter(|m| may_be_offered(&policy, m))
+                .map(|m| m.agent)
+                .collect();
+            // When as many chats arrive as there are eligible agents, each taken by its first
+            let mut state = OfferState { last_round_robin: last.map(agent), ..OfferState::default() };
+            let mut got = Vec::new();
+            for _ in 0..eligible.len() {
+                let plan = plan_offer(&policy, &members, &state, Trigger::New, now());
+                let first = plan.offered[0];
+                got.push(first);
+                state.last_round_robin = Some(first);
+            }
+            // Then each eligible agent got exactly one, in the queue's order, wrapping around
+            let mut sorted = got.clone();
+            sorted.sort();
+            let mut expected = eligible.clone();
+            expected.sort();
+            prop_assert_eq!(sorted, expected, "turns {:?}", got);
+            for pair in got.windows(2) {
+                prop_assert_eq!(Some(pair[1]), next_in_turn(&policy, &members, Some(pair[0])));
+            }
+        }
     }
 }
