@@ -18,6 +18,9 @@ packages=(
   chromium
   # the PostgreSQL backend's tests (scripts/postgres.sh starts a local server)
   postgresql
+  # the server package's test installs the .deb (its maintainer scripts use adduser) and
+  # checks the unit with systemd-analyze
+  adduser systemd
 )
 
 missing=()
