@@ -167,7 +167,9 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_while_delivering_sends_no_reply_twice_and_loses_none_silently() {
     let graph = FakeGraph::start(GraphOptions {
-        send_delay: Duration::from_millis(300),
+        // Long enough that a reply taken by the platform is still unanswered when the server
+        // is killed, even on a loaded machine.
+        send_delay: Duration::from_secs(1),
         ..GraphOptions::default()
     })
     .await
@@ -232,7 +234,7 @@ async fn a_server_killed_while_delivering_sends_no_reply_twice_and_loses_none_si
     // Once things settle, each reply has reached the platform at most once, and each is
     // either sent or shown failed (for the agent to resend): none stays pending in silence.
     let mut last = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..300 {
         last.clear();
         for (conversation, message, _) in &replies {
             let (_, page) = node

@@ -171,7 +171,7 @@ async fn logging_out_closes_the_stream_and_nothing_follows() {
 
 #[tokio::test]
 async fn an_expired_session_closes_its_stream() {
-    let server = TestServer::with_config(&config_toml(1, "", "session_ttl_s = 2")).await;
+    let server = TestServer::with_config(&config_toml(1, "", "session_ttl_s = 4")).await;
     let agent = server.login("101").await;
     let mut stream = open_stream(&server, &agent, 0).await;
     assert_eq!(
