@@ -4,6 +4,12 @@
 //! the cursor, then wait to be woken by a commit and repeat. Each text frame is one event (or a
 //! reset notice), so a client that reconnects with the cursor of the last frame it processed
 //! misses nothing and sees nothing twice.
+//!
+//! Each page is read together with the stream's session (`Engine::stream_page`): once the
+//! session ended — logout (which wakes the stream, on every node), expiry (a timer), the agent
+//! disabled — the stream closes with [`SESSION_ENDED`] instead of sending anything more. The
+//! stream pings every `stream_ping_s` and drops a peer that stays silent; an agent holds at
+//! most `streams_per_agent` streams on a node.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
