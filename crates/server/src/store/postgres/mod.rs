@@ -627,14 +627,18 @@ fn is_unreachable(err: &postgres::Error) -> bool {
     false
 }
 
-/// Serialisation failures, deadlocks and row locks waited for too long (see `attempts`): the
-/// transaction lost to a concurrent one and may be tried again.
+/// Serialisation failures, deadlocks, row locks waited for too long and cancelled statements
+/// (see `attempts`): the transaction lost to a concurrent one, or was stopped from outside, and
+/// may be tried again.
 fn is_retryable(err: &postgres::Error) -> bool {
     matches!(
         err.code(),
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
             || *code == SqlState::LOCK_NOT_AVAILABLE
+            // A statement cancelled from outside (seen under heavy contention in CI, and what
+            // `pg_cancel_backend` does): the transaction rolled back, so trying again is safe.
+            || *code == SqlState::QUERY_CANCELED
     )
 }
 
