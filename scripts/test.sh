@@ -34,8 +34,11 @@ fi
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "==> building the server and the desktop app (the end-to-end tests drive both)"
-cargo build --locked -p switchboard-server -p switchboard-desktop
+echo "==> building the workspace and its tests (the end-to-end tests drive the server and the app)"
+# The same targets as the nextest runs below, so dependencies are built once with one set of
+# features: building only the two binaries resolves features without the tests' dev-dependencies
+# and compiled the whole tree a second time (twice the disk).
+cargo build --locked --workspace --bins --tests
 
 echo "==> widget end to end in headless Chromium against the real server"
 (cd tests/widget && SWITCHBOARD_SERVER_BIN="$PWD/../../target/debug/switchboard-server" npm test)
