@@ -88,6 +88,8 @@ error_codes! {
     InvalidCursor => "invalid_cursor",
     /// 400: `view` is neither `recent` nor `archived`.
     InvalidView => "invalid_view",
+    /// 400: an update request's version, platform or architecture cannot be read.
+    InvalidVersion => "invalid_version",
 
     // ----- messages and files -----
     /// 400: a message with neither text nor files.

@@ -429,6 +429,28 @@ pub struct QueueList {
     pub queues: Vec<QueueSummary>,
 }
 
+// ----- desktop app updates -----
+
+/// An update for the desktop app (`GET /api/v1/updates/{target}/{arch}/{current_version}`), in
+/// the shape Tauri's updater reads: the app downloads `url` and installs it only when its bytes
+/// match `signature` under the public key built into the app.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppUpdate {
+    /// The version offered, e.g. `1.4.0`.
+    pub version: String,
+    /// The release notes the operator put beside the installers, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// When the installer was placed on the server (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pub_date: Option<String>,
+    /// Where the installer is downloaded from (with the agent's token).
+    pub url: String,
+    /// The installer's minisign signature, as the Tauri bundler wrote it (`.sig`).
+    pub signature: String,
+}
+
 // ----- errors -----
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]

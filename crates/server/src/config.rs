@@ -69,6 +69,8 @@ pub struct ServerConfig {
     /// Where `GET /metrics` (Prometheus) is served; `None` (the default): nowhere.
     pub metrics_listen: Option<SocketAddr>,
     pub files: FileLimits,
+    /// The desktop app's update feed: one folder per version (`updates.rs` shows the layout).
+    pub updates_dir: PathBuf,
 }
 
 /// Connection, stream and size limits (`[server.limits]`). Each default is listed in
@@ -328,12 +330,20 @@ struct RawServer {
     metrics: RawMetrics,
     #[serde(default)]
     files: FileLimits,
+    #[serde(default)]
+    updates: RawUpdates,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawMetrics {
     listen: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawUpdates {
+    dir: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -655,13 +665,19 @@ impl Validator<'_> {
                 ),
             }
         }
+        let data_dir = base.join(raw.data_dir.unwrap_or_else(|| "data".into()));
         Some(ServerConfig {
             trusted_proxies,
             default_country: default_country?,
             listen: listen?,
             public_url: public_url.trim_end_matches('/').to_string(),
             database: database?,
-            data_dir: base.join(raw.data_dir.unwrap_or_else(|| "data".into())),
+            updates_dir: raw
+                .updates
+                .dir
+                .map(|dir| base.join(dir))
+                .unwrap_or_else(|| data_dir.join("updates")),
+            data_dir,
             max_attachment_bytes,
             session_ttl_s,
             event_retention_days,

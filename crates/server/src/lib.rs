@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod private;
 pub mod store;
+pub mod updates;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -289,6 +290,7 @@ pub async fn launch_with_listener(
         trusted_proxies: Arc::new(config.server.trusted_proxies.clone()),
         limits: config.server.limits,
         streams: Default::default(),
+        updates: Arc::new(updates::Updates::new(&config.server.updates_dir)),
         shutdown: stopped.clone(),
     };
     let limiters = (

@@ -363,6 +363,20 @@ fn matrix() -> Vec<Row> {
             Attachment,
             VISIBLE,
         ),
+        // The desktop app's update feed: nothing in its folder here, so no update (204) and
+        // no installer (404) — but never to a caller without an agent's token.
+        signed_in(
+            GET,
+            "/api/v1/updates/{target}/{arch}/{current_version}",
+            Nothing,
+            ok,
+        ),
+        signed_in(
+            GET,
+            "/api/v1/updates/files/{version}/{file}",
+            Nothing,
+            All(Hidden),
+        ),
         signed_in(GET, "/api/v1/sync", Nothing, ok),
         signed_in(GET, "/api/v1/stream", Nothing, ok),
         public(GET, "/webhooks/whatsapp/{channel_id}", unverified),
@@ -869,7 +883,9 @@ impl World {
         let mut path = row
             .path
             .replace("{channel_id}", channel)
-            .replace("{*file}", "swagger-ui.css");
+            .replace("{*file}", "swagger-ui.css")
+            .replace("{target}/{arch}/{current_version}", "linux/x86_64/0.1.0")
+            .replace("{version}/{file}", "9.9.9/Switchboard_9.9.9_amd64.deb");
         if let Some(id) = path_id {
             path = path.replace("{id}", &id.to_string());
         }

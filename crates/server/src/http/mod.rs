@@ -9,6 +9,7 @@ mod observe;
 mod openapi;
 pub mod serve;
 mod stream;
+mod updates;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub limits: crate::config::Limits,
     /// Live streams open on this node, per agent or visitor (`limits.streams_per_*`).
     pub streams: Arc<stream::OpenStreams>,
+    /// The desktop app's update feed.
+    pub updates: Arc<crate::updates::Updates>,
     /// Becomes `true` when the server stops: WebSocket streams (which outlive graceful HTTP
     /// shutdown once upgraded) close with "going away" so clients reconnect elsewhere.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -184,6 +187,12 @@ impl RouteGroups {
                     "/attachments/{id}/thumbnail",
                     attachments::thumbnail,
                 ),
+                route(
+                    M::GET,
+                    "/updates/{target}/{arch}/{current_version}",
+                    updates::check,
+                ),
+                route(M::GET, "/updates/files/{version}/{file}", updates::download),
                 route(M::GET, "/sync", sync),
                 route(M::GET, "/stream", stream::stream),
             ],

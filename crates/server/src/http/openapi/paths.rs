@@ -7,8 +7,8 @@
 #![allow(dead_code)]
 
 use switchboard_protocol::{
-    Agent, AgentList, AttachmentRef, Block, BlockList, CategoryList, Contact, ContactHistory,
-    ContactList, ContactRequest, Conversation, ConversationList, ErrorResponse,
+    Agent, AgentList, AppUpdate, AttachmentRef, Block, BlockList, CategoryList, Contact,
+    ContactHistory, ContactList, ContactRequest, Conversation, ConversationList, ErrorResponse,
     FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message,
     MessagePage, PresenceRequest, QueueList, ReadRequest, RenderRequest, RenderResponse,
     SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest,
@@ -461,6 +461,41 @@ fn download() {}
     ),
     security(("agent_token" = [])))]
 fn thumbnail() {}
+
+// ----- desktop app updates -----
+
+/// An update for the desktop app
+///
+/// Asked by the app's updater (Tauri's) with its platform, architecture, bundle type and version;
+/// answered from the server's update folder (`[server.updates] dir`). The app installs the
+/// installer only when its signature matches the key built into the app.
+#[utoipa::path(get, path = "/api/v1/updates/{target}/{arch}/{current_version}", tag = "updates",
+    params(
+        ("target" = String, Path, description = "`linux`, `windows` or `darwin`."),
+        ("arch" = String, Path, description = "`x86_64`, `aarch64`, `i686` or `armv7`."),
+        ("current_version" = String, Path, description = "The app's version, e.g. `1.2.0`."),
+        ("bundle_type" = Option<String>, Query, description = "How the app was installed: `deb`, `rpm`, `appimage`, `nsis`, `msi` or `app`; anything else is offered nothing."),
+    ),
+    responses(
+        (status = 200, description = "The newest signed installer above that version.", body = AppUpdate),
+        (status = 204, description = "No update."),
+        (status = 400, description = "`invalid_version`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn update_check() {}
+
+/// An update installer
+#[utoipa::path(get, path = "/api/v1/updates/files/{version}/{file}", tag = "updates",
+    params(
+        ("version" = String, Path, description = "The version folder."),
+        ("file" = String, Path, description = "The installer's file name."),
+    ),
+    responses(
+        (status = 200, description = "The installer.", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 404, description = "No such signed installer.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn update_download() {}
 
 // ----- sync -----
 
