@@ -21,6 +21,8 @@ packages=(
   # the server package's test installs the .deb (its maintainer scripts use adduser) and
   # checks the unit with systemd-analyze
   adduser systemd
+  # the desktop app's update test: Tauri's updater installs the new .deb through pkexec or sudo
+  sudo
 )
 
 missing=()

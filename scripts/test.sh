@@ -56,6 +56,25 @@ SWITCHBOARD_TEST_BACKEND=postgres cargo nextest run --workspace --locked --no-fa
 echo "==> fuzzing the webhook, config, file-type and template parsers (scripts/fuzz.sh: a dev build, 20 s each)"
 ./scripts/fuzz.sh 20 dev
 
+echo "==> the desktop app's installers for the install and update tests (scripts/package-desktop.sh)"
+# Debug builds, signed with a key pair made for this run only: this version's .deb with the
+# public key built in, and the next patch version's .deb with its signature.
+installers="$PWD/target/test-installers"
+rm -rf "$installers"
+mkdir -p "$installers/key"
+ui/node_modules/.bin/tauri signer generate --ci -p "" -w "$installers/key/updates.key" >/dev/null
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+next_version="$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')"
+(
+  SWITCHBOARD_UPDATER_PUBKEY="$(cat "$installers/key/updates.key.pub")"
+  TAURI_SIGNING_PRIVATE_KEY="$(cat "$installers/key/updates.key")"
+  TAURI_SIGNING_PRIVATE_KEY_PASSWORD=""
+  export SWITCHBOARD_UPDATER_PUBKEY TAURI_SIGNING_PRIVATE_KEY TAURI_SIGNING_PRIVATE_KEY_PASSWORD
+  ./scripts/package-desktop.sh --debug --version "$next_version" --bundles deb --out "$installers/next"
+  ./scripts/package-desktop.sh --debug --bundles deb,rpm --out "$installers/current"
+)
+export SWITCHBOARD_TEST_INSTALLERS="$installers"
+
 echo "==> cargo nextest (unit, integration, end to end: tests/desktop drives the real app under Xvfb)"
 # Each desktop test starts its own Xvfb, D-Bus session and keychain (see tests/desktop); they
 # run one at a time (.config/nextest.toml).

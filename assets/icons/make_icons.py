@@ -9,6 +9,12 @@ anti-aliased edges instead of being scaled down from a large bitmap.
 Only the Python standard library is used, so anyone can regenerate the files:
 
     python3 assets/icons/make_icons.py
+
+The Windows and macOS icon files (icon.ico, icon.icns) the installers need are made from icon.png
+by the Tauri CLI:
+
+    ui/node_modules/.bin/tauri icon assets/icons/icon.png -o /tmp/icons
+    cp /tmp/icons/icon.ico /tmp/icons/icon.icns assets/icons/
 """
 
 from __future__ import annotations

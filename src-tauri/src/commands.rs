@@ -82,7 +82,7 @@ impl CommandError {
     }
 }
 
-type Answer<T> = Result<T, CommandError>;
+pub(crate) type Answer<T> = Result<T, CommandError>;
 
 /// The local files the agent handed to the app, by choosing them in the file dialog or
 /// dropping them on the window. Only these may be checked or sent, so a page that went wrong

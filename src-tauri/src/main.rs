@@ -15,6 +15,7 @@ mod opening;
 mod settings;
 mod sounds;
 mod tray;
+mod updates;
 
 use switchboard_client::{Change, Client, ClientOptions};
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
@@ -84,6 +85,7 @@ async fn forward_changes(app: AppHandle, client: Client) {
 fn main() {
     let _ = commands::STARTED.set(std::time::Instant::now());
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let data_dir =
                 commands::resolve_data_dir(std::env::var_os(commands::DATA_DIR_ENV), || {
@@ -97,6 +99,8 @@ fn main() {
                 files: commands::OfferedFiles::default(),
             });
             app.manage(sounds::Player::from_env());
+            app.manage(updates::Updates::default());
+            tauri::async_runtime::spawn(updates::watch(app.handle().clone()));
             tauri::async_runtime::spawn(sounds::remind(app.handle().clone(), client.clone()));
             tauri::async_runtime::spawn(forward_changes(app.handle().clone(), client.clone()));
             // Without a tray the window simply closes the app.
@@ -165,6 +169,9 @@ fn main() {
             commands::set_active_conversation,
             sounds::play_sound,
             sounds::pick_sound_file,
+            updates::update_status,
+            updates::check_for_update,
+            updates::install_update,
         ])
         // The config sits at the repository root; see build.rs.
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -180,14 +180,33 @@ export type ShellEvent =
   /** Bring this conversation into view (a notification or the tray was clicked). */
   | { event: "open_conversation"; payload: { id: string } }
   /** The tray menu changed the presence. */
-  | { event: "presence"; payload: { presence: Presence } };
+  | { event: "presence"; payload: { presence: Presence } }
+  /** The app's own updating moved on (src-tauri/src/updates.rs). */
+  | { event: "update"; payload: UpdateStatus };
 
 /** Tauri event names, one per `ShellEvent`. */
 export const EVENTS = {
   change: "switchboard://change",
   open_conversation: "switchboard://open-conversation",
   presence: "switchboard://presence",
+  update: "switchboard://update",
 } as const;
+
+/**
+ * Where the app's updating from its server stands (`UpdateStatus` in src-tauri/src/updates.rs).
+ * `off`: this app does not update itself — built without an update key, not installed from an
+ * installer, or a release build talking to an `http://` server.
+ */
+export type UpdateStatus =
+  | { state: "off"; reason: "no_key" | "not_installed" | "insecure_server" }
+  | { state: "idle" }
+  | { state: "checking" }
+  | { state: "up_to_date" }
+  | { state: "downloading"; version: string }
+  | { state: "ready"; version: string; notes: string | null }
+  | { state: "installing"; version: string }
+  | { state: "refused"; version: string; message: string }
+  | { state: "failed"; message: string };
 
 /** Which version is running and where it keeps its data. */
 export interface AppInfo {
@@ -308,6 +327,13 @@ export interface Backend {
   pickSoundFile(): Promise<string | null>;
   /** The window is showing this conversation (no notification needed for it). */
   setActiveConversation(id: string | null): Promise<void>;
+
+  // ----- the app's own updates -----
+  updateStatus(): Promise<UpdateStatus>;
+  /** Asks the server now; a newer version is downloaded and verified before this answers. */
+  checkForUpdate(): Promise<UpdateStatus>;
+  /** Installs the verified download and restarts into it. Errors: `update_failed`. */
+  installUpdate(): Promise<void>;
 
   /** Subscribes to shell events; returns the unsubscribe function. */
   onEvent(handler: (event: ShellEvent) => void): Promise<() => void>;

@@ -109,6 +109,9 @@ export const tauriBackend: Backend = {
   playSound: (sound) => call("play_sound", { sound }),
   pickSoundFile: () => call("pick_sound_file"),
   setActiveConversation: (id) => call("set_active_conversation", { id }),
+  updateStatus: () => call("update_status"),
+  checkForUpdate: () => call("check_for_update"),
+  installUpdate: () => call("install_update"),
   async onEvent(handler) {
     const stops = await Promise.all(
       (Object.keys(EVENTS) as ShellEvent["event"][]).map((event) =>
@@ -175,6 +178,9 @@ export const webBackend: Backend = {
   playSound: notConnected,
   pickSoundFile: notConnected,
   setActiveConversation: () => Promise.resolve(),
+  updateStatus: () => Promise.resolve({ state: "off", reason: "not_installed" }),
+  checkForUpdate: () => Promise.resolve({ state: "off", reason: "not_installed" }),
+  installUpdate: notConnected,
   onEvent: () => Promise.resolve(() => {}),
 };
 

@@ -7,6 +7,7 @@ import type { Agent } from "./api";
 import { detectBackend, toBackendError } from "./backend";
 import { describeError } from "./errors";
 import { detectLocale, pickLocale, translator, type Locale } from "./i18n";
+import { UpdateBanner } from "./components/update-banner";
 import { signInNotice } from "./notice";
 import { renderLogin, SIGNED_IN_EVENT } from "./screens/login";
 import { renderMain, SIGNED_OUT_EVENT, type MainScreen } from "./screens/main";
@@ -29,12 +30,19 @@ applyLocale(locale);
 
 let main: MainScreen | null = null;
 let notice: HTMLElement | null = null;
+/** "Update ready — restart", while signed in; and how to stop following updates. */
+let update: { banner: UpdateBanner; stop: Promise<() => void> } | null = null;
 
 function showLogin(): void {
   main?.dispose();
   main = null;
   notice?.remove();
   notice = null;
+  if (update) {
+    update.banner.element.remove();
+    void update.stop.then((stop) => stop());
+    update = null;
+  }
   footer!.hidden = false;
   document.body.classList.remove("signed-in");
   renderLogin(app!, backend, t);
@@ -50,6 +58,13 @@ async function showMain(agent: Agent): Promise<void> {
   // Without a usable keychain the sign-in lasts this run only: say so, quietly.
   notice = signInNotice(await backend.signInKept().catch(() => null), t);
   if (notice) document.body.append(notice);
+  const banner = new UpdateBanner(backend, t);
+  document.body.append(banner.element);
+  const stop = backend.onEvent((event) => {
+    if (event.event === "update") banner.show(event.payload);
+  });
+  update = { banner, stop };
+  void stop.then(() => backend.updateStatus()).then((status) => banner.show(status), () => {});
 }
 
 app.addEventListener(SIGNED_IN_EVENT, (event) => {

@@ -14,6 +14,7 @@ import type {
   ShellEvent,
   Template,
   TemplateInput,
+  UpdateStatus,
 } from "../src/api";
 import { BackendError } from "../src/backend";
 
@@ -329,6 +330,19 @@ export class FakeBackend implements Backend {
     return answer instanceof BackendError ? Promise.reject(answer) : Promise.resolve(answer);
   };
   setActiveConversation = () => Promise.resolve();
+  /** The app's own updating: what `updateStatus`/`checkForUpdate` answer, and how
+   * `installUpdate` ends (an error, or nothing). */
+  appUpdate: UpdateStatus = { state: "idle" };
+  installError: BackendError | null = null;
+  updateStatus = () => Promise.resolve(this.appUpdate);
+  checkForUpdate = () => {
+    this.calls.push("check-for-update");
+    return Promise.resolve(this.appUpdate);
+  };
+  installUpdate = () => {
+    this.calls.push("install-update");
+    return this.installError ? Promise.reject(this.installError) : Promise.resolve();
+  };
   onEvent = (handler: (event: ShellEvent) => void) => {
     this.handlers.push(handler);
     return Promise.resolve(() => {

@@ -149,3 +149,34 @@ describe("settings: sounds", () => {
     expect(facebook.selectedOptions[0]!.textContent).toBe("fb.mp3");
   });
 });
+
+describe("settings: about and updates", () => {
+  let container: HTMLElement;
+  let screen: MainScreen;
+  let backend: FakeBackend;
+
+  beforeEach(async () => {
+    document.body.replaceChildren();
+    container = document.createElement("div");
+    document.body.append(container);
+    backend = new FakeBackend([]);
+    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
+    await screen.settled();
+  });
+  afterEach(() => screen.dispose());
+
+  it("shows the version and where updating stands, and checks on demand", async () => {
+    backend.appUpdate = { state: "off", reason: "not_installed" };
+    one(container, "settings-open").click();
+    await screen.settled();
+    expect(one(container, "app-version").textContent).toMatch(/^Version \S+/);
+    expect(one(container, "update-status").textContent).toBe(t("update.off.not_installed"));
+
+    backend.appUpdate = { state: "up_to_date" };
+    one(container, "update-check").click();
+    await screen.settled();
+    expect(backend.calls).toContain("check-for-update");
+    expect(one(container, "update-status").textContent).toBe(t("update.upToDate"));
+    expect(one<HTMLButtonElement>(container, "update-check").disabled).toBe(false);
+  });
+});

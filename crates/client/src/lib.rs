@@ -261,6 +261,22 @@ fn mime_for(filename: &str) -> String {
         .unwrap_or_else(|| "application/octet-stream".into())
 }
 
+/// The signed-in server's update feed for the app (see [`Client::update_feed`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UpdateFeed {
+    pub url: url::Url,
+    /// `Bearer <token>`: never logged (Debug leaves it out).
+    pub authorization: String,
+}
+
+impl std::fmt::Debug for UpdateFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateFeed")
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     pub fn new(options: ClientOptions) -> Client {
         Client {
@@ -470,6 +486,21 @@ impl Client {
     /// Which server and agent this session is (its key names the keychain entry and folder).
     pub fn profile(&self) -> Option<Profile> {
         self.session().as_ref().map(|s| s.core.profile.clone())
+    }
+
+    /// Where this session's server offers updates of the app, and the header that proves the
+    /// agent may have them. The URL carries Tauri's updater placeholders (`{{target}}`, …).
+    pub fn update_feed(&self) -> Option<UpdateFeed> {
+        let session = self.session();
+        let api = &session.as_ref()?.core.api;
+        let url = api
+            .base()
+            .join("api/v1/updates/{{target}}/{{arch}}/{{current_version}}?bundle_type={{bundle_type}}")
+            .ok()?;
+        Some(UpdateFeed {
+            url,
+            authorization: format!("Bearer {}", api.token()?),
+        })
     }
 
     pub fn connection_state(&self) -> ConnectionState {

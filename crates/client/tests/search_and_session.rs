@@ -428,3 +428,40 @@ fn the_keyring_store_round_trips_a_token_through_the_system_keychain() {
     store.delete(&account).expect("deleting twice is fine");
     let _ = ClientOptions::new("/tmp").with_tokens(Arc::new(store));
 }
+
+#[tokio::test]
+async fn the_update_feed_is_the_signed_in_servers_and_answers_with_the_agents_token() {
+    let server = TestServer::start(1).await;
+    let desktop = Desktop::new();
+    let ana = desktop.client();
+    assert!(ana.update_feed().is_none(), "nobody signed in: no feed");
+    ana.login(&server.url(), "101", PASSWORD).await.unwrap();
+
+    let feed = ana.update_feed().expect("a feed once signed in");
+    assert!(
+        !format!("{feed:?}").contains("Bearer"),
+        "the token stays out of logs"
+    );
+    // What Tauri's updater does with the placeholders.
+    let url = feed
+        .url
+        .as_str()
+        .replace("%7B%7Btarget%7D%7D", "linux")
+        .replace("%7B%7Barch%7D%7D", "x86_64")
+        .replace("%7B%7Bcurrent_version%7D%7D", "0.1.0")
+        .replace("{{bundle_type}}", "deb");
+    assert!(url.starts_with(&server.url()), "{url}");
+    let http = reqwest::Client::new();
+    let answer = http
+        .get(&url)
+        .header("authorization", &feed.authorization)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::NO_CONTENT, "{url}");
+    let anonymous = http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    ana.logout().await.unwrap();
+    assert!(ana.update_feed().is_none(), "signed out: no feed");
+}

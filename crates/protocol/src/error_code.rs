@@ -214,6 +214,9 @@ error_codes! {
     NoHandler => "no_handler",
     /// The native file dialog could not open or gave no answer; try again.
     DialogUnavailable => "dialog_unavailable",
+    /// The app's update could not be installed (none downloaded, or the installer failed);
+    /// this version keeps running.
+    UpdateFailed => "update_failed",
 }
 
 impl ErrorCode {

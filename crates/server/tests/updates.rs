@@ -53,10 +53,19 @@ async fn the_app_is_offered_the_newest_signed_installer_and_downloads_it_with_it
             server.base
         )
     );
-    assert!(offer["pub_date"].as_str().unwrap().ends_with('Z'), "{offer}");
+    assert!(
+        offer["pub_date"].as_str().unwrap().ends_with('Z'),
+        "{offer}"
+    );
 
     // The installer, with the token only.
-    let download = server.http.get(url).bearer_auth(&agent.token).send().await.unwrap();
+    let download = server
+        .http
+        .get(url)
+        .bearer_auth(&agent.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().as_ref(), &installer[..]);
     let anonymous = server.http.get(url).send().await.unwrap();

@@ -3,7 +3,8 @@
  * with a preview, and optionally one per channel and one per queue), the unowned-chat
  * reminder and the language. Opened from the main screen's top bar; saved through the backend.
  */
-import type { Backend, ChannelKind, QueueSummary, Settings } from "../api";
+import type { Backend, ChannelKind, QueueSummary, Settings, UpdateStatus } from "../api";
+import { describeUpdate } from "../components/update-banner";
 import { button, el } from "../dom";
 import type { MessageKey, Translate } from "../i18n";
 
@@ -104,6 +105,30 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     el("option", { value: "pt-BR" }, "Português (Brasil)"),
   );
   language.value = current.locale;
+  // About: the version, and the app's updates from the server (checked on demand here).
+  const info = await backend.appInfo().catch(() => null);
+  const updateText = el("p", { class: "muted", "data-testid": "update-status", "aria-live": "polite" });
+  const showUpdate = (status: UpdateStatus) => (updateText.textContent = describeUpdate(status, t));
+  showUpdate(await backend.updateStatus().catch((): UpdateStatus => ({ state: "idle" })));
+  const checkUpdate = button(t("update.check"), "update-check");
+  const about = el(
+    "section",
+    { class: "about", "aria-labelledby": "settings-about" },
+    el("h4", { id: "settings-about" }, t("update.heading")),
+    el("p", { "data-testid": "app-version" }, t("app.version", { version: info?.version ?? "?" })),
+    updateText,
+    checkUpdate,
+  );
+  checkUpdate.addEventListener("click", () => {
+    checkUpdate.disabled = true;
+    showUpdate({ state: "checking" });
+    void track(
+      backend
+        .checkForUpdate()
+        .then(showUpdate, fail)
+        .finally(() => (checkUpdate.disabled = false)),
+    );
+  });
   const save = button(t("settings.save"), "settings-save", { class: "primary" });
   const cancel = button(t("chat.cancel"), "settings-cancel");
   showDialog(
@@ -120,6 +145,7 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
       repeat.row,
       el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
       language,
+      about,
       el("div", { class: "dialog-bar" }, cancel, save),
     ),
   );
