@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the desktop app's installers with the Tauri bundler (tauri.conf.json, "bundle"):
 # on Linux a .deb and an .rpm by default, and an .AppImage on request (for it the bundler
-# downloads linuxdeploy from GitHub, so it needs that network). Windows (NSIS, MSI) and macOS
-# (.app, .dmg) installers are built on those systems by .github/workflows/release.yml.
+# downloads AppRun and linuxdeploy from GitHub, so it needs that network). On Windows (Git Bash)
+# --bundles nsis,msi and on macOS --bundles app,dmg, as .github/workflows/release.yml does.
 #
 #   scripts/package-desktop.sh [--debug] [--version X.Y.Z] [--bundles deb,rpm,appimage] [--out DIR]
 #
@@ -81,17 +81,28 @@ node -e '
   fs.writeFileSync("src-tauri/tauri.conf.json", JSON.stringify(config, null, 2));
 '
 mkdir -p "$stage/target/$profile"
-cp "target/$profile/switchboard-desktop" "$stage/target/$profile/"
+exe=""
+[ -f "target/$profile/switchboard-desktop.exe" ] && exe=".exe"
+cp "target/$profile/switchboard-desktop$exe" "$stage/target/$profile/"
 
 echo "==> bundling: $bundles"
 debug_flag=()
 [ "$profile" = debug ] && debug_flag=(--debug)
-CARGO_TARGET_DIR="$stage/target" TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui \
-  "$tauri" bundle "${debug_flag[@]}" --ci --bundles "$bundles" --config "$overlay"
+if ! CARGO_TARGET_DIR="$stage/target" TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui \
+  "$tauri" bundle "${debug_flag[@]}" --ci --bundles "$bundles" --config "$overlay"; then
+  if [[ ",$bundles," == *",appimage,"* ]]; then
+    echo "The AppImage bundler downloads AppRun and linuxdeploy from github.com: without that" >&2
+    echo "network, build --bundles deb,rpm (the release workflow builds the AppImage)." >&2
+  fi
+  exit 1
+fi
 
+# The installers (and their .sig): Linux packages, Windows installers, the macOS disk image
+# and the macOS update archive (.app.tar.gz).
 mkdir -p "$out"
-find "$stage/target/$profile/bundle" -type f \
-  \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.sig' \) \
+installers=(-name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*-setup.exe'
+  -o -name '*.msi' -o -name '*.dmg' -o -name '*.app.tar.gz')
+find "$stage/target/$profile/bundle" -type f \( "${installers[@]}" -o -name '*.sig' \) \
   -exec cp {} "$out/" \;
 echo "==> installers in $out:"
-find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' \) | sort
+find "$out" -maxdepth 1 -type f \( "${installers[@]}" \) | sort

@@ -21,8 +21,9 @@ packages=(
   # the server package's test installs the .deb (its maintainer scripts use adduser) and
   # checks the unit with systemd-analyze
   adduser systemd
-  # the desktop app's update test: Tauri's updater installs the new .deb through pkexec or sudo
-  sudo
+  # the desktop app's update test: Tauri's updater installs the new .deb through pkexec or sudo;
+  # the installers test reads the .rpm with rpm
+  sudo rpm
 )
 
 missing=()

@@ -1,4 +1,4 @@
-//! `switchboard-server serve | check-config | demo | backup | restore` (CONTRACT §1).
+//! `switchboard-server serve | check-config | demo | backup | restore | updates` (CONTRACT §1).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -63,6 +63,12 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// List the desktop app updates this server offers, from its update folder.
+    #[command(after_long_help = switchboard_server::updates::LAYOUT)]
+    Updates {
+        #[arg(long, default_value = "switchboard.toml")]
+        config: PathBuf,
+    },
     /// Embedded SQLite in a temporary folder, demo agents, queues, channels and chats.
     #[cfg(feature = "demo")]
     Demo {
@@ -109,6 +115,13 @@ fn main() -> ExitCode {
         Command::Restore { config, from } => {
             report(switchboard_server::backup::restore(&config, &from))
         }
+        Command::Updates { config } => match config::load(&config) {
+            Ok(parsed) => report(list_updates(&parsed.server.updates_dir)),
+            Err(errors) => {
+                eprint!("{errors}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve { config, listen } => {
             let mut parsed = match config::load(&config) {
                 Ok(parsed) => parsed,
@@ -131,6 +144,37 @@ fn main() -> ExitCode {
             switchboard_server::demo::launch(listen, every).await
         }),
     }
+}
+
+/// What the update folder offers, file by file.
+fn list_updates(dir: &std::path::Path) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let updates = switchboard_server::updates::Updates::new(dir);
+    let mut out = format!("update folder: {}\n", dir.display());
+    let versions = match switchboard_server::updates::report(&updates) {
+        Ok(versions) => versions,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            out.push_str(
+                "(it does not exist yet: no updates are offered; see --help for its layout)",
+            );
+            return Ok(out);
+        }
+        Err(error) => anyhow::bail!("{}: {error}", dir.display()),
+    };
+    if versions.is_empty() {
+        out.push_str("(no version folders: no updates are offered; see --help for its layout)");
+    }
+    for (version, files) in versions {
+        let _ = writeln!(out, "{version}");
+        for file in files {
+            let status = match file.status {
+                Ok(platforms) => platforms.join(", "),
+                Err(why) => format!("NOT OFFERED: {why}"),
+            };
+            let _ = writeln!(out, "  {:<40} {status}", file.file);
+        }
+    }
+    Ok(out.trim_end().to_string())
 }
 
 fn report(done: anyhow::Result<String>) -> ExitCode {

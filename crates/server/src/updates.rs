@@ -3,18 +3,7 @@
 //! Tauri bundler wrote, each with the `.sig` the bundler signed it with, and optionally the
 //! release notes.
 //!
-//! ```text
-//! updates/
-//!   1.4.0/
-//!     notes.md                              shown to agents (optional, plain text)
-//!     Switchboard_1.4.0_amd64.deb           + Switchboard_1.4.0_amd64.deb.sig
-//!     Switchboard-1.4.0-1.x86_64.rpm        + .sig
-//!     Switchboard_1.4.0_amd64.AppImage      + .sig
-//!     Switchboard_1.4.0_x64-setup.exe       + .sig   (NSIS)
-//!     Switchboard_1.4.0_x64_en-US.msi       + .sig
-//!     Switchboard_1.4.0_aarch64.app.tar.gz  + .sig   (macOS: put the architecture in the name,
-//!                                                     or leave it out for a universal build)
-//! ```
+//! The layout is [`LAYOUT`] (also `switchboard-server updates --help`).
 //!
 //! An app asks with its platform, architecture, bundle type and version; it is offered the newest
 //! version above its own that has a signed installer of its own bundle type and architecture.
@@ -27,6 +16,28 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use semver::Version;
+
+/// The update folder's layout, as `switchboard-server updates --help` prints it.
+pub const LAYOUT: &str = "\
+The update folder ([server.updates] dir; by default <data_dir>/updates) holds one folder per
+version, named as the version (1.4.0), with the installers exactly as the Tauri bundler named
+them (scripts/package-desktop.sh, or the release workflow) and each one's .sig beside it:
+
+  updates/
+    1.4.0/
+      notes.md                              release notes shown to agents (optional)
+      Switchboard_1.4.0_amd64.deb           + Switchboard_1.4.0_amd64.deb.sig
+      Switchboard-1.4.0-1.x86_64.rpm        + .sig
+      Switchboard_1.4.0_amd64.AppImage      + .sig
+      Switchboard_1.4.0_x64-setup.exe       + .sig   (Windows, NSIS)
+      Switchboard_1.4.0_x64_en-US.msi       + .sig   (Windows, MSI)
+      Switchboard_1.4.0_aarch64.app.tar.gz  + .sig   (macOS; no architecture in the name
+                                                      means a universal build)
+
+Each signed-in app is offered the newest version above its own that has a signed installer
+for its platform, architecture and kind of installer. An installer without its .sig, or signed
+as another version than its folder's, is never offered. Nothing is cached: copy a new version
+in under another name (1.4.0.partial) and rename it when complete.";
 
 /// Release notes larger than this are cut (they are shown in a small dialog).
 const MAX_NOTES_BYTES: usize = 16 * 1024;
@@ -43,18 +54,34 @@ pub enum Bundle {
     App,
 }
 
+/// The architectures Tauri's updater names.
+const ARCHS: [&str; 4] = ["x86_64", "aarch64", "i686", "armv7"];
+
 impl Bundle {
+    pub const ALL: [Bundle; 6] = [
+        Bundle::Deb,
+        Bundle::Rpm,
+        Bundle::AppImage,
+        Bundle::Nsis,
+        Bundle::Msi,
+        Bundle::App,
+    ];
+
+    /// The updater's name for it (`{{bundle_type}}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Bundle::Deb => "deb",
+            Bundle::Rpm => "rpm",
+            Bundle::AppImage => "appimage",
+            Bundle::Nsis => "nsis",
+            Bundle::Msi => "msi",
+            Bundle::App => "app",
+        }
+    }
+
     /// `None` for `unknown` (an app run from a build folder, which cannot install an update).
     pub fn parse(name: &str) -> Option<Bundle> {
-        Some(match name {
-            "deb" => Bundle::Deb,
-            "rpm" => Bundle::Rpm,
-            "appimage" => Bundle::AppImage,
-            "nsis" => Bundle::Nsis,
-            "msi" => Bundle::Msi,
-            "app" => Bundle::App,
-            _ => return None,
-        })
+        Bundle::ALL.into_iter().find(|bundle| bundle.name() == name)
     }
 
     /// The platform (`{{target}}` of Tauri's updater) this bundle type belongs to.
@@ -105,7 +132,7 @@ impl Bundle {
     /// Every architecture name this bundle type's installers may carry (to tell "another
     /// architecture" from "no architecture in the name").
     fn any_arch_names(self) -> Vec<&'static str> {
-        ["x86_64", "aarch64", "i686", "armv7"]
+        ARCHS
             .iter()
             .flat_map(|arch| self.arch_names(arch).iter().copied())
             .collect()
@@ -248,24 +275,13 @@ fn offer_in(
     names.sort();
     for file in names {
         let path = folder.join(&file);
-        let signature = match std::fs::read_to_string(folder.join(format!("{file}.sig"))) {
-            Ok(text) => text.trim().to_string(),
-            Err(error) => {
-                tracing::warn!(installer = ?path, %error, "an update installer without its readable .sig is not offered");
+        let signature = match signature_for(folder, &file, version) {
+            Ok(signature) => signature,
+            Err(why) => {
+                tracing::warn!(installer = ?path, "{why}; not offered");
                 continue;
             }
         };
-        match signed_version(&signature) {
-            Some(signed) if signed == version.to_string() => {}
-            Some(signed) => {
-                tracing::warn!(installer = ?path, signed, "this installer was signed as another version than its folder's; not offered");
-                continue;
-            }
-            None => {
-                tracing::warn!(installer = ?path, "this installer's .sig is not a Tauri updater signature carrying its version (sign it with the Tauri CLI 2.12 or later); not offered");
-                continue;
-            }
-        }
         let pub_date = std::fs::metadata(&path)
             .and_then(|m| m.modified())
             .ok()
@@ -279,6 +295,76 @@ fn offer_in(
         }));
     }
     Ok(None)
+}
+
+/// The signature of `file` in a version's folder, or why the installer cannot be offered.
+fn signature_for(folder: &Path, file: &str, version: &Version) -> Result<String, String> {
+    let signature = std::fs::read_to_string(folder.join(format!("{file}.sig")))
+        .map_err(|error| format!("its signature {file}.sig cannot be read ({error})"))?;
+    let signature = signature.trim().to_string();
+    match signed_version(&signature) {
+        Some(signed) if signed == version.to_string() => Ok(signature),
+        Some(signed) => Err(format!(
+            "it was signed as version {signed}, not {version}: put it in the folder {signed}"
+        )),
+        None => Err(
+            "its .sig is not a Tauri updater signature naming its version (sign it with the Tauri CLI 2.12 or later)"
+                .into(),
+        ),
+    }
+}
+
+/// One file of a version's folder, as the feed sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub file: String,
+    /// For an installer: the platforms it is offered to (`linux x86_64 deb`), or why it is not.
+    pub status: Result<Vec<String>, String>,
+}
+
+/// Every version folder and what the feed makes of each file in it (for operators:
+/// `switchboard-server updates`). Newest first.
+pub fn report(updates: &Updates) -> std::io::Result<Vec<(Version, Vec<FileReport>)>> {
+    let mut versions = updates.versions()?;
+    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut all = Vec::new();
+    for (version, folder) in versions {
+        let mut names: Vec<String> = std::fs::read_dir(&folder)?
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| !name.ends_with(".sig"))
+            .collect();
+        names.sort();
+        let files = names
+            .into_iter()
+            .map(|file| {
+                let status = if matches!(file.as_str(), "notes.md" | "notes.txt") {
+                    Ok(vec!["release notes".to_string()])
+                } else {
+                    let platforms: Vec<String> = Bundle::ALL
+                        .iter()
+                        .flat_map(|bundle| ARCHS.iter().map(move |arch| (*bundle, *arch)))
+                        .filter(|(bundle, arch)| bundle.matches(&file, arch))
+                        .map(|(bundle, arch)| {
+                            format!("{} {arch} {}", bundle.target(), bundle.name())
+                        })
+                        .collect();
+                    if platforms.is_empty() {
+                        Err(
+                            "not an installer the Tauri bundler names (see the layout); ignored"
+                                .to_string(),
+                        )
+                    } else {
+                        signature_for(&folder, &file, &version).map(|_| platforms)
+                    }
+                };
+                FileReport { file, status }
+            })
+            .collect();
+        all.push((version, files));
+    }
+    Ok(all)
 }
 
 /// The release notes beside the installers (`notes.md` or `notes.txt`), cut to a sane size.

@@ -208,3 +208,81 @@ fn serve_refuses_a_broken_config_before_listening() {
         "no 'listening' line"
     );
 }
+
+#[test]
+fn updates_lists_what_the_feed_offers_and_why_a_file_is_not_offered() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "switchboard.toml",
+        &format!(
+            "{}\n[server.updates]\ndir = \"desktop-updates\"\n",
+            good_config()
+        ),
+    );
+    let run = || {
+        let out = Command::new(binary())
+            .args(["updates", "--config"])
+            .arg(&config)
+            .env("SWITCHBOARD_TEST_BRUNO_PASSWORD", "from-env")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run().contains("does not exist yet"), "{}", run());
+
+    let folder = dir.path().join("desktop-updates/1.4.0");
+    std::fs::create_dir_all(&folder).unwrap();
+    let signed_as = |version: &str| {
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "untrusted comment: x\nRUQ=\ntrusted comment: timestamp:1\tfile:x\tversion:{version}\nAAAA\n"
+        ))
+    };
+    for (file, sig) in [
+        ("Switchboard_1.4.0_amd64.deb", Some(signed_as("1.4.0"))),
+        ("Switchboard-1.4.0-1.x86_64.rpm", None),
+        ("Switchboard_1.4.0_x64-setup.exe", Some(signed_as("1.3.0"))),
+        ("README.txt", None),
+        ("notes.md", None),
+    ] {
+        std::fs::write(folder.join(file), b"x").unwrap();
+        if let Some(sig) = sig {
+            std::fs::write(folder.join(format!("{file}.sig")), sig).unwrap();
+        }
+    }
+    let listed = run();
+    let line = |file: &str| {
+        listed
+            .lines()
+            .find(|l| l.trim_start().starts_with(file))
+            .unwrap_or_else(|| panic!("{file} in:\n{listed}"))
+            .to_string()
+    };
+    assert!(listed.contains("desktop-updates"), "{listed}");
+    assert!(
+        line("Switchboard_1.4.0_amd64.deb").ends_with("linux x86_64 deb"),
+        "{listed}"
+    );
+    assert!(
+        line("Switchboard-1.4.0-1.x86_64.rpm").contains("NOT OFFERED: its signature"),
+        "{listed}"
+    );
+    assert!(
+        line("Switchboard_1.4.0_x64-setup.exe").contains("signed as version 1.3.0"),
+        "{listed}"
+    );
+    assert!(
+        line("README.txt").contains("NOT OFFERED: not an installer"),
+        "{listed}"
+    );
+    assert!(line("notes.md").ends_with("release notes"), "{listed}");
+
+    let help = Command::new(binary())
+        .args(["updates", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("Switchboard_1.4.0_amd64.deb.sig"), "{help}");
+}

@@ -134,6 +134,34 @@ async fn sign_in(app: &App) {
     .expect("conversations listed");
 }
 
+/// Signs `file` for `version` with a key pair made here, not the one built into the app.
+fn sign_with_another_key(file: &Path, version: &str) {
+    let tauri = switchboard_desktop_e2e::repo().join("ui/node_modules/.bin/tauri");
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("other.key");
+    let key_text = key.display().to_string();
+    let (made, log) = run(
+        tauri.to_str().unwrap(),
+        &["signer", "generate", "--ci", "-p", "", "-w", &key_text],
+    );
+    assert!(made, "tauri signer generate:\n{log}");
+    let (signed, log) = run(
+        tauri.to_str().unwrap(),
+        &[
+            "signer",
+            "sign",
+            "-f",
+            &key_text,
+            "-p",
+            "",
+            "--app-version",
+            version,
+            &file.display().to_string(),
+        ],
+    );
+    assert!(signed, "tauri signer sign:\n{log}");
+}
+
 async fn shown_version(app: &App) -> String {
     app.click("[data-testid=settings-open]").await.unwrap();
     app.wait_for("[data-testid=app-version]").await.unwrap();
@@ -163,6 +191,28 @@ async fn the_deb_installs_with_apt_runs_signs_in_and_is_removed_cleanly() {
         assert!(entry.lines().any(|l| l == line), "{line} in:\n{entry}");
     }
     assert!(Path::new("/usr/share/icons/hicolor/128x128/apps/switchboard-desktop.png").is_file());
+
+    // The .rpm beside it holds the same (rpm reads it; this machine installs .debs).
+    let rpm = std::fs::read_dir(installers.join("current"))
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "rpm"))
+        .expect("an .rpm beside the .deb");
+    let rpm = rpm.display().to_string();
+    let (read, name) = run("rpm", &["-qp", "--queryformat", "%{NAME} %{VERSION}", &rpm]);
+    assert!(read, "{name}");
+    assert_eq!(
+        name.trim(),
+        format!("{PACKAGE} {}", env!("CARGO_PKG_VERSION"))
+    );
+    let (read, files) = run("rpm", &["-qlp", &rpm]);
+    assert!(read, "{files}");
+    for file in [INSTALLED_APP, "/usr/share/applications/Switchboard.desktop"] {
+        assert!(
+            files.lines().any(|l| l == file),
+            "{file} in the .rpm:\n{files}"
+        );
+    }
 
     let server = Server::start().await.expect("server");
     let desktop = Desktop::start().expect("desktop session");
@@ -199,24 +249,21 @@ async fn an_installed_app_updates_itself_from_its_server_and_refuses_a_tampered_
     let _installed = Installed::install(&current);
     let server = Server::start().await.expect("server");
 
-    // The server's update folder first holds the next version's installer, altered after
-    // signing (one byte), with the genuine signature.
+    // The server's update folder first offers the next version signed with another key (as
+    // someone without the company's key would), then altered after signing (one byte) with the
+    // genuine signature: both are refused, and this version keeps running.
     let folder = server.dir.path().join("data/updates").join(&next_version);
     std::fs::create_dir_all(&folder).unwrap();
-    let mut tampered = std::fs::read(&next).unwrap();
-    let middle = tampered.len() / 2;
-    tampered[middle] ^= 0x55;
-    std::fs::write(folder.join(&next_name), &tampered).unwrap();
-    std::fs::write(folder.join(format!("{next_name}.sig")), &signature).unwrap();
     std::fs::write(folder.join("notes.md"), "Faster search.").unwrap();
+    std::fs::copy(&next, folder.join(&next_name)).unwrap();
+    sign_with_another_key(&folder.join(&next_name), &next_version);
 
     let desktop = Desktop::start().expect("desktop session");
     let app = installed_app(&desktop, "ana", &server).await;
     sign_in(&app).await;
-
     // The app checks once signed in, downloads, and refuses what the signature does not match.
     app.wait_js(
-        "the tampered update to be refused",
+        "the update signed with another key to be refused",
         "const b = document.querySelector('[data-testid=update-banner]'); return !!b && !b.hidden && b.dataset.state === 'refused';",
         vec![],
     )
@@ -228,16 +275,32 @@ async fn an_installed_app_updates_itself_from_its_server_and_refuses_a_tampered_
         "{said}"
     );
     app.screenshot("update-refused").await.unwrap();
+    app.click("[data-testid=update-later]").await.unwrap();
+
+    let mut tampered = std::fs::read(&next).unwrap();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x55;
+    std::fs::write(folder.join(&next_name), &tampered).unwrap();
+    std::fs::write(folder.join(format!("{next_name}.sig")), &signature).unwrap();
+    app.click("[data-testid=settings-open]").await.unwrap();
+    app.click("[data-testid=update-check]").await.unwrap();
+    app.wait_js(
+        "the tampered update to be refused",
+        "const s = document.querySelector('[data-testid=update-status]'); return !!s && /refused/.test(s.textContent) && !document.querySelector('[data-testid=update-check]').disabled;",
+        vec![],
+    )
+    .await
+    .expect("the refusal is said in Settings");
+    app.click("[data-testid=settings-cancel]").await.unwrap();
     assert_eq!(
         installed_version().as_deref(),
         Some(env!("CARGO_PKG_VERSION")),
         "nothing was installed"
     );
-    // This version keeps working.
-    app.click("[data-testid=update-later]").await.unwrap();
     assert_eq!(
         shown_version(&app).await,
-        format!("Version {}", env!("CARGO_PKG_VERSION"))
+        format!("Version {}", env!("CARGO_PKG_VERSION")),
+        "this version keeps running"
     );
 
     // The operator puts the genuine installer in place; the agent checks again from Settings.
