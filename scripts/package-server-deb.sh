@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Builds the server's Debian package: the binary (a release build without the demo), the
 # hardened systemd unit, a sample configuration and the reverse-proxy example.
-#   scripts/package-server-deb.sh [--binary PATH] [--out DIR]
-# --binary packages an already built binary (the tests pass their debug build); the package's
-# path is the last line printed.
+#   scripts/package-server-deb.sh [--binary PATH] [--version X.Y.Z] [--out DIR]
+# --binary packages an already built binary (the tests pass their debug build); --version
+# overrides the workspace's version (the upgrade test packages a "next" one); the package's path
+# is the last line printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 binary=""
+version=""
 out="target/debian"
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary="$2"; shift 2 ;;
+    --version) version="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: $0 [--binary PATH] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--binary PATH] [--version X.Y.Z] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 if [ -z "$binary" ]; then
@@ -21,7 +24,9 @@ if [ -z "$binary" ]; then
   binary=target/release/switchboard-server
 fi
 
-version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+if [ -z "$version" ]; then
+  version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+fi
 arch="$(dpkg --print-architecture)"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT

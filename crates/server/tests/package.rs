@@ -1,6 +1,7 @@
 //! The server's Debian package, installed with dpkg as an operator would (as root: CI runs
 //! so): the binary checks the installed configuration, the systemd unit verifies, the service
-//! user runs the server from the installed paths, and purging removes it cleanly.
+//! user runs the server from the installed paths, an upgrade keeps the edited configuration and
+//! the data, and purging removes it cleanly.
 
 mod common;
 
@@ -90,6 +91,64 @@ fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
     assert_eq!(config_mode.trim(), "root switchboard 640");
 
     // The service's command, as the service's user: it serves from the installed paths.
+    serve_as_the_service_user();
+    let (_, db) = run(
+        "stat",
+        &["-c", "%U %a", "/var/lib/switchboard/switchboard.db"],
+    );
+    assert_eq!(db.trim(), "switchboard 600", "the database is private");
+
+    // An upgrade as an operator makes one: the next version's package over this one keeps the
+    // edited configuration and the data, and serves from them again.
+    let edited = format!(
+        "{}\n# edited by the operator\n",
+        std::fs::read_to_string(CONFIG).unwrap()
+    );
+    std::fs::write(CONFIG, &edited).unwrap();
+    let (built, log) = run(
+        repo.join("scripts/package-server-deb.sh").to_str().unwrap(),
+        &[
+            "--binary",
+            env!("CARGO_BIN_EXE_switchboard-server"),
+            "--version",
+            "99.0.0",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(built, "packaging the next version failed:\n{log}");
+    let next = log.lines().last().unwrap().trim().to_string();
+    let (upgraded, log) = run("dpkg", &["-i", &next]);
+    assert!(upgraded, "the upgrade failed:\n{log}");
+    let (_, version) = run("dpkg-query", &["-W", "-f=${Version}", "switchboard-server"]);
+    assert_eq!(version.trim(), "99.0.0");
+    assert_eq!(
+        std::fs::read_to_string(CONFIG).unwrap(),
+        edited,
+        "the operator's configuration survives the upgrade"
+    );
+    let (_, config_mode) = run("stat", &["-c", "%U %G %a", CONFIG]);
+    assert_eq!(config_mode.trim(), "root switchboard 640");
+    assert!(Path::new("/var/lib/switchboard/switchboard.db").exists());
+    serve_as_the_service_user();
+
+    drop(removed);
+    assert!(!Path::new(INSTALLED).exists(), "the binary is gone");
+    assert!(!Path::new(UNIT).exists(), "the unit is gone");
+    assert!(
+        !Path::new(CONFIG).exists(),
+        "purge removes the configuration"
+    );
+    assert!(
+        Path::new("/var/lib/switchboard/switchboard.db").exists(),
+        "customers' conversations are never deleted by the package"
+    );
+    let _ = std::fs::remove_dir_all("/var/lib/switchboard");
+}
+
+/// Runs the service's command as the service's user from the installed paths, checks it is
+/// ready, and stops it with SIGTERM as systemd does.
+fn serve_as_the_service_user() {
     let id = |flag| -> u32 { run("id", &[flag, "switchboard"]).1.trim().parse().unwrap() };
     let mut server = ServerProcess::spawn(
         Command::new(INSTALLED)
@@ -108,30 +167,11 @@ fn the_server_package_installs_runs_as_its_user_and_purges_cleanly() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    // SIGTERM, as systemd stops it: a clean exit.
     let status = server.terminate();
     assert!(
         status.success(),
         "the server did not stop cleanly: {status}"
     );
-    let (_, db) = run(
-        "stat",
-        &["-c", "%U %a", "/var/lib/switchboard/switchboard.db"],
-    );
-    assert_eq!(db.trim(), "switchboard 600", "the database is private");
-
-    drop(removed);
-    assert!(!Path::new(INSTALLED).exists(), "the binary is gone");
-    assert!(!Path::new(UNIT).exists(), "the unit is gone");
-    assert!(
-        !Path::new(CONFIG).exists(),
-        "purge removes the configuration"
-    );
-    assert!(
-        Path::new("/var/lib/switchboard/switchboard.db").exists(),
-        "customers' conversations are never deleted by the package"
-    );
-    let _ = std::fs::remove_dir_all("/var/lib/switchboard");
 }
 
 /// Runs `f` when dropped (also when an assertion above fails).
