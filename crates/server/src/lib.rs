@@ -155,14 +155,18 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
                 }),
             last_assigned_at: None,
             disabled_at: None,
+            // The file rules what it declares (the app shows it read-only), and its password
+            // is the agent's own.
+            provisioned: true,
+            must_change_password: false,
         })
         .with_context(|| format!("agent {}", agent.extension))?;
     }
     // An agent taken out of the file keeps its row (its name stays on history) but is locked
-    // out at once: no sign-in, no session, no stream.
+    // out at once: no sign-in, no session, no stream. Agents made in the app are the app's.
     for row in tx.agents()? {
         let configured = config.agents.iter().any(|a| a.extension == row.extension);
-        if !configured && row.disabled_at.is_none() {
+        if row.provisioned && !configured && row.disabled_at.is_none() {
             tracing::info!(extension = %row.extension, "agent no longer in the configuration: disabled");
             tx.set_agent_disabled(row.id, Some(now))?;
             tx.revoke_agent_sessions(row.id, now)?;

@@ -89,6 +89,8 @@ fn agent(extension: &str) -> AgentRow {
         presence: Presence::Available,
         last_assigned_at: None,
         disabled_at: None,
+        provisioned: true,
+        must_change_password: false,
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) fn agent(extension: &str) -> AgentRow {
         presence: Presence::Available,
         last_assigned_at: None,
         disabled_at: None,
+        provisioned: true,
+        must_change_password: false,
     }
 }
 
@@ -147,6 +149,8 @@ macro_rules! store_conformance_tests {
             text_orders_and_searches_like_sqlite,
             unsent_uploads_are_deleted_once_old,
             every_method_answers_as_on_sqlite,
+            audit_entries_page_newest_first,
+            app_made_agents_keep_their_flags,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -214,6 +218,53 @@ pub(crate) fn sessions_expire_and_revoke(store: &dyn Store) {
     );
     assert!(write(store, |tx| tx.session_agent("hash-9002", t0())).is_none());
     assert!(!write(store, |tx| tx.logged_in_agents(t0())).contains(&a.id));
+}
+
+pub(crate) fn audit_entries_page_newest_first(store: &dyn Store) {
+    let actor = write(store, |tx| tx.upsert_agent(&agent("9010")));
+    let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+    write(store, |tx| {
+        for (n, id) in ids.iter().enumerate() {
+            tx.insert_audit(&AuditRow {
+                id: *id,
+                at: t0() + Duration::seconds(n as i64),
+                actor_id: Some(actor.id),
+                action: "agent.create".into(),
+                target: format!("agent:{n}"),
+                before_value: None,
+                after_value: Some(serde_json::json!({"extension": n.to_string(), "role": "agent"})),
+            })?;
+        }
+        Ok(())
+    });
+    let first = write(store, |tx| tx.audit_entries(None, 2));
+    assert_eq!(mapped(&first, |e| e.id), vec![ids[4], ids[3]]);
+    assert_eq!(
+        first[0].after_value,
+        Some(serde_json::json!({"extension": "4", "role": "agent"}))
+    );
+    assert_eq!(first[0].actor_id, Some(actor.id));
+    let rest = write(store, |tx| tx.audit_entries(Some(ids[3]), 10));
+    assert_eq!(mapped(&rest, |e| e.id), vec![ids[2], ids[1], ids[0]]);
+    assert!(write(store, |tx| tx.audit_entries(Some(ids[0]), 10)).is_empty());
+}
+
+pub(crate) fn app_made_agents_keep_their_flags(store: &dyn Store) {
+    let made = AgentRow {
+        provisioned: false,
+        must_change_password: true,
+        ..agent("9011")
+    };
+    let stored = write(store, |tx| tx.upsert_agent(&made));
+    assert!(!stored.provisioned && stored.must_change_password);
+    let changed = write(store, |tx| {
+        tx.upsert_agent(&AgentRow {
+            must_change_password: false,
+            ..stored.clone()
+        })
+    });
+    assert!(!changed.provisioned && !changed.must_change_password);
+    assert_eq!(changed.id, stored.id);
 }
 
 pub(crate) fn a_disabled_agent_has_no_live_session_and_ended_ones_are_pruned(store: &dyn Store) {
@@ -740,6 +791,26 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.prune_sessions(at(61))?,
             tx.session("s1")?,
             tx.agent(id(1))?.map(|a| a.disabled_at)
+        ))
+    });
+
+    step("audit", &mut |tx| {
+        let entry = |i: usize, secs: i64| AuditRow {
+            id: id(i),
+            at: at(secs),
+            actor_id: Some(id(1)),
+            action: "agent.update".into(),
+            target: format!("agent:{i}"),
+            before_value: Some(serde_json::json!({"name": "Ana", "role": "agent"})),
+            after_value: (i % 2 == 0).then(|| serde_json::json!({"name": "Ana Souza"})),
+        };
+        for (i, secs) in [(40, 1), (41, 2), (42, 3)] {
+            tx.insert_audit(&entry(i, secs))?;
+        }
+        Ok(format!(
+            "{:?} {:?}",
+            tx.audit_entries(None, 2)?,
+            tx.audit_entries(Some(id(41)), 5)?
         ))
     });
 

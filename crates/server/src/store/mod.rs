@@ -180,6 +180,28 @@ pub struct AgentRow {
     /// Set while the agent may not sign in (taken out of the configuration, or disabled):
     /// the row stays, so the name stays on history.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Declared in the configuration file, which rules it: the app shows it read-only.
+    pub provisioned: bool,
+    /// The password is a temporary one an administrator set: the agent must choose a new one
+    /// before anything else.
+    pub must_change_password: bool,
+}
+
+/// One administrative change (`audit_log`): who changed what, when, with the values before and
+/// after (never a secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    /// UUID v7: entries page newest first by it.
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// Who made the change.
+    pub actor_id: Option<Uuid>,
+    /// What was done: `agent.create`, `agent.update`, `agent.disable`, …
+    pub action: String,
+    /// What it was done to: `agent:102`.
+    pub target: String,
+    pub before_value: Option<serde_json::Value>,
+    pub after_value: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -493,6 +515,12 @@ pub trait Tx {
     fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()>;
     /// Agents holding at least one live session.
     fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
+
+    // ----- administration -----
+    /// Record an administrative change.
+    fn insert_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
+    /// Up to `limit` audit entries, newest first; with `before` (an entry's id), those older.
+    fn audit_entries(&mut self, before: Option<Uuid>, limit: u32) -> StoreResult<Vec<AuditRow>>;
 
     // ----- configuration -----
     fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()>;

@@ -43,6 +43,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "010_live_chat_visitors_and_blocks",
     "011_request_counts",
     "012_agent_disabled_at",
+    "013_administration",
 ];
 
 /// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Cols, SqlRow, Value};
 use crate::store::{
-    AgentRow, AttachmentRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
+    AgentRow, AttachmentRow, AuditRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
     MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, StoreResult,
     TemplateRow, ViewRow, VisitorRow,
 };
@@ -97,7 +97,24 @@ macro_rules! record {
 
 record! {
     AgentRow: "agents" "a",
-    [id, extension, name, email, role, password_hash, presence, last_assigned_at, disabled_at]
+    [
+        id,
+        extension,
+        name,
+        email,
+        role,
+        password_hash,
+        presence,
+        last_assigned_at,
+        disabled_at,
+        provisioned,
+        must_change_password
+    ]
+}
+
+record! {
+    AuditRow: "audit_log" "au",
+    [id, at, actor_id, action, target, before_value, after_value]
 }
 
 record! {

@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::rows::{self, columns, Record};
 use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
-    contains_pattern, AgentRow, Announcement, AttachmentRow, BlockRow, ChannelRow, ContactCursor,
-    ContactRow, ConversationRow, EventRow, ListCursor, ListView, MessageRow, OutboundJob,
-    OutboundState, QueueRow, SessionRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow,
-    VisitorRow,
+    contains_pattern, AgentRow, Announcement, AttachmentRow, AuditRow, BlockRow, ChannelRow,
+    ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor, ListView, MessageRow,
+    OutboundJob, OutboundState, QueueRow, SessionRow, StoreError, StoreResult, TemplateRow, Tx,
+    ViewRow, VisitorRow,
 };
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
@@ -186,11 +186,14 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.insert(
             "agent e-mail",
             "INSERT INTO agents
-                (id, extension, name, email, role, password_hash, presence, disabled_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                (id, extension, name, email, role, password_hash, presence, disabled_at,
+                 provisioned, must_change_password)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (extension) DO UPDATE SET
                 name = excluded.name, email = excluded.email, role = excluded.role,
-                password_hash = excluded.password_hash, disabled_at = excluded.disabled_at",
+                password_hash = excluded.password_hash, disabled_at = excluded.disabled_at,
+                provisioned = excluded.provisioned,
+                must_change_password = excluded.must_change_password",
             params![
                 agent.id,
                 &agent.extension,
@@ -200,6 +203,8 @@ impl<C: Conn> Tx for SqlTx<C> {
                 &agent.password_hash,
                 agent.presence.as_str(),
                 agent.disabled_at,
+                agent.provisioned,
+                agent.must_change_password,
             ],
         )?;
         self.agent_by_extension(&agent.extension)?
@@ -300,6 +305,22 @@ impl<C: Conn> Tx for SqlTx<C> {
             params![now],
             rows::id("sessions"),
         )
+    }
+
+    // ----- administration -----
+
+    fn insert_audit(&mut self, entry: &AuditRow) -> StoreResult<()> {
+        self.insert_row(None, entry, "")
+    }
+
+    fn audit_entries(&mut self, before: Option<Uuid>, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        match before {
+            Some(id) => self.select(
+                "WHERE au.id < $1 ORDER BY au.id DESC LIMIT $2",
+                params![id, limit],
+            ),
+            None => self.select("ORDER BY au.id DESC LIMIT $1", params![limit]),
+        }
     }
 
     // ----- configuration -----
