@@ -91,6 +91,19 @@ error_codes! {
     /// 400: an update request's version, platform or architecture cannot be read.
     InvalidVersion => "invalid_version",
 
+    // ----- administration -----
+    /// 400: one of an agent's fields is wrong (the message names it and says why).
+    InvalidAgent => "invalid_agent",
+    /// 409: another agent already has that extension or e-mail.
+    AgentTaken => "agent_taken",
+    /// 409: the entry is declared in the configuration file, which rules it; change it there.
+    Provisioned => "provisioned",
+    /// 403: the agent signed in with a temporary password and must choose a new one first
+    /// (`PUT /me/password`).
+    PasswordChangeRequired => "password_change_required",
+    /// 400: the current password given is wrong, or the new one is too short.
+    InvalidPassword => "invalid_password",
+
     // ----- messages and files -----
     /// 400: a message with neither text nor files.
     EmptyMessage => "empty_message",

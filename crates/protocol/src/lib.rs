@@ -341,6 +341,21 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub agent: Agent,
+    /// The password is a temporary one an administrator set: every call but `GET /me`,
+    /// `PUT /me/password` and `DELETE /session` answers `403 password_change_required` until
+    /// the agent chooses a new one.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// `PUT /me/password`: the agent's own new password; other sessions end.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
@@ -427,6 +442,117 @@ pub struct QueueSummary {
 pub struct QueueList {
     /// By name.
     pub queues: Vec<QueueSummary>,
+}
+
+// ----- administration (CONTRACT §8, `/api/v1/admin`) -----
+
+/// Whether a write-only secret is set; secrets themselves are never answered.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretState {
+    pub set: bool,
+}
+
+/// An agent as administrators see it.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAgent {
+    pub id: Uuid,
+    pub extension: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    /// The queues the agent answers, by id, in name order.
+    pub queues: Vec<String>,
+    /// Disabled agents cannot sign in; their name stays on history.
+    pub disabled: bool,
+    /// Declared in the configuration file, which rules it: read-only here (`409 provisioned`).
+    pub provisioned: bool,
+    /// An administrator set a temporary password the agent has not replaced yet.
+    pub must_change_password: bool,
+    pub password: SecretState,
+}
+
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminAgentList {
+    /// By extension.
+    pub agents: Vec<AdminAgent>,
+}
+
+/// `POST /admin/agents` (every field) and `PUT /admin/agents/{extension}` (what changes), in
+/// the configuration file's shape. A password given here is temporary: the agent chooses a new
+/// one at the next sign-in.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRequest {
+    #[serde(default)]
+    pub extension: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `null` or `""` removes the e-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /admin/agents/{extension}/disable`: the chats the agent owns go back to their queue,
+/// or to the colleague with this extension.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableAgentRequest {
+    #[serde(default)]
+    pub transfer_to: Option<String>,
+}
+
+/// `POST /admin/agents/{extension}/password`: a temporary password.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub password: String,
+}
+
+/// One administrative change.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// Who made it: `"Ana Souza (101)"`.
+    pub actor: Option<String>,
+    /// `agent.create`, `agent.update`, `agent.disable`, `agent.enable`, `agent.password`.
+    pub action: String,
+    /// `agent:102`.
+    pub target: String,
+    /// The values before and after (secrets only as `{"set": true}`).
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "unknown"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub before: Option<serde_json::Value>,
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "unknown"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub after: Option<serde_json::Value>,
+}
+
+/// `GET /admin/audit`: newest first; `next` asks for the older ones.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
 }
 
 // ----- desktop app updates -----

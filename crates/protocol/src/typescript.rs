@@ -50,6 +50,13 @@ exported!(
     TransferRequest,
     ReadRequest,
     InternalChatRequest,
+    // administration
+    AdminAgentList,
+    AgentRequest,
+    DisableAgentRequest,
+    PasswordRequest,
+    ChangePasswordRequest,
+    AuditPage,
     // errors
     ErrorResponse,
     ErrorCode,

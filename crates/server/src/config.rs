@@ -294,6 +294,18 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
+/// What is wrong with an agent's extension, if anything (the file and the app share the rule).
+pub fn extension_problem(extension: &str) -> Option<String> {
+    (extension.is_empty() || !extension.chars().all(|c| c.is_ascii_digit()) || extension.len() > 16)
+        .then(|| format!("{extension:?} must be digits only (up to 16), like \"101\""))
+}
+
+/// What is wrong with an agent's (lower-cased) e-mail, if anything.
+pub fn email_problem(email: &str) -> Option<String> {
+    (!email.contains('@') || email.contains(char::is_whitespace))
+        .then(|| format!("{email:?} is not an e-mail address"))
+}
+
 // ----- the file as written -----
 
 #[derive(Deserialize)]
@@ -692,20 +704,13 @@ impl Validator<'_> {
     fn agent(&mut self, i: usize, raw: RawAgent) -> Option<AgentConfig> {
         let key = |field: &str| format!("agents[{i}].{field}");
         let extension = self.required(key("extension"), raw.extension);
-        if let Some(ext) = &extension {
-            if !ext.chars().all(|c| c.is_ascii_digit()) || ext.len() > 16 {
-                self.problem(
-                    key("extension"),
-                    format!("{ext:?} must be digits only (up to 16), like \"101\""),
-                );
-            }
+        if let Some(problem) = extension.as_deref().and_then(extension_problem) {
+            self.problem(key("extension"), problem);
         }
         let name = self.required(key("name"), raw.name);
         let email = raw.email.map(|e| e.trim().to_lowercase());
-        if let Some(email) = &email {
-            if !email.contains('@') || email.contains(char::is_whitespace) {
-                self.problem(key("email"), format!("{email:?} is not an e-mail address"));
-            }
+        if let Some(problem) = email.as_deref().and_then(email_problem) {
+            self.problem(key("email"), problem);
         }
         let role = match raw.role.as_deref() {
             None => Some(Role::Agent),

@@ -194,6 +194,18 @@ fn managers(method: Method, path: &'static str, target: Target, cells: Cells) ->
     }
 }
 
+/// An administration route: 401 without an agent's token, 403 for every role but system
+/// owners, `cells` for them.
+fn owners(method: Method, path: &'static str, cells: Cells) -> Row {
+    let no = All(Unauthorized);
+    Row {
+        method,
+        path,
+        target: Target::Nothing,
+        wants: [no, no, All(Forbidden), All(Forbidden), cells],
+    }
+}
+
 /// A visitor route: 401 for everyone but a visitor (an agent's token is no visitor's).
 fn visitors(method: Method, path: &'static str, target: Target, cells: Cells) -> Row {
     let no = All(Unauthorized);
@@ -363,6 +375,37 @@ fn matrix() -> Vec<Row> {
             Attachment,
             VISIBLE,
         ),
+        // Every matrix agent is declared in the configuration file, which rules them: their own
+        // password is the file's, and the administration may not change them (409).
+        signed_in(
+            PUT,
+            "/api/v1/me/password",
+            Nothing,
+            All(Refused(409, "provisioned")),
+        ),
+        owners(GET, "/api/v1/admin/agents", ok),
+        owners(POST, "/api/v1/admin/agents", ok),
+        owners(
+            PUT,
+            "/api/v1/admin/agents/{extension}",
+            All(Refused(409, "provisioned")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/agents/{extension}/disable",
+            All(Refused(409, "provisioned")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/agents/{extension}/enable",
+            All(Refused(409, "provisioned")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/agents/{extension}/password",
+            All(Refused(409, "provisioned")),
+        ),
+        owners(GET, "/api/v1/admin/audit", ok),
         // The desktop app's update feed: nothing in its folder here, so no update (204) and
         // no installer (404) — but never to a caller without an agent's token.
         signed_in(
@@ -885,7 +928,8 @@ impl World {
             .replace("{channel_id}", channel)
             .replace("{*file}", "swagger-ui.css")
             .replace("{target}/{arch}/{current_version}", "linux/x86_64/0.1.0")
-            .replace("{version}/{file}", "9.9.9/Switchboard_9.9.9_amd64.deb");
+            .replace("{version}/{file}", "9.9.9/Switchboard_9.9.9_amd64.deb")
+            .replace("{extension}", BYSTANDER);
         if let Some(id) = path_id {
             path = path.replace("{id}", &id.to_string());
         }
@@ -899,6 +943,16 @@ impl World {
                 Body::Json(json!({"login": BYSTANDER, "password": PASSWORD}))
             }
             ("PUT", "/api/v1/me/presence") => Body::Json(json!({"presence": "available"})),
+            ("PUT", "/api/v1/me/password") => {
+                Body::Json(json!({"current_password": PASSWORD, "new_password": "a new password"}))
+            }
+            ("POST", "/api/v1/admin/agents") => Body::Json(json!({
+                "extension": "7001", "name": "New Agent", "password": "temporary-pass"
+            })),
+            ("PUT", "/api/v1/admin/agents/{extension}") => Body::Json(json!({"name": "Renamed"})),
+            ("POST", "/api/v1/admin/agents/{extension}/password") => {
+                Body::Json(json!({"password": "temporary-pass"}))
+            }
             ("POST", "/api/v1/conversations/{id}/messages") => {
                 Body::Json(json!({"client_id": Uuid::now_v7(), "body": "Hello"}))
             }

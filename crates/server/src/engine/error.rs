@@ -130,6 +130,9 @@ pub enum Right {
     /// See and lift address blocks.
     #[error("Only managers, group owners and system owners can see and remove blocks.")]
     ManageBlocks,
+    /// Add, change and disable agents; read the audit log.
+    #[error("Only system owners can add, change or disable agents and read the audit log; ask one of them.")]
+    Administer,
 }
 
 /// The input an [`Error::Invalid`] is about.
@@ -157,6 +160,10 @@ pub enum Field {
     Template,
     /// A live-chat visitor's `name` or `email` (the message says which).
     Visitor,
+    /// One of an agent's fields in the administration (the message says which).
+    Agent,
+    /// The current password given is wrong, or the new one is too short.
+    Password,
 }
 
 /// What an [`Error::Conflict`] clashes with.
@@ -170,6 +177,10 @@ pub enum Clash {
     Identity,
     /// The conversation's sender already is a contact.
     ExistingContact,
+    /// The entry is declared in the configuration file, which rules it.
+    Provisioned,
+    /// Another agent already has the extension or e-mail.
+    AgentTaken,
 }
 
 /// A rule of the conversation's channel.

@@ -3,6 +3,7 @@
 //! appends the sync events each affected agent must see.
 
 mod actions;
+mod admin;
 mod attachments;
 mod contacts;
 mod delivery;

@@ -61,6 +61,7 @@ impl Engine {
         tracing::info!(agent = %agent.extension, "signed in");
         Ok(LoginResponse {
             token,
+            must_change_password: agent.must_change_password,
             agent: agent_dto(&agent),
         })
     }

@@ -106,6 +106,8 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Contact => ErrorCode::InvalidContact,
                 Field::Template => ErrorCode::InvalidTemplate,
                 Field::Visitor => ErrorCode::InvalidVisitorDetails,
+                Field::Agent => ErrorCode::InvalidAgent,
+                Field::Password => ErrorCode::InvalidPassword,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -116,6 +118,8 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Clash::ProviderMessageId => ErrorCode::DuplicateMessage,
                 Clash::Identity => ErrorCode::IdentityTaken,
                 Clash::ExistingContact => ErrorCode::ContactExists,
+                Clash::Provisioned => ErrorCode::Provisioned,
+                Clash::AgentTaken => ErrorCode::AgentTaken,
             },
         ),
         E::ChannelRule(rule) => (
@@ -383,6 +387,31 @@ mod tests {
                 conflict(Clash::ExistingContact),
                 StatusCode::CONFLICT,
                 "contact_exists",
+            ),
+            (
+                conflict(Clash::Provisioned),
+                StatusCode::CONFLICT,
+                "provisioned",
+            ),
+            (
+                conflict(Clash::AgentTaken),
+                StatusCode::CONFLICT,
+                "agent_taken",
+            ),
+            (
+                E::Forbidden(engine::Right::Administer),
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            ),
+            (
+                invalid(Field::Agent),
+                StatusCode::BAD_REQUEST,
+                "invalid_agent",
+            ),
+            (
+                invalid(Field::Password),
+                StatusCode::BAD_REQUEST,
+                "invalid_password",
             ),
             (
                 E::ChannelRule(ChannelRule::ReplyWindowClosed {

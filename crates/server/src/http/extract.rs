@@ -119,6 +119,14 @@ impl CurrentAgent {
     }
 }
 
+/// What an agent with a temporary password may do: see who they are, change the password,
+/// sign out.
+fn allowed_with_temporary_password(parts: &Parts) -> bool {
+    let path = parts.uri.path();
+    let path = path.strip_prefix(super::API_PREFIX).unwrap_or(path);
+    matches!(path, "/me" | "/me/password" | "/session")
+}
+
 pub fn bearer_token(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -135,6 +143,13 @@ impl FromRequestParts<AppState> for CurrentAgent {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
         let agent = state.engine.authenticate(&token).await?;
+        if agent.must_change_password && !allowed_with_temporary_password(parts) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::PasswordChangeRequired,
+                "You signed in with a temporary password: choose your own first (PUT /api/v1/me/password with current_password and new_password).",
+            ));
+        }
         Ok(CurrentAgent { agent, token })
     }
 }

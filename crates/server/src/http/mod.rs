@@ -1,5 +1,6 @@
 //! The agent API (CONTRACT §4) over axum. Handlers are thin: parse, call the engine, answer.
 
+mod admin;
 mod attachments;
 mod directory;
 pub mod error;
@@ -144,6 +145,7 @@ impl RouteGroups {
                 route(M::GET, "/me", me),
                 route(M::PUT, "/me/presence", set_presence),
                 route(M::GET, "/me/queues", my_queues),
+                route(M::PUT, "/me/password", admin::change_own_password),
                 route(M::GET, "/agents", agents),
                 route(M::GET, "/conversations", list_conversations),
                 route(M::GET, "/conversations/{id}", conversation),
@@ -193,6 +195,25 @@ impl RouteGroups {
                     updates::check,
                 ),
                 route(M::GET, "/updates/files/{version}/{file}", updates::download),
+                route(M::GET, "/admin/agents", admin::agents),
+                route(M::POST, "/admin/agents", admin::create_agent),
+                route(M::PUT, "/admin/agents/{extension}", admin::update_agent),
+                route(
+                    M::POST,
+                    "/admin/agents/{extension}/disable",
+                    admin::disable_agent,
+                ),
+                route(
+                    M::POST,
+                    "/admin/agents/{extension}/enable",
+                    admin::enable_agent,
+                ),
+                route(
+                    M::POST,
+                    "/admin/agents/{extension}/password",
+                    admin::set_password,
+                ),
+                route(M::GET, "/admin/audit", admin::audit),
                 route(M::GET, "/sync", sync),
                 route(M::GET, "/stream", stream::stream),
             ],

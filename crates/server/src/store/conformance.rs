@@ -362,6 +362,7 @@ pub(crate) fn only_one_claim_wins(store: &dyn Store) {
     assert_eq!(stored.owner_id, Some(a.id));
     assert_eq!(stored.status, ConversationStatus::Open);
     assert_eq!(write(store, |tx| tx.open_owned_count(a.id)), 1);
+    assert_eq!(write(store, |tx| tx.open_owned(a.id)), vec![conv.id]);
     assert_eq!(
         write(store, |tx| tx.answered_count(
             a.id,
@@ -782,9 +783,12 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let disabled = tx.session_agent("s1", at(4))?.map(|a| a.id);
         tx.set_agent_disabled(id(1), None)?;
         let enabled = tx.session_agent("s1", at(4))?.map(|a| a.id);
+        tx.insert_session(&session("s6", 3))?;
+        let others = tx.revoke_other_sessions(id(3), "s6", at(5))?;
+        let kept = tx.session_agent("s6", at(5))?.map(|a| a.id);
         let revoked = tx.revoke_agent_sessions(id(3), at(5))?;
         Ok(format!(
-            "{disabled:?} {enabled:?} {revoked} {} {:?} {:?} {} {:?} {:?}",
+            "{others} {kept:?} {disabled:?} {enabled:?} {revoked} {} {:?} {:?} {} {:?} {:?}",
             tx.revoke_agent_sessions(id(3), at(5))?,
             tx.session("s4")?,
             tx.session("nope")?,
@@ -882,10 +886,11 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let first = tx.claim_conversation(id(21), id(1), at(10))?;
         let second = tx.claim_conversation(id(21), id(2), at(11))?;
         Ok(format!(
-            "{first} {second} {:?} {:?} {} {} {}",
+            "{first} {second} {:?} {:?} {} {:?} {} {}",
             tx.expired_offers(at(33), 10)?,
             tx.queued_in("sales")?,
             tx.open_owned_count(id(1))?,
+            tx.open_owned(id(1))?,
             tx.answered_count(id(1), "sales", at(10))?,
             tx.answered_count(id(1), "sales", at(11))?
         ))

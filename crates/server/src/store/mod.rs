@@ -507,10 +507,19 @@ pub trait Tx {
     fn revoke_session(&mut self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Revoke every live session of the agent; how many there were.
     fn revoke_agent_sessions(&mut self, agent: Uuid, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// End the agent's live sessions but the one with `keep` (its token hash); how many.
+    fn revoke_other_sessions(
+        &mut self,
+        agent: Uuid,
+        keep: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// A session by its token's hash, live or not.
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
     /// Delete sessions that expired or were revoked before `before`; how many.
     fn prune_sessions(&mut self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Give the agent another extension (checked free by the caller).
+    fn rename_agent(&mut self, id: Uuid, extension: &str) -> StoreResult<()>;
     /// Mark the agent disabled from `at` (`None`: enabled again).
     fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()>;
     /// Agents holding at least one live session.
@@ -557,6 +566,8 @@ pub trait Tx {
     fn queued_in(&mut self, queue_id: &str) -> StoreResult<Vec<Uuid>>;
     /// Unresolved customer conversations owned by the agent.
     fn open_owned_count(&mut self, agent: Uuid) -> StoreResult<u32>;
+    /// The same conversations, oldest first.
+    fn open_owned(&mut self, agent: Uuid) -> StoreResult<Vec<Uuid>>;
     /// Conversations of a queue the agent answered since `since`.
     fn answered_count(
         &mut self,

@@ -7,13 +7,14 @@
 #![allow(dead_code)]
 
 use switchboard_protocol::{
-    Agent, AgentList, AppUpdate, AttachmentRef, Block, BlockList, CategoryList, Contact,
-    ContactHistory, ContactList, ContactRequest, Conversation, ConversationList, ErrorResponse,
-    FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message,
-    MessagePage, PresenceRequest, QueueList, ReadRequest, RenderRequest, RenderResponse,
-    SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest,
-    VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest, VisitorSession,
-    VisitorSessionRequest,
+    AdminAgent, AdminAgentList, Agent, AgentList, AgentRequest, AppUpdate, AttachmentRef,
+    AuditPage, Block, BlockList, CategoryList, ChangePasswordRequest, Contact, ContactHistory,
+    ContactList, ContactRequest, Conversation, ConversationList, DisableAgentRequest,
+    ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest,
+    LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList, ReadRequest,
+    RenderRequest, RenderResponse, SendMessageRequest, SyncResponse, Template, TemplateList,
+    TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage,
+    VisitorSendRequest, VisitorSession, VisitorSessionRequest,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -461,6 +462,123 @@ fn download() {}
     ),
     security(("agent_token" = [])))]
 fn thumbnail() {}
+
+// ----- administration -----
+
+/// Change my password
+///
+/// The current password is required; my other sessions end. Agents declared in the
+/// configuration file have their password there (409 `provisioned`).
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "session",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed."),
+        (status = 400, description = "`invalid_password`: the current one is wrong or the new one too short.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn change_own_password() {}
+
+/// Agents
+///
+/// System owners only (403 `forbidden` otherwise), like every `/admin` route.
+#[utoipa::path(get, path = "/api/v1/admin/agents", tag = "administration",
+    responses(
+        (status = 200, description = "By extension.", body = AdminAgentList),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_agents() {}
+
+/// Add an agent
+///
+/// `extension`, `name` and `password` are required; the password is temporary (the agent
+/// chooses their own at the next sign-in).
+#[utoipa::path(post, path = "/api/v1/admin/agents", tag = "administration",
+    request_body = AgentRequest,
+    responses(
+        (status = 200, description = "The new agent.", body = AdminAgent),
+        (status = 400, description = "`invalid_agent`: the message names the field.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 409, description = "`agent_taken`: the extension or e-mail is another agent's.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_create_agent() {}
+
+/// Edit an agent
+#[utoipa::path(put, path = "/api/v1/admin/agents/{extension}", tag = "administration",
+    params(("extension" = String, Path, description = "The agent's extension.")),
+    request_body = AgentRequest,
+    responses(
+        (status = 200, description = "The agent as changed.", body = AdminAgent),
+        (status = 400, description = "`invalid_agent`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found`.", body = ErrorResponse),
+        (status = 409, description = "`agent_taken`, or `provisioned` (declared in the configuration file).", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_update_agent() {}
+
+/// Disable an agent
+///
+/// Signs the agent out everywhere at once and withdraws their offers; the chats they own go
+/// back to their queues, or to `transfer_to`. The body is optional.
+#[utoipa::path(post, path = "/api/v1/admin/agents/{extension}/disable", tag = "administration",
+    params(("extension" = String, Path, description = "The agent's extension.")),
+    request_body(content = DisableAgentRequest, description = "Optional."),
+    responses(
+        (status = 200, description = "The disabled agent.", body = AdminAgent),
+        (status = 400, description = "`invalid_agent` (yourself, or chats with no queue and no `transfer_to`), `invalid_json`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found` (the agent or `transfer_to`).", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_disable_agent() {}
+
+/// Enable an agent
+#[utoipa::path(post, path = "/api/v1/admin/agents/{extension}/enable", tag = "administration",
+    params(("extension" = String, Path, description = "The agent's extension.")),
+    responses(
+        (status = 200, description = "The enabled agent.", body = AdminAgent),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found`.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_enable_agent() {}
+
+/// Set a temporary password
+///
+/// The agent's sessions end; at the next sign-in they must choose their own password.
+#[utoipa::path(post, path = "/api/v1/admin/agents/{extension}/password", tag = "administration",
+    params(("extension" = String, Path, description = "The agent's extension.")),
+    request_body = PasswordRequest,
+    responses(
+        (status = 200, description = "The agent.", body = AdminAgent),
+        (status = 400, description = "`invalid_agent`: too short.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found`.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_set_password() {}
+
+/// The audit log
+///
+/// Who changed what and when, newest first, with the values before and after.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "administration",
+    params(
+        ("after" = Option<String>, Query, description = "The `next` of the previous page."),
+        ("limit" = Option<u32>, Query, description = "1 to 500; 100 when left out."),
+    ),
+    responses(
+        (status = 200, description = "A page of entries.", body = AuditPage),
+        (status = 400, description = "`invalid_cursor`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_audit() {}
 
 // ----- desktop app updates -----
 

@@ -280,6 +280,19 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
+    fn revoke_other_sessions(
+        &mut self,
+        agent: Uuid,
+        keep: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        self.execute(
+            "UPDATE sessions SET revoked_at = $2
+             WHERE agent_id = $1 AND token_hash <> $3 AND revoked_at IS NULL AND expires_at > $2",
+            params![agent, now, keep],
+        )
+    }
+
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
         self.select_first("WHERE s.token_hash = $1", params![token_hash])
     }
@@ -289,6 +302,15 @@ impl<C: Conn> Tx for SqlTx<C> {
             "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1",
             params![before],
         )
+    }
+
+    fn rename_agent(&mut self, id: Uuid, extension: &str) -> StoreResult<()> {
+        self.insert(
+            "agent extension",
+            "UPDATE agents SET extension = $2 WHERE id = $1",
+            params![id, extension],
+        )?;
+        Ok(())
     }
 
     fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()> {
@@ -486,6 +508,16 @@ impl<C: Conn> Tx for SqlTx<C> {
              WHERE owner_id = $1 AND status = 'open' AND channel_kind <> 'internal'",
             params![agent],
             rows::count,
+        )
+    }
+
+    fn open_owned(&mut self, agent: Uuid) -> StoreResult<Vec<Uuid>> {
+        self.rows(
+            "SELECT id FROM conversations
+             WHERE owner_id = $1 AND status = 'open' AND channel_kind <> 'internal'
+             ORDER BY created_at, id",
+            params![agent],
+            rows::id("conversations"),
         )
     }
 

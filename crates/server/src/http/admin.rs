@@ -1,0 +1,132 @@
+//! The administration API (CONTRACT §8, under `/api/v1/admin`): agents and the audit log.
+//! Handlers are thin; the engine checks the caller's role and the rules.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use switchboard_protocol::{
+    AdminAgent, AdminAgentList, AgentRequest, AuditPage, ChangePasswordRequest,
+    DisableAgentRequest, ErrorCode, PasswordRequest,
+};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, CurrentAgent};
+use super::AppState;
+
+pub(super) async fn agents(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+) -> ApiResult<Json<AdminAgentList>> {
+    Ok(Json(AdminAgentList {
+        agents: state.engine.admin_agents(me.id()).await?,
+    }))
+}
+
+pub(super) async fn create_agent(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(request): ApiJson<AgentRequest>,
+) -> ApiResult<Json<AdminAgent>> {
+    Ok(Json(state.engine.create_agent(me.id(), request).await?))
+}
+
+pub(super) async fn update_agent(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(extension): Path<String>,
+    ApiJson(request): ApiJson<AgentRequest>,
+) -> ApiResult<Json<AdminAgent>> {
+    Ok(Json(
+        state
+            .engine
+            .update_agent(me.id(), extension, request)
+            .await?,
+    ))
+}
+
+/// The body is optional (`{"transfer_to": "102"}`); without it the chats go back to their
+/// queues.
+pub(super) async fn disable_agent(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(extension): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<AdminAgent>> {
+    let request: DisableAgentRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        DisableAgentRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| {
+            ApiError::bad_request(
+                ErrorCode::InvalidJson,
+                format!("The request body is not valid: {error} (send {{}} or {{\"transfer_to\": \"102\"}})"),
+            )
+        })?
+    };
+    Ok(Json(
+        state
+            .engine
+            .disable_agent(me.id(), extension, request.transfer_to)
+            .await?,
+    ))
+}
+
+pub(super) async fn enable_agent(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(extension): Path<String>,
+) -> ApiResult<Json<AdminAgent>> {
+    Ok(Json(state.engine.enable_agent(me.id(), extension).await?))
+}
+
+pub(super) async fn set_password(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(extension): Path<String>,
+    ApiJson(request): ApiJson<PasswordRequest>,
+) -> ApiResult<Json<AdminAgent>> {
+    Ok(Json(
+        state
+            .engine
+            .set_temporary_password(me.id(), extension, request.password)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct AuditQuery {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    Ok(Json(
+        state
+            .engine
+            .audit(me.id(), query.after, query.limit.unwrap_or(100))
+            .await?,
+    ))
+}
+
+/// `PUT /me/password`: any agent, their own password.
+pub(super) async fn change_own_password(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .engine
+        .change_own_password(
+            me.id(),
+            &me.token,
+            request.current_password,
+            request.new_password,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,443 @@
+//! Administration of agents (CONTRACT §8) through the real server: a system owner adds, edits,
+//! disables and enables agents and sets temporary passwords; an agent made in the app must choose
+//! their own password first; agents of the configuration file stay the file's; the audit log
+//! records it all. On PostgreSQL a change made through one node holds on another at once.
+
+mod common;
+
+use common::{assert_error, config_toml, on_postgres, Agent, TestServer, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const OWNER: &str = "190";
+
+/// Agents 101 (manager) and 102 in ring_all queue "support", and a system owner, 190.
+async fn server() -> TestServer {
+    let owner = format!(
+        "\n[[agents]]\nextension = \"{OWNER}\"\nname = \"Olga Owner\"\npassword = \"{PASSWORD}\"\nrole = \"system_owner\"\n"
+    );
+    TestServer::with_config(&format!(
+        "{}{owner}",
+        config_toml(2, "strategy = \"ring_all\"", "")
+    ))
+    .await
+}
+
+async fn sign_in(server: &TestServer, login: &str, password: &str) -> (StatusCode, Value) {
+    server
+        .call(
+            None,
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"login": login, "password": password})),
+        )
+        .await
+}
+
+fn token_of(answer: &Value) -> String {
+    answer["token"].as_str().unwrap().to_string()
+}
+
+async fn as_token(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    server.call(Some(token), method, path, body).await
+}
+
+async fn audit_actions(owner: &Agent) -> Vec<(String, String)> {
+    let (status, page) = owner.get("/api/v1/admin/audit?limit=100").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_owner_adds_an_agent_who_must_choose_a_password_then_works() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+
+    let (status, made) = owner
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "email": "Nina@Example.com", "password": "temporary-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    assert_eq!(made["email"], "nina@example.com");
+    assert_eq!(made["role"], "agent");
+    assert_eq!(made["provisioned"], false);
+    assert_eq!(made["must_change_password"], true);
+    assert_eq!(
+        made["password"],
+        json!({"set": true}),
+        "secrets are never answered"
+    );
+    assert!(!made.to_string().contains("temporary-1"));
+
+    // The same rules as the configuration file, and nobody's extension or e-mail twice.
+    for (body, code, words) in [
+        (
+            json!({"extension": "20a", "name": "X", "password": "long-enough"}),
+            "invalid_agent",
+            "extension",
+        ),
+        (
+            json!({"extension": "202", "name": " ", "password": "long-enough"}),
+            "invalid_agent",
+            "name",
+        ),
+        (
+            json!({"extension": "202", "name": "X", "email": "no-at", "password": "long-enough"}),
+            "invalid_agent",
+            "email",
+        ),
+        (
+            json!({"extension": "202", "name": "X", "password": "short"}),
+            "invalid_agent",
+            "password",
+        ),
+        (
+            json!({"extension": "202", "name": "X"}),
+            "invalid_agent",
+            "password",
+        ),
+    ] {
+        let (status, answer) = owner.post("/api/v1/admin/agents", body.clone()).await;
+        assert_error(status, &answer, StatusCode::BAD_REQUEST, code);
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(words),
+            "{body}: {answer}"
+        );
+    }
+    for body in [
+        json!({"extension": "201", "name": "Again", "password": "long-enough"}),
+        json!({"extension": "203", "name": "Again", "email": "nina@example.com", "password": "long-enough"}),
+        json!({"extension": "101", "name": "Config's", "password": "long-enough"}),
+    ] {
+        let (status, answer) = owner.post("/api/v1/admin/agents", body).await;
+        assert_error(status, &answer, StatusCode::CONFLICT, "agent_taken");
+    }
+
+    // Nina signs in with the temporary password: only her password may she change.
+    let (status, answer) = sign_in(&server, "nina@example.com", "temporary-1").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["must_change_password"], true);
+    let nina = token_of(&answer);
+    let (status, body) = as_token(&server, &nina, Method::GET, "/api/v1/conversations", None).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::FORBIDDEN,
+        "password_change_required",
+    );
+    let (status, _) = as_token(&server, &nina, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = as_token(
+        &server,
+        &nina,
+        Method::PUT,
+        "/api/v1/me/password",
+        Some(json!({"current_password": "wrong-one", "new_password": "nina's own password"})),
+    )
+    .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_password");
+    // A second session of hers ends when she changes the password; this one goes on.
+    let (_, other) = sign_in(&server, "201", "temporary-1").await;
+    let other = token_of(&other);
+    let (status, body) = as_token(
+        &server,
+        &nina,
+        Method::PUT,
+        "/api/v1/me/password",
+        Some(json!({"current_password": "temporary-1", "new_password": "nina's own password"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = as_token(&server, &nina, Method::GET, "/api/v1/conversations", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = as_token(&server, &other, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "her other session ended");
+    let (status, answer) = sign_in(&server, "201", "nina's own password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["must_change_password"], false);
+
+    // Listed, and audited with who did it.
+    let (_, list) = owner.get("/api/v1/admin/agents").await;
+    let extensions: Vec<&str> = list["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["extension"].as_str().unwrap())
+        .collect();
+    assert_eq!(extensions, ["101", "102", "190", "201"]);
+    assert_eq!(list["agents"][0]["provisioned"], true);
+    assert_eq!(list["agents"][0]["queues"], json!(["support"]));
+    let (_, page) = owner.get("/api/v1/admin/audit").await;
+    let create = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "agent.create")
+        .unwrap();
+    assert_eq!(create["actor"], "Olga Owner (190)");
+    assert_eq!(create["target"], "agent:201");
+    assert_eq!(create["after"]["email"], "nina@example.com");
+    assert_eq!(create["after"]["password"], json!({"set": true}));
+    assert!(
+        !page.to_string().contains("temporary-1"),
+        "no secret in the log"
+    );
+}
+
+#[tokio::test]
+async fn only_system_owners_administer_and_the_files_agents_stay_the_files() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let manager = server.login("101").await;
+    let (status, body) = manager.get("/api/v1/admin/agents").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("system owners"));
+
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            "/api/v1/admin/agents/102",
+            Some(json!({"name": "Renamed"})),
+        ),
+        (Method::POST, "/api/v1/admin/agents/102/disable", None),
+        (
+            Method::POST,
+            "/api/v1/admin/agents/102/password",
+            Some(json!({"password": "long-enough"})),
+        ),
+    ] {
+        let (status, answer) = owner.call(method, path, body).await;
+        assert_error(status, &answer, StatusCode::CONFLICT, "provisioned");
+        assert!(answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("configuration file"));
+    }
+    let (status, answer) = manager
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": PASSWORD, "new_password": "something else"})),
+        )
+        .await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "provisioned");
+    let (status, answer) = owner
+        .call(
+            Method::PUT,
+            "/api/v1/admin/agents/999",
+            Some(json!({"name": "Nobody"})),
+        )
+        .await;
+    assert_error(status, &answer, StatusCode::NOT_FOUND, "agent_not_found");
+}
+
+#[tokio::test]
+async fn disabling_signs_out_at_once_hands_chats_back_and_enabling_lets_them_in_again() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "password": "temporary-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, answer) = sign_in(&server, "201", "temporary-1").await;
+    let nina = token_of(&answer);
+    as_token(
+        &server,
+        &nina,
+        Method::PUT,
+        "/api/v1/me/password",
+        Some(json!({"current_password": "temporary-1", "new_password": "nina's own password"})),
+    )
+    .await;
+
+    // A customer's chat, taken by 101 and handed to Nina; another one straight to the queue.
+    let ana = server.login("101").await;
+    let chat = server
+        .inbound("wa", "+5511999990001", "Olá")
+        .await
+        .conversation_id;
+    let (status, _) = ana.take(chat).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = ana
+        .post(
+            &format!("/api/v1/conversations/{chat}/transfer"),
+            json!({"extension": "201"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, mine) = as_token(
+        &server,
+        &nina,
+        Method::GET,
+        &format!("/api/v1/conversations/{chat}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+
+    // Disabled: her token stops at once, she cannot sign in, the chat waits in its queue again
+    // (offered to 101 and 102), and she may not be handed chats.
+    let (status, disabled) = owner
+        .call(Method::POST, "/api/v1/admin/agents/201/disable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{disabled}");
+    assert_eq!(disabled["disabled"], true);
+    let (status, _) = as_token(&server, &nina, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = sign_in(&server, "201", "nina's own password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, waiting) = ana.get(&format!("/api/v1/conversations/{chat}")).await;
+    assert_eq!(status, StatusCode::OK, "{waiting}");
+    assert_eq!(waiting["status"], "queued");
+    assert!(waiting["owner"].is_null(), "{waiting}");
+    let (status, body) = ana.take(chat).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = ana
+        .post(
+            &format!("/api/v1/conversations/{chat}/transfer"),
+            json!({"extension": "201"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "agent_not_found");
+
+    // Owners cannot lock themselves out.
+    let (status, body) = owner
+        .call(Method::POST, "/api/v1/admin/agents/190/disable", None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the file's owner is provisioned: {body}"
+    );
+
+    // Enabled again: she signs in.
+    let (status, enabled) = owner
+        .call(Method::POST, "/api/v1/admin/agents/201/enable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(enabled["disabled"], false);
+    let (status, _) = sign_in(&server, "201", "nina's own password").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A temporary password ends her sessions and asks for a new one.
+    let (_, answer) = sign_in(&server, "201", "nina's own password").await;
+    let session = token_of(&answer);
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/agents/201/password",
+            json!({"password": "temporary-2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = as_token(&server, &session, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, answer) = sign_in(&server, "201", "temporary-2").await;
+    assert_eq!(answer["must_change_password"], true);
+
+    // Renamed, with a new extension.
+    let (status, edited) = owner
+        .call(
+            Method::PUT,
+            "/api/v1/admin/agents/201",
+            Some(json!({"extension": "205", "name": "Nina Nova Silva", "role": "manager"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["extension"], "205");
+    assert_eq!(edited["role"], "manager");
+    let (status, body) = owner
+        .call(
+            Method::PUT,
+            "/api/v1/admin/agents/205",
+            Some(json!({"extension": "102"})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "agent_taken");
+
+    let actions = audit_actions(&owner).await;
+    let expected = [
+        ("agent.update", "agent:205"),
+        ("agent.password", "agent:201"),
+        ("agent.enable", "agent:201"),
+        ("agent.disable", "agent:201"),
+        ("agent.password", "agent:201"),
+        ("agent.create", "agent:201"),
+    ];
+    assert_eq!(
+        actions,
+        expected.map(|(a, t)| (a.to_string(), t.to_string())),
+        "newest first"
+    );
+    // Paging: one at a time reaches the first entry.
+    let (_, first) = owner.get("/api/v1/admin/audit?limit=5").await;
+    let next = first["next"].as_str().unwrap().to_string();
+    let (_, rest) = owner
+        .get(&format!("/api/v1/admin/audit?limit=5&after={next}"))
+        .await;
+    assert_eq!(rest["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["entries"][0]["action"], "agent.create");
+    let (status, body) = owner.get("/api/v1/admin/audit?after=nonsense").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_cursor");
+}
+
+#[tokio::test]
+async fn a_change_through_one_node_holds_on_another_at_once() {
+    if !on_postgres() {
+        eprintln!("SKIPPED: nodes share only PostgreSQL (SWITCHBOARD_TEST_BACKEND=postgres)");
+        return;
+    }
+    let a = server().await;
+    let b = a.another_node().await;
+    let owner = a.login(OWNER).await;
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "password": "temporary-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Made on A, she signs in on B; disabled on A, her session on B ends.
+    let (status, answer) = sign_in(&b, "201", "temporary-1").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let nina = token_of(&answer);
+    let (status, _) = as_token(&b, &nina, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = owner
+        .call(Method::POST, "/api/v1/admin/agents/201/disable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = as_token(&b, &nina, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, list) = owner.via(&b).get("/api/v1/admin/agents").await;
+    let nina = list["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["extension"] == "201")
+        .unwrap();
+    assert_eq!(nina["disabled"], true);
+}
