@@ -174,6 +174,23 @@ pub async fn login(
     Ok(desktop.client.login(&server, &user, &password).await?)
 }
 
+/// After `login` answered `password_change_required`: the agent's own password in place of the
+/// temporary one; then signed in as `login` would.
+#[tauri::command]
+pub async fn choose_password(desktop: State<'_, Desktop>, password: String) -> Answer<Agent> {
+    Ok(desktop.client.choose_password(&password).await?)
+}
+
+/// The signed-in agent's new password (Settings); other sessions end.
+#[tauri::command]
+pub async fn change_password(
+    desktop: State<'_, Desktop>,
+    current: String,
+    new: String,
+) -> Answer<()> {
+    Ok(desktop.client.change_password(&current, &new).await?)
+}
+
 /// Where the sign-in is kept: the keychain, or this run only (the UI says why).
 #[tauri::command]
 pub fn sign_in_kept(desktop: State<'_, Desktop>) -> Option<SignInKept> {

@@ -127,6 +127,8 @@ fn main() {
             commands::resume,
             commands::login,
             commands::logout,
+            commands::choose_password,
+            commands::change_password,
             commands::sign_in_kept,
             commands::connection_state,
             commands::set_presence,

@@ -245,6 +245,13 @@ export interface Backend {
   /** Errors: `invalid_credentials`, `unreachable`, `not_switchboard`, `invalid_server_url`. */
   login(request: LoginRequest): Promise<Agent>;
   logout(): Promise<void>;
+  /** After `login` failed with `password_change_required` (a temporary password): the agent's
+   * own password; then signed in. Errors: `invalid_password` (too short; try again). */
+  choosePassword(password: string): Promise<Agent>;
+  /** The signed-in agent's new password; their other sessions end. Errors: `invalid_password`
+   * (the current one is wrong, or the new one too short), `provisioned` (set in the server's
+   * configuration file). */
+  changePassword(current: string, next: string): Promise<void>;
   /** Where this session's sign-in is kept; null when nobody is signed in. */
   signInKept(): Promise<SignInKept | null>;
   connectionState(): Promise<ConnectionState>;

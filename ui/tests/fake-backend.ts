@@ -120,6 +120,17 @@ export class FakeBackend implements Backend {
   resume = () => Promise.resolve(ME);
   login = () => Promise.resolve(ME);
   logout = () => Promise.resolve();
+  /** The current password `changePassword` accepts. */
+  password = "pw";
+  choosePassword = () => Promise.resolve(ME);
+  changePassword = (current: string, next: string) => {
+    this.calls.push("change-password");
+    if (current !== this.password) {
+      return Promise.reject(new BackendError("invalid_password", "current_password: that is not your current password"));
+    }
+    this.password = next;
+    return Promise.resolve();
+  };
   signInKept = () => Promise.resolve({ kept: "keychain" as const });
   connectionState = () => Promise.resolve("online" as const);
   setPresence = (presence: Agent["presence"]) => Promise.resolve({ ...ME, presence });

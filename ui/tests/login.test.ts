@@ -99,4 +99,52 @@ describe("login screen", () => {
       "Something went wrong: server said 500",
     );
   });
+  it("asks for the agent's own password after a temporary one, then signs in", async () => {
+    const chosen: string[] = [];
+    const backend: Backend = {
+      ...webBackend,
+      login: () =>
+        Promise.reject(new BackendError("password_change_required", "You signed in with a temporary password.")),
+      choosePassword: (password) => {
+        chosen.push(password);
+        return password.length < 8
+          ? Promise.reject(new BackendError("invalid_password", "new_password: at least 8 characters"))
+          : Promise.resolve(AGENT);
+      },
+    };
+    const screen = renderLogin(container, backend, t);
+    const signedIn = vi.fn();
+    container.addEventListener(SIGNED_IN_EVENT, signedIn);
+    fillAndSubmit(container);
+    await screen.settled();
+
+    expect(container.querySelector("h1")?.textContent).toBe(t("password.chooseHeading"));
+    expect(container.querySelector('[data-testid="login-password"]'), "the sign-in form is gone").toBeNull();
+    const fresh = byTestId<HTMLInputElement>(container, "choose-password-new");
+    const again = byTestId<HTMLInputElement>(container, "choose-password-confirm");
+    for (const input of [fresh, again]) {
+      expect(container.querySelector(`label[for="${input.id}"]`)).not.toBeNull();
+    }
+    const submit = () => {
+      byTestId<HTMLFormElement>(container, "choose-password-submit").closest("form")!.requestSubmit();
+      return screen.settled();
+    };
+    const said = () => byTestId(container, "choose-password-status");
+
+    fresh.value = "one password";
+    again.value = "another one";
+    await submit();
+    expect(said().textContent).toBe(t("password.differ"));
+    expect(chosen).toEqual([]);
+
+    fresh.value = again.value = "short";
+    await submit();
+    expect(said().textContent).toContain("at least 8");
+
+    fresh.value = again.value = "a good password";
+    await submit();
+    expect(chosen).toEqual(["short", "a good password"]);
+    expect(signedIn).toHaveBeenCalledOnce();
+    expect((signedIn.mock.calls[0]![0] as CustomEvent<Agent>).detail).toEqual(AGENT);
+  });
 });

@@ -180,3 +180,47 @@ describe("settings: about and updates", () => {
     expect(one<HTMLButtonElement>(container, "update-check").disabled).toBe(false);
   });
 });
+
+describe("settings: password", () => {
+  let container: HTMLElement;
+  let screen: MainScreen;
+  let backend: FakeBackend;
+
+  beforeEach(async () => {
+    document.body.replaceChildren();
+    container = document.createElement("div");
+    document.body.append(container);
+    backend = new FakeBackend([]);
+    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
+    await screen.settled();
+    one(container, "settings-open").click();
+    await screen.settled();
+  });
+  afterEach(() => screen.dispose());
+
+  const type = (id: string, value: string) => (one<HTMLInputElement>(container, id).value = value);
+  const said = () => one(container, "password-status").textContent;
+
+  it("changes the password with the current one, and says what went wrong otherwise", async () => {
+    type("password-current", "pw");
+    type("password-new", "new password");
+    type("password-confirm", "new pass");
+    one(container, "password-change").click();
+    await screen.settled();
+    expect(said()).toBe(t("password.differ"));
+    expect(backend.calls).not.toContain("change-password");
+
+    type("password-current", "wrong");
+    type("password-confirm", "new password");
+    one(container, "password-change").click();
+    await screen.settled();
+    expect(said()).toContain("not your current password");
+
+    type("password-current", "pw");
+    one(container, "password-change").click();
+    await screen.settled();
+    expect(said()).toBe(t("password.changed"));
+    expect(backend.password).toBe("new password");
+    expect(one<HTMLInputElement>(container, "password-new").value, "the fields are emptied").toBe("");
+  });
+});

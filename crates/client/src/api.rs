@@ -12,9 +12,10 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
-    Agent, AgentList, AttachmentRef, ContactList, Conversation, ConversationList, ErrorCode,
-    ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, Presence, PresenceRequest,
-    ReadRequest, SendMessageRequest, Template, TemplateList, TransferRequest,
+    Agent, AgentList, AttachmentRef, ChangePasswordRequest, ContactList, Conversation,
+    ConversationList, ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage,
+    Presence, PresenceRequest, ReadRequest, SendMessageRequest, Template, TemplateList,
+    TransferRequest,
 };
 use url::Url;
 use uuid::Uuid;
@@ -333,6 +334,21 @@ impl Api {
     pub async fn logout(&self) -> Result<(), ApiError> {
         self.send(
             self.request(Method::DELETE, "api/v1/session")
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `PUT /me/password`: the agent's own new password (other sessions end).
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<(), ApiError> {
+        let body = ChangePasswordRequest {
+            current_password: current.to_string(),
+            new_password: new.to_string(),
+        };
+        self.send(
+            self.request(Method::PUT, "api/v1/me/password")
+                .json(&body)
                 .timeout(CALL_TIMEOUT),
         )
         .await

@@ -55,6 +55,7 @@ use switchboard_protocol::{
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use url::Url;
 use uuid::Uuid;
 
 use crate::api::Api;
@@ -217,6 +218,26 @@ struct Shared {
     options: ClientOptions,
     feed: Arc<changes::Feed>,
     session: Mutex<Option<Session>>,
+    /// A sign-in with a temporary password, waiting for the agent's own (see
+    /// [`Client::choose_password`]). Memory only.
+    pending: Mutex<Option<PendingSignIn>>,
+}
+
+/// A sign-in the server accepted with a temporary password: nothing is kept or started until
+/// the agent has chosen their own.
+struct PendingSignIn {
+    base: Url,
+    api: Api,
+    agent: Agent,
+    temporary: String,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("agent", &self.agent.extension)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The client engine. Cheap to clone; the session stops when the last clone is dropped.
@@ -264,7 +285,7 @@ fn mime_for(filename: &str) -> String {
 /// The signed-in server's update feed for the app (see [`Client::update_feed`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct UpdateFeed {
-    pub url: url::Url,
+    pub url: Url,
     /// `Bearer <token>`: never logged (Debug leaves it out).
     pub authorization: String,
 }
@@ -284,6 +305,7 @@ impl Client {
                 options,
                 feed: Arc::new(changes::Feed::new()),
                 session: Mutex::new(None),
+                pending: Mutex::new(None),
             }),
         }
     }
@@ -311,10 +333,77 @@ impl Client {
         let base = api::parse_server_url(server_url)?;
         let api = Api::new(base.clone())?;
         let answer = api.login(login.trim(), password).await?;
-        let profile = Profile::new(&base, answer.agent.id);
+        if answer.must_change_password {
+            *self.pending() = Some(PendingSignIn {
+                base,
+                api: api.with_token(answer.token),
+                agent: answer.agent,
+                temporary: password.to_string(),
+            });
+            return Err(ClientError::Refused {
+                status: 403,
+                code: ErrorCode::PasswordChangeRequired,
+                message: "You signed in with a temporary password: choose your own to go on."
+                    .into(),
+            });
+        }
+        self.sign_in(
+            base,
+            api.with_token(answer.token.clone()),
+            answer.token,
+            answer.agent,
+        )
+        .await
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Option<PendingSignIn>> {
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After [`Client::login`] answered `password_change_required`: set the agent's own
+    /// password in place of the temporary one, then sign in as `login` does. A refused password
+    /// (too short) may be tried again.
+    pub async fn choose_password(&self, new_password: &str) -> Result<Agent> {
+        let pending = self.pending().take().ok_or(ClientError::NotSignedIn)?;
+        if let Err(error) = pending
+            .api
+            .change_password(&pending.temporary, new_password)
+            .await
+        {
+            let error = error.into_client_error(&pending.base);
+            if matches!(
+                error,
+                ClientError::Refused { .. } | ClientError::Unreachable { .. }
+            ) {
+                *self.pending() = Some(pending);
+            }
+            return Err(error);
+        }
+        let token = pending.api.token().unwrap_or_default().to_string();
+        self.sign_in(pending.base, pending.api, token, pending.agent)
+            .await
+    }
+
+    /// The signed-in agent changes their password (the current one required); their other
+    /// sessions end.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .change_password(current, new)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    /// Keep the token (keychain, or this run only), then open the cache and start syncing.
+    async fn sign_in(&self, base: Url, api: Api, token: String, agent: Agent) -> Result<Agent> {
+        self.pending().take();
+        let profile = Profile::new(&base, agent.id);
         self.shutdown().await;
         let tokens = self.shared.options.tokens.clone();
-        let (account, token) = (profile.key(), answer.token.clone());
+        let account = profile.key();
         let data_dir = &self.shared.options.data_dir;
         let kept = match blocking(move || tokens.save(&account, &token)).await {
             Ok(()) => {
@@ -329,14 +418,8 @@ impl Client {
             }
             Err(other) => return Err(other),
         };
-        self.start(
-            profile,
-            api.with_token(answer.token),
-            answer.agent.clone(),
-            kept,
-        )
-        .await?;
-        Ok(answer.agent)
+        self.start(profile, api, agent.clone(), kept).await?;
+        Ok(agent)
     }
 
     /// Sign in again as the last agent, from the keychain, without the network: the cache

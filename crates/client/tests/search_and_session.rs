@@ -11,6 +11,7 @@ use switchboard_client::{
     Client, ClientError, ClientOptions, KeyringStore, MemoryStore, SignInKept, TemplateFilter,
     TokenStore, View,
 };
+use switchboard_protocol::ErrorCode;
 
 #[tokio::test]
 async fn search_finds_nao_for_nao_across_synced_history() {
@@ -464,4 +465,64 @@ async fn the_update_feed_is_the_signed_in_servers_and_answers_with_the_agents_to
 
     ana.logout().await.unwrap();
     assert!(ana.update_feed().is_none(), "signed out: no feed");
+}
+
+#[tokio::test]
+async fn an_agent_with_a_temporary_password_chooses_their_own_before_anything_starts() {
+    // Given an agent an administrator added with a temporary password
+    let owner = format!(
+        "\n[[agents]]\nextension = \"190\"\nname = \"Olga Owner\"\npassword = \"{PASSWORD}\"\nrole = \"system_owner\"\n"
+    );
+    let server = TestServer::start_with(format!("{}{owner}", config_toml(1))).await;
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .post(format!("{}/api/v1/session", server.url()))
+        .json(&serde_json::json!({"login": "190", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let added = http
+        .post(format!("{}/api/v1/admin/agents", server.url()))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .json(&serde_json::json!({"extension": "201", "name": "Nina", "password": "temporary-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), reqwest::StatusCode::OK);
+
+    // When she signs in, the app asks for her own password first and starts nothing
+    let desktop = Desktop::new();
+    let nina = desktop.client();
+    let error = nina
+        .login(&server.url(), "201", "temporary-1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::PasswordChangeRequired);
+    assert!(nina.me().is_none(), "nothing started yet");
+    let error = nina.choose_password("short").await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidPassword, "{error}");
+    let agent = nina
+        .choose_password("nina's own password")
+        .await
+        .expect("a good password signs her in");
+    assert_eq!(agent.extension, "201");
+    wait_online(&nina).await;
+
+    // Then she can change it again in Settings, and it is the one that signs her in
+    let error = nina
+        .change_password("not it", "yet another password")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidPassword);
+    nina.change_password("nina's own password", "yet another password")
+        .await
+        .unwrap();
+    let later = Desktop::new().client();
+    later
+        .login(&server.url(), "201", "yet another password")
+        .await
+        .expect("the new password signs in with no further step");
 }

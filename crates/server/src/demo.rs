@@ -48,7 +48,7 @@ extension = "100"
 name = "Marina Costa"
 email = "marina@example.com"
 password = "{DEMO_PASSWORD}"
-role = "manager"
+role = "system_owner"
 
 [[agents]]
 extension = "101"

@@ -83,7 +83,7 @@ async fn demo_serves_waiting_customers_on_every_channel() {
     assert_eq!(archived[0]["status"], "resolved");
     assert_eq!(archived[0]["contact"]["display_name"], "Luiza Martins");
 
-    // The manager is in the support queue only.
+    // The supervisor is in the support queue only.
     let marina = login(&http, &base, "100").await;
     let manager_channels: Vec<String> = list(&http, &base, &marina, "recent")
         .await

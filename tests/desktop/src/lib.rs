@@ -1028,6 +1028,21 @@ impl Api {
             .await?)
     }
 
+    /// `POST` with a JSON body; the answer's JSON. The server must accept it.
+    pub async fn post_json(&self, path: &str, body: Value) -> Result<Value> {
+        let answer = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = answer.status();
+        let value: Value = answer.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "POST {path}: {status} {value}");
+        Ok(value)
+    }
+
     /// `POST` with an empty JSON body; the server must accept it.
     pub async fn post(&self, path: &str) -> Result<()> {
         let answer = self

@@ -69,6 +69,7 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
     submit,
   );
 
+  const subtitle = el("p", { class: "subtitle" }, t("login.subtitle"));
   const element = el(
     "main",
     { class: "login", "data-testid": "login-screen" },
@@ -77,7 +78,7 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
       { class: "card" },
       el("img", { class: "logo", src: logoUrl, alt: "", width: "64", height: "64" }),
       el("h1", { id: "login-heading" }, t("login.heading")),
-      el("p", { class: "subtitle" }, t("login.subtitle")),
+      subtitle,
       form,
     ),
   );
@@ -96,7 +97,12 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
           element.dispatchEvent(new CustomEvent(SIGNED_IN_EVENT, { bubbles: true, detail: agent }));
         },
         (thrown: unknown) => {
-          status.textContent = describeError(toBackendError(thrown), t);
+          const error = toBackendError(thrown);
+          if (error.code === "password_change_required") {
+            showChoosePassword();
+            return;
+          }
+          status.textContent = describeError(error, t);
           status.hidden = false;
         },
       )
@@ -105,6 +111,62 @@ export function renderLogin(container: HTMLElement, backend: Backend, t: Transla
         submit.textContent = t("login.submit");
       });
   });
+
+  /** A temporary password signed in: the agent chooses their own before anything else. */
+  function showChoosePassword(): void {
+    const fresh = el("input", {
+      type: "password",
+      required: true,
+      autocomplete: "new-password",
+      "data-testid": "choose-password-new",
+    });
+    const again = el("input", {
+      type: "password",
+      required: true,
+      autocomplete: "new-password",
+      "data-testid": "choose-password-confirm",
+    });
+    const save = el("button", { type: "submit", "data-testid": "choose-password-submit" }, t("password.chooseSubmit"));
+    const said = el("p", { class: "status", role: "alert", "data-testid": "choose-password-status" });
+    said.hidden = true;
+    const choose = el(
+      "form",
+      { class: "login-form", "aria-labelledby": "login-heading" },
+      el("p", { class: "subtitle" }, t("password.chooseIntro")),
+      field("choose-password-new", t("password.new"), fresh),
+      field("choose-password-confirm", t("password.confirm"), again),
+      said,
+      save,
+    );
+    form.replaceWith(choose);
+    element.querySelector("#login-heading")!.textContent = t("password.chooseHeading");
+    subtitle.remove();
+    fresh.focus();
+    choose.addEventListener("submit", (event) => {
+      event.preventDefault();
+      said.hidden = true;
+      if (fresh.value !== again.value) {
+        said.textContent = t("password.differ");
+        said.hidden = false;
+        return;
+      }
+      save.disabled = true;
+      inFlight = backend
+        .choosePassword(fresh.value)
+        .then(
+          (agent) => {
+            element.dispatchEvent(new CustomEvent(SIGNED_IN_EVENT, { bubbles: true, detail: agent }));
+          },
+          (thrown: unknown) => {
+            said.textContent = describeError(toBackendError(thrown), t);
+            said.hidden = false;
+          },
+        )
+        .finally(() => {
+          save.disabled = false;
+        });
+    });
+  }
 
   container.replaceChildren(element);
   backend.appInfo().then(

@@ -4,7 +4,9 @@
  * reminder and the language. Opened from the main screen's top bar; saved through the backend.
  */
 import type { Backend, ChannelKind, QueueSummary, Settings, UpdateStatus } from "../api";
+import { toBackendError } from "../backend";
 import { describeUpdate } from "../components/update-banner";
+import { describeError } from "../errors";
 import { button, el } from "../dom";
 import type { MessageKey, Translate } from "../i18n";
 
@@ -105,6 +107,46 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
     el("option", { value: "pt-BR" }, "Português (Brasil)"),
   );
   language.value = current.locale;
+  // Password: the agent's own (other sessions end).
+  const passwordInput = (testid: string, autocomplete: string) =>
+    el("input", { type: "password", id: testid, "data-testid": testid, autocomplete });
+  const current_password = passwordInput("password-current", "current-password");
+  const new_password = passwordInput("password-new", "new-password");
+  const confirm_password = passwordInput("password-confirm", "new-password");
+  const changePassword = button(t("password.change"), "password-change");
+  const passwordStatus = el("p", { class: "muted", "data-testid": "password-status", "aria-live": "polite" });
+  const passwordSection = el(
+    "section",
+    { class: "about", "aria-labelledby": "settings-password" },
+    el("h4", { id: "settings-password" }, t("password.heading")),
+    el("label", { class: "field-label", for: "password-current" }, t("password.current")),
+    current_password,
+    el("label", { class: "field-label", for: "password-new" }, t("password.new")),
+    new_password,
+    el("label", { class: "field-label", for: "password-confirm" }, t("password.confirm")),
+    confirm_password,
+    passwordStatus,
+    changePassword,
+  );
+  changePassword.addEventListener("click", () => {
+    if (new_password.value !== confirm_password.value) {
+      passwordStatus.textContent = t("password.differ");
+      return;
+    }
+    changePassword.disabled = true;
+    void track(
+      backend
+        .changePassword(current_password.value, new_password.value)
+        .then(
+          () => {
+            for (const input of [current_password, new_password, confirm_password]) input.value = "";
+            passwordStatus.textContent = t("password.changed");
+          },
+          (thrown: unknown) => (passwordStatus.textContent = describeError(toBackendError(thrown), t)),
+        )
+        .finally(() => (changePassword.disabled = false)),
+    );
+  });
   // About: the version, and the app's updates from the server (checked on demand here).
   const info = await backend.appInfo().catch(() => null);
   const updateText = el("p", { class: "muted", "data-testid": "update-status", "aria-live": "polite" });
@@ -145,6 +187,7 @@ export async function openSettings(ctx: SettingsContext): Promise<void> {
       repeat.row,
       el("label", { class: "field-label", for: "setting-language" }, t("settings.language")),
       language,
+      passwordSection,
       about,
       el("div", { class: "dialog-bar" }, cancel, save),
     ),
