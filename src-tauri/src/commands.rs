@@ -15,7 +15,8 @@ use switchboard_client::{
     SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{
-    Agent, Conversation, ErrorCode, Message, Presence, Template, TemplateRequest,
+    AdminAgent, Agent, AgentRequest, AuditPage, Conversation, ErrorCode, Message, Presence,
+    Template, TemplateRequest,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -808,4 +809,63 @@ mod tests {
             error.message
         );
     }
+}
+
+// ----- administration (system owners; the server checks every call) -----
+
+#[tauri::command]
+pub async fn admin_agents(desktop: State<'_, Desktop>) -> Answer<Vec<AdminAgent>> {
+    Ok(desktop.client.admin_agents().await?)
+}
+
+#[tauri::command]
+pub async fn create_agent(
+    desktop: State<'_, Desktop>,
+    request: AgentRequest,
+) -> Answer<AdminAgent> {
+    Ok(desktop.client.create_agent(request).await?)
+}
+
+#[tauri::command]
+pub async fn update_agent(
+    desktop: State<'_, Desktop>,
+    extension: String,
+    request: AgentRequest,
+) -> Answer<AdminAgent> {
+    Ok(desktop.client.update_agent(&extension, request).await?)
+}
+
+#[tauri::command]
+pub async fn disable_agent(
+    desktop: State<'_, Desktop>,
+    extension: String,
+    transfer_to: Option<String>,
+) -> Answer<AdminAgent> {
+    let transfer_to = transfer_to.filter(|to| !to.trim().is_empty());
+    Ok(desktop
+        .client
+        .disable_agent(&extension, transfer_to)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn enable_agent(desktop: State<'_, Desktop>, extension: String) -> Answer<AdminAgent> {
+    Ok(desktop.client.enable_agent(&extension).await?)
+}
+
+#[tauri::command]
+pub async fn set_temporary_password(
+    desktop: State<'_, Desktop>,
+    extension: String,
+    password: String,
+) -> Answer<AdminAgent> {
+    Ok(desktop
+        .client
+        .set_temporary_password(&extension, &password)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn audit(desktop: State<'_, Desktop>, after: Option<String>) -> Answer<AuditPage> {
+    Ok(desktop.client.audit(after.as_deref()).await?)
 }

@@ -14,8 +14,12 @@
 
 // The shell hands these to the UI exactly as the server's JSON has them.
 import type {
+  AdminAgent,
   Agent,
+  AgentRequest,
   AttachmentRef,
+  AuditEntry,
+  AuditPage,
   Author,
   ChannelKind,
   Contact,
@@ -37,8 +41,12 @@ import type {
 } from "../../web/protocol";
 
 export type {
+  AdminAgent,
   Agent,
+  AgentRequest,
   AttachmentRef,
+  AuditEntry,
+  AuditPage,
   Author,
   ChannelKind,
   Contact,
@@ -334,6 +342,20 @@ export interface Backend {
   pickSoundFile(): Promise<string | null>;
   /** The window is showing this conversation (no notification needed for it). */
   setActiveConversation(id: string | null): Promise<void>;
+
+  // ----- administration (system owners; the server checks every call) -----
+  adminAgents(): Promise<AdminAgent[]>;
+  /** Errors: `invalid_agent` (the message names the field), `agent_taken`. */
+  createAgent(request: AgentRequest): Promise<AdminAgent>;
+  /** Errors: as `createAgent`, and `provisioned` (the configuration file's agent). */
+  updateAgent(extension: string, request: AgentRequest): Promise<AdminAgent>;
+  /** Signs the agent out everywhere; their chats go to `transferTo` or back to their queue. */
+  disableAgent(extension: string, transferTo: string | null): Promise<AdminAgent>;
+  enableAgent(extension: string): Promise<AdminAgent>;
+  /** A temporary password: the agent's sessions end, the next sign-in asks for their own. */
+  setTemporaryPassword(extension: string, password: string): Promise<AdminAgent>;
+  /** Newest first; `after`: the previous page's `next`. */
+  audit(after: string | null): Promise<AuditPage>;
 
   // ----- the app's own updates -----
   updateStatus(): Promise<UpdateStatus>;

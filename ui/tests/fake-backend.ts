@@ -15,6 +15,9 @@ import type {
   Template,
   TemplateInput,
   UpdateStatus,
+  AdminAgent,
+  AgentRequest,
+  AuditEntry,
 } from "../src/api";
 import { BackendError } from "../src/backend";
 
@@ -341,6 +344,99 @@ export class FakeBackend implements Backend {
     return answer instanceof BackendError ? Promise.reject(answer) : Promise.resolve(answer);
   };
   setActiveConversation = () => Promise.resolve();
+  /** The administration's agents and its audit log, newest first; `auditPageSize` entries
+   * a page. */
+  adminList: AdminAgent[] = [];
+  auditLog: AuditEntry[] = [];
+  auditPageSize = 50;
+  private audited(action: string, extension: string): void {
+    this.auditLog.unshift({
+      id: `00000000-0000-7000-9000-${String(this.auditLog.length + 1).padStart(12, "0")}`,
+      at: new Date().toISOString(),
+      actor: "Olga Owner (190)",
+      action,
+      target: `agent:${extension}`,
+      before: null,
+      after: null,
+    });
+  }
+  private adminAgent(extension: string): AdminAgent {
+    const agent = this.adminList.find((a) => a.extension === extension);
+    if (!agent) throw new BackendError("agent_not_found", `No agent has extension ${extension}.`);
+    if (agent.provisioned) throw new BackendError("provisioned", `Agent ${extension} is managed by the configuration file.`);
+    return agent;
+  }
+  private adminCall<T>(f: () => T): Promise<T> {
+    try {
+      return Promise.resolve(f());
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+  }
+  adminAgents = () => Promise.resolve(this.adminList.map((a) => ({ ...a })));
+  createAgent = (request: AgentRequest) =>
+    this.adminCall(() => {
+      this.calls.push(`create-agent ${request.extension}`);
+      if (this.adminList.some((a) => a.extension === request.extension)) {
+        throw new BackendError("agent_taken", `Another agent already has extension ${request.extension}; choose another.`);
+      }
+      const agent: AdminAgent = {
+        id: `00000000-0000-7000-8000-000000000${request.extension}`,
+        extension: request.extension ?? "",
+        name: request.name ?? "",
+        email: request.email || null,
+        role: request.role ?? "agent",
+        queues: [],
+        disabled: false,
+        provisioned: false,
+        must_change_password: true,
+        password: { set: true },
+      };
+      this.adminList.push(agent);
+      this.audited("agent.create", agent.extension);
+      return { ...agent };
+    });
+  updateAgent = (extension: string, request: AgentRequest) =>
+    this.adminCall(() => {
+      const agent = this.adminAgent(extension);
+      Object.assign(agent, {
+        extension: request.extension ?? agent.extension,
+        name: request.name ?? agent.name,
+        email: request.email === null ? agent.email : request.email || null,
+        role: request.role ?? agent.role,
+      });
+      this.audited("agent.update", agent.extension);
+      return { ...agent };
+    });
+  disableAgent = (extension: string, transferTo: string | null) =>
+    this.adminCall(() => {
+      this.calls.push(`disable-agent ${extension} ${transferTo ?? "queue"}`);
+      const agent = this.adminAgent(extension);
+      agent.disabled = true;
+      this.audited("agent.disable", extension);
+      return { ...agent };
+    });
+  enableAgent = (extension: string) =>
+    this.adminCall(() => {
+      const agent = this.adminAgent(extension);
+      agent.disabled = false;
+      this.audited("agent.enable", extension);
+      return { ...agent };
+    });
+  setTemporaryPassword = (extension: string, password: string) =>
+    this.adminCall(() => {
+      const agent = this.adminAgent(extension);
+      if (password.length < 8) throw new BackendError("invalid_agent", "password: at least 8 characters");
+      agent.must_change_password = true;
+      this.audited("agent.password", extension);
+      return { ...agent };
+    });
+  audit = (after: string | null) => {
+    const start = after ? this.auditLog.findIndex((e) => e.id === after) + 1 : 0;
+    const entries = this.auditLog.slice(start, start + this.auditPageSize);
+    const next = start + this.auditPageSize < this.auditLog.length ? (entries.at(-1)?.id ?? null) : null;
+    return Promise.resolve({ entries, next });
+  };
   /** The app's own updating: what `updateStatus`/`checkForUpdate` answer, and how
    * `installUpdate` ends (an error, or nothing). */
   appUpdate: UpdateStatus = { state: "idle" };

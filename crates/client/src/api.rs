@@ -12,8 +12,9 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
-    Agent, AgentList, AttachmentRef, ChangePasswordRequest, ContactList, Conversation,
-    ConversationList, ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage,
+    AdminAgent, AdminAgentList, Agent, AgentList, AgentRequest, AttachmentRef, AuditPage,
+    ChangePasswordRequest, ContactList, Conversation, ConversationList, DisableAgentRequest,
+    ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest,
     Presence, PresenceRequest, ReadRequest, SendMessageRequest, Template, TemplateList,
     TransferRequest,
 };
@@ -338,6 +339,63 @@ impl Api {
         )
         .await
         .map(|_| ())
+    }
+
+    // ----- administration (system owners) -----
+
+    pub async fn admin_agents(&self) -> Result<Vec<AdminAgent>, ApiError> {
+        Ok(self
+            .get::<AdminAgentList>("api/v1/admin/agents")
+            .await?
+            .agents)
+    }
+
+    pub async fn create_agent(&self, request: &AgentRequest) -> Result<AdminAgent, ApiError> {
+        self.post("api/v1/admin/agents", request).await
+    }
+
+    pub async fn update_agent(
+        &self,
+        extension: &str,
+        request: &AgentRequest,
+    ) -> Result<AdminAgent, ApiError> {
+        let path = format!("api/v1/admin/agents/{}", path_segment(extension));
+        self.json(self.request(Method::PUT, &path).json(request))
+            .await
+    }
+
+    pub async fn disable_agent(
+        &self,
+        extension: &str,
+        transfer_to: Option<String>,
+    ) -> Result<AdminAgent, ApiError> {
+        let path = format!("api/v1/admin/agents/{}/disable", path_segment(extension));
+        self.post(&path, &DisableAgentRequest { transfer_to }).await
+    }
+
+    pub async fn enable_agent(&self, extension: &str) -> Result<AdminAgent, ApiError> {
+        let path = format!("api/v1/admin/agents/{}/enable", path_segment(extension));
+        self.post(&path, &serde_json::json!({})).await
+    }
+
+    pub async fn set_temporary_password(
+        &self,
+        extension: &str,
+        password: &str,
+    ) -> Result<AdminAgent, ApiError> {
+        let path = format!("api/v1/admin/agents/{}/password", path_segment(extension));
+        let body = PasswordRequest {
+            password: password.to_string(),
+        };
+        self.post(&path, &body).await
+    }
+
+    pub async fn audit(&self, after: Option<&str>) -> Result<AuditPage, ApiError> {
+        let path = match after {
+            Some(after) => format!("api/v1/admin/audit?after={}", path_segment(after)),
+            None => "api/v1/admin/audit".to_string(),
+        };
+        self.get(&path).await
     }
 
     /// `PUT /me/password`: the agent's own new password (other sessions end).
@@ -760,4 +818,11 @@ mod tests {
         assert!(!status(413).is_transient());
         assert!(!ApiError::Decode("x".into()).is_transient());
     }
+}
+
+/// A value as one path segment (an extension typed by a person).
+fn path_segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }

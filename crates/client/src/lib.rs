@@ -387,6 +387,73 @@ impl Client {
             .await
     }
 
+    // ----- administration (system owners; the server checks) -----
+
+    pub async fn admin_agents(&self) -> Result<Vec<switchboard_protocol::AdminAgent>> {
+        let core = self.core()?;
+        core.api.admin_agents().await.map_err(|e| core.api_error(e))
+    }
+
+    pub async fn create_agent(
+        &self,
+        request: switchboard_protocol::AgentRequest,
+    ) -> Result<switchboard_protocol::AdminAgent> {
+        let core = self.core()?;
+        core.api
+            .create_agent(&request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn update_agent(
+        &self,
+        extension: &str,
+        request: switchboard_protocol::AgentRequest,
+    ) -> Result<switchboard_protocol::AdminAgent> {
+        let core = self.core()?;
+        core.api
+            .update_agent(extension, &request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn disable_agent(
+        &self,
+        extension: &str,
+        transfer_to: Option<String>,
+    ) -> Result<switchboard_protocol::AdminAgent> {
+        let core = self.core()?;
+        core.api
+            .disable_agent(extension, transfer_to)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn enable_agent(&self, extension: &str) -> Result<switchboard_protocol::AdminAgent> {
+        let core = self.core()?;
+        core.api
+            .enable_agent(extension)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn set_temporary_password(
+        &self,
+        extension: &str,
+        password: &str,
+    ) -> Result<switchboard_protocol::AdminAgent> {
+        let core = self.core()?;
+        core.api
+            .set_temporary_password(extension, password)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn audit(&self, after: Option<&str>) -> Result<switchboard_protocol::AuditPage> {
+        let core = self.core()?;
+        core.api.audit(after).await.map_err(|e| core.api_error(e))
+    }
+
     /// The signed-in agent changes their password (the current one required); their other
     /// sessions end.
     pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {

@@ -11,6 +11,8 @@ import type { Search } from "./search";
 export interface TopBarEvents {
   help(): void;
   settings(): void;
+  /** Only offered to system owners. */
+  administration(): void;
   logout(): void;
   /** The server accepted a new presence. */
   presenceChanged(agent: Agent): void;
@@ -36,6 +38,10 @@ export class TopBar {
     const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
     const helpButton = button("?", "help-open", { class: "ghost help", title: t("help.open"), "aria-label": t("help.open") });
     const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
+    // Only system owners administer; others see no trace of it.
+    const adminButton =
+      me.role === "system_owner" ? button(t("admin.open"), "admin-open", { class: "ghost" }) : null;
+    adminButton?.addEventListener("click", () => events.administration());
     this.element = el(
       "header",
       { class: "topbar" },
@@ -44,6 +50,7 @@ export class TopBar {
       el("span", { class: "me", title: me.extension }, `${me.name} · ${me.extension}`),
       this.presence,
       helpButton,
+      ...(adminButton ? [adminButton] : []),
       settingsButton,
       logoutButton,
     );

@@ -26,6 +26,7 @@ import { ConnectionBanner } from "../components/status";
 import { TemplatesPanel } from "../components/templates-panel";
 import { TopBar } from "../components/top-bar";
 import { openSettings } from "./settings";
+import { Administration } from "../components/administration";
 
 /** Dispatched on the screen's element when the session ended (sign out, expired). */
 export const SIGNED_OUT_EVENT = "signed-out";
@@ -105,6 +106,7 @@ class Main implements MainScreen {
             track,
           }).catch(fail),
         ),
+      administration: () => void track(new Administration(ctx).open().catch(fail)),
       logout: () => void track(backend.logout().then(() => this.signedOut(), fail)),
       presenceChanged: (agent) => (state.me = agent),
     });

@@ -9,12 +9,13 @@ import { one } from "../query";
 import { harness, t } from "./harness";
 
 describe("top bar", () => {
-  function setup() {
-    const h = harness();
+  function setup(me: Agent = ME) {
+    const h = harness(undefined, me);
     const asked: string[] = [];
     const bar = new TopBar(h.context, h.state, new Search(h.context, { open: () => {} }), {
       help: () => asked.push("help"),
       settings: () => asked.push("settings"),
+      administration: () => asked.push("administration"),
       logout: () => asked.push("logout"),
       presenceChanged: (agent: Agent) => {
         asked.push(`presence ${agent.presence}`);
@@ -32,6 +33,13 @@ describe("top bar", () => {
     one(h.root, "settings-open").click();
     one(h.root, "logout").click();
     expect(asked).toEqual(["help", "settings", "logout"]);
+    expect(h.root.querySelector('[data-testid="admin-open"]'), "agents see no administration").toBeNull();
+  });
+
+  it("offers the administration to system owners only", () => {
+    const { h, asked } = setup({ ...ME, role: "system_owner" });
+    one(h.root, "admin-open").click();
+    expect(asked).toEqual(["administration"]);
   });
 
   it("sets presence through the backend, and puts it back when that fails", async () => {
