@@ -737,6 +737,13 @@ impl Api {
     }
 }
 
+/// A value as one path segment (an extension typed by a person).
+fn path_segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -818,11 +825,4 @@ mod tests {
         assert!(!status(413).is_transient());
         assert!(!ApiError::Decode("x".into()).is_transient());
     }
-}
-
-/// A value as one path segment (an extension typed by a person).
-fn path_segment(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
