@@ -1,6 +1,8 @@
 // Generated from crates/protocol by ts-rs. Do not edit: run `SWITCHBOARD_WRITE_TS=1 cargo nextest run -p switchboard-protocol typescript`.
 export type { AdminAgent } from "./AdminAgent";
 export type { AdminAgentList } from "./AdminAgentList";
+export type { AdminQueue } from "./AdminQueue";
+export type { AdminQueueList } from "./AdminQueueList";
 export type { Agent } from "./Agent";
 export type { AgentList } from "./AgentList";
 export type { AgentRequest } from "./AgentRequest";
@@ -22,6 +24,7 @@ export type { Conversation } from "./Conversation";
 export type { ConversationContact } from "./ConversationContact";
 export type { ConversationList } from "./ConversationList";
 export type { ConversationStatus } from "./ConversationStatus";
+export type { DeleteQueueRequest } from "./DeleteQueueRequest";
 export type { Direction } from "./Direction";
 export type { DisableAgentRequest } from "./DisableAgentRequest";
 export type { ErrorBody } from "./ErrorBody";
@@ -45,6 +48,7 @@ export type { Presence } from "./Presence";
 export type { PresenceData } from "./PresenceData";
 export type { PresenceRequest } from "./PresenceRequest";
 export type { QueueList } from "./QueueList";
+export type { QueueRequest } from "./QueueRequest";
 export type { QueueSummary } from "./QueueSummary";
 export type { ReadRequest } from "./ReadRequest";
 export type { RemovedData } from "./RemovedData";

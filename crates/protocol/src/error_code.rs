@@ -96,6 +96,14 @@ error_codes! {
     InvalidAgent => "invalid_agent",
     /// 409: another agent already has that extension or e-mail.
     AgentTaken => "agent_taken",
+    /// 400: one of a queue's fields is wrong (the message names it and says why).
+    InvalidQueue => "invalid_queue",
+    /// 404: no queue with that id, or none the caller may change.
+    QueueNotFound => "queue_not_found",
+    /// 409: another queue already has that id.
+    QueueTaken => "queue_taken",
+    /// 409: the queue has channels routed to it, or chats waiting and no `move_to`.
+    QueueInUse => "queue_in_use",
     /// 409: the entry is declared in the configuration file, which rules it; change it there.
     Provisioned => "provisioned",
     /// 403: the agent signed in with a temporary password and must choose a new one first

@@ -524,6 +524,65 @@ pub struct PasswordRequest {
     pub password: String,
 }
 
+/// A queue as administrators see it.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminQueue {
+    pub id: String,
+    pub name: String,
+    /// `ring_all`, `hunt_by_threes`, `round_robin`, `longest_idle` or `fewest_answered`.
+    pub strategy: String,
+    /// Members' extensions, in priority order.
+    pub agents: Vec<String>,
+    pub offer_timeout_s: i64,
+    /// 0: no limit.
+    pub max_chats_per_agent: u32,
+    /// Chats waiting in it now.
+    pub waiting: u32,
+    /// Declared in the configuration file, which rules it: read-only here (`409 provisioned`).
+    pub provisioned: bool,
+}
+
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminQueueList {
+    /// System owners see every queue; managers and group owners the queues they belong to.
+    pub queues: Vec<AdminQueue>,
+}
+
+/// `POST /admin/queues` (`id`, `name` and `agents` required) and `PUT /admin/queues/{id}` (what
+/// changes), in the configuration file's shape.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueRequest {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub strategy: Option<String>,
+    #[serde(default)]
+    pub agents: Option<Vec<String>>,
+    #[serde(default)]
+    pub offer_timeout_s: Option<i64>,
+    #[serde(default)]
+    pub max_chats_per_agent: Option<u32>,
+}
+
+/// `DELETE /admin/queues/{id}`: where the chats waiting in it go (needed when some wait).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQueueRequest {
+    #[serde(default)]
+    pub move_to: Option<String>,
+}
+
 /// One administrative change.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

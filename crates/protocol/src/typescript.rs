@@ -52,6 +52,9 @@ exported!(
     InternalChatRequest,
     // administration
     AdminAgentList,
+    AdminQueueList,
+    QueueRequest,
+    DeleteQueueRequest,
     AgentRequest,
     DisableAgentRequest,
     PasswordRequest,

@@ -506,7 +506,7 @@ struct Validator<'e> {
     env: &'e dyn Fn(&str) -> Option<String>,
 }
 
-fn is_identifier(s: &str) -> bool {
+pub fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.chars()

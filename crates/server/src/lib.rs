@@ -195,6 +195,7 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
             max_chats_per_agent: queue.max_chats_per_agent,
             members,
             last_round_robin: None,
+            provisioned: true,
         })?;
     }
     for channel in &config.channels {

@@ -441,3 +441,158 @@ async fn a_change_through_one_node_holds_on_another_at_once() {
         .unwrap();
     assert_eq!(nina["disabled"], true);
 }
+
+#[tokio::test]
+async fn queues_are_administered_by_owners_and_their_managers_and_waiting_chats_follow() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let manager = server.login("101").await;
+    let agent = server.login("102").await;
+
+    let (status, vip) = owner
+        .post(
+            "/api/v1/admin/queues",
+            json!({"id": "vip", "name": "VIP", "strategy": "round_robin", "agents": ["102", "101"], "offer_timeout_s": 20}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{vip}");
+    assert_eq!(vip["agents"], json!(["102", "101"]), "priority order kept");
+    assert_eq!(vip["provisioned"], false);
+    for (body, words) in [
+        (json!({"id": "x y", "agents": ["101"]}), "id"),
+        (
+            json!({"id": "x", "agents": ["101"], "strategy": "lottery"}),
+            "strategy",
+        ),
+        (json!({"id": "x", "agents": ["999"]}), "agents[0]"),
+        (json!({"id": "x", "agents": ["101", "101"]}), "twice"),
+        (
+            json!({"id": "x", "agents": ["101"], "offer_timeout_s": 0}),
+            "offer_timeout_s",
+        ),
+    ] {
+        let (status, answer) = owner.post("/api/v1/admin/queues", body.clone()).await;
+        assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_queue");
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(words),
+            "{body}: {answer}"
+        );
+    }
+    let (status, answer) = owner
+        .post(
+            "/api/v1/admin/queues",
+            json!({"id": "vip", "agents": ["101"]}),
+        )
+        .await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "queue_taken");
+
+    // Managers see and change the queues they belong to; agents none; the file's stay the file's.
+    let (status, list) = manager.get("/api/v1/admin/queues").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["support", "vip"]);
+    let (status, body) = agent.get("/api/v1/admin/queues").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = manager
+        .post(
+            "/api/v1/admin/queues",
+            json!({"id": "mine", "agents": ["101"]}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = owner
+        .call(
+            Method::PUT,
+            "/api/v1/admin/queues/support",
+            Some(json!({"name": "S"})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "provisioned");
+
+    // A chat waiting in VIP, offered to both: the manager takes 101 out, and 101's offer goes.
+    let chat = server
+        .inbound("wa", "+5511999990002", "Oi")
+        .await
+        .conversation_id;
+    assert!(manager.sees(chat).await && agent.sees(chat).await);
+    server.execute(&format!(
+        "UPDATE conversations SET queue_id = 'vip' WHERE id = '{chat}'"
+    ));
+    let (status, changed) = manager
+        .call(
+            Method::PUT,
+            "/api/v1/admin/queues/vip",
+            Some(json!({"strategy": "ring_all", "agents": ["102"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["strategy"], "ring_all");
+    assert_eq!(changed["waiting"], 1);
+    assert!(!manager.sees(chat).await, "the offer to 101 was withdrawn");
+    assert!(agent.sees(chat).await, "102 is still offered it");
+    let (status, body) = manager
+        .call(
+            Method::PUT,
+            "/api/v1/admin/queues/vip",
+            Some(json!({"name": "Mine now"})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "queue_not_found");
+
+    // Deleting it asks where the waiting chat goes, and a manager may not.
+    let (status, body) = manager
+        .call(Method::DELETE, "/api/v1/admin/queues/vip", None)
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = owner
+        .call(Method::DELETE, "/api/v1/admin/queues/vip", None)
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "queue_in_use");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("move_to"),
+        "{body}"
+    );
+    let (status, body) = owner
+        .call(
+            Method::DELETE,
+            "/api/v1/admin/queues/support",
+            Some(json!({"move_to": "vip"})),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "provisioned");
+    let (status, body) = owner
+        .call(
+            Method::DELETE,
+            "/api/v1/admin/queues/vip",
+            Some(json!({"move_to": "support"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(
+        manager.sees(chat).await,
+        "back in support, offered to 101 again"
+    );
+    let (_, waiting) = manager.get(&format!("/api/v1/conversations/{chat}")).await;
+    assert_eq!(waiting["status"], "queued");
+
+    let actions = audit_actions(&owner).await;
+    assert_eq!(
+        actions
+            .iter()
+            .map(|(a, t)| format!("{a} {t}"))
+            .collect::<Vec<_>>(),
+        [
+            "queue.delete queue:vip",
+            "queue.update queue:vip",
+            "queue.create queue:vip"
+        ]
+    );
+}

@@ -405,6 +405,20 @@ fn matrix() -> Vec<Row> {
             "/api/v1/admin/agents/{extension}/password",
             All(Refused(409, "provisioned")),
         ),
+        // Queues: managers see and change their own, owners all; an unknown id is 404 to both.
+        managers(GET, "/api/v1/admin/queues", Nothing, ok),
+        owners(POST, "/api/v1/admin/queues", ok),
+        managers(
+            PUT,
+            "/api/v1/admin/queues/{id}",
+            Nothing,
+            All(Refused(404, "queue_not_found")),
+        ),
+        owners(
+            DELETE,
+            "/api/v1/admin/queues/{id}",
+            All(Refused(404, "queue_not_found")),
+        ),
         owners(GET, "/api/v1/admin/audit", ok),
         // The desktop app's update feed: nothing in its folder here, so no update (204) and
         // no installer (404) — but never to a caller without an agent's token.
@@ -950,6 +964,10 @@ impl World {
                 "extension": "7001", "name": "New Agent", "password": "temporary-pass"
             })),
             ("PUT", "/api/v1/admin/agents/{extension}") => Body::Json(json!({"name": "Renamed"})),
+            ("POST", "/api/v1/admin/queues") => Body::Json(json!({
+                "id": "matrix-queue", "name": "Matrix", "agents": [BYSTANDER]
+            })),
+            ("PUT", "/api/v1/admin/queues/{id}") => Body::Json(json!({"name": "Renamed"})),
             ("POST", "/api/v1/admin/agents/{extension}/password") => {
                 Body::Json(json!({"password": "temporary-pass"}))
             }

@@ -61,6 +61,10 @@ fn password_problem(password: &str) -> Option<String> {
         .then(|| format!("password: at least {MIN_PASSWORD_CHARS} characters"))
 }
 
+fn agent_target(agent: &AgentRow) -> String {
+    format!("agent:{}", agent.extension)
+}
+
 /// What the audit log keeps of an agent: everything but secrets.
 fn audited(agent: &AgentRow) -> serde_json::Value {
     json!({
@@ -74,11 +78,11 @@ fn audited(agent: &AgentRow) -> serde_json::Value {
 }
 
 impl Unit<'_> {
-    fn audit(
+    pub(super) fn audit(
         &mut self,
         actor: &AgentRow,
         action: &str,
-        target: &AgentRow,
+        target: String,
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> Result<()> {
@@ -87,7 +91,7 @@ impl Unit<'_> {
             at: self.now,
             actor_id: Some(actor.id),
             action: action.into(),
-            target: format!("agent:{}", target.extension),
+            target,
             before_value: before,
             after_value: after,
         })?;
@@ -285,7 +289,7 @@ impl Engine {
             unit.audit(
                 &actor,
                 "agent.create",
-                &stored,
+                agent_target(&stored),
                 None,
                 Some(audited(&stored)),
             )?;
@@ -334,10 +338,7 @@ impl Engine {
                 unit.tx.rename_agent(before.id, &after.extension)?;
             }
             let stored = unit.tx.upsert_agent(&after).map_err(taken)?;
-            unit.audit(
-                &actor,
-                "agent.update",
-                &stored,
+            unit.audit(&actor, "agent.update", agent_target(&stored),
                 Some(audited(&before)),
                 Some(audited(&stored)),
             )?;
@@ -393,10 +394,7 @@ impl Engine {
             let mut after = before.clone();
             after.disabled_at = Some(unit.now);
             unit.hand_over_chats(&after, colleague.as_ref())?;
-            unit.audit(
-                &actor,
-                "agent.disable",
-                &after,
+            unit.audit(&actor, "agent.disable", agent_target(&after),
                 Some(audited(&before)),
                 Some(json!({
                     "disabled": true,
@@ -422,7 +420,7 @@ impl Engine {
             unit.audit(
                 &actor,
                 "agent.enable",
-                &after,
+                agent_target(&after),
                 Some(audited(&before)),
                 Some(audited(&after)),
             )?;
@@ -456,7 +454,7 @@ impl Engine {
             unit.audit(
                 &actor,
                 "agent.password",
-                &after,
+                agent_target(&after),
                 None,
                 Some(json!({"password": {"set": true}, "temporary": true})),
             )?;
@@ -518,7 +516,7 @@ impl Engine {
             unit.audit(
                 &after,
                 "agent.password",
-                &after,
+                agent_target(&after),
                 None,
                 Some(json!({"password": {"set": true}, "temporary": false})),
             )?;

@@ -119,6 +119,9 @@ pub enum Missing {
     /// No channel with this id is configured.
     #[error("No channel {0:?} is configured.")]
     Channel(String),
+    /// No queue with this id, or none the caller may administer.
+    #[error("No queue {0:?} that you may change.")]
+    Queue(String),
 }
 
 /// A right only some roles have (`domain::permissions`).
@@ -130,6 +133,9 @@ pub enum Right {
     /// See and lift address blocks.
     #[error("Only managers, group owners and system owners can see and remove blocks.")]
     ManageBlocks,
+    /// Change queues (system owners any; managers and group owners their own).
+    #[error("Only system owners, and managers or group owners for the queues they belong to, can change queues.")]
+    ManageQueues,
     /// Add, change and disable agents; read the audit log.
     #[error("Only system owners can add, change or disable agents and read the audit log; ask one of them.")]
     Administer,
@@ -164,6 +170,8 @@ pub enum Field {
     Agent,
     /// The current password given is wrong, or the new one is too short.
     Password,
+    /// One of a queue's fields in the administration (the message says which).
+    Queue,
 }
 
 /// What an [`Error::Conflict`] clashes with.
@@ -181,6 +189,10 @@ pub enum Clash {
     Provisioned,
     /// Another agent already has the extension or e-mail.
     AgentTaken,
+    /// Another queue already has the id.
+    QueueTaken,
+    /// The queue still has chats waiting, or channels routed to it.
+    QueueInUse,
 }
 
 /// A rule of the conversation's channel.

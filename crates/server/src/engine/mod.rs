@@ -4,6 +4,7 @@
 
 mod actions;
 mod admin;
+mod admin_queues;
 mod attachments;
 mod contacts;
 mod delivery;

@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, AgentRequest, AuditPage, ChangePasswordRequest,
-    DisableAgentRequest, ErrorCode, PasswordRequest,
+    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, AgentRequest, AuditPage,
+    ChangePasswordRequest, DeleteQueueRequest, DisableAgentRequest, ErrorCode, PasswordRequest,
+    QueueRequest,
 };
 
 use super::error::{ApiError, ApiResult};
@@ -54,16 +55,7 @@ pub(super) async fn disable_agent(
     Path(extension): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<AdminAgent>> {
-    let request: DisableAgentRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        DisableAgentRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|error| {
-            ApiError::bad_request(
-                ErrorCode::InvalidJson,
-                format!("The request body is not valid: {error} (send {{}} or {{\"transfer_to\": \"102\"}})"),
-            )
-        })?
-    };
+    let request: DisableAgentRequest = optional_json(&body, r#"{"transfer_to": "102"}"#)?;
     Ok(Json(
         state
             .engine
@@ -127,6 +119,63 @@ pub(super) async fn change_own_password(
             request.current_password,
             request.new_password,
         )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An optional JSON body: empty means the defaults.
+fn optional_json<T: Default + serde::de::DeserializeOwned>(
+    body: &Bytes,
+    example: &str,
+) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            format!("The request body is not valid: {error} (send {{}} or {example})"),
+        )
+    })
+}
+
+pub(super) async fn queues(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+) -> ApiResult<Json<AdminQueueList>> {
+    Ok(Json(AdminQueueList {
+        queues: state.engine.admin_queues(me.id()).await?,
+    }))
+}
+
+pub(super) async fn create_queue(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(request): ApiJson<QueueRequest>,
+) -> ApiResult<Json<AdminQueue>> {
+    Ok(Json(state.engine.create_queue(me.id(), request).await?))
+}
+
+pub(super) async fn update_queue(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<QueueRequest>,
+) -> ApiResult<Json<AdminQueue>> {
+    Ok(Json(state.engine.update_queue(me.id(), id, request).await?))
+}
+
+/// The body is optional (`{"move_to": "sales"}`), needed when chats wait in the queue.
+pub(super) async fn delete_queue(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let request: DeleteQueueRequest = optional_json(&body, r#"{"move_to": "sales"}"#)?;
+    state
+        .engine
+        .delete_queue(me.id(), id, request.move_to)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -79,6 +79,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
             match missing {
                 Missing::Extension(_) => ErrorCode::AgentNotFound,
                 Missing::Channel(_) => ErrorCode::UnknownChannel,
+                Missing::Queue(_) => ErrorCode::QueueNotFound,
                 Missing::Conversation
                 | Missing::Message
                 | Missing::Attachment
@@ -108,6 +109,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Visitor => ErrorCode::InvalidVisitorDetails,
                 Field::Agent => ErrorCode::InvalidAgent,
                 Field::Password => ErrorCode::InvalidPassword,
+                Field::Queue => ErrorCode::InvalidQueue,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -120,6 +122,8 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Clash::ExistingContact => ErrorCode::ContactExists,
                 Clash::Provisioned => ErrorCode::Provisioned,
                 Clash::AgentTaken => ErrorCode::AgentTaken,
+                Clash::QueueTaken => ErrorCode::QueueTaken,
+                Clash::QueueInUse => ErrorCode::QueueInUse,
             },
         ),
         E::ChannelRule(rule) => (
@@ -397,6 +401,31 @@ mod tests {
                 conflict(Clash::AgentTaken),
                 StatusCode::CONFLICT,
                 "agent_taken",
+            ),
+            (
+                conflict(Clash::QueueTaken),
+                StatusCode::CONFLICT,
+                "queue_taken",
+            ),
+            (
+                E::NotFound(Missing::Queue("q".into())),
+                StatusCode::NOT_FOUND,
+                "queue_not_found",
+            ),
+            (
+                E::Forbidden(engine::Right::ManageQueues),
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            ),
+            (
+                conflict(Clash::QueueInUse),
+                StatusCode::CONFLICT,
+                "queue_in_use",
+            ),
+            (
+                invalid(Field::Queue),
+                StatusCode::BAD_REQUEST,
+                "invalid_queue",
             ),
             (
                 E::Forbidden(engine::Right::Administer),

@@ -325,6 +325,7 @@ pub(crate) fn queues_keep_member_order(store: &dyn Store) {
         max_chats_per_agent: 2,
         members: vec![b.id, a.id],
         last_round_robin: None,
+        provisioned: true,
     };
     write(store, |tx| tx.upsert_queue(&queue));
     write(store, |tx| tx.set_last_round_robin("conformance-q", a.id));
@@ -828,6 +829,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             max_chats_per_agent: 3,
             members: vec![id(3), id(1)],
             last_round_robin: None,
+            provisioned: false,
         };
         tx.upsert_queue(&queue)?;
         tx.upsert_queue(&QueueRow {
@@ -860,6 +862,16 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             mapped(tx.queues_of_agent(id(1))?, |q| q.id),
             tx.channel("web")?,
             tx.channel("sms")?
+        ))
+    });
+    step("queues administered", &mut |tx| {
+        let before = tx.queues()?;
+        let routed = tx.channels_routed_to("sales")?;
+        tx.delete_queue("Other")?;
+        Ok(format!(
+            "{before:?} {routed:?} {:?} {:?}",
+            tx.channels_routed_to("Other")?,
+            mapped(tx.queues()?, |q| q.id)
         ))
     });
 

@@ -222,6 +222,8 @@ pub struct QueueRow {
     /// Priority order.
     pub members: Vec<Uuid>,
     pub last_round_robin: Option<Uuid>,
+    /// Declared in the configuration file, which rules it: the app shows it read-only.
+    pub provisioned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -534,6 +536,12 @@ pub trait Tx {
     // ----- configuration -----
     fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()>;
     fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>>;
+    /// Every queue with its members, by id.
+    fn queues(&mut self) -> StoreResult<Vec<QueueRow>>;
+    /// Delete a queue and its membership (its conversations keep their `queue_id` as history).
+    fn delete_queue(&mut self, id: &str) -> StoreResult<()>;
+    /// The channels whose chats go to this queue.
+    fn channels_routed_to(&mut self, queue: &str) -> StoreResult<Vec<String>>;
     /// Queues listing this agent among their members.
     fn queues_of_agent(&mut self, agent: Uuid) -> StoreResult<Vec<QueueRow>>;
     fn set_last_round_robin(&mut self, queue: &str, agent: Uuid) -> StoreResult<()>;

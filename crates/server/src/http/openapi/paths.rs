@@ -7,14 +7,15 @@
 #![allow(dead_code)]
 
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, Agent, AgentList, AgentRequest, AppUpdate, AttachmentRef,
-    AuditPage, Block, BlockList, CategoryList, ChangePasswordRequest, Contact, ContactHistory,
-    ContactList, ContactRequest, Conversation, ConversationList, DisableAgentRequest,
-    ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest,
-    LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList, ReadRequest,
-    RenderRequest, RenderResponse, SendMessageRequest, SyncResponse, Template, TemplateList,
-    TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage,
-    VisitorSendRequest, VisitorSession, VisitorSessionRequest,
+    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, Agent, AgentList, AgentRequest,
+    AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList, ChangePasswordRequest,
+    Contact, ContactHistory, ContactList, ContactRequest, Conversation, ConversationList,
+    DeleteQueueRequest, DisableAgentRequest, ErrorResponse, FromIdentityRequest,
+    InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message, MessagePage,
+    PasswordRequest, PresenceRequest, QueueList, QueueRequest, ReadRequest, RenderRequest,
+    RenderResponse, SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest,
+    TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest,
+    VisitorSession, VisitorSessionRequest,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -563,6 +564,65 @@ fn admin_enable_agent() {}
     ),
     security(("agent_token" = [])))]
 fn admin_set_password() {}
+
+/// Queues
+///
+/// System owners see every queue; managers and group owners the queues they belong to.
+#[utoipa::path(get, path = "/api/v1/admin/queues", tag = "administration",
+    responses(
+        (status = 200, description = "By id.", body = AdminQueueList),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_queues() {}
+
+/// Add a queue
+///
+/// System owners only. `id` and `agents` (extensions in priority order) are required.
+#[utoipa::path(post, path = "/api/v1/admin/queues", tag = "administration",
+    request_body = QueueRequest,
+    responses(
+        (status = 200, description = "The new queue.", body = AdminQueue),
+        (status = 400, description = "`invalid_queue`: the message names the field.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 409, description = "`queue_taken`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_create_queue() {}
+
+/// Edit a queue
+///
+/// Members in priority order, strategy, offer timeout, chats per agent. The chats waiting in
+/// it follow at once: offers to agents no longer members are withdrawn.
+#[utoipa::path(put, path = "/api/v1/admin/queues/{id}", tag = "administration",
+    params(("id" = String, Path, description = "The queue's id.")),
+    request_body = QueueRequest,
+    responses(
+        (status = 200, description = "The queue as changed.", body = AdminQueue),
+        (status = 400, description = "`invalid_queue`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`queue_not_found` (or not one of the caller's).", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_update_queue() {}
+
+/// Delete a queue
+///
+/// System owners only. Chats waiting in it move to `move_to` (required when some wait); a
+/// queue that channels route to cannot be deleted. The body is optional.
+#[utoipa::path(delete, path = "/api/v1/admin/queues/{id}", tag = "administration",
+    params(("id" = String, Path, description = "The queue's id.")),
+    request_body(content = DeleteQueueRequest, description = "Optional."),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "`invalid_queue`, `invalid_json`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`queue_not_found` (the queue or `move_to`).", body = ErrorResponse),
+        (status = 409, description = "`provisioned`, or `queue_in_use` (channels route to it, or chats wait and no `move_to`).", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_delete_queue() {}
 
 /// The audit log
 ///

@@ -124,7 +124,7 @@ record! {
 
 record! {
     QueueRow: "queues" "q",
-    [id, name, strategy, offer_timeout_s, max_chats_per_agent, last_round_robin],
+    [id, name, strategy, offer_timeout_s, max_chats_per_agent, last_round_robin, provisioned],
     default: members
 }
 

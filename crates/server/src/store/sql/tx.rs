@@ -349,17 +349,20 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()> {
         self.execute(
-            "INSERT INTO queues (id, name, strategy, offer_timeout_s, max_chats_per_agent)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO queues
+                (id, name, strategy, offer_timeout_s, max_chats_per_agent, provisioned)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name,
                 strategy = excluded.strategy, offer_timeout_s = excluded.offer_timeout_s,
-                max_chats_per_agent = excluded.max_chats_per_agent",
+                max_chats_per_agent = excluded.max_chats_per_agent,
+                provisioned = excluded.provisioned",
             params![
                 &queue.id,
                 &queue.name,
                 queue.strategy.as_str(),
                 queue.offer_timeout_s,
                 queue.max_chats_per_agent,
+                queue.provisioned,
             ],
         )?;
         self.execute(
@@ -379,6 +382,32 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn queue(&mut self, id: &str) -> StoreResult<Option<QueueRow>> {
         let queue = self.select_first("WHERE id = $1", params![id])?;
         self.with_members(queue)
+    }
+
+    fn queues(&mut self) -> StoreResult<Vec<QueueRow>> {
+        let rest = format!("ORDER BY {}", Self::bytewise("id"));
+        let queues: Vec<QueueRow> = self.select(&rest, params![])?;
+        let mut out = Vec::with_capacity(queues.len());
+        for queue in queues {
+            out.extend(self.with_members(Some(queue))?);
+        }
+        Ok(out)
+    }
+
+    fn delete_queue(&mut self, id: &str) -> StoreResult<()> {
+        self.execute("DELETE FROM queue_members WHERE queue_id = $1", params![id])?;
+        self.execute("DELETE FROM queues WHERE id = $1", params![id])?;
+        Ok(())
+    }
+
+    fn channels_routed_to(&mut self, queue: &str) -> StoreResult<Vec<String>> {
+        let sql = format!(
+            "SELECT id FROM channels WHERE route_queue = $1 ORDER BY {}",
+            Self::bytewise("id")
+        );
+        self.rows(&sql, params![queue], |r| {
+            super::Cols::new(r, "channels").text(0)
+        })
     }
 
     fn queues_of_agent(&mut self, agent: Uuid) -> StoreResult<Vec<QueueRow>> {

@@ -5,6 +5,7 @@
 -- braces: see `Dialect`.
 ALTER TABLE agents ADD COLUMN provisioned {{boolean}} NOT NULL DEFAULT TRUE;
 ALTER TABLE agents ADD COLUMN must_change_password {{boolean}} NOT NULL DEFAULT FALSE;
+ALTER TABLE queues ADD COLUMN provisioned {{boolean}} NOT NULL DEFAULT TRUE;
 CREATE TABLE audit_log (
     id {{uuid}} PRIMARY KEY,
     at {{timestamp}} NOT NULL,
