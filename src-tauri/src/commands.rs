@@ -15,8 +15,8 @@ use switchboard_client::{
     SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{
-    AdminAgent, Agent, AgentRequest, AuditPage, Conversation, ErrorCode, Message, Presence,
-    Template, TemplateRequest,
+    AdminAgent, AdminQueue, Agent, AgentRequest, AuditPage, Conversation, ErrorCode, Message,
+    Presence, QueueRequest, Template, TemplateRequest,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -868,4 +868,36 @@ pub async fn set_temporary_password(
 #[tauri::command]
 pub async fn audit(desktop: State<'_, Desktop>, after: Option<String>) -> Answer<AuditPage> {
     Ok(desktop.client.audit(after.as_deref()).await?)
+}
+
+#[tauri::command]
+pub async fn admin_queues(desktop: State<'_, Desktop>) -> Answer<Vec<AdminQueue>> {
+    Ok(desktop.client.admin_queues().await?)
+}
+
+#[tauri::command]
+pub async fn create_queue(
+    desktop: State<'_, Desktop>,
+    request: QueueRequest,
+) -> Answer<AdminQueue> {
+    Ok(desktop.client.create_queue(request).await?)
+}
+
+#[tauri::command]
+pub async fn update_queue(
+    desktop: State<'_, Desktop>,
+    id: String,
+    request: QueueRequest,
+) -> Answer<AdminQueue> {
+    Ok(desktop.client.update_queue(&id, request).await?)
+}
+
+#[tauri::command]
+pub async fn delete_queue(
+    desktop: State<'_, Desktop>,
+    id: String,
+    move_to: Option<String>,
+) -> Answer<()> {
+    let move_to = move_to.filter(|to| !to.trim().is_empty());
+    Ok(desktop.client.delete_queue(&id, move_to).await?)
 }

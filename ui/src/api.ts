@@ -15,11 +15,13 @@
 // The shell hands these to the UI exactly as the server's JSON has them.
 import type {
   AdminAgent,
+  AdminQueue,
   Agent,
   AgentRequest,
   AttachmentRef,
   AuditEntry,
   AuditPage,
+  QueueRequest,
   Author,
   ChannelKind,
   Contact,
@@ -42,11 +44,13 @@ import type {
 
 export type {
   AdminAgent,
+  AdminQueue,
   Agent,
   AgentRequest,
   AttachmentRef,
   AuditEntry,
   AuditPage,
+  QueueRequest,
   Author,
   ChannelKind,
   Contact,
@@ -356,6 +360,15 @@ export interface Backend {
   setTemporaryPassword(extension: string, password: string): Promise<AdminAgent>;
   /** Newest first; `after`: the previous page's `next`. */
   audit(after: string | null): Promise<AuditPage>;
+  /** System owners: every queue; managers and group owners: theirs. */
+  adminQueues(): Promise<AdminQueue[]>;
+  /** System owners. Errors: `invalid_queue` (the message names the field), `queue_taken`. */
+  createQueue(request: QueueRequest): Promise<AdminQueue>;
+  /** Errors: `invalid_queue`, `provisioned`, `queue_not_found`. */
+  updateQueue(id: string, request: QueueRequest): Promise<AdminQueue>;
+  /** System owners. Errors: `queue_in_use` (channels route to it, or chats wait and no
+   * `moveTo`), `provisioned`. */
+  deleteQueue(id: string, moveTo: string | null): Promise<void>;
 
   // ----- the app's own updates -----
   updateStatus(): Promise<UpdateStatus>;

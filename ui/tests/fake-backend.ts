@@ -16,8 +16,10 @@ import type {
   TemplateInput,
   UpdateStatus,
   AdminAgent,
+  AdminQueue,
   AgentRequest,
   AuditEntry,
+  QueueRequest,
 } from "../src/api";
 import { BackendError } from "../src/backend";
 
@@ -430,6 +432,42 @@ export class FakeBackend implements Backend {
       agent.must_change_password = true;
       this.audited("agent.password", extension);
       return { ...agent };
+    });
+  adminQueueList: AdminQueue[] = [];
+  adminQueues = () => Promise.resolve(this.adminQueueList.map((q) => ({ ...q, agents: [...q.agents] })));
+  createQueue = (request: QueueRequest) =>
+    this.adminCall(() => {
+      const queue: AdminQueue = {
+        id: request.id ?? "",
+        name: request.name ?? request.id ?? "",
+        strategy: request.strategy ?? "ring_all",
+        agents: request.agents ?? [],
+        offer_timeout_s: request.offer_timeout_s ?? 30,
+        max_chats_per_agent: request.max_chats_per_agent ?? 0,
+        waiting: 0,
+        provisioned: false,
+      };
+      this.adminQueueList.push(queue);
+      this.audited("queue.create", queue.id);
+      return { ...queue };
+    });
+  updateQueue = (id: string, request: QueueRequest) =>
+    this.adminCall(() => {
+      this.calls.push(`update-queue ${id} ${JSON.stringify(request.agents)} ${request.strategy}`);
+      const queue = this.adminQueueList.find((q) => q.id === id);
+      if (!queue) throw new BackendError("queue_not_found", `No queue "${id}" that you may change.`);
+      if (queue.provisioned) throw new BackendError("provisioned", `Queue ${id} is managed by the configuration file.`);
+      Object.assign(queue, {
+        name: request.name ?? queue.name,
+        strategy: request.strategy ?? queue.strategy,
+        agents: request.agents ?? queue.agents,
+      });
+      return { ...queue };
+    });
+  deleteQueue = (id: string, moveTo: string | null) =>
+    this.adminCall(() => {
+      this.calls.push(`delete-queue ${id} ${moveTo ?? "-"}`);
+      this.adminQueueList = this.adminQueueList.filter((q) => q.id !== id);
     });
   audit = (after: string | null) => {
     const start = after ? this.auditLog.findIndex((e) => e.id === after) + 1 : 0;

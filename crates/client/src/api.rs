@@ -12,11 +12,11 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, Agent, AgentList, AgentRequest, AttachmentRef, AuditPage,
-    ChangePasswordRequest, ContactList, Conversation, ConversationList, DisableAgentRequest,
-    ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest,
-    Presence, PresenceRequest, ReadRequest, SendMessageRequest, Template, TemplateList,
-    TransferRequest,
+    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, Agent, AgentList, AgentRequest,
+    AttachmentRef, AuditPage, ChangePasswordRequest, ContactList, Conversation, ConversationList,
+    DeleteQueueRequest, DisableAgentRequest, ErrorCode, ErrorResponse, LoginRequest, LoginResponse,
+    Message, MessagePage, PasswordRequest, Presence, PresenceRequest, QueueRequest, ReadRequest,
+    SendMessageRequest, Template, TemplateList, TransferRequest,
 };
 use url::Url;
 use uuid::Uuid;
@@ -388,6 +388,38 @@ impl Api {
             password: password.to_string(),
         };
         self.post(&path, &body).await
+    }
+
+    pub async fn admin_queues(&self) -> Result<Vec<AdminQueue>, ApiError> {
+        Ok(self
+            .get::<AdminQueueList>("api/v1/admin/queues")
+            .await?
+            .queues)
+    }
+
+    pub async fn create_queue(&self, request: &QueueRequest) -> Result<AdminQueue, ApiError> {
+        self.post("api/v1/admin/queues", request).await
+    }
+
+    pub async fn update_queue(
+        &self,
+        id: &str,
+        request: &QueueRequest,
+    ) -> Result<AdminQueue, ApiError> {
+        let path = format!("api/v1/admin/queues/{}", path_segment(id));
+        self.json(self.request(Method::PUT, &path).json(request))
+            .await
+    }
+
+    pub async fn delete_queue(&self, id: &str, move_to: Option<String>) -> Result<(), ApiError> {
+        let path = format!("api/v1/admin/queues/{}", path_segment(id));
+        self.send(
+            self.request(Method::DELETE, &path)
+                .json(&DeleteQueueRequest { move_to })
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn audit(&self, after: Option<&str>) -> Result<AuditPage, ApiError> {

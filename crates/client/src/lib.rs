@@ -449,6 +449,42 @@ impl Client {
             .map_err(|e| core.api_error(e))
     }
 
+    pub async fn admin_queues(&self) -> Result<Vec<switchboard_protocol::AdminQueue>> {
+        let core = self.core()?;
+        core.api.admin_queues().await.map_err(|e| core.api_error(e))
+    }
+
+    pub async fn create_queue(
+        &self,
+        request: switchboard_protocol::QueueRequest,
+    ) -> Result<switchboard_protocol::AdminQueue> {
+        let core = self.core()?;
+        core.api
+            .create_queue(&request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn update_queue(
+        &self,
+        id: &str,
+        request: switchboard_protocol::QueueRequest,
+    ) -> Result<switchboard_protocol::AdminQueue> {
+        let core = self.core()?;
+        core.api
+            .update_queue(id, &request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn delete_queue(&self, id: &str, move_to: Option<String>) -> Result<()> {
+        let core = self.core()?;
+        core.api
+            .delete_queue(id, move_to)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
     pub async fn audit(&self, after: Option<&str>) -> Result<switchboard_protocol::AuditPage> {
         let core = self.core()?;
         core.api.audit(after).await.map_err(|e| core.api_error(e))

@@ -110,4 +110,67 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .await
         .expect("the audit log shows the change");
     marina.screenshot("admin-audit").await.unwrap();
+
+    // A queue made in the app: members reordered from the keyboard, strategy switched.
+    marina
+        .click("[data-testid=admin-tab-queues]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=admin-queue-form]")
+        .await
+        .unwrap();
+    marina
+        .set_value("[data-testid=admin-queue-id]", "vip")
+        .await
+        .unwrap();
+    marina
+        .set_value("[data-testid=admin-queue-name]", "VIP")
+        .await
+        .unwrap();
+    for extension in ["101", "102"] {
+        marina
+            .set_value("[data-testid=admin-queue-add-member]", extension)
+            .await
+            .unwrap();
+        marina.click("[data-testid=admin-queue-add]").await.unwrap();
+    }
+    marina
+        .click("[data-testid=admin-queue-save]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+        .await
+        .expect("the queue is listed");
+    marina
+        .click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+        .await
+        .unwrap();
+    // Enter on the focused "Down" button, as a keyboard user moves a member.
+    marina
+        .type_into(
+            "[data-testid=admin-member][data-extension='101'] [data-testid=admin-member-down]",
+            "\u{E007}",
+        )
+        .await
+        .unwrap();
+    marina
+        .set_value("[data-testid=admin-queue-strategy]", "hunt_by_threes")
+        .await
+        .unwrap();
+    marina.screenshot("admin-queue-edit").await.unwrap();
+    marina
+        .click("[data-testid=admin-queue-save]")
+        .await
+        .unwrap();
+    marina
+        .wait_js(
+            "the queue saved with its new order and strategy",
+            "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Bruno Lima \\(102\\), Ana Souza \\(101\\)/.test(r.textContent) && /Hunt by threes/.test(r.textContent);",
+            vec![],
+        )
+        .await
+        .expect("saved");
+    marina.screenshot("admin-queues").await.unwrap();
 }

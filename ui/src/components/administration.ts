@@ -4,7 +4,7 @@
  * declared in the server's configuration file are shown read-only: the file rules them.
  * The server checks every call; this only draws what it answers.
  */
-import type { AdminAgent, AgentRequest, AuditEntry, Role } from "../api";
+import type { AdminAgent, AdminQueue, Agent, AgentRequest, AuditEntry, QueueRequest, Role } from "../api";
 import { toBackendError } from "../backend";
 import { button, el } from "../dom";
 import { describeError } from "../errors";
@@ -13,7 +13,18 @@ import type { Context } from "./context";
 
 const ROLES: Role[] = ["agent", "manager", "group_owner", "system_owner"];
 
-const ACTIONS = ["agent.create", "agent.update", "agent.disable", "agent.enable", "agent.password"];
+const STRATEGIES = ["ring_all", "hunt_by_threes", "round_robin", "longest_idle", "fewest_answered"];
+
+const ACTIONS = [
+  "agent.create",
+  "agent.update",
+  "agent.disable",
+  "agent.enable",
+  "agent.password",
+  "queue.create",
+  "queue.update",
+  "queue.delete",
+];
 
 /** What an audit entry's action reads as; an action this app does not know, as it came. */
 function actionText(action: string, t: Translate): string {
@@ -23,41 +34,56 @@ function actionText(action: string, t: Translate): string {
 export class Administration {
   readonly element: HTMLElement;
   private readonly agentsTab: HTMLButtonElement;
+  private readonly queuesTab: HTMLButtonElement;
   private readonly auditTab: HTMLButtonElement;
+  private readonly owner: boolean;
   private readonly body = el("div", { class: "admin-body" });
   /** What the last call said (errors and confirmations), read out by screen readers. */
   private readonly said = el("p", { class: "admin-status", role: "status", "data-testid": "admin-status" });
   private agents: AdminAgent[] = [];
   private auditEntries: AuditEntry[] = [];
   private auditNext: string | null = null;
+  private queues: AdminQueue[] = [];
+  /** Colleagues by extension, for the queues' members (from the directory everyone has). */
+  private colleagues = new Map<string, Agent>();
 
-  constructor(private readonly ctx: Context) {
+  /** `me`: system owners get agents, queues and the audit log; managers and group owners the
+   * queues they belong to. */
+  constructor(
+    private readonly ctx: Context,
+    me: Agent,
+  ) {
     const { t } = ctx;
+    this.owner = me.role === "system_owner";
     this.agentsTab = button(t("admin.agents"), "admin-tab-agents", { role: "tab" });
+    this.queuesTab = button(t("admin.queues"), "admin-tab-queues", { role: "tab" });
     this.auditTab = button(t("admin.audit"), "admin-tab-audit", { role: "tab" });
+    this.agentsTab.hidden = this.auditTab.hidden = !this.owner;
     const close = button(t("admin.close"), "admin-close");
     this.element = el(
       "div",
       { class: "dialog admin", role: "dialog", "aria-labelledby": "admin-heading", "data-testid": "admin-dialog" },
       el("h3", { id: "admin-heading" }, t("admin.heading")),
-      el("div", { class: "admin-tabs", role: "tablist" }, this.agentsTab, this.auditTab),
+      el("div", { class: "admin-tabs", role: "tablist" }, this.agentsTab, this.queuesTab, this.auditTab),
       this.said,
       this.body,
       el("div", { class: "dialog-bar" }, close),
     );
     this.agentsTab.addEventListener("click", () => void this.showAgents());
+    this.queuesTab.addEventListener("click", () => void this.showQueues());
     this.auditTab.addEventListener("click", () => void this.showAudit());
     close.addEventListener("click", () => ctx.dialogs.hide());
   }
 
-  /** Opens on the agents. */
+  /** Opens on the agents (system owners) or the queues. */
   open(): Promise<void> {
     this.ctx.dialogs.show(this.element);
-    return this.showAgents();
+    return this.owner ? this.showAgents() : this.showQueues();
   }
 
-  private select(tab: "agents" | "audit"): void {
+  private select(tab: "agents" | "queues" | "audit"): void {
     this.agentsTab.setAttribute("aria-selected", String(tab === "agents"));
+    this.queuesTab.setAttribute("aria-selected", String(tab === "queues"));
     this.auditTab.setAttribute("aria-selected", String(tab === "audit"));
   }
 
@@ -266,6 +292,217 @@ export class Administration {
     });
     cell.replaceChildren(field, set);
     field.focus();
+  }
+
+  // ----- queues -----
+
+  async showQueues(): Promise<void> {
+    this.select("queues");
+    try {
+      const [queues, colleagues] = await this.ctx.track(
+        Promise.all([this.ctx.backend.adminQueues(), this.ctx.backend.agents("")]),
+      );
+      this.queues = queues;
+      this.colleagues = new Map(colleagues.map((a) => [a.extension, a]));
+    } catch (thrown) {
+      this.failed(thrown);
+      return;
+    }
+    this.drawQueues(null);
+  }
+
+  private memberName(extension: string): string {
+    const agent = this.colleagues.get(extension);
+    return agent ? `${agent.name} (${extension})` : extension;
+  }
+
+  private drawQueues(editing: AdminQueue | null): void {
+    const { t } = this.ctx;
+    const table = el(
+      "table",
+      { class: "admin-agents", "data-testid": "admin-queues" },
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          ...["admin.queueId", "admin.name", "admin.strategy", "admin.members", "admin.waiting", "admin.actions"].map((key) =>
+            el("th", { scope: "col" }, t(key as MessageKey)),
+          ),
+        ),
+      ),
+      el("tbody", {}, ...this.queues.map((queue) => this.queueRow(queue))),
+    );
+    const parts: HTMLElement[] = [table];
+    if (editing || this.owner) parts.push(this.queueForm(editing));
+    this.body.replaceChildren(...parts);
+  }
+
+  private queueRow(queue: AdminQueue): HTMLElement {
+    const { t } = this.ctx;
+    const actions = el("div", { class: "admin-row-actions" });
+    if (queue.provisioned) {
+      actions.append(el("span", { class: "muted", title: t("admin.provisionedTitle") }, t("admin.provisioned")));
+    } else {
+      const edit = button(t("admin.edit"), "admin-queue-edit");
+      edit.addEventListener("click", () => this.drawQueues(queue));
+      actions.append(edit);
+      if (this.owner) {
+        const remove = button(t("admin.deleteQueue"), "admin-queue-delete");
+        remove.addEventListener("click", () => this.askDeleteQueue(queue, actions));
+        actions.append(remove);
+      }
+    }
+    return el(
+      "tr",
+      { "data-testid": "admin-queue", "data-queue": queue.id },
+      el("td", {}, queue.id),
+      el("td", {}, queue.name),
+      el("td", {}, t(`strategy.${queue.strategy}` as MessageKey)),
+      el("td", {}, queue.agents.map((e) => this.memberName(e)).join(", ")),
+      el("td", {}, String(queue.waiting)),
+      el("td", {}, actions),
+    );
+  }
+
+  /** The form that adds a queue, or edits `editing`; members are reordered with buttons (and
+   * so from the keyboard). */
+  private queueForm(editing: AdminQueue | null): HTMLElement {
+    const { t } = this.ctx;
+    const field = (testid: string, type: string, value: string) =>
+      el("input", { type, id: testid, "data-testid": testid, value, autocomplete: "off" });
+    const id = field("admin-queue-id", "text", editing?.id ?? "");
+    id.disabled = editing !== null;
+    const name = field("admin-queue-name", "text", editing?.name ?? "");
+    const timeout = field("admin-queue-timeout", "number", String(editing?.offer_timeout_s ?? 30));
+    const limit = field("admin-queue-limit", "number", String(editing?.max_chats_per_agent ?? 0));
+    const strategy = el("select", { id: "admin-queue-strategy", "data-testid": "admin-queue-strategy" });
+    for (const s of STRATEGIES) strategy.append(el("option", { value: s }, t(`strategy.${s}` as MessageKey)));
+    strategy.value = editing?.strategy ?? "ring_all";
+    const members = [...(editing?.agents ?? [])];
+    const list = el("ol", { class: "admin-members", "data-testid": "admin-queue-members", "aria-label": t("admin.members") });
+    const adding = el("select", { "data-testid": "admin-queue-add-member", "aria-label": t("admin.addMember") });
+    const add = button(t("admin.addMember"), "admin-queue-add");
+    const drawMembers = (focus?: { extension: string; testid: string }) => {
+      list.replaceChildren(
+        ...members.map((extension, i) => {
+          const up = button(t("admin.moveUp"), "admin-member-up", { "aria-label": `${t("admin.moveUp")}: ${this.memberName(extension)}` });
+          const down = button(t("admin.moveDown"), "admin-member-down", { "aria-label": `${t("admin.moveDown")}: ${this.memberName(extension)}` });
+          const remove = button(t("admin.removeMember"), "admin-member-remove", { "aria-label": `${t("admin.removeMember")}: ${this.memberName(extension)}` });
+          up.disabled = i === 0;
+          down.disabled = i === members.length - 1;
+          const move = (by: number, testid: string) => {
+            members.splice(i, 1);
+            members.splice(i + by, 0, extension);
+            drawMembers({ extension, testid });
+          };
+          up.addEventListener("click", () => move(-1, "admin-member-up"));
+          down.addEventListener("click", () => move(1, "admin-member-down"));
+          remove.addEventListener("click", () => {
+            members.splice(i, 1);
+            drawMembers();
+          });
+          return el("li", { "data-testid": "admin-member", "data-extension": extension }, this.memberName(extension), " ", up, down, remove);
+        }),
+      );
+      adding.replaceChildren(
+        ...[...this.colleagues.values()]
+          .filter((a) => !members.includes(a.extension))
+          .map((a) => el("option", { value: a.extension }, `${a.name} (${a.extension})`)),
+      );
+      add.disabled = adding.options.length === 0;
+      // Keep the keyboard where it was: on the moved member's button.
+      if (focus) {
+        const item = list.querySelector(`[data-extension="${focus.extension}"] [data-testid="${focus.testid}"]`) as HTMLButtonElement | null;
+        if (item && !item.disabled) item.focus();
+        else (list.querySelector(`[data-extension="${focus.extension}"] button:not([disabled])`) as HTMLButtonElement | null)?.focus();
+      }
+    };
+    add.addEventListener("click", () => {
+      if (!adding.value) return;
+      members.push(adding.value);
+      drawMembers();
+    });
+    drawMembers();
+    const save = button(editing ? t("admin.saveQueue") : t("admin.addQueue"), "admin-queue-save", { class: "primary", type: "submit" });
+    const label = (forId: string, key: MessageKey) => el("label", { class: "field-label", for: forId }, t(key));
+    const form = el(
+      "form",
+      { class: "admin-form", "aria-labelledby": "admin-queue-heading", "data-testid": "admin-queue-form" },
+      el("h4", { id: "admin-queue-heading" }, editing ? t("admin.editHeading", { name: editing.name }) : t("admin.addQueueHeading")),
+      label("admin-queue-id", "admin.queueId"),
+      id,
+      label("admin-queue-name", "admin.name"),
+      name,
+      label("admin-queue-strategy", "admin.strategy"),
+      strategy,
+      label("admin-queue-timeout", "admin.offerTimeout"),
+      timeout,
+      label("admin-queue-limit", "admin.chatsPerAgent"),
+      limit,
+      el("span", { class: "field-label" }, t("admin.members")),
+      el("div", {}, list, el("div", { class: "admin-row-actions" }, adding, add)),
+      el("div", { class: "dialog-bar" }, ...(editing ? [this.cancelQueueEdit()] : []), save),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const request: QueueRequest = {
+        id: editing ? null : id.value.trim(),
+        name: name.value.trim() || null,
+        strategy: strategy.value,
+        agents: [...members],
+        offer_timeout_s: Number(timeout.value),
+        max_chats_per_agent: Number(limit.value),
+      };
+      save.disabled = true;
+      const call = editing ? this.ctx.backend.updateQueue(editing.id, request) : this.ctx.backend.createQueue(request);
+      void this.ctx.track(
+        call
+          .then(
+            (queue) => {
+              this.say(t("admin.queueSaved", { name: queue.name }));
+              return this.showQueues();
+            },
+            (thrown: unknown) => this.failed(thrown),
+          )
+          .finally(() => (save.disabled = false)),
+      );
+    });
+    return form;
+  }
+
+  private cancelQueueEdit(): HTMLButtonElement {
+    const cancel = button(this.ctx.t("chat.cancel"), "admin-queue-cancel");
+    cancel.addEventListener("click", () => this.drawQueues(null));
+    return cancel;
+  }
+
+  private askDeleteQueue(queue: AdminQueue, cell: HTMLElement): void {
+    const { t } = this.ctx;
+    const to = el("select", { "data-testid": "admin-queue-move-to", "aria-label": t("admin.waitingGoTo") });
+    to.append(el("option", { value: "" }, t("admin.noWaiting")));
+    for (const other of this.queues.filter((q) => q.id !== queue.id)) {
+      to.append(el("option", { value: other.id }, other.name));
+    }
+    const confirm = button(t("admin.confirmDelete"), "admin-queue-delete-confirm", { class: "primary" });
+    confirm.addEventListener("click", () => {
+      confirm.disabled = true;
+      void this.ctx.track(
+        this.ctx.backend.deleteQueue(queue.id, to.value || null).then(
+          () => {
+            this.say(t("admin.queueDeleted", { name: queue.name }));
+            return this.showQueues();
+          },
+          (thrown: unknown) => {
+            confirm.disabled = false;
+            this.failed(thrown);
+          },
+        ),
+      );
+    });
+    cell.replaceChildren(el("span", {}, t("admin.waitingGoTo")), to, confirm);
+    to.focus();
   }
 
   // ----- audit log -----

@@ -11,7 +11,7 @@ import type { Search } from "./search";
 export interface TopBarEvents {
   help(): void;
   settings(): void;
-  /** Only offered to system owners. */
+  /** Offered to system owners, managers and group owners. */
   administration(): void;
   logout(): void;
   /** The server accepted a new presence. */
@@ -38,9 +38,10 @@ export class TopBar {
     const settingsButton = button(t("main.settings"), "settings-open", { class: "ghost" });
     const helpButton = button("?", "help-open", { class: "ghost help", title: t("help.open"), "aria-label": t("help.open") });
     const logoutButton = button(t("main.logout"), "logout", { class: "ghost" });
-    // Only system owners administer; others see no trace of it.
+    // System owners administer everything, managers and group owners their queues; agents see
+    // no trace of it.
     const adminButton =
-      me.role === "system_owner" ? button(t("admin.open"), "admin-open", { class: "ghost" }) : null;
+      me.role === "agent" ? null : button(t("admin.open"), "admin-open", { class: "ghost" });
     adminButton?.addEventListener("click", () => events.administration());
     this.element = el(
       "header",

@@ -106,7 +106,7 @@ class Main implements MainScreen {
             track,
           }).catch(fail),
         ),
-      administration: () => void track(new Administration(ctx).open().catch(fail)),
+      administration: () => void track(new Administration(ctx, state.me).open().catch(fail)),
       logout: () => void track(backend.logout().then(() => this.signedOut(), fail)),
       presenceChanged: (agent) => (state.me = agent),
     });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { AdminAgent } from "../../src/api";
+import type { AdminAgent, AdminQueue, Agent } from "../../src/api";
 import { Administration } from "../../src/components/administration";
+import { FakeBackend, ME } from "../fake-backend";
 import { all, one } from "../query";
 import { harness, t } from "./harness";
+
+const OWNER: Agent = { ...ME, role: "system_owner" };
 
 function agent(extension: string, name: string, more: Partial<AdminAgent> = {}): AdminAgent {
   return {
@@ -23,7 +26,7 @@ function agent(extension: string, name: string, more: Partial<AdminAgent> = {}):
 async function setup() {
   const h = harness();
   h.backend.adminList = [agent("101", "Ana Souza"), agent("102", "Bruno Lima"), agent("201", "Nina Nova", { provisioned: false })];
-  const admin = new Administration(h.context);
+  const admin = new Administration(h.context, OWNER);
   await admin.open();
   await h.settled();
   const row = (extension: string) => h.root.querySelector<HTMLElement>(`[data-testid="admin-agent"][data-extension="${extension}"]`)!;
@@ -115,5 +118,83 @@ describe("administration", () => {
     await h.settled();
     expect(all(h.root, "admin-audit-entry").map((e) => e.dataset.action)).toEqual(["agent.disable", "agent.password"]);
     expect(h.root.querySelector('[data-testid="admin-audit-more"]')).toBeNull();
+  });
+});
+
+function queue(id: string, agents: string[], more: Partial<AdminQueue> = {}): AdminQueue {
+  return {
+    id,
+    name: id.toUpperCase(),
+    strategy: "ring_all",
+    agents,
+    offer_timeout_s: 30,
+    max_chats_per_agent: 0,
+    waiting: 0,
+    provisioned: false,
+    ...more,
+  };
+}
+
+describe("administration: queues", () => {
+  async function open(me = OWNER) {
+    const h = harness(new FakeBackend([]));
+    h.backend.adminQueueList = [queue("support", ["101"], { provisioned: true }), queue("vip", ["101", "102"])];
+    const admin = new Administration(h.context, me);
+    await admin.open();
+    if (me.role === "system_owner") {
+      one(h.root, "admin-tab-queues").click();
+    }
+    await h.settled();
+    const row = (id: string) => h.root.querySelector<HTMLElement>(`[data-testid="admin-queue"][data-queue="${id}"]`)!;
+    const members = () => all(h.root, "admin-member").map((m) => m.dataset.extension);
+    return { h, row, members };
+  }
+
+  it("shows managers their queues only, without agents or the audit log", async () => {
+    const { h, row } = await open({ ...ME, role: "manager" });
+    expect(one(h.root, "admin-tab-agents").hidden).toBe(true);
+    expect(one(h.root, "admin-tab-audit").hidden).toBe(true);
+    expect(row("vip").textContent).toContain("Ana Souza (101), Bruno Lima (102)");
+    expect(row("support").textContent).toContain(t("admin.provisioned"));
+    expect(row("vip").querySelector('[data-testid="admin-queue-delete"]'), "managers do not delete").toBeNull();
+    expect(h.root.querySelector('[data-testid="admin-queue-form"]'), "nor add queues").toBeNull();
+  });
+
+  it("reorders, removes and adds members from the keyboard and saves the strategy", async () => {
+    const { h, row, members } = await open({ ...ME, role: "manager" });
+    (row("vip").querySelector('[data-testid="admin-queue-edit"]') as HTMLButtonElement).click();
+    expect(members()).toEqual(["101", "102"]);
+    const down = h.root.querySelector<HTMLButtonElement>('[data-extension="101"] [data-testid="admin-member-down"]')!;
+    down.focus();
+    down.click();
+    expect(members()).toEqual(["102", "101"]);
+    expect((document.activeElement as HTMLElement).getAttribute("aria-label")).toContain("Ana Souza (101)");
+    h.root.querySelector<HTMLButtonElement>('[data-extension="102"] [data-testid="admin-member-remove"]')!.click();
+    expect(members()).toEqual(["101"]);
+    one<HTMLSelectElement>(h.root, "admin-queue-add-member").value = "102";
+    one(h.root, "admin-queue-add").click();
+    expect(members()).toEqual(["101", "102"]);
+    one<HTMLSelectElement>(h.root, "admin-queue-strategy").value = "hunt_by_threes";
+    one(h.root, "admin-queue-save").click();
+    await h.settled();
+    expect(h.backend.calls).toContain('update-queue vip ["101","102"] hunt_by_threes');
+    expect(row("vip").textContent).toContain(t("strategy.hunt_by_threes"));
+  });
+
+  it("lets owners add and delete queues, saying where waiting chats go", async () => {
+    const { h, row } = await open();
+    one<HTMLInputElement>(h.root, "admin-queue-id").value = "sales";
+    one<HTMLInputElement>(h.root, "admin-queue-name").value = "Sales";
+    one<HTMLSelectElement>(h.root, "admin-queue-add-member").value = "102";
+    one(h.root, "admin-queue-add").click();
+    one(h.root, "admin-queue-save").click();
+    await h.settled();
+    expect(row("sales").textContent).toContain("Bruno Lima (102)");
+    (row("vip").querySelector('[data-testid="admin-queue-delete"]') as HTMLButtonElement).click();
+    one<HTMLSelectElement>(h.root, "admin-queue-move-to").value = "sales";
+    one(h.root, "admin-queue-delete-confirm").click();
+    await h.settled();
+    expect(h.backend.calls).toContain("delete-queue vip sales");
+    expect(row("vip")).toBeNull();
   });
 });
