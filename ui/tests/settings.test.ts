@@ -8,6 +8,17 @@ import { one } from "./query";
 const t = translator("en");
 
 
+/** The main screen over an empty fake backend, in a fresh document. */
+async function mountMain(): Promise<{ container: HTMLElement; screen: MainScreen; backend: FakeBackend }> {
+  document.body.replaceChildren();
+  const container = document.createElement("div");
+  document.body.append(container);
+  const backend = new FakeBackend([]);
+  const screen = renderMain(container, { backend, t, locale: "en", agent: ME });
+  await screen.settled();
+  return { container, screen, backend };
+}
+
 function choose(select: HTMLSelectElement, value: string): void {
   select.value = value;
   select.dispatchEvent(new Event("change"));
@@ -156,12 +167,7 @@ describe("settings: about and updates", () => {
   let backend: FakeBackend;
 
   beforeEach(async () => {
-    document.body.replaceChildren();
-    container = document.createElement("div");
-    document.body.append(container);
-    backend = new FakeBackend([]);
-    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
-    await screen.settled();
+    ({ container, screen, backend } = await mountMain());
   });
   afterEach(() => screen.dispose());
 
@@ -187,12 +193,7 @@ describe("settings: password", () => {
   let backend: FakeBackend;
 
   beforeEach(async () => {
-    document.body.replaceChildren();
-    container = document.createElement("div");
-    document.body.append(container);
-    backend = new FakeBackend([]);
-    screen = renderMain(container, { backend, t, locale: "en", agent: ME });
-    await screen.settled();
+    ({ container, screen, backend } = await mountMain());
     one(container, "settings-open").click();
     await screen.settled();
   });

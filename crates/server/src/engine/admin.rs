@@ -45,15 +45,19 @@ fn managed(unit: &mut Unit<'_>, extension: &str) -> Result<AgentRow> {
         .agent_by_extension(extension)?
         .ok_or_else(|| Error::NotFound(Missing::Extension(extension.into())))?;
     if agent.provisioned {
-        return Err(Error::Conflict {
-            clash: Clash::Provisioned,
-            message: format!(
-                "Agent {} is managed by the configuration file: change it there (and restart), or take it out of the file to manage it here.",
-                agent.extension
-            ),
-        });
+        return Err(provisioned(&format!("Agent {}", agent.extension)));
     }
     Ok(agent)
+}
+
+/// `what` (an agent, a queue) is the configuration file's: 409, saying where to change it.
+pub(super) fn provisioned(what: &str) -> Error {
+    Error::Conflict {
+        clash: Clash::Provisioned,
+        message: format!(
+            "{what} is managed by the configuration file: change it there (and restart), or take it out of the file to manage it here."
+        ),
+    }
 }
 
 fn password_problem(password: &str) -> Option<String> {

@@ -49,13 +49,7 @@ fn changeable(unit: &mut Unit<'_>, actor: &AgentRow, id: &str) -> Result<QueueRo
         .filter(|q| actor.role == Role::SystemOwner || q.members.contains(&actor.id))
         .ok_or_else(|| Error::NotFound(Missing::Queue(id.into())))?;
     if queue.provisioned {
-        return Err(Error::Conflict {
-            clash: Clash::Provisioned,
-            message: format!(
-                "Queue {} is managed by the configuration file: change it there (and restart).",
-                queue.id
-            ),
-        });
+        return Err(super::admin::provisioned(&format!("Queue {}", queue.id)));
     }
     Ok(queue)
 }
