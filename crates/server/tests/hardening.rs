@@ -419,3 +419,51 @@ async fn zero_limits_are_refused_with_the_key_to_fix() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn signed_provider_traffic_is_never_throttled_and_forged_floods_are() {
+    use switchboard_fakes::{MetaWebhook, WhatsAppBusiness, WhatsAppWebhook};
+    // A limit of 3 a minute per address: far below a provider's peak.
+    let config = common::config_toml(1, "", "").replace(
+        "login_per_minute_per_ip = 1000",
+        "login_per_minute_per_ip = 1000\nwebhooks_per_minute_per_ip = 3",
+    );
+    let server = TestServer::with_config(&config).await;
+    let ana = server.login("101").await;
+    let url = format!("{}/webhooks/whatsapp/wa", server.base);
+    let hook = MetaWebhook::new(&url, "s");
+    let business = WhatsAppBusiness {
+        phone_number_id: "1".into(),
+        ..WhatsAppBusiness::default()
+    };
+    let text = |n: usize| {
+        WhatsAppWebhook::text(
+            &business,
+            &format!("55119999{n:05}"),
+            "Cliente",
+            &format!("oi {n}"),
+        )
+    };
+
+    // Twenty correctly signed webhooks from one address in a burst: every one stored.
+    for n in 0..20 {
+        let answer = hook.send(&text(n)).await.unwrap();
+        assert!(answer.is_success(), "signed webhook {n}: {answer:?}");
+    }
+    let (_, list) = ana.get("/api/v1/conversations").await;
+    assert_eq!(list["conversations"].as_array().unwrap().len(), 20);
+
+    // Forged ones are refused (401) and counted: past three, the address gets 429...
+    for n in 0..3 {
+        let answer = hook
+            .send_with_signature(&text(100 + n), Some("sha256=00"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 401, "forged {n}");
+    }
+    let answer = hook.send_with_signature(&text(200), None).await.unwrap();
+    assert_eq!(answer.status, 429, "an unsigned flood is throttled");
+    // ...while the provider's signed traffic still goes through.
+    let answer = hook.send(&text(300)).await.unwrap();
+    assert!(answer.is_success(), "{answer:?}");
+}

@@ -1,7 +1,9 @@
 //! Provider webhooks (CONTRACT §3) and the signed media links providers fetch our files from.
 //!
 //! Every POST is verified on its raw bytes before anything is parsed; a wrong or missing
-//! signature stores nothing. The answer is 2xx only after everything the webhook carried is
+//! signature stores nothing. The per-address limit counts only such refusals (and webhooks for
+//! no channel): correctly signed provider traffic is never throttled, whatever its peak, while
+//! an address sending forged or unsigned requests is answered 429 once over the limit. The answer is 2xx only after everything the webhook carried is
 //! committed; a storage failure answers 500 so the provider delivers again (and duplicates
 //! are recognised by the provider's message id).
 
@@ -37,20 +39,25 @@ fn bad_signature() -> ApiError {
     )
 }
 
-async fn rate_limit(
-    state: &AppState,
+/// Where a webhook came from, for counting its refusals.
+#[derive(Clone, Copy)]
+struct Sender<'a> {
     peer: std::net::SocketAddr,
-    headers: &HeaderMap,
-) -> ApiResult<()> {
-    let ip = super::livechat::client_ip(peer, headers, &state.trusted_proxies);
+    headers: &'a HeaderMap,
+}
+
+/// A refused webhook (bad signature, no such channel) counts against its address; past the
+/// limit the answer is 429 instead of `error`.
+async fn refused(state: &AppState, from: Sender<'_>, error: ApiError) -> ApiError {
+    let ip = super::livechat::client_ip(from.peer, from.headers, &state.trusted_proxies);
     if state.webhook_limiter.allow(ip).await {
-        Ok(())
+        error
     } else {
-        Err(ApiError::new(
+        ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimited,
-            "Too many webhook requests from this address; slow down.",
-        ))
+            "Too many unsigned or wrongly signed webhook requests from this address; slow down.",
+        )
     }
 }
 
@@ -152,7 +159,7 @@ async fn meta_webhook(
     body: &[u8],
     parse: fn(&[u8], &str) -> Result<crate::channels::Parsed, crate::channels::ParseError>,
 ) -> ApiResult<Response> {
-    rate_limit(state, peer, headers).await?;
+    let from = Sender { peer, headers };
     let (app_secret, own_id) = match state.channels.provider(channel_id, kind) {
         Some(ProviderConfig::Whatsapp {
             app_secret,
@@ -164,13 +171,13 @@ async fn meta_webhook(
             page_id,
             ..
         }) => (app_secret, page_id),
-        _ => return Err(unknown_channel()),
+        _ => return Err(refused(state, from, unknown_channel()).await),
     };
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if !meta_valid(app_secret.expose(), body, signature) {
-        return Err(bad_signature());
+        return Err(refused(state, from, bad_signature()).await);
     }
     let parsed =
         parse(body, own_id).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
@@ -197,20 +204,22 @@ struct TwilioRequest {
 }
 
 /// Twilio signs the URL it called: our public URL plus the path and query.
-fn twilio_checked(
+async fn twilio_checked(
     state: &AppState,
+    peer: std::net::SocketAddr,
     channel_id: &str,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<TwilioRequest> {
+    let from = Sender { peer, headers };
     let Some(ProviderConfig::Sms {
         account_sid,
         auth_token,
         ..
     }) = state.channels.provider(channel_id, ChannelKind::Sms)
     else {
-        return Err(unknown_channel());
+        return Err(refused(state, from, unknown_channel()).await);
     };
     let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let path_and_query = uri
@@ -222,7 +231,7 @@ fn twilio_checked(
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok());
     if !twilio_valid(auth_token.expose(), &url, &params, signature) {
-        return Err(bad_signature());
+        return Err(refused(state, from, bad_signature()).await);
     }
     Ok(TwilioRequest {
         params,
@@ -247,8 +256,7 @@ pub(super) async fn sms(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer, &headers).await?;
-    let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
+    let request = twilio_checked(&state, peer, &channel_id, &uri, &headers, &body).await?;
     let items = twilio::parse_inbound(&request.params, &request.account_sid, &request.auth_token)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
@@ -263,8 +271,7 @@ pub(super) async fn sms_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    rate_limit(&state, peer, &headers).await?;
-    let request = twilio_checked(&state, &channel_id, &uri, &headers, &body)?;
+    let request = twilio_checked(&state, peer, &channel_id, &uri, &headers, &body).await?;
     let items = twilio::parse_status(&request.params)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(&state, &channel_id, ChannelKind::Sms, items).await?;
