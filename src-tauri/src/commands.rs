@@ -15,8 +15,8 @@ use switchboard_client::{
     SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{
-    AdminAgent, AdminQueue, Agent, AgentRequest, AuditPage, Conversation, ErrorCode, Message,
-    Presence, QueueRequest, Template, TemplateRequest,
+    AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditPage, Conversation, ErrorCode,
+    Message, Presence, QueueRequest, Template, TemplateRequest,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -900,4 +900,9 @@ pub async fn delete_queue(
 ) -> Answer<()> {
     let move_to = move_to.filter(|to| !to.trim().is_empty());
     Ok(desktop.client.delete_queue(&id, move_to).await?)
+}
+
+#[tauri::command]
+pub async fn admin_channels(desktop: State<'_, Desktop>) -> Answer<Vec<AdminChannel>> {
+    Ok(desktop.client.admin_channels().await?)
 }

@@ -137,6 +137,7 @@ fn main() {
             commands::set_temporary_password,
             commands::audit,
             commands::admin_queues,
+            commands::admin_channels,
             commands::create_queue,
             commands::update_queue,
             commands::delete_queue,

@@ -15,6 +15,7 @@
 // The shell hands these to the UI exactly as the server's JSON has them.
 import type {
   AdminAgent,
+  AdminChannel,
   AdminQueue,
   Agent,
   AgentRequest,
@@ -44,6 +45,7 @@ import type {
 
 export type {
   AdminAgent,
+  AdminChannel,
   AdminQueue,
   Agent,
   AgentRequest,
@@ -360,6 +362,8 @@ export interface Backend {
   setTemporaryPassword(extension: string, password: string): Promise<AdminAgent>;
   /** Newest first; `after`: the previous page's `next`. */
   audit(after: string | null): Promise<AuditPage>;
+  /** System owners: each channel's route, settings (secrets only as set) and console values. */
+  adminChannels(): Promise<AdminChannel[]>;
   /** System owners: every queue; managers and group owners: theirs. */
   adminQueues(): Promise<AdminQueue[]>;
   /** System owners. Errors: `invalid_queue` (the message names the field), `queue_taken`. */

@@ -16,6 +16,7 @@ import type {
   TemplateInput,
   UpdateStatus,
   AdminAgent,
+  AdminChannel,
   AdminQueue,
   AgentRequest,
   AuditEntry,
@@ -433,6 +434,8 @@ export class FakeBackend implements Backend {
       this.audited("agent.password", extension);
       return { ...agent };
     });
+  adminChannelList: AdminChannel[] = [];
+  adminChannels = () => Promise.resolve(this.adminChannelList);
   adminQueueList: AdminQueue[] = [];
   adminQueues = () => Promise.resolve(this.adminQueueList.map((q) => ({ ...q, agents: [...q.agents] })));
   createQueue = (request: QueueRequest) =>

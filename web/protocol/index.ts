@@ -1,6 +1,8 @@
 // Generated from crates/protocol by ts-rs. Do not edit: run `SWITCHBOARD_WRITE_TS=1 cargo nextest run -p switchboard-protocol typescript`.
 export type { AdminAgent } from "./AdminAgent";
 export type { AdminAgentList } from "./AdminAgentList";
+export type { AdminChannel } from "./AdminChannel";
+export type { AdminChannelList } from "./AdminChannelList";
 export type { AdminQueue } from "./AdminQueue";
 export type { AdminQueueList } from "./AdminQueueList";
 export type { Agent } from "./Agent";
@@ -16,6 +18,7 @@ export type { BlockRequest } from "./BlockRequest";
 export type { CategoryList } from "./CategoryList";
 export type { ChangePasswordRequest } from "./ChangePasswordRequest";
 export type { ChannelKind } from "./ChannelKind";
+export type { ConsoleValue } from "./ConsoleValue";
 export type { Contact } from "./Contact";
 export type { ContactHistory } from "./ContactHistory";
 export type { ContactList } from "./ContactList";

@@ -12,11 +12,12 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, Agent, AgentList, AgentRequest,
-    AttachmentRef, AuditPage, ChangePasswordRequest, ContactList, Conversation, ConversationList,
-    DeleteQueueRequest, DisableAgentRequest, ErrorCode, ErrorResponse, LoginRequest, LoginResponse,
-    Message, MessagePage, PasswordRequest, Presence, PresenceRequest, QueueRequest, ReadRequest,
-    SendMessageRequest, Template, TemplateList, TransferRequest,
+    AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
+    AgentList, AgentRequest, AttachmentRef, AuditPage, ChangePasswordRequest, ContactList,
+    Conversation, ConversationList, DeleteQueueRequest, DisableAgentRequest, ErrorCode,
+    ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest, Presence,
+    PresenceRequest, QueueRequest, ReadRequest, SendMessageRequest, Template, TemplateList,
+    TransferRequest,
 };
 use url::Url;
 use uuid::Uuid;
@@ -388,6 +389,13 @@ impl Api {
             password: password.to_string(),
         };
         self.post(&path, &body).await
+    }
+
+    pub async fn admin_channels(&self) -> Result<Vec<AdminChannel>, ApiError> {
+        Ok(self
+            .get::<AdminChannelList>("api/v1/admin/channels")
+            .await?
+            .channels)
     }
 
     pub async fn admin_queues(&self) -> Result<Vec<AdminQueue>, ApiError> {

@@ -449,6 +449,14 @@ impl Client {
             .map_err(|e| core.api_error(e))
     }
 
+    pub async fn admin_channels(&self) -> Result<Vec<switchboard_protocol::AdminChannel>> {
+        let core = self.core()?;
+        core.api
+            .admin_channels()
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
     pub async fn admin_queues(&self) -> Result<Vec<switchboard_protocol::AdminQueue>> {
         let core = self.core()?;
         core.api.admin_queues().await.map_err(|e| core.api_error(e))

@@ -583,6 +583,45 @@ pub struct DeleteQueueRequest {
     pub move_to: Option<String>,
 }
 
+/// A value the operator pastes into the provider's console (or a web page), with its label.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleValue {
+    /// `webhook_url`, `verify_token`, `messaging_url`, `status_callback_url`, `embed_snippet`.
+    pub name: String,
+    /// The value; for a secret, where to find it (secrets are never answered).
+    pub value: String,
+}
+
+/// A channel as administrators see it: its route, its settings (secrets only as
+/// `{"set": true, "last4"}`) and what to paste into the provider's console.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminChannel {
+    pub id: String,
+    pub kind: ChannelKind,
+    /// The queue its chats go to, or
+    pub route_queue: Option<String>,
+    /// the extension they go to.
+    pub route_extension: Option<String>,
+    /// Declared in the configuration file, which rules it.
+    pub provisioned: bool,
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub settings: serde_json::Value,
+    pub console: Vec<ConsoleValue>,
+}
+
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminChannelList {
+    /// By id.
+    pub channels: Vec<AdminChannel>,
+}
+
 /// One administrative change.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

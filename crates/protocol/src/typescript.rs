@@ -53,6 +53,7 @@ exported!(
     // administration
     AdminAgentList,
     AdminQueueList,
+    AdminChannelList,
     QueueRequest,
     DeleteQueueRequest,
     AgentRequest,

@@ -596,3 +596,56 @@ async fn queues_are_administered_by_owners_and_their_managers_and_waiting_chats_
         ]
     );
 }
+
+#[tokio::test]
+async fn owners_see_each_channels_console_values_and_never_its_secrets() {
+    let server = TestServer::with_config_for(|addr| {
+        let owner = format!(
+            "\n[[agents]]\nextension = \"{OWNER}\"\nname = \"Olga Owner\"\npassword = \"{PASSWORD}\"\nrole = \"system_owner\"\n"
+        );
+        format!(
+            "{}{owner}",
+            config_toml(1, "", &format!("public_url = \"http://{addr}\""))
+                .replace("access_token = \"t\"", "access_token = \"EAAG-a-long-access-token-1234\"")
+        )
+    })
+    .await;
+    let owner = server.login(OWNER).await;
+    let (status, list) = owner.get("/api/v1/admin/channels").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let text = list.to_string();
+    assert!(
+        !text.contains("a-long-access-token"),
+        "no secret answered: {text}"
+    );
+    let channels = list["channels"].as_array().unwrap();
+    let ids: Vec<&str> = channels.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["sms-direct", "wa"]);
+    let wa = &channels[1];
+    assert_eq!(wa["kind"], "whatsapp");
+    assert_eq!(wa["route_queue"], "support");
+    assert_eq!(wa["provisioned"], true);
+    assert_eq!(
+        wa["settings"]["access_token"],
+        json!({"set": true, "last4": "1234"})
+    );
+    assert_eq!(
+        wa["settings"]["app_secret"],
+        json!({"set": true}),
+        "short secrets: not even 4 characters"
+    );
+    assert_eq!(wa["console"][0]["name"], "webhook_url");
+    assert_eq!(
+        wa["console"][0]["value"],
+        format!("{}/webhooks/whatsapp/wa", server.base)
+    );
+    let sms = &channels[0];
+    assert_eq!(sms["route_extension"], "101");
+    assert_eq!(
+        sms["console"][1]["value"],
+        format!("{}/webhooks/sms/sms-direct/status", server.base)
+    );
+    let manager = server.login("101").await;
+    let (status, body) = manager.get("/api/v1/admin/channels").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+}

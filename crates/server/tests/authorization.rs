@@ -419,6 +419,7 @@ fn matrix() -> Vec<Row> {
             "/api/v1/admin/queues/{id}",
             All(Refused(404, "queue_not_found")),
         ),
+        owners(GET, "/api/v1/admin/channels", ok),
         owners(GET, "/api/v1/admin/audit", ok),
         // The desktop app's update feed: nothing in its folder here, so no update (204) and
         // no installer (404) — but never to a caller without an agent's token.

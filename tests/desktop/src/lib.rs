@@ -717,6 +717,15 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {
+        // WebKitWebDriver scrolls an element only until an edge shows; inside a scrolling
+        // dialog its middle may still be clipped ("not interactable"). Bring all of it into
+        // view first ('nearest' leaves a wholly visible element where it is).
+        self.wait_for(css).await?;
+        self.js(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'nearest', inline: 'nearest'});",
+            vec![json!(css)],
+        )
+        .await?;
         self.on_element(css, "click", None)
             .await
             .with_context(|| format!("clicking {css}"))

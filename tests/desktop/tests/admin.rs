@@ -173,4 +173,29 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .await
         .expect("saved");
     marina.screenshot("admin-queues").await.unwrap();
+
+    // The channels, with what to paste into each provider's console.
+    marina
+        .click("[data-testid=admin-tab-channels]")
+        .await
+        .unwrap();
+    marina
+        .wait_for(
+            "[data-testid=admin-channel][data-channel='wa-main'] [data-testid=admin-console-value]",
+        )
+        .await
+        .expect("the channels are shown");
+    let snippet = marina
+        .js(
+            "return [...document.querySelectorAll('[data-testid=admin-console-value]')].map(e => e.value).join('\\n');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        snippet.as_str().unwrap().contains("/livechat/")
+            && snippet.as_str().unwrap().contains("/webhooks/whatsapp/"),
+        "{snippet}"
+    );
+    marina.screenshot("admin-channels").await.unwrap();
 }

@@ -4,7 +4,16 @@
  * declared in the server's configuration file are shown read-only: the file rules them.
  * The server checks every call; this only draws what it answers.
  */
-import type { AdminAgent, AdminQueue, Agent, AgentRequest, AuditEntry, QueueRequest, Role } from "../api";
+import type {
+  AdminAgent,
+  AdminChannel,
+  AdminQueue,
+  Agent,
+  AgentRequest,
+  AuditEntry,
+  QueueRequest,
+  Role,
+} from "../api";
 import { toBackendError } from "../backend";
 import { button, el } from "../dom";
 import { describeError } from "../errors";
@@ -35,6 +44,7 @@ export class Administration {
   readonly element: HTMLElement;
   private readonly agentsTab: HTMLButtonElement;
   private readonly queuesTab: HTMLButtonElement;
+  private readonly channelsTab: HTMLButtonElement;
   private readonly auditTab: HTMLButtonElement;
   private readonly owner: boolean;
   private readonly body = el("div", { class: "admin-body" });
@@ -57,21 +67,29 @@ export class Administration {
     this.owner = me.role === "system_owner";
     this.agentsTab = button(t("admin.agents"), "admin-tab-agents", { role: "tab" });
     this.queuesTab = button(t("admin.queues"), "admin-tab-queues", { role: "tab" });
+    this.channelsTab = button(t("admin.channels"), "admin-tab-channels", { role: "tab" });
     this.auditTab = button(t("admin.audit"), "admin-tab-audit", { role: "tab" });
-    this.agentsTab.hidden = this.auditTab.hidden = !this.owner;
+    this.agentsTab.hidden = this.channelsTab.hidden = this.auditTab.hidden = !this.owner;
     const close = button(t("admin.close"), "admin-close");
     this.element = el(
       "div",
       { class: "dialog admin", role: "dialog", "aria-labelledby": "admin-heading", "data-testid": "admin-dialog" },
       el("h3", { id: "admin-heading" }, t("admin.heading")),
-      el("div", { class: "admin-tabs", role: "tablist" }, this.agentsTab, this.queuesTab, this.auditTab),
+      el("div", { class: "admin-tabs", role: "tablist" }, this.agentsTab, this.queuesTab, this.channelsTab, this.auditTab),
       this.said,
       this.body,
       el("div", { class: "dialog-bar" }, close),
     );
-    this.agentsTab.addEventListener("click", () => void this.showAgents());
-    this.queuesTab.addEventListener("click", () => void this.showQueues());
-    this.auditTab.addEventListener("click", () => void this.showAudit());
+    // A tab chosen starts without the last tab's message.
+    const tab = (button: HTMLButtonElement, show: () => Promise<void>) =>
+      button.addEventListener("click", () => {
+        this.say("");
+        void show();
+      });
+    tab(this.agentsTab, () => this.showAgents());
+    tab(this.queuesTab, () => this.showQueues());
+    tab(this.channelsTab, () => this.showChannels());
+    tab(this.auditTab, () => this.showAudit());
     close.addEventListener("click", () => ctx.dialogs.hide());
   }
 
@@ -81,9 +99,10 @@ export class Administration {
     return this.owner ? this.showAgents() : this.showQueues();
   }
 
-  private select(tab: "agents" | "queues" | "audit"): void {
+  private select(tab: "agents" | "queues" | "channels" | "audit"): void {
     this.agentsTab.setAttribute("aria-selected", String(tab === "agents"));
     this.queuesTab.setAttribute("aria-selected", String(tab === "queues"));
+    this.channelsTab.setAttribute("aria-selected", String(tab === "channels"));
     this.auditTab.setAttribute("aria-selected", String(tab === "audit"));
   }
 
@@ -503,6 +522,43 @@ export class Administration {
     });
     cell.replaceChildren(el("span", {}, t("admin.waitingGoTo")), to, confirm);
     to.focus();
+  }
+
+  // ----- channels (read-only: the configuration file declares them) -----
+
+  async showChannels(): Promise<void> {
+    this.select("channels");
+    let channels: AdminChannel[];
+    try {
+      channels = await this.ctx.track(this.ctx.backend.adminChannels());
+    } catch (thrown) {
+      this.failed(thrown);
+      return;
+    }
+    const { t } = this.ctx;
+    this.body.replaceChildren(
+      el("p", { class: "muted" }, t("admin.channelsIntro")),
+      ...channels.map((channel) => {
+        const route = channel.route_queue
+          ? t("admin.routeQueue", { queue: channel.route_queue })
+          : t("admin.routeExtension", { extension: channel.route_extension ?? "" });
+        return el(
+          "section",
+          { class: "admin-channel", "data-testid": "admin-channel", "data-channel": channel.id, "aria-label": channel.id },
+          el("h4", {}, `${channel.id} · ${t(`channel.${channel.kind}` as MessageKey)}`),
+          el("p", { class: "muted" }, route, channel.provisioned ? ` · ${t("admin.provisioned")}` : ""),
+          ...channel.console.map((item) => {
+            const id = `admin-console-${channel.id}-${item.name}`;
+            return el(
+              "div",
+              { class: "admin-console" },
+              el("label", { class: "field-label", for: id }, t(`console.${item.name}` as MessageKey)),
+              el("input", { type: "text", id, readonly: true, value: item.value, "data-testid": "admin-console-value" }),
+            );
+          }),
+        );
+      }),
+    );
   }
 
   // ----- audit log -----

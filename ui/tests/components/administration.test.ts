@@ -198,3 +198,38 @@ describe("administration: queues", () => {
     expect(row("vip")).toBeNull();
   });
 });
+
+describe("administration: channels", () => {
+  it("shows owners each channel's route and the values to paste into the provider's console", async () => {
+    const h = harness(new FakeBackend([]));
+    h.backend.adminChannelList = [
+      {
+        id: "wa",
+        kind: "whatsapp",
+        route_queue: "support",
+        route_extension: null,
+        provisioned: true,
+        settings: { access_token: { set: true } },
+        console: [{ name: "webhook_url", value: "https://chat.example.com/webhooks/whatsapp/wa" }],
+      },
+    ];
+    const admin = new Administration(h.context, OWNER);
+    await admin.open();
+    one(h.root, "admin-tab-channels").click();
+    await h.settled();
+    const channel = one(h.root, "admin-channel");
+    expect(channel.textContent).toContain(t("admin.routeQueue", { queue: "support" }));
+    const value = one<HTMLInputElement>(h.root, "admin-console-value");
+    expect(value.value).toBe("https://chat.example.com/webhooks/whatsapp/wa");
+    expect(value.readOnly).toBe(true);
+    expect(h.root.querySelector(`label[for="${value.id}"]`)?.textContent).toBe(t("console.webhook_url"));
+  });
+
+  it("is not offered to managers", async () => {
+    const h = harness(new FakeBackend([]));
+    const admin = new Administration(h.context, { ...ME, role: "manager" });
+    await admin.open();
+    await h.settled();
+    expect(one(h.root, "admin-tab-channels").hidden).toBe(true);
+  });
+});

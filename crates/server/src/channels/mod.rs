@@ -135,6 +135,11 @@ impl Channels {
     }
 
     /// The provider settings of a channel of the given kind, if it exists and is that kind.
+    /// Every channel's configuration.
+    pub fn configs(&self) -> impl Iterator<Item = &ChannelConfig> {
+        self.configs.values()
+    }
+
     pub fn provider(
         &self,
         id: &str,

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, AgentRequest, AuditPage,
-    ChangePasswordRequest, DeleteQueueRequest, DisableAgentRequest, ErrorCode, PasswordRequest,
-    QueueRequest,
+    AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList,
+    AgentRequest, AuditPage, ChangePasswordRequest, ConsoleValue, DeleteQueueRequest,
+    DisableAgentRequest, ErrorCode, PasswordRequest, QueueRequest, Role,
 };
 
 use super::error::{ApiError, ApiResult};
@@ -178,4 +178,129 @@ pub(super) async fn delete_queue(
         .delete_queue(me.id(), id, request.move_to)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The channels, read-only for now: the configuration file declares them. System owners only.
+pub(super) async fn channels(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+) -> ApiResult<Json<AdminChannelList>> {
+    if me.agent.role != Role::SystemOwner {
+        return Err(crate::engine::Error::Forbidden(crate::engine::Right::Administer).into());
+    }
+    let mut channels: Vec<AdminChannel> = state
+        .channels
+        .configs()
+        .map(|config| admin_channel(config, &state.channels.public_url))
+        .collect();
+    channels.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Json(AdminChannelList { channels }))
+}
+
+/// A secret as answered: set, and its last four characters when it is long enough that they
+/// give nothing away.
+fn secret(value: &crate::config::Secret) -> serde_json::Value {
+    let text = value.expose();
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() >= 16 {
+        let last4: String = chars[chars.len() - 4..].iter().collect();
+        serde_json::json!({"set": true, "last4": last4})
+    } else {
+        serde_json::json!({"set": !text.is_empty()})
+    }
+}
+
+fn admin_channel(config: &crate::config::ChannelConfig, public_url: &str) -> AdminChannel {
+    use crate::config::{ProviderConfig as P, RouteConfig};
+    use serde_json::json;
+    let value = |name: &str, value: String| ConsoleValue {
+        name: name.into(),
+        value,
+    };
+    let id = &config.id;
+    let verify = "the verify_token of this channel in the configuration file".to_string();
+    let (settings, console) = match &config.provider {
+        P::Whatsapp {
+            phone_number_id,
+            access_token,
+            app_secret,
+            verify_token,
+            api_base,
+            ..
+        } => (
+            json!({"phone_number_id": phone_number_id, "access_token": secret(access_token),
+                   "app_secret": secret(app_secret), "verify_token": secret(verify_token),
+                   "api_base": api_base}),
+            vec![
+                value(
+                    "webhook_url",
+                    format!("{public_url}/webhooks/whatsapp/{id}"),
+                ),
+                value("verify_token", verify),
+            ],
+        ),
+        P::Facebook {
+            page_id,
+            page_access_token,
+            app_secret,
+            verify_token,
+            api_base,
+            ..
+        } => (
+            json!({"page_id": page_id, "page_access_token": secret(page_access_token),
+                   "app_secret": secret(app_secret), "verify_token": secret(verify_token),
+                   "api_base": api_base}),
+            vec![
+                value(
+                    "webhook_url",
+                    format!("{public_url}/webhooks/facebook/{id}"),
+                ),
+                value("verify_token", verify),
+            ],
+        ),
+        P::Sms {
+            account_sid,
+            auth_token,
+            from_number,
+            api_base,
+            ..
+        } => (
+            json!({"account_sid": account_sid, "auth_token": secret(auth_token),
+                   "from_number": from_number, "api_base": api_base}),
+            vec![
+                value("messaging_url", format!("{public_url}/webhooks/sms/{id}")),
+                value(
+                    "status_callback_url",
+                    format!("{public_url}/webhooks/sms/{id}/status"),
+                ),
+            ],
+        ),
+        P::Livechat {
+            allowed_origins,
+            greeting,
+            offline_text,
+            ask_name,
+            ask_email,
+        } => (
+            json!({"allowed_origins": allowed_origins, "greeting": greeting,
+                   "offline_text": offline_text, "ask_name": ask_name, "ask_email": ask_email}),
+            vec![value(
+                "embed_snippet",
+                format!("<script src=\"{public_url}/livechat/{id}/widget.js\" async></script>"),
+            )],
+        ),
+    };
+    let (route_queue, route_extension) = match &config.route {
+        RouteConfig::Queue(queue) => (Some(queue.clone()), None),
+        RouteConfig::Extension(extension) => (None, Some(extension.clone())),
+    };
+    AdminChannel {
+        id: id.clone(),
+        kind: config.kind,
+        route_queue,
+        route_extension,
+        provisioned: true,
+        settings,
+        console,
+    }
 }

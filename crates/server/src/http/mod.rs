@@ -217,6 +217,7 @@ impl RouteGroups {
                 route(M::POST, "/admin/queues", admin::create_queue),
                 route(M::PUT, "/admin/queues/{id}", admin::update_queue),
                 route(M::DELETE, "/admin/queues/{id}", admin::delete_queue),
+                route(M::GET, "/admin/channels", admin::channels),
                 route(M::GET, "/admin/audit", admin::audit),
                 route(M::GET, "/sync", sync),
                 route(M::GET, "/stream", stream::stream),

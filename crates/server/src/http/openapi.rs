@@ -107,7 +107,7 @@ struct TwilioStatus {
         paths::admin_agents, paths::admin_create_agent, paths::admin_update_agent,
         paths::admin_disable_agent, paths::admin_enable_agent, paths::admin_set_password,
         paths::admin_queues, paths::admin_create_queue, paths::admin_update_queue,
-        paths::admin_delete_queue, paths::admin_audit, paths::sync,
+        paths::admin_delete_queue, paths::admin_channels, paths::admin_audit, paths::sync,
         paths::stream,
         paths::verify_whatsapp, paths::whatsapp, paths::verify_facebook, paths::facebook,
         paths::sms, paths::sms_status, paths::media_link,

@@ -7,10 +7,10 @@
 #![allow(dead_code)]
 
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, AdminQueue, AdminQueueList, Agent, AgentList, AgentRequest,
-    AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList, ChangePasswordRequest,
-    Contact, ContactHistory, ContactList, ContactRequest, Conversation, ConversationList,
-    DeleteQueueRequest, DisableAgentRequest, ErrorResponse, FromIdentityRequest,
+    AdminAgent, AdminAgentList, AdminChannelList, AdminQueue, AdminQueueList, Agent, AgentList,
+    AgentRequest, AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList,
+    ChangePasswordRequest, Contact, ContactHistory, ContactList, ContactRequest, Conversation,
+    ConversationList, DeleteQueueRequest, DisableAgentRequest, ErrorResponse, FromIdentityRequest,
     InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message, MessagePage,
     PasswordRequest, PresenceRequest, QueueList, QueueRequest, ReadRequest, RenderRequest,
     RenderResponse, SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest,
@@ -623,6 +623,19 @@ fn admin_update_queue() {}
     ),
     security(("agent_token" = [])))]
 fn admin_delete_queue() {}
+
+/// Channels
+///
+/// System owners only. Each channel's route, its settings with secrets only as
+/// `{"set": true, "last4"}`, and what to paste into the provider's console (webhook and status
+/// URLs, the live chat's embed snippet). Read-only: the configuration file declares channels.
+#[utoipa::path(get, path = "/api/v1/admin/channels", tag = "administration",
+    responses(
+        (status = 200, description = "By id.", body = AdminChannelList),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_channels() {}
 
 /// The audit log
 ///
