@@ -649,3 +649,60 @@ async fn owners_see_each_channels_console_values_and_never_its_secrets() {
     let (status, body) = manager.get("/api/v1/admin/channels").await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn an_agent_on_a_temporary_password_is_offered_nothing_until_they_choose_their_own() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let (_, nina) = owner
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "password": "temporary-1"}),
+        )
+        .await;
+    let nina_id = nina["id"].as_str().unwrap().to_string();
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/queues",
+            json!({"id": "vip", "agents": ["201"], "strategy": "ring_all"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let chat = server
+        .inbound("wa", "+5511999990003", "Oi")
+        .await
+        .conversation_id;
+    server.execute(&format!(
+        "UPDATE conversations SET queue_id = 'vip' WHERE id = '{chat}'"
+    ));
+    let offers = || {
+        server.count(&format!(
+            "SELECT count(*) FROM conversation_views WHERE agent_id = '{nina_id}' AND relation = 'offered'"
+        ))
+    };
+
+    // Signed in, but on the temporary password: not offered the waiting chat.
+    let (_, answer) = sign_in(&server, "201", "temporary-1").await;
+    let token = token_of(&answer);
+    assert_eq!(offers(), 0);
+    // Her own password chosen: offered at once.
+    let (status, _) = as_token(
+        &server,
+        &token,
+        Method::PUT,
+        "/api/v1/me/password",
+        Some(json!({"current_password": "temporary-1", "new_password": "nina's own password"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(offers(), 1);
+    let (status, _) = as_token(
+        &server,
+        &token,
+        Method::GET,
+        &format!("/api/v1/conversations/{chat}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}

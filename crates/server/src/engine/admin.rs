@@ -508,6 +508,7 @@ impl Engine {
         let keep = auth::token_hash(token);
         self.write(move |unit| {
             let before = unit.tx.agent(agent)?.ok_or(Error::SignedOut)?;
+            let was_temporary = before.must_change_password;
             let after = AgentRow {
                 password_hash: hash.clone(),
                 must_change_password: false,
@@ -516,6 +517,10 @@ impl Engine {
             unit.tx.upsert_agent(&after)?;
             if unit.tx.revoke_other_sessions(agent, &keep, unit.now)? > 0 {
                 unit.touch(agent);
+            }
+            // Off the temporary password, the agent may be offered waiting chats now.
+            if was_temporary {
+                unit.members_changed(agent)?;
             }
             unit.audit(
                 &after,

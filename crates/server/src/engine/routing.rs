@@ -123,7 +123,8 @@ impl Unit<'_> {
             };
             members.push(Member {
                 agent: agent.id,
-                logged_in: logged_in.contains(&agent.id),
+                // Signed in with a temporary password, the agent can do nothing yet: no offers.
+                logged_in: logged_in.contains(&agent.id) && !agent.must_change_password,
                 presence: agent.presence,
                 open_chats: self.tx.open_owned_count(agent.id)?,
                 last_assigned_at: agent.last_assigned_at,
