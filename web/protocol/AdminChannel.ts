@@ -16,6 +16,11 @@ route_queue: string | null,
  */
 route_extension: string | null, 
 /**
- * Declared in the configuration file, which rules it.
+ * Declared in the configuration file, which rules it: read-only here (`409 provisioned`).
  */
-provisioned: boolean, settings: Record<string, unknown>, console: Array<ConsoleValue>, };
+provisioned: boolean, 
+/**
+ * A disabled channel sends nothing and answers its webhooks 503, so the provider keeps
+ * the customers' messages and delivers them again later.
+ */
+enabled: boolean, settings: Record<string, unknown>, console: Array<ConsoleValue>, };

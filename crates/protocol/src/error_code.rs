@@ -111,6 +111,10 @@ error_codes! {
     PasswordChangeRequired => "password_change_required",
     /// 400: the current password given is wrong, or the new one is too short.
     InvalidPassword => "invalid_password",
+    /// 422: a channel's settings are wrong (the message names each field).
+    InvalidChannel => "invalid_channel",
+    /// 409: another channel already has the id.
+    ChannelTaken => "channel_taken",
 
     // ----- messages and files -----
     /// 400: a message with neither text nor files.
@@ -149,6 +153,8 @@ error_codes! {
     NotLivechat => "not_livechat",
     /// 422: WhatsApp's 24-hour reply window is closed (CONTRACT §4, §9).
     ReplyWindowClosed => "reply_window_closed",
+    /// 409: an administrator disabled the conversation's channel; nothing is sent on it.
+    ChannelDisabled => "channel_disabled",
     /// 400: an internal chat's title is over 200 characters.
     InvalidTitle => "invalid_title",
     /// 400: an internal chat names no colleague other than the caller.

@@ -606,12 +606,53 @@ pub struct AdminChannel {
     pub route_queue: Option<String>,
     /// the extension they go to.
     pub route_extension: Option<String>,
-    /// Declared in the configuration file, which rules it.
+    /// Declared in the configuration file, which rules it: read-only here (`409 provisioned`).
     pub provisioned: bool,
+    /// A disabled channel sends nothing and answers its webhooks 503, so the provider keeps
+    /// the customers' messages and delivers them again later.
+    pub enabled: bool,
     #[cfg_attr(any(test, feature = "ts"), ts(type = "Record<string, unknown>"))]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Value,
     pub console: Vec<ConsoleValue>,
+}
+
+/// `POST /admin/channels` (everything required) and `PUT /admin/channels/{id}` (the same
+/// shape; `id` and `kind` cannot change). `settings` holds the provider's settings keyed as in
+/// the configuration file's `[channels.<kind>]` table; on `PUT` a secret left out keeps the
+/// value stored (the API never answers secrets, so the form cannot send them back).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelRequest {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `whatsapp`, `facebook`, `sms` or `livechat`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The queue its chats go to, or
+    #[serde(default)]
+    pub route_queue: Option<String>,
+    /// the extension they go to (exactly one of the two).
+    #[serde(default)]
+    pub route_extension: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `POST /admin/channels/{id}/check`: what the provider answered to the channel's credentials.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCheck {
+    /// The provider accepted the credentials and knows the number, page or account.
+    pub ok: bool,
+    /// In words: what the provider said it is (`WhatsApp number +1 555-0100 (Acme)`), or what
+    /// is wrong and what to do (bad token, wrong id, unreachable).
+    pub summary: String,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]

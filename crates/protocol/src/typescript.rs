@@ -56,6 +56,8 @@ exported!(
     AdminChannelList,
     QueueRequest,
     DeleteQueueRequest,
+    ChannelRequest,
+    ChannelCheck,
     AgentRequest,
     DisableAgentRequest,
     PasswordRequest,

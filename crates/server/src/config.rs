@@ -466,7 +466,14 @@ pub fn parse(
         .channels
         .into_iter()
         .enumerate()
-        .filter_map(|(i, c)| v.channel(i, c, &declared_queues, &declared_extensions))
+        .filter_map(|(i, c)| {
+            v.channel(
+                &format!("channels[{i}]."),
+                c,
+                &declared_queues,
+                &declared_extensions,
+            )
+        })
         .collect();
     v.unique(
         "channels",
@@ -485,6 +492,65 @@ pub fn parse(
             file: file.to_string(),
             problems: v.problems,
         }),
+    }
+}
+
+/// The settings of a channel kind that are secrets: kept for the provider, never answered.
+pub fn secret_settings(kind: ChannelKind) -> &'static [&'static str] {
+    match kind {
+        ChannelKind::Whatsapp => &["access_token", "app_secret", "verify_token"],
+        ChannelKind::Facebook => &["page_access_token", "app_secret", "verify_token"],
+        ChannelKind::Sms => &["auth_token"],
+        ChannelKind::Livechat | ChannelKind::Internal => &[],
+    }
+}
+
+/// A channel made or changed in the administration, checked with the rules of a file's
+/// `[[channels]]` entry: `settings` is its `[channels.<kind>]` table. `queues` and
+/// `extensions` are those a route may name. Problems name keys without the file's
+/// `channels[N].` (`whatsapp.access_token`, `route.queue`).
+pub fn channel_from_settings(
+    id: &str,
+    kind: &str,
+    route: (Option<String>, Option<String>),
+    settings: &serde_json::Map<String, serde_json::Value>,
+    queues: &HashSet<String>,
+    extensions: &HashSet<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ChannelConfig, Vec<Problem>> {
+    let mut v = Validator {
+        problems: Vec::new(),
+        env,
+    };
+    let mut table = HashMap::with_capacity(settings.len());
+    for (name, value) in settings {
+        match toml::Value::try_from(value) {
+            Ok(value) => {
+                table.insert(name.clone(), value);
+            }
+            Err(_) => v.problem(
+                format!("{kind}.{name}"),
+                "must be text, a number, true or false, or a list of them",
+            ),
+        }
+    }
+    let section = |name: &str| (name == kind).then(|| table.clone());
+    let raw = RawChannel {
+        id: Some(id.to_string()),
+        kind: Some(kind.to_string()),
+        route: match route {
+            (None, None) => None,
+            (queue, extension) => Some(RawRoute { queue, extension }),
+        },
+        whatsapp: section("whatsapp"),
+        facebook: section("facebook"),
+        sms: section("sms"),
+        livechat: section("livechat"),
+    };
+    let channel = v.channel("", raw, queues, extensions);
+    match (v.problems.is_empty(), channel) {
+        (true, Some(channel)) => Ok(channel),
+        _ => Err(v.problems),
     }
 }
 
@@ -866,14 +932,16 @@ impl Validator<'_> {
         })
     }
 
+    /// One channel; every key it names starts with `prefix` (`channels[0].` in a file,
+    /// nothing in an administration request).
     fn channel(
         &mut self,
-        i: usize,
+        prefix: &str,
         raw: RawChannel,
         queues: &HashSet<String>,
         extensions: &HashSet<String>,
     ) -> Option<ChannelConfig> {
-        let key = |field: &str| format!("channels[{i}].{field}");
+        let key = |field: &str| format!("{prefix}{field}");
         let id = self.required(key("id"), raw.id);
         if let Some(id) = &id {
             if !is_identifier(id) {
@@ -953,14 +1021,14 @@ impl Validator<'_> {
         for (name, present) in sections {
             if present && name != kind.as_str() {
                 self.problem(
-                    format!("channels[{i}].{name}"),
+                    key(name),
                     format!("does not belong to a channel of kind {}", kind.as_str()),
                 );
             }
         }
         let provider = match kind {
             ChannelKind::Whatsapp => {
-                let mut s = Section::new(self, i, kind, raw.whatsapp);
+                let mut s = Section::new(self, prefix, kind, raw.whatsapp);
                 let p = (
                     s.text("phone_number_id"),
                     s.secret("access_token"),
@@ -980,7 +1048,7 @@ impl Validator<'_> {
                 })
             }
             ChannelKind::Facebook => {
-                let mut s = Section::new(self, i, kind, raw.facebook);
+                let mut s = Section::new(self, prefix, kind, raw.facebook);
                 let p = (
                     s.text("page_id"),
                     s.secret("page_access_token"),
@@ -1000,7 +1068,7 @@ impl Validator<'_> {
                 })
             }
             ChannelKind::Sms => {
-                let mut s = Section::new(self, i, kind, raw.sms);
+                let mut s = Section::new(self, prefix, kind, raw.sms);
                 let p = (
                     s.text("account_sid"),
                     s.secret("auth_token"),
@@ -1018,8 +1086,12 @@ impl Validator<'_> {
                 })
             }
             ChannelKind::Livechat => {
-                let mut s =
-                    Section::new(self, i, kind, raw.livechat.or_else(|| Some(HashMap::new())));
+                let mut s = Section::new(
+                    self,
+                    prefix,
+                    kind,
+                    raw.livechat.or_else(|| Some(HashMap::new())),
+                );
                 let origins = s.strings("allowed_origins");
                 let greeting = s.optional_text("greeting");
                 let offline_text = s.optional_text("offline_text");
@@ -1032,7 +1104,7 @@ impl Validator<'_> {
                         || origin.trim_end_matches('/').matches('/').count() != 2
                     {
                         self.problem(
-                            format!("channels[{i}].livechat.allowed_origins[{j}]"),
+                            key(&format!("livechat.allowed_origins[{j}]")),
                             format!("{origin:?} is not an origin like \"https://example.com\" (scheme and host, no path)"),
                         );
                     }
@@ -1069,11 +1141,11 @@ struct Section<'v, 'e> {
 impl<'v, 'e> Section<'v, 'e> {
     fn new(
         v: &'v mut Validator<'e>,
-        index: usize,
+        prefix: &str,
         kind: ChannelKind,
         table: Option<HashMap<String, toml::Value>>,
     ) -> Self {
-        let key = format!("channels[{index}].{}", kind.as_str());
+        let key = format!("{prefix}{}", kind.as_str());
         if table.is_none() {
             v.problem(
                 key.clone(),

@@ -199,6 +199,8 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
         })?;
     }
     for channel in &config.channels {
+        // The file rules what it declares: a channel made in the app with the same id is
+        // taken over (its settings forgotten), and the file's secrets stay out of the database.
         tx.upsert_channel(&ChannelRow {
             id: channel.id.clone(),
             kind: channel.kind,
@@ -206,7 +208,22 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
                 RouteConfig::Queue(q) => Route::Queue(q.clone()),
                 RouteConfig::Extension(e) => Route::Extension(e.clone()),
             },
+            settings: None,
+            enabled: true,
+            provisioned: true,
         })?;
+    }
+    // A channel taken out of the file keeps its row (its conversations name it) but neither
+    // sends nor receives.
+    for row in tx.channels()? {
+        let configured = config.channels.iter().any(|c| c.id == row.id);
+        if row.provisioned && !configured && row.enabled {
+            tracing::info!(channel = %row.id, "channel no longer in the configuration: disabled");
+            tx.upsert_channel(&ChannelRow {
+                enabled: false,
+                ..row
+            })?;
+        }
     }
     Ok(())
 }
@@ -258,6 +275,8 @@ pub async fn launch_with_listener(
         &config.server.public_url,
         link_key,
     ));
+    // The channels made in the administration, and those disabled there.
+    channels.reload(&engine.channel_rows().await?);
     let files = Arc::new(files);
     let (shutdown, mut stopped) = watch::channel(false);
     let state = http::AppState {
@@ -330,6 +349,12 @@ pub async fn launch_with_listener(
         http::serve::serve(listener, app, limits, stop_http).await;
     }));
 
+    tasks.push(tokio::spawn(reload_channels(
+        engine.clone(),
+        channels.clone(),
+        stopped.clone(),
+    )));
+
     tasks.push(tokio::spawn(channels::worker::run(
         engine.clone(),
         channels,
@@ -390,6 +415,29 @@ pub async fn launch_with_listener(
         tasks,
         kept: Vec::new(),
     })
+}
+
+/// Read the channels again whenever one was made or changed, on this node or another.
+async fn reload_channels(
+    engine: Engine,
+    channels: Arc<channels::Channels>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let changed = engine.channels_changed();
+    loop {
+        tokio::select! {
+            _ = changed.notified() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        match engine.channel_rows().await {
+            Ok(rows) => channels.reload(&rows),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the channels again; trying in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                changed.notify_one();
+            }
+        }
+    }
 }
 
 /// Delete uploads never sent, `ttl` after they were made: their rows, then their files and

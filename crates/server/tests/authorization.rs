@@ -420,6 +420,28 @@ fn matrix() -> Vec<Row> {
             All(Refused(404, "queue_not_found")),
         ),
         owners(GET, "/api/v1/admin/channels", ok),
+        owners(POST, "/api/v1/admin/channels", ok),
+        // Channels: an id no channel has is 404 to owners (and 403 to everyone else first).
+        owners(
+            PUT,
+            "/api/v1/admin/channels/{id}",
+            All(Refused(404, "unknown_channel")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/channels/{id}/disable",
+            All(Refused(404, "unknown_channel")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/channels/{id}/enable",
+            All(Refused(404, "unknown_channel")),
+        ),
+        owners(
+            POST,
+            "/api/v1/admin/channels/{id}/check",
+            All(Refused(404, "unknown_channel")),
+        ),
         owners(GET, "/api/v1/admin/audit", ok),
         // The desktop app's update feed: nothing in its folder here, so no update (204) and
         // no installer (404) — but never to a caller without an agent's token.
@@ -969,6 +991,13 @@ impl World {
                 "id": "matrix-queue", "name": "Matrix", "agents": [BYSTANDER]
             })),
             ("PUT", "/api/v1/admin/queues/{id}") => Body::Json(json!({"name": "Renamed"})),
+            ("POST", "/api/v1/admin/channels") => Body::Json(json!({
+                "id": "matrix-web", "kind": "livechat", "route_extension": BYSTANDER,
+                "settings": {"greeting": "Hello"}
+            })),
+            ("PUT", "/api/v1/admin/channels/{id}") => Body::Json(json!({
+                "route_extension": BYSTANDER, "settings": {}
+            })),
             ("POST", "/api/v1/admin/agents/{extension}/password") => {
                 Body::Json(json!({"password": "temporary-pass"}))
             }

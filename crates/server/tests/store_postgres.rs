@@ -410,6 +410,7 @@ fn other_nodes_hear_committed_announcements_only() {
             visitor: Uuid::now_v7(),
             agent_name: "Ana Souza".into(),
         }],
+        channels: true,
     };
     announce(&b, news.clone(), true);
     assert_eq!(next(), news, "B's committed announcement reaches A");
@@ -446,6 +447,7 @@ fn other_nodes_hear_committed_announcements_only() {
             outbound: false,
             everyone: true,
             typing: Vec::new(),
+            channels: false,
         },
         true,
     );

@@ -28,7 +28,7 @@ use crate::serve::{bind, lock, Serving};
 use crate::webhook::MetaWebhook;
 use crate::{ids, FakeError};
 use endpoints::unix_after;
-use whatsapp::MediaRef;
+use whatsapp::{MediaRef, WhatsAppBusiness};
 
 /// How the fake Graph API is set up. `Default` gives working test values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,13 @@ pub struct GraphOptions {
     pub page_access_token: String,
     /// The Facebook page id; `POST /{page_id}/messages` is the Send API like `/me/messages`.
     pub page_id: String,
+    /// The page's name (`GET /{page_id}?fields=name` with the page token).
+    pub page_name: String,
+    /// The business phone number the WhatsApp token may use: `GET /{phone_number_id}` answers
+    /// its `display_phone_number` and `verified_name` (what "Check connection" asks).
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub verified_name: String,
     /// The Meta app secret that [`FakeGraph::webhook`] signs deliveries with.
     pub app_secret: String,
     /// How long a media download URL (and a Messenger attachment URL) works; Meta says 5 minutes.
@@ -57,6 +64,10 @@ impl Default for GraphOptions {
             whatsapp_access_token: "fake-whatsapp-access-token".to_owned(),
             page_access_token: "fake-page-access-token".to_owned(),
             page_id: "1717527131834678".to_owned(),
+            page_name: "Switchboard Demo".to_owned(),
+            phone_number_id: WhatsAppBusiness::default().phone_number_id,
+            display_phone_number: "+1 555-078-3881".to_owned(),
+            verified_name: "Switchboard Demo".to_owned(),
             app_secret: "fake-app-secret".to_owned(),
             media_url_ttl: Duration::from_secs(5 * 60),
             send_delay: Duration::ZERO,

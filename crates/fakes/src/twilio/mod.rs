@@ -40,6 +40,8 @@ pub struct TwilioOptions {
     pub account_sid: String,
     /// The auth token, the Basic auth password and the webhook signing key.
     pub auth_token: String,
+    /// The account's name (`friendly_name` of `GET /Accounts/{sid}.json`).
+    pub friendly_name: String,
     /// How long a media CDN redirect target works.
     pub media_url_ttl: Duration,
 }
@@ -49,6 +51,7 @@ impl Default for TwilioOptions {
         Self {
             account_sid: "ACf00dfeedf00dfeedf00dfeedf00dfeed".to_owned(),
             auth_token: "0123456789abcdef0123456789abcdef".to_owned(),
+            friendly_name: "Switchboard Demo".to_owned(),
             media_url_ttl: Duration::from_secs(5 * 60),
         }
     }
@@ -124,6 +127,7 @@ impl FakeTwilio {
             store: Mutex::new(TwilioStore::default()),
         });
         let router = Router::new()
+            .route("/2010-04-01/Accounts/{account}", get(fetch_account))
             .route(
                 "/2010-04-01/Accounts/{account}/Messages.json",
                 post(create_message),
@@ -482,6 +486,43 @@ async fn fetch_message(
         Some(resource) => twilio_json(StatusCode::OK, &resource),
         None => TwilioError::not_found(uri.path()).into_response(),
     }
+}
+
+/// `GET /2010-04-01/Accounts/{AccountSid}.json`: the account, as "Check connection" asks for
+/// it. Only the account's own credentials see it (anything else is 401 20003, as on Twilio).
+async fn fetch_account(
+    State(state): Shared,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if !authorised(&state.options, &headers) {
+        return TwilioError::authenticate().into_response();
+    }
+    let sid = &state.options.account_sid;
+    if file.strip_suffix(".json") != Some(sid.as_str()) {
+        return TwilioError::not_found(uri.path()).into_response();
+    }
+    let created = "Thu, 30 Jul 2015 20:00:00 +0000";
+    let base = format!("/2010-04-01/Accounts/{sid}");
+    twilio_json(
+        StatusCode::OK,
+        &json!({
+            "auth_token": state.options.auth_token,
+            "date_created": created,
+            "date_updated": created,
+            "friendly_name": state.options.friendly_name,
+            "owner_account_sid": sid,
+            "sid": sid,
+            "status": "active",
+            "subresource_uris": {
+                "incoming_phone_numbers": format!("{base}/IncomingPhoneNumbers.json"),
+                "messages": format!("{base}/Messages.json"),
+            },
+            "type": "Full",
+            "uri": format!("{base}.json"),
+        }),
+    )
 }
 
 async fn fetch_media(

@@ -25,7 +25,8 @@ pub async fn fetch(
     source: &MediaSource,
     max_bytes: u64,
 ) -> Result<Uuid, String> {
-    let hosts = match channels.get(channel_id).map(|c| &c.provider) {
+    let config = channels.get(channel_id);
+    let hosts = match config.as_deref().map(|c| &c.provider) {
         Some(
             ProviderConfig::Whatsapp {
                 api_base,

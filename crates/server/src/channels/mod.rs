@@ -5,6 +5,7 @@
 //! verify signatures on the raw bytes, fetch media, hand messages to the engine and answer 2xx
 //! only after everything is stored.
 
+pub mod check;
 pub mod media;
 pub mod messenger;
 pub mod signature;
@@ -12,14 +13,15 @@ pub mod twilio;
 pub mod whatsapp;
 pub mod worker;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use switchboard_protocol::MessageStatus;
 
 use crate::config::{ChannelConfig, ProviderConfig};
+use crate::store::{ChannelRow, Route};
 
 /// One thing a webhook carried.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,10 +92,14 @@ pub struct Parsed {
 #[error("{0}")]
 pub struct ParseError(pub String);
 
-/// The configured channels and what adapters share.
+/// The channels (those of the configuration file and those made in the administration) and
+/// what adapters share. The administration changes them live: [`Channels::reload`] reads
+/// them again after every change, on every node.
 #[derive(Debug)]
 pub struct Channels {
-    configs: HashMap<String, ChannelConfig>,
+    /// The configuration file's channels: they are always there, as the file says.
+    file: Vec<ChannelConfig>,
+    live: RwLock<Live>,
     pub http: reqwest::Client,
     /// Downloads customers' files: follows no redirects itself (`media::download` checks
     /// each hop's host and keeps credentials to the first one).
@@ -103,6 +109,14 @@ pub struct Channels {
     pub link_key: Vec<u8>,
     /// Messenger names looked up through the profile API, by PSID.
     names: Mutex<HashMap<String, String>>,
+}
+
+/// The channels as last read.
+#[derive(Debug, Default)]
+struct Live {
+    configs: HashMap<String, Arc<ChannelConfig>>,
+    /// Channels an administrator disabled.
+    disabled: HashSet<String>,
 }
 
 impl Channels {
@@ -120,8 +134,16 @@ impl Channels {
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("HTTP client with default TLS settings");
+        let live = Live {
+            configs: configs
+                .iter()
+                .map(|c| (c.id.clone(), Arc::new(c.clone())))
+                .collect(),
+            disabled: HashSet::new(),
+        };
         Channels {
-            configs: configs.iter().map(|c| (c.id.clone(), c.clone())).collect(),
+            file: configs.to_vec(),
+            live: RwLock::new(live),
             http,
             media_http,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -130,25 +152,72 @@ impl Channels {
         }
     }
 
-    pub fn get(&self, id: &str) -> Option<&ChannelConfig> {
-        self.configs.get(id)
+    /// Take the channels as stored: the file's, plus those made in the administration (their
+    /// settings read with the file's rules; one that no longer reads is left out, logged).
+    pub fn reload(&self, rows: &[ChannelRow]) {
+        let mut live = Live::default();
+        for config in &self.file {
+            live.configs
+                .insert(config.id.clone(), Arc::new(config.clone()));
+        }
+        let env = |name: &str| std::env::var(name).ok();
+        for row in rows {
+            if !row.enabled {
+                live.disabled.insert(row.id.clone());
+            }
+            let Some(settings) = row.settings.as_ref().filter(|_| !row.provisioned) else {
+                continue;
+            };
+            match stored_channel(row, settings, &env) {
+                Ok(config) => {
+                    live.configs.insert(row.id.clone(), Arc::new(config));
+                }
+                Err(problems) => tracing::error!(
+                    channel = %row.id,
+                    problems = %problems,
+                    "a channel made in the administration no longer reads; it is left out"
+                ),
+            }
+        }
+        *self.live.write().unwrap_or_else(|p| p.into_inner()) = live;
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<ChannelConfig>> {
+        self.read().configs.get(id).cloned()
+    }
+
+    /// Every channel's configuration, by id.
+    pub fn configs(&self) -> Vec<Arc<ChannelConfig>> {
+        let mut all: Vec<_> = self.read().configs.values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
     }
 
     /// The provider settings of a channel of the given kind, if it exists and is that kind.
-    /// Every channel's configuration.
-    pub fn configs(&self) -> impl Iterator<Item = &ChannelConfig> {
-        self.configs.values()
-    }
-
     pub fn provider(
         &self,
         id: &str,
         kind: switchboard_protocol::ChannelKind,
-    ) -> Option<&ProviderConfig> {
-        self.configs
+    ) -> Option<ProviderConfig> {
+        self.read()
+            .configs
             .get(id)
             .filter(|c| c.kind == kind)
-            .map(|c| &c.provider)
+            .map(|c| c.provider.clone())
+    }
+
+    /// Whether the configuration file declares the channel (and so rules it).
+    pub fn is_from_file(&self, id: &str) -> bool {
+        self.file.iter().any(|c| c.id == id)
+    }
+
+    /// Whether the channel may send and receive (an administrator can disable it).
+    pub fn enabled(&self, id: &str) -> bool {
+        !self.read().disabled.contains(id)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn cached_name(&self, psid: &str) -> Option<String> {
@@ -165,6 +234,39 @@ impl Channels {
             .unwrap_or_else(|p| p.into_inner())
             .insert(psid.to_string(), name.to_string());
     }
+}
+
+/// A stored channel of the administration as a configuration, read with the file's rules.
+fn stored_channel(
+    row: &ChannelRow,
+    settings: &serde_json::Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ChannelConfig, String> {
+    let empty = serde_json::Map::new();
+    let table = settings.as_object().unwrap_or(&empty);
+    // The route was checked when it was written (and deleting a queue moves its channels).
+    let (queue, extension) = match &row.route {
+        Route::Queue(q) => (Some(q.clone()), None),
+        Route::Extension(e) => (None, Some(e.clone())),
+    };
+    let queues: HashSet<String> = queue.iter().cloned().collect();
+    let extensions: HashSet<String> = extension.iter().cloned().collect();
+    crate::config::channel_from_settings(
+        &row.id,
+        row.kind.as_str(),
+        (queue, extension),
+        table,
+        &queues,
+        &extensions,
+        env,
+    )
+    .map_err(|problems| {
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.key, p.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 /// A Messenger timestamp (milliseconds since 1970).

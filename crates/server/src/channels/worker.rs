@@ -108,6 +108,11 @@ async fn send(channels: &Channels, files: &FileStore, work: &OutboundWork) -> Se
             "This channel is no longer configured on the server.".into(),
         );
     };
+    if !channels.enabled(&work.job.channel_id) {
+        return SendOutcome::Permanent(
+            "The channel was disabled by an administrator before this reply went out; send it again once the channel is enabled.".into(),
+        );
+    }
     let to = work.recipient.value.as_str();
     let body = work.message.body.as_str();
     match &config.provider {

@@ -272,6 +272,14 @@ impl Engine {
                     }));
                 }
             }
+            if conv.channel != ChannelKind::Internal {
+                let channel = unit.tx.channel(&conv.channel_id)?;
+                if channel.is_some_and(|c| !c.enabled) {
+                    return Err(Error::ChannelRule(ChannelRule::ChannelDisabled {
+                        channel: conv.channel_id.clone(),
+                    }));
+                }
+            }
             if claim == Claim::Take {
                 unit.claim(&mut conv, agent)?;
             }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{Clash, Engine, Error, Field, Missing, Result, Right, Unit};
 use crate::auth;
 use crate::config::{email_problem, extension_problem};
-use crate::store::{AgentRow, AuditRow, Relation, StoreError};
+use crate::store::{AgentRow, AuditFilter, AuditRow, Relation, StoreError};
 
 /// The shortest password an administrator may set.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -31,7 +31,7 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 /// The caller, when a system owner.
-fn owner(unit: &mut Unit<'_>, actor: Uuid) -> Result<AgentRow> {
+pub(super) fn owner(unit: &mut Unit<'_>, actor: Uuid) -> Result<AgentRow> {
     match unit.tx.agent(actor)? {
         Some(agent) if agent.role == Role::SystemOwner && agent.disabled_at.is_none() => Ok(agent),
         _ => Err(Error::Forbidden(Right::Administer)),
@@ -535,7 +535,15 @@ impl Engine {
     }
 
     /// The audit log, newest first, `limit` at a time; `after` is the previous page's `next`.
-    pub async fn audit(&self, actor: Uuid, after: Option<String>, limit: u32) -> Result<AuditPage> {
+    /// `filter` keeps entries whose action starts with `action`, about `target`, made by the
+    /// agent with extension `actor`.
+    pub async fn audit(
+        &self,
+        actor: Uuid,
+        filter: AuditQuery,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<AuditPage> {
         let before = match after.as_deref() {
             None => None,
             Some(text) => Some(text.parse::<Uuid>().map_err(|_| Error::Invalid {
@@ -544,9 +552,24 @@ impl Engine {
             })?),
         };
         let limit = limit.clamp(1, MAX_AUDIT_PAGE);
+        let blank = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
         self.read(move |unit| {
             owner(unit, actor)?;
-            let rows = unit.tx.audit_entries(before, limit)?;
+            let by = match blank(filter.actor.clone()) {
+                None => None,
+                Some(extension) => Some(
+                    unit.tx
+                        .agent_by_extension(extension.trim())?
+                        .ok_or_else(|| Error::NotFound(Missing::Extension(extension)))?
+                        .id,
+                ),
+            };
+            let filter = AuditFilter {
+                action: blank(filter.action.clone()),
+                target: blank(filter.target.clone()),
+                actor: by,
+            };
+            let rows = unit.tx.audit_entries(&filter, before, limit)?;
             let next = (rows.len() == limit as usize)
                 .then(|| rows.last().map(|r| r.id.to_string()))
                 .flatten();
@@ -573,6 +596,15 @@ impl Engine {
         })
         .await
     }
+}
+
+/// The filter of `GET /admin/audit`, as asked.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub target: Option<String>,
+    /// An extension.
+    pub actor: Option<String>,
 }
 
 /// An e-mail taken between the check and the write (another node): 409 like the check's.

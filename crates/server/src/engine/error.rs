@@ -172,6 +172,8 @@ pub enum Field {
     Password,
     /// One of a queue's fields in the administration (the message says which).
     Queue,
+    /// One of a channel's fields in the administration (the message names each).
+    Channel,
 }
 
 /// What an [`Error::Conflict`] clashes with.
@@ -193,6 +195,8 @@ pub enum Clash {
     QueueTaken,
     /// The queue still has chats waiting, or channels routed to it.
     QueueInUse,
+    /// Another channel already has the id.
+    ChannelTaken,
 }
 
 /// A rule of the conversation's channel.
@@ -214,6 +218,9 @@ pub enum ChannelRule {
     /// Internal chats have no customer (e.g. to add as a contact).
     #[error("Internal chats have no customer to add as a contact.")]
     NoCustomer,
+    /// An administrator disabled the channel: nothing is sent on it until it is enabled.
+    #[error("Channel {channel} is disabled by an administrator, so nothing can be sent on it now; ask an administrator to enable it.")]
+    ChannelDisabled { channel: String },
 }
 
 impl Error {

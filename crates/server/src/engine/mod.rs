@@ -4,6 +4,7 @@
 
 mod actions;
 mod admin;
+mod admin_channels;
 mod admin_queues;
 mod attachments;
 mod contacts;
@@ -28,6 +29,7 @@ use uuid::Uuid;
 use crate::store::{Announcement, EventRow, JobFailed, Mode, Store, StoreResult, Tx, Typing};
 
 pub use actions::{ListPage, Reply, Sent, MAX_BODY_BYTES};
+pub use admin::AuditQuery;
 pub use attachments::{attachment_ref, FileSender};
 pub use delivery::{OutboundWork, SendOutcome, MAX_ATTEMPTS};
 pub use error::{ChannelRule, Clash, Error, Field, Missing, Result, Right};
@@ -87,6 +89,8 @@ pub struct Engine {
     settings: EngineSettings,
     /// Woken when replies are queued for providers.
     outbound: Arc<tokio::sync::Notify>,
+    /// Woken when a channel was made or changed here or on another node.
+    channels: Arc<tokio::sync::Notify>,
     /// Which agent is typing to which live-chat visitor, and since when.
     typing: Arc<Mutex<HashMap<Uuid, (String, std::time::Instant)>>>,
     /// When each visitor's typing was last passed on to agents (see `visitor_typing`).
@@ -101,6 +105,14 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// What to wake on this node once a unit committed.
+#[derive(Debug, Default)]
+struct AfterCommit {
+    touched: BTreeSet<Uuid>,
+    wake_outbound: bool,
+    channels_changed: bool,
+}
+
 /// One transaction's worth of work: the storage handle, the time it runs at, and the agents
 /// whose event logs it appended to (woken after commit).
 pub struct Unit<'t> {
@@ -111,6 +123,8 @@ pub struct Unit<'t> {
     wake_outbound: bool,
     /// Agents typing to visitors, for the other nodes.
     typing: Vec<Typing>,
+    /// A channel was made or changed: every node reloads its channels after commit.
+    channels_changed: bool,
 }
 
 impl std::fmt::Debug for Unit<'_> {
@@ -160,6 +174,7 @@ impl Engine {
             notifier: Arc::new(Notifier::default()),
             settings,
             outbound: Arc::new(tokio::sync::Notify::new()),
+            channels: Arc::new(tokio::sync::Notify::new()),
             typing: Arc::new(Mutex::new(HashMap::new())),
             visitor_typing: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -178,6 +193,12 @@ impl Engine {
         self.outbound.clone()
     }
 
+    /// Notified whenever a channel was made or changed, here or on another node (and when
+    /// news from other nodes may have been missed): the channels should be read again.
+    pub fn channels_changed(&self) -> Arc<tokio::sync::Notify> {
+        self.channels.clone()
+    }
+
     /// Whether other server nodes share the database.
     pub fn store_is_shared(&self) -> bool {
         self.store.shared()
@@ -187,9 +208,10 @@ impl Engine {
     /// outbound worker on this node as if it had been done here.
     pub fn start_hearing_other_nodes(&self) -> StoreResult<()> {
         // Only the wake-up handles, not the engine: the listener must not keep the store alive.
-        let (notifier, outbound, typing) = (
+        let (notifier, outbound, channels, typing) = (
             self.notifier.clone(),
             self.outbound.clone(),
+            self.channels.clone(),
             self.typing.clone(),
         );
         self.store.listen(Arc::new(move |news: Announcement| {
@@ -209,6 +231,9 @@ impl Engine {
             if news.outbound || news.everyone {
                 outbound.notify_one();
             }
+            if news.channels || news.everyone {
+                channels.notify_one();
+            }
         }))
     }
 
@@ -219,12 +244,15 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
     {
-        let (result, touched, wake_outbound) = self.run(Mode::Write, job).await?;
-        for agent in touched {
+        let (result, after) = self.run(Mode::Write, job).await?;
+        for agent in after.touched {
             self.notifier.notify(agent);
         }
-        if wake_outbound {
+        if after.wake_outbound {
             self.outbound.notify_one();
+        }
+        if after.channels_changed {
+            self.channels.notify_one();
         }
         result
     }
@@ -248,7 +276,7 @@ impl Engine {
         }
     }
 
-    async fn run<R, F>(&self, mode: Mode, mut job: F) -> Result<(Result<R>, BTreeSet<Uuid>, bool)>
+    async fn run<R, F>(&self, mode: Mode, mut job: F) -> Result<(Result<R>, AfterCommit)>
     where
         R: Send + 'static,
         F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
@@ -260,8 +288,7 @@ impl Engine {
         let task = tokio::task::spawn_blocking(move || {
             let _request = span.enter();
             let mut outcome: Option<Result<R>> = None;
-            let mut touched = BTreeSet::new();
-            let mut wake_outbound = false;
+            let mut after = AfterCommit::default();
             let ran = store.run(mode, &mut |tx| {
                 let mut unit = Unit {
                     tx,
@@ -270,6 +297,7 @@ impl Engine {
                     touched: BTreeSet::new(),
                     wake_outbound: false,
                     typing: Vec::new(),
+                    channels_changed: false,
                 };
                 let result = job(&mut unit);
                 let failed = result.is_err();
@@ -278,26 +306,32 @@ impl Engine {
                     return Err(JobFailed::Abort);
                 }
                 if mode == Mode::Write
-                    && (!unit.touched.is_empty() || unit.wake_outbound || !unit.typing.is_empty())
+                    && (!unit.touched.is_empty()
+                        || unit.wake_outbound
+                        || !unit.typing.is_empty()
+                        || unit.channels_changed)
                 {
                     unit.tx.announce(&Announcement {
                         streams: unit.touched.iter().copied().collect(),
                         outbound: unit.wake_outbound,
                         everyone: false,
                         typing: std::mem::take(&mut unit.typing),
+                        channels: unit.channels_changed,
                     })?;
                 }
-                touched = unit.touched;
-                wake_outbound = unit.wake_outbound;
+                after = AfterCommit {
+                    touched: unit.touched,
+                    wake_outbound: unit.wake_outbound,
+                    channels_changed: unit.channels_changed,
+                };
                 Ok(())
             });
             ran?;
             let outcome = outcome.expect("Store::run answers Ok only after running the job");
             if outcome.is_err() {
-                touched.clear();
-                wake_outbound = false;
+                after = AfterCommit::default();
             }
-            Ok::<_, Error>((outcome, touched, wake_outbound))
+            Ok::<_, Error>((outcome, after))
         });
         task.await?
     }

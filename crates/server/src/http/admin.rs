@@ -8,13 +8,14 @@ use axum::Json;
 use serde::Deserialize;
 use switchboard_protocol::{
     AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList,
-    AgentRequest, AuditPage, ChangePasswordRequest, ConsoleValue, DeleteQueueRequest,
-    DisableAgentRequest, ErrorCode, PasswordRequest, QueueRequest, Role,
+    AgentRequest, AuditPage, ChangePasswordRequest, ChannelCheck, ChannelRequest, ConsoleValue,
+    DeleteQueueRequest, DisableAgentRequest, ErrorCode, PasswordRequest, QueueRequest,
 };
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, CurrentAgent};
 use super::AppState;
+use crate::engine::Missing;
 
 pub(super) async fn agents(
     State(state): State<AppState>,
@@ -90,6 +91,9 @@ pub(super) async fn set_password(
 pub(super) struct AuditQuery {
     after: Option<String>,
     limit: Option<u32>,
+    action: Option<String>,
+    target: Option<String>,
+    actor: Option<String>,
 }
 
 pub(super) async fn audit(
@@ -100,7 +104,16 @@ pub(super) async fn audit(
     Ok(Json(
         state
             .engine
-            .audit(me.id(), query.after, query.limit.unwrap_or(100))
+            .audit(
+                me.id(),
+                crate::engine::AuditQuery {
+                    action: query.action,
+                    target: query.target,
+                    actor: query.actor,
+                },
+                query.after,
+                query.limit.unwrap_or(100),
+            )
             .await?,
     ))
 }
@@ -180,21 +193,84 @@ pub(super) async fn delete_queue(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The channels, read-only for now: the configuration file declares them. System owners only.
+/// The channels (system owners): those of the configuration file (read-only) and those made
+/// here.
 pub(super) async fn channels(
     State(state): State<AppState>,
     me: CurrentAgent,
 ) -> ApiResult<Json<AdminChannelList>> {
-    if me.agent.role != Role::SystemOwner {
-        return Err(crate::engine::Error::Forbidden(crate::engine::Right::Administer).into());
-    }
-    let mut channels: Vec<AdminChannel> = state
+    state.engine.may_administer_channels(me.id()).await?;
+    let channels = state
         .channels
         .configs()
-        .map(|config| admin_channel(config, &state.channels.public_url))
+        .iter()
+        .map(|config| admin_channel(&state.channels, config))
         .collect();
-    channels.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Json(AdminChannelList { channels }))
+}
+
+/// Read the channels again on this node before answering, so the change is live for the
+/// caller's next request (the other nodes hear of it on commit).
+async fn changed_channel(state: &AppState, id: &str) -> ApiResult<Json<AdminChannel>> {
+    state.channels.reload(&state.engine.channel_rows().await?);
+    let config = state
+        .channels
+        .get(id)
+        .ok_or_else(|| crate::engine::Error::NotFound(Missing::Channel(id.into())))?;
+    Ok(Json(admin_channel(&state.channels, &config)))
+}
+
+pub(super) async fn create_channel(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiJson(request): ApiJson<ChannelRequest>,
+) -> ApiResult<(StatusCode, Json<AdminChannel>)> {
+    let row = state.engine.create_channel(me.id(), request).await?;
+    Ok((StatusCode::CREATED, changed_channel(&state, &row.id).await?))
+}
+
+pub(super) async fn update_channel(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ChannelRequest>,
+) -> ApiResult<Json<AdminChannel>> {
+    let row = state.engine.update_channel(me.id(), id, request).await?;
+    changed_channel(&state, &row.id).await
+}
+
+pub(super) async fn disable_channel(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminChannel>> {
+    let row = state.engine.set_channel_enabled(me.id(), id, false).await?;
+    changed_channel(&state, &row.id).await
+}
+
+pub(super) async fn enable_channel(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminChannel>> {
+    let row = state.engine.set_channel_enabled(me.id(), id, true).await?;
+    changed_channel(&state, &row.id).await
+}
+
+/// Ask the provider whether the channel's credentials work (system owners).
+pub(super) async fn check_channel(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChannelCheck>> {
+    state.engine.may_administer_channels(me.id()).await?;
+    let config = state
+        .channels
+        .get(&id)
+        .ok_or_else(|| crate::engine::Error::NotFound(Missing::Channel(id.clone())))?;
+    Ok(Json(
+        crate::channels::check::check(&state.channels, &config).await,
+    ))
 }
 
 /// A secret as answered: set, and its last four characters when it is long enough that they
@@ -210,7 +286,10 @@ fn secret(value: &crate::config::Secret) -> serde_json::Value {
     }
 }
 
-fn admin_channel(config: &crate::config::ChannelConfig, public_url: &str) -> AdminChannel {
+fn admin_channel(
+    channels: &crate::channels::Channels,
+    config: &crate::config::ChannelConfig,
+) -> AdminChannel {
     use crate::config::{ProviderConfig as P, RouteConfig};
     use serde_json::json;
     let value = |name: &str, value: String| ConsoleValue {
@@ -218,7 +297,14 @@ fn admin_channel(config: &crate::config::ChannelConfig, public_url: &str) -> Adm
         value,
     };
     let id = &config.id;
-    let verify = "the verify_token of this channel in the configuration file".to_string();
+    let public_url = &channels.public_url;
+    let provisioned = channels.is_from_file(id);
+    let verify = if provisioned {
+        "the verify_token of this channel in the configuration file"
+    } else {
+        "the verify_token saved in this channel's settings"
+    }
+    .to_string();
     let (settings, console) = match &config.provider {
         P::Whatsapp {
             phone_number_id,
@@ -299,7 +385,8 @@ fn admin_channel(config: &crate::config::ChannelConfig, public_url: &str) -> Adm
         kind: config.kind,
         route_queue,
         route_extension,
-        provisioned: true,
+        provisioned,
+        enabled: channels.enabled(id),
         settings,
         console,
     }

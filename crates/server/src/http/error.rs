@@ -110,6 +110,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Agent => ErrorCode::InvalidAgent,
                 Field::Password => ErrorCode::InvalidPassword,
                 Field::Queue => ErrorCode::InvalidQueue,
+                Field::Channel => ErrorCode::InvalidChannel,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -124,6 +125,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Clash::AgentTaken => ErrorCode::AgentTaken,
                 Clash::QueueTaken => ErrorCode::QueueTaken,
                 Clash::QueueInUse => ErrorCode::QueueInUse,
+                Clash::ChannelTaken => ErrorCode::ChannelTaken,
             },
         ),
         E::ChannelRule(rule) => (
@@ -132,6 +134,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 ChannelRule::ReplyWindowClosed { .. } => ErrorCode::ReplyWindowClosed,
                 ChannelRule::NotLivechat { .. } => ErrorCode::NotLivechat,
                 ChannelRule::NoCustomer => ErrorCode::InternalChat,
+                ChannelRule::ChannelDisabled { .. } => ErrorCode::ChannelDisabled,
             },
         ),
         // Nothing was done and a retry may work: 503, which providers retry their webhooks on.

@@ -147,6 +147,16 @@ pub(super) async fn guard(
         );
         return cors(response);
     }
+    if !public_asset && !state.channels.enabled(&channel_id) {
+        return cors(
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ChannelDisabled,
+                "This chat is not available right now; please try again later.",
+            )
+            .into_response(),
+        );
+    }
     if !public_asset {
         let ip = client_ip(peer, request.headers(), &state.trusted_proxies);
         match state.engine.active_block(ip).await {
@@ -233,8 +243,8 @@ pub(super) async fn config(
     Ok(Json(VisitorConfig {
         greeting: greeting.clone(),
         offline_text: (!online).then(|| offline_text.clone()),
-        ask_name: *ask_name,
-        ask_email: *ask_email,
+        ask_name: ask_name,
+        ask_email: ask_email,
         max_attachment_bytes: state.max_attachment_bytes,
         accepted_extensions: FileKind::ALL
             .iter()

@@ -31,6 +31,19 @@ fn unknown_channel() -> ApiError {
     )
 }
 
+/// A disabled channel's webhook: 503, which providers retry later (Meta for up to 7 days), so
+/// nothing the customer wrote is lost while it is off.
+fn channel_off(state: &AppState, channel_id: &str) -> Result<(), ApiError> {
+    if state.channels.enabled(channel_id) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ChannelDisabled,
+        "This channel is disabled by an administrator; deliver the webhook again later.",
+    ))
+}
+
 fn bad_signature() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -179,8 +192,9 @@ async fn meta_webhook(
     if !meta_valid(app_secret.expose(), body, signature) {
         return Err(refused(state, from, bad_signature()).await);
     }
+    channel_off(state, channel_id)?;
     let parsed =
-        parse(body, own_id).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
+        parse(body, &own_id).map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     if !parsed.foreign.is_empty() {
         // Signed with our app's secret but for another number or page of the same app (or a
         // webhook pointed at the wrong channel): never stored here, and answered 200 so Meta
@@ -257,6 +271,8 @@ pub(super) async fn sms(
     body: Bytes,
 ) -> ApiResult<Response> {
     let request = twilio_checked(&state, peer, &channel_id, &uri, &headers, &body).await?;
+    // Delivery reports of replies sent before the channel was disabled are still taken.
+    channel_off(&state, &channel_id)?;
     let items = twilio::parse_inbound(&request.params, &request.account_sid, &request.auth_token)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidPayload, e.0))?;
     store_all(&state, &channel_id, ChannelKind::Sms, items).await?;

@@ -237,16 +237,52 @@ pub(crate) fn audit_entries_page_newest_first(store: &dyn Store) {
         }
         Ok(())
     });
-    let first = write(store, |tx| tx.audit_entries(None, 2));
+    let all = AuditFilter::default();
+    let first = write(store, |tx| tx.audit_entries(&all, None, 2));
     assert_eq!(mapped(&first, |e| e.id), vec![ids[4], ids[3]]);
     assert_eq!(
         first[0].after_value,
         Some(serde_json::json!({"extension": "4", "role": "agent"}))
     );
     assert_eq!(first[0].actor_id, Some(actor.id));
-    let rest = write(store, |tx| tx.audit_entries(Some(ids[3]), 10));
+    let rest = write(store, |tx| tx.audit_entries(&all, Some(ids[3]), 10));
     assert_eq!(mapped(&rest, |e| e.id), vec![ids[2], ids[1], ids[0]]);
-    assert!(write(store, |tx| tx.audit_entries(Some(ids[0]), 10)).is_empty());
+    assert!(write(store, |tx| tx.audit_entries(&all, Some(ids[0]), 10)).is_empty());
+    // Filtered: by target exactly, by action prefix (its wildcards literal), by actor.
+    let about = |target: &str| AuditFilter {
+        target: Some(target.into()),
+        ..AuditFilter::default()
+    };
+    let two = write(store, |tx| tx.audit_entries(&about("agent:2"), None, 10));
+    assert_eq!(mapped(&two, |e| e.id), vec![ids[2]]);
+    let action = |prefix: &str| AuditFilter {
+        action: Some(prefix.into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        write(store, |tx| tx.audit_entries(&action("agent"), None, 10)).len(),
+        5
+    );
+    assert_eq!(
+        write(store, |tx| tx.audit_entries(
+            &action("agent.create"),
+            Some(ids[2]),
+            10
+        ))
+        .len(),
+        2
+    );
+    assert!(write(store, |tx| tx.audit_entries(&action("agent_"), None, 10)).is_empty());
+    assert!(write(store, |tx| tx.audit_entries(&action("queue"), None, 10)).is_empty());
+    let by = |actor: Uuid| AuditFilter {
+        actor: Some(actor),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        write(store, |tx| tx.audit_entries(&by(actor.id), None, 10)).len(),
+        5
+    );
+    assert!(write(store, |tx| tx.audit_entries(&by(Uuid::now_v7()), None, 10)).is_empty());
 }
 
 pub(crate) fn app_made_agents_keep_their_flags(store: &dyn Store) {
@@ -337,11 +373,35 @@ pub(crate) fn queues_keep_member_order(store: &dyn Store) {
         id: "conformance-ch".into(),
         kind: ChannelKind::Sms,
         route: Route::Extension("9003".into()),
+        settings: None,
+        enabled: true,
+        provisioned: true,
     };
     write(store, |tx| tx.upsert_channel(&channel));
     assert_eq!(
         write(store, |tx| tx.channel("conformance-ch")),
         Some(channel.clone())
+    );
+    // A channel made in the app: its settings, disabled, then changed in place.
+    let made = ChannelRow {
+        id: "conformance-app".into(),
+        kind: ChannelKind::Whatsapp,
+        route: Route::Queue("conformance-q".into()),
+        settings: Some(serde_json::json!({"phone_number_id": "1", "access_token": "t"})),
+        enabled: false,
+        provisioned: false,
+    };
+    write(store, |tx| tx.upsert_channel(&made));
+    let changed = ChannelRow {
+        enabled: true,
+        settings: Some(serde_json::json!({"phone_number_id": "2"})),
+        ..made.clone()
+    };
+    write(store, |tx| tx.upsert_channel(&changed));
+    assert_eq!(
+        write(store, |tx| tx.channels()),
+        vec![changed, channel.clone()],
+        "every channel, by id, as last written"
     );
 }
 
@@ -814,8 +874,8 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         }
         Ok(format!(
             "{:?} {:?}",
-            tx.audit_entries(None, 2)?,
-            tx.audit_entries(Some(id(41)), 5)?
+            tx.audit_entries(&AuditFilter::default(), None, 2)?,
+            tx.audit_entries(&AuditFilter::default(), Some(id(41)), 5)?
         ))
     });
 
@@ -849,19 +909,26 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             id: "web".into(),
             kind: ChannelKind::Livechat,
             route: Route::Queue("sales".into()),
+            settings: Some(serde_json::json!({"greeting": "Olá", "ask_name": true})),
+            enabled: false,
+            provisioned: false,
         })?;
         tx.upsert_channel(&ChannelRow {
             id: "sms".into(),
             kind: ChannelKind::Sms,
             route: Route::Extension("12".into()),
+            settings: None,
+            enabled: true,
+            provisioned: true,
         })?;
         Ok(format!(
-            "{twice:?} {:?} {:?} {:?} {:?} {:?}",
+            "{twice:?} {:?} {:?} {:?} {:?} {:?} {:?}",
             tx.queue("sales")?,
             tx.queue("none")?,
             mapped(tx.queues_of_agent(id(1))?, |q| q.id),
             tx.channel("web")?,
-            tx.channel("sms")?
+            tx.channel("sms")?,
+            tx.channels()?
         ))
     });
     step("queues administered", &mut |tx| {

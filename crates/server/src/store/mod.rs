@@ -120,6 +120,8 @@ pub struct Announcement {
     /// Agents typing to live-chat visitors: kept nowhere, only passed on, so a visitor whose
     /// page is connected to another node sees it too.
     pub typing: Vec<Typing>,
+    /// A channel was made or changed in the administration: read the channels again.
+    pub channels: bool,
 }
 
 /// An agent typing to a live-chat visitor, as announced to the other nodes.
@@ -237,6 +239,12 @@ pub struct ChannelRow {
     pub id: String,
     pub kind: ChannelKind,
     pub route: Route,
+    /// A channel made in the administration: its `[channels.<kind>]` settings, secrets
+    /// included. `None` for a channel of the configuration file.
+    pub settings: Option<serde_json::Value>,
+    pub enabled: bool,
+    /// Declared in the configuration file, which rules it.
+    pub provisioned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,11 +478,29 @@ pub struct ListCursor {
 /// `%term%` for a `LIKE ... ESCAPE '\'` that matches `term` literally (its `\`, `%` and `_`
 /// escaped); both backends search contacts with it.
 pub fn contains_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
+    format!("%{}%", like_escaped(term))
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching text that starts with `term`.
+pub fn prefix_pattern(term: &str) -> String {
+    format!("{}%", like_escaped(term))
+}
+
+fn like_escaped(term: &str) -> String {
+    term.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
+}
+
+/// Which audit entries to list; every part left out matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Actions starting with this (`agent` for every `agent.*`, or one action exactly).
+    pub action: Option<String>,
+    /// Entries about this target exactly (`agent:102`, `queue:sales`, `channel:web`).
+    pub target: Option<String>,
+    /// Changes made by this agent.
+    pub actor: Option<Uuid>,
 }
 
 /// Resume point of a contact directory page: the last contact of the previous page.
@@ -531,7 +557,13 @@ pub trait Tx {
     /// Record an administrative change.
     fn insert_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     /// Up to `limit` audit entries, newest first; with `before` (an entry's id), those older.
-    fn audit_entries(&mut self, before: Option<Uuid>, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// Audit entries matching `filter`, newest first, older than `before` when given.
+    fn audit_entries(
+        &mut self,
+        filter: &AuditFilter,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>>;
 
     // ----- configuration -----
     fn upsert_queue(&mut self, queue: &QueueRow) -> StoreResult<()>;
@@ -547,6 +579,8 @@ pub trait Tx {
     fn set_last_round_robin(&mut self, queue: &str, agent: Uuid) -> StoreResult<()>;
     fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()>;
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>>;
+    /// Every channel, by id.
+    fn channels(&mut self) -> StoreResult<Vec<ChannelRow>>;
 
     // ----- conversations -----
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;

@@ -7,15 +7,15 @@
 #![allow(dead_code)]
 
 use switchboard_protocol::{
-    AdminAgent, AdminAgentList, AdminChannelList, AdminQueue, AdminQueueList, Agent, AgentList,
-    AgentRequest, AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList,
-    ChangePasswordRequest, Contact, ContactHistory, ContactList, ContactRequest, Conversation,
-    ConversationList, DeleteQueueRequest, DisableAgentRequest, ErrorResponse, FromIdentityRequest,
-    InternalChatRequest, LanguageList, LoginRequest, LoginResponse, Message, MessagePage,
-    PasswordRequest, PresenceRequest, QueueList, QueueRequest, ReadRequest, RenderRequest,
-    RenderResponse, SendMessageRequest, SyncResponse, Template, TemplateList, TemplateRequest,
-    TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest,
-    VisitorSession, VisitorSessionRequest,
+    AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
+    AgentList, AgentRequest, AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList,
+    ChangePasswordRequest, ChannelCheck, ChannelRequest, Contact, ContactHistory, ContactList,
+    ContactRequest, Conversation, ConversationList, DeleteQueueRequest, DisableAgentRequest,
+    ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest,
+    LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList, QueueRequest,
+    ReadRequest, RenderRequest, RenderResponse, SendMessageRequest, SyncResponse, Template,
+    TemplateList, TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage,
+    VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -626,9 +626,10 @@ fn admin_delete_queue() {}
 
 /// Channels
 ///
-/// System owners only. Each channel's route, its settings with secrets only as
-/// `{"set": true, "last4"}`, and what to paste into the provider's console (webhook and status
-/// URLs, the live chat's embed snippet). Read-only: the configuration file declares channels.
+/// System owners only. Each channel's route, whether it is enabled, its settings with secrets
+/// only as `{"set": true, "last4"}`, and what to paste into the provider's console (webhook and
+/// status URLs, the live chat's embed snippet). Channels of the configuration file are
+/// `provisioned` (read-only here).
 #[utoipa::path(get, path = "/api/v1/admin/channels", tag = "administration",
     responses(
         (status = 200, description = "By id.", body = AdminChannelList),
@@ -637,6 +638,86 @@ fn admin_delete_queue() {}
     security(("agent_token" = [])))]
 fn admin_channels() {}
 
+/// Add a channel
+///
+/// System owners only. `settings` is the provider's table as in the configuration file
+/// (`[channels.whatsapp]`: `phone_number_id`, `access_token`, `app_secret`, `verify_token`,
+/// optional `api_base`, `media_hosts`; `facebook`: `page_id`, `page_access_token`,
+/// `app_secret`, `verify_token`; `sms`: `account_sid`, `auth_token`, `from_number`;
+/// `livechat`: `allowed_origins`, `greeting`, `offline_text`, `ask_name`, `ask_email`), checked
+/// with the same rules. Live on every node at once.
+#[utoipa::path(post, path = "/api/v1/admin/channels", tag = "administration",
+    request_body = ChannelRequest,
+    responses(
+        (status = 201, description = "The channel as made.", body = AdminChannel),
+        (status = 400, description = "`invalid_channel` (the message names each field).", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 409, description = "`channel_taken`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_create_channel() {}
+
+/// Change a channel
+///
+/// System owners only. The route and settings as a whole (`id` and `kind` cannot change); a
+/// secret left out (or empty) keeps the value stored.
+#[utoipa::path(put, path = "/api/v1/admin/channels/{id}", tag = "administration",
+    params(("id" = String, Path, description = "The channel's id.")),
+    request_body = ChannelRequest,
+    responses(
+        (status = 200, description = "The channel as changed.", body = AdminChannel),
+        (status = 400, description = "`invalid_channel`.", body = ErrorResponse),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_update_channel() {}
+
+/// Disable a channel
+///
+/// System owners only. It sends nothing (replies are refused with `channel_disabled`) and its
+/// webhooks are answered 503, so WhatsApp and Messenger deliver the customers' messages again
+/// later (Meta retries for up to 7 days); Twilio does not retry SMS webhooks (its fallback URL
+/// or its message log keeps them); the live-chat widget says the chat is unavailable.
+#[utoipa::path(post, path = "/api/v1/admin/channels/{id}/disable", tag = "administration",
+    params(("id" = String, Path, description = "The channel's id.")),
+    responses(
+        (status = 200, description = "The channel, disabled.", body = AdminChannel),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_disable_channel() {}
+
+/// Enable a channel
+#[utoipa::path(post, path = "/api/v1/admin/channels/{id}/enable", tag = "administration",
+    params(("id" = String, Path, description = "The channel's id.")),
+    responses(
+        (status = 200, description = "The channel, enabled.", body = AdminChannel),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 409, description = "`provisioned`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_enable_channel() {}
+
+/// Check a channel's connection
+///
+/// System owners only. Asks the provider with the channel's credentials (WhatsApp: the phone
+/// number; Messenger: the page; Twilio: the account) and says in words what it is, or what is
+/// wrong (refused token, unknown id, unreachable).
+#[utoipa::path(post, path = "/api/v1/admin/channels/{id}/check", tag = "administration",
+    params(("id" = String, Path, description = "The channel's id.")),
+    responses(
+        (status = 200, description = "What the provider said.", body = ChannelCheck),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn admin_check_channel() {}
+
 /// The audit log
 ///
 /// Who changed what and when, newest first, with the values before and after.
@@ -644,11 +725,15 @@ fn admin_channels() {}
     params(
         ("after" = Option<String>, Query, description = "The `next` of the previous page."),
         ("limit" = Option<u32>, Query, description = "1 to 500; 100 when left out."),
+        ("action" = Option<String>, Query, description = "Only actions starting with this: `agent`, `queue`, `channel`, or one action such as `agent.disable`."),
+        ("target" = Option<String>, Query, description = "Only entries about this target: `agent:102`, `queue:sales`, `channel:web`."),
+        ("actor" = Option<String>, Query, description = "Only changes made by the agent with this extension."),
     ),
     responses(
         (status = 200, description = "A page of entries.", body = AuditPage),
         (status = 400, description = "`invalid_cursor`.", body = ErrorResponse),
         (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`agent_not_found`: no agent has the `actor` extension.", body = ErrorResponse),
     ),
     security(("agent_token" = [])))]
 fn admin_audit() {}

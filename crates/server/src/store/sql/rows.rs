@@ -130,7 +130,7 @@ record! {
 
 record! {
     ChannelRow: "channels" "ch",
-    [id, kind, route("route_queue, route_extension")]
+    [id, kind, route("route_queue, route_extension"), settings, enabled, provisioned]
 }
 
 record! {

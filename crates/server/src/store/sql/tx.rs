@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::rows::{self, columns, Record};
 use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
-    contains_pattern, AgentRow, Announcement, AttachmentRow, AuditRow, BlockRow, ChannelRow,
-    ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor, ListView, MessageRow,
-    OutboundJob, OutboundState, QueueRow, SessionRow, StoreError, StoreResult, TemplateRow, Tx,
-    ViewRow, VisitorRow,
+    contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
+    BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor,
+    ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow, StoreError,
+    StoreResult, TemplateRow, Tx, ViewRow, VisitorRow,
 };
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
@@ -335,14 +335,36 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.insert_row(None, entry, "")
     }
 
-    fn audit_entries(&mut self, before: Option<Uuid>, limit: u32) -> StoreResult<Vec<AuditRow>> {
-        match before {
-            Some(id) => self.select(
-                "WHERE au.id < $1 ORDER BY au.id DESC LIMIT $2",
-                params![id, limit],
-            ),
-            None => self.select("ORDER BY au.id DESC LIMIT $1", params![limit]),
+    fn audit_entries(
+        &mut self,
+        filter: &AuditFilter,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let action = filter.action.as_deref().map(prefix_pattern);
+        let mut params: Vec<Value<'_>> = vec![limit.into()];
+        let mut sql = "WHERE TRUE".to_string();
+        if let Some(id) = before {
+            params.push(id.into());
+            sql.push_str(&format!(" AND au.id < ${}", params.len()));
         }
+        if let Some(action) = &action {
+            params.push(action.as_str().into());
+            sql.push_str(&format!(
+                " AND au.action LIKE ${} ESCAPE '\\'",
+                params.len()
+            ));
+        }
+        if let Some(target) = &filter.target {
+            params.push(target.as_str().into());
+            sql.push_str(&format!(" AND au.target = ${}", params.len()));
+        }
+        if let Some(actor) = filter.actor {
+            params.push(actor.into());
+            sql.push_str(&format!(" AND au.actor_id = ${}", params.len()));
+        }
+        sql.push_str(" ORDER BY au.id DESC LIMIT $1");
+        self.select(&sql, &params)
     }
 
     // ----- configuration -----
@@ -435,12 +457,19 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn upsert_channel(&mut self, channel: &ChannelRow) -> StoreResult<()> {
         let then = "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
-            route_queue = excluded.route_queue, route_extension = excluded.route_extension";
+            route_queue = excluded.route_queue, route_extension = excluded.route_extension,
+            settings = excluded.settings, enabled = excluded.enabled,
+            provisioned = excluded.provisioned";
         self.insert_row(None, channel, then)
     }
 
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
         self.select_first("WHERE id = $1", params![id])
+    }
+
+    fn channels(&mut self) -> StoreResult<Vec<ChannelRow>> {
+        let rest = format!("ORDER BY {}", Self::bytewise("id"));
+        self.select(&rest, params![])
     }
 
     // ----- conversations -----
