@@ -548,3 +548,66 @@ async fn waiting_for_sends_returns_once_they_arrive_and_times_out_otherwise() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sender.await.unwrap().0, 200);
 }
+
+async fn get_node(graph: &FakeGraph, node: &str, fields: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/{node}?fields={fields}", graph.base_url()))
+        .bearer_auth(token)
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_business_number_and_page_answer_their_own_token_as_graph_does() {
+    let graph = graph().await;
+    let options = graph.options().clone();
+    // The number, with the WhatsApp token: the fields asked for, in that order, then the id.
+    let (status, number) = get_node(
+        &graph,
+        &options.phone_number_id,
+        "display_phone_number,verified_name",
+        &options.whatsapp_access_token,
+    )
+    .await;
+    assert_eq!(status, 200, "{number}");
+    assert_eq!(
+        number.to_string(),
+        json!({"display_phone_number": "+1 555-078-3881", "verified_name": "Switchboard Demo",
+               "id": options.phone_number_id})
+        .to_string()
+    );
+    // The page, with the page token.
+    let (status, page) =
+        get_node(&graph, &options.page_id, "name", &options.page_access_token).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["name"], "Switchboard Demo");
+    // Another token cannot see the number (100/33), a wrong one is 190, an unknown field 100.
+    let (status, error) = get_node(
+        &graph,
+        &options.phone_number_id,
+        "verified_name",
+        &options.page_access_token,
+    )
+    .await;
+    assert_eq!((status, error["error"]["code"].as_i64()), (400, Some(100)));
+    assert_eq!(error["error"]["error_subcode"], 33);
+    let (status, error) =
+        get_node(&graph, &options.phone_number_id, "verified_name", "EAAG-no").await;
+    assert_eq!((status, error["error"]["code"].as_i64()), (401, Some(190)));
+    let (status, error) = get_node(
+        &graph,
+        &options.phone_number_id,
+        "verified_name,colour",
+        &options.whatsapp_access_token,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nonexisting field (colour) on node type (WhatsAppBusinessPhoneNumber)"));
+}

@@ -268,3 +268,34 @@ async fn inbound_media_needs_basic_auth_and_redirects_to_an_expiring_cdn_url() {
     twilio.expire_media_urls();
     assert_eq!(reqwest::get(&location).await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn the_account_answers_its_own_credentials_only() {
+    let twilio = twilio().await;
+    let sid = twilio.options().account_sid.clone();
+    let fetch = |password: String| {
+        let url = format!("{}/2010-04-01/Accounts/{sid}.json", twilio.base_url());
+        let sid = sid.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .basic_auth(sid, Some(password))
+                .timeout(WAIT)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, account) = fetch(token(&twilio)).await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["sid"], sid.as_str());
+    assert_eq!(account["status"], "active");
+    assert_eq!(account["friendly_name"], "Switchboard Demo");
+    assert_eq!(account["uri"], format!("/2010-04-01/Accounts/{sid}.json"));
+    let (status, error) = fetch("0000".into()).await;
+    assert_eq!((status, error["code"].as_i64()), (401, Some(20003)));
+}
