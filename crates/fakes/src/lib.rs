@@ -29,6 +29,7 @@ pub mod webhook;
 
 pub use error::FakeError;
 pub use graph::messenger::{MessengerEvent, MessengerWebhook};
+pub use graph::templates::MessageTemplate;
 pub use graph::whatsapp::{
     MediaRef, WhatsAppBusiness, WhatsAppMessage, WhatsAppStatus, WhatsAppStatusKind,
     WhatsAppWebhook,

@@ -155,6 +155,8 @@ error_codes! {
     ReplyWindowClosed => "reply_window_closed",
     /// 409: an administrator disabled the conversation's channel; nothing is sent on it.
     ChannelDisabled => "channel_disabled",
+    /// 409/502: a WhatsApp channel's templates cannot be synced (no `waba_id`, or Meta refused).
+    TemplatesUnavailable => "templates_unavailable",
     /// 400: an internal chat's title is over 200 characters.
     InvalidTitle => "invalid_title",
     /// 400: an internal chat names no colleague other than the caller.

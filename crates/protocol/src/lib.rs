@@ -376,6 +376,64 @@ pub struct SendMessageRequest {
     pub attachments: Vec<Uuid>,
 }
 
+/// A WhatsApp message template Meta approved for the channel's business account: the one kind
+/// of message WhatsApp delivers once the 24-hour window after the customer's last message has
+/// closed (and a formal opening while it is open).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppTemplate {
+    pub name: String,
+    /// Meta's language code: `pt_BR`, `en_US`, `es`.
+    pub language: String,
+    /// `UTILITY`, `MARKETING` or `AUTHENTICATION`.
+    pub category: String,
+    /// The header's text, with its variables (`{{1}}`).
+    pub header: Option<String>,
+    /// The body's text, with its variables (`{{1}}`, `{{customer_name}}`).
+    pub body: String,
+    pub footer: Option<String>,
+    /// The buttons' labels, as the customer will see them.
+    pub buttons: Vec<String>,
+    /// What the agent fills in, in order: `header.1`, `body.1`, `body.customer_name`.
+    pub parameters: Vec<TemplateParameter>,
+}
+
+/// One variable of a [`WhatsAppTemplate`].
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateParameter {
+    /// `header.1`, `body.2`, `body.customer_name`: the key of its value in
+    /// [`SendTemplateRequest::parameters`].
+    pub key: String,
+    /// The example Meta was shown when the template was approved, if any.
+    pub example: Option<String>,
+}
+
+/// `GET /channels/{id}/whatsapp-templates`: the approved templates, by name then language.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WhatsAppTemplateList {
+    pub templates: Vec<WhatsAppTemplate>,
+}
+
+/// `POST /conversations/{id}/whatsapp-template`: send an approved template, its variables
+/// filled. Idempotent on `client_id`, like replies.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendTemplateRequest {
+    pub client_id: Uuid,
+    pub name: String,
+    pub language: String,
+    /// A value for each of the template's parameters, by key (`body.1`).
+    #[serde(default)]
+    pub parameters: std::collections::BTreeMap<String, String>,
+}
+
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

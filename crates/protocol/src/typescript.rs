@@ -48,6 +48,8 @@ exported!(
     PresenceRequest,
     SendMessageRequest,
     TransferRequest,
+    WhatsAppTemplateList,
+    SendTemplateRequest,
     ReadRequest,
     InternalChatRequest,
     // administration

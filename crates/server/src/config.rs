@@ -227,6 +227,9 @@ pub struct ChannelConfig {
 pub enum ProviderConfig {
     Whatsapp {
         phone_number_id: String,
+        /// The WhatsApp Business Account, whose approved message templates are offered to
+        /// agents; without it no templates are synced.
+        waba_id: Option<String>,
         access_token: Secret,
         app_secret: Secret,
         verify_token: Secret,
@@ -1037,8 +1040,10 @@ impl Validator<'_> {
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
                     s.hosts("media_hosts", crate::channels::media::WHATSAPP_MEDIA_HOSTS),
                 );
+                let waba_id = s.optional_text("waba_id");
                 s.finish();
                 Some(ProviderConfig::Whatsapp {
+                    waba_id: Some(waba_id?).filter(|w| !w.trim().is_empty()),
                     phone_number_id: p.0?,
                     access_token: p.1?,
                     app_secret: p.2?,

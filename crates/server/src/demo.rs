@@ -410,6 +410,7 @@ async fn seed(engine: &Engine, customers: &Customers) -> anyhow::Result<()> {
                 client_id: uuid::Uuid::now_v7(),
                 body: "Claro, Luiza! Enviei o código de troca para o seu e-mail.".into(),
                 attachments: Vec::new(),
+                template: None,
             },
         )
         .await

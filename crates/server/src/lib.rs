@@ -355,6 +355,13 @@ pub async fn launch_with_listener(
         stopped.clone(),
     )));
 
+    tasks.push(tokio::spawn(channels::templates::keep_synced(
+        engine.clone(),
+        channels.clone(),
+        Duration::from_secs(60 * 60),
+        stopped.clone(),
+    )));
+
     tasks.push(tokio::spawn(channels::worker::run(
         engine.clone(),
         channels,

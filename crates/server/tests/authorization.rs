@@ -272,6 +272,31 @@ fn matrix() -> Vec<Row> {
             Conversation,
             VISIBLE,
         ),
+        // The matrix's chats are live chats: past the visibility check, no WhatsApp template
+        // fits them; the matrix has no WhatsApp channel to list templates of.
+        signed_in(
+            POST,
+            "/api/v1/conversations/{id}/whatsapp-template",
+            Conversation,
+            each(
+                Refused(400, "invalid_template"),
+                Refused(400, "invalid_template"),
+                Hidden,
+                Hidden,
+            ),
+        ),
+        signed_in(
+            GET,
+            "/api/v1/channels/{channel_id}/whatsapp-templates",
+            Nothing,
+            All(Refused(404, "unknown_channel")),
+        ),
+        managers(
+            POST,
+            "/api/v1/channels/{channel_id}/whatsapp-templates/sync",
+            Nothing,
+            All(Refused(404, "unknown_channel")),
+        ),
         signed_in(
             POST,
             "/api/v1/conversations/{id}/take",
@@ -1004,6 +1029,9 @@ impl World {
             ("POST", "/api/v1/conversations/{id}/messages") => {
                 Body::Json(json!({"client_id": Uuid::now_v7(), "body": "Hello"}))
             }
+            ("POST", "/api/v1/conversations/{id}/whatsapp-template") => Body::Json(json!({
+                "client_id": Uuid::now_v7(), "name": "hello", "language": "pt_BR"
+            })),
             ("POST", "/api/v1/conversations/{id}/transfer") => {
                 Body::Json(json!({"extension": BYSTANDER}))
             }

@@ -30,6 +30,7 @@ pub(super) fn router(state: Arc<GraphState>) -> Router {
     Router::new()
         .route("/{version}/{node}/messages", post(send_message))
         .route("/{version}/{node}/media", post(upload_media))
+        .route("/{version}/{node}/message_templates", get(list_templates))
         .route("/{version}/{node}", get(get_node).delete(delete_node))
         .route("/whatsapp_business/attachments/", get(download_media))
         .route("/cdn/{token}", get(download_attachment))
@@ -155,7 +156,11 @@ fn check_whatsapp_send(
                 )));
             }
         }
-        "template" | "interactive" | "location" | "contacts" | "reaction" => {}
+        "template" => {
+            let known = lock(&state.store).templates.clone();
+            super::templates::check_send(&known, body.get("template").unwrap_or(&Value::Null))?;
+        }
+        "interactive" | "location" | "contacts" | "reaction" => {}
         other => {
             return Err(GraphError::invalid_parameter(format!(
                 "(#100) Param type must be one of {{AUDIO, CONTACTS, DOCUMENT, IMAGE, INTERACTIVE, LOCATION, REACTION, STICKER, TEMPLATE, TEXT, VIDEO}} - got \"{other}\"."
@@ -591,6 +596,32 @@ fn own_node(
     }
     object.push(("id".to_owned(), Value::from(node)));
     Ok(graph_json(StatusCode::OK, &OrderedObject(object)))
+}
+
+/// `GET /{waba_id}/message_templates`: the account's templates, a page at a time.
+async fn list_templates(
+    State(state): Shared,
+    Path((version, node)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let token = presented_token(&headers, query.as_deref());
+    if let Err(error) = check_token(token.as_deref(), &state.options.whatsapp_access_token) {
+        return error.into_response();
+    }
+    if node != state.options.waba_id {
+        return GraphError::no_such_object("get", &node).into_response();
+    }
+    let params = parse_query(query.as_deref());
+    let templates = lock(&state.store).templates.clone();
+    let url_base = format!("{}/{version}/{node}/message_templates", state.origin);
+    let page = super::templates::page(
+        &templates,
+        &url_base,
+        params.get("limit").map(String::as_str),
+        params.get("after").map(String::as_str),
+    );
+    graph_json(StatusCode::OK, &page)
 }
 
 async fn delete_node(

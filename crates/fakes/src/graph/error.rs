@@ -91,6 +91,18 @@ impl GraphError {
         }
     }
 
+    /// A WhatsApp Cloud API error: `(#code) title`, with `error_data.details`.
+    pub(super) fn whatsapp(code: u32, title: &str, details: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("(#{code}) {title}"),
+            code,
+            subcode: None,
+            details: Some(details),
+            is_transient: None,
+        }
+    }
+
     pub(super) fn whatsapp_transient(status: u16) -> Self {
         if status == 503 {
             Self {

@@ -13,6 +13,7 @@
 mod endpoints;
 mod error;
 pub mod messenger;
+pub mod templates;
 pub mod whatsapp;
 
 use std::collections::HashMap;
@@ -46,6 +47,9 @@ pub struct GraphOptions {
     /// The business phone number the WhatsApp token may use: `GET /{phone_number_id}` answers
     /// its `display_phone_number` and `verified_name` (what "Check connection" asks).
     pub phone_number_id: String,
+    /// The WhatsApp Business Account whose message templates `GET /{waba_id}/message_templates`
+    /// lists (with the WhatsApp token).
+    pub waba_id: String,
     pub display_phone_number: String,
     pub verified_name: String,
     /// The Meta app secret that [`FakeGraph::webhook`] signs deliveries with.
@@ -66,6 +70,7 @@ impl Default for GraphOptions {
             page_id: "1717527131834678".to_owned(),
             page_name: "Switchboard Demo".to_owned(),
             phone_number_id: WhatsAppBusiness::default().phone_number_id,
+            waba_id: WhatsAppBusiness::default().waba_id,
             display_phone_number: "+1 555-078-3881".to_owned(),
             verified_name: "Switchboard Demo".to_owned(),
             app_secret: "fake-app-secret".to_owned(),
@@ -211,6 +216,22 @@ impl FakeGraph {
     /// Forgets all scripted failures.
     pub fn clear_failures(&self) {
         lock(&self.state.store).failures.clear();
+    }
+
+    /// Adds a message template to the business account (`options.waba_id`): listed by
+    /// `GET /{waba_id}/message_templates`, and what `type: template` sends are checked against.
+    pub fn add_template(&self, template: templates::MessageTemplate) {
+        lock(&self.state.store).templates.push(template);
+    }
+
+    /// Changes a template's status (Meta pauses or disables templates customers block): only
+    /// `APPROVED` ones may be sent.
+    pub fn set_template_status(&self, name: &str, language: &str, status: &str) {
+        for template in &mut lock(&self.state.store).templates {
+            if template.name == name && template.language == language {
+                template.status = status.to_owned();
+            }
+        }
     }
 
     /// Sets what `GET /{psid}?fields=first_name,last_name,profile_pic` answers.
@@ -377,6 +398,8 @@ struct GraphStore {
     media_urls: HashMap<String, IssuedUrl>,
     attachments: HashMap<String, CdnFile>,
     profiles: HashMap<String, (String, String)>,
+    /// The business account's message templates, in creation order.
+    templates: Vec<templates::MessageTemplate>,
     failures: HashMap<(Channel, String), ScriptedFailure>,
 }
 

@@ -9,6 +9,7 @@ pub mod check;
 pub mod media;
 pub mod messenger;
 pub mod signature;
+pub mod templates;
 pub mod twilio;
 pub mod whatsapp;
 pub mod worker;

@@ -240,6 +240,14 @@ pub fn graph_failure(provider: &str, status: reqwest::StatusCode, body: &Value) 
         );
     let reason = match code {
         131047 => "More than 24 hours have passed since the customer last wrote; WhatsApp only allows template messages now (error 131047).".to_string(),
+        132000 => format!(
+            "WhatsApp says the template's variables do not match what it expects{} (error 132000): sync the templates and fill every variable.",
+            details.map(|d| format!(" — {d}")).unwrap_or_default()
+        ),
+        132001 => format!(
+            "WhatsApp has no approved template by that name in that language{} (error 132001): it may have been deleted or paused; sync the templates.",
+            details.map(|d| format!(" — {d}")).unwrap_or_default()
+        ),
         10 if error["error_subcode"].as_i64() == Some(2018278) => {
             "The 24-hour window to answer on Messenger has closed (error 10/2018278).".to_string()
         }
@@ -263,6 +271,17 @@ pub fn text_message(to: &str, body: &str) -> Value {
         "to": to,
         "type": "text",
         "text": {"preview_url": false, "body": body},
+    })
+}
+
+/// The JSON of a template message; `template` is Cloud API's `template` object.
+pub fn template_message(to: &str, template: &Value) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": template,
     })
 }
 

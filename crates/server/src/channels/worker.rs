@@ -125,11 +125,15 @@ async fn send(channels: &Channels, files: &FileStore, work: &OutboundWork) -> Se
             let endpoint = format!("{api_base}/{phone_number_id}/messages");
             let mut first = None;
             if work.attachments.is_empty() {
+                let message = match &work.job.template {
+                    Some(template) => whatsapp::template_message(to, template),
+                    None => whatsapp::text_message(to, body),
+                };
                 let request = channels
                     .http
                     .post(&endpoint)
                     .bearer_auth(access_token.expose())
-                    .json(&whatsapp::text_message(to, body));
+                    .json(&message);
                 return match request.send().await {
                     Ok(response) => {
                         let (status, json) = json_of(response).await;

@@ -28,6 +28,9 @@ pub struct Reply {
     pub client_id: Uuid,
     pub body: String,
     pub attachments: Vec<Uuid>,
+    /// A WhatsApp template send: the provider's `template` object (the body is its rendered
+    /// text). Allowed when the 24-hour window has closed.
+    pub template: Option<serde_json::Value>,
 }
 
 /// Result of sending: the message, and whether this call created it (false on a retry).
@@ -264,7 +267,9 @@ impl Engine {
             let facts = facts(unit.tx, &seen.conv)?;
             let claim = decide_reply(&facts, agent, seen.access())?;
             let mut conv = seen.conv;
-            if let Some(ends) = reply_window_ends_at(conv.channel, conv.last_inbound_at) {
+            if let Some(ends) = reply_window_ends_at(conv.channel, conv.last_inbound_at)
+                .filter(|_| reply.template.is_none())
+            {
                 if ends <= unit.now {
                     return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
                         channel: conv.channel,
@@ -326,6 +331,7 @@ impl Engine {
                     next_attempt_at: unit.now,
                     last_error: None,
                     created_at: unit.now,
+                    template: reply.template.clone(),
                 })?;
                 unit.wake_outbound();
             }

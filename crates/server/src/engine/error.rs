@@ -116,6 +116,9 @@ pub enum Missing {
     /// No agent has this extension.
     #[error("No agent has extension {0:?}.")]
     Extension(String),
+    /// No approved WhatsApp template by that name and language on the conversation's channel.
+    #[error("No approved WhatsApp template {name} in {language} on this channel; sync the templates or choose another.")]
+    WhatsAppTemplate { name: String, language: String },
     /// No channel with this id is configured.
     #[error("No channel {0:?} is configured.")]
     Channel(String),

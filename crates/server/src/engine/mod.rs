@@ -18,6 +18,7 @@ mod routing;
 mod sessions;
 mod sync;
 mod templates;
+mod whatsapp_templates;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

@@ -308,15 +308,17 @@ fn admin_channel(
     let (settings, console) = match &config.provider {
         P::Whatsapp {
             phone_number_id,
+            waba_id,
             access_token,
             app_secret,
             verify_token,
             api_base,
-            ..
+            media_hosts,
         } => (
-            json!({"phone_number_id": phone_number_id, "access_token": secret(access_token),
+            json!({"phone_number_id": phone_number_id, "waba_id": waba_id,
+                   "access_token": secret(access_token),
                    "app_secret": secret(app_secret), "verify_token": secret(verify_token),
-                   "api_base": api_base}),
+                   "api_base": api_base, "media_hosts": media_hosts}),
             vec![
                 value(
                     "webhook_url",
@@ -331,11 +333,11 @@ fn admin_channel(
             app_secret,
             verify_token,
             api_base,
-            ..
+            media_hosts,
         } => (
             json!({"page_id": page_id, "page_access_token": secret(page_access_token),
                    "app_secret": secret(app_secret), "verify_token": secret(verify_token),
-                   "api_base": api_base}),
+                   "api_base": api_base, "media_hosts": media_hosts}),
             vec![
                 value(
                     "webhook_url",
@@ -349,10 +351,11 @@ fn admin_channel(
             auth_token,
             from_number,
             api_base,
-            ..
+            media_hosts,
         } => (
             json!({"account_sid": account_sid, "auth_token": secret(auth_token),
-                   "from_number": from_number, "api_base": api_base}),
+                   "from_number": from_number, "api_base": api_base,
+                   "media_hosts": media_hosts}),
             vec![
                 value("messaging_url", format!("{public_url}/webhooks/sms/{id}")),
                 value(

@@ -86,7 +86,8 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 | Missing::Visitor
                 | Missing::Block
                 | Missing::Template
-                | Missing::Contact => ErrorCode::NotFound,
+                | Missing::Contact
+                | Missing::WhatsAppTemplate { .. } => ErrorCode::NotFound,
             },
         ),
         E::SignedOut => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),

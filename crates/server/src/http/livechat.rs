@@ -241,10 +241,10 @@ pub(super) async fn config(
     };
     let online = state.engine.agents_online().await?;
     Ok(Json(VisitorConfig {
-        greeting: greeting.clone(),
-        offline_text: (!online).then(|| offline_text.clone()),
-        ask_name: ask_name,
-        ask_email: ask_email,
+        greeting,
+        offline_text: (!online).then_some(offline_text),
+        ask_name,
+        ask_email,
         max_attachment_bytes: state.max_attachment_bytes,
         accepted_extensions: FileKind::ALL
             .iter()

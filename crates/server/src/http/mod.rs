@@ -12,6 +12,7 @@ pub mod serve;
 mod stream;
 mod updates;
 mod webhooks;
+mod whatsapp_templates;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -152,6 +153,21 @@ impl RouteGroups {
                 route(M::DELETE, "/conversations/{id}", delete_conversation),
                 route(M::GET, "/conversations/{id}/messages", messages),
                 route(M::POST, "/conversations/{id}/messages", send),
+                route(
+                    M::POST,
+                    "/conversations/{id}/whatsapp-template",
+                    whatsapp_templates::send,
+                ),
+                route(
+                    M::GET,
+                    "/channels/{channel_id}/whatsapp-templates",
+                    whatsapp_templates::list,
+                ),
+                route(
+                    M::POST,
+                    "/channels/{channel_id}/whatsapp-templates/sync",
+                    whatsapp_templates::sync,
+                ),
                 route(M::POST, "/conversations/{id}/take", take),
                 route(M::POST, "/conversations/{id}/transfer", transfer),
                 route(M::POST, "/conversations/{id}/resolve", resolve),
@@ -636,6 +652,7 @@ async fn send(
         client_id: req.client_id,
         body: req.body,
         attachments: req.attachments,
+        template: None,
     };
     let sent = state.engine.send(me.id(), id, reply).await?;
     let status = if sent.created {

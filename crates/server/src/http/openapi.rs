@@ -94,7 +94,8 @@ struct TwilioStatus {
     paths(
         paths::login, paths::logout, paths::me, paths::set_presence, paths::my_queues,
         paths::agents, paths::list_conversations, paths::conversation,
-        paths::delete_conversation, paths::messages, paths::send, paths::take, paths::transfer,
+        paths::delete_conversation, paths::messages, paths::send, paths::send_whatsapp_template,
+        paths::whatsapp_templates, paths::sync_whatsapp_templates, paths::take, paths::transfer,
         paths::resolve, paths::archive, paths::unarchive, paths::mark_read,
         paths::end_session, paths::block, paths::typing, paths::visitor_info, paths::blocks,
         paths::unblock, paths::create_internal_chat, paths::search_contacts,

@@ -151,6 +151,7 @@ macro_rules! store_conformance_tests {
             every_method_answers_as_on_sqlite,
             audit_entries_page_newest_first,
             app_made_agents_keep_their_flags,
+            whatsapp_templates_are_replaced_per_channel,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -283,6 +284,47 @@ pub(crate) fn audit_entries_page_newest_first(store: &dyn Store) {
         5
     );
     assert!(write(store, |tx| tx.audit_entries(&by(Uuid::now_v7()), None, 10)).is_empty());
+}
+
+pub(crate) fn whatsapp_templates_are_replaced_per_channel(store: &dyn Store) {
+    let template = |channel: &str, name: &str, language: &str| WhatsAppTemplateRow {
+        channel_id: channel.into(),
+        name: name.into(),
+        language: language.into(),
+        category: "UTILITY".into(),
+        components: vec![serde_json::json!({"type": "BODY", "text": format!("{name} {{{{1}}}}")})],
+        synced_at: t0(),
+    };
+    let first = vec![
+        template("wa", "order_update", "pt_BR"),
+        template("wa", "order_update", "en_US"),
+        template("wa", "Zeta", "pt_BR"),
+    ];
+    write(store, |tx| tx.replace_whatsapp_templates("wa", &first));
+    write(store, |tx| {
+        tx.replace_whatsapp_templates("wa-2", &[template("wa-2", "hello", "es")])
+    });
+    let listed = write(store, |tx| tx.whatsapp_templates("wa"));
+    let keys: Vec<(String, String)> = listed
+        .iter()
+        .map(|t| (t.name.clone(), t.language.clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("Zeta".to_string(), "pt_BR".to_string()),
+            ("order_update".into(), "en_US".into()),
+            ("order_update".into(), "pt_BR".into()),
+        ],
+        "by name then language, byte order"
+    );
+    assert_eq!(listed[1], first[1], "stored as given");
+    // A new sync replaces the channel's templates, and only that channel's.
+    write(store, |tx| {
+        tx.replace_whatsapp_templates("wa", &[template("wa", "order_update", "pt_BR")])
+    });
+    assert_eq!(write(store, |tx| tx.whatsapp_templates("wa")).len(), 1);
+    assert_eq!(write(store, |tx| tx.whatsapp_templates("wa-2")).len(), 1);
 }
 
 pub(crate) fn app_made_agents_keep_their_flags(store: &dyn Store) {
@@ -1074,9 +1116,13 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             next_attempt_at: at(created),
             last_error: None,
             created_at: at(created),
+            template: None,
         };
         tx.enqueue_outbound(&job(31, 21, 5))?;
-        tx.enqueue_outbound(&job(32, 21, 5))?;
+        tx.enqueue_outbound(&OutboundJob {
+            template: Some(serde_json::json!({"name": "hello", "language": {"code": "pt_BR"}})),
+            ..job(32, 21, 5)
+        })?;
         let dup = tx.enqueue_outbound(&job(31, 21, 5)).map_err(kind);
         let due_before = tx.due_outbound(at(10), 10)?;
         let mut sending = job(31, 21, 5);

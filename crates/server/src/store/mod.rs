@@ -429,6 +429,20 @@ pub struct OutboundJob {
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// A WhatsApp template send: the provider's `template` object, sent instead of the text.
+    pub template: Option<serde_json::Value>,
+}
+
+/// An approved WhatsApp message template of a channel, as Meta describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatsAppTemplateRow {
+    pub channel_id: String,
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    /// Meta's `components` (`HEADER`, `BODY`, `FOOTER`, `BUTTONS`).
+    pub components: Vec<serde_json::Value>,
+    pub synced_at: DateTime<Utc>,
 }
 
 /// A website visitor of a live-chat channel.
@@ -581,6 +595,14 @@ pub trait Tx {
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>>;
     /// Every channel, by id.
     fn channels(&mut self) -> StoreResult<Vec<ChannelRow>>;
+    /// Replace a channel's WhatsApp templates with those just synced.
+    fn replace_whatsapp_templates(
+        &mut self,
+        channel: &str,
+        templates: &[WhatsAppTemplateRow],
+    ) -> StoreResult<()>;
+    /// A channel's WhatsApp templates, by name then language.
+    fn whatsapp_templates(&mut self, channel: &str) -> StoreResult<Vec<WhatsAppTemplateRow>>;
 
     // ----- conversations -----
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;

@@ -13,9 +13,10 @@ use switchboard_protocol::{
     ContactRequest, Conversation, ConversationList, DeleteQueueRequest, DisableAgentRequest,
     ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest,
     LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList, QueueRequest,
-    ReadRequest, RenderRequest, RenderResponse, SendMessageRequest, SyncResponse, Template,
-    TemplateList, TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage,
-    VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest,
+    ReadRequest, RenderRequest, RenderResponse, SendMessageRequest, SendTemplateRequest,
+    SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest, VisitorConfig,
+    VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest, VisitorSession,
+    VisitorSessionRequest, WhatsAppTemplateList,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -140,10 +141,65 @@ fn messages() {}
         (status = 400, description = "`empty_message` (no body and no attachment) or `unknown_attachment`.", body = ErrorResponse),
         (status = 409, description = "`already_taken` (another agent owns it), `conversation_resolved` or `client_id_reused` (the id was used for another message).", body = ErrorResponse),
         (status = 413, description = "`body_too_large`: the text is longer than a message may be.", body = ErrorResponse),
-        (status = 422, description = "`reply_window_closed`: WhatsApp or Messenger, 24 h after the customer's last message.", body = ErrorResponse),
+        (status = 422, description = "`reply_window_closed`: WhatsApp or Messenger, 24 h after the customer's last message (on WhatsApp send a template instead); `channel_disabled`.", body = ErrorResponse),
     ),
     security(("agent_token" = [])))]
 fn send() {}
+
+/// Send a WhatsApp template
+///
+/// An approved message template of the conversation's WhatsApp channel, each of its variables
+/// filled (`parameters` keyed `body.1`, `header.1`, `body.customer_name`, as the template list
+/// names them). Stored as its rendered text; WhatsApp delivers it even after the 24-hour window
+/// has closed. `client_id` makes it idempotent, like a reply.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/whatsapp-template", tag = "conversations",
+    params(("id" = String, Path, description = "The conversation's id (a UUID).")),
+    request_body = SendTemplateRequest,
+    responses(
+        (status = 201, description = "Stored and queued for delivery.", body = Message),
+        (status = 200, description = "This `client_id` was sent before: the stored message.", body = Message),
+        (status = 400, description = "`invalid_template`: a variable missing or unknown (each named), or not a WhatsApp conversation.", body = ErrorResponse),
+        (status = 404, description = "`not_found`: no such conversation visible to me, or no such approved template on its channel.", body = ErrorResponse),
+        (status = 409, description = "`already_taken`, `conversation_resolved` or `client_id_reused`.", body = ErrorResponse),
+        (status = 422, description = "`channel_disabled`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn send_whatsapp_template() {}
+
+/// A channel's WhatsApp templates
+///
+/// The approved message templates of a WhatsApp channel's business account (synced from Meta
+/// at start, every hour and on demand) that this server can fill: text headers, bodies and
+/// footers with positional or named variables. Those with media headers or buttons taking
+/// variables are left out.
+#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/whatsapp-templates", tag = "conversations",
+    params(
+        ("channel_id" = String, Path, description = "A WhatsApp channel's id."),
+        ("language" = Option<String>, Query, description = "Only this language: `pt_BR`, or `pt` for every Portuguese one."),
+        ("q" = Option<String>, Query, description = "Only templates whose name or body contains this (case aside)."),
+    ),
+    responses(
+        (status = 200, description = "By name, then language.", body = WhatsAppTemplateList),
+        (status = 404, description = "`unknown_channel`: no WhatsApp channel has that id.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn whatsapp_templates() {}
+
+/// Sync a channel's WhatsApp templates
+///
+/// Managers, group owners and system owners: ask Meta for the business account's templates now
+/// (every page) and answer them as the list does.
+#[utoipa::path(post, path = "/api/v1/channels/{channel_id}/whatsapp-templates/sync", tag = "conversations",
+    params(("channel_id" = String, Path, description = "A WhatsApp channel's id.")),
+    responses(
+        (status = 200, description = "The templates as synced now.", body = WhatsAppTemplateList),
+        (status = 403, description = "`forbidden`.", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel`.", body = ErrorResponse),
+        (status = 409, description = "`templates_unavailable`: the channel names no business account (`waba_id`).", body = ErrorResponse),
+        (status = 502, description = "`templates_unavailable`: Meta could not be reached or refused; the templates synced before are kept.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn sync_whatsapp_templates() {}
 
 /// Take a conversation
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/take", tag = "conversations",

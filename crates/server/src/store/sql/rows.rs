@@ -14,7 +14,7 @@ use super::{Cols, SqlRow, Value};
 use crate::store::{
     AgentRow, AttachmentRow, AuditRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
     MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, StoreResult,
-    TemplateRow, ViewRow, VisitorRow,
+    TemplateRow, ViewRow, VisitorRow, WhatsAppTemplateRow,
 };
 
 /// A row type stored in one table.
@@ -177,7 +177,12 @@ record! {
 record! {
     OutboundJob: "outbound_jobs" "o",
     [message_id, conversation_id, channel_id, state, attempts, next_attempt_at, last_error,
-     created_at]
+     created_at, template]
+}
+
+record! {
+    WhatsAppTemplateRow: "whatsapp_templates" "wt",
+    [channel_id, name, language, category, components, synced_at]
 }
 
 record! {

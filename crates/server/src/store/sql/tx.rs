@@ -10,7 +10,7 @@ use crate::store::{
     contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
     BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor,
     ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow, StoreError,
-    StoreResult, TemplateRow, Tx, ViewRow, VisitorRow,
+    StoreResult, TemplateRow, Tx, ViewRow, VisitorRow, WhatsAppTemplateRow,
 };
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
@@ -465,6 +465,30 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn channel(&mut self, id: &str) -> StoreResult<Option<ChannelRow>> {
         self.select_first("WHERE id = $1", params![id])
+    }
+
+    fn replace_whatsapp_templates(
+        &mut self,
+        channel: &str,
+        templates: &[WhatsAppTemplateRow],
+    ) -> StoreResult<()> {
+        self.execute(
+            "DELETE FROM whatsapp_templates WHERE channel_id = $1",
+            params![channel],
+        )?;
+        for template in templates {
+            self.insert_row(None, template, "")?;
+        }
+        Ok(())
+    }
+
+    fn whatsapp_templates(&mut self, channel: &str) -> StoreResult<Vec<WhatsAppTemplateRow>> {
+        let rest = format!(
+            "WHERE channel_id = $1 ORDER BY {}, {}",
+            Self::bytewise("name"),
+            Self::bytewise("language")
+        );
+        self.select(&rest, params![channel])
     }
 
     fn channels(&mut self) -> StoreResult<Vec<ChannelRow>> {
