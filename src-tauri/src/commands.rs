@@ -15,8 +15,9 @@ use switchboard_client::{
     SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{
-    AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditPage, Conversation, ErrorCode,
-    Message, Presence, QueueRequest, Template, TemplateRequest,
+    AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditPage, ChannelCheck,
+    ChannelRequest, Conversation, ErrorCode, Message, Presence, QueueRequest, Template,
+    TemplateRequest,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -905,4 +906,35 @@ pub async fn delete_queue(
 #[tauri::command]
 pub async fn admin_channels(desktop: State<'_, Desktop>) -> Answer<Vec<AdminChannel>> {
     Ok(desktop.client.admin_channels().await?)
+}
+
+#[tauri::command]
+pub async fn create_channel(
+    desktop: State<'_, Desktop>,
+    request: ChannelRequest,
+) -> Answer<AdminChannel> {
+    Ok(desktop.client.create_channel(request).await?)
+}
+
+#[tauri::command]
+pub async fn update_channel(
+    desktop: State<'_, Desktop>,
+    id: String,
+    request: ChannelRequest,
+) -> Answer<AdminChannel> {
+    Ok(desktop.client.update_channel(&id, request).await?)
+}
+
+#[tauri::command]
+pub async fn set_channel_enabled(
+    desktop: State<'_, Desktop>,
+    id: String,
+    enabled: bool,
+) -> Answer<AdminChannel> {
+    Ok(desktop.client.set_channel_enabled(&id, enabled).await?)
+}
+
+#[tauri::command]
+pub async fn check_channel(desktop: State<'_, Desktop>, id: String) -> Answer<ChannelCheck> {
+    Ok(desktop.client.check_channel(&id).await?)
 }

@@ -24,7 +24,9 @@ import type {
   AuditPage,
   QueueRequest,
   Author,
+  ChannelCheck,
   ChannelKind,
+  ChannelRequest,
   Contact,
   ContactHistory,
   Conversation,
@@ -54,7 +56,9 @@ export type {
   AuditPage,
   QueueRequest,
   Author,
+  ChannelCheck,
   ChannelKind,
+  ChannelRequest,
   Contact,
   ContactHistory,
   Conversation,
@@ -364,6 +368,16 @@ export interface Backend {
   audit(after: string | null): Promise<AuditPage>;
   /** System owners: each channel's route, settings (secrets only as set) and console values. */
   adminChannels(): Promise<AdminChannel[]>;
+  /** System owners. Errors: `invalid_channel` (the message names each field: `field: what is
+   * wrong; …`), `channel_taken`. */
+  createChannel(request: ChannelRequest): Promise<AdminChannel>;
+  /** A secret left out (or "") keeps the stored value. Errors: `invalid_channel`,
+   * `provisioned` (the configuration file's channel), `not_found`. */
+  updateChannel(id: string, request: ChannelRequest): Promise<AdminChannel>;
+  /** A disabled channel sends nothing and answers its webhooks 503. */
+  setChannelEnabled(id: string, enabled: boolean): Promise<AdminChannel>;
+  /** Asks the provider whether the channel's credentials work; `summary` says what it said. */
+  checkChannel(id: string): Promise<ChannelCheck>;
   /** System owners: every queue; managers and group owners: theirs. */
   adminQueues(): Promise<AdminQueue[]>;
   /** System owners. Errors: `invalid_queue` (the message names the field), `queue_taken`. */

@@ -20,6 +20,8 @@ import type {
   AdminQueue,
   AgentRequest,
   AuditEntry,
+  ChannelCheck,
+  ChannelRequest,
   QueueRequest,
 } from "../src/api";
 import { BackendError } from "../src/backend";
@@ -435,7 +437,104 @@ export class FakeBackend implements Backend {
       return { ...agent };
     });
   adminChannelList: AdminChannel[] = [];
-  adminChannels = () => Promise.resolve(this.adminChannelList);
+  adminChannels = () => Promise.resolve(this.adminChannelList.map((c) => structuredClone(c)));
+  /** The channel requests sent, in order (`create` or `update <id>`, and the request). */
+  channelRequests: Array<{ call: string; request: ChannelRequest }> = [];
+  /** What `checkChannel` answers, by channel id; otherwise that the provider knows it. */
+  channelChecks: Record<string, ChannelCheck | BackendError> = {};
+  /** The settings each kind must have, as the server checks them (the rest it defaults). */
+  private static readonly REQUIRED: Record<string, string[]> = {
+    whatsapp: ["phone_number_id", "access_token", "app_secret", "verify_token"],
+    facebook: ["page_id", "page_access_token", "app_secret", "verify_token"],
+    sms: ["account_sid", "auth_token", "from_number"],
+    livechat: [],
+  };
+  private static readonly SECRETS = ["access_token", "page_access_token", "app_secret", "verify_token", "auth_token"];
+  /** The settings as the server answers them: secrets only as set, with the last four of long ones. */
+  private static answered(settings: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(settings)) {
+      if (FakeBackend.SECRETS.includes(name) && typeof value === "string") {
+        out[name] = value.length >= 16 ? { set: true, last4: value.slice(-4) } : { set: value !== "" };
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  }
+  /** The secrets as stored (never answered), by channel id. */
+  private storedSecrets = new Map<string, Record<string, unknown>>();
+  private checkedChannel(kind: string, request: ChannelRequest, settings: Record<string, unknown>): void {
+    const problems: string[] = [];
+    if (!/^[A-Za-z0-9_-]+$/.test(request.id ?? "x")) problems.push(`id: ${JSON.stringify(request.id)} may use only letters, digits, - and _`);
+    if (!request.route_queue === !request.route_extension) problems.push("route: needs exactly one of queue or extension");
+    for (const name of FakeBackend.REQUIRED[kind] ?? []) {
+      const value = settings[name];
+      if (value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) problems.push(`${kind}.${name}: is missing`);
+    }
+    if (problems.length > 0) throw new BackendError("invalid_channel", problems.join("; "));
+  }
+  createChannel = (request: ChannelRequest) =>
+    this.adminCall(() => {
+      this.channelRequests.push({ call: "create", request: structuredClone(request) });
+      const kind = request.kind ?? "";
+      this.checkedChannel(kind, request, request.settings);
+      const id = request.id ?? "";
+      if (this.adminChannelList.some((c) => c.id === id)) {
+        throw new BackendError("channel_taken", `Another channel already has the id ${id}; choose another.`);
+      }
+      const channel: AdminChannel = {
+        id,
+        kind: kind as AdminChannel["kind"],
+        route_queue: request.route_queue,
+        route_extension: request.route_extension,
+        provisioned: false,
+        enabled: true,
+        settings: FakeBackend.answered(request.settings),
+        console: [{ name: "webhook_url", value: `https://chat.example.com/webhooks/${kind}/${id}` }],
+      };
+      this.storedSecrets.set(id, { ...request.settings });
+      this.adminChannelList.push(channel);
+      return structuredClone(channel);
+    });
+  private managedChannel(id: string): AdminChannel {
+    const channel = this.adminChannelList.find((c) => c.id === id);
+    if (!channel) throw new BackendError("not_found", `No channel ${id}.`);
+    if (channel.provisioned) throw new BackendError("provisioned", `Channel ${id} is managed by the configuration file.`);
+    return channel;
+  }
+  updateChannel = (id: string, request: ChannelRequest) =>
+    this.adminCall(() => {
+      this.channelRequests.push({ call: `update ${id}`, request: structuredClone(request) });
+      const channel = this.managedChannel(id);
+      // A secret left out (or empty) keeps the stored one.
+      const settings = { ...request.settings };
+      for (const name of FakeBackend.SECRETS) {
+        // (a channel the test started with has its secrets only as answered)
+        const stored = this.storedSecrets.get(id)?.[name] ?? channel.settings[name];
+        if ((settings[name] === undefined || settings[name] === "") && stored !== undefined) settings[name] = stored;
+      }
+      this.checkedChannel(channel.kind, { ...request, id }, settings);
+      this.storedSecrets.set(id, settings);
+      Object.assign(channel, {
+        route_queue: request.route_queue,
+        route_extension: request.route_extension,
+        settings: FakeBackend.answered(settings),
+      });
+      return structuredClone(channel);
+    });
+  setChannelEnabled = (id: string, enabled: boolean) =>
+    this.adminCall(() => {
+      this.calls.push(`${enabled ? "enable" : "disable"}-channel ${id}`);
+      const channel = this.managedChannel(id);
+      channel.enabled = enabled;
+      return structuredClone(channel);
+    });
+  checkChannel = (id: string) => {
+    this.calls.push(`check-channel ${id}`);
+    const answer = this.channelChecks[id] ?? { ok: true, summary: `The provider knows channel ${id}.` };
+    return answer instanceof BackendError ? Promise.reject(answer) : Promise.resolve(answer);
+  };
   adminQueueList: AdminQueue[] = [];
   adminQueues = () => Promise.resolve(this.adminQueueList.map((q) => ({ ...q, agents: [...q.agents] })));
   createQueue = (request: QueueRequest) =>

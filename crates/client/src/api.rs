@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
     AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
-    AgentList, AgentRequest, AttachmentRef, AuditPage, ChangePasswordRequest, ContactList,
-    Conversation, ConversationList, DeleteQueueRequest, DisableAgentRequest, ErrorCode,
-    ErrorResponse, LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest, Presence,
-    PresenceRequest, QueueRequest, ReadRequest, SendMessageRequest, Template, TemplateList,
-    TransferRequest,
+    AgentList, AgentRequest, AttachmentRef, AuditPage, ChangePasswordRequest, ChannelCheck,
+    ChannelRequest, ContactList, Conversation, ConversationList, DeleteQueueRequest,
+    DisableAgentRequest, ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message,
+    MessagePage, PasswordRequest, Presence, PresenceRequest, QueueRequest, ReadRequest,
+    SendMessageRequest, Template, TemplateList, TransferRequest,
 };
 use url::Url;
 use uuid::Uuid;
@@ -396,6 +396,37 @@ impl Api {
             .get::<AdminChannelList>("api/v1/admin/channels")
             .await?
             .channels)
+    }
+
+    pub async fn create_channel(&self, request: &ChannelRequest) -> Result<AdminChannel, ApiError> {
+        self.post("api/v1/admin/channels", request).await
+    }
+
+    pub async fn update_channel(
+        &self,
+        id: &str,
+        request: &ChannelRequest,
+    ) -> Result<AdminChannel, ApiError> {
+        let path = format!("api/v1/admin/channels/{}", path_segment(id));
+        self.json(self.request(Method::PUT, &path).json(request))
+            .await
+    }
+
+    /// `POST /admin/channels/{id}/enable` or `/disable`.
+    pub async fn set_channel_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+    ) -> Result<AdminChannel, ApiError> {
+        let action = if enabled { "enable" } else { "disable" };
+        let path = format!("api/v1/admin/channels/{}/{action}", path_segment(id));
+        self.post(&path, &serde_json::json!({})).await
+    }
+
+    /// `POST /admin/channels/{id}/check`: asks the provider about the channel's credentials.
+    pub async fn check_channel(&self, id: &str) -> Result<ChannelCheck, ApiError> {
+        let path = format!("api/v1/admin/channels/{}/check", path_segment(id));
+        self.post(&path, &serde_json::json!({})).await
     }
 
     pub async fn admin_queues(&self) -> Result<Vec<AdminQueue>, ApiError> {

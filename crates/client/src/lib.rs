@@ -457,6 +457,49 @@ impl Client {
             .map_err(|e| core.api_error(e))
     }
 
+    pub async fn create_channel(
+        &self,
+        request: switchboard_protocol::ChannelRequest,
+    ) -> Result<switchboard_protocol::AdminChannel> {
+        let core = self.core()?;
+        core.api
+            .create_channel(&request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn update_channel(
+        &self,
+        id: &str,
+        request: switchboard_protocol::ChannelRequest,
+    ) -> Result<switchboard_protocol::AdminChannel> {
+        let core = self.core()?;
+        core.api
+            .update_channel(id, &request)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn set_channel_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+    ) -> Result<switchboard_protocol::AdminChannel> {
+        let core = self.core()?;
+        core.api
+            .set_channel_enabled(id, enabled)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    pub async fn check_channel(&self, id: &str) -> Result<switchboard_protocol::ChannelCheck> {
+        let core = self.core()?;
+        core.api
+            .check_channel(id)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
     pub async fn admin_queues(&self) -> Result<Vec<switchboard_protocol::AdminQueue>> {
         let core = self.core()?;
         core.api.admin_queues().await.map_err(|e| core.api_error(e))

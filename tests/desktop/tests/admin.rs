@@ -1,8 +1,54 @@
 //! Administration in the real app: the supervisor (a system owner) adds an agent, who signs in
 //! on another app with the temporary password and chooses their own; disabling that agent signs
 //! their running app out within seconds; the audit log shows it all. Agents see no trace of it.
+//! The supervisor also adds a WhatsApp channel through the form, checks its credentials with
+//! the (fake) provider, sees a customer's message reach the agent it routes to, and disables
+//! it. axe-core finds no WCAG 2.1 A/AA violation on these screens.
 
-use switchboard_desktop_e2e::{require_desktop, Desktop, Server, PASSWORD};
+use serde_json::json;
+use switchboard_desktop_e2e::{repo, require_desktop, App, Desktop, Server, PASSWORD};
+
+/// Runs axe-core (ui/node_modules, installed with the UI's packages) on the administration
+/// dialog and fails on any WCAG 2.1 A or AA violation, naming each rule and element.
+async fn assert_accessible(app: &App, screen: &str) {
+    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
+        .expect("axe-core is installed with the UI's packages (npm install in ui/)");
+    app.js(
+        &format!("{source}\nwindow.__axe = null; return typeof window.axe;"),
+        vec![],
+    )
+    .await
+    .expect("axe-core loads in the page");
+    app.js(
+        "axe.run(document.querySelector('[data-testid=admin-dialog]'),
+             {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+           .then(r => { window.__axePassed = r.passes.length; window.__axe = r.violations.map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+               v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')); },
+                 e => { window.__axe = [`axe failed: ${e}`]; });
+         return true;",
+        vec![],
+    )
+    .await
+    .expect("axe-core runs");
+    app.wait_js(
+        &format!("axe-core on {screen}"),
+        "return Array.isArray(window.__axe);",
+        vec![],
+    )
+    .await
+    .expect("axe-core answers");
+    let violations = app.js("return window.__axe;", vec![]).await.unwrap();
+    let passed = app.js("return window.__axePassed;", vec![]).await.unwrap();
+    assert!(
+        passed.as_u64().unwrap_or(0) > 0,
+        "axe-core checked no rule on {screen}"
+    );
+    assert_eq!(
+        violations,
+        json!([]),
+        "WCAG 2.1 A/AA violations on {screen}"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
@@ -63,6 +109,7 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .wait_for("[data-testid=admin-agent][data-extension='201']")
         .await
         .expect("Nina is listed");
+    assert_accessible(&marina, "the agents").await;
     marina.screenshot("admin-agents").await.unwrap();
 
     // Nina signs in on her own app and chooses her password.
@@ -109,6 +156,7 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .wait_for("[data-testid=admin-audit-entry][data-action='agent.disable']")
         .await
         .expect("the audit log shows the change");
+    assert_accessible(&marina, "the audit log").await;
     marina.screenshot("admin-audit").await.unwrap();
 
     // A queue made in the app: members reordered from the keyboard, strategy switched.
@@ -174,6 +222,51 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .expect("saved");
     marina.screenshot("admin-queues").await.unwrap();
 
+    // Drag and drop in the real webview: Bruno's row dropped on the lower half of Ana's puts
+    // him back below her, with the drop line shown while dragging over.
+    marina
+        .click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=admin-member][data-extension='102']")
+        .await
+        .unwrap();
+    let line_shown = marina
+        .js(
+            "const row = (e) => document.querySelector(`[data-testid=admin-member][data-extension='${e}']`);
+             const data = new DataTransfer();
+             const fire = (target, type) => {
+               const box = target.getBoundingClientRect();
+               target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true,
+                 dataTransfer: data, clientX: box.left + 10, clientY: box.top + box.height * 0.75}));
+             };
+             const bruno = row('102');
+             fire(bruno, 'dragstart');
+             fire(row('101'), 'dragover');
+             const shown = row('101').classList.contains('drop-after');
+             fire(row('101'), 'drop');
+             fire(bruno, 'dragend');
+             return shown;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(line_shown, serde_json::json!(true), "the drop line shows");
+    assert_accessible(&marina, "a queue's form").await;
+    marina
+        .click("[data-testid=admin-queue-save]")
+        .await
+        .unwrap();
+    marina
+        .wait_js(
+            "the queue saved in the dragged order",
+            "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Ana Souza \\(101\\), Bruno Lima \\(102\\)/.test(r.textContent);",
+            vec![],
+        )
+        .await
+        .expect("saved");
+
     // The channels, with what to paste into each provider's console.
     marina
         .click("[data-testid=admin-tab-channels]")
@@ -198,4 +291,177 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         "{snippet}"
     );
     marina.screenshot("admin-channels").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disables_it() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    let desktop = Desktop::start().expect("desktop session");
+    let graph = server.graph.options().clone();
+
+    let marina = desktop
+        .app("marina", &server.url())
+        .await
+        .expect("app starts");
+    marina.login("100", PASSWORD).await.unwrap();
+    marina
+        .wait_for("[data-testid=conversation-list]")
+        .await
+        .unwrap();
+    marina.click("[data-testid=admin-open]").await.unwrap();
+    marina
+        .click("[data-testid=admin-tab-channels]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=admin-channel][data-channel='wa-main']")
+        .await
+        .expect("the configuration file's channels are listed");
+    assert!(
+        marina
+            .js(
+                "return !document.querySelector('[data-testid=channel-edit-wa-main]');",
+                vec![]
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap(),
+        "the configuration file's channel is read-only"
+    );
+
+    // The form: a WhatsApp number routed to Bruno (102), first without its access token.
+    marina.click("[data-testid=channel-add]").await.unwrap();
+    marina
+        .wait_for("[data-testid=channel-form]")
+        .await
+        .expect("the form opens");
+    for (field, value) in [
+        ("channel-form-kind", "whatsapp"),
+        ("channel-form-id", "wa-new"),
+        ("channel-form-route", "agent"),
+        ("channel-form-agent", "102"),
+        (
+            "channel-form-setting-phone_number_id",
+            graph.phone_number_id.as_str(),
+        ),
+        ("channel-form-setting-app_secret", graph.app_secret.as_str()),
+        ("channel-form-setting-verify_token", "new-verify-token"),
+        ("channel-form-setting-api_base", server.graph.base_url()),
+    ] {
+        marina
+            .set_value(&format!("[data-testid={field}]"), value)
+            .await
+            .unwrap();
+    }
+    marina.click("[data-testid=channel-save]").await.unwrap();
+    marina
+        .wait_js(
+            "the server's sentence in the form",
+            "const e = document.querySelector('[data-testid=channel-form-error]'); return !!e && /whatsapp\\.access_token/.test(e.textContent);",
+            vec![],
+        )
+        .await
+        .expect("the missing token is named");
+    assert_eq!(
+        marina
+            .js(
+                "return document.querySelector('[data-testid=channel-form-setting-access_token]').getAttribute('aria-invalid');",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!("true")
+    );
+    marina
+        .set_value(
+            "[data-testid=channel-form-setting-access_token]",
+            &graph.whatsapp_access_token,
+        )
+        .await
+        .unwrap();
+    assert_accessible(&marina, "the channel form").await;
+    marina.screenshot("admin-channel-form").await.unwrap();
+    marina.click("[data-testid=channel-save]").await.unwrap();
+    marina
+        .wait_for("[data-testid=admin-channel][data-channel='wa-new']")
+        .await
+        .expect("the new channel is listed");
+
+    // Check connection: the fake Graph API knows the number.
+    marina
+        .click("[data-testid=channel-check-wa-new]")
+        .await
+        .unwrap();
+    marina
+        .wait_js(
+            "the check's answer",
+            "const e = document.querySelector('[data-testid=channel-check-result-wa-new]'); return !!e && e.dataset.ok === 'true' && e.textContent.includes('Switchboard Demo');",
+            vec![],
+        )
+        .await
+        .expect("the provider's answer is shown");
+    assert_accessible(&marina, "the channels").await;
+    marina
+        .js(
+            "document.querySelector(\"[data-testid=admin-channel][data-channel='wa-new']\").scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    marina.screenshot("admin-channels").await.unwrap();
+
+    // The provider's console is set up with the values shown: the handshake with the verify
+    // token typed in the form, then a customer's message, signed, reaches Bruno.
+    let hook = server
+        .graph
+        .webhook(format!("{}/webhooks/whatsapp/wa-new", server.url()));
+    let handshake = hook
+        .verify("new-verify-token", "challenge-42")
+        .await
+        .unwrap();
+    assert_eq!(
+        (handshake.status, handshake.body.as_str()),
+        (200, "challenge-42")
+    );
+    let business = switchboard_fakes::WhatsAppBusiness::default();
+    let body = switchboard_fakes::WhatsAppWebhook::text(
+        &business,
+        "5511977776666",
+        "Rita Ramos",
+        "Hello, new number!",
+    );
+    let answer = hook.send(&body).await.unwrap();
+    assert!(answer.is_success(), "webhook answered {}", answer.status);
+    let bruno = server.api("102").await.unwrap();
+    let id = bruno
+        .wait_for_conversation("Rita Ramos")
+        .await
+        .expect("Bruno has Rita's chat");
+    let chat = bruno.get(&format!("/conversations/{id}")).await.unwrap();
+    assert_eq!(chat["channel_id"], "wa-new", "{chat}");
+    let ana = server.api("101").await.unwrap();
+    assert!(
+        ana.conversation_named("Rita Ramos", "recent")
+            .await
+            .is_err(),
+        "offered to Bruno alone"
+    );
+
+    // Disabled: the Enable button is offered, and the provider is told to come back later.
+    marina
+        .click("[data-testid=channel-disable-wa-new]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=channel-enable-wa-new]")
+        .await
+        .expect("the channel can be enabled again");
+    marina
+        .wait_for("[data-testid=admin-channel][data-channel='wa-new'][data-enabled='false']")
+        .await
+        .expect("shown disabled");
+    let later = hook.send(&body).await.unwrap();
+    assert_eq!(later.status, 503, "{}", later.body);
 }

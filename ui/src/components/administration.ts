@@ -1,8 +1,10 @@
 /**
  * Administration, for system owners: the agents (add, edit, disable and enable, a temporary
- * password) and the audit log. Opened from the top bar, in the screen's dialog overlay. Agents
- * declared in the server's configuration file are shown read-only: the file rules them.
- * The server checks every call; this only draws what it answers.
+ * password), the queues (members in priority order, moved by buttons, the keyboard or drag and
+ * drop), the channels (add, edit, disable and enable, check the provider's credentials) and the
+ * audit log; managers and group owners get the queues they belong to. Opened from the top bar,
+ * in the screen's dialog overlay. What the server's configuration file declares is shown
+ * read-only: the file rules it. The server checks every call; this only draws what it answers.
  */
 import type {
   AdminAgent,
@@ -11,6 +13,8 @@ import type {
   Agent,
   AgentRequest,
   AuditEntry,
+  ChannelCheck,
+  ChannelRequest,
   QueueRequest,
   Role,
 } from "../api";
@@ -33,7 +37,89 @@ const ACTIONS = [
   "queue.create",
   "queue.update",
   "queue.delete",
+  "channel.create",
+  "channel.update",
+  "channel.disable",
+  "channel.enable",
 ];
+
+/** The kinds of channel an administrator can add (not `internal`). */
+const CHANNEL_KINDS = ["whatsapp", "facebook", "sms", "livechat"] as const;
+type AddableKind = (typeof CHANNEL_KINDS)[number];
+
+/** How a setting is typed: `text` and `url` as text, `secret` as a password (never answered
+ * back), `lines` as one item a line (a list), `flag` as a checkbox. */
+type SettingType = "text" | "secret" | "url" | "lines" | "flag";
+
+interface SettingSpec {
+  name: string;
+  type: SettingType;
+  /** Left empty, it is not sent: the server uses its default. */
+  optional?: boolean;
+  /** A checkbox's value for a new channel. */
+  checked?: boolean;
+  /** The provider's own address, shown as the hint of an empty `api_base`. */
+  default?: string;
+  /** Has a hint under it (`setting.<name>.hint`). */
+  hint?: true;
+}
+
+const GRAPH = "https://graph.facebook.com/v23.0";
+
+/** Each kind's settings, keyed as in the configuration file's `[channels.<kind>]` table. */
+const CHANNEL_SETTINGS: Record<AddableKind, SettingSpec[]> = {
+  whatsapp: [
+    { name: "phone_number_id", type: "text" },
+    { name: "waba_id", type: "text", optional: true, hint: true },
+    { name: "access_token", type: "secret" },
+    { name: "app_secret", type: "secret" },
+    { name: "verify_token", type: "secret", hint: true },
+    { name: "api_base", type: "url", optional: true, default: GRAPH, hint: true },
+    { name: "media_hosts", type: "lines", optional: true, hint: true },
+  ],
+  facebook: [
+    { name: "page_id", type: "text" },
+    { name: "page_access_token", type: "secret" },
+    { name: "app_secret", type: "secret" },
+    { name: "verify_token", type: "secret", hint: true },
+    { name: "api_base", type: "url", optional: true, default: GRAPH, hint: true },
+    { name: "media_hosts", type: "lines", optional: true, hint: true },
+  ],
+  sms: [
+    { name: "account_sid", type: "text" },
+    { name: "auth_token", type: "secret" },
+    { name: "from_number", type: "text" },
+    { name: "api_base", type: "url", optional: true, default: "https://api.twilio.com", hint: true },
+    { name: "media_hosts", type: "lines", optional: true, hint: true },
+  ],
+  livechat: [
+    { name: "allowed_origins", type: "lines", hint: true },
+    { name: "greeting", type: "text", optional: true, hint: true },
+    { name: "offline_text", type: "text", optional: true, hint: true },
+    { name: "ask_name", type: "flag", checked: true },
+    { name: "ask_email", type: "flag", checked: false },
+  ],
+};
+
+/** A secret as the server answers it: set, with its last four characters when long. */
+function secretState(value: unknown): { set: boolean; last4: string | null } {
+  if (typeof value === "object" && value !== null && "set" in value) {
+    const { set, last4 } = value as { set?: unknown; last4?: unknown };
+    return { set: set === true, last4: typeof last4 === "string" ? last4 : null };
+  }
+  return { set: false, last4: null };
+}
+
+/** The form's fields a server problem names: `whatsapp.access_token`, `livechat.allowed_origins[1]`,
+ * `route.queue`, `id`. */
+function problemFields(message: string): string[] {
+  return message
+    .split("; ")
+    .map((part) => part.split(":")[0]?.trim() ?? "")
+    .map((key) => key.replace(/\[\d+\]$/, ""))
+    .map((key) => (key.startsWith("route") ? "route" : key.includes(".") ? key.slice(key.indexOf(".") + 1) : key))
+    .filter((key) => key !== "");
+}
 
 /** What an audit entry's action reads as; an action this app does not know, as it came. */
 function actionText(action: string, t: Translate): string {
@@ -56,6 +142,9 @@ export class Administration {
   private queues: AdminQueue[] = [];
   /** Colleagues by extension, for the queues' members (from the directory everyone has). */
   private colleagues = new Map<string, Agent>();
+  private channels: AdminChannel[] = [];
+  /** The last check of each channel, shown again when the list is drawn again. */
+  private readonly checks = new Map<string, ChannelCheck>();
 
   /** `me`: system owners get agents, queues and the audit log; managers and group owners the
    * queues they belong to. */
@@ -403,6 +492,14 @@ export class Administration {
     const list = el("ol", { class: "admin-members", "data-testid": "admin-queue-members", "aria-label": t("admin.members") });
     const adding = el("select", { "data-testid": "admin-queue-add-member", "aria-label": t("admin.addMember") });
     const add = button(t("admin.addMember"), "admin-queue-add");
+    /** Drag and drop: the member dragged (its index), and where it lands. */
+    const dropMember = (from: number, to: number) => {
+      const [moved] = members.splice(from, 1);
+      if (moved === undefined) return;
+      members.splice(to, 0, moved);
+      drawMembers();
+      this.say(t("admin.memberMoved", { name: this.memberName(moved), position: String(to + 1) }));
+    };
     const drawMembers = (focus?: { extension: string; testid: string }) => {
       list.replaceChildren(
         ...members.map((extension, i) => {
@@ -422,7 +519,18 @@ export class Administration {
             members.splice(i, 1);
             drawMembers();
           });
-          return el("li", { "data-testid": "admin-member", "data-extension": extension }, this.memberName(extension), " ", up, down, remove);
+          const item = el(
+            "li",
+            { "data-testid": "admin-member", "data-extension": extension, draggable: "true", title: t("admin.dragMember") },
+            el("span", { class: "drag-handle", "aria-hidden": "true" }, "⠿"),
+            this.memberName(extension),
+            " ",
+            up,
+            down,
+            remove,
+          );
+          this.dragMember(item, i, dropMember);
+          return item;
         }),
       );
       adding.replaceChildren(
@@ -491,6 +599,60 @@ export class Administration {
     return form;
   }
 
+  /** The member being dragged (its index in the list), while a drag lasts. */
+  private dragging: number | null = null;
+
+  /** HTML5 drag and drop on a member's row: a line above or below the row under the pointer
+   * shows where the member lands; the drop moves it there, as the Up and Down buttons do. */
+  private dragMember(item: HTMLElement, index: number, move: (from: number, to: number) => void): void {
+    const clear = () => {
+      for (const row of item.parentElement?.children ?? []) row.classList.remove("drop-before", "drop-after");
+    };
+    /** Whether the pointer is on the lower half of the row. */
+    const below = (event: DragEvent) => {
+      const box = item.getBoundingClientRect();
+      return event.clientY >= box.top + box.height / 2;
+    };
+    item.addEventListener("dragstart", (event) => {
+      this.dragging = index;
+      item.classList.add("dragging");
+      if (event.dataTransfer) {
+        event.dataTransfer.effectAllowed = "move";
+        // Some engines start a drag only with data in it.
+        event.dataTransfer.setData("text/plain", item.dataset.extension ?? "");
+      }
+    });
+    item.addEventListener("dragover", (event) => {
+      if (this.dragging === null) return;
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = "move";
+      const after = below(event);
+      if (item.classList.contains(after ? "drop-after" : "drop-before")) return;
+      clear();
+      item.classList.add(after ? "drop-after" : "drop-before");
+    });
+    item.addEventListener("dragleave", (event) => {
+      if (!item.contains(event.relatedTarget as Node | null)) item.classList.remove("drop-before", "drop-after");
+    });
+    item.addEventListener("drop", (event) => {
+      const from = this.dragging;
+      if (from === null) return;
+      event.preventDefault();
+      this.dragging = null;
+      clear();
+      for (const row of item.parentElement?.children ?? []) row.classList.remove("dragging");
+      // The slot between rows it was dropped on, counted once the member has left its own.
+      let to = index + (below(event) ? 1 : 0);
+      if (from < to) to -= 1;
+      if (to !== from) move(from, to);
+    });
+    item.addEventListener("dragend", () => {
+      this.dragging = null;
+      item.classList.remove("dragging");
+      clear();
+    });
+  }
+
   private cancelQueueEdit(): HTMLButtonElement {
     const cancel = button(this.ctx.t("chat.cancel"), "admin-queue-cancel");
     cancel.addEventListener("click", () => this.drawQueues(null));
@@ -524,41 +686,405 @@ export class Administration {
     to.focus();
   }
 
-  // ----- channels (read-only: the configuration file declares them) -----
+  // ----- channels -----
 
   async showChannels(): Promise<void> {
     this.select("channels");
-    let channels: AdminChannel[];
     try {
-      channels = await this.ctx.track(this.ctx.backend.adminChannels());
+      this.channels = await this.ctx.track(this.ctx.backend.adminChannels());
     } catch (thrown) {
       this.failed(thrown);
       return;
     }
+    this.drawChannels();
+  }
+
+  /** The channels; `focus`: the id of the channel whose heading takes the keyboard (after a
+   * save), or a control's test id (after disable/enable, its counterpart). */
+  private drawChannels(focus?: string): void {
     const { t } = this.ctx;
+    const add = button(t("admin.addChannel"), "channel-add", { class: "primary" });
+    add.addEventListener("click", () => void this.openChannelForm(null));
     this.body.replaceChildren(
       el("p", { class: "muted" }, t("admin.channelsIntro")),
-      ...channels.map((channel) => {
-        const route = channel.route_queue
-          ? t("admin.routeQueue", { queue: channel.route_queue })
-          : t("admin.routeExtension", { extension: channel.route_extension ?? "" });
+      el("div", { class: "admin-toolbar" }, add),
+      ...this.channels.map((channel) => this.channelSection(channel)),
+    );
+    if (focus) {
+      const target =
+        this.body.querySelector<HTMLElement>(`[data-testid="${focus}"]`) ??
+        document.getElementById(`admin-channel-${focus}`);
+      target?.focus();
+    }
+  }
+
+  private channelSection(channel: AdminChannel): HTMLElement {
+    const { t } = this.ctx;
+    const route = channel.route_queue
+      ? t("admin.routeQueue", { queue: channel.route_queue })
+      : t("admin.routeExtension", { extension: channel.route_extension ?? "" });
+    const headingId = `admin-channel-${channel.id}`;
+    const actions = el("div", { class: "admin-row-actions" });
+    if (channel.provisioned) {
+      actions.append(el("span", { class: "muted", title: t("admin.provisionedTitle") }, t("admin.provisioned")));
+    } else {
+      const edit = button(t("admin.edit"), `channel-edit-${channel.id}`, {
+        "aria-label": `${t("admin.edit")}: ${channel.id}`,
+      });
+      edit.addEventListener("click", () => void this.openChannelForm(channel));
+      const toggle = channel.enabled
+        ? button(t("admin.disable"), `channel-disable-${channel.id}`, { "aria-label": `${t("admin.disable")}: ${channel.id}` })
+        : button(t("admin.enable"), `channel-enable-${channel.id}`, { "aria-label": `${t("admin.enable")}: ${channel.id}` });
+      toggle.addEventListener("click", () => void this.setChannelEnabled(channel, !channel.enabled, toggle));
+      actions.append(edit, toggle);
+    }
+    const check = button(t("admin.checkChannel"), `channel-check-${channel.id}`, {
+      "aria-label": `${t("admin.checkChannel")}: ${channel.id}`,
+    });
+    const result = el("p", {
+      class: "admin-check",
+      role: "status",
+      "data-testid": `channel-check-result-${channel.id}`,
+    });
+    const known = this.checks.get(channel.id);
+    if (known) this.showCheck(result, known);
+    check.addEventListener("click", () => void this.checkChannel(channel, check, result));
+    actions.append(check);
+    return el(
+      "section",
+      {
+        class: "admin-channel",
+        "data-testid": "admin-channel",
+        "data-channel": channel.id,
+        "data-enabled": String(channel.enabled),
+        "aria-labelledby": headingId,
+      },
+      el(
+        "h4",
+        { id: headingId, tabindex: "-1" },
+        `${channel.id} · ${t(`channel.${channel.kind}` as MessageKey)}`,
+        channel.enabled ? null : el("span", { class: "admin-badge", "data-testid": "channel-disabled" }, t("admin.channelDisabled")),
+      ),
+      el("p", { class: "muted" }, route),
+      this.channelSettings(channel),
+      ...channel.console.map((item) => {
+        const id = `admin-console-${channel.id}-${item.name}`;
         return el(
-          "section",
-          { class: "admin-channel", "data-testid": "admin-channel", "data-channel": channel.id, "aria-label": channel.id },
-          el("h4", {}, `${channel.id} · ${t(`channel.${channel.kind}` as MessageKey)}`),
-          el("p", { class: "muted" }, route, channel.provisioned ? ` · ${t("admin.provisioned")}` : ""),
-          ...channel.console.map((item) => {
-            const id = `admin-console-${channel.id}-${item.name}`;
-            return el(
-              "div",
-              { class: "admin-console" },
-              el("label", { class: "field-label", for: id }, t(`console.${item.name}` as MessageKey)),
-              el("input", { type: "text", id, readonly: true, value: item.value, "data-testid": "admin-console-value" }),
-            );
-          }),
+          "div",
+          { class: "admin-console" },
+          el("label", { class: "field-label", for: id }, t(`console.${item.name}` as MessageKey)),
+          el("input", { type: "text", id, readonly: true, value: item.value, "data-testid": "admin-console-value" }),
         );
       }),
+      actions,
+      result,
     );
+  }
+
+  /** The channel's settings as answered: secrets only as set (and their last four). */
+  private channelSettings(channel: AdminChannel): HTMLElement {
+    const { t } = this.ctx;
+    const specs = CHANNEL_SETTINGS[channel.kind as AddableKind] ?? [];
+    const list = el("dl", { class: "admin-settings", "data-testid": "channel-settings" });
+    // In the form's order; anything this app does not know yet after, as it came.
+    const names = [
+      ...specs.map((s) => s.name).filter((name) => name in channel.settings),
+      ...Object.keys(channel.settings).filter((name) => !specs.some((s) => s.name === name)),
+    ];
+    for (const name of names) {
+      const value = channel.settings[name];
+      const spec = specs.find((s) => s.name === name);
+      let shown: string;
+      if (spec?.type === "secret") {
+        const secret = secretState(value);
+        shown = !secret.set
+          ? t("admin.secretNotSet")
+          : secret.last4
+            ? t("admin.secretEndsIn", { last4: secret.last4 })
+            : t("admin.secretSet");
+      } else if (Array.isArray(value)) {
+        shown = value.map(String).join(", ") || "—";
+      } else if (typeof value === "boolean") {
+        shown = value ? t("admin.yes") : t("admin.no");
+      } else if (value === null || value === undefined || value === "") {
+        shown = "—";
+      } else {
+        shown = String(value);
+      }
+      const label = spec ? t(`setting.${name}` as MessageKey) : name;
+      list.append(el("dt", {}, label), el("dd", { "data-setting": name }, shown));
+    }
+    return list;
+  }
+
+  private showCheck(result: HTMLElement, check: ChannelCheck): void {
+    const { t } = this.ctx;
+    result.dataset.ok = String(check.ok);
+    result.className = `admin-check ${check.ok ? "check-ok" : "check-problem"}`;
+    result.replaceChildren(
+      el("span", { class: "check-mark", "aria-hidden": "true" }, check.ok ? "✓" : "⚠"),
+      el("strong", {}, check.ok ? t("admin.checkOk") : t("admin.checkProblem")),
+      " ",
+      check.summary,
+    );
+  }
+
+  private checkChannel(channel: AdminChannel, check: HTMLButtonElement, result: HTMLElement): Promise<void> {
+    const { t } = this.ctx;
+    check.disabled = true;
+    delete result.dataset.ok;
+    result.className = "admin-check";
+    result.textContent = t("admin.checking");
+    return this.ctx.track(
+      this.ctx.backend
+        .checkChannel(channel.id)
+        .catch((thrown: unknown): ChannelCheck => ({ ok: false, summary: describeError(toBackendError(thrown), t) }))
+        .then((answer) => {
+          this.checks.set(channel.id, answer);
+          this.showCheck(result, answer);
+        })
+        .finally(() => {
+          check.disabled = false;
+        }),
+    );
+  }
+
+  private setChannelEnabled(channel: AdminChannel, enabled: boolean, toggle: HTMLButtonElement): Promise<void> {
+    const { t } = this.ctx;
+    toggle.disabled = true;
+    return this.ctx.track(
+      this.ctx.backend.setChannelEnabled(channel.id, enabled).then(
+        (changed) => {
+          this.channels = this.channels.map((c) => (c.id === changed.id ? changed : c));
+          this.say(enabled ? t("admin.channelEnabledSaid", { id: channel.id }) : t("admin.channelDisabledSaid", { id: channel.id }));
+          // The keyboard stays on the button that undoes it.
+          this.drawChannels(`channel-${enabled ? "disable" : "enable"}-${channel.id}`);
+        },
+        (thrown: unknown) => {
+          toggle.disabled = false;
+          this.failed(thrown);
+        },
+      ),
+    );
+  }
+
+  /** The form that adds a channel, or edits `editing` (id and kind fixed; secrets left empty
+   * keep their stored value). Routes may name any queue or enabled agent. */
+  private async openChannelForm(editing: AdminChannel | null): Promise<void> {
+    let queues: AdminQueue[];
+    let agents: AdminAgent[];
+    try {
+      [queues, agents] = await this.ctx.track(Promise.all([this.ctx.backend.adminQueues(), this.ctx.backend.adminAgents()]));
+    } catch (thrown) {
+      this.failed(thrown);
+      return;
+    }
+    this.say("");
+    const form = this.channelForm(editing, queues, agents.filter((a) => !a.disabled));
+    this.body.replaceChildren(form);
+    (form.querySelector<HTMLElement>("input:not([disabled]), select:not([disabled])") ?? form).focus();
+  }
+
+  private channelForm(editing: AdminChannel | null, queues: AdminQueue[], agents: AdminAgent[]): HTMLFormElement {
+    const { t } = this.ctx;
+    const label = (forId: string, text: string) => el("label", { class: "field-label", for: forId }, text);
+    const kind = el("select", { id: "channel-form-kind", "data-testid": "channel-form-kind" });
+    for (const k of CHANNEL_KINDS) kind.append(el("option", { value: k }, t(`channel.${k}` as MessageKey)));
+    kind.value = editing?.kind ?? "whatsapp";
+    kind.disabled = editing !== null;
+    const id = el("input", {
+      type: "text",
+      id: "channel-form-id",
+      "data-testid": "channel-form-id",
+      value: editing?.id ?? "",
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": "channel-form-id-hint",
+    });
+    id.disabled = editing !== null;
+
+    // The route: a queue or an agent, each from its own list.
+    const routeTo = el("select", { id: "channel-form-route", "data-testid": "channel-form-route" });
+    routeTo.append(el("option", { value: "queue" }, t("admin.routeToQueue")), el("option", { value: "agent" }, t("admin.routeToAgent")));
+    routeTo.value = editing?.route_extension ? "agent" : "queue";
+    const queue = el("select", { id: "channel-form-queue", "data-testid": "channel-form-queue" });
+    for (const q of queues) queue.append(el("option", { value: q.id }, q.name === q.id ? q.id : `${q.name} (${q.id})`));
+    const agent = el("select", { id: "channel-form-agent", "data-testid": "channel-form-agent" });
+    for (const a of agents) agent.append(el("option", { value: a.extension }, `${a.name} (${a.extension})`));
+    // A route to a queue or agent not offered (gone, disabled) still shows as it is.
+    const keep = (select: HTMLSelectElement, value: string | null) => {
+      if (!value) return;
+      if (![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
+      select.value = value;
+    };
+    keep(queue, editing?.route_queue ?? null);
+    keep(agent, editing?.route_extension ?? null);
+    const queueLabel = label("channel-form-queue", t("admin.routeQueueField"));
+    const agentLabel = label("channel-form-agent", t("admin.routeAgentField"));
+    const showRoute = () => {
+      const toQueue = routeTo.value === "queue";
+      queue.hidden = queueLabel.hidden = !toQueue;
+      agent.hidden = agentLabel.hidden = toQueue;
+    };
+    routeTo.addEventListener("change", showRoute);
+    showRoute();
+
+    // The kind's settings, drawn again when the kind changes.
+    const settings = el("div", { class: "admin-form-settings", "data-testid": "channel-form-settings" });
+    let readers: Array<(into: Record<string, unknown>) => void> = [];
+    const drawSettings = () => {
+      const specs = CHANNEL_SETTINGS[kind.value as AddableKind] ?? [];
+      const drawn = specs.map((spec) => this.settingField(spec, editing));
+      readers = drawn.map((d) => d.read);
+      settings.replaceChildren(...drawn.flatMap((d) => d.parts));
+    };
+    kind.addEventListener("change", drawSettings);
+    drawSettings();
+
+    const error = el("p", { id: "channel-form-error", class: "form-error", role: "alert", "data-testid": "channel-form-error" });
+    const save = button(editing ? t("admin.saveChannel") : t("admin.addChannel"), "channel-save", { class: "primary", type: "submit" });
+    const cancel = button(t("chat.cancel"), "channel-form-cancel");
+    cancel.addEventListener("click", () => this.drawChannels(editing ? `channel-edit-${editing.id}` : "channel-add"));
+    const form = el(
+      "form",
+      { class: "admin-form", "aria-labelledby": "channel-form-heading", "data-testid": "channel-form", novalidate: true },
+      el("h4", { id: "channel-form-heading" }, editing ? t("admin.editChannelHeading", { id: editing.id }) : t("admin.addChannelHeading")),
+      label("channel-form-kind", t("admin.channelKind")),
+      kind,
+      label("channel-form-id", t("admin.channelId")),
+      el("div", {}, id, el("div", { id: "channel-form-id-hint", class: "field-hint" }, t("admin.channelIdHint"))),
+      label("channel-form-route", t("admin.routeTo")),
+      routeTo,
+      queueLabel,
+      queue,
+      agentLabel,
+      agent,
+      settings,
+      error,
+      el("div", { class: "dialog-bar" }, cancel, save),
+    );
+    // A field the server named is no longer marked once it is changed.
+    form.addEventListener("input", (event) => (event.target as HTMLElement).removeAttribute("aria-invalid"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values: Record<string, unknown> = {};
+      for (const read of readers) read(values);
+      const toQueue = routeTo.value === "queue";
+      const request: ChannelRequest = {
+        id: editing ? null : id.value.trim(),
+        kind: editing ? null : kind.value,
+        route_queue: toQueue ? queue.value || null : null,
+        route_extension: toQueue ? null : agent.value || null,
+        settings: values,
+      };
+      for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
+      error.textContent = "";
+      save.disabled = true;
+      const call = editing ? this.ctx.backend.updateChannel(editing.id, request) : this.ctx.backend.createChannel(request);
+      void this.ctx.track(
+        call
+          .then(
+            (channel) => {
+              const known = this.channels.some((c) => c.id === channel.id);
+              this.channels = known ? this.channels.map((c) => (c.id === channel.id ? channel : c)) : [...this.channels, channel];
+              this.checks.delete(channel.id);
+              this.say(editing ? t("admin.channelSaved", { id: channel.id }) : t("admin.channelAdded", { id: channel.id }));
+              this.drawChannels(channel.id);
+            },
+            (thrown: unknown) => {
+              const failure = toBackendError(thrown);
+              error.textContent = describeError(failure, t);
+              // Mark the fields the server named, so they can be found and are read as wrong.
+              const named = failure.code === "invalid_channel" ? problemFields(failure.message) : [];
+              const controls: Record<string, HTMLElement> = { id, kind, route: toQueue ? queue : agent };
+              let first: HTMLElement | null = null;
+              for (const name of named) {
+                const control = controls[name] ?? form.querySelector<HTMLElement>(`[data-testid="channel-form-setting-${name}"]`);
+                if (!control) continue;
+                control.setAttribute("aria-invalid", "true");
+                first ??= control;
+              }
+              first?.focus();
+            },
+          )
+          .finally(() => (save.disabled = false)),
+      );
+    });
+    return form;
+  }
+
+  /** One setting's label and control, and how its value goes into the request. */
+  private settingField(
+    spec: SettingSpec,
+    editing: AdminChannel | null,
+  ): { parts: HTMLElement[]; read: (into: Record<string, unknown>) => void } {
+    const { t } = this.ctx;
+    const testid = `channel-form-setting-${spec.name}`;
+    const stored = editing?.settings[spec.name];
+    const text = t(`setting.${spec.name}` as MessageKey);
+    const hintId = `${testid}-hint`;
+    const hint = spec.hint
+      ? el("div", { id: hintId, class: "field-hint" }, t(`setting.${spec.name}.hint` as MessageKey, { url: spec.default ?? "" }))
+      : null;
+    const common = { id: testid, "data-testid": testid, "aria-describedby": hint ? hintId : null };
+    const labelFor = el("label", { class: "field-label", for: testid }, text);
+    switch (spec.type) {
+      case "flag": {
+        const box = el("input", { type: "checkbox", ...common });
+        box.checked = typeof stored === "boolean" ? stored : (spec.checked ?? false);
+        return {
+          parts: [el("span", { "aria-hidden": "true" }), el("div", { class: "field-check" }, box, labelFor, hint)],
+          read: (into) => {
+            into[spec.name] = box.checked;
+          },
+        };
+      }
+      case "lines": {
+        const area = el("textarea", { rows: "3", spellcheck: "false", ...common });
+        area.value = Array.isArray(stored) ? stored.map(String).join("\n") : "";
+        return {
+          parts: [labelFor, el("div", {}, area, hint)],
+          read: (into) => {
+            const items = area.value
+              .split("\n")
+              .map((line) => line.trim())
+              .filter((line) => line !== "");
+            if (items.length > 0 || !spec.optional) into[spec.name] = items;
+          },
+        };
+      }
+      case "secret": {
+        const secret = secretState(stored);
+        const placeholder = !editing || !secret.set ? null : secret.last4 ? t("admin.secretKeepLast4", { last4: secret.last4 }) : t("admin.secretKeep");
+        const input = el("input", { type: "password", autocomplete: "new-password", spellcheck: "false", placeholder, ...common });
+        return {
+          parts: [labelFor, el("div", {}, input, hint)],
+          read: (into) => {
+            // Empty: not sent, so an edit keeps the stored secret (and a new channel is told
+            // it is missing).
+            const value = input.value.trim();
+            if (value !== "") into[spec.name] = value;
+          },
+        };
+      }
+      default: {
+        const input = el("input", {
+          type: spec.type === "url" ? "url" : "text",
+          autocomplete: "off",
+          spellcheck: "false",
+          placeholder: spec.type === "url" ? (spec.default ?? null) : null,
+          ...common,
+        });
+        input.value = typeof stored === "string" || typeof stored === "number" ? String(stored) : "";
+        return {
+          parts: [labelFor, el("div", {}, input, hint)],
+          read: (into) => {
+            const value = input.value.trim();
+            if (value !== "" || !spec.optional || spec.type === "text") into[spec.name] = value;
+          },
+        };
+      }
+    }
   }
 
   // ----- audit log -----
