@@ -15,9 +15,9 @@ use switchboard_client::{
     SearchResults, SignInKept, TemplateFilter, View,
 };
 use switchboard_protocol::{
-    AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditPage, ChannelCheck,
-    ChannelRequest, Conversation, ErrorCode, Message, Presence, QueueRequest, Template,
-    TemplateRequest,
+    AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditFilter, AuditPage,
+    ChannelCheck, ChannelRequest, Conversation, ErrorCode, Message, Presence, QueueRequest,
+    Template, TemplateRequest,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -867,8 +867,13 @@ pub async fn set_temporary_password(
 }
 
 #[tauri::command]
-pub async fn audit(desktop: State<'_, Desktop>, after: Option<String>) -> Answer<AuditPage> {
-    Ok(desktop.client.audit(after.as_deref()).await?)
+pub async fn audit(
+    desktop: State<'_, Desktop>,
+    filter: Option<AuditFilter>,
+    after: Option<String>,
+) -> Answer<AuditPage> {
+    let filter = filter.unwrap_or_default();
+    Ok(desktop.client.audit(&filter, after.as_deref()).await?)
 }
 
 #[tauri::command]

@@ -21,6 +21,7 @@ import type {
   AgentRequest,
   AttachmentRef,
   AuditEntry,
+  AuditFilter,
   AuditPage,
   QueueRequest,
   Author,
@@ -53,6 +54,7 @@ export type {
   AgentRequest,
   AttachmentRef,
   AuditEntry,
+  AuditFilter,
   AuditPage,
   QueueRequest,
   Author,
@@ -364,8 +366,9 @@ export interface Backend {
   enableAgent(extension: string): Promise<AdminAgent>;
   /** A temporary password: the agent's sessions end, the next sign-in asks for their own. */
   setTemporaryPassword(extension: string, password: string): Promise<AdminAgent>;
-  /** Newest first; `after`: the previous page's `next`. */
-  audit(after: string | null): Promise<AuditPage>;
+  /** Newest first, only the entries `filter` keeps; `after`: the previous page's `next`.
+   * Errors: `agent_not_found` (no agent has the `actor` extension). */
+  audit(filter: AuditFilter, after: string | null): Promise<AuditPage>;
   /** System owners: each channel's route, settings (secrets only as set) and console values. */
   adminChannels(): Promise<AdminChannel[]>;
   /** System owners. Errors: `invalid_channel` (the message names each field: `field: what is

@@ -20,6 +20,7 @@ import type {
   AdminQueue,
   AgentRequest,
   AuditEntry,
+  AuditFilter,
   ChannelCheck,
   ChannelRequest,
   QueueRequest,
@@ -571,10 +572,19 @@ export class FakeBackend implements Backend {
       this.calls.push(`delete-queue ${id} ${moveTo ?? "-"}`);
       this.adminQueueList = this.adminQueueList.filter((q) => q.id !== id);
     });
-  audit = (after: string | null) => {
-    const start = after ? this.auditLog.findIndex((e) => e.id === after) + 1 : 0;
-    const entries = this.auditLog.slice(start, start + this.auditPageSize);
-    const next = start + this.auditPageSize < this.auditLog.length ? (entries.at(-1)?.id ?? null) : null;
+  /** The filters asked for, in order. */
+  auditFilters: AuditFilter[] = [];
+  audit = (filter: AuditFilter, after: string | null) => {
+    this.auditFilters.push(filter);
+    const log = this.auditLog.filter(
+      (e) =>
+        (!filter.action || e.action.startsWith(filter.action)) &&
+        (!filter.target || e.target === filter.target) &&
+        (!filter.actor || (e.actor ?? "").endsWith(`(${filter.actor})`)),
+    );
+    const start = after ? log.findIndex((e) => e.id === after) + 1 : 0;
+    const entries = log.slice(start, start + this.auditPageSize);
+    const next = start + this.auditPageSize < log.length ? (entries.at(-1)?.id ?? null) : null;
     return Promise.resolve({ entries, next });
   };
   /** The app's own updating: what `updateStatus`/`checkForUpdate` answer, and how

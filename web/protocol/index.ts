@@ -10,6 +10,7 @@ export type { AgentList } from "./AgentList";
 export type { AgentRequest } from "./AgentRequest";
 export type { AttachmentRef } from "./AttachmentRef";
 export type { AuditEntry } from "./AuditEntry";
+export type { AuditFilter } from "./AuditFilter";
 export type { AuditPage } from "./AuditPage";
 export type { Author } from "./Author";
 export type { Block } from "./Block";

@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
     AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
-    AgentList, AgentRequest, AttachmentRef, AuditPage, ChangePasswordRequest, ChannelCheck,
-    ChannelRequest, ContactList, Conversation, ConversationList, DeleteQueueRequest,
+    AgentList, AgentRequest, AttachmentRef, AuditFilter, AuditPage, ChangePasswordRequest,
+    ChannelCheck, ChannelRequest, ContactList, Conversation, ConversationList, DeleteQueueRequest,
     DisableAgentRequest, ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message,
     MessagePage, PasswordRequest, Presence, PresenceRequest, QueueRequest, ReadRequest,
     SendMessageRequest, Template, TemplateList, TransferRequest,
@@ -461,11 +461,31 @@ impl Api {
         .map(|_| ())
     }
 
-    pub async fn audit(&self, after: Option<&str>) -> Result<AuditPage, ApiError> {
-        let path = match after {
-            Some(after) => format!("api/v1/admin/audit?after={}", path_segment(after)),
-            None => "api/v1/admin/audit".to_string(),
+    pub async fn audit(
+        &self,
+        filter: &AuditFilter,
+        after: Option<&str>,
+    ) -> Result<AuditPage, ApiError> {
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(path_segment)
         };
+        let query: Vec<String> = [
+            ("after", after.map(path_segment)),
+            ("action", given(&filter.action)),
+            ("target", given(&filter.target)),
+            ("actor", given(&filter.actor)),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some(format!("{name}={}", value?)))
+        .collect();
+        let mut path = "api/v1/admin/audit".to_string();
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
         self.get(&path).await
     }
 

@@ -536,9 +536,17 @@ impl Client {
             .map_err(|e| core.api_error(e))
     }
 
-    pub async fn audit(&self, after: Option<&str>) -> Result<switchboard_protocol::AuditPage> {
+    /// A page of the audit log (system owners), newest first, filtered.
+    pub async fn audit(
+        &self,
+        filter: &switchboard_protocol::AuditFilter,
+        after: Option<&str>,
+    ) -> Result<switchboard_protocol::AuditPage> {
         let core = self.core()?;
-        core.api.audit(after).await.map_err(|e| core.api_error(e))
+        core.api
+            .audit(filter, after)
+            .await
+            .map_err(|e| core.api_error(e))
     }
 
     /// The signed-in agent changes their password (the current one required); their other

@@ -19,8 +19,8 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    event_types, Contact, Conversation, Event, IdData, Message, MessageStatusData, PresenceData,
-    RemovedData, Template,
+    event_types, Agent, Contact, Conversation, Event, IdData, Message, MessageStatusData,
+    PresenceData, RemovedData, Template,
 };
 use uuid::Uuid;
 
@@ -50,6 +50,8 @@ pub enum Op {
     UpsertTemplate(Box<Template>),
     RemoveTemplate(Uuid),
     Presence(PresenceData),
+    UpsertAgent(Box<Agent>),
+    RemoveAgent(Uuid),
 }
 
 /// What to do with one batch of events.
@@ -76,6 +78,8 @@ enum Decoded {
     Template(Box<Template>),
     TemplateRemoved(Uuid),
     Presence(PresenceData),
+    Agent(Box<Agent>),
+    AgentRemoved(Uuid),
 }
 
 impl Decoded {
@@ -112,6 +116,8 @@ fn decode(event: &Event) -> Option<Decoded> {
         event_types::TEMPLATE_UPSERTED => Decoded::Template(Box::new(data(event)?)),
         event_types::TEMPLATE_REMOVED => Decoded::TemplateRemoved(data::<IdData>(event)?.id),
         event_types::AGENT_PRESENCE => Decoded::Presence(data(event)?),
+        event_types::AGENT_UPSERTED => Decoded::Agent(Box::new(data(event)?)),
+        event_types::AGENT_REMOVED => Decoded::AgentRemoved(data::<IdData>(event)?.id),
         // `typing` and kinds added after this build carry nothing the cache keeps.
         _ => return None,
     })
@@ -246,6 +252,14 @@ pub fn plan(events: &[Event], facts: &Facts) -> Plan {
                 out.ops.push(Op::Presence(presence));
                 announce(Change::AgentsChanged, &mut out.changes);
             }
+            Decoded::Agent(agent) => {
+                out.ops.push(Op::UpsertAgent(agent));
+                announce(Change::AgentsChanged, &mut out.changes);
+            }
+            Decoded::AgentRemoved(id) => {
+                out.ops.push(Op::RemoveAgent(id));
+                announce(Change::AgentsChanged, &mut out.changes);
+            }
         }
     }
     out.fetch_history = to_fetch;
@@ -296,6 +310,8 @@ pub fn apply(conn: &Connection, plan: &Plan) -> CacheResult<Vec<std::path::PathB
             Op::Presence(presence) => {
                 cache::agents::set_presence(conn, presence.agent_id, presence.presence)?;
             }
+            Op::UpsertAgent(agent) => cache::agents::upsert(conn, agent)?,
+            Op::RemoveAgent(id) => cache::agents::remove(conn, *id)?,
         }
     }
     if let Some(cursor) = plan.cursor {
@@ -366,6 +382,8 @@ mod tests {
                 Op::UpsertTemplate(_) => "template".into(),
                 Op::RemoveTemplate(_) => "template removed".into(),
                 Op::Presence(_) => "presence".into(),
+                Op::UpsertAgent(a) => format!("agent {}", a.extension),
+                Op::RemoveAgent(_) => "agent removed".into(),
             })
             .collect()
     }
@@ -576,5 +594,38 @@ mod tests {
         assert_eq!(messages, 1);
         presence_agent.presence = Presence::Dnd;
         assert_eq!(agent, Some(presence_agent));
+    }
+
+    #[test]
+    fn colleagues_added_and_disabled_in_the_administration_come_and_go() {
+        let (cache, _dir) = crate::cache::testing::cache();
+        let nina = switchboard_protocol::Agent {
+            id: Uuid::now_v7(),
+            extension: "201".into(),
+            name: "Nina Nova".into(),
+            email: None,
+            role: switchboard_protocol::Role::Manager,
+            presence: Presence::Available,
+        };
+        let run = |events: Vec<Event>| {
+            let plan = cache
+                .read_blocking(|conn| Ok(plan(&events, &facts(conn, &events)?)))
+                .unwrap();
+            assert_eq!(plan.changes, vec![Change::AgentsChanged]);
+            cache
+                .write_blocking(|tx| apply(tx, &plan).map(|_| ()))
+                .unwrap();
+            cache
+                .read_blocking(|conn| crate::cache::agents::search(conn, ""))
+                .unwrap()
+        };
+        let added = event(
+            20,
+            event_types::AGENT_UPSERTED,
+            serde_json::to_value(&nina).unwrap(),
+        );
+        assert_eq!(run(vec![added]), vec![nina.clone()]);
+        let removed = event(21, event_types::AGENT_REMOVED, json!({"id": nina.id}));
+        assert!(run(vec![removed]).is_empty());
     }
 }

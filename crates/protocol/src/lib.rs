@@ -743,6 +743,22 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// Which entries `GET /admin/audit` lists (its query parameters); each part left out matches
+/// everything.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Actions starting with this: `agent`, `queue`, `channel`, or one action exactly.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Entries about this target exactly: `agent:102`, `queue:sales`, `channel:web`.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Changes made by the agent with this extension.
+    #[serde(default)]
+    pub actor: Option<String>,
+}
+
 /// `GET /admin/audit`: newest first; `next` asks for the older ones.
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -816,6 +832,12 @@ pub mod event_types {
     pub const TEMPLATE_UPSERTED: &str = "template.upserted";
     pub const TEMPLATE_REMOVED: &str = "template.removed";
     pub const AGENT_PRESENCE: &str = "agent.presence";
+    /// A colleague was added, changed or enabled in the administration: data is the [`Agent`].
+    ///
+    /// [`Agent`]: crate::Agent
+    pub const AGENT_UPSERTED: &str = "agent.upserted";
+    /// A colleague was disabled: data is `{"id"}`; they are no longer offered (Transfer).
+    pub const AGENT_REMOVED: &str = "agent.removed";
     pub const TYPING: &str = "typing";
 }
 

@@ -65,6 +65,7 @@ exported!(
     PasswordRequest,
     ChangePasswordRequest,
     AuditPage,
+    AuditFilter,
     // errors
     ErrorResponse,
     ErrorCode,

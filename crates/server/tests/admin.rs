@@ -706,3 +706,69 @@ async fn an_agent_on_a_temporary_password_is_offered_nothing_until_they_choose_t
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn colleagues_hear_of_an_agent_added_renamed_disabled_and_enabled() {
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let bruno = server.login("102").await;
+    let (_, cursor) = bruno.sync_all(0).await;
+    let directory_events = |events: Vec<Value>| -> Vec<(String, Value)> {
+        events
+            .into_iter()
+            .filter(|e| {
+                e["type"]
+                    .as_str()
+                    .is_some_and(|t| t == "agent.upserted" || t == "agent.removed")
+            })
+            .map(|e| (e["type"].as_str().unwrap().to_string(), e["data"].clone()))
+            .collect()
+    };
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "password": "temporary-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = owner
+        .call(
+            Method::PUT,
+            "/api/v1/admin/agents/201",
+            Some(json!({"name": "Nina Nóbrega"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (events, cursor) = bruno.sync_all(cursor).await;
+    let heard = directory_events(events);
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    assert_eq!(heard[0].0, "agent.upserted");
+    assert_eq!(heard[0].1["extension"], "201");
+    assert_eq!(heard[0].1["name"], "Nina Nova");
+    assert_eq!(heard[1].1["name"], "Nina Nóbrega");
+    let nina = heard[0].1["id"].clone();
+
+    let (status, _) = owner
+        .call(Method::POST, "/api/v1/admin/agents/201/disable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (events, cursor) = bruno.sync_all(cursor).await;
+    assert_eq!(
+        directory_events(events),
+        [("agent.removed".to_string(), json!({"id": nina}))]
+    );
+    let (_, list) = bruno.get("/api/v1/agents").await;
+    assert!(
+        !list.to_string().contains("\"201\""),
+        "a disabled agent is not offered: {list}"
+    );
+    let (status, _) = owner
+        .call(Method::POST, "/api/v1/admin/agents/201/enable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (events, _) = bruno.sync_all(cursor).await;
+    let heard = directory_events(events);
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].0, "agent.upserted");
+    assert_eq!(heard[0].1["id"], nina);
+}

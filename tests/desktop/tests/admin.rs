@@ -1,6 +1,8 @@
-//! Administration in the real app: the supervisor (a system owner) adds an agent, who signs in
-//! on another app with the temporary password and chooses their own; disabling that agent signs
-//! their running app out within seconds; the audit log shows it all. Agents see no trace of it.
+//! Administration in the real app: the supervisor (a system owner) adds a manager, who signs in
+//! on another app with the temporary password and chooses their own; the supervisor makes a
+//! queue, which the manager reorders (keyboard, then drag and drop) and switches to
+//! hunt_by_threes; disabling the manager signs their running app out within seconds; the audit
+//! log, filtered, shows it all. Agents see no trace of it.
 //! The supervisor also adds a WhatsApp channel through the form, checks its credentials with
 //! the (fake) provider, sees a customer's message reach the agent it routes to, and disables
 //! it. axe-core finds no WCAG 2.1 A/AA violation on these screens.
@@ -51,7 +53,7 @@ async fn assert_accessible(app: &App, screen: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
+async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_signs_their_app_out() {
     require_desktop!();
     let server = Server::start().await.expect("server");
     let desktop = Desktop::start().expect("desktop session");
@@ -104,6 +106,10 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .set_value("[data-testid=admin-form-password]", "temporary-1")
         .await
         .unwrap();
+    marina
+        .set_value("[data-testid=admin-form-role]", "manager")
+        .await
+        .unwrap();
     marina.click("[data-testid=admin-form-save]").await.unwrap();
     marina
         .wait_for("[data-testid=admin-agent][data-extension='201']")
@@ -134,32 +140,7 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .await
         .expect("Nina works");
 
-    // Disabled by the supervisor: Nina's app is signed out within seconds.
-    marina
-        .click("[data-testid=admin-agent][data-extension='201'] [data-testid=admin-disable]")
-        .await
-        .unwrap();
-    marina
-        .click("[data-testid=admin-disable-confirm]")
-        .await
-        .unwrap();
-    marina
-        .wait_for("[data-testid=admin-agent][data-extension='201'][data-disabled='true']")
-        .await
-        .expect("shown disabled");
-    nina.wait_for("[data-testid=login-user]")
-        .await
-        .expect("Nina's app is back at the sign-in");
-
-    marina.click("[data-testid=admin-tab-audit]").await.unwrap();
-    marina
-        .wait_for("[data-testid=admin-audit-entry][data-action='agent.disable']")
-        .await
-        .expect("the audit log shows the change");
-    assert_accessible(&marina, "the audit log").await;
-    marina.screenshot("admin-audit").await.unwrap();
-
-    // A queue made in the app: members reordered from the keyboard, strategy switched.
+    // The supervisor makes a queue for Ana and Nina.
     marina
         .click("[data-testid=admin-tab-queues]")
         .await
@@ -176,7 +157,7 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .set_value("[data-testid=admin-queue-name]", "VIP")
         .await
         .unwrap();
-    for extension in ["101", "102"] {
+    for extension in ["101", "201"] {
         marina
             .set_value("[data-testid=admin-queue-add-member]", extension)
             .await
@@ -191,48 +172,56 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
         .wait_for("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
         .await
         .expect("the queue is listed");
-    marina
-        .click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+
+    // Nina, a manager of it, reorders its members from the keyboard and switches its
+    // strategy; she sees no agents, channels or audit log.
+    nina.click("[data-testid=admin-open]").await.unwrap();
+    nina.wait_for("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+        .await
+        .expect("her queue is listed");
+    assert_eq!(
+        nina.js(
+            "return ['agents', 'channels', 'audit'].map(t => document.querySelector(`[data-testid=admin-tab-${t}]`).hidden);",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        json!([true, true, true]),
+        "a manager administers queues only"
+    );
+    nina.click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
         .await
         .unwrap();
     // Enter on the focused "Down" button, as a keyboard user moves a member.
-    marina
-        .type_into(
-            "[data-testid=admin-member][data-extension='101'] [data-testid=admin-member-down]",
-            "\u{E007}",
-        )
+    nina.type_into(
+        "[data-testid=admin-member][data-extension='101'] [data-testid=admin-member-down]",
+        "\u{E007}",
+    )
+    .await
+    .unwrap();
+    nina.set_value("[data-testid=admin-queue-strategy]", "hunt_by_threes")
         .await
         .unwrap();
-    marina
-        .set_value("[data-testid=admin-queue-strategy]", "hunt_by_threes")
-        .await
-        .unwrap();
-    marina.screenshot("admin-queue-edit").await.unwrap();
-    marina
-        .click("[data-testid=admin-queue-save]")
-        .await
-        .unwrap();
-    marina
-        .wait_js(
-            "the queue saved with its new order and strategy",
-            "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Bruno Lima \\(102\\), Ana Souza \\(101\\)/.test(r.textContent) && /Hunt by threes/.test(r.textContent);",
-            vec![],
-        )
-        .await
-        .expect("saved");
-    marina.screenshot("admin-queues").await.unwrap();
+    nina.screenshot("admin-queue-edit").await.unwrap();
+    nina.click("[data-testid=admin-queue-save]").await.unwrap();
+    nina.wait_js(
+        "the queue saved with its new order and strategy",
+        "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Nina Nova \\(201\\), Ana Souza \\(101\\)/.test(r.textContent) && /Hunt by threes/.test(r.textContent);",
+        vec![],
+    )
+    .await
+    .expect("saved");
+    nina.screenshot("admin-queues").await.unwrap();
 
-    // Drag and drop in the real webview: Bruno's row dropped on the lower half of Ana's puts
-    // him back below her, with the drop line shown while dragging over.
-    marina
-        .click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
+    // Drag and drop in the real webview: Nina's row dropped on the lower half of Ana's puts
+    // her back below Ana, with the drop line shown while dragging over.
+    nina.click("[data-testid=admin-queue][data-queue='vip'] [data-testid=admin-queue-edit]")
         .await
         .unwrap();
-    marina
-        .wait_for("[data-testid=admin-member][data-extension='102']")
+    nina.wait_for("[data-testid=admin-member][data-extension='201']")
         .await
         .unwrap();
-    let line_shown = marina
+    let line_shown = nina
         .js(
             "const row = (e) => document.querySelector(`[data-testid=admin-member][data-extension='${e}']`);
              const data = new DataTransfer();
@@ -241,31 +230,79 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
                target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true,
                  dataTransfer: data, clientX: box.left + 10, clientY: box.top + box.height * 0.75}));
              };
-             const bruno = row('102');
-             fire(bruno, 'dragstart');
+             const dragged = row('201');
+             fire(dragged, 'dragstart');
              fire(row('101'), 'dragover');
              const shown = row('101').classList.contains('drop-after');
              fire(row('101'), 'drop');
-             fire(bruno, 'dragend');
+             fire(dragged, 'dragend');
              return shown;",
             vec![],
         )
         .await
         .unwrap();
     assert_eq!(line_shown, serde_json::json!(true), "the drop line shows");
-    assert_accessible(&marina, "a queue's form").await;
+    assert_accessible(&nina, "a queue's form").await;
+    nina.click("[data-testid=admin-queue-save]").await.unwrap();
+    nina.wait_js(
+        "the queue saved in the dragged order",
+        "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Ana Souza \\(101\\), Nina Nova \\(201\\)/.test(r.textContent);",
+        vec![],
+    )
+    .await
+    .expect("saved");
+
+    // Disabled by the supervisor: Nina's app is signed out within seconds.
     marina
-        .click("[data-testid=admin-queue-save]")
+        .click("[data-testid=admin-tab-agents]")
+        .await
+        .unwrap();
+    marina
+        .click("[data-testid=admin-agent][data-extension='201'] [data-testid=admin-disable]")
+        .await
+        .unwrap();
+    marina
+        .click("[data-testid=admin-disable-confirm]")
+        .await
+        .unwrap();
+    marina
+        .wait_for("[data-testid=admin-agent][data-extension='201'][data-disabled='true']")
+        .await
+        .expect("shown disabled");
+    nina.wait_for("[data-testid=login-user]")
+        .await
+        .expect("Nina's app is back at the sign-in");
+
+    // The audit log shows it all, filtered to the queue's changes: Nina's, with what changed.
+    marina.click("[data-testid=admin-tab-audit]").await.unwrap();
+    marina
+        .wait_for("[data-testid=admin-audit-entry][data-action='agent.disable']")
+        .await
+        .expect("the audit log shows the change");
+    marina
+        .set_value("[data-testid=admin-audit-target]", "queue:vip")
+        .await
+        .unwrap();
+    marina
+        .click("[data-testid=admin-audit-apply]")
         .await
         .unwrap();
     marina
         .wait_js(
-            "the queue saved in the dragged order",
-            "const r = document.querySelector(\"[data-testid=admin-queue][data-queue='vip']\"); return !!r && /Ana Souza \\(101\\), Bruno Lima \\(102\\)/.test(r.textContent);",
+            "the audit log shows the queue's changes only",
+            "const entries = [...document.querySelectorAll('[data-testid=admin-audit-entry]')];
+             return entries.length === 3 && entries.every(e => e.dataset.action.startsWith('queue.'))
+               && entries[0].textContent.includes('Nina Nova (201)');",
             vec![],
         )
         .await
-        .expect("saved");
+        .expect("filtered");
+    marina
+        .click("[data-testid=admin-audit-entry] [data-testid=admin-audit-changes] summary")
+        .await
+        .unwrap();
+    assert_accessible(&marina, "the audit log").await;
+    marina.screenshot("admin-audit").await.unwrap();
 
     // The channels, with what to paste into each provider's console.
     marina
@@ -290,7 +327,7 @@ async fn a_supervisor_adds_an_agent_and_disabling_them_signs_their_app_out() {
             && snippet.as_str().unwrap().contains("/webhooks/whatsapp/"),
         "{snippet}"
     );
-    marina.screenshot("admin-channels").await.unwrap();
+    marina.screenshot("admin-channels-console").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

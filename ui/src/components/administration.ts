@@ -13,6 +13,7 @@ import type {
   Agent,
   AgentRequest,
   AuditEntry,
+  AuditFilter,
   ChannelCheck,
   ChannelRequest,
   QueueRequest,
@@ -122,6 +123,49 @@ function problemFields(message: string): string[] {
 }
 
 /** What an audit entry's action reads as; an action this app does not know, as it came. */
+/** A value of an audit entry as a person reads it: secrets only as set. */
+function shown(value: unknown, t: Translate): string {
+  if (value === undefined || value === null || value === "") return "—";
+  if (typeof value === "object" && !Array.isArray(value) && "set" in value) return t("admin.secretSet");
+  if (Array.isArray(value)) return value.map((v) => shown(v, t)).join(", ");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** What an entry changed, field by field (`before → after`), folded away; `null` when the
+ * entry carries no values. Nested settings are listed as `settings.<name>`. */
+function changes(entry: AuditEntry, t: Translate): HTMLElement | null {
+  const flat = (value: unknown): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(record(value))) {
+      if (key === "settings" && Object.keys(record(inner)).length > 0) {
+        for (const [name, setting] of Object.entries(record(inner))) out[`settings.${name}`] = setting;
+      } else out[key] = inner;
+    }
+    return out;
+  };
+  const before = flat(entry.before);
+  const after = flat(entry.after);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+  if (keys.length === 0) return null;
+  return el(
+    "details",
+    { class: "admin-audit-changes", "data-testid": "admin-audit-changes" },
+    el("summary", {}, t("admin.auditChanges", { count: keys.length })),
+    el(
+      "dl",
+      {},
+      ...keys.flatMap((key) => [el("dt", {}, key), el("dd", {}, `${shown(before[key], t)} → ${shown(after[key], t)}`)]),
+    ),
+  );
+}
+
 function actionText(action: string, t: Translate): string {
   return ACTIONS.includes(action) ? t(`audit.${action}` as MessageKey) : action;
 }
@@ -139,6 +183,10 @@ export class Administration {
   private agents: AdminAgent[] = [];
   private auditEntries: AuditEntry[] = [];
   private auditNext: string | null = null;
+  /** What the audit log shows: kept while the dialog is open. */
+  private auditFilter: AuditFilter = { action: null, target: null, actor: null };
+  /** The audit log's filter form, built once so it keeps its values and focus. */
+  private auditForm: HTMLFormElement | null = null;
   private queues: AdminQueue[] = [];
   /** Colleagues by extension, for the queues' members (from the directory everyone has). */
   private colleagues = new Map<string, Agent>();
@@ -1096,10 +1144,69 @@ export class Administration {
     await this.loadAudit();
   }
 
+  /** Filters by kind of change, by what it was about and by who made it. */
+  private auditFilterForm(): HTMLFormElement {
+    if (this.auditForm) return this.auditForm;
+    const { t } = this.ctx;
+    const kinds: [string, MessageKey][] = [
+      ["", "admin.auditAll"],
+      ["agent", "admin.auditAgents"],
+      ["queue", "admin.auditQueues"],
+      ["channel", "admin.auditChannels"],
+    ];
+    const action = el(
+      "select",
+      { id: "admin-audit-action", "data-testid": "admin-audit-action" },
+      ...kinds.map(([value, label]) => el("option", { value }, t(label))),
+    );
+    const target = el("input", {
+      id: "admin-audit-target",
+      "data-testid": "admin-audit-target",
+      type: "text",
+      placeholder: "agent:102",
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": "admin-audit-target-hint",
+    });
+    const actor = el("input", {
+      id: "admin-audit-actor",
+      "data-testid": "admin-audit-actor",
+      type: "text",
+      inputmode: "numeric",
+      autocomplete: "off",
+    });
+    const apply = el("button", { type: "submit", "data-testid": "admin-audit-apply" }, t("admin.auditApply"));
+    const field = (input: HTMLElement, id: string, label: MessageKey, hint?: HTMLElement) =>
+      el("div", { class: "admin-audit-field" }, el("label", { for: id }, t(label)), input, hint);
+    const form = el(
+      "form",
+      { class: "admin-audit-filter", role: "search", "aria-label": t("admin.auditFilter"), "data-testid": "admin-audit-filter" },
+      field(action, "admin-audit-action", "admin.auditKind"),
+      field(
+        target,
+        "admin-audit-target",
+        "admin.auditTarget",
+        el("small", { id: "admin-audit-target-hint", class: "muted" }, t("admin.auditTargetHint")),
+      ),
+      field(actor, "admin-audit-actor", "admin.auditActor"),
+      apply,
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const given = (value: string) => value.trim() || null;
+      this.auditFilter = { action: given(action.value), target: given(target.value), actor: given(actor.value) };
+      this.auditEntries = [];
+      this.auditNext = null;
+      void this.loadAudit();
+    });
+    this.auditForm = form;
+    return form;
+  }
+
   private async loadAudit(): Promise<void> {
     const { t } = this.ctx;
     try {
-      const page = await this.ctx.track(this.ctx.backend.audit(this.auditNext));
+      const page = await this.ctx.track(this.ctx.backend.audit(this.auditFilter, this.auditNext));
       this.auditEntries.push(...page.entries);
       this.auditNext = page.next;
     } catch (thrown) {
@@ -1121,10 +1228,11 @@ export class Administration {
           actionText(entry.action, t),
           " ",
           el("code", {}, entry.target),
+          changes(entry, t),
         ),
       ),
     );
-    const parts: HTMLElement[] = [list];
+    const parts: HTMLElement[] = [this.auditFilterForm(), list];
     if (this.auditEntries.length === 0) parts.push(el("p", { class: "muted" }, t("admin.auditEmpty")));
     if (this.auditNext) {
       const more = button(t("admin.auditMore"), "admin-audit-more");

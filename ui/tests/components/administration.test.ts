@@ -120,6 +120,54 @@ describe("administration", () => {
     expect(all(h.root, "admin-audit-entry").map((e) => e.dataset.action)).toEqual(["agent.disable", "agent.password"]);
     expect(h.root.querySelector('[data-testid="admin-audit-more"]')).toBeNull();
   });
+
+  it("filters the audit log by kind, target and author, and unfolds what an entry changed", async () => {
+    const { h } = await setup();
+    await h.backend.disableAgent("201", null);
+    h.backend.auditLog.unshift({
+      id: "00000000-0000-7000-9000-00000000aaaa",
+      at: new Date().toISOString(),
+      actor: "Marina Costa (100)",
+      action: "channel.update",
+      target: "channel:wa-app",
+      before: { route_queue: "support", enabled: true, settings: { access_token: { set: true }, api_base: "https://a" } },
+      after: { route_queue: "sales", enabled: true, settings: { access_token: { set: true }, api_base: "https://b" } },
+    });
+    one(h.root, "admin-tab-audit").click();
+    await h.settled();
+    const actions = () => all(h.root, "admin-audit-entry").map((e) => e.dataset.action);
+    expect(actions()).toEqual(["channel.update", "agent.disable"]);
+    // What changed, field by field; secrets only as set, unchanged fields left out.
+    const details = one(h.root, "admin-audit-changes");
+    expect(details.querySelector("summary")?.textContent).toBe(t("admin.auditChanges", { count: 2 }));
+    expect([...details.querySelectorAll("dt")].map((d) => d.textContent)).toEqual(["route_queue", "settings.api_base"]);
+    expect(details.querySelector("dd")?.textContent).toBe("support → sales");
+
+    const filter = one<HTMLFormElement>(h.root, "admin-audit-filter");
+    for (const id of ["admin-audit-action", "admin-audit-target", "admin-audit-actor"]) {
+      expect(h.root.querySelector(`label[for="${id}"]`), id).not.toBeNull();
+    }
+    one<HTMLSelectElement>(h.root, "admin-audit-action").value = "agent";
+    filter.requestSubmit();
+    await h.settled();
+    expect(actions()).toEqual(["agent.disable"]);
+    expect(h.backend.auditFilters.at(-1)).toEqual({ action: "agent", target: null, actor: null });
+
+    one<HTMLSelectElement>(h.root, "admin-audit-action").value = "";
+    one<HTMLInputElement>(h.root, "admin-audit-target").value = " channel:wa-app ";
+    filter.requestSubmit();
+    await h.settled();
+    expect(actions()).toEqual(["channel.update"]);
+
+    one<HTMLInputElement>(h.root, "admin-audit-target").value = "";
+    one<HTMLInputElement>(h.root, "admin-audit-actor").value = "100";
+    filter.requestSubmit();
+    await h.settled();
+    expect(actions()).toEqual(["channel.update"]);
+    expect(h.backend.auditFilters.at(-1)).toEqual({ action: null, target: null, actor: "100" });
+    // The form keeps what was typed across pages and reloads.
+    expect(one<HTMLInputElement>(h.root, "admin-audit-actor").value).toBe("100");
+  });
 });
 
 function queue(id: string, agents: string[], more: Partial<AdminQueue> = {}): AdminQueue {

@@ -30,6 +30,13 @@ pub fn upsert(conn: &Connection, agent: &Agent) -> CacheResult<()> {
     Ok(())
 }
 
+/// A colleague disabled in the administration: no longer offered.
+pub fn remove(conn: &Connection, id: Uuid) -> CacheResult<()> {
+    conn.prepare_cached("DELETE FROM agents WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
 /// Make the cache hold exactly these agents (a full load).
 pub fn replace_all(conn: &Connection, agents: &[Agent]) -> CacheResult<()> {
     conn.execute("DELETE FROM agents", [])?;

@@ -8,11 +8,12 @@
 use serde_json::json;
 use switchboard_domain::routing::Trigger;
 use switchboard_protocol::{
-    AdminAgent, AgentRequest, AuditEntry, AuditPage, ConversationStatus, Presence, Role,
-    SecretState,
+    event_types, AdminAgent, AgentRequest, AuditEntry, AuditPage, ConversationStatus, Presence,
+    Role, SecretState,
 };
 use uuid::Uuid;
 
+use super::present::agent_dto;
 use super::{Clash, Engine, Error, Field, Missing, Result, Right, Unit};
 use crate::auth;
 use crate::config::{email_problem, extension_problem};
@@ -99,6 +100,24 @@ impl Unit<'_> {
             before_value: before,
             after_value: after,
         })?;
+        Ok(())
+    }
+
+    /// Every agent's directory (the Transfer list, the queues' members) learns of a colleague
+    /// added, changed, enabled (`agent.upserted`) or disabled (`agent.removed`), on every node.
+    fn tell_colleagues(&mut self, agent: &AgentRow) -> Result<()> {
+        let (kind, data) = match agent.disabled_at {
+            None => (
+                event_types::AGENT_UPSERTED,
+                serde_json::to_value(agent_dto(agent)).expect("plain struct"),
+            ),
+            Some(_) => (event_types::AGENT_REMOVED, json!({"id": agent.id})),
+        };
+        for other in self.tx.agents()? {
+            if other.disabled_at.is_none() {
+                self.emit(other.id, kind, Some(agent.id), Some(data.clone()))?;
+            }
+        }
         Ok(())
     }
 
@@ -297,6 +316,7 @@ impl Engine {
                 None,
                 Some(audited(&stored)),
             )?;
+            unit.tell_colleagues(&stored)?;
             unit.admin_agent(&stored)
         })
         .await
@@ -348,6 +368,7 @@ impl Engine {
             )?;
             // Colleagues' directories show the new name or extension.
             unit.touch(stored.id);
+            unit.tell_colleagues(&stored)?;
             unit.admin_agent(&stored)
         })
         .await
@@ -405,6 +426,7 @@ impl Engine {
                     "chats_to": colleague.as_ref().map_or("queue".to_string(), |c| format!("agent:{}", c.extension)),
                 })),
             )?;
+            unit.tell_colleagues(&after)?;
             unit.admin_agent(&after)
         })
         .await
@@ -428,6 +450,7 @@ impl Engine {
                 Some(audited(&before)),
                 Some(audited(&after)),
             )?;
+            unit.tell_colleagues(&after)?;
             unit.admin_agent(&after)
         })
         .await
