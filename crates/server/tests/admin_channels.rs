@@ -498,3 +498,68 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn deleting_a_queue_moves_the_channels_made_in_the_app_where_the_owner_says() {
+    let graph = FakeGraph::start(GraphOptions::default()).await.unwrap();
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let (status, _) = owner
+        .post(
+            "/api/v1/admin/queues",
+            json!({"id": "vip", "name": "VIP", "agents": ["101"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut body = whatsapp_channel(&graph);
+    body.as_object_mut().unwrap().remove("route_extension");
+    body["route_queue"] = json!("vip");
+    let (status, _) = owner.post("/api/v1/admin/channels", body).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Asked where the channel goes first.
+    let (status, body) = owner
+        .call(Method::DELETE, "/api/v1/admin/queues/vip", None)
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "queue_in_use");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("wa-new"),
+        "{body}"
+    );
+    let (status, body) = owner
+        .call(
+            Method::DELETE,
+            "/api/v1/admin/queues/vip",
+            Some(json!({"move_to": "support"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, list) = owner.get("/api/v1/admin/channels").await;
+    let moved = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "wa-new")
+        .unwrap()
+        .clone();
+    assert_eq!(moved["route_queue"], "support", "{moved}");
+    // Its customers now reach the queue it moved to.
+    let ana = server.login("101").await;
+    let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa-new", server.base));
+    assert!(hook
+        .send(&customer_says("e agora?"))
+        .await
+        .unwrap()
+        .is_success());
+    assert_eq!(conversations(&ana).await.len(), 1);
+    let (_, page) = owner
+        .get("/api/v1/admin/audit?target=channel:wa-new&action=channel.update")
+        .await;
+    assert_eq!(
+        page["entries"][0]["after"]["route_queue"], "support",
+        "{page}"
+    );
+}

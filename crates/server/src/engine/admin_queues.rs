@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{Clash, Engine, Error, Field, Missing, Result, Right, Unit};
 use crate::config::is_identifier;
-use crate::store::{AgentRow, QueueRow, Relation};
+use crate::store::{AgentRow, ChannelRow, QueueRow, Relation, Route};
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::Invalid {
@@ -255,8 +255,9 @@ impl Engine {
         .await
     }
 
-    /// Delete a queue (system owners). Chats waiting in it move to `move_to`; a queue that
-    /// channels route to cannot go.
+    /// Delete a queue (system owners). Chats waiting in it, and the channels made in the app
+    /// that route to it, move to `move_to`; a queue the configuration file's channels route to
+    /// cannot go (the file rules them).
     pub async fn delete_queue(
         &self,
         actor: Uuid,
@@ -269,13 +270,23 @@ impl Engine {
                 return Err(Error::Forbidden(Right::Administer));
             }
             let queue = changeable(unit, &actor, &id)?;
-            let channels = unit.tx.channels_routed_to(&id)?;
-            if !channels.is_empty() {
+            let mut channels = Vec::new();
+            for channel in unit.tx.channels_routed_to(&id)? {
+                channels.extend(unit.tx.channel(&channel)?);
+            }
+            let filed: Vec<&str> = channels
+                .iter()
+                .filter(|c| c.provisioned)
+                .map(|c| c.id.as_str())
+                .collect();
+            // The file validates routes against its own queues, which the app cannot delete:
+            // kept as a guard should that ever change.
+            if !filed.is_empty() {
                 return Err(Error::Conflict {
                     clash: Clash::QueueInUse,
                     message: format!(
-                        "Channels {} send their chats to queue {id}: route them elsewhere first.",
-                        channels.join(", ")
+                        "Channels {} of the configuration file send their chats to queue {id}: route them elsewhere in the file first.",
+                        filed.join(", ")
                     ),
                 });
             }
@@ -302,6 +313,33 @@ impl Engine {
                     ),
                 });
             }
+            if !channels.is_empty() && target.is_none() {
+                let ids: Vec<&str> = channels.iter().map(|c| c.id.as_str()).collect();
+                return Err(Error::Conflict {
+                    clash: Clash::QueueInUse,
+                    message: format!(
+                        "Channels {} send their chats to queue {id}: say which queue they go to instead (move_to).",
+                        ids.join(", ")
+                    ),
+                });
+            }
+            if let Some(target) = &target {
+                for channel in &channels {
+                    let moved = ChannelRow {
+                        route: Route::Queue(target.id.clone()),
+                        ..channel.clone()
+                    };
+                    unit.tx.upsert_channel(&moved)?;
+                    unit.audit(
+                        &actor,
+                        "channel.update",
+                        format!("channel:{}", channel.id),
+                        Some(json!({"route_queue": id})),
+                        Some(json!({"route_queue": target.id})),
+                    )?;
+                    unit.channels_changed = true;
+                }
+            }
             if let Some(target) = &target {
                 for conversation in &waiting {
                     let Some(mut conv) = unit.tx.conversation_for_update(*conversation)? else {
@@ -327,7 +365,11 @@ impl Engine {
                 "queue.delete",
                 queue_target(&id),
                 Some(before),
-                Some(json!({"moved_to": target.map(|t| t.id), "chats": waiting.len()})),
+                Some(json!({
+                    "moved_to": target.map(|t| t.id),
+                    "chats": waiting.len(),
+                    "channels": channels.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+                })),
             )?;
             Ok(())
         })

@@ -665,8 +665,9 @@ fn admin_update_queue() {}
 
 /// Delete a queue
 ///
-/// System owners only. Chats waiting in it move to `move_to` (required when some wait); a
-/// queue that channels route to cannot be deleted. The body is optional.
+/// System owners only. Chats waiting in it, and the channels made in the app that route to
+/// it, move to `move_to` (required when there are any); a queue the configuration file's
+/// channels route to cannot be deleted. The body is optional.
 #[utoipa::path(delete, path = "/api/v1/admin/queues/{id}", tag = "administration",
     params(("id" = String, Path, description = "The queue's id.")),
     request_body(content = DeleteQueueRequest, description = "Optional."),
@@ -675,7 +676,7 @@ fn admin_update_queue() {}
         (status = 400, description = "`invalid_queue`, `invalid_json`.", body = ErrorResponse),
         (status = 403, description = "`forbidden`.", body = ErrorResponse),
         (status = 404, description = "`queue_not_found` (the queue or `move_to`).", body = ErrorResponse),
-        (status = 409, description = "`provisioned`, or `queue_in_use` (channels route to it, or chats wait and no `move_to`).", body = ErrorResponse),
+        (status = 409, description = "`provisioned`, or `queue_in_use` (the file's channels route to it, or chats wait or channels route to it and no `move_to`).", body = ErrorResponse),
     ),
     security(("agent_token" = [])))]
 fn admin_delete_queue() {}
