@@ -168,6 +168,32 @@ pub struct RateLimits {
     pub visitor_conversations_per_minute_per_ip: u32,
 }
 
+impl RateLimits {
+    /// `(key, value)` of every rate: each must be at least 1 a minute.
+    fn counts(&self) -> [(&'static str, u32); 6] {
+        [
+            ("login_per_minute_per_ip", self.login_per_minute_per_ip),
+            ("login_per_minute_per_user", self.login_per_minute_per_user),
+            (
+                "webhooks_per_minute_per_ip",
+                self.webhooks_per_minute_per_ip,
+            ),
+            (
+                "visitor_messages_per_minute",
+                self.visitor_messages_per_minute,
+            ),
+            (
+                "visitor_requests_per_minute_per_ip",
+                self.visitor_requests_per_minute_per_ip,
+            ),
+            (
+                "visitor_conversations_per_minute_per_ip",
+                self.visitor_conversations_per_minute_per_ip,
+            ),
+        ]
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
@@ -713,6 +739,14 @@ impl Validator<'_> {
         for (key, value) in raw.limits.counts() {
             if value == 0 {
                 self.problem(format!("server.limits.{key}"), "must be at least 1");
+            }
+        }
+        for (key, value) in raw.rate_limits.counts() {
+            if value == 0 {
+                self.problem(
+                    format!("server.rate_limits.{key}"),
+                    "must be at least 1 (a limit of 0 would refuse everyone)",
+                );
             }
         }
         let offer_tick_ms = raw.offer_tick_ms.unwrap_or(500);
@@ -1483,6 +1517,27 @@ allowed_origins = ["https://example.com"]
             1,
         );
         assert!(parse_text(&typo).is_err(), "unknown keys are typos");
+    }
+
+    #[test]
+    fn rate_limits_of_zero_are_refused_with_their_key() {
+        let zero = GOOD.replacen(
+            "[[agents]]",
+            "[server.rate_limits]\nwebhooks_per_minute_per_ip = 0\nlogin_per_minute_per_user = 0\n\n[[agents]]",
+            1,
+        );
+        let found = problems(&zero);
+        for key in [
+            "server.rate_limits.webhooks_per_minute_per_ip",
+            "server.rate_limits.login_per_minute_per_user",
+        ] {
+            assert!(
+                found
+                    .iter()
+                    .any(|(k, m)| k == key && m.contains("at least 1")),
+                "{key}: {found:?}"
+            );
+        }
     }
 
     #[test]

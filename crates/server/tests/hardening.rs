@@ -170,6 +170,46 @@ async fn logging_out_closes_the_stream_and_nothing_follows() {
 }
 
 #[tokio::test]
+async fn disabling_an_agent_closes_their_open_stream_and_nothing_follows() {
+    let owner = format!(
+        "\n[[agents]]\nextension = \"190\"\nname = \"Olga Owner\"\npassword = \"{PASSWORD}\"\nrole = \"system_owner\"\n"
+    );
+    let server = TestServer::with_config(&format!("{}{owner}", config_toml(1, "", ""))).await;
+    let olga = server.login("190").await;
+    let (status, _) = olga
+        .post(
+            "/api/v1/admin/agents",
+            json!({"extension": "201", "name": "Nina Nova", "password": "temporary-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let nina = server.login_with("201", "temporary-1").await;
+    let (status, _) = nina
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "temporary-1", "new_password": "nina's own"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // From where her log stands now: what came before is not the point here.
+    let (_, cursor) = nina.sync_all(0).await;
+    let mut stream = open_stream(&server, &nina, cursor).await;
+    let (status, _) = olga
+        .call(Method::POST, "/api/v1/admin/agents/201/disable", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A chat arriving now is not for a disabled agent's stream.
+    server.inbound("wa", "+5511999990003", "alguém?").await;
+    assert_eq!(
+        closed_with(&mut stream, Duration::from_secs(10)).await,
+        Some(SESSION_ENDED)
+    );
+    let (status, _) = nina.get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn an_expired_session_closes_its_stream() {
     let server = TestServer::with_config(&config_toml(1, "", "session_ttl_s = 4")).await;
     let agent = server.login("101").await;

@@ -832,3 +832,38 @@ async fn visitor_details_are_checked_and_bad_ones_named() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_visitor_holds_a_capped_number_of_streams() {
+    let server = server_with("[server.limits]\nstreams_per_visitor = 2\n").await;
+    let visitor = Visitor::start(&server, "198.51.100.60", json!({})).await;
+    visitor.say("oi").await;
+    let url = format!(
+        "ws://{}/livechat/web/stream?token={}&cursor=0",
+        server.running.addr, visitor.token
+    );
+    let (first, _) = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
+    let _second = tokio_tungstenite::connect_async(url.clone()).await.unwrap();
+    match tokio_tungstenite::connect_async(url.clone()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+            assert!(body.contains("too_many_streams"), "{body}");
+        }
+        other => panic!("a third stream was not refused: {:?}", other.map(|_| ())),
+    }
+    // Another visitor is not held to this one's streams.
+    let other = Visitor::start(&server, "198.51.100.61", json!({})).await;
+    other.say("olá").await;
+    let other_url = format!(
+        "ws://{}/livechat/web/stream?token={}&cursor=0",
+        server.running.addr, other.token
+    );
+    assert!(tokio_tungstenite::connect_async(other_url).await.is_ok());
+    drop(first);
+    eventually("a closed stream frees its place", || {
+        let url = url.clone();
+        async move { tokio_tungstenite::connect_async(url).await.is_ok() }
+    })
+    .await;
+}

@@ -59,6 +59,14 @@ async fn metrics_tell_requests_webhooks_queues_agents_and_streams() {
     let text = WhatsAppWebhook::text(&business(), "5511955550000", "Cliente", "oi");
     assert!(signed.send(&text).await.unwrap().is_success());
     assert_eq!(forged.send(&text).await.unwrap().status, 401);
+    // Signed with our app's secret but for another number of the same app: answered 200 (so
+    // Meta stops), stored nowhere, counted.
+    let elsewhere = WhatsAppBusiness {
+        phone_number_id: "999".into(),
+        ..business()
+    };
+    let foreign = WhatsAppWebhook::text(&elsewhere, "5511955550001", "Outro", "oi");
+    assert!(signed.send(&foreign).await.unwrap().is_success());
 
     let scraped = reqwest::get(&metrics_url).await.unwrap();
     assert_eq!(scraped.status(), StatusCode::OK);
@@ -93,8 +101,15 @@ async fn metrics_tell_requests_webhooks_queues_agents_and_streams() {
             ],
         )
     };
-    assert_eq!(webhook("accepted"), 1.0);
+    assert_eq!(webhook("accepted"), 2.0);
     assert_eq!(webhook("bad_signature"), 1.0);
+    assert_eq!(
+        has(
+            "switchboard_webhook_foreign_ids_total",
+            &[("provider", "whatsapp"), ("channel", "wa")]
+        ),
+        1.0
+    );
     assert_eq!(
         has("switchboard_queue_waiting", &[("queue", "support")]),
         1.0

@@ -579,6 +579,31 @@ mod tests {
     }
 
     #[test]
+    fn ipv4_mapped_addresses_are_ipv4_for_trusted_proxies_and_clients() {
+        // A trusted IPv4 proxy reaching a dual-stack socket arrives as ::ffff:10.0.0.5, and
+        // forwards a client written the same way.
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "::ffff:203.0.113.9".parse().unwrap());
+        let mapped_proxy: SocketAddr = "[::ffff:10.0.0.5]:4000".parse().unwrap();
+        assert_eq!(
+            client_ip(mapped_proxy, &headers, &trusted).to_string(),
+            "203.0.113.9",
+            "the mapped proxy is trusted and the mapped client is its IPv4 address"
+        );
+        let mapped_stranger: SocketAddr = "[::ffff:198.51.100.7]:4000".parse().unwrap();
+        assert_eq!(
+            client_ip(mapped_stranger, &headers, &trusted).to_string(),
+            "198.51.100.7"
+        );
+        // So a block of the IPv4 address holds for its mapped form (the same key).
+        assert_eq!(
+            crate::auth::block_key(client_ip(mapped_stranger, &HeaderMap::new(), &trusted)),
+            crate::auth::block_key("198.51.100.7".parse().unwrap())
+        );
+    }
+
+    #[test]
     fn origins_and_channels_are_read_from_urls() {
         assert_eq!(
             origin_of("http://127.0.0.1:8080/x"),

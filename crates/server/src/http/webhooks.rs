@@ -205,6 +205,12 @@ async fn meta_webhook(
             other_ids = ?parsed.foreign,
             "webhook items for another number or page were ignored"
         );
+        metrics::counter!(
+            "switchboard_webhook_foreign_ids_total",
+            "provider" => kind.as_str(),
+            "channel" => channel_id.to_string(),
+        )
+        .increment(parsed.foreign.len() as u64);
     }
     store_all(state, channel_id, kind, parsed.items).await?;
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())

@@ -401,12 +401,16 @@ impl TestServer {
     }
 
     pub async fn login(&self, login: &str) -> Agent {
+        self.login_with(login, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, login: &str, password: &str) -> Agent {
         let (status, body) = self
             .call(
                 None,
                 Method::POST,
                 "/api/v1/session",
-                Some(json!({"login": login, "password": PASSWORD})),
+                Some(json!({"login": login, "password": password})),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "login {login}: {body}");
