@@ -997,10 +997,15 @@ impl Server {
 
     /// The agent API, for looking up ids the way the app sees them.
     pub async fn api(&self, login: &str) -> Result<Api> {
+        self.api_with(login, PASSWORD).await
+    }
+
+    /// Signed in with another password than the demo's (a temporary one, say).
+    pub async fn api_with(&self, login: &str, password: &str) -> Result<Api> {
         let http = reqwest::Client::new();
         let answer: Value = http
             .post(format!("{}/api/v1/session", self.url()))
-            .json(&json!({"login": login, "password": PASSWORD}))
+            .json(&json!({"login": login, "password": password}))
             .send()
             .await?
             .json()
@@ -1049,6 +1054,21 @@ impl Api {
         let status = answer.status();
         let value: Value = answer.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "POST {path}: {status} {value}");
+        Ok(value)
+    }
+
+    /// `PUT` with a JSON body; the server must accept it (an empty answer is `null`).
+    pub async fn put_json(&self, path: &str, body: Value) -> Result<Value> {
+        let answer = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = answer.status();
+        let value: Value = answer.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "PUT {path}: {status} {value}");
         Ok(value)
     }
 

@@ -4,8 +4,8 @@
 //! hunt_by_threes; disabling the manager signs their running app out within seconds; the audit
 //! log, filtered, shows it all. Agents see no trace of it.
 //! The supervisor also adds a WhatsApp channel through the form, checks its credentials with
-//! the (fake) provider, sees a customer's message reach the agent it routes to, and disables
-//! it. axe-core finds no WCAG 2.1 A/AA violation on these screens.
+//! the (fake) provider, sees a customer's message reach the new agent it routes to, and
+//! disables it. axe-core finds no WCAG 2.1 A/AA violation on these screens.
 
 use serde_json::json;
 use switchboard_desktop_e2e::{repo, require_desktop, App, Desktop, Server, PASSWORD};
@@ -331,11 +331,30 @@ async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_sig
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disables_it() {
+async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_a_new_agent_then_disables_it() {
     require_desktop!();
     let server = Server::start().await.expect("server");
     let desktop = Desktop::start().expect("desktop session");
     let graph = server.graph.options().clone();
+    // A new colleague, made in the administration, who has chosen her own password.
+    let owner = server.api("100").await.unwrap();
+    owner
+        .post_json(
+            "/admin/agents",
+            json!({"extension": "202", "name": "Olívia Nunes", "password": "temporary-2"}),
+        )
+        .await
+        .unwrap();
+    server
+        .api_with("202", "temporary-2")
+        .await
+        .unwrap()
+        .put_json(
+            "/me/password",
+            json!({"current_password": "temporary-2", "new_password": "olivia-own-1"}),
+        )
+        .await
+        .unwrap();
 
     let marina = desktop
         .app("marina", &server.url())
@@ -368,7 +387,7 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disabl
         "the configuration file's channel is read-only"
     );
 
-    // The form: a WhatsApp number routed to Bruno (102), first without its access token.
+    // The form: a WhatsApp number routed to Olívia (202), first without its access token.
     marina.click("[data-testid=channel-add]").await.unwrap();
     marina
         .wait_for("[data-testid=channel-form]")
@@ -378,7 +397,7 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disabl
         ("channel-form-kind", "whatsapp"),
         ("channel-form-id", "wa-new"),
         ("channel-form-route", "agent"),
-        ("channel-form-agent", "102"),
+        ("channel-form-agent", "202"),
         (
             "channel-form-setting-phone_number_id",
             graph.phone_number_id.as_str(),
@@ -450,7 +469,7 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disabl
     marina.screenshot("admin-channels").await.unwrap();
 
     // The provider's console is set up with the values shown: the handshake with the verify
-    // token typed in the form, then a customer's message, signed, reaches Bruno.
+    // token typed in the form, then a customer's message, signed, reaches Olívia.
     let hook = server
         .graph
         .webhook(format!("{}/webhooks/whatsapp/wa-new", server.url()));
@@ -471,19 +490,19 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_its_agent_then_disabl
     );
     let answer = hook.send(&body).await.unwrap();
     assert!(answer.is_success(), "webhook answered {}", answer.status);
-    let bruno = server.api("102").await.unwrap();
-    let id = bruno
+    let olivia = server.api_with("202", "olivia-own-1").await.unwrap();
+    let id = olivia
         .wait_for_conversation("Rita Ramos")
         .await
-        .expect("Bruno has Rita's chat");
-    let chat = bruno.get(&format!("/conversations/{id}")).await.unwrap();
+        .expect("Olívia has Rita's chat");
+    let chat = olivia.get(&format!("/conversations/{id}")).await.unwrap();
     assert_eq!(chat["channel_id"], "wa-new", "{chat}");
     let ana = server.api("101").await.unwrap();
     assert!(
         ana.conversation_named("Rita Ramos", "recent")
             .await
             .is_err(),
-        "offered to Bruno alone"
+        "offered to Olívia alone"
     );
 
     // Disabled: the Enable button is offered, and the provider is told to come back later.
