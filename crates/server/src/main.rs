@@ -202,6 +202,9 @@ where
         }
     };
     runtime.block_on(async move {
+        // Listened for before anything starts: a stop asked for as soon as the server answers
+        // (a supervisor, a test) must stop it cleanly, not kill it.
+        let stop = stop_requested();
         let running = match start.await {
             Ok(running) => running,
             Err(err) => {
@@ -214,32 +217,40 @@ where
             println!("metrics on http://{metrics}/metrics");
         }
         let _ = std::io::stdout().flush();
-        stop_requested().await;
+        stop.await;
         tracing::info!("shutting down");
         running.stop().await;
         ExitCode::SUCCESS
     })
 }
 
-/// Ctrl-C, or SIGTERM (what systemd and container runtimes send to stop a service).
-async fn stop_requested() {
+/// Ctrl-C, or SIGTERM (what systemd and container runtimes send to stop a service). The
+/// handlers are installed when this is called; the future ends at the first signal.
+fn stop_requested() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn next(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
                 }
+                None => std::future::pending().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        }
+        let terminate = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            tokio::select! {
+                _ = next(terminate) => {}
+                _ = next(interrupt) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
