@@ -135,8 +135,24 @@ pub struct Variables {
 
 /// Fill `{{variable}}` placeholders; unknown variables and unknown values stay as written.
 pub fn render(body: &str, vars: &Variables) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
+    fill_placeholders(body, |name| match name {
+        "contact.name" => vars.contact_name.clone(),
+        "contact.first_name" => vars
+            .contact_name
+            .as_deref()
+            .and_then(|n| n.split_whitespace().next())
+            .map(str::to_string),
+        "agent.name" => vars.agent_name.clone(),
+        "agent.extension" => vars.agent_extension.clone(),
+        _ => None,
+    })
+}
+
+/// `text` with each `{{name}}` (spaces around the name allowed) replaced by `value(name)`; a
+/// placeholder without a value, and an unclosed `{{`, stay as written.
+pub fn fill_placeholders(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
@@ -144,19 +160,7 @@ pub fn render(body: &str, vars: &Variables) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        let name = after[..end].trim();
-        let value = match name {
-            "contact.name" => vars.contact_name.clone(),
-            "contact.first_name" => vars
-                .contact_name
-                .as_deref()
-                .and_then(|n| n.split_whitespace().next())
-                .map(str::to_string),
-            "agent.name" => vars.agent_name.clone(),
-            "agent.extension" => vars.agent_extension.clone(),
-            _ => None,
-        };
-        match value {
+        match value(after[..end].trim()) {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..start + 2 + end + 2]),
         }
@@ -166,9 +170,34 @@ pub fn render(body: &str, vars: &Variables) -> String {
     out
 }
 
+/// The names of `text`'s `{{name}}` placeholders, in order, once each.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    fill_placeholders(text, |name| {
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        None
+    });
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_named_in_order_once_each_and_filled() {
+        assert_eq!(
+            placeholders("Olá {{1}}, pedido {{ 2 }} ({{1}}) {{"),
+            ["1", "2"]
+        );
+        assert_eq!(
+            fill_placeholders("Oi {{name}}, {{other}} {{", |n| (n == "name")
+                .then(|| "Ana".into())),
+            "Oi Ana, {{other}} {{"
+        );
+    }
 
     #[test]
     fn languages_are_checked_and_canonicalised() {

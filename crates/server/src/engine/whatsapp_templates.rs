@@ -7,51 +7,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 use switchboard_domain::permissions::can_manage_templates;
+use switchboard_domain::templates::{fill_placeholders, placeholders};
 use switchboard_protocol::{ChannelKind, SendTemplateRequest, TemplateParameter, WhatsAppTemplate};
 use uuid::Uuid;
 
 use super::present::seen_visible;
 use super::{Engine, Error, Field, Missing, Reply, Result, Right, Sent};
 use crate::store::WhatsAppTemplateRow;
-
-/// The variables of a template text, in order, once each: `1`, `2` or `customer_name`.
-pub fn variables(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        let name = after[..end].trim();
-        if !name.is_empty() && !out.iter().any(|v| v == name) {
-            out.push(name.to_string());
-        }
-        rest = &after[end + 2..];
-    }
-    out
-}
-
-/// `text` with each `{{variable}}` replaced by its value in `values` (keyed without the
-/// component).
-fn render(text: &str, values: &BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = after[..end].trim();
-        match values.get(name) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[start..start + 2 + end + 2]),
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// The examples Meta keeps for a component's variables, by variable.
 fn examples(component: &Value, kind: &str) -> BTreeMap<String, String> {
@@ -117,7 +79,7 @@ pub fn describe(row: &WhatsAppTemplateRow) -> Option<WhatsAppTemplate> {
                 for button in component["buttons"].as_array().into_iter().flatten() {
                     let label = button["text"].as_str().unwrap_or_default();
                     let url = button["url"].as_str().unwrap_or_default();
-                    if !variables(url).is_empty() {
+                    if !placeholders(url).is_empty() {
                         return None;
                     }
                     template.buttons.push(label.to_string());
@@ -130,7 +92,7 @@ pub fn describe(row: &WhatsAppTemplateRow) -> Option<WhatsAppTemplate> {
             continue;
         }
         let examples = examples(component, &kind);
-        for variable in variables(&text) {
+        for variable in placeholders(&text) {
             template.parameters.push(TemplateParameter {
                 key: format!("{kind}.{variable}"),
                 example: examples.get(&variable).cloned(),
@@ -179,11 +141,11 @@ pub fn fill(
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.trim().to_string())))
             .collect();
-        rendered.push(render(text, &mine));
+        rendered.push(fill_placeholders(text, |name| mine.get(name).cloned()));
         if kind == "footer" {
             continue;
         }
-        let parameters: Vec<Value> = variables(text)
+        let parameters: Vec<Value> = placeholders(text)
             .iter()
             .map(|variable| {
                 let value = &mine[variable];
