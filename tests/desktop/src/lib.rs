@@ -1044,31 +1044,25 @@ impl Api {
 
     /// `POST` with a JSON body; the answer's JSON. The server must accept it.
     pub async fn post_json(&self, path: &str, body: Value) -> Result<Value> {
-        let answer = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await?;
-        let status = answer.status();
-        let value: Value = answer.json().await.unwrap_or(Value::Null);
-        anyhow::ensure!(status.is_success(), "POST {path}: {status} {value}");
-        Ok(value)
+        self.send_json(reqwest::Method::POST, path, body).await
     }
 
     /// `PUT` with a JSON body; the server must accept it (an empty answer is `null`).
     pub async fn put_json(&self, path: &str, body: Value) -> Result<Value> {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn send_json(&self, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
         let answer = self
             .http
-            .put(format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .json(&body)
             .send()
             .await?;
         let status = answer.status();
         let value: Value = answer.json().await.unwrap_or(Value::Null);
-        anyhow::ensure!(status.is_success(), "PUT {path}: {status} {value}");
+        anyhow::ensure!(status.is_success(), "{method} {path}: {status} {value}");
         Ok(value)
     }
 
