@@ -275,18 +275,26 @@ async fn a_silent_stream_peer_is_dropped_and_a_lively_one_kept() {
     let lively = server.login("102").await;
     let mut silent_stream = open_stream(&server, &silent, 0).await;
     let mut lively_stream = open_stream(&server, &lively, 0).await;
-    // The lively one reads (and so answers pings) all along; the silent one reads nothing.
+    // The lively one reads (and so answers pings) all along, the whole test through; the
+    // silent one reads nothing. Once told to, the reader hands back the next event.
+    let (want_event, wanted) = tokio::sync::watch::channel(false);
     let lively_reads = tokio::spawn(async move {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while let Ok(Some(Ok(frame))) =
-            tokio::time::timeout_at(deadline, lively_stream.next()).await
-        {
-            assert!(!frame.is_close(), "the lively stream was closed: {frame:?}");
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(60), lively_stream.next())
+                .await
+                .expect("the lively stream carries pings at least");
+            match frame {
+                Some(Ok(WsMessage::Text(text))) if *wanted.borrow() => {
+                    return serde_json::from_str::<serde_json::Value>(&text).unwrap();
+                }
+                Some(Ok(frame)) => {
+                    assert!(!frame.is_close(), "the lively stream was closed: {frame:?}")
+                }
+                other => panic!("the lively stream ended: {other:?}"),
+            }
         }
-        lively_stream
     });
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let mut lively_stream = lively_reads.await.unwrap();
     // Read now: pings sent before it was given up, then the end.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -300,10 +308,12 @@ async fn a_silent_stream_peer_is_dropped_and_a_lively_one_kept() {
         }
     }
     // The lively one still carries events.
+    want_event.send(true).unwrap();
     server.inbound("wa", "+5511999990003", "oi").await;
-    let event = next_event(&mut lively_stream, Duration::from_secs(10))
+    let event = tokio::time::timeout(Duration::from_secs(10), lively_reads)
         .await
-        .expect("the lively stream still works");
+        .expect("the lively stream still works")
+        .unwrap();
     assert!(event["type"].is_string());
 }
 
