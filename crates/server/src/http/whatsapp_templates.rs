@@ -6,12 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use switchboard_protocol::{ErrorCode, SendTemplateRequest, WhatsAppTemplateList};
+use switchboard_protocol::{ChannelKind, ErrorCode, SendTemplateRequest, WhatsAppTemplateList};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent};
 use super::AppState;
 use crate::channels::templates;
+use crate::engine::Missing;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct TemplateQuery {
@@ -40,10 +41,13 @@ pub(super) async fn sync(
 ) -> ApiResult<Json<WhatsAppTemplateList>> {
     state.engine.may_sync_whatsapp_templates(me.id()).await?;
     // An unknown or non-WhatsApp channel is 404 like the list.
-    state
-        .engine
-        .whatsapp_templates(channel.clone(), None, None)
-        .await?;
+    if state
+        .channels
+        .provider(&channel, ChannelKind::Whatsapp)
+        .is_none()
+    {
+        return Err(crate::engine::Error::NotFound(Missing::Channel(channel)).into());
+    }
     match templates::sync(&state.engine, &state.channels, &channel).await {
         Ok(Some(_)) => {}
         Ok(None) => {
