@@ -15,7 +15,13 @@ title?: string | null,
  */
 participants?: Array<Agent>, 
 /**
- * WhatsApp and Messenger: replies are refused after this (24 h after the customer's last
- * message) until the customer writes again.
+ * WhatsApp and Messenger: free text is refused after this (24 h after the customer's
+ * last message; 7 days on a Messenger channel allowed the `HUMAN_AGENT` tag) until the
+ * customer writes again. WhatsApp templates are still accepted.
  */
-reply_window_ends_at?: string | null, created_at: string, updated_at: string, };
+reply_window_ends_at?: string | null, 
+/**
+ * SMS: when the customer texted a stop keyword (STOP, PARAR…) or the carrier reported the
+ * number opted out; nothing may be sent to it until they text a start keyword (START…).
+ */
+opted_out_at?: string | null, created_at: string, updated_at: string, };

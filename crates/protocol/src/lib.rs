@@ -196,10 +196,15 @@ pub struct Conversation {
     /// Internal chats: every participant, the creator included.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<Agent>,
-    /// WhatsApp and Messenger: replies are refused after this (24 h after the customer's last
-    /// message) until the customer writes again.
+    /// WhatsApp and Messenger: free text is refused after this (24 h after the customer's
+    /// last message; 7 days on a Messenger channel allowed the `HUMAN_AGENT` tag) until the
+    /// customer writes again. WhatsApp templates are still accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_window_ends_at: Option<DateTime<Utc>>,
+    /// SMS: when the customer texted a stop keyword (STOP, PARAR…) or the carrier reported the
+    /// number opted out; nothing may be sent to it until they text a start keyword (START…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opted_out_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -432,6 +437,74 @@ pub struct SendTemplateRequest {
     /// A value for each of the template's parameters, by key (`body.1`).
     #[serde(default)]
     pub parameters: std::collections::BTreeMap<String, String>,
+}
+
+/// A channel an agent may start a chat on, as `GET /channels` lists it.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSummary {
+    pub id: String,
+    pub kind: ChannelKind,
+}
+
+/// `GET /channels`: the enabled SMS and WhatsApp channels, by id — the ones a chat can be
+/// started on (`POST /conversations`).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelList {
+    pub channels: Vec<ChannelSummary>,
+}
+
+/// An approved WhatsApp template to send, its variables filled.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateChoice {
+    pub name: String,
+    pub language: String,
+    /// A value for each of the template's parameters, by key (`body.1`).
+    #[serde(default)]
+    pub parameters: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /conversations`: an agent starts a chat with a customer on an SMS or WhatsApp
+/// channel — to a contact (`contact_id`: its identity of the channel's kind) or a number
+/// (`address`). SMS starts with `body`; WhatsApp only with an approved `template`, since the
+/// customer has not written. When an open chat with that customer on that channel exists, the
+/// message goes there instead of a new one. Idempotent on `client_id`, like replies.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartConversationRequest {
+    pub client_id: Uuid,
+    pub channel_id: String,
+    #[serde(default)]
+    #[cfg_attr(any(test, feature = "ts"), ts(optional))]
+    pub contact_id: Option<Uuid>,
+    /// A phone number in E.164 (`+5511987654321`).
+    #[serde(default)]
+    #[cfg_attr(any(test, feature = "ts"), ts(optional))]
+    pub address: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(any(test, feature = "ts"), ts(optional))]
+    pub body: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(any(test, feature = "ts"), ts(optional))]
+    pub template: Option<TemplateChoice>,
+}
+
+/// The answer to `POST /conversations`: 201 when a chat was started, 200 when the message went
+/// into the customer's open chat on that channel (or `client_id` was seen before).
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartedConversation {
+    pub conversation: Conversation,
+    pub message: Message,
 }
 
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]

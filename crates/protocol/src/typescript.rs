@@ -50,6 +50,9 @@ exported!(
     TransferRequest,
     WhatsAppTemplateList,
     SendTemplateRequest,
+    ChannelList,
+    StartConversationRequest,
+    StartedConversation,
     ReadRequest,
     InternalChatRequest,
     // administration
@@ -299,6 +302,7 @@ fn optional_fields_are_the_ones_serde_leaves_out() {
         title: None,
         participants: vec![],
         reply_window_ends_at: None,
+        opted_out_at: None,
         created_at: at,
         updated_at: at,
     });

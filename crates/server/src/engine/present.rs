@@ -111,6 +111,7 @@ pub fn conversation_dto(
         title: conv.title.clone(),
         participants,
         reply_window_ends_at: reply_window_ends_at(conv.channel, conv.last_inbound_at),
+        opted_out_at: None,
         created_at: conv.created_at,
         updated_at: conv.updated_at,
     })
