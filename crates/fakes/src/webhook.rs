@@ -93,12 +93,19 @@ pub async fn fetch(url: &str) -> Result<Fetched, FakeError> {
     })
 }
 
+/// Told of every body a [`MetaWebhook`] delivers: the fake Graph API learns from them when
+/// each customer last wrote, as Meta knows, to hold sends to the reply window.
+pub(crate) trait DeliveryObserver: std::fmt::Debug + Send + Sync {
+    fn delivered(&self, body: &[u8]);
+}
+
 /// Delivers Meta webhooks (WhatsApp Cloud API and Messenger share the format) to one endpoint.
 #[derive(Clone, Debug)]
 pub struct MetaWebhook {
     client: reqwest::Client,
     target: String,
     app_secret: String,
+    observer: Option<std::sync::Arc<dyn DeliveryObserver>>,
 }
 
 impl MetaWebhook {
@@ -109,7 +116,13 @@ impl MetaWebhook {
             client: reqwest::Client::new(),
             target: target.into(),
             app_secret: app_secret.into(),
+            observer: None,
         }
+    }
+
+    pub(crate) fn observed_by(mut self, observer: std::sync::Arc<dyn DeliveryObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The URL webhooks are delivered to.
@@ -189,6 +202,9 @@ impl MetaWebhook {
         body: &[u8],
         signature: Option<&str>,
     ) -> Result<WebhookResponse, FakeError> {
+        if let Some(observer) = &self.observer {
+            observer.delivered(body);
+        }
         let mut request = self
             .client
             .post(&self.target)

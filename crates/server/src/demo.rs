@@ -286,6 +286,7 @@ impl Customers {
                         provider_message_id: Some(uuid::Uuid::now_v7().to_string()),
                         body: line.into(),
                         attachments: Vec::new(),
+                        sent_at: None,
                     })
                     .await
                     .map_err(anyhow::Error::new)?;
@@ -399,6 +400,7 @@ async fn seed(engine: &Engine, customers: &Customers) -> anyhow::Result<()> {
             provider_message_id: Some("demo-earlier".into()),
             body: "Consigo trocar o tamanho da camiseta?".into(),
             attachments: Vec::new(),
+            sent_at: None,
         })
         .await
         .map_err(err)?;

@@ -739,6 +739,7 @@ impl World {
                 provider_message_id: Some(Uuid::now_v7().to_string()),
                 body: format!("{SECRET} message"),
                 attachments: file.into_iter().collect(),
+                sent_at: None,
             })
             .await
             .expect("the visitor's message is stored");

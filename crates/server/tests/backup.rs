@@ -67,6 +67,7 @@ fn inbound(sender: u32, body: String) -> Inbound {
         provider_message_id: Some(Uuid::now_v7().to_string()),
         body,
         attachments: Vec::new(),
+        sent_at: None,
     }
 }
 

@@ -241,6 +241,7 @@ async fn ingest_for_an_unknown_channel_is_refused() {
             provider_message_id: None,
             body: "x".into(),
             attachments: Vec::new(),
+            sent_at: None,
         })
         .await
         .unwrap_err();

@@ -159,6 +159,7 @@ async fn cutting_the_stream_mid_burst_of_a_thousand_messages_loses_and_repeats_n
                     provider_message_id: Some(format!("burst-{i}")),
                     body: format!("msg {i}"),
                     attachments: Vec::new(),
+                    sent_at: None,
                 })
                 .await
                 .unwrap();

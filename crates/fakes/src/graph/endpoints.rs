@@ -167,7 +167,11 @@ fn check_whatsapp_send(
             )))
         }
     }
-    if let Some(failure) = lock(&state.store).take_failure(Channel::WhatsApp, to) {
+    let mut store = lock(&state.store);
+    if kind != "template" && store.outside_window(Channel::WhatsApp, to, super::DAY) {
+        return Err(GraphError::re_engagement());
+    }
+    if let Some(failure) = store.take_failure(Channel::WhatsApp, to) {
         return Err(match failure {
             GraphFailure::OutsideWindow => GraphError::re_engagement(),
             GraphFailure::Transient { status } => GraphError::whatsapp_transient(status),
@@ -252,9 +256,12 @@ fn check_messenger_send(
             )),
         };
     };
-    match body.get("messaging_type").and_then(Value::as_str) {
-        Some("RESPONSE" | "UPDATE") => {}
-        Some("MESSAGE_TAG") if body.get("tag").is_some_and(Value::is_string) => {}
+    let window = match body.get("messaging_type").and_then(Value::as_str) {
+        Some("RESPONSE" | "UPDATE") => super::DAY,
+        Some("MESSAGE_TAG") if body.get("tag").and_then(Value::as_str) == Some("HUMAN_AGENT") => {
+            super::HUMAN_AGENT_WINDOW
+        }
+        Some("MESSAGE_TAG") if body.get("tag").is_some_and(Value::is_string) => super::DAY,
         Some("MESSAGE_TAG") => {
             return Err(GraphError::invalid_parameter(
                 "(#100) The parameter tag is required when messaging_type is MESSAGE_TAG",
@@ -265,7 +272,7 @@ fn check_messenger_send(
                 "(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}",
             ))
         }
-    }
+    };
     let text = message.get("text").and_then(Value::as_str);
     let attachment = message.get("attachment");
     let mut reusable = false;
@@ -318,7 +325,11 @@ fn check_messenger_send(
             ))
         }
     }
-    if let Some(failure) = lock(&state.store).take_failure(Channel::Messenger, &recipient) {
+    let mut store = lock(&state.store);
+    if store.outside_window(Channel::Messenger, &recipient, window) {
+        return Err(GraphError::outside_messenger_window());
+    }
+    if let Some(failure) = store.take_failure(Channel::Messenger, &recipient) {
         return Err(match failure {
             GraphFailure::OutsideWindow => GraphError::outside_messenger_window(),
             GraphFailure::Transient { status } => GraphError::messenger_transient(status),

@@ -188,9 +188,15 @@ impl FakeGraph {
         &self.state.options
     }
 
-    /// A webhook sender for `target` signing with the configured app secret.
+    /// A webhook sender for `target` signing with the configured app secret. The customers'
+    /// messages it delivers open their reply window here, as on Meta's side: a free-form send
+    /// more than 24 hours after the customer's last message (by its `timestamp`) is refused
+    /// (WhatsApp 131047; Messenger 10/2018278, or after 7 days with the `HUMAN_AGENT` tag).
+    /// Customers this fake never delivered a message from are not held to a window (tests
+    /// bring them in other ways).
     pub fn webhook(&self, target: impl Into<String>) -> MetaWebhook {
         MetaWebhook::new(target, self.state.options.app_secret.clone())
+            .observed_by(Arc::clone(&self.state) as Arc<dyn crate::webhook::DeliveryObserver>)
     }
 
     /// Every WhatsApp send to `to` fails with `failure` until [`FakeGraph::clear_failures`].
@@ -401,9 +407,59 @@ struct GraphStore {
     /// The business account's message templates, in creation order.
     templates: Vec<templates::MessageTemplate>,
     failures: HashMap<(Channel, String), ScriptedFailure>,
+    /// When each customer last wrote (unix seconds), from the webhooks delivered.
+    last_written: HashMap<(Channel, String), u64>,
 }
 
+impl crate::webhook::DeliveryObserver for GraphState {
+    fn delivered(&self, body: &[u8]) {
+        let Ok(root) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        let mut wrote = Vec::new();
+        for entry in root["entry"].as_array().into_iter().flatten() {
+            for change in entry["changes"].as_array().into_iter().flatten() {
+                for message in change["value"]["messages"].as_array().into_iter().flatten() {
+                    let at = message["timestamp"].as_str().and_then(|t| t.parse().ok());
+                    if let (Some(from), Some(at)) = (message["from"].as_str(), at) {
+                        wrote.push((Channel::WhatsApp, from.to_owned(), at));
+                    }
+                }
+            }
+            for event in entry["messaging"].as_array().into_iter().flatten() {
+                let customer = event["message"]["is_echo"] != true
+                    && (event["message"].is_object() || event["postback"].is_object());
+                let sender = event["sender"]["id"].as_str();
+                if let (true, Some(sender), Some(ms)) = (customer, sender, event["timestamp"].as_u64())
+                {
+                    wrote.push((Channel::Messenger, sender.to_owned(), ms / 1000));
+                }
+            }
+        }
+        let mut store = lock(&self.store);
+        for (channel, customer, at) in wrote {
+            let last = store
+                .last_written
+                .entry((channel, channel.normalise(&customer)))
+                .or_default();
+            *last = (*last).max(at);
+        }
+    }
+}
+
+/// Meta's reply windows.
+pub(super) const DAY: u64 = 24 * 3600;
+pub(super) const HUMAN_AGENT_WINDOW: u64 = 7 * DAY;
+
 impl GraphStore {
+    /// Whether a free-form message to `recipient` is past the window (`window` seconds after
+    /// the customer last wrote); false for a customer never seen writing.
+    fn outside_window(&self, channel: Channel, recipient: &str, window: u64) -> bool {
+        self.last_written
+            .get(&(channel, channel.normalise(recipient)))
+            .is_some_and(|at| whatsapp::unix_now() > at + window)
+    }
+
     fn take_failure(&mut self, channel: Channel, recipient: &str) -> Option<GraphFailure> {
         let key = (channel, channel.normalise(recipient));
         let scripted = self.failures.get_mut(&key)?;

@@ -611,3 +611,105 @@ async fn the_business_number_and_page_answer_their_own_token_as_graph_does() {
         .unwrap()
         .contains("nonexisting field (colour) on node type (WhatsAppBusinessPhoneNumber)"));
 }
+
+fn unix_seconds_ago(hours: u64) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    now - hours * 3600
+}
+
+/// The customer writes (through the fake's own webhook sender, as Meta would deliver it).
+async fn customer_wrote(graph: &FakeGraph, body: Vec<u8>) {
+    let receiver = crate::receiver::Receiver::start().await;
+    let hook = graph.webhook(receiver.url("/webhooks/meta"));
+    hook.send(&body).await.unwrap();
+}
+
+#[tokio::test]
+async fn whatsapp_holds_free_text_to_the_24_hour_window_of_what_the_customer_wrote() {
+    use switchboard_fakes::{MessageTemplate, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook};
+    let graph = graph().await;
+    graph.add_template(MessageTemplate::approved(
+        "hello_again",
+        "en_US",
+        None,
+        "Hello {{1}}, we have news about your order.",
+    ));
+    let business = WhatsAppBusiness::default();
+    // A customer who last wrote 25 hours ago
+    let old = WhatsAppWebhook::new(&business)
+        .message(WhatsAppMessage::text("16505551234", "hi").at(unix_seconds_ago(25)))
+        .to_bytes();
+    customer_wrote(&graph, old).await;
+    let (status, body) = post_json(
+        &send_url(&graph),
+        Some(&wa_token(&graph)),
+        &text_to("+16505551234"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], 131_047);
+    // A template still goes out
+    let template = json!({"messaging_product": "whatsapp", "to": "16505551234", "type": "template",
+        "template": {"name": "hello_again", "language": {"code": "en_US"},
+                     "components": [{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]}});
+    let (status, body) = post_json(&send_url(&graph), Some(&wa_token(&graph)), &template).await;
+    assert_eq!(status, 200, "{body}");
+    // The customer writes again: the window opens
+    let fresh = WhatsAppWebhook::new(&business)
+        .message(WhatsAppMessage::text("16505551234", "ok").at(unix_seconds_ago(0)))
+        .to_bytes();
+    customer_wrote(&graph, fresh).await;
+    let (status, body) = post_json(
+        &send_url(&graph),
+        Some(&wa_token(&graph)),
+        &text_to("16505551234"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // A customer the fake never saw write is not held to a window
+    let (status, _) = post_json(
+        &send_url(&graph),
+        Some(&wa_token(&graph)),
+        &text_to("16505550000"),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn messenger_answers_after_24_hours_only_with_the_human_agent_tag_and_within_7_days() {
+    use switchboard_fakes::MessengerEvent;
+    let graph = graph().await;
+    let page = graph.options().page_id.clone();
+    let send = |psid: &str, tag: Option<&str>| {
+        let mut body = json!({"recipient": {"id": psid}, "messaging_type": "RESPONSE",
+                              "message": {"text": "Following up"}});
+        if let Some(tag) = tag {
+            body["messaging_type"] = json!("MESSAGE_TAG");
+            body["tag"] = json!(tag);
+        }
+        body
+    };
+    let url = format!("{}/me/messages", graph.base_url());
+    let token = graph.options().page_access_token.clone();
+    for (psid, hours) in [("111", 30), ("222", 24 * 8)] {
+        let event = MessengerEvent::text(psid, "hello").at(unix_seconds_ago(hours) * 1000);
+        customer_wrote(&graph, event.to_webhook(&page)).await;
+    }
+    // 30 hours: a plain answer is refused, the HUMAN_AGENT tag is accepted, another tag is not
+    let (status, answer) = post_json(&url, Some(&token), &send("111", None)).await;
+    assert_eq!(status, 400, "{answer}");
+    let error: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(error["error"]["error_subcode"], 2_018_278);
+    let (status, answer) = post_json(&url, Some(&token), &send("111", Some("HUMAN_AGENT"))).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, _) = post_json(&url, Some(&token), &send("111", Some("ACCOUNT_UPDATE"))).await;
+    assert_eq!(status, 400);
+    // 8 days: even the tag is past its window
+    let (status, _) = post_json(&url, Some(&token), &send("222", Some("HUMAN_AGENT"))).await;
+    assert_eq!(status, 400);
+}

@@ -49,6 +49,7 @@ pub fn parse(body: &[u8], page_id: &str) -> Result<Parsed, ParseError> {
                     provider_id,
                     body,
                     media,
+                    sent_at: event["timestamp"].as_i64().map(from_unix_ms),
                 }));
             } else if let Some(postback) = event.get("postback").filter(|p| p.is_object()) {
                 // Postbacks carry no message id: sender and time identify them.
@@ -65,6 +66,7 @@ pub fn parse(body: &[u8], page_id: &str) -> Result<Parsed, ParseError> {
                     provider_id,
                     body: format!("▶ {title}"),
                     media: Vec::new(),
+                    sent_at: event["timestamp"].as_i64().map(from_unix_ms),
                 }));
             } else if let Some(delivery) = event.get("delivery") {
                 for mid in delivery["mids"]

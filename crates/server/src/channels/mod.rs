@@ -51,6 +51,9 @@ pub struct ReceivedMessage {
     pub provider_id: String,
     pub body: String,
     pub media: Vec<MediaSource>,
+    /// When the customer sent it, as the provider says (WhatsApp and Messenger): the reply
+    /// window counts from then, not from a late delivery.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// Where a customer's file can be fetched.
@@ -268,6 +271,11 @@ fn stored_channel(
             .collect::<Vec<_>>()
             .join("; ")
     })
+}
+
+/// A WhatsApp timestamp (seconds since 1970, sent as a string).
+pub(crate) fn from_unix_seconds(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(text_of(value)?.parse().ok()?, 0)
 }
 
 /// A Messenger timestamp (milliseconds since 1970).

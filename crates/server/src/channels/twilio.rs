@@ -48,6 +48,7 @@ pub fn parse_inbound(
         provider_id: sid.to_string(),
         body: param(params, "Body").unwrap_or_default().to_string(),
         media,
+        sent_at: None,
     })])
 }
 

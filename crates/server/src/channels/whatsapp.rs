@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use switchboard_protocol::MessageStatus;
 
-use super::{text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage};
+use super::{from_unix_seconds, text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage};
 use crate::engine::SendOutcome;
 
 /// Everything a `whatsapp_business_account` webhook carries for the number
@@ -53,6 +53,7 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Parsed, ParseError> {
                     provider_id,
                     body,
                     media,
+                    sent_at: from_unix_seconds(&message["timestamp"]),
                 }));
             }
             for status in value["statuses"].as_array().into_iter().flatten() {

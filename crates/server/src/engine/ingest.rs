@@ -2,6 +2,7 @@
 //! hand an [`Inbound`] to [`Engine::ingest`], which stores it durably, exactly once, in the
 //! right conversation, and routes a new conversation to its queue or extension.
 
+use chrono::{DateTime, Utc};
 use switchboard_domain::lifecycle::{route_inbound, InboundRoute};
 use switchboard_domain::routing::Trigger;
 use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
@@ -26,6 +27,9 @@ pub struct Inbound {
     pub body: String,
     /// Files already stored (`Engine::register_file`) that the message carries.
     pub attachments: Vec<Uuid>,
+    /// When the customer sent it, if the provider says: the reply window counts from then
+    /// (never from the future, never backwards), otherwise from now.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// What [`Engine::ingest`] did.
@@ -82,7 +86,8 @@ impl Unit<'_> {
             (InboundRoute::Append, Some(conv)) => conv,
             _ => self.open_conversation(channel.kind, &channel.id, &channel.route, inbound)?,
         };
-        conv.last_inbound_at = Some(self.now);
+        let sent_at = inbound.sent_at.map_or(self.now, |at| at.min(self.now));
+        conv.last_inbound_at = conv.last_inbound_at.max(Some(sent_at));
         let mut files = Vec::with_capacity(inbound.attachments.len());
         for id in &inbound.attachments {
             if let Some(row) = self

@@ -421,6 +421,7 @@ impl Engine {
                 provider_message_id: Some(format!("visitor:{}:{client_id}", visitor.id)),
                 body,
                 attachments: files,
+                sent_at: None,
             })
             .await?;
         let created = !outcome.duplicate;

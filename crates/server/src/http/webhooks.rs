@@ -361,6 +361,7 @@ async fn store_all(
                         provider_message_id: Some(message.provider_id),
                         body,
                         attachments,
+                        sent_at: message.sent_at,
                     })
                     .await?;
             }

@@ -395,6 +395,7 @@ impl TestServer {
                 provider_message_id: provider_id,
                 body: body.into(),
                 attachments: Vec::new(),
+                sent_at: None,
             })
             .await
             .unwrap_or_else(|e| panic!("ingest failed: {e}"))
