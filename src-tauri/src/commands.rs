@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use serde::Serialize;
 use switchboard_client::{
     AttachmentRules, ClientError, ConnectionState, FileCheck, MessagesPage, OutgoingAttachment,
-    SearchResults, SignInKept, TemplateFilter, View,
+    SearchResults, SignInKept, StartedChat, TemplateFilter, View,
 };
 use switchboard_protocol::{
     AdminAgent, AdminChannel, AdminQueue, Agent, AgentRequest, AuditFilter, AuditPage,
-    ChannelCheck, ChannelRequest, Conversation, ErrorCode, Message, Presence, QueueRequest,
-    Template, TemplateRequest,
+    ChannelCheck, ChannelRequest, ChannelSummary, Conversation, ErrorCode, Message, Presence,
+    QueueRequest, StartConversationRequest, Template, TemplateChoice, TemplateRequest,
+    WhatsAppTemplate,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
@@ -580,6 +581,55 @@ pub async fn start_internal_chat(
         .client
         .start_internal_chat(extensions, title)
         .await?)
+}
+
+// ----- reaching customers: WhatsApp templates, chats started by the agent -----
+
+/// The channels a chat can be started on (enabled SMS and WhatsApp ones); online.
+#[tauri::command]
+pub async fn channels(desktop: State<'_, Desktop>) -> Answer<Vec<ChannelSummary>> {
+    Ok(desktop.client.channels().await?)
+}
+
+/// A WhatsApp channel's approved templates, every language (the UI filters as the agent
+/// types); online.
+#[tauri::command]
+pub async fn whatsapp_templates(
+    desktop: State<'_, Desktop>,
+    channel_id: String,
+) -> Answer<Vec<WhatsAppTemplate>> {
+    Ok(desktop
+        .client
+        .whatsapp_templates(&channel_id, None, None)
+        .await?)
+}
+
+/// Send an approved WhatsApp template in a chat; the same `clientId` for a retry of the same
+/// values.
+#[tauri::command]
+pub async fn send_whatsapp_template(
+    desktop: State<'_, Desktop>,
+    conversation_id: String,
+    client_id: String,
+    template: TemplateChoice,
+) -> Answer<Message> {
+    Ok(desktop
+        .client
+        .send_whatsapp_template(
+            id("conversationId", &conversation_id)?,
+            id("clientId", &client_id)?,
+            template,
+        )
+        .await?)
+}
+
+/// Start a chat with a customer (SMS text or WhatsApp template), or write in their open one.
+#[tauri::command]
+pub async fn start_conversation(
+    desktop: State<'_, Desktop>,
+    request: StartConversationRequest,
+) -> Answer<StartedChat> {
+    Ok(desktop.client.start_conversation(request).await?)
 }
 
 // ----- contacts -----

@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
     AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
     AgentList, AgentRequest, AttachmentRef, AuditFilter, AuditPage, ChangePasswordRequest,
-    ChannelCheck, ChannelRequest, ContactList, Conversation, ConversationList, DeleteQueueRequest,
-    DisableAgentRequest, ErrorCode, ErrorResponse, LoginRequest, LoginResponse, Message,
-    MessagePage, PasswordRequest, Presence, PresenceRequest, QueueRequest, ReadRequest,
-    SendMessageRequest, Template, TemplateList, TransferRequest,
+    ChannelCheck, ChannelList, ChannelRequest, ChannelSummary, ContactList, Conversation,
+    ConversationList, DeleteQueueRequest, DisableAgentRequest, ErrorCode, ErrorResponse,
+    LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest, Presence, PresenceRequest,
+    QueueRequest, ReadRequest, SendMessageRequest, SendTemplateRequest, StartConversationRequest,
+    StartedConversation, Template, TemplateList, TransferRequest, WhatsAppTemplate,
+    WhatsAppTemplateList,
 };
 use url::Url;
 use uuid::Uuid;
@@ -606,19 +608,90 @@ impl Api {
         conversation: Uuid,
         request: &SendMessageRequest,
     ) -> Result<(Message, bool), ApiError> {
-        let req = self
-            .request(
+        self.created(
+            self.request(
                 Method::POST,
                 &format!("api/v1/conversations/{conversation}/messages"),
             )
-            .json(request)
-            .timeout(CALL_TIMEOUT);
-        let response = self.send(req).await?;
+            .json(request),
+        )
+        .await
+    }
+
+    /// `POST /conversations/{id}/whatsapp-template`: an approved WhatsApp template with its
+    /// variables filled (accepted after the 24-hour window too). Returns the stored message
+    /// (its body the rendered text) and whether this call created it (`201`) or found it
+    /// under the same `client_id` (`200`).
+    pub async fn send_whatsapp_template(
+        &self,
+        conversation: Uuid,
+        request: &SendTemplateRequest,
+    ) -> Result<(Message, bool), ApiError> {
+        self.created(
+            self.request(
+                Method::POST,
+                &format!("api/v1/conversations/{conversation}/whatsapp-template"),
+            )
+            .json(request),
+        )
+        .await
+    }
+
+    /// `POST /conversations`: start a chat with a customer on an SMS or WhatsApp channel.
+    /// `true` when a chat was started (`201`); `false` when the message went into the
+    /// customer's open chat on that channel or `client_id` was seen before (`200`).
+    pub async fn start_conversation(
+        &self,
+        request: &StartConversationRequest,
+    ) -> Result<(StartedConversation, bool), ApiError> {
+        self.created(
+            self.request(Method::POST, "api/v1/conversations")
+                .json(request),
+        )
+        .await
+    }
+
+    /// The decoded answer of a create-or-find call and whether it was `201 Created`.
+    async fn created<T: DeserializeOwned>(
+        &self,
+        req: RequestBuilder,
+    ) -> Result<(T, bool), ApiError> {
+        let response = self.send(req.timeout(CALL_TIMEOUT)).await?;
         let created = response.status() == StatusCode::CREATED;
         let bytes = response.bytes().await.map_err(network)?;
-        let message =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))?;
-        Ok((message, created))
+        let value = serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok((value, created))
+    }
+
+    /// `GET /channels`: the enabled SMS and WhatsApp channels a chat can be started on.
+    pub async fn channels(&self) -> Result<Vec<ChannelSummary>, ApiError> {
+        Ok(self.get::<ChannelList>("api/v1/channels").await?.channels)
+    }
+
+    /// `GET /channels/{id}/whatsapp-templates`: the channel's approved templates, by name then
+    /// language; `language` keeps one language (`pt` matches `pt_BR`), `query` those whose name
+    /// or body contains it.
+    pub async fn whatsapp_templates(
+        &self,
+        channel: &str,
+        language: Option<&str>,
+        query: Option<&str>,
+    ) -> Result<Vec<WhatsAppTemplate>, ApiError> {
+        let mut path = format!(
+            "api/v1/channels/{}/whatsapp-templates",
+            path_segment(channel)
+        );
+        let given: Vec<String> = [("language", language), ("q", query)]
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+                Some(format!("{name}={}", path_segment(value)))
+            })
+            .collect();
+        if !given.is_empty() {
+            path = format!("{path}?{}", given.join("&"));
+        }
+        Ok(self.get::<WhatsAppTemplateList>(&path).await?.templates)
     }
 
     /// `POST /conversations/{id}/{action}` for take, resolve, archive, unarchive.

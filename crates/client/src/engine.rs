@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use switchboard_protocol::{Agent, Conversation, Event, Template};
+use switchboard_protocol::{Agent, Conversation, Event, Message, Template};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -148,6 +148,16 @@ impl Core {
             self.queue_history(id, history, false);
         }
         self.feed.emit(Change::ConversationUpserted { id });
+        Ok(())
+    }
+
+    /// Store a message the server just answered with (a template sent, a chat started).
+    pub async fn store_message(&self, message: Message) -> Result<()> {
+        let conversation_id = message.conversation_id;
+        self.cache
+            .write(move |tx| cache::messages::upsert(tx, &message).map(|_| ()))
+            .await?;
+        self.feed.emit(Change::MessagesChanged { conversation_id });
         Ok(())
     }
 

@@ -49,8 +49,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use switchboard_protocol::{
-    Agent, AttachmentRef, ChannelKind, Conversation, Direction, ErrorCode, Message, MessageStatus,
-    Presence, Template, TemplateRequest,
+    Agent, AttachmentRef, ChannelKind, ChannelSummary, Conversation, Direction, ErrorCode, Message,
+    MessageStatus, Presence, SendTemplateRequest, StartConversationRequest, Template,
+    TemplateChoice, TemplateRequest, WhatsAppTemplate,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -160,6 +161,17 @@ pub struct MessagesPage {
     pub more: bool,
     /// The history is still being fetched: more may appear (a `MessagesChanged` follows).
     pub loading: bool,
+}
+
+/// A chat the agent started ([`Client::start_conversation`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StartedChat {
+    pub conversation: Conversation,
+    /// The first message (the text, or the template's rendered text).
+    pub message: Message,
+    /// A new chat; `false` when the message went into the customer's open chat on that
+    /// channel (or the request was a repeat).
+    pub created: bool,
 }
 
 /// What an upload reports.
@@ -1233,6 +1245,79 @@ impl Client {
             .map_err(|e| core.api_error(e))?;
         core.store_conversation(conversation.clone()).await?;
         Ok(conversation)
+    }
+
+    /// The channels a chat can be started on: enabled SMS and WhatsApp channels (online).
+    pub async fn channels(&self) -> Result<Vec<ChannelSummary>> {
+        let core = self.core()?;
+        core.api.channels().await.map_err(|e| core.api_error(e))
+    }
+
+    /// Start a chat with a customer on an SMS channel (`body`) or a WhatsApp one (an approved
+    /// `template`), to a contact or a number; the starting agent owns it. When the customer
+    /// already has an open chat on that channel, the message goes there instead
+    /// (`created: false`). The chat and its first message join the cache at once. Idempotent
+    /// on the request's `client_id`: send the same request again after a failure.
+    pub async fn start_conversation(
+        &self,
+        request: StartConversationRequest,
+    ) -> Result<StartedChat> {
+        let core = self.core()?;
+        let (started, created) = core
+            .api
+            .start_conversation(&request)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_conversation(started.conversation.clone())
+            .await?;
+        core.store_message(started.message.clone()).await?;
+        Ok(StartedChat {
+            conversation: started.conversation,
+            message: started.message,
+            created,
+        })
+    }
+
+    /// A WhatsApp channel's approved templates (online): `language` keeps one language (`pt`
+    /// matches `pt_BR`), `query` those whose name or body contains it.
+    pub async fn whatsapp_templates(
+        &self,
+        channel_id: &str,
+        language: Option<&str>,
+        query: Option<&str>,
+    ) -> Result<Vec<WhatsAppTemplate>> {
+        let core = self.core()?;
+        core.api
+            .whatsapp_templates(channel_id, language, query)
+            .await
+            .map_err(|e| core.api_error(e))
+    }
+
+    /// Send an approved WhatsApp template in a chat (online; allowed after the 24-hour window
+    /// too). Unlike a reply it is not queued: the agent sees at once whether the server took
+    /// it, and the stored message (the rendered text) joins the cache. Whether the provider
+    /// delivers it arrives later as the message's status, `failed` with Meta's reason in
+    /// words. Idempotent on `client_id`: try the same values again with the same id.
+    pub async fn send_whatsapp_template(
+        &self,
+        conversation_id: Uuid,
+        client_id: Uuid,
+        template: TemplateChoice,
+    ) -> Result<Message> {
+        let core = self.core()?;
+        let request = SendTemplateRequest {
+            client_id,
+            name: template.name,
+            language: template.language,
+            parameters: template.parameters,
+        };
+        let (message, _created) = core
+            .api
+            .send_whatsapp_template(conversation_id, &request)
+            .await
+            .map_err(|e| core.api_error(e))?;
+        core.store_message(message.clone()).await?;
+        Ok(message)
     }
 
     /// The queues I am a member of, by name (online).
