@@ -28,6 +28,7 @@ import type {
   ChannelCheck,
   ChannelKind,
   ChannelRequest,
+  ChannelSummary,
   Contact,
   ContactHistory,
   Conversation,
@@ -42,8 +43,13 @@ import type {
   QueueSummary,
   Role,
   SmsInfo,
+  StartConversationRequest,
+  StartedConversation,
   Template,
+  TemplateChoice,
+  TemplateParameter,
   TemplateRequest,
+  WhatsAppTemplate,
 } from "../../web/protocol";
 
 export type {
@@ -61,6 +67,7 @@ export type {
   ChannelCheck,
   ChannelKind,
   ChannelRequest,
+  ChannelSummary,
   Contact,
   ContactHistory,
   Conversation,
@@ -75,7 +82,11 @@ export type {
   QueueSummary,
   Role,
   SmsInfo,
+  StartConversationRequest,
   Template,
+  TemplateChoice,
+  TemplateParameter,
+  WhatsAppTemplate,
 };
 
 // The shell's own types: crates/client and src-tauri, written by hand.
@@ -121,6 +132,13 @@ export interface SearchResults {
   contacts: { contact: Contact; name: Segment[] }[];
   templates: { template: Template; name: Segment[]; body: Segment[] }[];
 }
+
+/** crates/client `StartedChat`: the chat a start request opened and its first message. */
+export type StartedChat = StartedConversation & {
+  /** A new chat; false when the message went into the customer's open chat on that channel
+   * (or the request was a repeat). */
+  created: boolean;
+};
 
 /** What may be attached (the server's limit, as it last said, and the accepted types). */
 export interface AttachmentRules {
@@ -331,6 +349,22 @@ export interface Backend {
   /** Live chat only: block the visitor's address; `durationS` null: until unblocked. */
   block(id: string, durationS: number | null, reason: string): Promise<void>;
   startInternalChat(extensions: string[], title: string | null): Promise<Conversation>;
+
+  // ----- reaching customers (online) -----
+  /** The channels a chat can be started on: enabled SMS and WhatsApp ones. */
+  channels(): Promise<ChannelSummary[]>;
+  /** A WhatsApp channel's approved templates, every language, by name then language. Errors:
+   * `not_found` (no such WhatsApp channel). */
+  whatsappTemplates(channelId: string): Promise<WhatsAppTemplate[]>;
+  /** Sends an approved template in a WhatsApp chat (also once the 24-hour window closed); the
+   * stored message, its body the rendered text. `clientId` (a UUID) makes a retry of the same
+   * values safe. Errors: `invalid_template` (the message names each missing or unknown
+   * variable), `not_found`. Meta's refusals come later, as the message's `failed` status. */
+  sendWhatsAppTemplate(conversationId: string, clientId: string, template: TemplateChoice): Promise<Message>;
+  /** Starts a chat with a customer (SMS: `body`; WhatsApp: `template`) that this agent owns, or
+   * writes in their open chat on that channel. Errors: `bad_input`/`invalid_*` (the field
+   * named), `not_found`, `opted_out` (an SMS number that texted STOP), other channel rules. */
+  startConversation(request: StartConversationRequest): Promise<StartedChat>;
 
   // ----- my queues (online) -----
   /** The queues I am a member of, by name (to give each its own sound). */

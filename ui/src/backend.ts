@@ -101,6 +101,11 @@ export const tauriBackend: Backend = {
   endSession: (id) => call("end_session", { id }),
   block: (id, durationS, reason) => call("block", { id, durationS, reason }),
   startInternalChat: (extensions, title) => call("start_internal_chat", { extensions, title }),
+  channels: () => call("channels"),
+  whatsappTemplates: (channelId) => call("whatsapp_templates", { channelId }),
+  sendWhatsAppTemplate: (conversationId, clientId, template) =>
+    call("send_whatsapp_template", { conversationId, clientId, template }),
+  startConversation: (request) => call("start_conversation", { request }),
   myQueues: () => call("my_queues"),
   contactHistory: (contactId) => call("contact_history", { contactId }),
   addContactFromConversation: (conversationId, name, emails) =>
@@ -189,6 +194,10 @@ export const webBackend: Backend = {
   endSession: notConnected,
   block: notConnected,
   startInternalChat: notConnected,
+  channels: notConnected,
+  whatsappTemplates: notConnected,
+  sendWhatsAppTemplate: notConnected,
+  startConversation: notConnected,
   myQueues: notConnected,
   contactHistory: notConnected,
   addContactFromConversation: notConnected,

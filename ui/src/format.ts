@@ -23,6 +23,11 @@ export function timeOfDay(iso: string, locale: string): string {
   return new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
 }
 
+/** "Dec 5, 2025, 2:05 PM": a moment named in a sentence (when a window closed, an opt-out). */
+export function dateTime(iso: string, locale: string): string {
+  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+}
+
 /** The date separator above a day's first message. */
 export function dayLabel(iso: string, locale: string): string {
   return new Date(iso).toLocaleDateString(locale, {
@@ -68,12 +73,16 @@ export function smsSegments(text: string): number {
   return text.length <= 70 ? 1 : Math.ceil(text.length / 67);
 }
 
-/** "5 h 12 min" left in the reply window, or `null` once it has closed. */
+/**
+ * "5 h 12 min" left in the reply window ("6 d 23 h" in Messenger's 7-day window for human
+ * agents), or `null` once it has closed.
+ */
 export function windowLeft(endsAt: string, now = new Date()): string | null {
   const ms = new Date(endsAt).getTime() - now.getTime();
   if (ms <= 0) return null;
   const minutes = Math.floor(ms / 60_000);
   const hours = Math.floor(minutes / 60);
+  if (hours >= 24) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
   return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
 
@@ -103,7 +112,12 @@ const LANGUAGE_BY_CALLING_CODE: [string, string][] = [
 export function conversationLanguage(conversation: Conversation): string | null {
   const identity = conversation.contact.identity;
   if (!identity || (identity.kind !== "whatsapp" && identity.kind !== "sms")) return null;
-  const digits = identity.value.replace(/[^\d+]/g, "");
+  return phoneLanguage(identity.value);
+}
+
+/** The language a phone number's calling code suggests (`+55…` → `pt-BR`), or `null`. */
+export function phoneLanguage(number: string): string | null {
+  const digits = number.replace(/[^\d+]/g, "");
   const phone = digits.startsWith("+") ? digits : `+${digits}`;
   // The longest matching code wins (+351 before +3…).
   const match = LANGUAGE_BY_CALLING_CODE.filter(([code]) => phone.startsWith(code)).sort(
@@ -114,16 +128,16 @@ export function conversationLanguage(conversation: Conversation): string | null 
 
 /**
  * The template language to pre-select for a wanted language: an exact match, else one of the
- * same base language (`pt` for `pt-BR`), else `null`.
+ * same base language (`pt` for `pt-BR`), else `null`. Meta's codes (`pt_BR`) match BCP 47
+ * tags (`pt-BR`) too.
  */
 export function pickLanguage(available: string[], wanted: string | null): string | null {
   if (!wanted) return null;
-  const lower = wanted.toLowerCase();
+  const tag = (language: string) => language.toLowerCase().replace(/_/g, "-");
+  const lower = tag(wanted);
   const base = lower.split("-")[0];
   return (
-    available.find((l) => l.toLowerCase() === lower) ??
-    available.find((l) => l.toLowerCase().split("-")[0] === base) ??
-    null
+    available.find((l) => tag(l) === lower) ?? available.find((l) => tag(l).split("-")[0] === base) ?? null
   );
 }
 

@@ -5,7 +5,13 @@
 import type {
   Agent,
   Backend,
+  ChannelSummary,
+  Contact,
   Conversation,
+  StartConversationRequest,
+  StartedChat,
+  TemplateChoice,
+  WhatsAppTemplate,
   FileCheck,
   Message,
   OpenedFile,
@@ -66,7 +72,13 @@ export function conversation(
   name: string,
   extra: Partial<Conversation> = {},
 ): Conversation {
+  // WhatsApp and Messenger chats answer within their reply window unless a test closes it.
+  const window =
+    channel === "whatsapp" || channel === "facebook"
+      ? { reply_window_ends_at: new Date(Date.now() + 20 * 3600_000).toISOString() }
+      : {};
   return {
+    ...window,
     id,
     channel,
     channel_id: channel,
@@ -87,6 +99,44 @@ export const TEMPLATES: Template[] = [
   { id: "t1", name: "Saudação", body: "Olá {{contact.first_name}}, sou {{agent.name}}!", category: "Geral", language: "pt-BR", updated_at: NOW },
   { id: "t2", name: "Greeting", body: "Hi {{contact.first_name}}, this is {{agent.name}}.", category: "General", language: "en", updated_at: NOW },
   { id: "t3", name: "Prazo de entrega", body: "Seu pedido chega em até 5 dias úteis.", category: "Entregas", language: "pt-BR", updated_at: NOW },
+];
+
+/** Approved WhatsApp templates as `GET /channels/{id}/whatsapp-templates` lists them. */
+export const WA_TEMPLATES: WhatsAppTemplate[] = [
+  {
+    name: "order_update",
+    language: "pt_BR",
+    category: "UTILITY",
+    header: "Pedido {{1}}",
+    body: "Olá {{1}}, seu pedido sai {{2}}.",
+    footer: "Loja Exemplo",
+    buttons: ["Falar com atendente"],
+    parameters: [
+      { key: "header.1", example: "#4521" },
+      { key: "body.1", example: "Maria" },
+      { key: "body.2", example: "amanhã" },
+    ],
+  },
+  {
+    name: "boas_vindas",
+    language: "pt_BR",
+    category: "MARKETING",
+    header: null,
+    body: "Oi {{customer_name}}, em que podemos ajudar?",
+    footer: null,
+    buttons: [],
+    parameters: [{ key: "body.customer_name", example: "Ana" }],
+  },
+  {
+    name: "hello_world",
+    language: "en_US",
+    category: "UTILITY",
+    header: null,
+    body: "Hello, how can we help?",
+    footer: null,
+    buttons: [],
+    parameters: [],
+  },
 ];
 
 export class FakeBackend implements Backend {
@@ -165,9 +215,13 @@ export class FakeBackend implements Backend {
           created_at: m.created_at,
           snippet: [{ text: m.body, matched: true }],
         })),
-      contacts: [],
+      contacts: this.contactList
+        .filter((c) => c.name.toLowerCase().includes(query.toLowerCase()))
+        .map((contact) => ({ contact, name: [{ text: contact.name, matched: true }] })),
       templates: [],
     });
+  /** The directory, as the search finds it by name. */
+  contactList: Contact[] = [];
   templates = (filter: { query?: string | null; category?: string | null; language?: string | null }) =>
     Promise.resolve(
       this.templateList.filter(
@@ -288,6 +342,69 @@ export class FakeBackend implements Backend {
     this.messagesById.set(id, []);
     return Promise.resolve(c);
   };
+  /** `channels()` answers: the channels a chat can be started on (an error: offline). */
+  channelList: ChannelSummary[] | BackendError = [
+    { id: "wa-main", kind: "whatsapp" },
+    { id: "sms-main", kind: "sms" },
+  ];
+  channels = () => {
+    const list = this.channelList;
+    return list instanceof BackendError ? Promise.reject(list) : Promise.resolve(list.map((c) => ({ ...c })));
+  };
+  /** Every WhatsApp channel's approved templates (an error: the list could not be had). */
+  waTemplates: WhatsAppTemplate[] | BackendError = structuredClone(WA_TEMPLATES);
+  whatsappTemplates = (channelId: string) => {
+    this.calls.push(`wa-templates ${channelId}`);
+    const list = this.waTemplates;
+    return list instanceof BackendError ? Promise.reject(list) : Promise.resolve(structuredClone(list));
+  };
+  /** The server's answer to the next template send or chat start, when it refuses. */
+  refusal: BackendError | null = null;
+  templatesSent: { conversationId: string; clientId: string; template: TemplateChoice }[] = [];
+  /** Checks the values as the server does: every variable filled, none unknown. */
+  private filled(template: TemplateChoice): string {
+    const known = Array.isArray(this.waTemplates) ? this.waTemplates : [];
+    const tpl = known.find((t) => t.name === template.name && t.language === template.language);
+    if (!tpl) throw new BackendError("invalid_template", `template: ${template.name} is not an approved template in ${template.language}`);
+    const missing = tpl.parameters.filter((p) => !template.parameters[p.key]?.trim()).map((p) => `${p.key}: is missing; fill every variable`);
+    if (missing.length) throw new BackendError("invalid_template", `template: ${missing.join("; ")}`);
+    const fill = (text: string, part: string) =>
+      text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (_, name: string) => template.parameters[`${part}.${name}`] ?? "");
+    return [tpl.header ? fill(tpl.header, "header") : null, fill(tpl.body, "body"), tpl.footer]
+      .filter((p) => p !== null)
+      .join("\n\n");
+  }
+  sendWhatsAppTemplate = (conversationId: string, clientId: string, template: TemplateChoice) =>
+    this.adminCall(() => {
+      this.templatesSent.push({ conversationId, clientId, template: structuredClone(template) });
+      if (this.refusal) throw this.refusal;
+      const body = this.filled(template);
+      const list = this.messagesById.get(conversationId) ?? [];
+      const m: Message = { ...message(conversationId, 200 + list.length, body, false), client_id: clientId, status: "sent" };
+      list.push(m);
+      this.messagesById.set(conversationId, list);
+      return m;
+    });
+  started: StartConversationRequest[] = [];
+  startConversation = (request: StartConversationRequest) =>
+    this.adminCall((): StartedChat => {
+      this.started.push(structuredClone(request));
+      if (this.refusal) throw this.refusal;
+      const kind = this.channelList instanceof BackendError ? "sms" : (this.channelList.find((c) => c.id === request.channel_id)?.kind ?? "sms");
+      const body = request.template ? this.filled(request.template) : (request.body ?? "");
+      const id = `00000000-0000-7000-8000-0000000001${String(this.conversationsById.size).padStart(2, "0")}`;
+      const address = request.address ?? "+5511999990000";
+      const m: Message = { ...message(id, 300, body, false), client_id: request.client_id, status: "pending" };
+      const c = conversation(id, kind, address, {
+        channel_id: request.channel_id,
+        contact: { id: request.contact_id ?? null, display_name: address, known: !!request.contact_id, identity: { kind, value: address } },
+        last_message: m,
+        reply_window_ends_at: null,
+      });
+      this.conversationsById.set(id, c);
+      this.messagesById.set(id, [m]);
+      return { conversation: c, message: m, created: true };
+    });
   contactHistory = (contactId: string) =>
     Promise.resolve({
       contact: {

@@ -27,6 +27,8 @@ export class ChatHeader {
   private readonly icon: HTMLSpanElement;
   private readonly title: HTMLHeadingElement;
   private readonly sub: HTMLParagraphElement;
+  /** An SMS customer who texted STOP: nothing may be sent (the composer says since when). */
+  private readonly optedOut: HTMLSpanElement;
   private readonly takeButton: HTMLButtonElement;
   private readonly transferButton: HTMLButtonElement;
   private readonly resolveButton: HTMLButtonElement;
@@ -46,6 +48,8 @@ export class ChatHeader {
     const { t } = ctx;
     this.title = el("h2", { class: "chat-title", "data-testid": "chat-title" });
     this.sub = el("p", { class: "chat-sub", "data-testid": "chat-sub" });
+    this.optedOut = el("span", { class: "badge warning", "data-testid": "opted-out" }, t("chat.optedOutBadge"));
+    this.optedOut.hidden = true;
     this.takeButton = button(t("chat.take"), "take-button", { class: "primary" });
     this.transferButton = button(t("chat.transfer"), "transfer-button");
     this.resolveButton = button(t("chat.resolve"), "resolve-button");
@@ -80,7 +84,7 @@ export class ChatHeader {
       "div",
       { class: "chat-header" },
       this.icon,
-      el("div", { class: "chat-heading" }, this.title, this.sub),
+      el("div", { class: "chat-heading" }, el("div", { class: "chat-title-row" }, this.title, this.optedOut), this.sub),
       actions,
     );
 
@@ -110,6 +114,7 @@ export class ChatHeader {
           ? t("chat.ownedByMe")
           : t("chat.ownedBy", { name: c.owner.name })
         : (c.contact.identity?.value ?? "");
+    this.optedOut.hidden = !(c.channel === "sms" && c.opted_out_at);
     this.takeButton.hidden = !unowned || c.archived;
     this.resolveButton.hidden = c.channel === "internal" || c.archived || c.status === "resolved";
     this.transferButton.hidden = c.channel === "internal";

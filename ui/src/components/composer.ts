@@ -1,15 +1,21 @@
 /**
  * The reply box and its bar: the reply-window note, staged files, the `/` template picker, the
- * SMS segment count, Attach, Templates and Send. Enter sends, Shift+Enter keeps a newline; a
- * reply that cannot be queued comes back into the box with its files.
+ * SMS segment count, Attach, Templates, WhatsApp templates and Send. Enter sends, Shift+Enter
+ * keeps a newline; a reply that cannot be queued comes back into the box with its files.
+ *
+ * The provider's rule shows before the agent types: once a WhatsApp chat's 24-hour window has
+ * closed the box gives way to a note and "Choose a template" (the only thing WhatsApp then
+ * delivers); a closed Messenger window or an SMS customer who opted out disables the box, with
+ * the note saying why.
  */
 import type { Agent, Conversation, Template } from "../api";
 import { button, el } from "../dom";
-import { smsSegments, windowLeft } from "../format";
+import { dateTime, smsSegments, windowLeft } from "../format";
 import { paperclipIcon } from "../icons";
 import type { Context, MainState } from "./context";
 import { StagedFiles } from "./staged-files";
 import { TemplatePicker } from "./template-picker";
+import { templateDialog } from "./whatsapp-templates";
 
 export interface ComposerEvents {
   toggleTemplates(): void;
@@ -31,6 +37,24 @@ export function fillVariables(body: string, conversation: Conversation | null, m
   return body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
 }
 
+/** What the channel's rules let the agent write now. */
+export type Writing =
+  /** Free text (and files). */
+  | "open"
+  /** WhatsApp after the window: approved templates only. */
+  | "templates_only"
+  /** Nothing: a closed Messenger window, an SMS number that opted out. */
+  | "closed";
+
+/** What may be written in `c` at `now`, by the provider's rules as the server reports them. */
+export function writing(c: Conversation, now = new Date()): Writing {
+  if (c.channel === "sms" && c.opted_out_at) return "closed";
+  if (c.channel !== "whatsapp" && c.channel !== "facebook") return "open";
+  const open = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at, now) !== null : false;
+  if (open) return "open";
+  return c.channel === "whatsapp" ? "templates_only" : "closed";
+}
+
 export class Composer {
   readonly element: HTMLDivElement;
   readonly staged: StagedFiles;
@@ -38,6 +62,15 @@ export class Composer {
   private readonly windowNote: HTMLParagraphElement;
   private readonly reply: HTMLTextAreaElement;
   private readonly segments: HTMLSpanElement;
+  /** The box and its bar: hidden while only a template may go out. */
+  private readonly writingArea: HTMLDivElement;
+  /** "Choose a template", shown instead of the box after WhatsApp's window. */
+  private readonly templatesOnly: HTMLDivElement;
+  private readonly waTemplates: HTMLButtonElement;
+  private readonly controls: HTMLButtonElement[];
+  /** The chat last drawn, to redraw the countdown (and the window's end) as time passes. */
+  private shown: Conversation | null = null;
+  private timer: number | null = null;
 
   constructor(
     private readonly ctx: Context,
@@ -50,29 +83,45 @@ export class Composer {
       class: "reply-box",
       rows: "2",
       placeholder: t("chat.replyPlaceholder"),
+      "aria-label": t("chat.replyPlaceholder"),
       "data-testid": "reply-box",
     });
     this.segments = el("span", { class: "segments", "data-testid": "sms-segments" });
     const templatesToggle = button(t("chat.templates"), "templates-toggle", { class: "ghost" });
+    this.waTemplates = button(t("chat.waTemplates"), "wa-templates-open", { class: "ghost" });
     const attachButton = button(t("attach.button"), "attach-button", { class: "ghost attach", title: t("attach.title") });
     attachButton.prepend(paperclipIcon());
     const sendButton = button(t("chat.send"), "send-button", { class: "primary" });
+    this.controls = [attachButton, templatesToggle, sendButton];
+    const chooseTemplate = button(t("chat.chooseTemplate"), "wa-template-choose", { class: "primary" });
+    this.templatesOnly = el("div", { class: "composer-bar templates-only" }, chooseTemplate);
+    this.templatesOnly.hidden = true;
     this.staged = new StagedFiles(ctx);
     this.picker = new TemplatePicker(ctx, {
       choose: (tpl) => this.use(tpl),
       language: (languages) => events.templateLanguage(languages),
     });
-    this.element = el(
+    this.writingArea = el(
       "div",
-      { class: "composer" },
-      this.windowNote,
+      { class: "writing" },
       this.staged.element,
       el("div", { class: "reply-wrap" }, this.picker.element, this.reply),
-      el("div", { class: "composer-bar" }, attachButton, templatesToggle, this.segments, sendButton),
+      el(
+        "div",
+        { class: "composer-bar" },
+        attachButton,
+        templatesToggle,
+        this.waTemplates,
+        this.segments,
+        sendButton,
+      ),
     );
+    this.element = el("div", { class: "composer" }, this.windowNote, this.templatesOnly, this.writingArea);
 
     this.reply.addEventListener("blur", () => window.setTimeout(() => this.picker.close(), 150));
     templatesToggle.addEventListener("click", () => events.toggleTemplates());
+    this.waTemplates.addEventListener("click", () => this.openTemplates());
+    chooseTemplate.addEventListener("click", () => this.openTemplates());
     attachButton.addEventListener("click", () => {
       void track(this.staged.pick().catch(fail));
     });
@@ -90,20 +139,37 @@ export class Composer {
     sendButton.addEventListener("click", () => void track(this.send()));
   }
 
-  /** Draws what depends on the chat: the reply window and the SMS segments. */
+  /** Draws what depends on the chat: the channel's rule of the moment, the SMS segments. */
   show(c: Conversation): void {
-    const { t } = this.ctx;
+    const { t, locale } = this.ctx;
+    this.shown = c;
     const note = this.windowNote;
-    const left = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at) : null;
-    if (c.reply_window_ends_at === undefined || c.reply_window_ends_at === null) {
-      note.hidden = !(c.channel === "whatsapp" || c.channel === "facebook");
-      note.textContent = note.hidden ? "" : t("chat.windowClosed");
+    const now = new Date();
+    const may = writing(c, now);
+    const left = c.reply_window_ends_at ? windowLeft(c.reply_window_ends_at, now) : null;
+    if (c.channel === "sms" && c.opted_out_at) {
+      note.textContent = t("chat.optedOut", { time: dateTime(c.opted_out_at, locale) });
+    } else if (c.channel !== "whatsapp" && c.channel !== "facebook") {
+      note.textContent = "";
+    } else if (left) {
+      note.textContent = t("chat.windowLeft", { time: left });
+    } else if (c.channel === "facebook") {
+      note.textContent = t("chat.messengerClosed");
     } else {
-      note.hidden = false;
-      note.textContent = left ? t("chat.windowLeft", { time: left }) : t("chat.windowClosed");
+      note.textContent = c.reply_window_ends_at
+        ? t("chat.waClosedAt", { time: dateTime(c.reply_window_ends_at, locale) })
+        : t("chat.waClosed");
     }
-    note.classList.toggle("closed", !left);
+    note.hidden = note.textContent === "";
+    note.classList.toggle("closed", may !== "open");
+    this.templatesOnly.hidden = may !== "templates_only";
+    this.writingArea.hidden = may === "templates_only";
+    this.waTemplates.hidden = c.channel !== "whatsapp";
+    this.reply.disabled = may !== "open";
+    for (const control of this.controls) control.disabled = may !== "open";
+    if (may !== "open") this.picker.close();
     this.updateSegments();
+    this.tickLater(c, now);
   }
 
   /** Another chat opened: an empty box, no files, no picker. */
@@ -111,11 +177,14 @@ export class Composer {
     this.reply.value = "";
     this.staged.clear();
     this.picker.close();
+    this.shown = null;
+    this.stopTicking();
   }
 
   /** Puts a template in the box, variables filled, and the cursor at its end. */
   use(tpl: Template): void {
     const reply = this.reply;
+    if (reply.disabled) return;
     reply.value = fillVariables(tpl.body, this.state.active, this.state.me);
     this.picker.close();
     reply.focus();
@@ -124,7 +193,34 @@ export class Composer {
   }
 
   focus(): void {
-    this.reply.focus();
+    if (!this.writingArea.hidden && !this.reply.disabled) this.reply.focus();
+  }
+
+  /** The WhatsApp template dialog for the open chat. */
+  private openTemplates(): void {
+    const c = this.state.active;
+    if (c?.channel !== "whatsapp") return;
+    templateDialog(this.ctx, c, () => this.events.sent());
+  }
+
+  /** The countdown moves on by the minute, and the window closes on time, without a reload. */
+  private tickLater(c: Conversation, now: Date): void {
+    this.stopTicking();
+    if (!c.reply_window_ends_at) return;
+    const ms = new Date(c.reply_window_ends_at).getTime() - now.getTime();
+    if (ms <= 0) return;
+    this.timer = window.setTimeout(
+      () => {
+        this.timer = null;
+        if (this.shown === c) this.show(c);
+      },
+      Math.min(ms + 50, 60_000),
+    );
+  }
+
+  private stopTicking(): void {
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
   }
 
   private updateSegments(): void {
@@ -135,7 +231,7 @@ export class Composer {
 
   private async send(): Promise<void> {
     const id = this.state.activeId;
-    if (!id) return;
+    if (!id || this.reply.disabled) return;
     const body = this.reply.value;
     if (body.trim() === "" && this.staged.count === 0) return;
     this.reply.value = "";

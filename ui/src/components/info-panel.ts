@@ -1,18 +1,22 @@
 /**
- * The Info panel of the open chat: the customer (name, channel, phones, e-mails), actions for
- * the channel (call, SMS, e-mail, add contact) and their history across agents.
+ * The Info panel of the open chat: the customer (name, channel, phones, e-mails), actions on
+ * their number (a Switchboard SMS or WhatsApp chat first, then a call through the OS), e-mail,
+ * add contact, and their history across agents.
  */
-import type { Conversation } from "../api";
+import type { ChannelKind, Conversation } from "../api";
 import { button, el } from "../dom";
 import { dayLabel, samePhone } from "../format";
 import type { MessageKey } from "../i18n";
 import { channelIcon } from "../icons";
-import { mailtoLink, smsLink, telLink } from "../links";
+import { mailtoLink, telLink } from "../links";
 import type { Context, MainState } from "./context";
+import type { StartTarget } from "./start-chat";
 
 export interface InfoPanelEvents {
   /** Add contact for the chat's customer (unknown contacts). */
   addContact(conversation: Conversation): void;
+  /** "Send SMS" / "Send WhatsApp": the customer's chat of that kind, or a new one. */
+  startChat(target: StartTarget): void;
 }
 
 export class InfoPanel {
@@ -41,17 +45,36 @@ export class InfoPanel {
     this.element.hidden = false;
     const identity = c.contact.identity?.value ?? "";
     const phone = c.channel === "whatsapp" || c.channel === "sms" ? identity : "";
-    const history = c.contact.id ? await backend.contactHistory(c.contact.id).catch(() => null) : null;
+    const [history, channels] = await Promise.all([
+      c.contact.id ? backend.contactHistory(c.contact.id).catch(() => null) : null,
+      // Offline, both actions show and say why when used.
+      backend.channels().catch(() => null),
+    ]);
     if (this.state.activeId !== c.id) return;
     const contact = history?.contact;
     const emails = contact?.emails ?? [];
     const phones = contact?.phones.length ? contact.phones : phone ? [phone] : [];
     const actions = el("div", { class: "info-actions" });
     const dial = phones[0];
-    if (dial && (c.channel === "whatsapp" || c.channel === "sms")) {
+    if (dial) {
+      const name = contact?.name ?? c.contact.display_name;
+      const offered = (kind: ChannelKind) => !channels || channels.some((ch) => ch.kind === kind);
+      for (const kind of ["sms", "whatsapp"] as const) {
+        if (!offered(kind)) continue;
+        const start = button(t(kind === "sms" ? "start.sms" : "start.whatsapp"), `info-start-${kind}`);
+        start.addEventListener("click", () =>
+          this.events.startChat({
+            kind,
+            phone: dial,
+            name,
+            contactId: c.contact.id ?? null,
+            identities: contact?.identities ?? (c.contact.identity ? [c.contact.identity] : []),
+          }),
+        );
+        actions.append(start);
+      }
       actions.append(this.linkButton(t("info.call"), "info-call", telLink(dial)));
     }
-    if (dial && c.channel === "sms") actions.append(this.linkButton(t("info.sms"), "info-sms", smsLink(dial)));
     if (emails[0] && c.channel === "livechat") {
       actions.append(this.linkButton(t("info.email"), "info-email", mailtoLink(emails[0])));
     }

@@ -1,12 +1,17 @@
 /**
- * The top bar's search: messages and contacts from the local cache, matches highlighted; a
- * message hit opens its chat. Escape clears it.
+ * The top bar's search: messages and contacts (the directory) from the local cache, matches
+ * highlighted; a message hit opens its chat, a contact's number offers "Send SMS" and "Send
+ * WhatsApp". Escape clears it.
  */
-import { el } from "../dom";
+import type { Contact } from "../api";
+import { button, el } from "../dom";
 import type { Context } from "./context";
+import type { StartTarget } from "./start-chat";
 
 export interface SearchEvents {
   open(conversationId: string): void;
+  /** A contact's "Send SMS" / "Send WhatsApp". */
+  startChat(target: StartTarget): void;
 }
 
 export class Search {
@@ -44,6 +49,29 @@ export class Search {
     this.input.focus();
   }
 
+  /** "Send SMS" and "Send WhatsApp" to the contact's first number. */
+  private contactActions(contact: Contact): HTMLElement | null {
+    const { t } = this.ctx;
+    const phone = contact.phones[0];
+    if (!phone) return null;
+    return el(
+      "div",
+      { class: "hit-actions" },
+      ...(["sms", "whatsapp"] as const).map((kind) => {
+        const label = t(kind === "sms" ? "start.smsLabel" : "start.whatsappLabel", { name: contact.name });
+        const start = button(t(kind === "sms" ? "start.sms" : "start.whatsapp"), `search-start-${kind}`, {
+          "aria-label": label,
+          title: label,
+        });
+        start.addEventListener("click", () => {
+          this.results.hidden = true;
+          this.events.startChat({ kind, phone, name: contact.name, contactId: contact.id, identities: contact.identities });
+        });
+        return start;
+      }),
+    );
+  }
+
   private find(): void {
     const { backend, t, track, fail } = this.ctx;
     const query = this.input.value.trim();
@@ -70,7 +98,15 @@ export class Search {
           });
           return item;
         });
-        const contacts = results.contacts.map((hit) => el("li", { class: "hit" }, highlight(hit.name), el("span", { class: "muted" }, [...hit.contact.phones, ...hit.contact.emails].join(" · "))));
+        const contacts = results.contacts.map((hit) =>
+          el(
+            "li",
+            { class: "hit", "data-testid": "search-contact", "data-contact-id": hit.contact.id },
+            highlight(hit.name),
+            el("span", { class: "muted" }, [...hit.contact.phones, ...hit.contact.emails].join(" · ")),
+            this.contactActions(hit.contact),
+          ),
+        );
         this.results.replaceChildren(
           ...(hits.length ? [el("h4", {}, t("main.searchMessages")), el("ul", {}, ...hits)] : []),
           ...(contacts.length ? [el("h4", {}, t("main.searchContacts")), el("ul", {}, ...contacts)] : []),

@@ -21,6 +21,7 @@ import { MessageList, PAGE } from "../components/message-list";
 import { UnknownContactPopups } from "../components/popups";
 import { Search } from "../components/search";
 import { Shortcuts } from "../components/shortcuts";
+import { startChat, type StartTarget } from "../components/start-chat";
 import { FileDrops } from "../components/staged-files";
 import { ConnectionBanner } from "../components/status";
 import { TemplatesPanel } from "../components/templates-panel";
@@ -91,7 +92,10 @@ class Main implements MainScreen {
     const state: MainState = { me: options.agent, view: "recent", activeId: null, active: null };
     this.state = state;
 
-    this.search = new Search(ctx, { open: (id) => void this.open(id) });
+    this.search = new Search(ctx, {
+      open: (id) => void this.open(id),
+      startChat: (target) => this.startChat(target),
+    });
     this.topbar = new TopBar(ctx, state, this.search, {
       help: () => this.shortcuts.showHelp(),
       settings: () =>
@@ -175,7 +179,10 @@ class Main implements MainScreen {
     this.drops.watch(this.chat);
 
     this.templates = new TemplatesPanel(ctx, state, { use: (tpl) => this.composer.use(tpl) });
-    this.info = new InfoPanel(ctx, state, { addContact: (c) => this.addContact(c) });
+    this.info = new InfoPanel(ctx, state, {
+      addContact: (c) => this.addContact(c),
+      startChat: (target) => this.startChat(target),
+    });
     this.popups = new UnknownContactPopups(ctx, {
       reply: (c) => void this.open(c.id).then(() => this.composer.focus()),
       addContact: (c, done) => this.addContact(c, done),
@@ -334,6 +341,18 @@ class Main implements MainScreen {
       // The server's contact change redraws the chat and the info panel when it arrives.
       this.infoDirty = true;
     });
+  }
+
+  /** "Send SMS" / "Send WhatsApp" on a contact: their open chat of that kind, or a new one. */
+  private startChat(target: StartTarget): void {
+    const { track, fail } = this.ctx;
+    void track(
+      startChat(this.ctx, target, async (id) => {
+        await this.list.load();
+        await this.open(id);
+        this.composer.focus();
+      }).catch(fail),
+    );
   }
 
   private signedOut(): void {

@@ -65,4 +65,13 @@ describe("chat header", () => {
     header.pressResolve();
     expect(told).toEqual(["take", "transfer", "resolve", "info", "endSession", "block", "archive", "unarchive", "delete", "take", "resolve"]);
   });
+
+  it("marks an SMS customer who opted out", () => {
+    const { header, hidden } = setup();
+    header.show(conversation(ID, "sms", "+14155550100"));
+    expect(hidden("opted-out")).toBe(true);
+    header.show(conversation(ID, "sms", "+14155550100", { opted_out_at: new Date().toISOString() }));
+    expect(hidden("opted-out")).toBe(false);
+    expect(one(document.body, "opted-out").textContent).toBe(t("chat.optedOutBadge"));
+  });
 });

@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Conversation } from "../../src/api";
-import { Composer, fillVariables } from "../../src/components/composer";
+import { Composer, fillVariables, writing } from "../../src/components/composer";
+import { windowLeft } from "../../src/format";
 import { BackendError } from "../../src/backend";
 import { conversation, FakeBackend, ME } from "../fake-backend";
 import { all, one } from "../query";
-import { harness } from "./harness";
+import { harness, t } from "./harness";
 
 const WA = "00000000-0000-7000-8000-00000000000a";
 const SMS = "00000000-0000-7000-8000-00000000000c";
+const FB = "00000000-0000-7000-8000-00000000000b";
+const HOUR = 3600_000;
+const at = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 function setup(c: Conversation) {
   const h = harness(new FakeBackend([c]));
@@ -110,6 +114,99 @@ describe("composer", () => {
     expect(reply.value).toBe("");
     expect(composer.staged.count).toBe(0);
     expect(one(h.root, "template-picker").hidden).toBe(true);
+  });
+});
+
+describe("the provider's rule in the composer", () => {
+  it("replaces the box with a note and Choose a template once WhatsApp's window has closed", async () => {
+    const closedAt = at(-2 * HOUR);
+    const { h, composer, told } = setup(conversation(WA, "whatsapp", "Maria Oliveira", { channel_id: "wa-main", reply_window_ends_at: closedAt }));
+    composer.show(h.state.active!);
+    const note = one(h.root, "reply-window");
+    expect(note.textContent).toBe(t("chat.waClosedAt", { time: new Date(closedAt).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" }) }));
+    expect(note.classList.contains("closed")).toBe(true);
+    expect(one(h.root, "reply-box").closest("[hidden]")).not.toBeNull();
+    expect(one(h.root, "send-button").closest("[hidden]")).not.toBeNull();
+    one(h.root, "wa-template-choose").click();
+    await h.settled();
+    expect(one(h.root, "wa-template-dialog")).toBeTruthy();
+    // No number to tell the customer's language by: the agent's, English.
+    expect(one<HTMLSelectElement>(h.root, "wa-template-language").value).toBe("en_US");
+    all(h.root, "wa-template")
+      .find((b) => b.dataset.name === "hello_world")!
+      .click();
+    one(h.root, "wa-template-send").click();
+    await h.settled();
+    expect(h.backend.templatesSent.map((s) => [s.conversationId, s.template.name])).toEqual([[WA, "hello_world"]]);
+    expect(told).toEqual(["sent"]);
+    expect(h.backend.sent).toEqual([]);
+  });
+
+  it("says the customer has not written when a WhatsApp chat never had a window", () => {
+    const { h, composer } = setup(conversation(WA, "whatsapp", "Maria", { reply_window_ends_at: null }));
+    composer.show(h.state.active!);
+    expect(one(h.root, "reply-window").textContent).toBe(t("chat.waClosed"));
+    expect(one(h.root, "wa-template-choose").closest("[hidden]")).toBeNull();
+  });
+
+  it("offers WhatsApp templates beside the quick replies while the window is open", () => {
+    const { h, composer } = setup(conversation(WA, "whatsapp", "Maria", { reply_window_ends_at: at(5 * HOUR) }));
+    composer.show(h.state.active!);
+    const open = one(h.root, "wa-templates-open");
+    expect(open.hidden).toBe(false);
+    expect(open.previousElementSibling).toBe(one(h.root, "templates-toggle"));
+    expect(one(h.root, "wa-template-choose").closest("[hidden]")).not.toBeNull();
+    expect(one<HTMLTextAreaElement>(h.root, "reply-box").disabled).toBe(false);
+    open.click();
+    expect(one(h.root, "wa-template-dialog")).toBeTruthy();
+  });
+
+  it("closes the box of a Messenger chat after its window, with no templates offered", async () => {
+    const { h, composer, type, press } = setup(conversation(FB, "facebook", "João", { reply_window_ends_at: at(-HOUR) }));
+    composer.show(h.state.active!);
+    expect(one(h.root, "reply-window").textContent).toBe(t("chat.messengerClosed"));
+    expect(one<HTMLTextAreaElement>(h.root, "reply-box").disabled).toBe(true);
+    expect(one<HTMLButtonElement>(h.root, "send-button").disabled).toBe(true);
+    expect(one(h.root, "wa-templates-open").hidden).toBe(true);
+    expect(one(h.root, "wa-template-choose").closest("[hidden]")).not.toBeNull();
+    await type("still typed?");
+    press("Enter");
+    await h.settled();
+    expect(h.backend.sent).toEqual([]);
+  });
+
+  it("counts Messenger's 7 days for human agents in days", () => {
+    const { h, composer } = setup(conversation(FB, "facebook", "João", { reply_window_ends_at: at(7 * 24 * HOUR - 30 * 60_000) }));
+    composer.show(h.state.active!);
+    expect(one(h.root, "reply-window").textContent).toBe(t("chat.windowLeft", { time: "6 d 23 h" }));
+    expect(windowLeft(at(25 * HOUR + 60_000))).toBe("1 d 1 h");
+    expect(windowLeft(at(5 * HOUR + 12 * 60_000 + 30_000))).toBe("5 h 12 min");
+  });
+
+  it("disables the box of an SMS customer who opted out, saying since when", () => {
+    const since = at(-26 * HOUR);
+    const { h, composer } = setup(conversation(SMS, "sms", "John", { opted_out_at: since }));
+    composer.show(h.state.active!);
+    const note = one(h.root, "reply-window");
+    expect(note.hidden).toBe(false);
+    expect(note.textContent).toBe(t("chat.optedOut", { time: new Date(since).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" }) }));
+    expect(one<HTMLTextAreaElement>(h.root, "reply-box").disabled).toBe(true);
+    expect(one<HTMLButtonElement>(h.root, "attach-button").disabled).toBe(true);
+    composer.show({ ...h.state.active!, opted_out_at: null });
+    expect(one<HTMLTextAreaElement>(h.root, "reply-box").disabled).toBe(false);
+    expect(note.hidden).toBe(true);
+  });
+
+  it("tells what may be written by channel and time", () => {
+    const now = new Date();
+    const c = (channel: Conversation["channel"], extra: Partial<Conversation>) => conversation(WA, channel, "x", extra);
+    expect(writing(c("whatsapp", { reply_window_ends_at: at(HOUR) }), now)).toBe("open");
+    expect(writing(c("whatsapp", { reply_window_ends_at: at(-HOUR) }), now)).toBe("templates_only");
+    expect(writing(c("whatsapp", { reply_window_ends_at: null }), now)).toBe("templates_only");
+    expect(writing(c("facebook", { reply_window_ends_at: at(-HOUR) }), now)).toBe("closed");
+    expect(writing(c("sms", { opted_out_at: at(-HOUR) }), now)).toBe("closed");
+    expect(writing(c("sms", {}), now)).toBe("open");
+    expect(writing(c("livechat", {}), now)).toBe("open");
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Search } from "../../src/components/search";
+import type { StartTarget } from "../../src/components/start-chat";
 import { conversation, FakeBackend } from "../fake-backend";
 import { all, one } from "../query";
 import { harness } from "./harness";
@@ -10,7 +11,8 @@ describe("search", () => {
   function setup() {
     const h = harness(new FakeBackend([conversation(FB, "facebook", "João Pereira")]));
     const opened: string[] = [];
-    const search = new Search(h.context, { open: (id) => opened.push(id) });
+    const starts: StartTarget[] = [];
+    const search = new Search(h.context, { open: (id) => opened.push(id), startChat: (target) => starts.push(target) });
     h.mount(search.element);
     const box = one<HTMLInputElement>(h.root, "search-box");
     const type = async (text: string) => {
@@ -18,7 +20,7 @@ describe("search", () => {
       box.dispatchEvent(new Event("input"));
       await h.settled();
     };
-    return { h, opened, box, type };
+    return { h, opened, starts, box, type };
   }
 
   it("finds messages and opens the chat of a hit, hiding the results", async () => {
@@ -45,6 +47,39 @@ describe("search", () => {
     const { h, type } = setup();
     await type("João");
     await type("  ");
+    expect(one(h.root, "search-results").hidden).toBe(true);
+  });
+
+  it("offers Send SMS and Send WhatsApp on a contact's number, named for the contact", async () => {
+    const { h, starts, type } = setup();
+    const now = new Date().toISOString();
+    h.backend.contactList = [
+      {
+        id: "c7",
+        name: "Rita Ramos",
+        emails: ["rita@example.com"],
+        phones: ["+5511977776666"],
+        identities: [{ kind: "sms", value: "+5511977776666" }],
+        created_at: now,
+        updated_at: now,
+      },
+      { id: "c8", name: "Rita Sem Telefone", emails: ["semfone@example.com"], phones: [], identities: [], created_at: now, updated_at: now },
+    ];
+    await type("Rita");
+    const [withPhone, without] = all(h.root, "search-contact");
+    expect(without?.querySelector("button")).toBeNull();
+    const whatsapp = withPhone?.querySelector<HTMLButtonElement>('[data-testid="search-start-whatsapp"]');
+    expect(whatsapp?.getAttribute("aria-label")).toBe("Send WhatsApp to Rita Ramos");
+    whatsapp?.click();
+    expect(starts).toEqual([
+      {
+        kind: "whatsapp",
+        phone: "+5511977776666",
+        name: "Rita Ramos",
+        contactId: "c7",
+        identities: [{ kind: "sms", value: "+5511977776666" }],
+      },
+    ]);
     expect(one(h.root, "search-results").hidden).toBe(true);
   });
 });

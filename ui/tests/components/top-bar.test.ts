@@ -12,7 +12,7 @@ describe("top bar", () => {
   function setup(me: Agent = ME) {
     const h = harness(undefined, me);
     const asked: string[] = [];
-    const bar = new TopBar(h.context, h.state, new Search(h.context, { open: () => {} }), {
+    const bar = new TopBar(h.context, h.state, new Search(h.context, { open: () => {}, startChat: () => {} }), {
       help: () => asked.push("help"),
       settings: () => asked.push("settings"),
       administration: () => asked.push("administration"),
