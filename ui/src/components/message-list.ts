@@ -147,13 +147,18 @@ export class MessageList {
     const meta = el("div", { class: "meta" }, timeOfDay(m.created_at, locale));
     if (side === "out") meta.append(this.statusMark(m));
     bubble.append(meta);
-    if (m.status === "failed" && m.client_id) {
+    if (m.status === "failed" && m.client_id === m.id) {
+      // Still this machine's copy (the server refused it): it can be sent again or dropped.
       const retry = button(t("chat.retry"), "retry-send", { class: "link" });
       const discard = button(t("chat.discard"), "discard-send", { class: "link" });
       const clientId = m.client_id;
       retry.addEventListener("click", () => void track(backend.retrySend(clientId).catch(fail)));
       discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
       bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
+    } else if (m.status === "failed") {
+      // On the server, refused by the provider (a closed window, a paused template): the
+      // reason, in words; sending it again is a new message.
+      bubble.append(el("div", { class: "failed", "data-testid": "failed-reason" }, t("chat.failed", { reason: m.error ?? "" })));
     }
     return bubble;
   }

@@ -32,7 +32,8 @@ describe("message list", () => {
 
   it("offers Retry and Discard on a failed reply", async () => {
     const { h, list } = setup();
-    const failed: Message = { ...message(WA, 3, "Não foi", false), status: "failed", client_id: "c1", error: "offline" };
+    // Refused before the server stored it: still this machine's copy, under its client id.
+    const failed: Message = { ...message(WA, 3, "Não foi", false), id: "c1", status: "failed", client_id: "c1", error: "offline" };
     let asked = "";
     Object.assign(h.backend, {
       retrySend: (id: string) => {
@@ -50,6 +51,21 @@ describe("message list", () => {
     one(h.root, "discard-send").click();
     await h.settled();
     expect(asked).toBe("retry c1;discard c1;");
+  });
+
+  it("says why the provider refused a message the server sent, without Retry", () => {
+    const { h, list } = setup();
+    const refused: Message = {
+      ...message(WA, 4, "Olá Paula", false),
+      status: "failed",
+      client_id: "c2",
+      error: "WhatsApp has no approved template by that name in that language (error 132001).",
+    };
+    list.show([refused], false, true);
+    expect(one(h.root, "failed-reason").textContent).toBe(
+      "Not sent: WhatsApp has no approved template by that name in that language (error 132001).",
+    );
+    expect(h.root.querySelector('[data-testid="retry-send"]')).toBeNull();
   });
 
   it("shows image thumbnails and opens files with a double click or Enter", async () => {
