@@ -265,6 +265,33 @@ describe("contacts and live chat", () => {
     expect(backend.links).toEqual(["tel:+5511987654321"]);
   });
 
+  it("starts an SMS chat from the Info panel and opens it, owned by the agent", async () => {
+    await screen.open(FB);
+    one(container, "chat-menu").click();
+    one(container, "menu-info").click();
+    await screen.settled();
+    one(container, "info-start-sms").click();
+    await screen.settled();
+    const text = one<HTMLTextAreaElement>(container, "start-message");
+    text.value = "Olá João, seu pedido chegou.";
+    one(container, "start-send").click();
+    await screen.settled();
+    expect(backend.started).toMatchObject([{ channel_id: "sms-main", address: "+5511987654321", body: "Olá João, seu pedido chegou." }]);
+    const started = [...backend.conversationsById.values()].find((c) => c.channel === "sms")!;
+    expect(one(container, "message-list").textContent).toContain("Olá João, seu pedido chegou.");
+    expect(one(container, "conversation-list").querySelector(".conversation-item.active")?.getAttribute("data-conversation-id")).toBe(started.id);
+    // Asking again opens that chat: no second one, no dialog.
+    await screen.open(FB);
+    one(container, "chat-menu").click();
+    one(container, "menu-info").click();
+    await screen.settled();
+    one(container, "info-start-sms").click();
+    await screen.settled();
+    expect(container.querySelector('[data-testid="start-dialog"]')).toBeNull();
+    expect(backend.started).toHaveLength(1);
+    expect(one(container, "conversation-list").querySelector(".conversation-item.active")?.getAttribute("data-conversation-id")).toBe(started.id);
+  });
+
   it("ends a live-chat session and blocks the visitor with a duration and reason", async () => {
     await screen.open(WEB);
     one(container, "chat-menu").click();

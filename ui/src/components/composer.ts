@@ -192,8 +192,13 @@ export class Composer {
     this.updateSegments();
   }
 
+  /** Free text (and files) may be written now. */
+  get writable(): boolean {
+    return !this.writingArea.hidden && !this.reply.disabled;
+  }
+
   focus(): void {
-    if (!this.writingArea.hidden && !this.reply.disabled) this.reply.focus();
+    if (this.writable) this.reply.focus();
   }
 
   /** The WhatsApp template dialog for the open chat. */

@@ -163,7 +163,7 @@ class Main implements MainScreen {
       templateLanguage: (languages) => this.templates.pickerLanguage(languages),
     });
     this.drops = new FileDrops(ctx, (files) => {
-      if (state.activeId) void track(this.composer.staged.drop(files).catch(fail));
+      if (state.activeId && this.composer.writable) void track(this.composer.staged.drop(files).catch(fail));
     });
     this.emptyChat = el("div", { class: "empty-chat" }, t("chat.none"));
     this.chat = el(
