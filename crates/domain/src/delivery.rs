@@ -1,5 +1,5 @@
-//! Delivery of customers' messages: how statuses may move, the 24-hour reply window of
-//! WhatsApp and Messenger, and SMS segment counting.
+//! Delivery of customers' messages: how statuses may move, the reply window of WhatsApp and
+//! Messenger, SMS consent keywords, and SMS segment counting.
 
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::{ChannelKind, MessageStatus};
@@ -28,16 +28,75 @@ pub fn next_status(current: MessageStatus, reported: MessageStatus) -> Option<Me
 /// How long after the customer's last message a business may still answer freely.
 pub const REPLY_WINDOW_HOURS: i64 = 24;
 
+/// How long a Messenger page allowed Meta's `HUMAN_AGENT` tag may answer.
+pub const HUMAN_AGENT_WINDOW_DAYS: i64 = 7;
+
+/// The reply window of a channel: how long after the customer's last message agents may
+/// write freely (WhatsApp and Messenger; `None` for channels without one).
+pub fn reply_window(channel: ChannelKind, human_agent_tag: bool) -> Option<Duration> {
+    match channel {
+        ChannelKind::Facebook if human_agent_tag => Some(Duration::days(HUMAN_AGENT_WINDOW_DAYS)),
+        ChannelKind::Whatsapp | ChannelKind::Facebook => Some(Duration::hours(REPLY_WINDOW_HOURS)),
+        _ => None,
+    }
+}
+
 /// When the reply window of a conversation closes, for channels that have one.
 pub fn reply_window_ends_at(
     channel: ChannelKind,
+    human_agent_tag: bool,
     last_inbound_at: Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
-    match channel {
-        ChannelKind::Whatsapp | ChannelKind::Facebook => {
-            last_inbound_at.map(|at| at + Duration::hours(REPLY_WINDOW_HOURS))
-        }
-        _ => None,
+    Some(last_inbound_at? + reply_window(channel, human_agent_tag)?)
+}
+
+/// Whether a Messenger answer sent `now` needs the `HUMAN_AGENT` tag: the standard 24 hours
+/// after the customer's last message have passed.
+pub fn needs_human_agent_tag(last_inbound_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_inbound_at.is_some_and(|at| now >= at + Duration::hours(REPLY_WINDOW_HOURS))
+}
+
+/// Words an SMS customer texts to stop receiving messages (Twilio's own and Portuguese ones);
+/// a channel's `stop_keywords` replace them.
+pub const DEFAULT_STOP_KEYWORDS: &[&str] = &[
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "PARAR",
+    "SAIR",
+    "CANCELAR",
+];
+
+/// Words that start messages again; a channel's `start_keywords` replace them.
+pub const DEFAULT_START_KEYWORDS: &[&str] = &["START", "UNSTOP", "YES", "VOLTAR"];
+
+/// What an SMS customer's message says about their consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    OptOut,
+    OptIn,
+}
+
+/// A message that is one of the keywords alone (case, surrounding spaces and punctuation
+/// aside), as carriers read them; anything longer is
+/// conversation ("please stop calling me at work" does not unsubscribe).
+pub fn consent_of(body: &str, stop: &[String], start: &[String]) -> Option<Consent> {
+    let word = body
+        .trim()
+        .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_uppercase();
+    if word.is_empty() || word.contains(char::is_whitespace) {
+        return None;
+    }
+    if stop.iter().any(|k| k.eq_ignore_ascii_case(&word)) {
+        Some(Consent::OptOut)
+    } else if start.iter().any(|k| k.eq_ignore_ascii_case(&word)) {
+        Some(Consent::OptIn)
+    } else {
+        None
     }
 }
 
@@ -129,20 +188,55 @@ mod tests {
     }
 
     #[test]
+    fn keywords_alone_change_consent() {
+        let stop: Vec<String> = DEFAULT_STOP_KEYWORDS.iter().map(|k| k.to_string()).collect();
+        let start: Vec<String> = DEFAULT_START_KEYWORDS.iter().map(|k| k.to_string()).collect();
+        for said in ["STOP", "stop", " Stop. ", "parar", "Sair!", "cancelar"] {
+            assert_eq!(consent_of(said, &stop, &start), Some(Consent::OptOut), "{said}");
+        }
+        for said in ["START", "voltar", "Yes"] {
+            assert_eq!(consent_of(said, &stop, &start), Some(Consent::OptIn), "{said}");
+        }
+        for said in ["please stop calling", "", "stopp", "não quero parar"] {
+            assert_eq!(consent_of(said, &stop, &start), None, "{said}");
+        }
+        let mine = vec!["BASTA".to_string()];
+        assert_eq!(consent_of("basta", &mine, &start), Some(Consent::OptOut));
+        assert_eq!(consent_of("stop", &mine, &start), None, "the list replaces the defaults");
+    }
+
+    #[test]
+    fn messenger_pages_with_the_human_agent_tag_answer_for_7_days() {
+        let at = Utc::now();
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Facebook, true, Some(at)),
+            Some(at + Duration::days(7))
+        );
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Whatsapp, true, Some(at)),
+            Some(at + Duration::hours(24)),
+            "WhatsApp has no such tag"
+        );
+        assert!(!needs_human_agent_tag(Some(at), at + Duration::hours(23)));
+        assert!(needs_human_agent_tag(Some(at), at + Duration::hours(25)));
+        assert!(!needs_human_agent_tag(None, at));
+    }
+
+    #[test]
     fn only_meta_channels_have_a_reply_window() {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
         let ends = Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap();
         assert_eq!(
-            reply_window_ends_at(ChannelKind::Whatsapp, Some(at)),
+            reply_window_ends_at(ChannelKind::Whatsapp, false, Some(at)),
             Some(ends)
         );
         assert_eq!(
-            reply_window_ends_at(ChannelKind::Facebook, Some(at)),
+            reply_window_ends_at(ChannelKind::Facebook, false, Some(at)),
             Some(ends)
         );
-        assert_eq!(reply_window_ends_at(ChannelKind::Sms, Some(at)), None);
-        assert_eq!(reply_window_ends_at(ChannelKind::Livechat, Some(at)), None);
-        assert_eq!(reply_window_ends_at(ChannelKind::Whatsapp, None), None);
+        assert_eq!(reply_window_ends_at(ChannelKind::Sms, false, Some(at)), None);
+        assert_eq!(reply_window_ends_at(ChannelKind::Livechat, false, Some(at)), None);
+        assert_eq!(reply_window_ends_at(ChannelKind::Whatsapp, false, None), None);
     }
 
     #[test]

@@ -151,8 +151,10 @@ error_codes! {
     InternalChat => "internal_chat",
     /// 422: only live-chat conversations can do this (end session, block, typing, visitor).
     NotLivechat => "not_livechat",
-    /// 422: WhatsApp's 24-hour reply window is closed (CONTRACT §4, §9).
+    /// 422: the reply window of WhatsApp or Messenger is closed (CONTRACT §4, §9).
     ReplyWindowClosed => "reply_window_closed",
+    /// 422: the SMS customer opted out (texted STOP); nothing is sent until they text START.
+    OptedOut => "opted_out",
     /// 409: an administrator disabled the conversation's channel; nothing is sent on it.
     ChannelDisabled => "channel_disabled",
     /// 409/502: a WhatsApp channel's templates cannot be synced (no `waba_id`, or Meta refused).
@@ -161,6 +163,9 @@ error_codes! {
     InvalidTitle => "invalid_title",
     /// 400: an internal chat names no colleague other than the caller.
     NoParticipants => "no_participants",
+    /// 400: a chat to start names no customer this channel can reach (no contact or address,
+    /// not a phone number, a contact without one).
+    InvalidRecipient => "invalid_recipient",
     /// 400: a block's `duration_s` is not a positive number of seconds of at most ten years.
     InvalidDuration => "invalid_duration",
 

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use switchboard_domain::delivery::{DEFAULT_START_KEYWORDS, DEFAULT_STOP_KEYWORDS};
 use switchboard_domain::routing::Strategy;
 use switchboard_protocol::{ChannelKind, Role};
 
@@ -248,6 +249,19 @@ pub struct ChannelConfig {
     pub provider: ProviderConfig,
 }
 
+impl ChannelConfig {
+    /// A Messenger channel allowed the `HUMAN_AGENT` tag.
+    pub fn human_agent_tag(&self) -> bool {
+        matches!(
+            self.provider,
+            ProviderConfig::Facebook {
+                human_agent_tag: true,
+                ..
+            }
+        )
+    }
+}
+
 /// Provider credentials and base URLs, so adapters can be pointed at fakes.
 #[derive(Debug, Clone)]
 pub enum ProviderConfig {
@@ -271,6 +285,9 @@ pub enum ProviderConfig {
         verify_token: Secret,
         api_base: String,
         media_hosts: Vec<String>,
+        /// Meta allowed the app the `HUMAN_AGENT` tag: answers up to 7 days after the
+        /// customer's last message (those past 24 hours carry the tag).
+        human_agent_tag: bool,
     },
     Sms {
         account_sid: String,
@@ -278,6 +295,10 @@ pub enum ProviderConfig {
         from_number: String,
         api_base: String,
         media_hosts: Vec<String>,
+        /// Messages that opt the number out (`stop_keywords`) or back in (`start_keywords`),
+        /// upper case; Twilio's and Portuguese ones when absent.
+        stop_keywords: Vec<String>,
+        start_keywords: Vec<String>,
     },
     Livechat {
         /// Web origins whose pages may embed the widget (the server's own always may).
@@ -1095,6 +1116,7 @@ impl Validator<'_> {
                     s.secret("verify_token"),
                     s.url_or("api_base", "https://graph.facebook.com/v23.0"),
                     s.hosts("media_hosts", crate::channels::media::MESSENGER_MEDIA_HOSTS),
+                    s.flag("human_agent_tag", false),
                 );
                 s.finish();
                 Some(ProviderConfig::Facebook {
@@ -1104,6 +1126,7 @@ impl Validator<'_> {
                     verify_token: p.3?,
                     api_base: p.4?,
                     media_hosts: p.5?,
+                    human_agent_tag: p.6?,
                 })
             }
             ChannelKind::Sms => {
@@ -1114,6 +1137,8 @@ impl Validator<'_> {
                     s.text("from_number"),
                     s.url_or("api_base", "https://api.twilio.com"),
                     s.hosts("media_hosts", crate::channels::media::TWILIO_MEDIA_HOSTS),
+                    s.keywords("stop_keywords", DEFAULT_STOP_KEYWORDS),
+                    s.keywords("start_keywords", DEFAULT_START_KEYWORDS),
                 );
                 s.finish();
                 Some(ProviderConfig::Sms {
@@ -1122,6 +1147,8 @@ impl Validator<'_> {
                     from_number: p.2?,
                     api_base: p.3?,
                     media_hosts: p.4?,
+                    stop_keywords: p.5?,
+                    start_keywords: p.6?,
                 })
             }
             ChannelKind::Livechat => {
@@ -1285,6 +1312,27 @@ impl<'v, 'e> Section<'v, 'e> {
             }
         }
         ok.then(|| hosts.iter().map(|h| h.to_ascii_lowercase()).collect())
+    }
+
+    /// SMS consent keywords: single words, kept upper case; `defaults` when the key is absent.
+    fn keywords(&mut self, name: &str, defaults: &[&str]) -> Option<Vec<String>> {
+        self.table.as_ref()?;
+        if !self.table.as_ref()?.contains_key(name) {
+            return Some(defaults.iter().map(|k| k.to_string()).collect());
+        }
+        let words = self.strings(name)?;
+        let mut ok = true;
+        for (j, word) in words.iter().enumerate() {
+            let word = word.trim();
+            if word.is_empty() || word.len() > 30 || word.contains(char::is_whitespace) {
+                self.v.problem(
+                    format!("{}.{name}[{j}]", self.key),
+                    "must be one word (at most 30 characters), e.g. \"STOP\"",
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| words.iter().map(|w| w.trim().to_uppercase()).collect())
     }
 
     fn strings(&mut self, name: &str) -> Option<Vec<String>> {

@@ -287,6 +287,7 @@ impl Customers {
                         body: line.into(),
                         attachments: Vec::new(),
                         sent_at: None,
+                        consent: None,
                     })
                     .await
                     .map_err(anyhow::Error::new)?;
@@ -401,6 +402,7 @@ async fn seed(engine: &Engine, customers: &Customers) -> anyhow::Result<()> {
             body: "Consigo trocar o tamanho da camiseta?".into(),
             attachments: Vec::new(),
             sent_at: None,
+            consent: None,
         })
         .await
         .map_err(err)?;

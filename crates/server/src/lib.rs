@@ -211,6 +211,7 @@ fn apply_in(tx: &mut dyn Tx, config: &Config, hashes: &[String]) -> anyhow::Resu
             settings: None,
             enabled: true,
             provisioned: true,
+            human_agent_tag: channel.human_agent_tag(),
         })?;
     }
     // A channel taken out of the file keeps its row (its conversations name it) but neither

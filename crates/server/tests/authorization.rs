@@ -251,6 +251,14 @@ fn matrix() -> Vec<Row> {
         signed_in(GET, "/api/v1/me/queues", Nothing, ok),
         signed_in(GET, "/api/v1/agents", Nothing, ok),
         signed_in(GET, "/api/v1/conversations", Nothing, ok),
+        signed_in(GET, "/api/v1/channels", Nothing, ok),
+        // The matrix has no SMS or WhatsApp channel to start a chat on.
+        signed_in(
+            POST,
+            "/api/v1/conversations",
+            Nothing,
+            All(Refused(404, "unknown_channel")),
+        ),
         signed_in(GET, "/api/v1/conversations/{id}", Conversation, VISIBLE),
         // An open chat I own must be resolved or transferred first (409); one offered to me
         // just leaves my lists.
@@ -740,6 +748,7 @@ impl World {
                 body: format!("{SECRET} message"),
                 attachments: file.into_iter().collect(),
                 sent_at: None,
+                consent: None,
             })
             .await
             .expect("the visitor's message is stored");
@@ -1030,6 +1039,10 @@ impl World {
             ("POST", "/api/v1/conversations/{id}/messages") => {
                 Body::Json(json!({"client_id": Uuid::now_v7(), "body": "Hello"}))
             }
+            ("POST", "/api/v1/conversations") => Body::Json(json!({
+                "client_id": Uuid::now_v7(), "channel_id": "web", "address": "+5511987654321",
+                "body": "Hello"
+            })),
             ("POST", "/api/v1/conversations/{id}/whatsapp-template") => Body::Json(json!({
                 "client_id": Uuid::now_v7(), "name": "hello", "language": "pt_BR"
             })),

@@ -68,6 +68,7 @@ fn inbound(sender: u32, body: String) -> Inbound {
         body,
         attachments: Vec::new(),
         sent_at: None,
+        consent: None,
     }
 }
 

@@ -242,6 +242,7 @@ async fn ingest_for_an_unknown_channel_is_refused() {
             body: "x".into(),
             attachments: Vec::new(),
             sent_at: None,
+            consent: None,
         })
         .await
         .unwrap_err();

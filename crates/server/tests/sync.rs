@@ -160,6 +160,7 @@ async fn cutting_the_stream_mid_burst_of_a_thousand_messages_loses_and_repeats_n
                     body: format!("msg {i}"),
                     attachments: Vec::new(),
                     sent_at: None,
+                    consent: None,
                 })
                 .await
                 .unwrap();

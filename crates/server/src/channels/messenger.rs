@@ -135,27 +135,41 @@ fn content(message: &Value) -> (String, Vec<MediaSource>) {
     (body, media)
 }
 
+/// How a Send API message is sent: an answer within 24 hours, or one past them with the
+/// `HUMAN_AGENT` tag (pages Meta allowed it, up to 7 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Messaging {
+    Response,
+    HumanAgent,
+}
+
+fn send_body(psid: &str, messaging: Messaging, message: Value) -> Value {
+    let mut body =
+        json!({"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": message});
+    if messaging == Messaging::HumanAgent {
+        body["messaging_type"] = json!("MESSAGE_TAG");
+        body["tag"] = json!("HUMAN_AGENT");
+    }
+    body
+}
+
 /// The Send API body of a text reply.
-pub fn text_message(psid: &str, body: &str) -> Value {
-    json!({
-        "recipient": {"id": psid},
-        "messaging_type": "RESPONSE",
-        "message": {"text": body},
-    })
+pub fn text_message(psid: &str, body: &str, messaging: Messaging) -> Value {
+    send_body(psid, messaging, json!({"text": body}))
 }
 
 /// The Send API body of a file reply, fetched by Meta from our signed link.
-pub fn attachment_message(psid: &str, url: &str, mime: &str) -> Value {
+pub fn attachment_message(psid: &str, url: &str, mime: &str, messaging: Messaging) -> Value {
     let kind = if mime.starts_with("image/") {
         "image"
     } else {
         "file"
     };
-    json!({
-        "recipient": {"id": psid},
-        "messaging_type": "RESPONSE",
-        "message": {"attachment": {"type": kind, "payload": {"url": url, "is_reusable": false}}},
-    })
+    send_body(
+        psid,
+        messaging,
+        json!({"attachment": {"type": kind, "payload": {"url": url, "is_reusable": false}}}),
+    )
 }
 
 #[cfg(test)]

@@ -104,7 +104,13 @@ pub fn outcome(status: reqwest::StatusCode, body: &Value) -> SendOutcome {
     let code = body["code"].as_i64().unwrap_or_default();
     let message = body["message"].as_str().unwrap_or("no reason given");
     let reason = format!("Twilio refused the message: {message} (error {code})");
-    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS || code == 20429
+    if code == 21610 {
+        SendOutcome::OptedOut(format!(
+            "The customer opted out of messages from this number (Twilio error 21610: they texted STOP); nothing can be sent until they text START."
+        ))
+    } else if status.is_server_error()
+        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || code == 20429
     {
         SendOutcome::Transient(reason)
     } else {

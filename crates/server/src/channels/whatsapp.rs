@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use switchboard_protocol::MessageStatus;
 
-use super::{from_unix_seconds, text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage};
+use super::{
+    from_unix_seconds, text_of, MediaSource, ParseError, Parsed, Received, ReceivedMessage,
+};
 use crate::engine::SendOutcome;
 
 /// Everything a `whatsapp_business_account` webhook carries for the number

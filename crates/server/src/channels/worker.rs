@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::Value;
+use switchboard_domain::delivery::needs_human_agent_tag;
 use tokio::sync::watch;
 
 use super::signature::media_link_signature;
@@ -222,18 +223,26 @@ async fn send(channels: &Channels, files: &FileStore, work: &OutboundWork) -> Se
         ProviderConfig::Facebook {
             page_access_token,
             api_base,
+            human_agent_tag,
             ..
         } => {
             let endpoint = format!("{api_base}/me/messages");
+            let messaging =
+                if *human_agent_tag && needs_human_agent_tag(work.last_inbound_at, Utc::now()) {
+                    messenger::Messaging::HumanAgent
+                } else {
+                    messenger::Messaging::Response
+                };
             let mut requests = Vec::new();
             if !body.trim().is_empty() {
-                requests.push(messenger::text_message(to, body));
+                requests.push(messenger::text_message(to, body, messaging));
             }
             for file in &work.attachments {
                 requests.push(messenger::attachment_message(
                     to,
                     &media_link(channels, file),
                     &file.mime,
+                    messaging,
                 ));
             }
             let mut first = None;

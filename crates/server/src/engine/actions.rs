@@ -1,7 +1,6 @@
 //! What agents do with conversations: read them, reply, take, transfer, resolve, archive,
 //! delete, mark read, and start internal chats.
 
-use switchboard_domain::delivery::reply_window_ends_at;
 use switchboard_domain::lifecycle::{
     decide_delete, decide_reply, decide_resolve, decide_take, decide_transfer, Access, Claim,
     Refusal, Resolution,
@@ -12,7 +11,10 @@ use switchboard_protocol::{
 };
 use uuid::Uuid;
 
-use super::present::{conversation_dto, facts, message_dto, seen_for_update, seen_visible};
+use super::present::{
+    conversation_dto, facts, message_dto, opted_out_at, reply_window_closes, seen_for_update,
+    seen_visible,
+};
 use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{
     AgentRow, ConversationRow, ListCursor, ListView, MessageRow, OutboundJob, OutboundState,
@@ -121,6 +123,109 @@ impl Unit<'_> {
             )?;
         }
         Ok(row)
+    }
+
+    /// Store an agent's reply (see [`Engine::send`]) and queue it for the provider.
+    pub(super) fn reply(&mut self, agent: Uuid, id: Uuid, reply: &Reply) -> Result<Sent> {
+        if let Some(existing) = self.tx.message_by_client_id(agent, reply.client_id)? {
+            if existing.conversation_id != id {
+                return Err(Error::conflict(
+                    Clash::ClientId,
+                    "This client_id was already used for a message in another conversation; generate a new one.",
+                ));
+            }
+            return Ok(Sent {
+                message: message_dto(self.tx, &existing)?,
+                created: false,
+            });
+        }
+        let seen = seen_for_update(self.tx, id, agent)?;
+        let facts = facts(self.tx, &seen.conv)?;
+        let claim = decide_reply(&facts, agent, seen.access())?;
+        let mut conv = seen.conv;
+        if let Some(ends) =
+            reply_window_closes(self.tx, &conv)?.filter(|_| reply.template.is_none())
+        {
+            if ends <= self.now {
+                return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
+                    channel: conv.channel,
+                    closed_at: ends,
+                }));
+            }
+        }
+        if let Some(since) = opted_out_at(self.tx, &conv)? {
+            return Err(Error::ChannelRule(ChannelRule::OptedOut { since }));
+        }
+        if conv.channel != ChannelKind::Internal {
+            let channel = self.tx.channel(&conv.channel_id)?;
+            if channel.is_some_and(|c| !c.enabled) {
+                return Err(Error::ChannelRule(ChannelRule::ChannelDisabled {
+                    channel: conv.channel_id.clone(),
+                }));
+            }
+        }
+        if claim == Claim::Take {
+            self.claim(&mut conv, agent)?;
+        }
+        let files = self.claimable_attachments(agent, &reply.attachments)?;
+        let internal = conv.channel == ChannelKind::Internal;
+        // Replies travel through a provider (queued) or straight to the widget.
+        let through_provider = matches!(
+            conv.channel,
+            ChannelKind::Whatsapp | ChannelKind::Facebook | ChannelKind::Sms
+        );
+        let row = self
+            .append_message(
+                &mut conv,
+                NewMessage {
+                    client_id: Some(reply.client_id),
+                    provider_message_id: None,
+                    direction: if internal {
+                        Direction::Internal
+                    } else {
+                        Direction::Outbound
+                    },
+                    author_agent_id: Some(agent),
+                    author_name: String::new(),
+                    body: reply.body.clone(),
+                    attachments: files.iter().map(super::attachment_ref).collect(),
+                    // Provider channels deliver through the outbound queue, which moves
+                    // the status on; internal and live-chat messages are there at once.
+                    status: if through_provider {
+                        MessageStatus::Pending
+                    } else {
+                        MessageStatus::Sent
+                    },
+                },
+            )
+            .map_err(|err| match err {
+                StoreError::Duplicate { .. } => Error::conflict(
+                    Clash::ClientId,
+                    "This client_id was already used; generate a new one.",
+                ),
+                other => other.into(),
+            })?;
+        for file in &files {
+            self.tx.link_attachment(file.id, conv.id, row.id)?;
+        }
+        if through_provider {
+            self.tx.enqueue_outbound(&OutboundJob {
+                message_id: row.id,
+                conversation_id: conv.id,
+                channel_id: conv.channel_id.clone(),
+                state: OutboundState::Queued,
+                attempts: 0,
+                next_attempt_at: self.now,
+                last_error: None,
+                created_at: self.now,
+                template: reply.template.clone(),
+            })?;
+            self.wake_outbound();
+        }
+        Ok(Sent {
+            message: message_dto(self.tx, &row)?,
+            created: true,
+        })
     }
 
     /// Make `agent` the owner of a queued conversation; everyone else who saw it loses it.
@@ -250,97 +355,9 @@ impl Engine {
                 "Write something or attach a file before sending.",
             ));
         }
-        let sent = self.write(move |unit| {
-            if let Some(existing) = unit.tx.message_by_client_id(agent, reply.client_id)? {
-                if existing.conversation_id != id {
-                    return Err(Error::conflict(
-                        Clash::ClientId,
-                        "This client_id was already used for a message in another conversation; generate a new one.",
-                    ));
-                }
-                return Ok(Sent {
-                    message: message_dto(unit.tx, &existing)?,
-                    created: false,
-                });
-            }
-            let seen = seen_for_update(unit.tx, id, agent)?;
-            let facts = facts(unit.tx, &seen.conv)?;
-            let claim = decide_reply(&facts, agent, seen.access())?;
-            let mut conv = seen.conv;
-            if let Some(ends) = reply_window_ends_at(conv.channel, conv.last_inbound_at)
-                .filter(|_| reply.template.is_none())
-            {
-                if ends <= unit.now {
-                    return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
-                        channel: conv.channel,
-                        closed_at: ends,
-                    }));
-                }
-            }
-            if conv.channel != ChannelKind::Internal {
-                let channel = unit.tx.channel(&conv.channel_id)?;
-                if channel.is_some_and(|c| !c.enabled) {
-                    return Err(Error::ChannelRule(ChannelRule::ChannelDisabled {
-                        channel: conv.channel_id.clone(),
-                    }));
-                }
-            }
-            if claim == Claim::Take {
-                unit.claim(&mut conv, agent)?;
-            }
-            let files = unit.claimable_attachments(agent, &reply.attachments)?;
-            let internal = conv.channel == ChannelKind::Internal;
-            // Replies travel through a provider (queued) or straight to the widget.
-            let through_provider = matches!(
-                conv.channel,
-                ChannelKind::Whatsapp | ChannelKind::Facebook | ChannelKind::Sms
-            );
-            let row = unit
-                .append_message(
-                    &mut conv,
-                    NewMessage {
-                        client_id: Some(reply.client_id),
-                        provider_message_id: None,
-                        direction: if internal { Direction::Internal } else { Direction::Outbound },
-                        author_agent_id: Some(agent),
-                        author_name: String::new(),
-                        body: reply.body.clone(),
-                        attachments: files.iter().map(super::attachment_ref).collect(),
-                        // Provider channels deliver through the outbound queue, which moves
-                        // the status on; internal and live-chat messages are there at once.
-                        status: if through_provider { MessageStatus::Pending } else { MessageStatus::Sent },
-                    },
-                )
-                .map_err(|err| match err {
-                    StoreError::Duplicate { .. } => Error::conflict(
-                        Clash::ClientId,
-                        "This client_id was already used; generate a new one.",
-                    ),
-                    other => other.into(),
-                })?;
-            for file in &files {
-                unit.tx.link_attachment(file.id, conv.id, row.id)?;
-            }
-            if through_provider {
-                unit.tx.enqueue_outbound(&OutboundJob {
-                    message_id: row.id,
-                    conversation_id: conv.id,
-                    channel_id: conv.channel_id.clone(),
-                    state: OutboundState::Queued,
-                    attempts: 0,
-                    next_attempt_at: unit.now,
-                    last_error: None,
-                    created_at: unit.now,
-                    template: reply.template.clone(),
-                })?;
-                unit.wake_outbound();
-            }
-            Ok(Sent {
-                message: message_dto(unit.tx, &row)?,
-                created: true,
-            })
-        })
-        .await?;
+        let sent = self
+            .write(move |unit| unit.reply(agent, id, &reply))
+            .await?;
         tracing::info!(
             %agent,
             conversation = %id,

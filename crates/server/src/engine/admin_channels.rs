@@ -113,6 +113,7 @@ fn row_of(config: &ChannelConfig, settings: Map<String, Value>, enabled: bool) -
         settings: Some(Value::Object(settings)),
         enabled,
         provisioned: false,
+        human_agent_tag: config.human_agent_tag(),
     }
 }
 

@@ -8,7 +8,9 @@ use switchboard_protocol::{event_types, Identity, MessageStatus, MessageStatusDa
 use uuid::Uuid;
 
 use super::{Engine, Error, Missing, Result, Unit};
-use crate::store::{AttachmentRow, MessageRow, OutboundJob, OutboundState, StoreResult};
+use crate::store::{
+    AttachmentRow, MessageRow, OutboundJob, OutboundState, SmsOptOutRow, StoreResult,
+};
 
 /// Give up on a reply after this many transient failures.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -21,6 +23,8 @@ pub struct OutboundWork {
     /// The customer on the provider's side.
     pub recipient: Identity,
     pub attachments: Vec<AttachmentRow>,
+    /// When the customer last wrote (Messenger answers past 24 hours carry a tag).
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// What the provider answered.
@@ -32,6 +36,9 @@ pub enum SendOutcome {
     Transient(String),
     /// Will never work (bad number, outside the window, rejected content): the agent sees why.
     Permanent(String),
+    /// The SMS recipient unsubscribed (Twilio 21610): failed like [`SendOutcome::Permanent`],
+    /// and the number is marked opted out so nothing more is queued for it.
+    OptedOut(String),
 }
 
 /// Wait before the next attempt: 2, 4, 8 … seconds, at most five minutes.
@@ -120,6 +127,7 @@ impl Engine {
                     message,
                     recipient,
                     attachments,
+                    last_inbound_at: conv.last_inbound_at,
                 });
             }
             Ok(work)
@@ -132,7 +140,9 @@ impl Engine {
         let counted = match &outcome {
             SendOutcome::Sent { .. } => "sent",
             SendOutcome::Transient(_) if work.job.attempts < MAX_ATTEMPTS => "retried",
-            SendOutcome::Transient(_) | SendOutcome::Permanent(_) => "failed",
+            SendOutcome::Transient(_) | SendOutcome::Permanent(_) | SendOutcome::OptedOut(_) => {
+                "failed"
+            }
         };
         let finished = self
             .write(move |unit| {
@@ -162,6 +172,17 @@ impl Engine {
                         job.state = OutboundState::Failed;
                         job.last_error = Some(why.clone());
                         unit.report_status(&message, MessageStatus::Failed, Some(why), None)?;
+                    }
+                    SendOutcome::OptedOut(why) => {
+                        job.state = OutboundState::Failed;
+                        job.last_error = Some(why.clone());
+                        unit.tx.add_sms_opt_out(&SmsOptOutRow {
+                            channel_id: job.channel_id.clone(),
+                            address: work.recipient.value.clone(),
+                            opted_out_at: unit.now,
+                        })?;
+                        unit.report_status(&message, MessageStatus::Failed, Some(why), None)?;
+                        unit.announce(job.conversation_id)?;
                     }
                 }
                 unit.tx.update_outbound(&job)?;

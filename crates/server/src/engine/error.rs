@@ -177,6 +177,8 @@ pub enum Field {
     Queue,
     /// One of a channel's fields in the administration (the message names each).
     Channel,
+    /// Who a chat an agent starts is with: `contact_id` or `address`.
+    Recipient,
 }
 
 /// What an [`Error::Conflict`] clashes with.
@@ -205,11 +207,13 @@ pub enum Clash {
 /// A rule of the conversation's channel.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelRule {
-    /// WhatsApp free text outside the 24-hour window after the customer's last message.
+    /// WhatsApp or Messenger free text after the reply window (24 hours after the customer's
+    /// last message; 7 days on a Messenger page allowed the `HUMAN_AGENT` tag).
     #[error(
-        "The 24-hour window to reply on {} closed at {}; the customer must write again first.",
+        "The window to reply on {} closed at {}; the customer must write again first{}.",
         .channel.as_str(),
-        .closed_at.to_rfc3339()
+        .closed_at.to_rfc3339(),
+        if *.channel == ChannelKind::Whatsapp { " (an approved template can still be sent)" } else { "" }
     )]
     ReplyWindowClosed {
         channel: ChannelKind,
@@ -224,6 +228,12 @@ pub enum ChannelRule {
     /// An administrator disabled the channel: nothing is sent on it until it is enabled.
     #[error("Channel {channel} is disabled by an administrator, so nothing can be sent on it now; ask an administrator to enable it.")]
     ChannelDisabled { channel: String },
+    /// The SMS customer texted a stop keyword (or the carrier says they unsubscribed).
+    #[error(
+        "The customer opted out of messages from this number on {} (they texted STOP or similar); nothing can be sent until they text START.",
+        .since.to_rfc3339()
+    )]
+    OptedOut { since: DateTime<Utc> },
 }
 
 impl Error {
@@ -288,7 +298,7 @@ mod tests {
                         .unwrap()
                         .with_timezone(&Utc),
                 }),
-                "The 24-hour window to reply on whatsapp closed at 2026-01-02T03:04:05+00:00; the customer must write again first.",
+                "The window to reply on whatsapp closed at 2026-01-02T03:04:05+00:00; the customer must write again first (an approved template can still be sent).",
             ),
         ];
         for (error, text) in table {

@@ -3,6 +3,7 @@
 //! right conversation, and routes a new conversation to its queue or extension.
 
 use chrono::{DateTime, Utc};
+use switchboard_domain::delivery::Consent;
 use switchboard_domain::lifecycle::{route_inbound, InboundRoute};
 use switchboard_domain::routing::Trigger;
 use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
@@ -10,7 +11,7 @@ use uuid::Uuid;
 
 use super::actions::NewMessage;
 use super::{Clash, Engine, Error, Field, Missing, Result, Unit};
-use crate::store::{ConversationRow, Relation, Route, StoreError};
+use crate::store::{ConversationRow, Relation, Route, SmsOptOutRow, StoreError};
 
 /// A customer's message as a channel adapter parsed it.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,8 @@ pub struct Inbound {
     /// When the customer sent it, if the provider says: the reply window counts from then
     /// (never from the future, never backwards), otherwise from now.
     pub sent_at: Option<DateTime<Utc>>,
+    /// SMS: the message is a stop or start keyword.
+    pub consent: Option<Consent>,
 }
 
 /// What [`Engine::ingest`] did.
@@ -86,6 +89,17 @@ impl Unit<'_> {
             (InboundRoute::Append, Some(conv)) => conv,
             _ => self.open_conversation(channel.kind, &channel.id, &channel.route, inbound)?,
         };
+        match inbound.consent {
+            Some(Consent::OptOut) => self.tx.add_sms_opt_out(&SmsOptOutRow {
+                channel_id: channel.id.clone(),
+                address: inbound.sender.clone(),
+                opted_out_at: self.now,
+            })?,
+            Some(Consent::OptIn) => {
+                self.tx.remove_sms_opt_out(&channel.id, &inbound.sender)?;
+            }
+            None => {}
+        }
         let sent_at = inbound.sent_at.map_or(self.now, |at| at.min(self.now));
         conv.last_inbound_at = conv.last_inbound_at.max(Some(sent_at));
         let mut files = Vec::with_capacity(inbound.attachments.len());

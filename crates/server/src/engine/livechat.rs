@@ -422,6 +422,7 @@ impl Engine {
                 body,
                 attachments: files,
                 sent_at: None,
+                consent: None,
             })
             .await?;
         let created = !outcome.duplicate;

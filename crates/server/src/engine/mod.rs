@@ -13,6 +13,7 @@ mod error;
 mod gauges;
 mod ingest;
 mod livechat;
+mod outreach;
 mod present;
 mod routing;
 mod sessions;
@@ -37,6 +38,7 @@ pub use error::{ChannelRule, Clash, Error, Field, Missing, Result, Right};
 pub use gauges::{Gauges, QueueGauge};
 pub use ingest::{Inbound, IngestOutcome};
 pub use livechat::{VisitorDetails, VisitorSession, TYPING_SECONDS, VISITOR_PAGE_LIMIT};
+pub use outreach::Started;
 pub use sync::SyncPage;
 pub use templates::TemplateFilter;
 

@@ -1,8 +1,11 @@
 //! Turning stored rows into the wire shapes an agent sees, from that agent's point of view.
 
-use switchboard_domain::delivery::{reply_window_ends_at, sms_segments};
+use chrono::{DateTime, Utc};
+use switchboard_domain::delivery::{reply_window, reply_window_ends_at, sms_segments};
 use switchboard_domain::lifecycle::{Access, Facts, Owner};
-use switchboard_protocol::{Agent, Author, Conversation, ConversationContact, Message, SmsInfo};
+use switchboard_protocol::{
+    Agent, Author, ChannelKind, Conversation, ConversationContact, Message, SmsInfo,
+};
 use uuid::Uuid;
 
 use super::{Error, Missing, Result};
@@ -66,6 +69,41 @@ fn sms_info(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Option<SmsInfo>> {
     }
 }
 
+/// When free text stops being accepted in this conversation (WhatsApp and Messenger; a
+/// Messenger page allowed the `HUMAN_AGENT` tag has 7 days).
+pub(super) fn reply_window_closes(
+    tx: &mut dyn Tx,
+    conv: &ConversationRow,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let human_agent_tag = conv.channel == ChannelKind::Facebook
+        && tx
+            .channel(&conv.channel_id)?
+            .is_some_and(|c| c.human_agent_tag);
+    match conv.last_inbound_at {
+        Some(_) => Ok(reply_window_ends_at(
+            conv.channel,
+            human_agent_tag,
+            conv.last_inbound_at,
+        )),
+        // A chat an agent started has no window until the customer answers: closed from the
+        // start.
+        None => Ok(reply_window(conv.channel, human_agent_tag).map(|_| conv.created_at)),
+    }
+}
+
+/// SMS: since when the customer asked to receive nothing more on this channel.
+pub(super) fn opted_out_at(
+    tx: &mut dyn Tx,
+    conv: &ConversationRow,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    match (&conv.identity, conv.channel) {
+        (Some(identity), ChannelKind::Sms) => Ok(tx
+            .sms_opt_out(&conv.channel_id, &identity.value)?
+            .map(|o| o.opted_out_at)),
+        _ => Ok(None),
+    }
+}
+
 pub fn conversation_dto(
     tx: &mut dyn Tx,
     conv: &ConversationRow,
@@ -110,8 +148,8 @@ pub fn conversation_dto(
         archived: view.archived,
         title: conv.title.clone(),
         participants,
-        reply_window_ends_at: reply_window_ends_at(conv.channel, conv.last_inbound_at),
-        opted_out_at: None,
+        reply_window_ends_at: reply_window_closes(tx, conv)?,
+        opted_out_at: opted_out_at(tx, conv)?,
         created_at: conv.created_at,
         updated_at: conv.updated_at,
     })

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::present::seen_visible;
 use super::{Engine, Error, Field, Missing, Reply, Result, Right, Sent};
-use crate::store::WhatsAppTemplateRow;
+use crate::store::{Tx, WhatsAppTemplateRow};
 
 /// The examples Meta keeps for a component's variables, by variable.
 fn examples(component: &Value, kind: &str) -> BTreeMap<String, String> {
@@ -167,6 +167,29 @@ pub fn fill(
     Ok((rendered.join("\n\n"), object))
 }
 
+/// An approved template of the channel, filled: its rendered text and Cloud API's `template`
+/// object.
+pub(super) fn template_reply(
+    tx: &mut dyn Tx,
+    channel: &str,
+    name: &str,
+    language: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(String, Value)> {
+    let described = tx
+        .whatsapp_templates(channel)?
+        .iter()
+        .find(|t| t.name == name && t.language == language)
+        .and_then(describe)
+        .ok_or_else(|| {
+            Error::NotFound(Missing::WhatsAppTemplate {
+                name: name.to_string(),
+                language: language.to_string(),
+            })
+        })?;
+    fill(&described, values)
+}
+
 impl Engine {
     /// A WhatsApp channel's approved templates that can be sent here, by name then language;
     /// `language` keeps those of that language (`pt` matches `pt_BR`), `search` those whose
@@ -247,19 +270,13 @@ impl Engine {
                         "Only WhatsApp conversations take WhatsApp templates.",
                     ));
                 }
-                let described = unit
-                    .tx
-                    .whatsapp_templates(&conv.channel_id)?
-                    .iter()
-                    .find(|t| t.name == request.name && t.language == request.language)
-                    .and_then(describe)
-                    .ok_or_else(|| {
-                        Error::NotFound(Missing::WhatsAppTemplate {
-                            name: request.name.clone(),
-                            language: request.language.clone(),
-                        })
-                    })?;
-                fill(&described, &request.parameters)
+                template_reply(
+                    unit.tx,
+                    &conv.channel_id,
+                    &request.name,
+                    &request.language,
+                    &request.parameters,
+                )
             })
             .await?;
         self.send(

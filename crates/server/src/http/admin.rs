@@ -334,10 +334,12 @@ fn admin_channel(
             verify_token,
             api_base,
             media_hosts,
+            human_agent_tag,
         } => (
             json!({"page_id": page_id, "page_access_token": secret(page_access_token),
                    "app_secret": secret(app_secret), "verify_token": secret(verify_token),
-                   "api_base": api_base, "media_hosts": media_hosts}),
+                   "api_base": api_base, "media_hosts": media_hosts,
+                   "human_agent_tag": human_agent_tag}),
             vec![
                 value(
                     "webhook_url",
@@ -352,10 +354,13 @@ fn admin_channel(
             from_number,
             api_base,
             media_hosts,
+            stop_keywords,
+            start_keywords,
         } => (
             json!({"account_sid": account_sid, "auth_token": secret(auth_token),
                    "from_number": from_number, "api_base": api_base,
-                   "media_hosts": media_hosts}),
+                   "media_hosts": media_hosts, "stop_keywords": stop_keywords,
+                   "start_keywords": start_keywords}),
             vec![
                 value("messaging_url", format!("{public_url}/webhooks/sms/{id}")),
                 value(

@@ -112,6 +112,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 Field::Password => ErrorCode::InvalidPassword,
                 Field::Queue => ErrorCode::InvalidQueue,
                 Field::Channel => ErrorCode::InvalidChannel,
+                Field::Recipient => ErrorCode::InvalidRecipient,
             },
         ),
         E::MessageTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
@@ -136,6 +137,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
                 ChannelRule::NotLivechat { .. } => ErrorCode::NotLivechat,
                 ChannelRule::NoCustomer => ErrorCode::InternalChat,
                 ChannelRule::ChannelDisabled { .. } => ErrorCode::ChannelDisabled,
+                ChannelRule::OptedOut { .. } => ErrorCode::OptedOut,
             },
         ),
         // Nothing was done and a retry may work: 503, which providers retry their webhooks on.
@@ -445,6 +447,18 @@ mod tests {
                 invalid(Field::Password),
                 StatusCode::BAD_REQUEST,
                 "invalid_password",
+            ),
+            (
+                invalid(Field::Recipient),
+                StatusCode::BAD_REQUEST,
+                "invalid_recipient",
+            ),
+            (
+                E::ChannelRule(ChannelRule::OptedOut {
+                    since: chrono::Utc::now(),
+                }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "opted_out",
             ),
             (
                 E::ChannelRule(ChannelRule::ReplyWindowClosed {

@@ -8,6 +8,7 @@ mod extract;
 mod livechat;
 mod observe;
 mod openapi;
+mod outreach;
 pub mod serve;
 mod stream;
 mod updates;
@@ -149,6 +150,8 @@ impl RouteGroups {
                 route(M::PUT, "/me/password", admin::change_own_password),
                 route(M::GET, "/agents", agents),
                 route(M::GET, "/conversations", list_conversations),
+                route(M::POST, "/conversations", outreach::start),
+                route(M::GET, "/channels", outreach::channels),
                 route(M::GET, "/conversations/{id}", conversation),
                 route(M::DELETE, "/conversations/{id}", delete_conversation),
                 route(M::GET, "/conversations/{id}/messages", messages),

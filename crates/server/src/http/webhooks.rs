@@ -14,6 +14,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use switchboard_domain::delivery::{consent_of, Consent};
 use switchboard_protocol::{ChannelKind, ErrorCode, Identity};
 
 use super::error::{ApiError, ApiResult};
@@ -345,6 +346,7 @@ async fn store_all(
                         }
                     }
                 }
+                let consent = sms_consent(state, channel_id, &message.body);
                 let display_name = match (kind, &message.display_name) {
                     (_, Some(name)) => name.clone(),
                     (ChannelKind::Facebook, None) => {
@@ -362,6 +364,7 @@ async fn store_all(
                         body,
                         attachments,
                         sent_at: message.sent_at,
+                        consent,
                     })
                     .await?;
             }
@@ -392,6 +395,18 @@ async fn store_all(
         }
     }
     Ok(())
+}
+
+/// What an SMS says about the customer's consent, by the channel's keywords.
+fn sms_consent(state: &AppState, channel_id: &str, body: &str) -> Option<Consent> {
+    match &state.channels.get(channel_id)?.provider {
+        ProviderConfig::Sms {
+            stop_keywords,
+            start_keywords,
+            ..
+        } => consent_of(body, stop_keywords, start_keywords),
+        _ => None,
+    }
 }
 
 /// The customer's name from the Messenger profile API (remembered), or the PSID.

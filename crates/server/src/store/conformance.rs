@@ -152,6 +152,7 @@ macro_rules! store_conformance_tests {
             audit_entries_page_newest_first,
             app_made_agents_keep_their_flags,
             whatsapp_templates_are_replaced_per_channel,
+            sms_opt_outs_keep_the_first_time_until_removed,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -286,6 +287,35 @@ pub(crate) fn audit_entries_page_newest_first(store: &dyn Store) {
     assert!(write(store, |tx| tx.audit_entries(&by(Uuid::now_v7()), None, 10)).is_empty());
 }
 
+pub(crate) fn sms_opt_outs_keep_the_first_time_until_removed(store: &dyn Store) {
+    let first = t0();
+    let opt_out = |channel: &str, when| SmsOptOutRow {
+        channel_id: channel.into(),
+        address: "+5511987654321".into(),
+        opted_out_at: when,
+    };
+    write(store, |tx| tx.add_sms_opt_out(&opt_out("sms", first)));
+    write(store, |tx| {
+        tx.add_sms_opt_out(&opt_out("sms", t0() + Duration::hours(1)))
+    });
+    assert_eq!(
+        write(store, |tx| tx.sms_opt_out("sms", "+5511987654321")),
+        Some(opt_out("sms", first)),
+        "a second STOP keeps the first time"
+    );
+    assert_eq!(
+        write(store, |tx| tx.sms_opt_out("sms-2", "+5511987654321")),
+        None,
+        "per channel"
+    );
+    assert!(write(store, |tx| tx.remove_sms_opt_out("sms", "+5511987654321")));
+    assert!(!write(store, |tx| tx.remove_sms_opt_out("sms", "+5511987654321")));
+    assert_eq!(
+        write(store, |tx| tx.sms_opt_out("sms", "+5511987654321")),
+        None
+    );
+}
+
 pub(crate) fn whatsapp_templates_are_replaced_per_channel(store: &dyn Store) {
     let template = |channel: &str, name: &str, language: &str| WhatsAppTemplateRow {
         channel_id: channel.into(),
@@ -418,6 +448,7 @@ pub(crate) fn queues_keep_member_order(store: &dyn Store) {
         settings: None,
         enabled: true,
         provisioned: true,
+        human_agent_tag: false,
     };
     write(store, |tx| tx.upsert_channel(&channel));
     assert_eq!(
@@ -432,6 +463,7 @@ pub(crate) fn queues_keep_member_order(store: &dyn Store) {
         settings: Some(serde_json::json!({"phone_number_id": "1", "access_token": "t"})),
         enabled: false,
         provisioned: false,
+        human_agent_tag: true,
     };
     write(store, |tx| tx.upsert_channel(&made));
     let changed = ChannelRow {
@@ -954,6 +986,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             settings: Some(serde_json::json!({"greeting": "Olá", "ask_name": true})),
             enabled: false,
             provisioned: false,
+            human_agent_tag: true,
         })?;
         tx.upsert_channel(&ChannelRow {
             id: "sms".into(),
@@ -962,6 +995,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             settings: None,
             enabled: true,
             provisioned: true,
+            human_agent_tag: false,
         })?;
         Ok(format!(
             "{twice:?} {:?} {:?} {:?} {:?} {:?} {:?}",

@@ -245,6 +245,9 @@ pub struct ChannelRow {
     pub enabled: bool,
     /// Declared in the configuration file, which rules it.
     pub provisioned: bool,
+    /// Messenger: Meta allowed the app the HUMAN_AGENT tag, so agents may answer for 7 days
+    /// after the customer's last message instead of 24 hours.
+    pub human_agent_tag: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,6 +448,14 @@ pub struct WhatsAppTemplateRow {
     pub synced_at: DateTime<Utc>,
 }
 
+/// An SMS number that asked to receive nothing more on a channel (STOP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsOptOutRow {
+    pub channel_id: String,
+    pub address: String,
+    pub opted_out_at: DateTime<Utc>,
+}
+
 /// A website visitor of a live-chat channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitorRow {
@@ -603,6 +614,11 @@ pub trait Tx {
     ) -> StoreResult<()>;
     /// A channel's WhatsApp templates, by name then language.
     fn whatsapp_templates(&mut self, channel: &str) -> StoreResult<Vec<WhatsAppTemplateRow>>;
+    /// Record an SMS number's opt-out (a repeated one keeps the first time).
+    fn add_sms_opt_out(&mut self, opt_out: &SmsOptOutRow) -> StoreResult<()>;
+    /// Forget an SMS number's opt-out (it texted START); false when there was none.
+    fn remove_sms_opt_out(&mut self, channel: &str, address: &str) -> StoreResult<bool>;
+    fn sms_opt_out(&mut self, channel: &str, address: &str) -> StoreResult<Option<SmsOptOutRow>>;
 
     // ----- conversations -----
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>>;

@@ -396,6 +396,7 @@ impl TestServer {
                 body: body.into(),
                 attachments: Vec::new(),
                 sent_at: None,
+                consent: None,
             })
             .await
             .unwrap_or_else(|e| panic!("ingest failed: {e}"))

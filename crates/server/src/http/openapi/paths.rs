@@ -9,14 +9,14 @@
 use switchboard_protocol::{
     AdminAgent, AdminAgentList, AdminChannel, AdminChannelList, AdminQueue, AdminQueueList, Agent,
     AgentList, AgentRequest, AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList,
-    ChangePasswordRequest, ChannelCheck, ChannelRequest, Contact, ContactHistory, ContactList,
-    ContactRequest, Conversation, ConversationList, DeleteQueueRequest, DisableAgentRequest,
-    ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList, LoginRequest,
-    LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList, QueueRequest,
-    ReadRequest, RenderRequest, RenderResponse, SendMessageRequest, SendTemplateRequest,
-    SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest, VisitorConfig,
-    VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest, VisitorSession,
-    VisitorSessionRequest, WhatsAppTemplateList,
+    ChangePasswordRequest, ChannelCheck, ChannelList, ChannelRequest, Contact, ContactHistory,
+    ContactList, ContactRequest, Conversation, ConversationList, DeleteQueueRequest,
+    DisableAgentRequest, ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList,
+    LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList,
+    QueueRequest, ReadRequest, RenderRequest, RenderResponse, SendMessageRequest,
+    SendTemplateRequest, StartConversationRequest, StartedConversation, SyncResponse, Template,
+    TemplateList, TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage,
+    VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest, WhatsAppTemplateList,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -165,6 +165,35 @@ fn send() {}
     ),
     security(("agent_token" = [])))]
 fn send_whatsapp_template() {}
+
+/// Start a conversation
+///
+/// An agent writes first: an SMS to a number, or a WhatsApp conversation opened with an approved
+/// template (WhatsApp delivers free text only within 24 hours of the customer's last message).
+/// The customer is a directory contact (`contact_id`: its identity of the channel's kind, else
+/// its first phone) or a phone number (`address`, international form). The agent owns the new
+/// chat, so the customer's answer reaches them. When the customer has an open chat on that
+/// channel, the message goes there instead of a second chat. `client_id` makes it idempotent.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
+    request_body = StartConversationRequest,
+    responses(
+        (status = 201, description = "A chat was started; its first message is queued for delivery.", body = StartedConversation),
+        (status = 200, description = "The customer's open chat on that channel was used, or this `client_id` was sent before.", body = StartedConversation),
+        (status = 400, description = "`invalid_recipient` (no contact or address, not a phone number), `invalid_template` (WhatsApp without a template, a variable missing), `empty_message` (SMS without text).", body = ErrorResponse),
+        (status = 404, description = "`unknown_channel` (no enabled SMS or WhatsApp channel has that id), `not_found` (no such contact or approved template).", body = ErrorResponse),
+        (status = 409, description = "`already_taken`: the customer's open chat on that channel belongs to a colleague (named).", body = ErrorResponse),
+        (status = 422, description = "`opted_out` (the SMS customer texted STOP), `channel_disabled`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn start_conversation() {}
+
+/// Channels to start a conversation on
+///
+/// The enabled SMS and WhatsApp channels, by id.
+#[utoipa::path(get, path = "/api/v1/channels", tag = "conversations",
+    responses((status = 200, description = "By id.", body = ChannelList)),
+    security(("agent_token" = [])))]
+fn channels() {}
 
 /// A channel's WhatsApp templates
 ///

@@ -46,6 +46,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "013_administration",
     "014_channels_in_the_app",
     "015_whatsapp_templates",
+    "016_reply_rules",
 ];
 
 /// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{Cols, SqlRow, Value};
 use crate::store::{
     AgentRow, AttachmentRow, AuditRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
-    MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, StoreResult,
-    TemplateRow, ViewRow, VisitorRow, WhatsAppTemplateRow,
+    MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, SmsOptOutRow,
+    StoreResult, TemplateRow, ViewRow, VisitorRow, WhatsAppTemplateRow,
 };
 
 /// A row type stored in one table.
@@ -130,7 +130,8 @@ record! {
 
 record! {
     ChannelRow: "channels" "ch",
-    [id, kind, route("route_queue, route_extension"), settings, enabled, provisioned]
+    [id, kind, route("route_queue, route_extension"), settings, enabled, provisioned,
+     human_agent_tag]
 }
 
 record! {
@@ -183,6 +184,11 @@ record! {
 record! {
     WhatsAppTemplateRow: "whatsapp_templates" "wt",
     [channel_id, name, language, category, components, synced_at]
+}
+
+record! {
+    SmsOptOutRow: "sms_opt_outs" "so",
+    [channel_id, address, opted_out_at]
 }
 
 record! {

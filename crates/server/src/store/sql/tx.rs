@@ -9,8 +9,8 @@ use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
     contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
     BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor,
-    ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow, StoreError,
-    StoreResult, TemplateRow, Tx, ViewRow, VisitorRow, WhatsAppTemplateRow,
+    ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow, SmsOptOutRow,
+    StoreError, StoreResult, TemplateRow, Tx, ViewRow, VisitorRow, WhatsAppTemplateRow,
 };
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
@@ -459,7 +459,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         let then = "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind,
             route_queue = excluded.route_queue, route_extension = excluded.route_extension,
             settings = excluded.settings, enabled = excluded.enabled,
-            provisioned = excluded.provisioned";
+            provisioned = excluded.provisioned, human_agent_tag = excluded.human_agent_tag";
         self.insert_row(None, channel, then)
     }
 
@@ -489,6 +489,29 @@ impl<C: Conn> Tx for SqlTx<C> {
             Self::bytewise("language")
         );
         self.select(&rest, params![channel])
+    }
+
+    fn add_sms_opt_out(&mut self, opt_out: &SmsOptOutRow) -> StoreResult<()> {
+        self.insert_row(
+            None,
+            opt_out,
+            "ON CONFLICT (channel_id, address) DO NOTHING",
+        )
+    }
+
+    fn remove_sms_opt_out(&mut self, channel: &str, address: &str) -> StoreResult<bool> {
+        let removed = self.execute(
+            "DELETE FROM sms_opt_outs WHERE channel_id = $1 AND address = $2",
+            params![channel, address],
+        )?;
+        Ok(removed > 0)
+    }
+
+    fn sms_opt_out(&mut self, channel: &str, address: &str) -> StoreResult<Option<SmsOptOutRow>> {
+        self.select_first(
+            "WHERE channel_id = $1 AND address = $2",
+            params![channel, address],
+        )
     }
 
     fn channels(&mut self) -> StoreResult<Vec<ChannelRow>> {
