@@ -105,9 +105,10 @@ pub fn outcome(status: reqwest::StatusCode, body: &Value) -> SendOutcome {
     let message = body["message"].as_str().unwrap_or("no reason given");
     let reason = format!("Twilio refused the message: {message} (error {code})");
     if code == 21610 {
-        SendOutcome::OptedOut(format!(
+        SendOutcome::OptedOut(
             "The customer opted out of messages from this number (Twilio error 21610: they texted STOP); nothing can be sent until they text START."
-        ))
+                .to_string(),
+        )
     } else if status.is_server_error()
         || status == reqwest::StatusCode::TOO_MANY_REQUESTS
         || code == 20429
