@@ -276,7 +276,7 @@ describe("contacts and live chat", () => {
     text.value = "Olá João, seu pedido chegou.";
     one(container, "start-send").click();
     await screen.settled();
-    expect(backend.started).toMatchObject([{ channel_id: "sms-main", address: "+5511987654321", body: "Olá João, seu pedido chegou." }]);
+    expect(backend.started).toMatchObject([{ channel_id: "sms-main", contact_id: "c9", body: "Olá João, seu pedido chegou." }]);
     const started = [...backend.conversationsById.values()].find((c) => c.channel === "sms")!;
     expect(one(container, "message-list").textContent).toContain("Olá João, seu pedido chegou.");
     expect(one(container, "conversation-list").querySelector(".conversation-item.active")?.getAttribute("data-conversation-id")).toBe(started.id);

@@ -108,7 +108,9 @@ export class ChatHeader {
     const mine = c.owner?.id === this.state.me.id;
     const unowned = !c.owner && c.status === "queued";
     this.sub.textContent = unowned
-      ? t("chat.queued", { queue: c.queue_id ?? "" })
+      ? c.queue_id
+        ? t("chat.queued", { queue: c.queue_id })
+        : t("chat.queuedForYou")
       : c.owner
         ? mine
           ? t("chat.ownedByMe")

@@ -156,9 +156,10 @@ export class Composer {
     } else if (c.channel === "facebook") {
       note.textContent = t("chat.messengerClosed");
     } else {
-      note.textContent = c.reply_window_ends_at
-        ? t("chat.waClosedAt", { time: dateTime(c.reply_window_ends_at, locale) })
-        : t("chat.waClosed");
+      // A chat the agent started is closed from its start: the customer has not written.
+      const ends = c.reply_window_ends_at;
+      const wrote = !!ends && Date.parse(ends) > Date.parse(c.created_at);
+      note.textContent = wrote ? t("chat.waClosedAt", { time: dateTime(ends, locale) }) : t("chat.waClosed");
     }
     note.hidden = note.textContent === "";
     note.classList.toggle("closed", may !== "open");

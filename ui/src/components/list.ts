@@ -114,7 +114,8 @@ export class ConversationList {
     const { t } = this.ctx;
     if (c.channel === "internal") return { text: t("list.internal"), waiting: false };
     if (!c.owner && c.status === "queued") {
-      return { text: t("list.waiting", { queue: c.queue_id ?? "" }), waiting: true };
+      // A channel routed to one agent offers its chats to them, in no queue.
+      return { text: c.queue_id ? t("list.waiting", { queue: c.queue_id }) : t("list.waitingForYou"), waiting: true };
     }
     if (c.owner) return { text: c.owner.id === this.state.me.id ? t("list.you") : c.owner.name, waiting: false };
     return { text: c.queue_id ?? "", waiting: false };

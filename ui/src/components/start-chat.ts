@@ -37,11 +37,10 @@ export function openChatWith(conversations: Conversation[], target: StartTarget)
   );
 }
 
-/** The request's "to whom": the directory entry when it has an identity of that kind (the
- * server links the chat to it), else the number. */
+/** The request's "to whom": the directory entry when there is one (the server writes to its
+ * identity of that kind, else its first phone, and links the chat to it), else the number. */
 export function recipient(target: StartTarget): Pick<StartConversationRequest, "contact_id" | "address"> {
-  const known = target.contactId && (target.identities ?? []).some((i) => i.kind === target.kind);
-  return known && target.contactId ? { contact_id: target.contactId } : { address: target.phone };
+  return target.contactId ? { contact_id: target.contactId } : { address: target.phone };
 }
 
 /**

@@ -404,8 +404,8 @@ export function templateDialog(ctx: Context, c: Conversation, sent: () => Promis
     send: async (choice) => {
       await backend.sendWhatsAppTemplate(c.id, ids.for(choice), choice);
       rememberLanguage(customer, choice.language);
+      // No "sent" toast: the chat shows the message with its status, Meta's refusal included.
       dialogs.hide();
-      ctx.toast(t("waTemplates.sent"));
       await sent();
     },
   });

@@ -26,6 +26,9 @@ describe("chat header", () => {
     expect(one(h.root, "chat-sub").textContent).toContain("support");
     expect(hidden("take-button")).toBe(false);
     expect(h.root.querySelector('.chat-icon [data-testid="channel-icon"]')?.getAttribute("data-channel")).toBe("whatsapp");
+    // A channel routed to one agent offers its chats in no queue.
+    header.show(conversation(ID, "whatsapp", "Paula Prado", { owner: null, status: "queued", queue_id: null }));
+    expect(one(h.root, "chat-sub").textContent).toBe(t("chat.queuedForYou"));
   });
 
   it("shows who owns the chat", () => {

@@ -120,7 +120,9 @@ describe("composer", () => {
 describe("the provider's rule in the composer", () => {
   it("replaces the box with a note and Choose a template once WhatsApp's window has closed", async () => {
     const closedAt = at(-2 * HOUR);
-    const { h, composer, told } = setup(conversation(WA, "whatsapp", "Maria Oliveira", { channel_id: "wa-main", reply_window_ends_at: closedAt }));
+    const { h, composer, told } = setup(
+      conversation(WA, "whatsapp", "Maria Oliveira", { channel_id: "wa-main", created_at: at(-30 * HOUR), reply_window_ends_at: closedAt }),
+    );
     composer.show(h.state.active!);
     const note = one(h.root, "reply-window");
     expect(note.textContent).toBe(t("chat.waClosedAt", { time: new Date(closedAt).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" }) }));
@@ -147,6 +149,10 @@ describe("the provider's rule in the composer", () => {
     composer.show(h.state.active!);
     expect(one(h.root, "reply-window").textContent).toBe(t("chat.waClosed"));
     expect(one(h.root, "wa-template-choose").closest("[hidden]")).toBeNull();
+    // A chat the agent started: closed since it began, the customer has not answered yet.
+    const started = new Date(Date.now() - 60_000).toISOString();
+    composer.show({ ...h.state.active!, created_at: started, reply_window_ends_at: started });
+    expect(one(h.root, "reply-window").textContent).toBe(t("chat.waClosed"));
   });
 
   it("offers WhatsApp templates beside the quick replies while the window is open", () => {

@@ -43,9 +43,9 @@ describe("starting a chat from a contact", () => {
     expect(openChatWith([open], { ...RITA, kind: "whatsapp" })).toBeNull();
   });
 
-  it("addresses the contact when it has an identity of that kind, else the number", () => {
+  it("addresses the directory's contact when there is one, else the number", () => {
     expect(recipient(RITA)).toEqual({ contact_id: "c-rita" });
-    expect(recipient({ ...RITA, kind: "whatsapp" })).toEqual({ address: "+5511977776666" });
+    expect(recipient({ ...RITA, kind: "whatsapp", identities: [] })).toEqual({ contact_id: "c-rita" });
     expect(recipient({ ...RITA, contactId: null })).toEqual({ address: "+5511977776666" });
   });
 
