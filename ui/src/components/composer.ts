@@ -156,9 +156,10 @@ export class Composer {
     } else if (c.channel === "facebook") {
       note.textContent = t("chat.messengerClosed");
     } else {
-      // A chat the agent started is closed from its start: the customer has not written.
+      // The server closes a chat the agent started at its start (`created_at`), as the customer
+      // has not written; a customer's late message can close a window before then too.
       const ends = c.reply_window_ends_at;
-      const wrote = !!ends && Date.parse(ends) > Date.parse(c.created_at);
+      const wrote = !!ends && Date.parse(ends) !== Date.parse(c.created_at);
       note.textContent = wrote ? t("chat.waClosedAt", { time: dateTime(ends, locale) }) : t("chat.waClosed");
     }
     note.hidden = note.textContent === "";
