@@ -96,14 +96,19 @@ fn parameters(sent: &Value, component: &str) -> Vec<String> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|c| c["type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(component)))
+        .filter(|c| {
+            c["type"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case(component))
+        })
         .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
         .filter_map(|p| p["text"].as_str().map(str::to_string))
         .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_the_whatsapp_window_closed_the_agent_sends_an_approved_template_with_its_variables() {
+async fn after_the_whatsapp_window_closed_the_agent_sends_an_approved_template_with_its_variables()
+{
     require_desktop!();
     let server = Server::start().await.expect("server");
     let graph = server.graph.options().clone();
@@ -380,7 +385,10 @@ async fn an_agent_starts_an_sms_chat_from_a_contact_and_the_customers_answer_arr
         .collect();
     assert_eq!(started.len(), 1, "{list}");
     let chat = started[0];
-    assert_eq!(chat["owner"]["extension"], "101", "Ana started it and owns it: {chat}");
+    assert_eq!(
+        chat["owner"]["extension"], "101",
+        "Ana started it and owns it: {chat}"
+    );
     let chat_id = chat["id"].as_str().unwrap().to_string();
 
     // Emily answers by SMS: it reaches the same chat.

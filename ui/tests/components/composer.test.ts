@@ -120,8 +120,9 @@ describe("composer", () => {
 describe("the provider's rule in the composer", () => {
   it("replaces the box with a note and Choose a template once WhatsApp's window has closed", async () => {
     const closedAt = at(-2 * HOUR);
+    // (Meta delivered her message late: the chat began after its window had closed.)
     const { h, composer, told } = setup(
-      conversation(WA, "whatsapp", "Maria Oliveira", { channel_id: "wa-main", created_at: at(-30 * HOUR), reply_window_ends_at: closedAt }),
+      conversation(WA, "whatsapp", "Maria Oliveira", { channel_id: "wa-main", created_at: at(-HOUR), reply_window_ends_at: closedAt }),
     );
     composer.show(h.state.active!);
     const note = one(h.root, "reply-window");

@@ -344,7 +344,8 @@ pub fn inbound(sender: &str, body: &str, provider_id: &str) -> Inbound {
         display_name: format!("Customer {sender}"),
         provider_message_id: Some(provider_id.into()),
         body: body.into(),
-        attachments: Vec::new(),
+        // Sent now, no consent keyword: the fields providers fill in only sometimes.
+        ..Inbound::default()
     }
 }
 
