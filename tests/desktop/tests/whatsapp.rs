@@ -107,8 +107,7 @@ fn parameters(sent: &Value, component: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_the_whatsapp_window_closed_the_agent_sends_an_approved_template_with_its_variables()
-{
+async fn after_the_whatsapp_window_closed_the_agent_sends_a_template_with_its_variables() {
     require_desktop!();
     let server = Server::start().await.expect("server");
     let graph = server.graph.options().clone();
