@@ -137,6 +137,8 @@ error_codes! {
     UnsupportedFileType => "unsupported_file_type",
     /// 409: this `client_id` was already used for a different message; generate a new one.
     ClientIdReused => "client_id_reused",
+    /// 409: `…/resend` of a message that is not a reply whose delivery failed.
+    NotResendable => "not_resendable",
 
     // ----- conversations -----
     /// 409: another agent owns the chat (CONTRACT §4).

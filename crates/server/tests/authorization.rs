@@ -280,6 +280,18 @@ fn matrix() -> Vec<Row> {
             Conversation,
             VISIBLE,
         ),
+        // The conversation's message: past the visibility check, it is no failed reply.
+        signed_in(
+            POST,
+            "/api/v1/messages/{id}/resend",
+            Conversation,
+            each(
+                Refused(409, "not_resendable"),
+                Refused(409, "not_resendable"),
+                Hidden,
+                Hidden,
+            ),
+        ),
         // The matrix's chats are live chats: past the visibility check, no WhatsApp template
         // fits them; the matrix has no WhatsApp channel to list templates of.
         signed_in(
@@ -993,6 +1005,7 @@ impl World {
         let path_id = match row.path {
             "/api/v1/templates/{id}/render" => Some(self.template),
             "/api/v1/contacts/from-identity" => None,
+            "/api/v1/messages/{id}/resend" => chat.as_ref().map(|c| c.message),
             _ => id,
         };
         let mut path = row

@@ -56,19 +56,63 @@ api_base = "{api}"
     path
 }
 
-/// Every provider message id stored, with how many times.
-fn stored_provider_ids(dir: &Path) -> HashMap<String, i64> {
-    let db = rusqlite::Connection::open(dir.join("switchboard.db")).unwrap();
-    let mut query = db
-        .prepare(
-            "SELECT provider_message_id, COUNT(*) FROM messages \
-             WHERE provider_message_id IS NOT NULL GROUP BY provider_message_id",
-        )
-        .unwrap();
-    let rows = query
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap();
-    rows.map(Result::unwrap).collect()
+/// Where a test server process keeps its data: a SQLite file in its directory, or (with
+/// SWITCHBOARD_TEST_BACKEND=postgres) a scratch PostgreSQL database.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// The backend these tests run on, for a server configured at `config`: a PostgreSQL
+    /// configuration is rewritten to use a scratch database.
+    fn for_config(config: &Path) -> Database {
+        if !on_postgres() {
+            return Database::Sqlite(config.with_file_name("switchboard.db"));
+        }
+        let url = scratch_postgres_database();
+        let text = with_database(&std::fs::read_to_string(config).unwrap(), &url);
+        std::fs::write(config, text).unwrap();
+        Database::Postgres(url)
+    }
+
+    /// Every provider message id stored, with how many times.
+    fn stored_provider_ids(&self) -> HashMap<String, i64> {
+        const SQL: &str = "SELECT provider_message_id, COUNT(*) FROM messages \
+             WHERE provider_message_id IS NOT NULL GROUP BY provider_message_id";
+        match self {
+            Database::Sqlite(file) => {
+                let db = rusqlite::Connection::open(file).unwrap();
+                let mut query = db.prepare(SQL).unwrap();
+                let rows = query
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .unwrap();
+                rows.map(Result::unwrap).collect()
+            }
+            Database::Postgres(url) => {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    client
+                        .query(SQL, &[])
+                        .unwrap()
+                        .iter()
+                        .map(|row| (row.get(0), row.get(1)))
+                        .collect()
+                })
+                .join()
+                .unwrap()
+            }
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Database::Postgres(url) = self {
+            drop_postgres_database(url);
+        }
+    }
 }
 
 /// `n` signed WhatsApp webhooks, each one new message (half of them from new customers).
@@ -92,6 +136,7 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
     let graph = FakeGraph::start(GraphOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &graph);
+    let database = Database::for_config(&config);
     let mut node = ServerProcess::start(&config);
     let deliveries = burst(2000);
     let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa", node.base));
@@ -109,7 +154,8 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
                     ok.then_some(id)
                 }
             })
-            .buffer_unordered(64)
+            // All of them at once, as a provider's peak after an outage delivers them.
+            .buffer_unordered(deliveries.len())
             .filter_map(|id| async move { id })
             .collect::<Vec<_>>();
         let killer = async {
@@ -128,7 +174,7 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
     );
 
     // Every acknowledged webhook is stored, once.
-    let stored = stored_provider_ids(dir.path());
+    let stored = database.stored_provider_ids();
     let missing: Vec<&String> = acknowledged
         .iter()
         .filter(|id| !stored.contains_key(*id))
@@ -153,7 +199,7 @@ async fn a_server_killed_during_a_webhook_burst_loses_and_doubles_nothing() {
         .collect()
         .await;
     assert!(failures.is_empty(), "re-deliveries refused: {failures:?}");
-    let stored = stored_provider_ids(dir.path());
+    let stored = database.stored_provider_ids();
     assert_eq!(stored.len(), 2000, "every message stored");
     assert!(
         stored.values().all(|&n| n == 1),
@@ -280,6 +326,40 @@ async fn a_server_killed_while_delivering_sends_no_reply_twice_and_loses_none_si
         last.iter().any(|s| s == "failed"),
         "some replies were in flight when the server was killed: {last:?}"
     );
+
+    // The agent sends again what failed without reaching the platform: each arrives once.
+    let times_sent = |body: &str| {
+        graph
+            .sent_whatsapp()
+            .iter()
+            .filter(|m| m["text"]["body"] == body)
+            .count()
+    };
+    let mut resent = Vec::new();
+    for (i, (_, message, client_id)) in replies.iter().enumerate() {
+        let body = format!("resposta {client_id}");
+        if last[i] == "failed" && times_sent(&body) == 0 {
+            let (status, again) = node
+                .call(
+                    &token,
+                    Method::POST,
+                    &format!("/api/v1/messages/{message}/resend"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{again}");
+            resent.push(body);
+        }
+    }
+    for _ in 0..300 {
+        if resent.iter().all(|body| times_sent(body) >= 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for body in &resent {
+        assert_eq!(times_sent(body), 1, "{body} after a resend");
+    }
 }
 
 /// A TCP relay in front of the PostgreSQL server that a test can cut and restore, as if the
@@ -364,13 +444,9 @@ async fn a_node_rides_out_a_database_outage() {
     let path = write_config(dir.path(), &graph);
     let text = with_database(&std::fs::read_to_string(&path).unwrap(), &proxied);
     std::fs::write(&path, text).unwrap();
-    let config = switchboard_server::config::load(&path).unwrap();
-    let store = open_store(&config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = switchboard_server::launch_with_listener(config, store, listener)
-        .await
-        .unwrap();
-    let base = format!("http://{}", running.addr);
+    // The node is its own process, as in production.
+    let node = ServerProcess::start(&path);
+    let base = node.base.clone();
     let hook = graph.webhook(format!("{base}/webhooks/whatsapp/wa"));
     let business = WhatsAppBusiness::default();
     let webhook = |i: usize| {
@@ -390,6 +466,7 @@ async fn a_node_rides_out_a_database_outage() {
             .unwrap()
             .status()
     };
+    let agent = node.login("101").await;
 
     assert!(hook.send(&webhook(0)).await.unwrap().is_success());
     outage.cut();
@@ -405,6 +482,15 @@ async fn a_node_rides_out_a_database_outage() {
         assert!(answer.body.contains("not_ready"), "{answer:?}");
     }
     assert_eq!(readiness, StatusCode::SERVICE_UNAVAILABLE);
+    // What an agent's app sees: a 503 saying the database is unreachable and to try again
+    // (the app keeps the reply in its outbox and shows the server as unavailable).
+    let (status, body) = node
+        .call(&agent, Method::GET, "/api/v1/conversations", None)
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "not_ready", "{body}");
+    let said = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.to_lowercase().contains("database"), "{said}");
     let started = std::time::Instant::now();
 
     outage.restore().await;
@@ -426,37 +512,20 @@ async fn a_node_rides_out_a_database_outage() {
         assert!(hook.send(&webhook(i)).await.unwrap().is_success());
     }
     assert_eq!(ready().await, StatusCode::OK);
-    let agent = {
-        let (_, body) = call(
-            &http,
-            &base,
+    // The agent's session outlived the outage.
+    let (status, list) = node
+        .call(&agent, Method::GET, "/api/v1/conversations", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
+    let (_, page) = node
+        .call(
+            &agent,
+            Method::GET,
+            &format!("/api/v1/conversations/{id}/messages"),
             None,
-            Method::POST,
-            "/api/v1/session",
-            Some(json!({"login": "101", "password": PASSWORD})),
         )
         .await;
-        body["token"].as_str().unwrap().to_string()
-    };
-    let (_, list) = call(
-        &http,
-        &base,
-        Some(&agent),
-        Method::GET,
-        "/api/v1/conversations",
-        None,
-    )
-    .await;
-    let id = list["conversations"][0]["id"].as_str().unwrap().to_string();
-    let (_, page) = call(
-        &http,
-        &base,
-        Some(&agent),
-        Method::GET,
-        &format!("/api/v1/conversations/{id}/messages"),
-        None,
-    )
-    .await;
     let bodies: Vec<&str> = page["messages"]
         .as_array()
         .unwrap()
@@ -468,6 +537,6 @@ async fn a_node_rides_out_a_database_outage() {
         ["m0", "m1", "m2", "m3", "m4"],
         "nothing lost, nothing twice"
     );
-    running.stop().await;
+    drop(node);
     drop_postgres_database(&url);
 }

@@ -542,3 +542,61 @@ async fn a_chat_to_start_must_name_a_reachable_customer() {
     }
     assert!(bruno.list("recent").await.is_empty(), "nothing was started");
 }
+
+#[tokio::test]
+async fn a_failed_reply_can_be_sent_again_and_only_a_failed_one() {
+    let w = world().await;
+    let bruno = w.server.login("102").await;
+    let ana = w.server.login("101").await;
+    w.customer_texts("Oi, tudo bem?").await;
+    let id = json!(bruno.list("recent").await[0].to_string());
+    w.twilio
+        .fail_sms_times(CUSTOMER, TwilioFailure::InvalidTo, 1);
+    let (status, sent) = reply(&bruno, &id, "Olá! Como posso ajudar?").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let status_of = |message: Value| {
+        let (bruno, id) = (&bruno, &id);
+        async move {
+            messages(bruno, id)
+                .await
+                .into_iter()
+                .find(|m| m["id"] == message)
+                .map(|m| m["status"].as_str().unwrap().to_string())
+                .unwrap()
+        }
+    };
+    eventually("the reply fails", || async {
+        status_of(sent["id"].clone()).await == "failed"
+    })
+    .await;
+    let resend = format!("/api/v1/messages/{}/resend", sent["id"].as_str().unwrap());
+    // The colleague the chat was offered to, as for a reply, learns who has it now.
+    let (status, body) = ana.post(&resend, json!({})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "already_taken");
+    let (status, again) = bruno.post(&resend, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["status"], "pending");
+    assert!(again["error"].is_null(), "{again}");
+    eventually("the reply is sent the second time", || async {
+        status_of(sent["id"].clone()).await == "sent"
+    })
+    .await;
+    let delivered: Vec<_> = w
+        .twilio
+        .sent_sms()
+        .into_iter()
+        .filter(|s| s.body == "Olá! Como posso ajudar?")
+        .collect();
+    assert_eq!(delivered.len(), 1, "accepted once");
+    // Sent replies and customers' messages are not sent again.
+    let (status, body) = bruno.post(&resend, json!({})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "not_resendable");
+    let inbound = messages(&bruno, &id).await[0]["id"].clone();
+    let (status, body) = bruno
+        .post(
+            &format!("/api/v1/messages/{}/resend", inbound.as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "not_resendable");
+}

@@ -125,6 +125,78 @@ impl Unit<'_> {
         Ok(row)
     }
 
+    /// What the channel allows now: free text within the reply window (a WhatsApp template
+    /// at any time), nothing to an SMS number that opted out or on a disabled channel.
+    fn check_channel_rules(&mut self, conv: &ConversationRow, template: bool) -> Result<()> {
+        if let Some(ends) = reply_window_closes(self.tx, conv)?.filter(|_| !template) {
+            if ends <= self.now {
+                return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
+                    channel: conv.channel,
+                    closed_at: ends,
+                }));
+            }
+        }
+        if let Some(since) = opted_out_at(self.tx, conv)? {
+            return Err(Error::ChannelRule(ChannelRule::OptedOut { since }));
+        }
+        if conv.channel != ChannelKind::Internal {
+            let channel = self.tx.channel(&conv.channel_id)?;
+            if channel.is_some_and(|c| !c.enabled) {
+                return Err(Error::ChannelRule(ChannelRule::ChannelDisabled {
+                    channel: conv.channel_id.clone(),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queue a failed reply for the provider again (see [`Engine::resend`]).
+    fn resend(&mut self, agent: Uuid, message: Uuid) -> Result<Message> {
+        let row = self
+            .tx
+            .message(message)?
+            .ok_or(Error::NotFound(Missing::Message))?;
+        let seen = seen_for_update(self.tx, row.conversation_id, agent)?;
+        if seen.access() == Access::Hidden {
+            // As if the message did not exist.
+            return Err(Error::NotFound(Missing::Message));
+        }
+        let facts = facts(self.tx, &seen.conv)?;
+        let claim = decide_reply(&facts, agent, seen.access())?;
+        let job = self
+            .tx
+            .outbound_job(message)?
+            .filter(|job| row.status == MessageStatus::Failed && job.state == OutboundState::Failed)
+            .ok_or_else(|| {
+                Error::conflict(
+                    Clash::NotResendable,
+                    "Only a reply whose delivery failed can be sent again.",
+                )
+            })?;
+        let mut conv = seen.conv;
+        self.check_channel_rules(&conv, job.template.is_some())?;
+        if claim == Claim::Take {
+            self.claim(&mut conv, agent)?;
+        }
+        self.tx.update_outbound(&OutboundJob {
+            state: OutboundState::Queued,
+            attempts: 0,
+            next_attempt_at: self.now,
+            last_error: None,
+            ..job
+        })?;
+        // Failed is final for provider reports; an agent's resend is the one way back.
+        self.tx
+            .set_message_delivery(row.id, MessageStatus::Pending, None, None)?;
+        let row = self
+            .tx
+            .message(message)?
+            .ok_or(Error::NotFound(Missing::Message))?;
+        self.announce_status(&row)?;
+        self.wake_outbound();
+        Ok(message_dto(self.tx, &row)?)
+    }
+
     /// Store an agent's reply (see [`Engine::send`]) and queue it for the provider.
     pub(super) fn reply(&mut self, agent: Uuid, id: Uuid, reply: &Reply) -> Result<Sent> {
         if let Some(existing) = self.tx.message_by_client_id(agent, reply.client_id)? {
@@ -143,27 +215,7 @@ impl Unit<'_> {
         let facts = facts(self.tx, &seen.conv)?;
         let claim = decide_reply(&facts, agent, seen.access())?;
         let mut conv = seen.conv;
-        if let Some(ends) =
-            reply_window_closes(self.tx, &conv)?.filter(|_| reply.template.is_none())
-        {
-            if ends <= self.now {
-                return Err(Error::ChannelRule(ChannelRule::ReplyWindowClosed {
-                    channel: conv.channel,
-                    closed_at: ends,
-                }));
-            }
-        }
-        if let Some(since) = opted_out_at(self.tx, &conv)? {
-            return Err(Error::ChannelRule(ChannelRule::OptedOut { since }));
-        }
-        if conv.channel != ChannelKind::Internal {
-            let channel = self.tx.channel(&conv.channel_id)?;
-            if channel.is_some_and(|c| !c.enabled) {
-                return Err(Error::ChannelRule(ChannelRule::ChannelDisabled {
-                    channel: conv.channel_id.clone(),
-                }));
-            }
-        }
+        self.check_channel_rules(&conv, reply.template.is_some())?;
         if claim == Claim::Take {
             self.claim(&mut conv, agent)?;
         }
@@ -366,6 +418,15 @@ impl Engine {
             "reply stored"
         );
         Ok(sent)
+    }
+
+    /// Send a reply whose delivery failed once more (a provider outage, a reply the server
+    /// lost track of when it stopped): it goes back to `pending` and through the queue again.
+    /// The channel's rules apply as to a new reply.
+    pub async fn resend(&self, agent: Uuid, message: Uuid) -> Result<Message> {
+        let resent = self.write(move |unit| unit.resend(agent, message)).await?;
+        tracing::info!(%agent, conversation = %resent.conversation_id, message_id = %message, "reply queued again");
+        Ok(resent)
     }
 
     /// Own an unowned chat without replying.

@@ -73,11 +73,21 @@ impl Unit<'_> {
         };
         self.tx
             .set_message_delivery(message.id, status, error, provider_id)?;
+        self.announce_status(&MessageRow {
+            status,
+            error: error.map(str::to_string),
+            ..message.clone()
+        })?;
+        Ok(true)
+    }
+
+    /// Tell whoever sees the conversation the message's delivery status.
+    pub(super) fn announce_status(&mut self, message: &MessageRow) -> StoreResult<()> {
         let data = serde_json::to_value(MessageStatusData {
             id: message.id,
             conversation_id: message.conversation_id,
-            status,
-            error: error.map(str::to_string),
+            status: message.status,
+            error: message.error.clone(),
         })
         .expect("plain struct");
         for view in self.tx.views(message.conversation_id)? {
@@ -90,7 +100,7 @@ impl Unit<'_> {
                 )?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     pub(super) fn wake_outbound(&mut self) {

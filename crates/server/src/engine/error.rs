@@ -202,6 +202,8 @@ pub enum Clash {
     QueueInUse,
     /// Another channel already has the id.
     ChannelTaken,
+    /// Only a reply that failed can be sent again.
+    NotResendable,
 }
 
 /// A rule of the conversation's channel.

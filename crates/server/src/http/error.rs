@@ -120,6 +120,7 @@ pub fn status_and_code(error: &engine::Error) -> (StatusCode, ErrorCode) {
             StatusCode::CONFLICT,
             match clash {
                 Clash::ClientId => ErrorCode::ClientIdReused,
+                Clash::NotResendable => ErrorCode::NotResendable,
                 Clash::ProviderMessageId => ErrorCode::DuplicateMessage,
                 Clash::Identity => ErrorCode::IdentityTaken,
                 Clash::ExistingContact => ErrorCode::ContactExists,
@@ -447,6 +448,11 @@ mod tests {
                 invalid(Field::Password),
                 StatusCode::BAD_REQUEST,
                 "invalid_password",
+            ),
+            (
+                conflict(Clash::NotResendable),
+                StatusCode::CONFLICT,
+                "not_resendable",
             ),
             (
                 invalid(Field::Recipient),

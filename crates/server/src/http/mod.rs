@@ -28,8 +28,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentList, ConversationList, ErrorCode, InternalChatRequest, LoginRequest, PresenceRequest,
-    QueueList, ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
+    AgentList, ConversationList, ErrorCode, InternalChatRequest, LoginRequest, Message,
+    PresenceRequest, QueueList, ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
 };
 use uuid::Uuid;
 
@@ -39,7 +39,7 @@ use crate::engine::{Engine, Reply};
 use crate::files::FileStore;
 use crate::store::ListCursor;
 use error::{ApiError, ApiResult};
-use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent};
+use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent, ObjectId};
 
 /// The largest JSON request accepted (a message of up to 1 MiB of text plus its envelope).
 pub const MAX_JSON_BYTES: usize = crate::engine::MAX_BODY_BYTES + 64 * 1024;
@@ -172,6 +172,7 @@ impl RouteGroups {
                     whatsapp_templates::sync,
                 ),
                 route(M::POST, "/conversations/{id}/take", take),
+                route(M::POST, "/messages/{id}/resend", resend),
                 route(M::POST, "/conversations/{id}/transfer", transfer),
                 route(M::POST, "/conversations/{id}/resolve", resolve),
                 route(M::POST, "/conversations/{id}/archive", archive),
@@ -664,6 +665,15 @@ async fn send(
         StatusCode::OK
     };
     Ok((status, Json(sent.message)).into_response())
+}
+
+/// A failed reply queued for the provider again: 200 with it, now `pending`.
+async fn resend(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ObjectId(id): ObjectId,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(state.engine.resend(me.id(), id).await?))
 }
 
 async fn take(

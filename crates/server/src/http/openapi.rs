@@ -96,7 +96,7 @@ struct TwilioStatus {
         paths::agents, paths::list_conversations, paths::conversation,
         paths::delete_conversation, paths::messages, paths::send, paths::send_whatsapp_template,
         paths::whatsapp_templates, paths::sync_whatsapp_templates, paths::start_conversation,
-        paths::channels, paths::take, paths::transfer,
+        paths::channels, paths::resend, paths::take, paths::transfer,
         paths::resolve, paths::archive, paths::unarchive, paths::mark_read,
         paths::end_session, paths::block, paths::typing, paths::visitor_info, paths::blocks,
         paths::unblock, paths::create_internal_chat, paths::search_contacts,

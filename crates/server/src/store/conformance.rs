@@ -1168,9 +1168,11 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         sending.state = OutboundState::Done;
         tx.update_outbound(&sending)?;
         Ok(format!(
-            "{dup:?} {due_before:?} {due_while_sending:?} {:?} {:?}",
+            "{dup:?} {due_before:?} {due_while_sending:?} {:?} {:?} {:?} {:?}",
             tx.due_outbound(at(10), 10)?,
-            tx.outbound_in_state(OutboundState::Done)?
+            tx.outbound_in_state(OutboundState::Done)?,
+            tx.outbound_job(id(32))?,
+            tx.outbound_job(id(99))?
         ))
     });
 

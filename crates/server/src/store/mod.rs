@@ -772,6 +772,8 @@ pub trait Tx {
     /// not finished), so each conversation's replies go out in order.
     fn due_outbound(&mut self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboundJob>>;
     fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()>;
+    /// The outbound job of a reply, whatever its state.
+    fn outbound_job(&mut self, message: Uuid) -> StoreResult<Option<OutboundJob>>;
     fn outbound_in_state(&mut self, state: OutboundState) -> StoreResult<Vec<OutboundJob>>;
     /// Set a message's delivery status (and the provider's id for it, once known).
     fn set_message_delivery(

@@ -166,6 +166,23 @@ fn send() {}
     security(("agent_token" = [])))]
 fn send_whatsapp_template() {}
 
+/// Send a failed reply again
+///
+/// A reply whose delivery failed (a provider outage that outlasted the retries, a reply in
+/// flight when the server stopped, which may or may not have reached the provider) goes back
+/// to `pending` and through the delivery queue once more. The channel's rules apply as to a
+/// new reply (reply window, SMS opt-out, disabled channel).
+#[utoipa::path(post, path = "/api/v1/messages/{id}/resend", tag = "conversations",
+    params(("id" = String, Path, description = "The message's id (a UUID).")),
+    responses(
+        (status = 200, description = "Queued again; the message, now `pending`.", body = Message),
+        (status = 404, description = "`not_found`: no such message in a conversation visible to me.", body = ErrorResponse),
+        (status = 409, description = "`not_resendable` (not a reply whose delivery failed), `already_taken`, `conversation_resolved`.", body = ErrorResponse),
+        (status = 422, description = "`reply_window_closed`, `opted_out`, `channel_disabled`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn resend() {}
+
 /// Start a conversation
 ///
 /// An agent writes first: an SMS to a number, or a WhatsApp conversation opened with an approved

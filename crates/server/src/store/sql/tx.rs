@@ -1021,6 +1021,10 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.select(rest, params![now, limit])
     }
 
+    fn outbound_job(&mut self, message: Uuid) -> StoreResult<Option<OutboundJob>> {
+        self.select_first("WHERE o.message_id = $1", params![message])
+    }
+
     fn update_outbound(&mut self, job: &OutboundJob) -> StoreResult<()> {
         self.execute(
             "UPDATE outbound_jobs SET state = $2, attempts = $3, next_attempt_at = $4,
