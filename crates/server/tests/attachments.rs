@@ -678,3 +678,76 @@ async fn uploads_are_refused_before_writing_when_the_disk_is_nearly_full() {
     let (status, body) = upload(&open, &ana, "relatório.pdf", pdf_bytes()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+#[tokio::test]
+async fn on_a_nearly_full_disk_a_customers_file_is_not_written_and_the_agent_is_told() {
+    use switchboard_fakes::{
+        FakeGraph, GraphOptions, MediaRef, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook,
+    };
+    // Given: a WhatsApp channel on a server that must keep more free space than any disk has.
+    let graph = FakeGraph::start(GraphOptions::default()).await.unwrap();
+    let (g, base) = (graph.options().clone(), graph.base_url().to_string());
+    let server = TestServer::with_config_for(move |addr| {
+        format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+public_url = "http://{addr}"
+database = "sqlite://switchboard.db"
+[server.files]
+min_free_bytes = 9000000000000000000
+
+{agents}
+[[queues]]
+id = "support"
+agents = ["101"]
+
+[[channels]]
+id = "wa"
+kind = "whatsapp"
+route = {{ queue = "support" }}
+[channels.whatsapp]
+phone_number_id = "{phone}"
+access_token = "{token}"
+app_secret = "{secret}"
+verify_token = "v"
+api_base = "{base}"
+"#,
+            agents = agents_toml(1),
+            phone = WhatsAppBusiness::default().phone_number_id,
+            token = g.whatsapp_access_token,
+            secret = g.app_secret,
+        )
+    })
+    .await;
+    let ana = server.login("101").await;
+    // When: a customer sends a photo with a caption.
+    let media_id = graph.add_media(&png_bytes(), "image/png");
+    let image = WhatsAppWebhook::new(&WhatsAppBusiness::default())
+        .contact("5511988887777", "Mariana Alves")
+        .message(WhatsAppMessage::image(
+            "5511988887777",
+            MediaRef::for_bytes(media_id, &png_bytes(), "image/png"),
+            Some("a foto do produto"),
+        ))
+        .to_bytes();
+    let hook = graph.webhook(format!("{}/webhooks/whatsapp/wa", server.base));
+    let answer = hook.send(&image).await.unwrap();
+    // Then: the message is stored (the provider is answered 200) with the caption and a note
+    // saying the file could not be kept, and no file was written.
+    assert!(answer.is_success(), "{answer:?}");
+    let chat = ana.list("recent").await[0];
+    let (_, page) = ana
+        .get(&format!("/api/v1/conversations/{chat}/messages"))
+        .await;
+    let message = &page["messages"][0];
+    let body = message["body"].as_str().unwrap();
+    assert!(body.starts_with("a foto do produto"), "{body}");
+    assert!(
+        body.contains("sent an image that could not be stored"),
+        "{body}"
+    );
+    assert!(body.contains("disk is nearly full"), "{body}");
+    assert_eq!(message["attachments"], json!([]));
+    assert_eq!(tmp_files(&server), 0);
+    assert_eq!(walk(&server.dir.path().join("data/attachments/files")), 0);
+}

@@ -978,3 +978,41 @@ media_hosts = ["{cdn}"]
     let total = server.count("SELECT COUNT(*) FROM attachments");
     assert_eq!(total, 1, "the picture from the allowed CDN was stored");
 }
+
+#[tokio::test]
+async fn whatsapp_media_on_a_host_that_is_not_metas_is_never_fetched_nor_given_the_token() {
+    use axum::response::IntoResponse as _;
+    // Given: Graph answers a media id with a download URL on a foreign host.
+    let w = world().await;
+    let attacker =
+        Recorder::start(|| ([("content-type", "image/png")], png()).into_response()).await;
+    w.graph.issue_media_urls_on(attacker.base.clone());
+    let ana = w.server.login("101").await;
+    let hook = w.graph.webhook(format!("{}/webhooks/whatsapp/wa", w.base));
+    let media_id = w.graph.add_media(&png(), "image/png");
+    let image = WhatsAppWebhook::new(&WhatsAppBusiness::default())
+        .contact("5511988887777", "Mariana Alves")
+        .message(WhatsAppMessage::image(
+            "5511988887777",
+            MediaRef::for_bytes(media_id, &png(), "image/png"),
+            Some("olha isso"),
+        ))
+        .to_bytes();
+    // When: a customer's photo arrives.
+    assert!(hook.send(&image).await.unwrap().is_success());
+    // Then: the foreign host is never contacted (so the access token never reaches it), and
+    // the caption arrives with a note instead of the file.
+    assert!(
+        attacker.requests().is_empty(),
+        "a host that is not Meta's is never contacted"
+    );
+    let conv = only_conversation(&ana).await;
+    let history = messages(&ana, conv["id"].as_str().unwrap()).await;
+    let body = history[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("olha isso\n⚠"), "{body}");
+    assert!(
+        body.contains("not one of this channel's media hosts"),
+        "{body}"
+    );
+    assert_eq!(history[0]["attachments"], json!([]));
+}

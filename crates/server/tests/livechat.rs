@@ -867,3 +867,35 @@ async fn a_visitor_holds_a_capped_number_of_streams() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn on_a_nearly_full_disk_a_visitors_file_is_refused_in_words() {
+    let server = server_with("[server.files]\nmin_free_bytes = 9000000000000000000\n").await;
+    let visitor = Visitor::start(&server, "198.51.100.20", json!({})).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"hello, a plain text file".to_vec()).file_name("note.txt"),
+    );
+    let resp = server
+        .http
+        .post(format!("{}/livechat/web/attachments", server.base))
+        .header("x-forwarded-for", visitor.ip)
+        .bearer_auth(&visitor.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_error(
+        status,
+        &body,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "storage_full",
+    );
+    // The visitor can still write.
+    assert_eq!(
+        visitor.say("Consegue ver minha mensagem?").await.0,
+        StatusCode::CREATED
+    );
+}

@@ -500,7 +500,7 @@ fn resolve_node(
         let url_token = ids::url_token();
         let url = format!(
             "{}/whatsapp_business/attachments/?mid={}&ext={}&hash={url_token}",
-            state.origin,
+            store.media_origin.as_deref().unwrap_or(&state.origin),
             media.id,
             unix_after(options.media_url_ttl)
         );

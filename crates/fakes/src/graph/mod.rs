@@ -199,6 +199,12 @@ impl FakeGraph {
             .observed_by(Arc::clone(&self.state) as Arc<dyn crate::webhook::DeliveryObserver>)
     }
 
+    /// Media download URLs issued from now on point at `origin` (e.g. a recorder standing for
+    /// a host that is not Meta's), to test that a server fetches only from its allowed hosts.
+    pub fn issue_media_urls_on(&self, origin: impl Into<String>) {
+        lock(&self.state.store).media_origin = Some(origin.into());
+    }
+
     /// Every WhatsApp send to `to` fails with `failure` until [`FakeGraph::clear_failures`].
     pub fn fail_whatsapp(&self, to: &str, failure: GraphFailure) {
         self.script(Channel::WhatsApp, to, failure, None);
@@ -409,6 +415,8 @@ struct GraphStore {
     failures: HashMap<(Channel, String), ScriptedFailure>,
     /// When each customer last wrote (unix seconds), from the webhooks delivered.
     last_written: HashMap<(Channel, String), u64>,
+    /// Where media download URLs point instead of this fake (a hostile or foreign host).
+    media_origin: Option<String>,
 }
 
 impl crate::webhook::DeliveryObserver for GraphState {
@@ -430,7 +438,8 @@ impl crate::webhook::DeliveryObserver for GraphState {
                 let customer = event["message"]["is_echo"] != true
                     && (event["message"].is_object() || event["postback"].is_object());
                 let sender = event["sender"]["id"].as_str();
-                if let (true, Some(sender), Some(ms)) = (customer, sender, event["timestamp"].as_u64())
+                if let (true, Some(sender), Some(ms)) =
+                    (customer, sender, event["timestamp"].as_u64())
                 {
                     wrote.push((Channel::Messenger, sender.to_owned(), ms / 1000));
                 }

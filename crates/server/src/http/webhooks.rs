@@ -333,15 +333,17 @@ async fn store_all(
                     {
                         Ok(id) => attachments.push(id),
                         Err(why) => {
-                            let what = source
-                                .mime()
-                                .and_then(|m| m.split('/').next())
-                                .unwrap_or("file");
+                            let what = match source.mime().and_then(|m| m.split('/').next()) {
+                                Some("image") => "an image",
+                                Some("video") => "a video",
+                                Some("audio") => "an audio message",
+                                _ => "a file",
+                            };
                             if !body.is_empty() {
                                 body.push('\n');
                             }
                             body.push_str(&format!(
-                                "⚠ The customer sent a {what} that could not be stored: {why}"
+                                "⚠ The customer sent {what} that could not be stored: {why}. Ask them to send it again."
                             ));
                         }
                     }
