@@ -239,7 +239,7 @@ export const en = {
   "chat.waClosed": "The customer has not written in the last 24 hours: WhatsApp only accepts an approved template until they do.",
   "chat.chooseTemplate": "Choose a template",
   "chat.messengerClosed": "The reply window is closed: Messenger delivers nothing more until the customer writes again.",
-  "chat.optedOut": "This customer opted out of SMS on {time} (they texted STOP): nothing can be sent to them until they text START.",
+  "chat.optedOut": "This customer opted out of SMS on {time} (STOP): nothing can be sent to them until they text START again.",
   "chat.optedOutBadge": "Opted out of SMS",
   "waTemplates.title": "Send a WhatsApp template",
   "waTemplates.search": "Search templates",

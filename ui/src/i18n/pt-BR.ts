@@ -241,7 +241,7 @@ export const ptBR: Messages = {
   "chat.waClosed": "O cliente não escreveu nas últimas 24 horas: o WhatsApp só aceita um modelo aprovado até ele escrever.",
   "chat.chooseTemplate": "Escolher um modelo",
   "chat.messengerClosed": "A janela de resposta está fechada: o Messenger não entrega mais nada até o cliente escrever de novo.",
-  "chat.optedOut": "Este cliente cancelou o recebimento de SMS em {time} (enviou PARAR): nada pode ser enviado até ele enviar VOLTAR.",
+  "chat.optedOut": "Este cliente pediu para não receber SMS em {time} (PARAR): nada pode ser enviado até ele enviar VOLTAR.",
   "chat.optedOutBadge": "Cancelou os SMS",
   "waTemplates.title": "Enviar um modelo do WhatsApp",
   "waTemplates.search": "Buscar modelos",
