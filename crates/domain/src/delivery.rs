@@ -189,20 +189,38 @@ mod tests {
 
     #[test]
     fn keywords_alone_change_consent() {
-        let stop: Vec<String> = DEFAULT_STOP_KEYWORDS.iter().map(|k| k.to_string()).collect();
-        let start: Vec<String> = DEFAULT_START_KEYWORDS.iter().map(|k| k.to_string()).collect();
+        let stop: Vec<String> = DEFAULT_STOP_KEYWORDS
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let start: Vec<String> = DEFAULT_START_KEYWORDS
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
         for said in ["STOP", "stop", " Stop. ", "parar", "Sair!", "cancelar"] {
-            assert_eq!(consent_of(said, &stop, &start), Some(Consent::OptOut), "{said}");
+            assert_eq!(
+                consent_of(said, &stop, &start),
+                Some(Consent::OptOut),
+                "{said}"
+            );
         }
         for said in ["START", "voltar", "Yes"] {
-            assert_eq!(consent_of(said, &stop, &start), Some(Consent::OptIn), "{said}");
+            assert_eq!(
+                consent_of(said, &stop, &start),
+                Some(Consent::OptIn),
+                "{said}"
+            );
         }
         for said in ["please stop calling", "", "stopp", "não quero parar"] {
             assert_eq!(consent_of(said, &stop, &start), None, "{said}");
         }
         let mine = vec!["BASTA".to_string()];
         assert_eq!(consent_of("basta", &mine, &start), Some(Consent::OptOut));
-        assert_eq!(consent_of("stop", &mine, &start), None, "the list replaces the defaults");
+        assert_eq!(
+            consent_of("stop", &mine, &start),
+            None,
+            "the list replaces the defaults"
+        );
     }
 
     #[test]
@@ -234,9 +252,18 @@ mod tests {
             reply_window_ends_at(ChannelKind::Facebook, false, Some(at)),
             Some(ends)
         );
-        assert_eq!(reply_window_ends_at(ChannelKind::Sms, false, Some(at)), None);
-        assert_eq!(reply_window_ends_at(ChannelKind::Livechat, false, Some(at)), None);
-        assert_eq!(reply_window_ends_at(ChannelKind::Whatsapp, false, None), None);
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Sms, false, Some(at)),
+            None
+        );
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Livechat, false, Some(at)),
+            None
+        );
+        assert_eq!(
+            reply_window_ends_at(ChannelKind::Whatsapp, false, None),
+            None
+        );
     }
 
     #[test]
