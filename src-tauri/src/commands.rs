@@ -323,6 +323,12 @@ pub async fn discard_send(desktop: State<'_, Desktop>, client_id: String) -> Ans
         .await?)
 }
 
+/// Send once more a reply the server marked failed; the answer is the message, `pending`.
+#[tauri::command]
+pub async fn resend(desktop: State<'_, Desktop>, message_id: String) -> Answer<Message> {
+    Ok(desktop.client.resend(id("messageId", &message_id)?).await?)
+}
+
 #[tauri::command]
 pub async fn mark_read(desktop: State<'_, Desktop>, id: String, up_to: String) -> Answer<()> {
     desktop

@@ -168,6 +168,7 @@ fn main() {
             commands::update_template,
             commands::delete_template,
             commands::discard_send,
+            commands::resend,
             commands::mark_read,
             commands::take,
             commands::transfer,

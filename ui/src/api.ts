@@ -313,6 +313,10 @@ export interface Backend {
   send(conversationId: string, body: string, files: string[]): Promise<Message>;
   retrySend(clientId: string): Promise<void>;
   discardSend(clientId: string): Promise<void>;
+  /** Sends once more a reply the server marked `failed`; it shows `pending` at once, then the
+   * server's status. Errors carry the server's sentence: `not_resendable`, `reply_window_closed`
+   * (WhatsApp takes an approved template only), `opted_out`, `channel_disabled`. */
+  resend(messageId: string): Promise<Message>;
   markRead(id: string, upTo: string): Promise<void>;
 
   // ----- attachments -----

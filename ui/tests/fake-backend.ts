@@ -255,6 +255,26 @@ export class FakeBackend implements Backend {
   };
   retrySend = () => Promise.resolve();
   discardSend = () => Promise.resolve();
+  /** What `resend` refuses with next (the server's rules), once. */
+  resendRefusal: BackendError | null = null;
+  resend = (messageId: string) => {
+    this.calls.push(`resend ${messageId}`);
+    const refusal = this.resendRefusal;
+    this.resendRefusal = null;
+    if (refusal) return Promise.reject(refusal);
+    for (const list of this.messagesById.values()) {
+      const i = list.findIndex((m) => m.id === messageId);
+      const m = list[i];
+      if (!m) continue;
+      if (m.status !== "failed" || m.direction !== "outbound") {
+        return Promise.reject(new BackendError("not_resendable", "Only a reply whose delivery failed can be sent again."));
+      }
+      const queued: Message = { ...m, status: "pending", error: null };
+      list[i] = queued;
+      return Promise.resolve({ ...queued });
+    }
+    return Promise.reject(new BackendError("not_found", "No such message."));
+  };
   markRead = () => Promise.resolve();
   attachmentRules = () => Promise.resolve({ max_bytes: 1024 * 1024, extensions: ["pdf", "png", "jpg", "txt"] });
   checkFiles = (paths: string[]) =>

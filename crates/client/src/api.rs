@@ -637,6 +637,18 @@ impl Api {
         .await
     }
 
+    /// `POST /messages/{id}/resend`: a reply whose delivery failed goes back to the provider's
+    /// queue; the answer is the message, `pending` again. `409 not_resendable` for anything but
+    /// a failed reply; the channel's rules apply as to a new reply (`reply_window_closed`,
+    /// `opted_out`, `channel_disabled`).
+    pub async fn resend(&self, message: Uuid) -> Result<Message, ApiError> {
+        self.post(
+            &format!("api/v1/messages/{message}/resend"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     /// `POST /conversations`: start a chat with a customer on an SMS or WhatsApp channel.
     /// `true` when a chat was started (`201`); `false` when the message went into the
     /// customer's open chat on that channel or `client_id` was seen before (`200`).

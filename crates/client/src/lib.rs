@@ -1053,6 +1053,71 @@ impl Client {
         Ok(())
     }
 
+    /// Send once more a reply the server could not deliver: `failed` on the server (a
+    /// provider outage that outlasted its retries, a reply in flight when the server stopped,
+    /// a provider's refusal). It shows `pending` at once; the server's `message.status` events
+    /// then bring `sent`, or `failed` with the provider's reason. Online only. A refusal leaves
+    /// the message `failed` with its reason and carries the server's code and sentence:
+    /// `not_resendable` (not a failed reply), `reply_window_closed` (WhatsApp takes an
+    /// approved template only), `opted_out`, `channel_disabled`. Returns the server's answer,
+    /// the message `pending`.
+    pub async fn resend(&self, message_id: Uuid) -> Result<Message> {
+        let core = self.core()?;
+        // Pending before the request leaves: the server's own events for this message
+        // (pending, then sent or failed) can only come after it, so they keep the last word.
+        // Storing the answer afterwards, as other calls do, could put `pending` back over a
+        // `sent` or `failed` the stream brought first.
+        let shown = core
+            .cache
+            .write(move |tx| {
+                let Some(message) = cache::messages::get(tx, message_id)? else {
+                    return Ok(None);
+                };
+                let changed = cache::messages::change_status(
+                    tx,
+                    message_id,
+                    MessageStatus::Failed,
+                    MessageStatus::Pending,
+                    None,
+                )?;
+                Ok(changed.then_some(message))
+            })
+            .await?;
+        if let Some(before) = &shown {
+            core.feed.emit(Change::MessagesChanged {
+                conversation_id: before.conversation_id,
+            });
+        }
+        let error = match core.api.resend(message_id).await {
+            Ok(message) => return Ok(message),
+            Err(error) => core.api_error(error),
+        };
+        if let Some(before) = shown {
+            // Not queued again: failed with its reason, as before (unless the server's events
+            // said otherwise meanwhile, when a lost answer hid that it was).
+            let conversation_id = before.conversation_id;
+            let restored = core
+                .cache
+                .write(move |tx| {
+                    cache::messages::change_status(
+                        tx,
+                        message_id,
+                        MessageStatus::Pending,
+                        MessageStatus::Failed,
+                        before.error.as_deref(),
+                    )
+                })
+                .await;
+            match restored {
+                Ok(_) => core.feed.emit(Change::MessagesChanged { conversation_id }),
+                Err(cache_error) => {
+                    tracing::error!(error = %cache_error, "could not show a refused resend as failed again");
+                }
+            }
+        }
+        Err(error)
+    }
+
     /// Upload a file now (online only), reporting progress; send the result with
     /// [`OutgoingAttachment::Uploaded`]. (Files given to [`Client::send`] as
     /// [`OutgoingAttachment::File`] are uploaded by the outbox instead, also offline-safe.)

@@ -1,15 +1,20 @@
 //! Reaching customers (#15) through the client engine, against the real server and the fake
 //! providers: a WhatsApp template sent after the 24-hour window, and a chat the agent starts,
 //! are in the cache as soon as the call answers (before the stream tells), once however often
-//! the same request is repeated; refusals carry the server's code and sentence.
+//! the same request is repeated; refusals carry the server's code and sentence. A reply the
+//! provider refused is sent again once ("Send again"), and a resend the channel's rules refuse
+//! stays failed with its reason.
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use common::*;
-use switchboard_fakes::{FakeGraph, FakeTwilio, GraphOptions, MessageTemplate, TwilioOptions};
-use switchboard_protocol::{StartConversationRequest, TemplateChoice};
+use switchboard_client::Client;
+use switchboard_fakes::{
+    FakeGraph, FakeTwilio, GraphOptions, MessageTemplate, TwilioFailure, TwilioOptions,
+};
+use switchboard_protocol::{Message, MessageStatus, StartConversationRequest, TemplateChoice};
 use uuid::Uuid;
 
 /// Agents 101 (manager) and 102 in queue "support"; WhatsApp channel "wa" with a business
@@ -205,4 +210,144 @@ async fn a_chat_started_by_sms_is_cached_at_once_owned_by_its_agent_and_not_dupl
     assert!(cached_bodies(&ana, started.conversation.id)
         .await
         .contains(&"Esqueci: a nota fiscal vai junto.".to_string()));
+}
+
+/// The SMS customer of the resend tests.
+const CUSTOMER: &str = "+5511966665555";
+
+/// The customer texts the SMS channel; Ana (101) has the chat in her cache.
+async fn customer_texts_ana(server: &TestServer) -> (Client, Desktop, Uuid) {
+    let chat = server
+        .running()
+        .engine
+        .ingest(switchboard_server::engine::Inbound {
+            channel_id: "sms".into(),
+            display_name: CUSTOMER.into(),
+            ..inbound(CUSTOMER, "Oi, meu pedido não chegou.", "SM0001")
+        })
+        .await
+        .expect("ingested")
+        .conversation_id;
+    let desktop = Desktop::new();
+    let ana = signed_in(server, &desktop, "101").await;
+    eventually("the chat is cached", || async {
+        ana.conversation(chat).await.unwrap().is_some()
+    })
+    .await;
+    (ana, desktop, chat)
+}
+
+/// The cached message with this body, as the server numbered it (not the outbox's copy).
+async fn cached_reply(client: &Client, chat: Uuid, body: &str) -> Option<Message> {
+    let page = client.messages(chat, None, 100).await.ok()?;
+    page.messages
+        .into_iter()
+        .find(|m| m.body == body && m.client_id != Some(m.id))
+}
+
+/// Ana's reply, once the server marked it failed (the stream's `message.status`).
+async fn failed_reply(client: &Client, chat: Uuid, body: &str) -> Message {
+    eventually(
+        "the reply shows failed, with the provider's reason",
+        || async {
+            cached_reply(client, chat, body)
+                .await
+                .is_some_and(|m| m.status == MessageStatus::Failed && m.error.is_some())
+        },
+    )
+    .await;
+    cached_reply(client, chat, body).await.expect("cached")
+}
+
+#[tokio::test]
+async fn a_reply_the_provider_refused_is_sent_again_and_delivered_once() {
+    // Given Ana's reply that Twilio refused once (21211, invalid number: a permanent refusal)
+    let (server, _graph, twilio) = world().await;
+    twilio.fail_sms_times(CUSTOMER, TwilioFailure::InvalidTo, 1);
+    let (ana, _desktop, chat) = customer_texts_ana(&server).await;
+    let body = "Olá! Seu pedido sai hoje.";
+    ana.send(chat, body, Vec::new()).await.expect("queued");
+    let failed = failed_reply(&ana, chat, body).await;
+    assert!(
+        failed.error.as_deref().is_some_and(|e| e.contains("21211")),
+        "the provider's reason in words: {failed:?}"
+    );
+
+    // When she sends it again
+    let resent = ana.resend(failed.id).await.expect("queued again");
+
+    // Then the server answers it pending, the cache no longer shows it failed, and Twilio's
+    // fake accepts it once; the stream brings `sent`
+    assert_eq!(resent.id, failed.id, "the same message, not a new one");
+    assert_eq!(resent.status, MessageStatus::Pending);
+    assert_eq!(resent.error, None);
+    let now = cached_reply(&ana, chat, body).await.expect("cached");
+    assert_ne!(
+        now.status,
+        MessageStatus::Failed,
+        "shown pending (or already sent) when the call answers: {now:?}"
+    );
+    assert_eq!(now.error, None, "{now:?}");
+    eventually("the stream says sent", || async {
+        cached_reply(&ana, chat, body)
+            .await
+            .is_some_and(|m| m.status == MessageStatus::Sent)
+    })
+    .await;
+    let accepted = twilio
+        .sent_sms()
+        .into_iter()
+        .filter(|sms| sms.body == body)
+        .count();
+    assert_eq!(accepted, 1, "delivered once");
+    let asked = twilio
+        .sends()
+        .into_iter()
+        .filter(|send| send.body == body)
+        .count();
+    assert_eq!(asked, 2, "refused once, then accepted");
+    assert_eq!(
+        cached_bodies(&ana, chat)
+            .await
+            .iter()
+            .filter(|b| *b == body)
+            .count(),
+        1,
+        "one message in the chat"
+    );
+
+    // And a reply that was delivered is not sent again: the server's code, the cache unchanged
+    let refused = ana.resend(failed.id).await.expect_err("not failed");
+    assert_eq!(refused.code(), "not_resendable", "{refused}");
+    assert_eq!(
+        cached_reply(&ana, chat, body).await.map(|m| m.status),
+        Some(MessageStatus::Sent)
+    );
+}
+
+#[tokio::test]
+async fn a_resend_the_channels_rules_refuse_stays_failed_with_its_reason() {
+    // Given a reply Twilio refused because the customer unsubscribed (21610: opted out)
+    let (server, _graph, twilio) = world().await;
+    twilio.fail_sms_times(CUSTOMER, TwilioFailure::Unsubscribed, 1);
+    let (ana, _desktop, chat) = customer_texts_ana(&server).await;
+    let body = "Podemos ajudar em algo mais?";
+    ana.send(chat, body, Vec::new()).await.expect("queued");
+    let failed = failed_reply(&ana, chat, body).await;
+
+    // When Ana sends it again
+    let refused = ana.resend(failed.id).await.expect_err("opted out");
+
+    // Then the server's code and sentence, the message failed with its own reason as before,
+    // and nothing more reached Twilio
+    assert_eq!(refused.code(), "opted_out", "{refused}");
+    assert!(!refused.to_string().is_empty());
+    let after = cached_reply(&ana, chat, body).await.expect("cached");
+    assert_eq!(after.status, MessageStatus::Failed);
+    assert_eq!(after.error, failed.error, "the provider's reason is kept");
+    assert_eq!(
+        twilio.sends().iter().filter(|s| s.body == body).count(),
+        1,
+        "not sent again"
+    );
 }

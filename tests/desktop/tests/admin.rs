@@ -393,6 +393,23 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_a_new_agent_then_disa
         .wait_for("[data-testid=channel-form]")
         .await
         .expect("the form opens");
+    // Each kind's own settings are labelled and described: a Messenger page's HUMAN_AGENT
+    // flag, an SMS number's stop and start keywords.
+    for (kind, setting) in [("facebook", "human_agent_tag"), ("sms", "stop_keywords")] {
+        marina
+            .set_value("[data-testid=channel-form-kind]", kind)
+            .await
+            .unwrap();
+        marina
+            .wait_for(&format!("[data-testid=channel-form-setting-{setting}]"))
+            .await
+            .expect("the kind's settings are drawn");
+        assert_accessible(&marina, &format!("the {kind} channel form")).await;
+        marina
+            .screenshot(&format!("admin-channel-form-{kind}"))
+            .await
+            .unwrap();
+    }
     for (field, value) in [
         ("channel-form-kind", "whatsapp"),
         ("channel-form-id", "wa-new"),

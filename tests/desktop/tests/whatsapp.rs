@@ -4,13 +4,17 @@
 //! receives `type: template` with them, and the chat shows the rendered text — and a template
 //! Meta no longer accepts is shown refused, in words. An agent starts an SMS chat from a
 //! directory contact and the customer's answer arrives in it; asking again opens that chat
-//! instead of a duplicate. axe-core finds no WCAG 2.1 A/AA violation on these screens.
+//! instead of a duplicate. A reply Twilio refused shows why with "Send again"; sent again, the
+//! fake receives it once and the chat shows it sent. axe-core finds no WCAG 2.1 A/AA violation
+//! on these screens.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use switchboard_desktop_e2e::{repo, require_desktop, App, Desktop, Server, PASSWORD};
-use switchboard_fakes::{MessageTemplate, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook};
+use switchboard_fakes::{
+    MessageTemplate, TwilioFailure, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook,
+};
 
 async fn signed_in(desktop: &Desktop, server: &Server, name: &str, user: &str) -> App {
     let app = desktop.app(name, &server.url()).await.expect("app starts");
@@ -453,4 +457,81 @@ async fn an_agent_starts_an_sms_chat_from_a_contact_and_the_customers_answer_arr
         .filter(|c| c["channel"] == "sms" && c["contact"]["identity"]["value"] == "+14155550134")
         .count();
     assert_eq!(chats, 1, "still one chat with Emily: {list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_twilio_refused_is_sent_again_from_the_chat_and_shows_sent() {
+    require_desktop!();
+    let server = Server::start().await.expect("server");
+    // Twilio refuses the first message to the demo's waiting SMS customer (21211, a permanent
+    // refusal the server does not retry), then accepts.
+    let customer = "+14155550123";
+    server
+        .twilio
+        .fail_sms_times(customer, TwilioFailure::InvalidTo, 1);
+    let desktop = Desktop::start().expect("desktop session");
+    let ana = signed_in(&desktop, &server, "ana", "101").await;
+    let sms = server
+        .api("101")
+        .await
+        .unwrap()
+        .conversation_named(customer, "recent")
+        .await
+        .unwrap();
+    ana.open(&sms).await.unwrap();
+    let text = "Yes, your appointment on Friday at 3pm is confirmed.";
+    ana.type_into("[data-testid=reply-box]", text)
+        .await
+        .unwrap();
+    ana.click("[data-testid=send-button]").await.unwrap();
+
+    // The chat says why it was not sent, and offers to send it again.
+    let reply = "[...document.querySelectorAll('[data-testid=message]')].find(m => m.textContent.includes(arguments[0]))";
+    ana.wait_js(
+        "the refusal in words, with Send again",
+        &format!(
+            "const m = {reply}; return !!m && !!m.querySelector('[data-testid=send-again]')
+                 && m.querySelector('[data-testid=failed-reason]').textContent.includes('21211');"
+        ),
+        vec![json!(text)],
+    )
+    .await
+    .expect("the failed reply offers Send again");
+    assert_accessible(&ana, "[data-testid=chat]", "a reply that was not sent").await;
+    ana.screenshot("send-again-offered").await.unwrap();
+
+    // Sent again: Twilio's fake accepts it, once, and the chat shows it sent.
+    ana.click("[data-testid=send-again]").await.unwrap();
+    let mut accepted = 0;
+    for _ in 0..300 {
+        accepted = server
+            .twilio
+            .sent_sms()
+            .iter()
+            .filter(|s| s.body == text && s.to == customer)
+            .count();
+        if accepted > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(accepted, 1, "Twilio's fake accepts the reply sent again");
+    ana.wait_js(
+        "the reply shown sent",
+        &format!(
+            "const m = {reply}; return !!m && !!m.querySelector('[data-status=sent], [data-status=delivered], [data-status=read]')
+                 && !m.querySelector('[data-testid=failed-reason]') && !m.querySelector('[data-testid=send-again]');"
+        ),
+        vec![json!(text)],
+    )
+    .await
+    .expect("the chat shows the server's status");
+    ana.screenshot("send-again-sent").await.unwrap();
+    let asked = server
+        .twilio
+        .sends()
+        .iter()
+        .filter(|s| s.body == text)
+        .count();
+    assert_eq!(asked, 2, "refused once, accepted once: never sent twice");
 }

@@ -59,13 +59,18 @@ interface SettingSpec {
   optional?: boolean;
   /** A checkbox's value for a new channel. */
   checked?: boolean;
-  /** The provider's own address, shown as the hint of an empty `api_base`. */
+  /** What the server uses when it is left empty (the provider's own address, the default
+   * keywords), named in its hint (`{default}`). */
   default?: string;
   /** Has a hint under it (`setting.<name>.hint`). */
   hint?: true;
 }
 
 const GRAPH = "https://graph.facebook.com/v23.0";
+/** The words an SMS channel without `stop_keywords` / `start_keywords` uses (the server's
+ * `switchboard_domain::delivery::DEFAULT_STOP_KEYWORDS` and `DEFAULT_START_KEYWORDS`). */
+const STOP_KEYWORDS = "STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, PARAR, SAIR, CANCELAR";
+const START_KEYWORDS = "START, UNSTOP, YES, VOLTAR";
 
 /** Each kind's settings, keyed as in the configuration file's `[channels.<kind>]` table. */
 const CHANNEL_SETTINGS: Record<AddableKind, SettingSpec[]> = {
@@ -83,6 +88,8 @@ const CHANNEL_SETTINGS: Record<AddableKind, SettingSpec[]> = {
     { name: "page_access_token", type: "secret" },
     { name: "app_secret", type: "secret" },
     { name: "verify_token", type: "secret", hint: true },
+    // Sent always: a PUT without it would turn it off.
+    { name: "human_agent_tag", type: "flag", checked: false, hint: true },
     { name: "api_base", type: "url", optional: true, default: GRAPH, hint: true },
     { name: "media_hosts", type: "lines", optional: true, hint: true },
   ],
@@ -90,6 +97,8 @@ const CHANNEL_SETTINGS: Record<AddableKind, SettingSpec[]> = {
     { name: "account_sid", type: "text" },
     { name: "auth_token", type: "secret" },
     { name: "from_number", type: "text" },
+    { name: "stop_keywords", type: "lines", optional: true, default: STOP_KEYWORDS, hint: true },
+    { name: "start_keywords", type: "lines", optional: true, default: START_KEYWORDS, hint: true },
     { name: "api_base", type: "url", optional: true, default: "https://api.twilio.com", hint: true },
     { name: "media_hosts", type: "lines", optional: true, hint: true },
   ],
@@ -1072,7 +1081,7 @@ export class Administration {
     const text = t(`setting.${spec.name}` as MessageKey);
     const hintId = `${testid}-hint`;
     const hint = spec.hint
-      ? el("div", { id: hintId, class: "field-hint" }, t(`setting.${spec.name}.hint` as MessageKey, { url: spec.default ?? "" }))
+      ? el("div", { id: hintId, class: "field-hint" }, t(`setting.${spec.name}.hint` as MessageKey, { default: spec.default ?? "" }))
       : null;
     const common = { id: testid, "data-testid": testid, "aria-describedby": hint ? hintId : null };
     const labelFor = el("label", { class: "field-label", for: testid }, text);

@@ -1,7 +1,8 @@
 /**
  * The open chat's messages, grouped by day, with their delivery marks, attachments (image
  * thumbnails, file cards that open with a double click or Enter), upload progress of queued
- * replies, Retry/Discard on failed ones, and the "older messages" button above them.
+ * replies, Retry/Discard on a failed one still on this machine, Send again on one the server
+ * could not deliver, and the "older messages" button above them.
  */
 import type { AttachmentRef, Message } from "../api";
 import { button, el } from "../dom";
@@ -156,10 +157,57 @@ export class MessageList {
       discard.addEventListener("click", () => void track(backend.discardSend(clientId).catch(fail)));
       bubble.append(el("div", { class: "failed" }, t("chat.failed", { reason: m.error ?? "" }), retry, discard));
     } else if (m.status === "failed") {
-      // On the server, refused by the provider (a closed window, a paused template): the
-      // reason, in words; sending it again is a new message.
-      bubble.append(el("div", { class: "failed", "data-testid": "failed-reason" }, t("chat.failed", { reason: m.error ?? "" })));
+      // On the server, not delivered: the reason in words. The server can send it once more
+      // (an outage that outlasted its retries, a reply lost when it stopped); a refusal that
+      // still holds (a closed window, a paused template, an invalid number) fails it again,
+      // which the reason beside the button lets the agent judge.
+      const reasonId = `failed-reason-${m.id}`;
+      const reason = el(
+        "span",
+        { id: reasonId, "data-testid": "failed-reason" },
+        t("chat.failed", { reason: m.error ?? "" }),
+      );
+      const failed = el("div", { class: "failed" }, reason);
+      if (m.direction === "outbound") {
+        const again = button(t("chat.sendAgain"), "send-again", {
+          class: "link",
+          title: t("chat.sendAgainHint"),
+          "aria-describedby": reasonId,
+        });
+        again.addEventListener("click", () => this.resend(m));
+        failed.append(" ", again);
+      }
+      bubble.append(failed);
     }
+    return bubble;
+  }
+
+  /** "Send again": pending at once, as the engine shows it until the server's status comes;
+   * refused, failed again with its reason and the server's sentence in a toast. */
+  private resend(m: Message): void {
+    const { backend, track, fail } = this.ctx;
+    const queued: Message = { ...m, status: "pending", error: null };
+    this.redraw(m, queued);
+    void track(
+      backend.resend(m.id).catch((thrown: unknown) => {
+        const restored = this.redraw(queued, m);
+        // The button went away with the click; give the keyboard its place back.
+        if (restored && (document.activeElement === null || document.activeElement === document.body)) {
+          restored.querySelector<HTMLElement>('[data-testid="send-again"]')?.focus();
+        }
+        fail(thrown);
+      }),
+    );
+  }
+
+  /** Draws `next` in place of `shown`, if a reload has not replaced it meanwhile. */
+  private redraw(shown: Message, next: Message): HTMLElement | null {
+    if (!this.messages.includes(shown)) return null;
+    this.messages = this.messages.map((x) => (x === shown ? next : x));
+    const old = this.element.querySelector(`[data-testid="message"][data-message-id="${CSS.escape(shown.id)}"]`);
+    if (!old) return null;
+    const bubble = this.message(next);
+    old.replaceWith(bubble);
     return bubble;
   }
 

@@ -352,8 +352,20 @@ describe("administration: channel form", () => {
     const names = () => [...settings()].map((e) => e.dataset.testid!.replace("channel-form-setting-", ""));
     expect(names()).toEqual(["phone_number_id", "waba_id", "access_token", "app_secret", "verify_token", "api_base", "media_hosts"]);
     expect(one<HTMLInputElement>(h.root, "channel-form-setting-access_token").type).toBe("password");
+    choose("channel-form-kind", "facebook");
+    expect(names()).toEqual(["page_id", "page_access_token", "app_secret", "verify_token", "human_agent_tag", "api_base", "media_hosts"]);
+    const tag = one<HTMLInputElement>(h.root, "channel-form-setting-human_agent_tag");
+    expect(tag.type).toBe("checkbox");
+    expect(tag.checked, "only when Meta allowed it").toBe(false);
+    const hint = (control: HTMLElement) => document.getElementById(control.getAttribute("aria-describedby") ?? "")?.textContent;
+    expect(hint(tag)).toBe(t("setting.human_agent_tag.hint"));
     choose("channel-form-kind", "sms");
-    expect(names()).toEqual(["account_sid", "auth_token", "from_number", "api_base", "media_hosts"]);
+    expect(names()).toEqual(["account_sid", "auth_token", "from_number", "stop_keywords", "start_keywords", "api_base", "media_hosts"]);
+    // Lists, optional: the hints name the words the server uses when they are left empty.
+    const stop = one(h.root, "channel-form-setting-stop_keywords");
+    expect(stop.tagName).toBe("TEXTAREA");
+    expect(hint(stop)).toContain("STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, PARAR, SAIR, CANCELAR.");
+    expect(hint(one(h.root, "channel-form-setting-start_keywords"))).toContain("START, UNSTOP, YES, VOLTAR.");
     choose("channel-form-kind", "livechat");
     expect(names()).toEqual(["allowed_origins", "greeting", "offline_text", "ask_name", "ask_email"]);
     expect(one(h.root, "channel-form-setting-allowed_origins").tagName).toBe("TEXTAREA");
@@ -460,7 +472,13 @@ describe("administration: channel form", () => {
     expect(h.backend.channelRequests.at(-1)?.request).toMatchObject({
       kind: "facebook",
       route_queue: "support",
-      settings: { page_id: "1234", page_access_token: "page-token", app_secret: "fb-secret", verify_token: "fb-verify" },
+      settings: {
+        page_id: "1234",
+        page_access_token: "page-token",
+        app_secret: "fb-secret",
+        verify_token: "fb-verify",
+        human_agent_tag: false,
+      },
     });
     expect(all(h.root, "admin-channel").map((c) => c.dataset.channel)).toEqual(["site", "sms-main", "fb"]);
   });
@@ -537,6 +555,70 @@ describe("administration: channel form", () => {
     ]);
     expect(section("wa-app")?.textContent).toContain(t("admin.routeExtension", { extension: "101" }));
     expect(one(h.root, "admin-status").textContent).toBe(t("admin.channelSaved", { id: "wa-app" }));
+  });
+
+  it("edits a Messenger page and an SMS number keeping the tag and the keywords the server answered", async () => {
+    const page = channel("fb-app", {
+      kind: "facebook",
+      settings: {
+        page_id: "1234",
+        page_access_token: { set: true, last4: "wxyz" },
+        app_secret: { set: true },
+        verify_token: { set: true },
+        human_agent_tag: true,
+        api_base: "https://graph.facebook.com/v23.0",
+        media_hosts: [],
+      },
+    });
+    const sms = channel("sms-app", {
+      kind: "sms",
+      settings: {
+        account_sid: "AC123",
+        auth_token: { set: true },
+        from_number: "+15550001111",
+        stop_keywords: ["STOP", "BASTA"],
+        start_keywords: ["START", "VOLTA"],
+        api_base: "https://api.twilio.com",
+        media_hosts: [],
+      },
+    });
+    const { h, type, save, section } = await open([page, sms]);
+    // The list says what is set, before any edit.
+    expect(section("fb-app")?.querySelector('[data-setting="human_agent_tag"]')?.textContent).toBe(t("admin.yes"));
+    expect(section("sms-app")?.querySelector('[data-setting="stop_keywords"]')?.textContent).toBe("STOP, BASTA");
+
+    // Saved as it was, the page keeps its tag (a PUT without it would turn it off).
+    one(h.root, "channel-edit-fb-app").click();
+    await h.settled();
+    expect(one<HTMLInputElement>(h.root, "channel-form-setting-human_agent_tag").checked).toBe(true);
+    await save();
+    expect(h.backend.channelRequests.at(-1)?.request.settings).toMatchObject({ page_id: "1234", human_agent_tag: true });
+    one(h.root, "channel-edit-fb-app").click();
+    await h.settled();
+    one<HTMLInputElement>(h.root, "channel-form-setting-human_agent_tag").click();
+    await save();
+    expect(h.backend.channelRequests.at(-1)?.request.settings).toMatchObject({ human_agent_tag: false });
+    expect(section("fb-app")?.querySelector('[data-setting="human_agent_tag"]')?.textContent).toBe(t("admin.no"));
+
+    // The number's words, a line each; an edit sends them, and emptied they are left out
+    // (the server's defaults).
+    one(h.root, "channel-edit-sms-app").click();
+    await h.settled();
+    expect(one<HTMLTextAreaElement>(h.root, "channel-form-setting-stop_keywords").value).toBe("STOP\nBASTA");
+    expect(one<HTMLTextAreaElement>(h.root, "channel-form-setting-start_keywords").value).toBe("START\nVOLTA");
+    await save();
+    expect(h.backend.channelRequests.at(-1)?.request.settings).toMatchObject({
+      stop_keywords: ["STOP", "BASTA"],
+      start_keywords: ["START", "VOLTA"],
+    });
+    one(h.root, "channel-edit-sms-app").click();
+    await h.settled();
+    type("channel-form-setting-stop_keywords", "STOP\n  CHEGA \n\n");
+    type("channel-form-setting-start_keywords", "");
+    await save();
+    const settings = h.backend.channelRequests.at(-1)?.request.settings;
+    expect(settings?.stop_keywords).toEqual(["STOP", "CHEGA"]);
+    expect(settings && "start_keywords" in settings, "left out: the server's own words").toBe(false);
   });
 
   it("cancels an edit back to the list", async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/api";
+import { BackendError } from "../../src/backend";
 import { MessageList } from "../../src/components/message-list";
 import { conversation, FakeBackend, message } from "../fake-backend";
 import { all, one, tick } from "../query";
-import { harness } from "./harness";
+import { harness, t } from "./harness";
 
 const WA = "00000000-0000-7000-8000-00000000000a";
 
@@ -53,7 +54,7 @@ describe("message list", () => {
     expect(asked).toBe("retry c1;discard c1;");
   });
 
-  it("says why the provider refused a message the server sent, without Retry", () => {
+  it("says why the server could not deliver a reply, and offers Send again instead of Retry", () => {
     const { h, list } = setup();
     const refused: Message = {
       ...message(WA, 4, "Olá Paula", false),
@@ -61,11 +62,79 @@ describe("message list", () => {
       client_id: "c2",
       error: "WhatsApp has no approved template by that name in that language (error 132001).",
     };
-    list.show([refused], false, true);
+    list.show([refused, message(WA, 5, "Obrigada")], false, true);
     expect(one(h.root, "failed-reason").textContent).toBe(
       "Not sent: WhatsApp has no approved template by that name in that language (error 132001).",
     );
     expect(h.root.querySelector('[data-testid="retry-send"]')).toBeNull();
+    expect(h.root.querySelector('[data-testid="discard-send"]')).toBeNull();
+    // One button, on the reply only; what it does and why it may fail again are told.
+    const again = one(h.root, "send-again");
+    expect(all(h.root, "send-again")).toHaveLength(1);
+    expect(again.textContent).toBe(t("chat.sendAgain"));
+    expect(again.title).toBe(t("chat.sendAgainHint"));
+    expect(again.getAttribute("aria-describedby")).toBe(one(h.root, "failed-reason").id);
+  });
+
+  it("sends a failed reply again: pending at once, then the status the engine reports", async () => {
+    const { h, list } = setup();
+    const failed: Message = {
+      ...message(WA, 6, "Seu pedido saiu hoje", false),
+      status: "failed",
+      client_id: "c3",
+      error: "Twilio could not reach the network (error 30008).",
+    };
+    h.backend.messagesById.set(WA, [failed]);
+    list.show([failed], false, true);
+    one(h.root, "send-again").click();
+    // Drawn pending before the server answers: no reason, no button to click twice.
+    expect(one(h.root, "message-status").dataset.status).toBe("pending");
+    expect(h.root.querySelector('[data-testid="failed-reason"]')).toBeNull();
+    expect(h.root.querySelector('[data-testid="send-again"]')).toBeNull();
+    await h.settled();
+    expect(h.backend.calls).toEqual([`resend ${failed.id}`]);
+    expect(one(h.root, "toast").hidden, "nothing went wrong").toBe(true);
+    // The engine's next load brings the server's word.
+    list.show([{ ...failed, status: "sent", error: null }], false, false);
+    expect(one(h.root, "message-status").dataset.status).toBe("sent");
+    expect(h.root.querySelector('[data-testid="failed-reason"]')).toBeNull();
+  });
+
+  it("keeps a refused resend failed with its reason and says the server's sentence", async () => {
+    const { h, list } = setup();
+    const failed: Message = {
+      ...message(WA, 7, "Posso ajudar em algo mais?", false),
+      status: "failed",
+      client_id: "c4",
+      error: "WhatsApp could not deliver it in time (error 131026).",
+    };
+    h.backend.messagesById.set(WA, [failed]);
+    const sentence =
+      "The window to reply on whatsapp closed at 2026-01-02T03:04:05+00:00; the customer must write again first (an approved template can still be sent).";
+    h.backend.resendRefusal = new BackendError("reply_window_closed", sentence);
+    list.show([failed], false, true);
+    one(h.root, "send-again").click();
+    await h.settled();
+    expect(h.backend.calls).toEqual([`resend ${failed.id}`]);
+    expect(one(h.root, "message-status").dataset.status).toBe("failed");
+    expect(one(h.root, "failed-reason").textContent).toBe("Not sent: WhatsApp could not deliver it in time (error 131026).");
+    expect(one(h.root, "toast").hidden).toBe(false);
+    expect(one(h.root, "toast").textContent).toBe(sentence);
+    expect(document.activeElement, "the keyboard is back on the button").toBe(one(h.root, "send-again"));
+  });
+
+  it("does not draw an old copy over a reload that came while the server answered", async () => {
+    const { h, list } = setup();
+    const failed: Message = { ...message(WA, 8, "Oi", false), status: "failed", client_id: "c5", error: "outage" };
+    h.backend.resendRefusal = new BackendError("not_resendable", "Only a reply whose delivery failed can be sent again.");
+    list.show([failed], false, true);
+    one(h.root, "send-again").click();
+    // The stream said sent meanwhile (another machine sent it again first).
+    list.show([{ ...failed, status: "sent", error: null }], false, false);
+    await h.settled();
+    expect(one(h.root, "message-status").dataset.status).toBe("sent");
+    expect(h.root.querySelector('[data-testid="failed-reason"]')).toBeNull();
+    expect(one(h.root, "toast").textContent).toBe("Only a reply whose delivery failed can be sent again.");
   });
 
   it("shows image thumbnails and opens files with a double click or Enter", async () => {

@@ -387,6 +387,24 @@ pub fn set_status(
         > 0)
 }
 
+/// A status change that applies only while the message is still `from`: a resend shown at
+/// once, or taken back when the server refused it, never over a status the server's events
+/// brought meanwhile. Returns false when the message is not here or no longer `from`.
+pub fn change_status(
+    conn: &Connection,
+    id: Uuid,
+    from: MessageStatus,
+    to: MessageStatus,
+    error: Option<&str>,
+) -> CacheResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE messages SET status = ?3, error = ?4 WHERE id = ?1 AND status = ?2",
+        )?
+        .execute(params![id, from.as_str(), to.as_str(), error])?
+        > 0)
+}
+
 /// A queued reply the server refused: show why on the pending message.
 pub fn fail_by_client_id(conn: &Connection, client_id: Uuid, error: &str) -> CacheResult<bool> {
     Ok(conn
@@ -655,6 +673,65 @@ pub(crate) mod tests {
             .unwrap();
         assert!(!more);
         assert_eq!(page, vec![confirmed], "one message, the server's");
+    }
+
+    #[test]
+    fn a_status_changes_only_from_the_one_expected() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let mut failed = message(conv, "não chegou");
+        failed.status = MessageStatus::Failed;
+        failed.error = Some("Twilio: invalid number (21211).".into());
+        let id = failed.id;
+        let status = |cache: &super::super::Cache| {
+            let m = cache.read_blocking(|conn| get(conn, id)).unwrap().unwrap();
+            (m.status, m.error)
+        };
+        cache
+            .write_blocking(|tx| {
+                conversations::upsert(tx, &conversation(conv), None)?;
+                upsert(tx, &failed)
+            })
+            .unwrap();
+
+        // Failed to pending: the reason goes with it.
+        let changed = cache
+            .write_blocking(|tx| {
+                change_status(tx, id, MessageStatus::Failed, MessageStatus::Pending, None)
+            })
+            .unwrap();
+        assert!(changed);
+        assert_eq!(status(&cache), (MessageStatus::Pending, None));
+
+        // The server's event said sent meanwhile: taking the resend back changes nothing.
+        cache
+            .write_blocking(|tx| set_status(tx, id, MessageStatus::Sent, None))
+            .unwrap();
+        let changed = cache
+            .write_blocking(|tx| {
+                change_status(
+                    tx,
+                    id,
+                    MessageStatus::Pending,
+                    MessageStatus::Failed,
+                    Some("refused"),
+                )
+            })
+            .unwrap();
+        assert!(!changed, "a status the server sent is kept");
+        assert_eq!(status(&cache), (MessageStatus::Sent, None));
+        let unknown = cache
+            .write_blocking(|tx| {
+                change_status(
+                    tx,
+                    Uuid::now_v7(),
+                    MessageStatus::Failed,
+                    MessageStatus::Pending,
+                    None,
+                )
+            })
+            .unwrap();
+        assert!(!unknown, "no such message");
     }
 
     #[test]
