@@ -20,6 +20,7 @@ mod sessions;
 mod sync;
 mod templates;
 mod whatsapp_templates;
+mod writer;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -98,6 +99,8 @@ pub struct Engine {
     typing: Arc<Mutex<HashMap<Uuid, (String, std::time::Instant)>>>,
     /// When each visitor's typing was last passed on to agents (see `visitor_typing`).
     visitor_typing: Arc<Mutex<HashMap<Uuid, std::time::Instant>>>,
+    /// Group commit, on a store with one writer at a time.
+    writer: Option<writer::GroupWriter>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -173,6 +176,9 @@ impl Unit<'_> {
 impl Engine {
     pub fn new(store: Arc<dyn Store>, settings: EngineSettings) -> Self {
         Engine {
+            writer: store
+                .groups_writes()
+                .then(|| writer::GroupWriter::start(store.clone())),
             store,
             notifier: Arc::new(Notifier::default()),
             settings,
@@ -284,58 +290,111 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut Unit) -> Result<R> + Send + 'static,
     {
-        let store = self.store.clone();
         let settings = self.settings;
-        // The request's span (its id) goes with the job to the blocking thread.
+        // The request's span (its id) goes with the job to the thread that runs it.
         let span = tracing::Span::current();
+        if let (Mode::Write, Some(writer)) = (mode, &self.writer) {
+            let slot = Arc::new(Mutex::new(Slot::<R>::default()));
+            let filled = slot.clone();
+            let ran = writer
+                .run(Box::new(move |tx| {
+                    let _request = span.enter();
+                    let mut slot = filled.lock().unwrap_or_else(|p| p.into_inner());
+                    run_unit(tx, mode, settings, &mut job, &mut slot)
+                }))
+                .await;
+            let slot = std::mem::take(&mut *slot.lock().unwrap_or_else(|p| p.into_inner()));
+            return slot.finish(ran);
+        }
+        let store = self.store.clone();
         let task = tokio::task::spawn_blocking(move || {
             let _request = span.enter();
-            let mut outcome: Option<Result<R>> = None;
-            let mut after = AfterCommit::default();
+            let mut slot = Slot::default();
             let ran = store.run(mode, &mut |tx| {
-                let mut unit = Unit {
-                    tx,
-                    now: Utc::now(),
-                    settings,
-                    touched: BTreeSet::new(),
-                    wake_outbound: false,
-                    typing: Vec::new(),
-                    channels_changed: false,
-                };
-                let result = job(&mut unit);
-                let failed = result.is_err();
-                outcome = Some(result);
-                if failed {
-                    return Err(JobFailed::Abort);
-                }
-                if mode == Mode::Write
-                    && (!unit.touched.is_empty()
-                        || unit.wake_outbound
-                        || !unit.typing.is_empty()
-                        || unit.channels_changed)
-                {
-                    unit.tx.announce(&Announcement {
-                        streams: unit.touched.iter().copied().collect(),
-                        outbound: unit.wake_outbound,
-                        everyone: false,
-                        typing: std::mem::take(&mut unit.typing),
-                        channels: unit.channels_changed,
-                    })?;
-                }
-                after = AfterCommit {
-                    touched: unit.touched,
-                    wake_outbound: unit.wake_outbound,
-                    channels_changed: unit.channels_changed,
-                };
-                Ok(())
+                run_unit(tx, mode, settings, &mut job, &mut slot)
             });
-            ran?;
-            let outcome = outcome.expect("Store::run answers Ok only after running the job");
-            if outcome.is_err() {
-                after = AfterCommit::default();
-            }
-            Ok::<_, Error>((outcome, after))
+            slot.finish(ran)
         });
         task.await?
     }
+}
+
+/// A job's answer and what to wake once its transaction committed.
+struct Slot<R> {
+    outcome: Option<Result<R>>,
+    after: AfterCommit,
+}
+
+impl<R> Default for Slot<R> {
+    fn default() -> Self {
+        Slot {
+            outcome: None,
+            after: AfterCommit::default(),
+        }
+    }
+}
+
+impl<R> Slot<R> {
+    /// The job's answer once the store ran it (`ran`): nothing to wake when it failed.
+    fn finish(self, ran: StoreResult<()>) -> Result<(Result<R>, AfterCommit)> {
+        ran?;
+        let outcome = self
+            .outcome
+            .expect("Store::run answers Ok only after running the job");
+        let after = if outcome.is_err() {
+            AfterCommit::default()
+        } else {
+            self.after
+        };
+        Ok((outcome, after))
+    }
+}
+
+/// Run one engine job on a store transaction: its answer and what it touched go to `slot`;
+/// a refused job makes the store roll its work back.
+fn run_unit<R, F>(
+    tx: &mut dyn Tx,
+    mode: Mode,
+    settings: EngineSettings,
+    job: &mut F,
+    slot: &mut Slot<R>,
+) -> Result<(), JobFailed>
+where
+    F: FnMut(&mut Unit) -> Result<R>,
+{
+    let mut unit = Unit {
+        tx,
+        now: Utc::now(),
+        settings,
+        touched: BTreeSet::new(),
+        wake_outbound: false,
+        typing: Vec::new(),
+        channels_changed: false,
+    };
+    let result = job(&mut unit);
+    let failed = result.is_err();
+    slot.outcome = Some(result);
+    if failed {
+        return Err(JobFailed::Abort);
+    }
+    if mode == Mode::Write
+        && (!unit.touched.is_empty()
+            || unit.wake_outbound
+            || !unit.typing.is_empty()
+            || unit.channels_changed)
+    {
+        unit.tx.announce(&Announcement {
+            streams: unit.touched.iter().copied().collect(),
+            outbound: unit.wake_outbound,
+            everyone: false,
+            typing: std::mem::take(&mut unit.typing),
+            channels: unit.channels_changed,
+        })?;
+    }
+    slot.after = AfterCommit {
+        touched: unit.touched,
+        wake_outbound: unit.wake_outbound,
+        channels_changed: unit.channels_changed,
+    };
+    Ok(())
 }

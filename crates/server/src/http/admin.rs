@@ -190,6 +190,9 @@ pub(super) async fn delete_queue(
         .engine
         .delete_queue(me.id(), id, request.move_to)
         .await?;
+    // Channels routed to it moved: live on this node before the answer, as for a channel's
+    // own change (the other nodes hear of it on commit).
+    state.channels.reload(&state.engine.channel_rows().await?);
     Ok(StatusCode::NO_CONTENT)
 }
 

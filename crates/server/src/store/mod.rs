@@ -25,7 +25,7 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 /// Failures of the storage layer itself. Rule violations are the engine's business.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened, read or written.
     #[error("database error: {0}")]
@@ -59,6 +59,23 @@ pub trait Store: Send + Sync + 'static {
     /// Run `job` in one transaction. The job returning `Err` rolls everything back. The job may
     /// be called again if the backend must retry a transaction (serialisation failures).
     fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()>;
+
+    /// Whether [`Store::run_writes`] commits its jobs together (group commit): a backend with
+    /// one writer at a time (SQLite) saves a commit and its log writes per job; one whose
+    /// writers run in parallel (PostgreSQL) gains nothing from queueing them behind each other.
+    fn groups_writes(&self) -> bool {
+        false
+    }
+
+    /// Run write jobs in one transaction, each in its own savepoint: a job that fails leaves
+    /// nothing behind, the others are committed together. Each job's outcome, in order; when
+    /// the commit itself fails, every job's is that error. Without group commit, each job is
+    /// its own transaction.
+    fn run_writes(&self, jobs: &mut [Job<'_>]) -> Vec<StoreResult<()>> {
+        jobs.iter_mut()
+            .map(|job| self.run(Mode::Write, &mut **job))
+            .collect()
+    }
 
     /// Whether other server nodes may share this database (PostgreSQL). A store only this
     /// process uses lets the server treat every reply still marked in flight at start-up as

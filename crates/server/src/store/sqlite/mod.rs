@@ -54,11 +54,14 @@ impl SqliteStore {
 fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+    // temp_store: the savepoints of a group commit (`run_writes`) keep the pages they touch
+    // in memory, not in a temporary file written for every job.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA busy_timeout = 5000;
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(db)?;
     Ok(conn)
@@ -127,6 +130,52 @@ impl Store for SqliteStore {
             Err(JobFailed::Store(err)) => Err(err),
         }
     }
+
+    fn groups_writes(&self) -> bool {
+        true
+    }
+
+    fn run_writes(&self, jobs: &mut [Job<'_>]) -> Vec<StoreResult<()>> {
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(err) => {
+                let err = db(err);
+                return jobs.iter().map(|_| Err(err.clone())).collect();
+            }
+        };
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs.iter_mut() {
+            outcomes.push(run_in_savepoint(&tx, job));
+        }
+        match tx.commit() {
+            Ok(()) => outcomes,
+            Err(err) => {
+                let err = db(err);
+                outcomes.iter().map(|_| Err(err.clone())).collect()
+            }
+        }
+    }
+}
+
+/// One job of a group commit, in a savepoint of the group's transaction: kept when it
+/// succeeds, rolled back alone when it fails.
+fn run_in_savepoint(tx: &rusqlite::Transaction<'_>, job: &mut Job<'_>) -> StoreResult<()> {
+    tx.execute_batch("SAVEPOINT job").map_err(db)?;
+    let ran = {
+        let mut handle = SqlTx::new(SqliteConn { conn: tx });
+        job(&mut handle)
+    };
+    let (end, outcome) = match ran {
+        Ok(()) => ("RELEASE job", Ok(())),
+        Err(JobFailed::Abort) => ("ROLLBACK TO job; RELEASE job", Ok(())),
+        Err(JobFailed::Store(err)) => ("ROLLBACK TO job; RELEASE job", Err(err)),
+    };
+    tx.execute_batch(end).map_err(db)?;
+    outcome
 }
 
 /// The connection of one transaction.
