@@ -34,6 +34,7 @@ pub fn demo_config_text(listen: SocketAddr, public_url: &str, fakes: &DemoProvid
     let account_sid = &fakes.twilio.account_sid;
     let auth_token = &fakes.twilio.auth_token;
     let phone_number_id = switchboard_fakes::WhatsAppBusiness::default().phone_number_id;
+    let waba_id = &fakes.graph.waba_id;
     format!(
         r#"# Switchboard demo configuration (generated)
 [server]
@@ -89,6 +90,7 @@ kind = "whatsapp"
 route = {{ queue = "support" }}
 [channels.whatsapp]
 phone_number_id = "{phone_number_id}"
+waba_id = "{waba_id}"
 access_token = "{wa_token}"
 app_secret = "{app_secret}"
 verify_token = "demo-verify-token"
@@ -157,6 +159,31 @@ pub async fn launch(
     Ok(running)
 }
 
+/// The demo business account's approved WhatsApp templates.
+fn demo_templates() -> Vec<switchboard_fakes::MessageTemplate> {
+    use switchboard_fakes::MessageTemplate;
+    vec![
+        MessageTemplate::approved(
+            "retomar_atendimento",
+            "pt_BR",
+            None,
+            "Olá {{1}}, aqui é da Loja Exemplo. Podemos continuar seu atendimento?",
+        ),
+        MessageTemplate::approved(
+            "pedido_enviado",
+            "pt_BR",
+            Some("Pedido {{1}}"),
+            "Olá {{1}}, seu pedido foi enviado e chega {{2}}.",
+        ),
+        MessageTemplate::approved(
+            "follow_up",
+            "en_US",
+            None,
+            "Hi {{1}}, this is Example Store. Shall we pick up where we left off?",
+        ),
+    ]
+}
+
 /// Start a demo server whose files live in `dir`, with fake providers beside it.
 pub async fn launch_in(
     dir: &Path,
@@ -191,6 +218,10 @@ pub async fn launch_with_fakes(
     graph: Arc<switchboard_fakes::FakeGraph>,
     twilio: Arc<switchboard_fakes::FakeTwilio>,
 ) -> anyhow::Result<Running> {
+    // The business account's approved templates, for chats whose 24-hour window has closed.
+    for template in demo_templates() {
+        graph.add_template(template);
+    }
     let providers = DemoProviders {
         graph_base: graph.base_url().to_string(),
         twilio_base: twilio.base_url().to_string(),

@@ -563,3 +563,28 @@ async fn deleting_a_queue_moves_the_channels_made_in_the_app_where_the_owner_say
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_whatsapp_channel_made_here_offers_its_templates_without_waiting_for_the_hourly_sync() {
+    let graph = FakeGraph::start(GraphOptions::default()).await.unwrap();
+    graph.add_template(switchboard_fakes::MessageTemplate::approved(
+        "boas_vindas",
+        "pt_BR",
+        None,
+        "Olá {{1}}, como podemos ajudar?",
+    ));
+    let server = server().await;
+    let owner = server.login(OWNER).await;
+    let mut body = whatsapp_channel(&graph);
+    body["settings"]["waba_id"] = json!(graph.options().waba_id);
+    let (status, made) = owner.post("/api/v1/admin/channels", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let agent = server.login("102").await;
+    common::eventually("the new channel's templates are synced", || async {
+        let (_, list) = agent
+            .get("/api/v1/channels/wa-new/whatsapp-templates")
+            .await;
+        list["templates"][0]["name"] == "boas_vindas"
+    })
+    .await;
+}

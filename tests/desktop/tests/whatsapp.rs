@@ -154,11 +154,15 @@ async fn after_the_whatsapp_window_closed_the_agent_sends_a_template_with_its_va
         .post_json("/channels/wa-tpl/whatsapp-templates/sync", json!({}))
         .await
         .expect("the templates sync");
-    assert_eq!(
-        synced["templates"].as_array().map(Vec::len),
-        Some(2),
-        "{synced}"
-    );
+    // The demo's own templates are the same business account's too.
+    for name in ["order_update", "hello_again"] {
+        assert!(
+            synced["templates"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(|t| t["name"] == name)),
+            "{name}: {synced}"
+        );
+    }
 
     // Paula wrote 25 hours ago (Meta delivers the webhook late, with the message's own time).
     let business = WhatsAppBusiness::default();

@@ -57,16 +57,19 @@ pub async fn keep_synced(
             if !channels.enabled(&config.id) {
                 continue;
             }
-            match sync(&engine, &channels, &config.id).await {
-                Ok(Some(count)) => {
-                    tracing::info!(channel = %config.id, templates = count, "WhatsApp templates synced")
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    tracing::warn!(channel = %config.id, error = %err, "WhatsApp templates not synced")
-                }
-            }
+            sync_and_log(&engine, &channels, &config.id).await;
         }
+    }
+}
+
+/// [`sync`], its outcome logged (the hourly sync, and a channel just made or changed).
+pub async fn sync_and_log(engine: &Engine, channels: &Channels, channel: &str) {
+    match sync(engine, channels, channel).await {
+        Ok(Some(count)) => {
+            tracing::info!(%channel, templates = count, "WhatsApp templates synced")
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%channel, error = %err, "WhatsApp templates not synced"),
     }
 }
 

@@ -229,7 +229,18 @@ pub(super) async fn create_channel(
     ApiJson(request): ApiJson<ChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<AdminChannel>)> {
     let row = state.engine.create_channel(me.id(), request).await?;
-    Ok((StatusCode::CREATED, changed_channel(&state, &row.id).await?))
+    let answer = changed_channel(&state, &row.id).await?;
+    sync_templates_soon(&state, &row.id);
+    Ok((StatusCode::CREATED, answer))
+}
+
+/// A WhatsApp channel made or changed here gets its business account's templates at once
+/// (otherwise at the next hourly sync), in the background: the answer does not wait for Meta.
+fn sync_templates_soon(state: &AppState, id: &str) {
+    let (engine, channels, id) = (state.engine.clone(), state.channels.clone(), id.to_string());
+    tokio::spawn(async move {
+        crate::channels::templates::sync_and_log(&engine, &channels, &id).await;
+    });
 }
 
 pub(super) async fn update_channel(
@@ -239,7 +250,9 @@ pub(super) async fn update_channel(
     ApiJson(request): ApiJson<ChannelRequest>,
 ) -> ApiResult<Json<AdminChannel>> {
     let row = state.engine.update_channel(me.id(), id, request).await?;
-    changed_channel(&state, &row.id).await
+    let answer = changed_channel(&state, &row.id).await?;
+    sync_templates_soon(&state, &row.id);
+    Ok(answer)
 }
 
 pub(super) async fn disable_channel(
