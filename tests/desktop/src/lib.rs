@@ -674,6 +674,48 @@ impl App {
         self.find(css).await
     }
 
+    /// Run axe-core (from the UI's packages) on the element `css` selects and fail on any
+    /// WCAG 2.1 A/AA violation, naming `screen`; fail too when axe checked no rule at all.
+    pub async fn assert_accessible(&self, css: &str, screen: &str) {
+        let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
+            .expect("axe-core is installed with the UI's packages (npm install in ui/)");
+        self.js(
+            &format!("{source}\nwindow.__axe = null; return typeof window.axe;"),
+            vec![],
+        )
+        .await
+        .expect("axe-core loads in the page");
+        self.js(
+            "axe.run(document.querySelector(arguments[0]),
+                 {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => { window.__axePassed = r.passes.length; window.__axe = r.violations.map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+                   v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')); },
+                     e => { window.__axe = [`axe failed: ${e}`]; });
+             return true;",
+            vec![json!(css)],
+        )
+        .await
+        .expect("axe-core runs");
+        self.wait_js(
+            &format!("axe-core on {screen}"),
+            "return Array.isArray(window.__axe);",
+            vec![],
+        )
+        .await
+        .expect("axe-core answers");
+        let violations = self.js("return window.__axe;", vec![]).await.unwrap();
+        let passed = self.js("return window.__axePassed;", vec![]).await.unwrap();
+        assert!(
+            passed.as_u64().unwrap_or(0) > 0,
+            "axe-core checked no rule on {screen}"
+        );
+        assert_eq!(
+            violations,
+            json!([]),
+            "WCAG 2.1 A/AA violations on {screen}"
+        );
+    }
+
     /// Wait until `script` returns true (polling), naming `what` on timeout.
     pub async fn wait_js(&self, what: &str, script: &str, args: Vec<Value>) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);

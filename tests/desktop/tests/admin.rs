@@ -8,49 +8,7 @@
 //! disables it. axe-core finds no WCAG 2.1 A/AA violation on these screens.
 
 use serde_json::json;
-use switchboard_desktop_e2e::{repo, require_desktop, App, Desktop, Server, PASSWORD};
-
-/// Runs axe-core (ui/node_modules, installed with the UI's packages) on the administration
-/// dialog and fails on any WCAG 2.1 A or AA violation, naming each rule and element.
-async fn assert_accessible(app: &App, screen: &str) {
-    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
-        .expect("axe-core is installed with the UI's packages (npm install in ui/)");
-    app.js(
-        &format!("{source}\nwindow.__axe = null; return typeof window.axe;"),
-        vec![],
-    )
-    .await
-    .expect("axe-core loads in the page");
-    app.js(
-        "axe.run(document.querySelector('[data-testid=admin-dialog]'),
-             {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-           .then(r => { window.__axePassed = r.passes.length; window.__axe = r.violations.map(v => `${v.id} (${v.impact}): ${v.help}: ` +
-               v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')); },
-                 e => { window.__axe = [`axe failed: ${e}`]; });
-         return true;",
-        vec![],
-    )
-    .await
-    .expect("axe-core runs");
-    app.wait_js(
-        &format!("axe-core on {screen}"),
-        "return Array.isArray(window.__axe);",
-        vec![],
-    )
-    .await
-    .expect("axe-core answers");
-    let violations = app.js("return window.__axe;", vec![]).await.unwrap();
-    let passed = app.js("return window.__axePassed;", vec![]).await.unwrap();
-    assert!(
-        passed.as_u64().unwrap_or(0) > 0,
-        "axe-core checked no rule on {screen}"
-    );
-    assert_eq!(
-        violations,
-        json!([]),
-        "WCAG 2.1 A/AA violations on {screen}"
-    );
-}
+use switchboard_desktop_e2e::{require_desktop, Desktop, Server, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_signs_their_app_out() {
@@ -115,7 +73,9 @@ async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_sig
         .wait_for("[data-testid=admin-agent][data-extension='201']")
         .await
         .expect("Nina is listed");
-    assert_accessible(&marina, "the agents").await;
+    marina
+        .assert_accessible("[data-testid=admin-dialog]", "the agents")
+        .await;
     marina.screenshot("admin-agents").await.unwrap();
 
     // Nina signs in on her own app and chooses her password.
@@ -242,7 +202,8 @@ async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_sig
         .await
         .unwrap();
     assert_eq!(line_shown, serde_json::json!(true), "the drop line shows");
-    assert_accessible(&nina, "a queue's form").await;
+    nina.assert_accessible("[data-testid=admin-dialog]", "a queue's form")
+        .await;
     nina.click("[data-testid=admin-queue-save]").await.unwrap();
     nina.wait_js(
         "the queue saved in the dragged order",
@@ -301,7 +262,9 @@ async fn a_supervisor_adds_a_manager_who_reorders_a_queue_and_disabling_them_sig
         .click("[data-testid=admin-audit-entry] [data-testid=admin-audit-changes] summary")
         .await
         .unwrap();
-    assert_accessible(&marina, "the audit log").await;
+    marina
+        .assert_accessible("[data-testid=admin-dialog]", "the audit log")
+        .await;
     marina.screenshot("admin-audit").await.unwrap();
 
     // The channels, with what to paste into each provider's console.
@@ -404,7 +367,12 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_a_new_agent_then_disa
             .wait_for(&format!("[data-testid=channel-form-setting-{setting}]"))
             .await
             .expect("the kind's settings are drawn");
-        assert_accessible(&marina, &format!("the {kind} channel form")).await;
+        marina
+            .assert_accessible(
+                "[data-testid=admin-dialog]",
+                &format!("the {kind} channel form"),
+            )
+            .await;
         marina
             .screenshot(&format!("admin-channel-form-{kind}"))
             .await
@@ -454,7 +422,9 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_a_new_agent_then_disa
         )
         .await
         .unwrap();
-    assert_accessible(&marina, "the channel form").await;
+    marina
+        .assert_accessible("[data-testid=admin-dialog]", "the channel form")
+        .await;
     marina.screenshot("admin-channel-form").await.unwrap();
     marina.click("[data-testid=channel-save]").await.unwrap();
     marina
@@ -475,7 +445,9 @@ async fn a_supervisor_adds_a_whatsapp_channel_that_reaches_a_new_agent_then_disa
         )
         .await
         .expect("the provider's answer is shown");
-    assert_accessible(&marina, "the channels").await;
+    marina
+        .assert_accessible("[data-testid=admin-dialog]", "the channels")
+        .await;
     marina
         .js(
             "document.querySelector(\"[data-testid=admin-channel][data-channel='wa-new']\").scrollIntoView({block: 'start'});",

@@ -11,7 +11,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use switchboard_desktop_e2e::{repo, require_desktop, App, Desktop, Server, PASSWORD};
+use switchboard_desktop_e2e::{require_desktop, App, Desktop, Server, PASSWORD};
 use switchboard_fakes::{
     MessageTemplate, TwilioFailure, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook,
 };
@@ -23,48 +23,6 @@ async fn signed_in(desktop: &Desktop, server: &Server, name: &str, user: &str) -
         .await
         .expect("signed in");
     app
-}
-
-/// Runs axe-core (ui/node_modules) on the element for `css` and fails on any WCAG 2.1 A or AA
-/// violation, naming each rule and element.
-async fn assert_accessible(app: &App, css: &str, screen: &str) {
-    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
-        .expect("axe-core is installed with the UI's packages (npm install in ui/)");
-    app.js(
-        &format!("{source}\nwindow.__axe = null; return typeof window.axe;"),
-        vec![],
-    )
-    .await
-    .expect("axe-core loads in the page");
-    app.js(
-        "axe.run(document.querySelector(arguments[0]),
-             {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-           .then(r => { window.__axePassed = r.passes.length; window.__axe = r.violations.map(v => `${v.id} (${v.impact}): ${v.help}: ` +
-               v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')); },
-                 e => { window.__axe = [`axe failed: ${e}`]; });
-         return true;",
-        vec![json!(css)],
-    )
-    .await
-    .expect("axe-core runs");
-    app.wait_js(
-        &format!("axe-core on {screen}"),
-        "return Array.isArray(window.__axe);",
-        vec![],
-    )
-    .await
-    .expect("axe-core answers");
-    let violations = app.js("return window.__axe;", vec![]).await.unwrap();
-    let passed = app.js("return window.__axePassed;", vec![]).await.unwrap();
-    assert!(
-        passed.as_u64().unwrap_or(0) > 0,
-        "axe-core checked no rule on {screen}"
-    );
-    assert_eq!(
-        violations,
-        json!([]),
-        "WCAG 2.1 A/AA violations on {screen}"
-    );
 }
 
 fn unix_now() -> u64 {
@@ -219,7 +177,8 @@ async fn after_the_whatsapp_window_closed_the_agent_sends_a_template_with_its_va
         json!(0),
         "no reply box for free text"
     );
-    assert_accessible(&ana, "[data-testid=chat]", "the closed-window chat").await;
+    ana.assert_accessible("[data-testid=chat]", "the closed-window chat")
+        .await;
     ana.screenshot("whatsapp-window-closed").await.unwrap();
 
     // Choose a template: the customer's language (+55: pt_BR) is pre-selected.
@@ -236,12 +195,8 @@ async fn after_the_whatsapp_window_closed_the_agent_sends_a_template_with_its_va
         .unwrap(),
         json!("pt_BR")
     );
-    assert_accessible(
-        &ana,
-        "[data-testid=wa-template-dialog]",
-        "the template list",
-    )
-    .await;
+    ana.assert_accessible("[data-testid=wa-template-dialog]", "the template list")
+        .await;
     ana.screenshot("whatsapp-template-list").await.unwrap();
     ana.click("[data-testid=wa-template][data-name=order_update]")
         .await
@@ -273,12 +228,8 @@ async fn after_the_whatsapp_window_closed_the_agent_sends_a_template_with_its_va
     )
     .await
     .unwrap();
-    assert_accessible(
-        &ana,
-        "[data-testid=wa-template-dialog]",
-        "the variable form",
-    )
-    .await;
+    ana.assert_accessible("[data-testid=wa-template-dialog]", "the variable form")
+        .await;
     ana.screenshot("whatsapp-template-variables").await.unwrap();
     ana.type_into(
         "[data-testid=wa-template-variable][data-key='body.2']",
@@ -360,7 +311,8 @@ async fn an_agent_starts_an_sms_chat_from_a_contact_and_the_customers_answer_arr
     )
     .await
     .unwrap();
-    assert_accessible(&ana, "[data-testid=start-dialog]", "the new SMS dialog").await;
+    ana.assert_accessible("[data-testid=start-dialog]", "the new SMS dialog")
+        .await;
     ana.screenshot("start-sms").await.unwrap();
     ana.click("[data-testid=start-send]").await.unwrap();
 
@@ -501,7 +453,8 @@ async fn a_reply_twilio_refused_is_sent_again_from_the_chat_and_shows_sent() {
     )
     .await
     .expect("the failed reply offers Send again");
-    assert_accessible(&ana, "[data-testid=chat]", "a reply that was not sent").await;
+    ana.assert_accessible("[data-testid=chat]", "a reply that was not sent")
+        .await;
     ana.screenshot("send-again-offered").await.unwrap();
 
     // Sent again: Twilio's fake accepts it, once, and the chat shows it sent.
