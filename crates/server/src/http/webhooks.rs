@@ -311,12 +311,15 @@ async fn store_all(
     for item in items {
         match item {
             Received::Message(message) => {
-                if state
-                    .engine
-                    .knows_provider_message(channel_id.to_string(), message.provider_id.clone())
-                    .await?
+                // A repeated delivery is stored already, media and all: asked first only when
+                // there is media to fetch (the ingest itself skips a known message id).
+                if !message.media.is_empty()
+                    && state
+                        .engine
+                        .knows_provider_message(channel_id.to_string(), message.provider_id.clone())
+                        .await?
                 {
-                    continue; // a repeated delivery: stored already, media and all
+                    continue;
                 }
                 let mut body = message.body.clone();
                 let mut attachments = Vec::new();
