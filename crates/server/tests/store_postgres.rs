@@ -52,14 +52,22 @@ fn scratch_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-/// Drop a scratch database (and whatever connections are left on it).
+/// Drop a scratch database (and whatever connections are left on it). An autovacuum worker
+/// that happens to be on the new database makes `FORCE` fail for a non-superuser (its backend
+/// is the server's own, which only a superuser may end): it is tried again while the worker
+/// finishes, and a database left behind is only reported — it is scratch.
 fn drop_database(url: &str) {
     let admin = std::env::var("SWITCHBOARD_TEST_PG").expect("set when a database was made");
     let (_, name) = url.rsplit_once('/').expect("a scratch URL");
     let mut client = postgres::Client::connect(&admin, NoTls).expect("admin connection");
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .expect("dropping a test database");
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    for attempt in 1..=20 {
+        match client.batch_execute(&drop) {
+            Ok(()) => return,
+            Err(err) if attempt == 20 => eprintln!("the scratch database {name} stays: {err}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(250)),
+        }
+    }
 }
 
 fn t0() -> DateTime<Utc> {
