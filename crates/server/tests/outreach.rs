@@ -393,6 +393,14 @@ async fn stop_and_start_keywords_and_twilio_21610_govern_what_is_sent() {
     .await;
     let (status, sent) = reply(&bruno, &id, "Bem-vinda de volta!").await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
+    // Sent before the carrier's refusal below is scripted (else it would be the one refused).
+    eventually("the welcome back reaches Twilio", || async {
+        messages(&bruno, &id)
+            .await
+            .iter()
+            .any(|m| m["id"] == sent["id"] && m["status"] == "sent")
+    })
+    .await;
 
     // The carrier says the number unsubscribed (Twilio 21610): the reply fails in words and
     // the chat shows the opt-out.
