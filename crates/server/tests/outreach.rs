@@ -165,6 +165,17 @@ async fn reply(agent: &Agent, id: &Value, body: &str) -> (StatusCode, Value) {
         .await
 }
 
+/// Wait until the message `message` of conversation `id` has the delivery status `status`.
+async fn wait_status(agent: &Agent, id: &Value, message: &Value, status: &str) {
+    eventually(&format!("the message is {status}"), || async {
+        messages(agent, id)
+            .await
+            .iter()
+            .any(|m| m["id"] == *message && m["status"] == status)
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn channels_to_start_on_are_the_enabled_sms_and_whatsapp_ones() {
     let w = world().await;
@@ -394,26 +405,14 @@ async fn stop_and_start_keywords_and_twilio_21610_govern_what_is_sent() {
     let (status, sent) = reply(&bruno, &id, "Bem-vinda de volta!").await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     // Sent before the carrier's refusal below is scripted (else it would be the one refused).
-    eventually("the welcome back reaches Twilio", || async {
-        messages(&bruno, &id)
-            .await
-            .iter()
-            .any(|m| m["id"] == sent["id"] && m["status"] == "sent")
-    })
-    .await;
+    wait_status(&bruno, &id, &sent["id"], "sent").await;
 
     // The carrier says the number unsubscribed (Twilio 21610): the reply fails in words and
     // the chat shows the opt-out.
     w.twilio.fail_sms(CUSTOMER, TwilioFailure::Unsubscribed);
     let (status, refused) = reply(&bruno, &id, "Mais uma coisa").await;
     assert_eq!(status, StatusCode::CREATED, "{refused}");
-    eventually("the refused reply is marked failed", || async {
-        messages(&bruno, &id)
-            .await
-            .iter()
-            .any(|m| m["id"] == refused["id"] && m["status"] == "failed")
-    })
-    .await;
+    wait_status(&bruno, &id, &refused["id"], "failed").await;
     let failed = messages(&bruno, &id).await;
     let failed = failed.iter().find(|m| m["id"] == refused["id"]).unwrap();
     assert!(
@@ -479,13 +478,7 @@ async fn a_messenger_page_with_the_human_agent_tag_answers_for_7_days() {
         .unwrap();
     assert_eq!(out[0]["messaging_type"], "MESSAGE_TAG");
     assert_eq!(out[0]["tag"], "HUMAN_AGENT");
-    eventually("the tagged answer is accepted by Messenger", || async {
-        messages(&bruno, &tagged)
-            .await
-            .iter()
-            .any(|m| m["id"] == sent["id"] && m["status"] == "sent")
-    })
-    .await;
+    wait_status(&bruno, &tagged, &sent["id"], "sent").await;
 }
 
 #[tokio::test]
@@ -562,21 +555,7 @@ async fn a_failed_reply_can_be_sent_again_and_only_a_failed_one() {
         .fail_sms_times(CUSTOMER, TwilioFailure::InvalidTo, 1);
     let (status, sent) = reply(&bruno, &id, "Olá! Como posso ajudar?").await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
-    let status_of = |message: Value| {
-        let (bruno, id) = (&bruno, &id);
-        async move {
-            messages(bruno, id)
-                .await
-                .into_iter()
-                .find(|m| m["id"] == message)
-                .map(|m| m["status"].as_str().unwrap().to_string())
-                .unwrap()
-        }
-    };
-    eventually("the reply fails", || async {
-        status_of(sent["id"].clone()).await == "failed"
-    })
-    .await;
+    wait_status(&bruno, &id, &sent["id"], "failed").await;
     let resend = format!("/api/v1/messages/{}/resend", sent["id"].as_str().unwrap());
     // The colleague the chat was offered to, as for a reply, learns who has it now.
     let (status, body) = ana.post(&resend, json!({})).await;
@@ -585,10 +564,7 @@ async fn a_failed_reply_can_be_sent_again_and_only_a_failed_one() {
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["status"], "pending");
     assert!(again["error"].is_null(), "{again}");
-    eventually("the reply is sent the second time", || async {
-        status_of(sent["id"].clone()).await == "sent"
-    })
-    .await;
+    wait_status(&bruno, &id, &sent["id"], "sent").await;
     let delivered: Vec<_> = w
         .twilio
         .sent_sms()
