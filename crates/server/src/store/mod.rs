@@ -648,7 +648,8 @@ pub trait Tx {
         identity_value: &str,
     ) -> StoreResult<Option<ConversationRow>>;
     fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
-    /// Overwrite every column but the id.
+    /// Store every column but the id as in `row` (a backend may write only those that
+    /// changed since it last read or wrote the row in this transaction).
     fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()>;
     /// Make `agent` the owner if nobody owns the queued conversation. Returns whether it did.
     fn claim_conversation(

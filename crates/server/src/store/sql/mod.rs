@@ -68,6 +68,10 @@ pub(crate) struct Dialect {
     /// After a `SELECT` of rows to hold until the transaction ends (SQLite's single writer
     /// holds everything anyway).
     pub for_update: &'static str,
+    /// A write transaction excludes every other writer (SQLite's one writer): a row it has
+    /// read stays as read until it writes the row itself. Otherwise only rows read
+    /// `for_update` are held.
+    pub one_writer: bool,
     /// The larger of two values (`MAX` of two arguments in SQLite).
     pub greatest: &'static str,
 }
@@ -83,6 +87,7 @@ pub(crate) const SQLITE: Dialect = Dialect {
     ],
     bytewise: "",
     for_update: "",
+    one_writer: true,
     greatest: "MAX",
 };
 
@@ -99,6 +104,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     ],
     bytewise: " COLLATE \"C\"",
     for_update: " FOR UPDATE",
+    one_writer: false,
     greatest: "GREATEST",
 };
 

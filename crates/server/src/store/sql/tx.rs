@@ -16,11 +16,34 @@ use crate::store::{
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
 pub(crate) struct SqlTx<C> {
     pub conn: C,
+    /// The conversation row as it is stored now, when this transaction knows it: the last one
+    /// it wrote, or read while holding it (see [`super::Dialect::one_writer`]). Updating that
+    /// row then writes only the columns that changed, so the indexes of the others are left
+    /// alone — a new message touches none. Forgotten by any other statement that writes
+    /// `conversations`.
+    stored: Option<ConversationRow>,
 }
 
 impl<C: Conn> SqlTx<C> {
     pub fn new(conn: C) -> Self {
-        SqlTx { conn }
+        SqlTx { conn, stored: None }
+    }
+
+    /// `row`, read from `conversations` (`held`: with `for_update`), kept as what is stored.
+    fn held(&mut self, row: Option<ConversationRow>, held: bool) -> Option<ConversationRow> {
+        if let Some(row) = &row {
+            if held || C::DIALECT.one_writer {
+                self.stored = Some(row.clone());
+            }
+        }
+        row
+    }
+
+    /// Before a statement that writes: one on `conversations` makes the kept row unknown.
+    fn writes(&mut self, sql: &str) {
+        if sql.contains("conversations") {
+            self.stored = None;
+        }
     }
 
     /// `text` compared byte by byte (see [`super::Dialect::bytewise`]).
@@ -69,6 +92,7 @@ impl<C: Conn> SqlTx<C> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        self.writes(sql);
         self.conn.execute(sql, params, None)
     }
 
@@ -79,6 +103,7 @@ impl<C: Conn> SqlTx<C> {
 
     /// Execute, a constraint violation being [`StoreError::Duplicate`] of `what`.
     fn insert(&mut self, what: &'static str, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        self.writes(sql);
         self.conn.execute(sql, params, Some(what))
     }
 
@@ -110,6 +135,7 @@ impl<C: Conn> SqlTx<C> {
             rows::names::<R>().collect::<Vec<_>>().join(", "),
             placeholders.join(", ")
         );
+        self.writes(&sql);
         self.conn.execute(&sql, &values, unique)?;
         Ok(())
     }
@@ -522,14 +548,16 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- conversations -----
 
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
-        self.select_first("WHERE c.id = $1", params![id])
+        let row = self.select_first("WHERE c.id = $1", params![id])?;
+        Ok(self.held(row, false))
     }
 
     fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
         // Concurrent writers of the row wait for this transaction (and then retry, being
         // serialisable); SQLite's one writer holds its lock for the whole transaction anyway.
         let rest = format!("WHERE c.id = $1{}", C::DIALECT.for_update);
-        self.select_first(&rest, params![id])
+        let row = self.select_first(&rest, params![id])?;
+        Ok(self.held(row, true))
     }
 
     fn open_conversation_for(
@@ -537,41 +565,40 @@ impl<C: Conn> Tx for SqlTx<C> {
         channel_id: &str,
         identity_value: &str,
     ) -> StoreResult<Option<ConversationRow>> {
-        self.select_first(
+        let row = self.select_first(
             "WHERE c.channel_id = $1 AND c.identity_value = $2 AND c.status <> 'resolved'
              ORDER BY c.created_at DESC LIMIT 1",
             params![channel_id, identity_value],
-        )
+        )?;
+        Ok(self.held(row, false))
     }
 
     fn insert_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
-        self.insert(
-            "conversation",
-            "INSERT INTO conversations
-                (id, channel_kind, channel_id, status, created_at, updated_at, display_name)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            params![
-                row.id,
-                row.channel.as_str(),
-                &row.channel_id,
-                row.status.as_str(),
-                row.created_at,
-                row.updated_at,
-                &row.display_name,
-            ],
-        )?;
-        self.update_conversation(row)
+        self.insert_row(Some("conversation"), row, "")?;
+        self.stored = Some(row.clone());
+        Ok(())
     }
 
     fn update_conversation(&mut self, row: &ConversationRow) -> StoreResult<()> {
-        // Every column but the id, in order: `channel_kind = $2`, ….
-        let set: Vec<String> = rows::names::<ConversationRow>()
-            .zip(1..)
-            .skip(1)
-            .map(|(column, i)| format!("{column} = ${i}"))
-            .collect();
-        let sql = format!("UPDATE conversations SET {} WHERE id = $1", set.join(", "));
-        self.execute(&sql, &rows::values(row)?).map(drop)
+        let values = rows::values(row)?;
+        let known = self.stored.take().filter(|stored| stored.id == row.id);
+        let stored = known.as_ref().map(rows::values).transpose()?;
+        // The id, then each column that changed (all of them when the stored row is not
+        // known): `SET status = $2, updated_at = $3`.
+        let mut set = Vec::new();
+        let mut params = vec![values[0].clone()];
+        for (i, column) in rows::names::<ConversationRow>().enumerate().skip(1) {
+            if stored.as_ref().is_none_or(|stored| stored[i] != values[i]) {
+                params.push(values[i].clone());
+                set.push(format!("{column} = ${}", params.len()));
+            }
+        }
+        if !set.is_empty() {
+            let sql = format!("UPDATE conversations SET {} WHERE id = $1", set.join(", "));
+            self.conn.execute(&sql, &params, None)?;
+        }
+        self.stored = Some(row.clone());
+        Ok(())
     }
 
     fn claim_conversation(
