@@ -153,6 +153,7 @@ macro_rules! store_conformance_tests {
             app_made_agents_keep_their_flags,
             whatsapp_templates_are_replaced_per_channel,
             sms_opt_outs_keep_the_first_time_until_removed,
+            a_conversation_reads_back_as_last_written,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -511,6 +512,43 @@ pub(crate) fn only_one_claim_wins(store: &dyn Store) {
     resolved.status = ConversationStatus::Resolved;
     write(store, |tx| tx.update_conversation(&resolved));
     assert!(write(store, |tx| tx.open_conversation_for("claims", "111")).is_none());
+}
+
+/// A backend may write only the columns that changed since it last saw the row: whatever it
+/// skips, the row reads back exactly as last given — updated twice in one transaction, and
+/// after another statement changed it under the row the engine holds.
+pub(crate) fn a_conversation_reads_back_as_last_written(store: &dyn Store) {
+    let owner = write(store, |tx| tx.upsert_agent(&agent("9007")));
+    let conv = conversation("rewrites", "333", t0());
+    let mut last = conv.clone();
+    write(store, |tx| {
+        tx.insert_conversation(&conv)?;
+        let mut row = tx.conversation_for_update(conv.id)?.expect("just inserted");
+        row.title = Some("first".into());
+        row.offer_round = 2;
+        tx.update_conversation(&row)?;
+        row.offer_round = 3;
+        row.last_seq = 9;
+        row.updated_at = t0() + Duration::minutes(1);
+        tx.update_conversation(&row)?;
+        last = row;
+        Ok(())
+    });
+    assert_eq!(
+        write(store, |tx| tx.conversation(conv.id)),
+        Some(last.clone())
+    );
+
+    // The claim writes the row behind the engine's copy; the copy, written after, wins whole.
+    let mut stale = last.clone();
+    write(store, |tx| {
+        let held = tx.conversation_for_update(conv.id)?.expect("stored");
+        assert!(tx.claim_conversation(conv.id, owner.id, t0())?);
+        stale = held;
+        stale.title = Some("second".into());
+        tx.update_conversation(&stale)
+    });
+    assert_eq!(write(store, |tx| tx.conversation(conv.id)), Some(stale));
 }
 
 pub(crate) fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
