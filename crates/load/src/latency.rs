@@ -22,12 +22,34 @@ pub const TEXT: &str = "Mensagem de carga número ";
 /// How long deliveries still due are waited for once the last webhook was answered.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// One request of a fixed-rate run: when it was due to leave, and when its 2xx came (`None`
-/// when it failed or was refused).
-#[derive(Debug, Clone, Copy)]
+/// One request of a fixed-rate run: when it was due to leave, and when its 2xx came (`Err`:
+/// the status it got instead, or what became of it).
+#[derive(Debug, Clone)]
 struct Timed {
     due: Instant,
-    answered: Option<Instant>,
+    answered: Result<Instant, String>,
+}
+
+impl Timed {
+    fn answered(&self) -> Option<Instant> {
+        self.answered.as_ref().ok().copied()
+    }
+}
+
+/// "N failed (503: n, …)" for the requests of `timed` that got no 2xx.
+fn failures(timed: &[Timed]) -> String {
+    let mut why = std::collections::BTreeMap::<&str, u64>::new();
+    for t in timed {
+        if let Err(reason) = &t.answered {
+            *why.entry(reason).or_default() += 1;
+        }
+    }
+    let total: u64 = why.values().sum();
+    if total == 0 {
+        return "0 failed".into();
+    }
+    let list: Vec<String> = why.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    format!("{total} failed ({})", list.join(", "))
 }
 
 /// Send `request(n)` for n = 0, 1, … at `rate` a second for `seconds`, each at its time on the
@@ -50,9 +72,12 @@ where
                     Ok(response) if response.status().is_success() => {
                         let at = Instant::now();
                         let _ = response.bytes().await;
-                        Some(at)
+                        Ok(at)
                     }
-                    _ => None,
+                    Ok(response) => Err(response.status().as_u16().to_string()),
+                    Err(err) if err.is_connect() => Err("cannot connect".into()),
+                    Err(err) if err.is_timeout() => Err("timed out".into()),
+                    Err(_) => Err("connection error".into()),
                 }
             }),
         ));
@@ -61,7 +86,9 @@ where
     for (due, answer) in sent {
         timed.push(Timed {
             due,
-            answered: answer.await.ok().flatten(),
+            answered: answer
+                .await
+                .unwrap_or_else(|err| Err(format!("generator task: {err}"))),
         });
     }
     timed
@@ -136,19 +163,27 @@ fn spread(values: &mut [Duration]) -> String {
     )
 }
 
+/// At each of `--rate`'s rates, on a new server and database.
 pub fn run(options: &Options) -> Result<Vec<Figure>> {
     let setup = Setup::new(options.agents, options.queues);
-    let world = World::new(options, &setup)?;
-    let node = Node::start(&options.server, &world.config)?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    let figures = runtime.block_on(measure(options, &setup, &node.base))?;
-    drop(runtime);
-    drop(node);
+    let mut figures = Vec::new();
+    for rate in &options.rates {
+        let world = World::new(options, &setup)?;
+        let node = Node::start(&options.server, &world.config)?;
+        let runtime = tokio::runtime::Runtime::new()?;
+        figures.extend(runtime.block_on(measure(options, *rate, &setup, &node.base))?);
+        drop(runtime);
+        drop(node);
+    }
     Ok(figures)
 }
 
-async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Figure>> {
-    let client = reqwest::Client::new();
+async fn measure(options: &Options, rate: f64, setup: &Setup, base: &str) -> Result<Vec<Figure>> {
+    // An overloaded server may leave requests waiting: each gets this long, then counts as
+    // failed.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let sessions: Vec<Session> = agents::sign_in(&client, base, setup, 1).await?;
     let (stop, stopped) = watch::channel(false);
     let seen = Arc::new(AtomicU64::new(0));
@@ -163,7 +198,7 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
     // Let the streams replay what came before (sign-ins) and go quiet.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let (rate, seconds) = (options.rate, options.seconds);
+    let seconds = options.seconds;
     let floor = fixed_rate(rate, seconds, |_| client.get(format!("{base}/healthz"))).await;
     let queues = setup.queues;
     let webhooks = fixed_rate(rate, seconds, |n| {
@@ -172,7 +207,7 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
     .await;
 
     let expected: u64 =
-        webhooks.iter().filter(|t| t.answered.is_some()).count() as u64 * setup.per_queue() as u64;
+        webhooks.iter().filter(|t| t.answered.is_ok()).count() as u64 * setup.per_queue() as u64;
     let drained = Instant::now();
     while seen.load(Ordering::Relaxed) < expected && drained.elapsed() < DRAIN {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -186,10 +221,9 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
     let mut after_2xx = Vec::new();
     let mut after_send = Vec::new();
     let mut answered_in = Vec::new();
-    let (mut missed, mut early, mut failed) = (0u64, 0u64, 0u64);
+    let (mut missed, mut early) = (0u64, 0u64);
     for (n, timed) in webhooks.iter().enumerate() {
-        let Some(answered) = timed.answered else {
-            failed += 1;
+        let Some(answered) = timed.answered() else {
             continue;
         };
         answered_in.push(answered - timed.due);
@@ -212,15 +246,15 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
     }
     if after_2xx.is_empty() {
         bail!(
-            "no delivery was measured: {} webhooks answered 2xx, {failed} failed",
-            answered_in.len()
+            "no delivery was measured: {} webhooks answered 2xx, {}",
+            answered_in.len(),
+            failures(&webhooks)
         );
     }
     let mut floor_times: Vec<Duration> = floor
         .iter()
-        .filter_map(|t| t.answered.map(|at| at - t.due))
+        .filter_map(|t| t.answered().map(|at| at - t.due))
         .collect();
-    let floor_failed = floor.len() - floor_times.len();
     let p99 = {
         let mut sorted = after_2xx.clone();
         sorted.sort_unstable();
@@ -232,7 +266,7 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
         "**not met**"
     };
     println!(
-        "latency: {} deliveries measured, {missed} missed, {early} before the 2xx",
+        "latency: {} deliveries measured, {missed} missed, {early} before the 2xx at {rate}/s",
         after_2xx.len()
     );
     let label = format!("1 node on {}", options.backend());
@@ -257,20 +291,21 @@ async fn measure(options: &Options, setup: &Setup, base: &str) -> Result<Vec<Fig
             ),
             baseline: format!(
                 "`GET /healthz` of the same server at the same fixed rate from the same generator, \
-                 streams open, request → response: {} ({floor_failed} failed)",
-                spread(&mut floor_times)
+                 streams open, request → response: {} ({})",
+                spread(&mut floor_times),
+                failures(&floor)
             ),
         },
         Figure {
             name: format!(
-                "the same webhooks: due on the schedule → 2xx; and → on the streams (what a \
-                 customer's message takes to reach the screen, less the provider), {label}"
+                "the same {rate:.0} webhooks/s: due on the schedule → 2xx; and → on the streams \
+                 (what a customer's message takes to reach the screen, less the provider), {label}"
             ),
             result: format!(
-                "→ 2xx: {} ({} answered, {failed} refused or failed under the default webhook \
-                 limits); → on the streams: {}",
+                "→ 2xx: {} ({} answered 2xx, {}; default webhook limits); → on the streams: {}",
                 spread(&mut answered_in),
                 answered_in.len(),
+                failures(&webhooks),
                 spread(&mut after_send)
             ),
             baseline: "the `/healthz` requests above, due → response".into(),

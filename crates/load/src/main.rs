@@ -17,6 +17,7 @@
 //! each queue fed by a WhatsApp number of its own; signed webhooks arrive open-loop at `--rate`
 //! a second (1,000) for `--seconds`, each on the number of queue `n % queues`, so each message
 //! reaches the streams of its queue's agents. Every delivery is timed from its webhook's 2xx.
+//! `--rate 1000,250` runs it at each rate, on a new server each time.
 //! Baseline: `GET /healthz` of the same server driven by the same fixed-rate generator while the
 //! streams are open (request → response).
 //!
@@ -28,7 +29,7 @@
 //!     switchboard-load [--scenario ingest|latency|streams|all] [--write BENCHMARKS.md]
 //!                      [--server target/release/switchboard-server] [--database sqlite|postgres://…]
 //!                      [--seconds 10] [--connections 32] [--nodes 1]            (ingest)
-//!                      [--rate 1000] [--agents 100] [--queues 10]               (latency)
+//!                      [--rate 1000[,250…]] [--agents 100] [--queues 10]        (latency)
 //!                      [--streams 10000] [--settle 5]                           (streams)
 //!
 //! It prints a Markdown table per scenario; `--write FILE` replaces that scenario's
@@ -80,7 +81,8 @@ struct Options {
     /// `None` for a SQLite file in a scratch directory.
     postgres: Option<String>,
     nodes: usize,
-    rate: f64,
+    /// Webhooks a second of the latency scenario, one run each.
+    rates: Vec<f64>,
     agents: usize,
     queues: usize,
     streams: usize,
@@ -97,7 +99,7 @@ impl Options {
             connections: 32,
             postgres: None,
             nodes: 1,
-            rate: 1000.0,
+            rates: vec![1000.0],
             agents: 100,
             queues: 10,
             streams: 10_000,
@@ -119,7 +121,16 @@ impl Options {
                     options.postgres = url.starts_with("postgres").then_some(url);
                 }
                 "--nodes" => options.nodes = value()?.parse().context("--nodes")?,
-                "--rate" => options.rate = value()?.parse().context("--rate")?,
+                "--rate" => {
+                    options.rates = value()?
+                        .split(',')
+                        .map(|rate| {
+                            rate.trim()
+                                .parse()
+                                .context("--rate: numbers, comma-separated")
+                        })
+                        .collect::<Result<_>>()?
+                }
                 "--agents" => options.agents = value()?.parse().context("--agents")?,
                 "--queues" => options.queues = value()?.parse().context("--queues")?,
                 "--streams" => options.streams = value()?.parse().context("--streams")?,
@@ -159,7 +170,8 @@ impl Options {
                 options.queues
             );
         }
-        if options.rate <= 0.0 || options.seconds <= 0.0 || options.streams == 0 {
+        if options.rates.iter().any(|r| *r <= 0.0) || options.seconds <= 0.0 || options.streams == 0
+        {
             bail!("--rate, --seconds and --streams must be above zero");
         }
         if !options.server.exists() {
