@@ -1,6 +1,8 @@
 //! `switchboard-load`: drives the real server binary over loopback and measures it against
-//! baselines taken in the same run (../shared/engineering/PERFORMANCE.md):
+//! baselines taken in the same run (../shared/engineering/PERFORMANCE.md). Three scenarios, each
+//! on a server of its own:
 //!
+//! **ingest** — durable webhooks:
 //! - **floor**: the same load generator on `GET /healthz` — what HTTP alone costs here;
 //! - **ingest**: signed WhatsApp webhooks, each a new message (half from new customers), as
 //!   fast as the server answers them; a 2xx means stored, and the database is counted after;
@@ -10,13 +12,29 @@
 //! On PostgreSQL (`--database postgres://…`) it also runs with `--nodes 2`: two server
 //! processes on the one database, the load split between them.
 //!
-//!     switchboard-load [--server target/release/switchboard-server] [--seconds 10]
-//!                      [--connections 32] [--database sqlite|postgres://…] [--nodes 1]
-//!                      [--write BENCHMARKS.md]
+//! **latency** — webhook 2xx → the message on an agent's open stream: `--agents` agents (100)
+//! each hold a stream (`GET /api/v1/stream`), split evenly over `--queues` ring-all queues (10),
+//! each queue fed by a WhatsApp number of its own; signed webhooks arrive open-loop at `--rate`
+//! a second (1,000) for `--seconds`, each on the number of queue `n % queues`, so each message
+//! reaches the streams of its queue's agents. Every delivery is timed from its webhook's 2xx.
+//! `--rate 1000,250` runs it at each rate, on a new server each time.
+//! Baseline: `GET /healthz` of the same server driven by the same fixed-rate generator while the
+//! streams are open (request → response).
 //!
-//! It prints a Markdown table; `--write FILE` replaces the "### Server load: …" section of FILE
-//! for that backend and node count (or adds it at the end) with it, the command, the date and
-//! the machine.
+//! **streams** — memory per idle agent stream: `--streams` WebSockets (10,000) opened at their
+//! session's current cursor, spread over two sessions of each of `--agents` agents; the
+//! server's RSS and PSS (`/proc/PID/smaps_rollup`) before and after they settle (`--settle`
+//! seconds). The open-files limit is raised to its hard limit for the harness and the server.
+//!
+//!     switchboard-load [--scenario ingest|latency|streams|all] [--write BENCHMARKS.md]
+//!                      [--server target/release/switchboard-server] [--database sqlite|postgres://…]
+//!                      [--seconds 10] [--connections 32] [--nodes 1]            (ingest)
+//!                      [--rate 1000[,250…]] [--agents 100] [--queues 10]        (latency)
+//!                      [--streams 10000] [--settle 5]                           (streams)
+//!
+//! It prints a Markdown table per scenario; `--write FILE` replaces that scenario's
+//! "### Server load: …" section of FILE for that backend (or adds it at the end) with it, the
+//! command, the date and the machine.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -28,33 +46,71 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use switchboard_fakes::{meta_signature, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook};
 
+mod agents;
+mod latency;
+mod streams;
+
 const APP_SECRET: &str = "load-app-secret";
+const PASSWORD: &str = "load-test-password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Ingest,
+    Latency,
+    Streams,
+}
+
+impl Scenario {
+    fn parse(name: &str) -> Result<Vec<Scenario>> {
+        Ok(match name {
+            "ingest" => vec![Scenario::Ingest],
+            "latency" => vec![Scenario::Latency],
+            "streams" => vec![Scenario::Streams],
+            "all" => vec![Scenario::Ingest, Scenario::Latency, Scenario::Streams],
+            other => bail!("--scenario {other:?}: give ingest, latency, streams or all"),
+        })
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Options {
+    scenarios: Vec<Scenario>,
     server: PathBuf,
     seconds: f64,
     connections: usize,
     /// `None` for a SQLite file in a scratch directory.
     postgres: Option<String>,
     nodes: usize,
+    /// Webhooks a second of the latency scenario, one run each.
+    rates: Vec<f64>,
+    agents: usize,
+    queues: usize,
+    streams: usize,
+    settle: f64,
     write: Option<PathBuf>,
 }
 
 impl Options {
     fn parse(args: impl Iterator<Item = String>) -> Result<Options> {
         let mut options = Options {
+            scenarios: Scenario::parse("all")?,
             server: PathBuf::from("target/release/switchboard-server"),
             seconds: 10.0,
             connections: 32,
             postgres: None,
             nodes: 1,
+            rates: vec![1000.0],
+            agents: 100,
+            queues: 10,
+            streams: 10_000,
+            settle: 5.0,
             write: None,
         };
         let mut args = args.skip(1);
         while let Some(flag) = args.next() {
             let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
             match flag.as_str() {
+                "--scenario" => options.scenarios = Scenario::parse(&value()?)?,
                 "--server" => options.server = value()?.into(),
                 "--seconds" => options.seconds = value()?.parse().context("--seconds")?,
                 "--connections" => {
@@ -65,6 +121,20 @@ impl Options {
                     options.postgres = url.starts_with("postgres").then_some(url);
                 }
                 "--nodes" => options.nodes = value()?.parse().context("--nodes")?,
+                "--rate" => {
+                    options.rates = value()?
+                        .split(',')
+                        .map(|rate| {
+                            rate.trim()
+                                .parse()
+                                .context("--rate: numbers, comma-separated")
+                        })
+                        .collect::<Result<_>>()?
+                }
+                "--agents" => options.agents = value()?.parse().context("--agents")?,
+                "--queues" => options.queues = value()?.parse().context("--queues")?,
+                "--streams" => options.streams = value()?.parse().context("--streams")?,
+                "--settle" => options.settle = value()?.parse().context("--settle")?,
                 "--write" => options.write = Some(value()?.into()),
                 "-h" | "--help" => {
                     println!(
@@ -86,6 +156,23 @@ impl Options {
                 "--nodes {} needs --database postgres://…: nodes share a PostgreSQL database",
                 options.nodes
             );
+        }
+        if options.nodes > 1 && options.scenarios != [Scenario::Ingest] {
+            bail!(
+                "--nodes {} is for --scenario ingest; latency and streams run on one node",
+                options.nodes
+            );
+        }
+        if options.agents == 0 || options.queues == 0 || options.agents % options.queues != 0 {
+            bail!(
+                "--agents {} must be a positive multiple of --queues {} (each queue gets an equal share)",
+                options.agents,
+                options.queues
+            );
+        }
+        if options.rates.iter().any(|r| *r <= 0.0) || options.seconds <= 0.0 || options.streams == 0
+        {
+            bail!("--rate, --seconds and --streams must be above zero");
         }
         if !options.server.exists() {
             bail!(
@@ -132,12 +219,112 @@ impl Node {
             base: format!("http://{addr}"),
         })
     }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Who the scratch server knows: agents `1000`, `1001`, … split evenly, in order, over ring-all
+/// queues `q0`, `q1`, …, each fed by WhatsApp channel `wa0`, `wa1`, … of a number of its own.
+#[derive(Debug, Clone, Copy)]
+struct Setup {
+    agents: usize,
+    queues: usize,
+    /// `[server.limits]` raised for the harness's own connections, when above the defaults.
+    streams_per_agent: u32,
+    max_connections: u32,
+}
+
+impl Setup {
+    fn new(agents: usize, queues: usize) -> Setup {
+        Setup {
+            agents,
+            queues,
+            streams_per_agent: 8,
+            max_connections: 4096,
+        }
+    }
+
+    fn per_queue(&self) -> usize {
+        self.agents / self.queues
+    }
+
+    fn extension(agent: usize) -> String {
+        format!("{}", 1000 + agent)
+    }
+
+    /// The queue agent `agent` (0-based) serves.
+    fn queue_of(&self, agent: usize) -> usize {
+        agent / self.per_queue()
+    }
+
+    fn config(&self, database: &str) -> String {
+        let mut config = format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+database = "{database}"
+[server.rate_limits]
+# The harness signs every agent in from one address: its own limit, not a provider's.
+login_per_minute_per_ip = 1000000
+"#
+        );
+        if self.streams_per_agent > 8 || self.max_connections > 4096 {
+            config.push_str(&format!(
+                "[server.limits]\n# The harness's own streams, all from one machine.\n\
+                 streams_per_agent = {}\nmax_connections = {}\n",
+                self.streams_per_agent, self.max_connections
+            ));
+        }
+        for agent in 0..self.agents {
+            config.push_str(&format!(
+                "\n[[agents]]\nextension = \"{}\"\nname = \"Agent {agent}\"\npassword = \"{PASSWORD}\"\nrole = \"agent\"\n",
+                Setup::extension(agent)
+            ));
+        }
+        for queue in 0..self.queues {
+            let members: Vec<String> = (0..self.agents)
+                .filter(|agent| self.queue_of(*agent) == queue)
+                .map(|agent| format!("\"{}\"", Setup::extension(agent)))
+                .collect();
+            config.push_str(&format!(
+                "\n[[queues]]\nid = \"q{queue}\"\nstrategy = \"ring_all\"\nagents = [{}]\n",
+                members.join(", ")
+            ));
+        }
+        for queue in 0..self.queues {
+            config.push_str(&format!(
+                r#"
+[[channels]]
+id = "wa{queue}"
+kind = "whatsapp"
+route = {{ queue = "q{queue}" }}
+[channels.whatsapp]
+phone_number_id = "{phone}"
+access_token = "unused"
+app_secret = "{APP_SECRET}"
+verify_token = "v"
+api_base = "http://127.0.0.1:9"
+"#,
+                phone = business(queue).phone_number_id,
+            ));
+        }
+        config
+    }
+}
+
+/// The WhatsApp number of channel `wa{queue}`.
+fn business(queue: usize) -> WhatsAppBusiness {
+    WhatsAppBusiness {
+        phone_number_id: format!("1065403522{queue:05}"),
+        ..WhatsAppBusiness::default()
     }
 }
 
@@ -149,47 +336,14 @@ struct World {
 }
 
 impl World {
-    fn new(options: &Options) -> Result<World> {
+    fn new(options: &Options, setup: &Setup) -> Result<World> {
         let dir = tempfile::tempdir()?;
         let database = match &options.postgres {
             Some(admin) => scratch_postgres(admin)?,
             None => "sqlite://switchboard.db".to_string(),
         };
-        let business = WhatsAppBusiness::default();
         let config = dir.path().join("switchboard.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"[server]
-listen = "127.0.0.1:0"
-database = "{database}"
-[server.rate_limits]
-webhooks_per_minute_per_ip = 100000000
-
-[[agents]]
-extension = "101"
-name = "Ana"
-password = "load-test-password"
-role = "agent"
-
-[[queues]]
-id = "support"
-agents = ["101"]
-
-[[channels]]
-id = "wa"
-kind = "whatsapp"
-route = {{ queue = "support" }}
-[channels.whatsapp]
-phone_number_id = "{phone}"
-access_token = "unused"
-app_secret = "{APP_SECRET}"
-verify_token = "v"
-api_base = "http://127.0.0.1:9"
-"#,
-                phone = business.phone_number_id,
-            ),
-        )?;
+        std::fs::write(&config, setup.config(&database))?;
         Ok(World {
             dir,
             config,
@@ -313,28 +467,34 @@ where
     }
 }
 
-/// The `n`th webhook: one new message; even ones from a new customer, odd ones from one of 50
-/// customers who wrote before (so half open conversations, half append to one).
-fn webhook(n: u64) -> Vec<u8> {
-    let business = WhatsAppBusiness::default();
+/// The `n`th webhook, on WhatsApp number `queue`: one new message; even ones from a new
+/// customer, odd ones from one of 50 customers who wrote before (so half open conversations,
+/// half append to one). Its text ends with `n` (see [`latency`]).
+fn webhook(n: u64, queue: usize) -> Vec<u8> {
     let from = if n % 2 == 0 {
         format!("55{:011}", 10_000_000_000 + n)
     } else {
         format!("55{:011}", n % 50)
     };
-    WhatsAppWebhook::new(&business)
+    WhatsAppWebhook::new(&business(queue))
         .contact(&from, "Cliente")
         .message(
-            WhatsAppMessage::text(&from, format!("Mensagem de carga número {n}"))
+            WhatsAppMessage::text(&from, format!("{}{n}", latency::TEXT))
                 .with_id(format!("wamid.load-{n:012}")),
         )
         .to_bytes()
 }
 
-fn signed_webhook(client: &reqwest::Client, base: &str, n: u64) -> reqwest::RequestBuilder {
-    let body = webhook(n);
+/// The `n`th webhook (see [`webhook`]), signed, for channel `wa{queue}`.
+fn signed_webhook(
+    client: &reqwest::Client,
+    base: &str,
+    n: u64,
+    queue: usize,
+) -> reqwest::RequestBuilder {
+    let body = webhook(n, queue);
     client
-        .post(format!("{base}/webhooks/whatsapp/wa"))
+        .post(format!("{base}/webhooks/whatsapp/wa{queue}"))
         .header("content-type", "application/json")
         .header("x-hub-signature-256", meta_signature(APP_SECRET, &body))
         .body(body)
@@ -453,11 +613,11 @@ fn machine() -> String {
     format!("{cpus} cores ({model}), shared by the load generator and the server")
 }
 
-/// The load runs on a Tokio runtime; the database work around it (a synchronous PostgreSQL
-/// client among it) outside of one.
-fn measure(options: &Options) -> Result<Vec<Figure>> {
+/// The ingest scenario. The load runs on a Tokio runtime; the database work around it (a
+/// synchronous PostgreSQL client among it) outside of one.
+fn ingest(options: &Options) -> Result<Vec<Figure>> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let world = World::new(options)?;
+    let world = World::new(options, &Setup::new(1, 1))?;
     let nodes: Vec<Node> = (0..options.nodes)
         .map(|_| Node::start(&options.server, &world.config))
         .collect::<Result<_>>()?;
@@ -466,7 +626,9 @@ fn measure(options: &Options) -> Result<Vec<Figure>> {
     let floor = runtime.block_on(drive(&bases, c, s, |client, base, _| {
         client.get(format!("{base}/healthz"))
     }));
-    let ingest = runtime.block_on(drive(&bases, c, s, signed_webhook));
+    let ingest = runtime.block_on(drive(&bases, c, s, |client, base, n| {
+        signed_webhook(client, base, n, 0)
+    }));
     drop(runtime);
     drop(nodes);
     let stored = world.stored_messages()?;
@@ -477,15 +639,10 @@ fn measure(options: &Options) -> Result<Vec<Figure>> {
         );
     }
     let raw = raw_inserts(&world, ingest.ok.min(50_000) as usize)?;
-    let label = format!(
-        "{} node{} on {}",
-        options.nodes,
-        if options.nodes == 1 { "" } else { "s" },
-        options.backend()
-    );
+    let label = nodes_label(options);
     Ok(vec![
         Figure {
-            name: format!("durable inbound webhooks/s, {label} (each a new message, half in new conversations; {c} connections, {s} s)"),
+            name: format!("durable inbound webhooks/s, {label} (each a new message, half in new conversations; {c} connections, {s} s; default webhook limits)"),
             result: format!(
                 "**{:.0}/s** ({} stored, {} refused or failed)",
                 ingest.rate(),
@@ -502,6 +659,15 @@ fn measure(options: &Options) -> Result<Vec<Figure>> {
     ])
 }
 
+fn nodes_label(options: &Options) -> String {
+    format!(
+        "{} node{} on {}",
+        options.nodes,
+        if options.nodes == 1 { "" } else { "s" },
+        options.backend()
+    )
+}
+
 fn report(figures: &[Figure]) -> String {
     let command: Vec<String> = std::env::args().collect();
     let mut out = format!(
@@ -516,17 +682,26 @@ fn report(figures: &[Figure]) -> String {
     out
 }
 
-/// Replace (or add) the section of `file` headed `### Server load: ` plus the nodes and backend.
-fn write_section(file: &Path, options: &Options, body: &str) -> Result<()> {
-    let heading = format!(
-        "### Server load: {} node{} on {}",
-        options.nodes,
-        if options.nodes == 1 { "" } else { "s" },
-        options.backend()
-    );
+/// The heading of a scenario's section in BENCHMARKS.md.
+fn heading(scenario: Scenario, options: &Options) -> String {
+    match scenario {
+        Scenario::Ingest => format!("### Server load: {}", nodes_label(options)),
+        Scenario::Latency => format!(
+            "### Server load: webhook → stream latency, 1 node on {}",
+            options.backend()
+        ),
+        Scenario::Streams => format!(
+            "### Server load: idle streams, 1 node on {}",
+            options.backend()
+        ),
+    }
+}
+
+/// Replace (or add) the section of `file` headed `heading`.
+fn write_section(file: &Path, heading: &str, body: &str) -> Result<()> {
     let text = std::fs::read_to_string(file).unwrap_or_default();
     let section = format!("{heading}\n\n{}\n\n", body.trim_end());
-    let updated = match text.find(&heading) {
+    let updated = match text.find(&format!("{heading}\n")) {
         Some(start) => {
             let rest = &text[start + heading.len()..];
             let end = rest
@@ -541,14 +716,47 @@ fn write_section(file: &Path, options: &Options, body: &str) -> Result<()> {
     Ok(())
 }
 
+/// Raise this process's open-files limit to its hard limit (the server it starts inherits
+/// it); the limit now.
+fn raise_open_files() -> Result<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).context("reading RLIMIT_NOFILE")?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).context("raising RLIMIT_NOFILE")?;
+    }
+    Ok(hard)
+}
+
+/// A process's memory from `/proc/PID/smaps_rollup`: (RSS, PSS) in KB.
+fn memory(pid: u32) -> Result<(u64, u64)> {
+    let path = format!("/proc/{pid}/smaps_rollup");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {path} (Linux only)"))?;
+    let field = |name: &str| -> Result<u64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|kb| kb.trim().parse().ok())
+            .with_context(|| format!("no {name} line in {path}"))
+    };
+    Ok((field("Rss:")?, field("Pss:")?))
+}
+
 fn main() -> Result<()> {
     let options = Options::parse(std::env::args())?;
-    let figures = measure(&options)?;
-    let body = report(&figures);
-    println!("{body}");
-    if let Some(file) = &options.write {
-        write_section(file, &options, &body)?;
-        println!("written to {}", file.display());
+    for scenario in options.scenarios.clone() {
+        let figures = match scenario {
+            Scenario::Ingest => ingest(&options)?,
+            Scenario::Latency => latency::run(&options)?,
+            Scenario::Streams => streams::run(&options)?,
+        };
+        let heading = heading(scenario, &options);
+        let body = report(&figures);
+        println!("{heading}\n\n{body}");
+        if let Some(file) = &options.write {
+            write_section(file, &heading, &body)?;
+            println!("written to {}", file.display());
+        }
     }
     Ok(())
 }

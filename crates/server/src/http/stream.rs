@@ -35,6 +35,12 @@ const BATCH: u32 = 500;
 /// pongs and close frames, so this is small.
 pub(super) const MAX_INCOMING: usize = 4 * 1024;
 
+/// What a stream reads the client's frames into (it grows for a larger frame, up to
+/// [`MAX_INCOMING`]). tungstenite zero-fills its whole read buffer on every read, so the
+/// default of 128 KiB cost each idle stream 133 KB of resident memory, and each wake-up a
+/// 128 KiB memset (BENCHMARKS.md, "idle streams").
+pub(super) const READ_BUFFER: usize = 1024;
+
 /// The close code of a stream whose session ended (logged out, expired, agent disabled):
 /// reconnecting will not help; sign in again.
 pub(super) const SESSION_ENDED: u16 = 4401;
@@ -211,6 +217,7 @@ pub(super) async fn stream(
     };
     let cursor = query.cursor.unwrap_or(0);
     Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
         .on_upgrade(move |socket| async move {
