@@ -24,7 +24,9 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
-use super::stream::{close_session_ended, stream_slot, until, Liveness, Streamer, MAX_INCOMING};
+use super::stream::{
+    close_session_ended, stream_slot, until, Liveness, Streamer, MAX_INCOMING, READ_BUFFER,
+};
 use super::AppState;
 use crate::config::ProviderConfig;
 use crate::engine::{Engine, Error, VisitorDetails};
@@ -472,6 +474,7 @@ pub(super) async fn stream(
     };
     let cursor = query.cursor.unwrap_or(0);
     Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
         .on_upgrade(move |socket| async move {
