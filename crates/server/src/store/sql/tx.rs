@@ -747,8 +747,9 @@ impl<C: Conn> Tx for SqlTx<C> {
         after: HistoryKey,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>> {
-        // Walks the views' primary key (conversation_id, agent_id) in conversation order and
-        // each conversation's messages by (conversation_id, seq): no sort, whatever the size.
+        // Walks the agent's views in conversation order (`views_by_agent_conversation`) and
+        // each conversation's messages by (conversation_id, seq): no sort beyond one
+        // conversation's messages, however many the agent sees.
         let rest = "JOIN conversation_views v ON v.conversation_id = m.conversation_id
              WHERE v.agent_id = $1 AND NOT v.deleted AND v.relation <> 'former'
                AND v.conversation_id >= $2
