@@ -41,6 +41,7 @@ export type { ErrorResponse } from "./ErrorResponse";
 export type { Event } from "./Event";
 export type { FromIdentityRequest } from "./FromIdentityRequest";
 export type { HistoryEntry } from "./HistoryEntry";
+export type { HistoryPage } from "./HistoryPage";
 export type { IdData } from "./IdData";
 export type { Identity } from "./Identity";
 export type { InternalChatRequest } from "./InternalChatRequest";

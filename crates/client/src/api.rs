@@ -557,6 +557,23 @@ impl Api {
         self.get(&path).await
     }
 
+    /// One page of the bulk history (`GET /api/v1/history`): messages of every conversation
+    /// this agent sees, by conversation and then oldest first, after `after` (a page's `next`).
+    pub async fn history(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<switchboard_protocol::HistoryPage, ApiError> {
+        let mut path = format!("api/v1/history?limit={limit}");
+        if let Some(after) = after {
+            path.push_str("&after=");
+            path.push_str(
+                &url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>(),
+            );
+        }
+        self.get(&path).await
+    }
+
     /// Messages older than `before` (newest first page if `None`), returned oldest first.
     pub async fn messages(
         &self,

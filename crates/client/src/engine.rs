@@ -1,7 +1,7 @@
 //! The signed-in engine: state shared by the public façade and three background tasks.
 //!
 //! - **sync**: the first time, a full load (newest conversations first, so the list is usable
-//!   at once); then the WebSocket stream from the stored cursor, each batch of frames planned
+//!   at once, then every history from the server's bulk pages); then the WebSocket stream from the stored cursor, each batch of frames planned
 //!   by [`crate::sync::plan`] and applied in one transaction with its cursor. When the stream
 //!   drops it reconnects with jittered backoff and resumes from the cursor; a `reset` answer
 //!   reloads the lists, drops what is no longer visible and catches histories up.
@@ -35,6 +35,8 @@ use crate::Timing;
 const LIST_PAGE: u32 = 1000;
 /// Messages per history page (the server's maximum).
 const HISTORY_PAGE: u32 = 500;
+/// Bulk pages fetched ahead of the one being written.
+const BULK_PAGES_AHEAD: usize = 2;
 /// Frames applied per transaction at most.
 const STREAM_BATCH: usize = 1000;
 /// History pages are written in transactions of up to about this many messages.
@@ -436,6 +438,12 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
         }
     }
 
+    if reset.is_none() {
+        // Every history at once, before the cursor is stored: events after `head` (read
+        // before the first page) then bring what arrived meanwhile, and upserts are idempotent.
+        load_histories_in_bulk(core, generation).await?;
+    }
+
     let gone = core
         .cache
         .write(move |tx| {
@@ -464,6 +472,141 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
     }
     core.feed.emit(Change::ConversationsReloaded);
     Ok(head)
+}
+
+// ----- the bulk history of a first full load -----
+
+/// One bulk history page on its way to the writer.
+#[derive(Debug)]
+struct BulkPage {
+    /// Encoded by the fetcher: the writer thread only writes.
+    messages: Vec<cache::messages::Encoded>,
+    /// The last page: every listed history is complete once it is written.
+    last: bool,
+}
+
+/// Fill the histories of every conversation the full load `generation` listed from the
+/// server's bulk history (`GET /history`), instead of a request per conversation. Pages come
+/// by conversation id, then oldest first, so a conversation is complete once a page moves past
+/// it, and every listed one once the last page is written. The next page is fetched while one
+/// is written, and pages waiting are written together (one transaction, one full-text flush).
+/// Messages of conversations not listed here are skipped: if one becomes visible, its event
+/// queues a fetch of its own. A server without the endpoint (404) leaves the histories to the
+/// history task, conversation by conversation.
+async fn load_histories_in_bulk(core: &Arc<Core>, generation: i64) -> Result<()> {
+    let total = core
+        .cache
+        .read(move |conn| cache::conversations::count_in_generation(conn, generation))
+        .await?;
+    let (pages_tx, mut pages_rx) = mpsc::channel::<BulkPage>(BULK_PAGES_AHEAD);
+    let fetcher = async move {
+        let mut after: Option<String> = None;
+        loop {
+            let page = match core
+                .api
+                .history(after.as_deref(), core.timing.bulk_history_page)
+                .await
+            {
+                Ok(page) => page,
+                Err(ApiError::Status { status: 404, .. }) if after.is_none() => {
+                    tracing::info!("the server has no bulk history; loading chat by chat");
+                    return Ok(());
+                }
+                Err(err) => return Err(core.api_error(err)),
+            };
+            let mut messages = Vec::with_capacity(page.messages.len());
+            for message in page.messages {
+                let encoded = cache::messages::Encoded::new(message).map_err(|err| {
+                    core.api_error(ApiError::Decode(format!(
+                        "a message could not be stored: {err}"
+                    )))
+                })?;
+                messages.push(encoded);
+            }
+            let last = page.next.is_none();
+            if pages_tx.send(BulkPage { messages, last }).await.is_err() {
+                return Ok(()); // the writer failed and says why
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    };
+    let writer = async {
+        // The conversation the pages written so far ended in: it may go on in the next one.
+        let mut open: Option<Uuid> = None;
+        let mut done = 0u64;
+        while let Some(first) = pages_rx.recv().await {
+            let mut batch = vec![first];
+            let mut size = batch[0].messages.len();
+            while size < HISTORY_WRITE_BATCH {
+                match pages_rx.try_recv() {
+                    Ok(page) => {
+                        size += page.messages.len();
+                        batch.push(page);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let carried = open;
+            let (touched, completed, ended_in) = core
+                .cache
+                .write(move |tx| write_bulk_pages(tx, &batch, carried, generation))
+                .await?;
+            open = ended_in;
+            done += completed;
+            for conversation_id in touched {
+                core.feed.emit(Change::MessagesChanged { conversation_id });
+            }
+            core.feed.emit(Change::HistoryProgress {
+                done: done.min(total),
+                total,
+            });
+        }
+        Ok::<(), ClientError>(())
+    };
+    let (fetched, written) = tokio::join!(fetcher, writer);
+    written?;
+    fetched
+}
+
+/// Write bulk pages in the caller's transaction. `carried` is the conversation the previous
+/// batch ended in. Returns the listed conversations that got messages, how many histories were
+/// completed, and the conversation this batch ends in (complete only once a later page moves
+/// past it).
+fn write_bulk_pages(
+    tx: &rusqlite::Connection,
+    batch: &[BulkPage],
+    carried: Option<Uuid>,
+    generation: i64,
+) -> cache::CacheResult<(Vec<Uuid>, u64, Option<Uuid>)> {
+    let mut seen: Vec<Uuid> = carried.into_iter().collect();
+    let mut touched = Vec::new();
+    let (mut current, mut held) = (None, false);
+    for message in batch.iter().flat_map(|page| &page.messages) {
+        let conversation = message.message.conversation_id;
+        if current != Some(conversation) {
+            current = Some(conversation);
+            held = cache::conversations::exists(tx, conversation)?;
+            if held {
+                touched.push(conversation);
+            }
+            if seen.last() != Some(&conversation) {
+                seen.push(conversation);
+            }
+        }
+        if held {
+            cache::messages::upsert_encoded(tx, message)?;
+        }
+    }
+    if batch.iter().any(|page| page.last) {
+        let completed = cache::conversations::complete_generation(tx, generation)?;
+        return Ok((touched, completed, None));
+    }
+    let ended_in = seen.pop();
+    cache::conversations::set_complete(tx, &seen)?;
+    Ok((touched, seen.len() as u64, ended_in))
 }
 
 // ----- the history task -----

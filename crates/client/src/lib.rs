@@ -95,8 +95,11 @@ pub struct Timing {
     pub retry_max: Duration,
     /// A stream silent this long is dead (the server pings every 30 s).
     pub stream_idle: Duration,
-    /// Conversation histories fetched at once during a full load.
+    /// Conversation histories fetched at once when catching up chat by chat.
     pub history_concurrency: usize,
+    /// Messages per page of the bulk history a first full load reads (the server allows
+    /// 1–5,000; the largest pages are the fastest).
+    pub bulk_history_page: u32,
 }
 
 impl Default for Timing {
@@ -108,6 +111,7 @@ impl Default for Timing {
             retry_max: Duration::from_secs(60),
             stream_idle: Duration::from_secs(75),
             history_concurrency: 4,
+            bulk_history_page: 5000,
         }
     }
 }

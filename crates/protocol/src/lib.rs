@@ -551,6 +551,19 @@ pub struct MessagePage {
     pub more: bool,
 }
 
+/// One page of `GET /api/v1/history`: messages of every conversation the caller sees, in a
+/// stable order (by conversation id, then oldest first within each conversation), for a
+/// client's first full load. A conversation's messages may continue on the next page.
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
 #[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

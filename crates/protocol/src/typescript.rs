@@ -41,6 +41,7 @@ exported!(
     ConversationList,
     Message,
     MessagePage,
+    HistoryPage,
     QueueList,
     // requests
     LoginRequest,

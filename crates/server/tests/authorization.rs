@@ -502,6 +502,8 @@ fn matrix() -> Vec<Row> {
             Nothing,
             All(Hidden),
         ),
+        // What it holds is the caller's own (tests/history.rs: nobody else's chats appear).
+        signed_in(GET, "/api/v1/history", Nothing, ok),
         signed_in(GET, "/api/v1/sync", Nothing, ok),
         signed_in(GET, "/api/v1/stream", Nothing, ok),
         public(GET, "/webhooks/whatsapp/{channel_id}", unverified),

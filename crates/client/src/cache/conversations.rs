@@ -151,6 +151,14 @@ pub fn count(conn: &Connection) -> CacheResult<u64> {
         .max(0) as u64)
 }
 
+/// How many conversations the full load `generation` listed.
+pub fn count_in_generation(conn: &Connection, generation: i64) -> CacheResult<u64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM conversations WHERE generation = ?1")?
+        .query_row([generation], |r| r.get::<_, i64>(0))?
+        .max(0) as u64)
+}
+
 /// History states of the given conversations that are in the cache.
 pub fn histories(conn: &Connection, ids: &[Uuid]) -> CacheResult<HashMap<Uuid, History>> {
     let mut stmt = conn.prepare_cached("SELECT history FROM conversations WHERE id = ?1")?;
@@ -167,6 +175,25 @@ pub fn set_history(conn: &Connection, id: Uuid, history: History) -> CacheResult
     conn.prepare_cached("UPDATE conversations SET history = ?2 WHERE id = ?1")?
         .execute(params![id, history.to_sql()])?;
     Ok(())
+}
+
+/// Mark these conversations' histories complete (a bulk load passed them).
+pub fn set_complete(conn: &Connection, ids: &[Uuid]) -> CacheResult<()> {
+    let mut stmt = conn.prepare_cached("UPDATE conversations SET history = 1 WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Mark every conversation listed by the full load `generation` complete (a bulk load went
+/// through all of them); returns how many were not yet.
+pub fn complete_generation(conn: &Connection, generation: i64) -> CacheResult<u64> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE conversations SET history = 1 WHERE generation = ?1 AND history <> 1",
+        )?
+        .execute([generation])? as u64)
 }
 
 /// After a stream reset: complete histories may now have a gap at their end.

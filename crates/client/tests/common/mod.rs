@@ -77,6 +77,7 @@ const FORWARD: u8 = 0;
 const REFUSE: u8 = 1;
 const SWALLOW: u8 = 2;
 const SWALLOW_MATCHING: u8 = 3;
+const HOLD_MATCHING: u8 = 4;
 
 /// A loopback TCP proxy in front of the server.
 pub struct Proxy {
@@ -86,6 +87,8 @@ pub struct Proxy {
     matching: Arc<Mutex<&'static str>>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
     accept: AbortHandle,
+    /// With `HOLD_MATCHING`: true while matching requests wait.
+    holding: tokio::sync::watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -96,6 +99,8 @@ impl Proxy {
         let matching: Arc<Mutex<&'static str>> = Arc::new(Mutex::new(""));
         let connections: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let (m, c, p) = (mode.clone(), connections.clone(), matching.clone());
+        let holding = tokio::sync::watch::Sender::new(false);
+        let held = holding.clone();
         let accept = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
@@ -108,6 +113,13 @@ impl Proxy {
                 }
                 let task = if mode == SWALLOW_MATCHING {
                     tokio::spawn(pipe_matching(client, upstream, *p.lock().unwrap()))
+                } else if mode == HOLD_MATCHING {
+                    tokio::spawn(pipe_holding(
+                        client,
+                        upstream,
+                        *p.lock().unwrap(),
+                        held.subscribe(),
+                    ))
                 } else {
                     tokio::spawn(pipe(client, upstream, mode == SWALLOW))
                 };
@@ -123,6 +135,7 @@ impl Proxy {
             matching,
             connections,
             accept,
+            holding,
         }
     }
 
@@ -155,6 +168,20 @@ impl Proxy {
         *self.matching.lock().unwrap() = prefix;
         self.mode.store(SWALLOW_MATCHING, Ordering::SeqCst);
         self.cut();
+    }
+
+    /// Hold every request that begins with `prefix` before it reaches the server, until
+    /// [`Proxy::release`] (a slow network at a chosen moment); the rest pass.
+    pub fn hold_requests_to(&self, prefix: &'static str) {
+        *self.matching.lock().unwrap() = prefix;
+        self.holding.send_replace(true);
+        self.mode.store(HOLD_MATCHING, Ordering::SeqCst);
+        self.cut();
+    }
+
+    /// Let held requests (and later ones) through.
+    pub fn release(&self) {
+        self.holding.send_replace(false);
     }
 
     pub fn forward(&self) {
@@ -192,6 +219,41 @@ async fn pipe(mut client: TcpStream, upstream: SocketAddr, swallow: bool) {
         _ = answer => {}
     }
     let _ = server_write.shutdown().await;
+}
+
+/// Relay a connection; a request beginning with `prefix` waits while `holding` is true.
+async fn pipe_holding(
+    client: TcpStream,
+    upstream: SocketAddr,
+    prefix: &'static str,
+    mut holding: tokio::sync::watch::Receiver<bool>,
+) {
+    let Ok(server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let requests = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if buf[..n].starts_with(prefix.as_bytes())
+                && holding.wait_for(|held| !*held).await.is_err()
+            {
+                return;
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let answers = async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+    };
+    tokio::join!(requests, answers);
 }
 
 /// Relay a connection; once a request beginning with `prefix` has gone to the server, its
@@ -368,6 +430,7 @@ pub fn fast_timing() -> Timing {
         retry_max: Duration::from_millis(300),
         stream_idle: Duration::from_secs(20),
         history_concurrency: 4,
+        bulk_history_page: 5000,
     }
 }
 

@@ -1,5 +1,7 @@
 //! Turning stored rows into the wire shapes an agent sees, from that agent's point of view.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use switchboard_domain::delivery::{reply_window, reply_window_ends_at, sms_segments};
 use switchboard_domain::lifecycle::{Access, Facts, Owner};
@@ -23,49 +25,81 @@ pub fn agent_dto(row: &AgentRow) -> Agent {
 }
 
 pub fn message_dto(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
-    let author = match row.author_agent_id {
-        Some(id) => match tx.agent(id)? {
-            Some(agent) => Author::Agent {
-                id,
-                extension: agent.extension,
-                name: agent.name,
-            },
-            None => Author::System,
-        },
-        None if row.direction == switchboard_protocol::Direction::Inbound => Author::Contact {
-            display_name: row.author_name.clone(),
-        },
-        None => Author::System,
-    };
-    Ok(Message {
-        id: row.id,
-        conversation_id: row.conversation_id,
-        client_id: row.client_id,
-        direction: row.direction,
-        author,
-        body: row.body.clone(),
-        attachments: row.attachments.clone(),
-        status: row.status,
-        error: row.error.clone(),
-        sms: sms_info(tx, row)?,
-        created_at: row.created_at,
-    })
+    Presenter::default().message(tx, row)
 }
 
-/// Segment count of replies on SMS channels.
-fn sms_info(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Option<SmsInfo>> {
-    if row.direction != switchboard_protocol::Direction::Outbound {
-        return Ok(None);
+/// Presents many messages in one read, asking the store once per author and per channel
+/// rather than once per message (a bulk history page holds thousands).
+#[derive(Default)]
+pub struct Presenter {
+    agents: HashMap<Uuid, Option<(String, String)>>,
+    sms_channels: HashMap<String, bool>,
+}
+
+impl Presenter {
+    pub fn message(&mut self, tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
+        let author = match row.author_agent_id {
+            Some(id) => match self.agent(tx, id)? {
+                Some((extension, name)) => Author::Agent {
+                    id,
+                    extension,
+                    name,
+                },
+                None => Author::System,
+            },
+            None if row.direction == switchboard_protocol::Direction::Inbound => Author::Contact {
+                display_name: row.author_name.clone(),
+            },
+            None => Author::System,
+        };
+        Ok(Message {
+            id: row.id,
+            conversation_id: row.conversation_id,
+            client_id: row.client_id,
+            direction: row.direction,
+            author,
+            body: row.body.clone(),
+            attachments: row.attachments.clone(),
+            status: row.status,
+            error: row.error.clone(),
+            sms: self.sms_info(tx, row)?,
+            created_at: row.created_at,
+        })
     }
-    match tx.channel(&row.channel_id)? {
-        Some(channel) if channel.kind == switchboard_protocol::ChannelKind::Sms => {
-            let (segments, encoding) = sms_segments(&row.body);
-            Ok(Some(SmsInfo {
-                segments,
-                encoding: encoding.as_str().to_string(),
-            }))
+
+    /// An author's extension and name.
+    fn agent(&mut self, tx: &mut dyn Tx, id: Uuid) -> StoreResult<Option<(String, String)>> {
+        if let Some(known) = self.agents.get(&id) {
+            return Ok(known.clone());
         }
-        _ => Ok(None),
+        let found = tx.agent(id)?.map(|a| (a.extension, a.name));
+        self.agents.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// Segment count of replies on SMS channels.
+    fn sms_info(&mut self, tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Option<SmsInfo>> {
+        if row.direction != switchboard_protocol::Direction::Outbound {
+            return Ok(None);
+        }
+        let sms = match self.sms_channels.get(&row.channel_id) {
+            Some(sms) => *sms,
+            None => {
+                let sms = tx
+                    .channel(&row.channel_id)?
+                    .is_some_and(|c| c.kind == switchboard_protocol::ChannelKind::Sms);
+                self.sms_channels.insert(row.channel_id.clone(), sms);
+                sms
+            }
+        };
+        if !sms {
+            return Ok(None);
+        }
+        let (segments, encoding) = sms_segments(&row.body);
+        Ok(Some(SmsInfo {
+            segments,
+            encoding: encoding.as_str().to_string(),
+        }))
     }
 }
 

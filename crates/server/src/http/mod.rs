@@ -28,8 +28,9 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentList, ConversationList, ErrorCode, InternalChatRequest, LoginRequest, Message,
-    PresenceRequest, QueueList, ReadRequest, SendMessageRequest, SyncResponse, TransferRequest,
+    AgentList, ConversationList, ErrorCode, HistoryPage, InternalChatRequest, LoginRequest,
+    Message, PresenceRequest, QueueList, ReadRequest, SendMessageRequest, SyncResponse,
+    TransferRequest,
 };
 use uuid::Uuid;
 
@@ -37,7 +38,7 @@ use crate::auth::{IpLimiter, Limiter, LoginLimiter};
 use crate::channels::Channels;
 use crate::engine::{Engine, Reply};
 use crate::files::FileStore;
-use crate::store::ListCursor;
+use crate::store::{HistoryKey, ListCursor};
 use error::{ApiError, ApiResult};
 use extract::{ApiJson, ApiQuery, ConversationId, CurrentAgent, ObjectId};
 
@@ -252,6 +253,7 @@ impl RouteGroups {
                 ),
                 route(M::POST, "/admin/channels/{id}/check", admin::check_channel),
                 route(M::GET, "/admin/audit", admin::audit),
+                route(M::GET, "/history", history),
                 route(M::GET, "/sync", sync),
                 route(M::GET, "/stream", stream::stream),
             ],
@@ -644,6 +646,46 @@ async fn messages(
         .messages(me.id(), id, query.before, limit)
         .await?;
     Ok(Json(page).into_response())
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// Messages per bulk history page when the client does not say, and at most.
+pub const HISTORY_PAGE_DEFAULT: u32 = 1000;
+pub const HISTORY_PAGE_MAX: u32 = 5000;
+
+/// A bulk history cursor: "conversation id|seq".
+fn encode_history_key(key: &HistoryKey) -> String {
+    encode_page_cursor(&key.conversation_id.to_string(), &key.seq.to_string())
+}
+
+fn decode_history_key(text: &str) -> ApiResult<HistoryKey> {
+    decode_page_cursor(text, "the history", |id, seq| {
+        Some(HistoryKey {
+            conversation_id: Uuid::parse_str(id).ok()?,
+            seq: seq.parse().ok()?,
+        })
+    })
+}
+
+/// `GET /history?after=&limit=`: the bulk history of a first full load (see
+/// `engine::history`).
+async fn history(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> ApiResult<Json<HistoryPage>> {
+    let limit = page_limit(query.limit, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX)?;
+    let after = query.after.as_deref().map(decode_history_key).transpose()?;
+    let batch = state.engine.history(me.id(), after, limit).await?;
+    Ok(Json(HistoryPage {
+        messages: batch.messages,
+        next: batch.next.as_ref().map(encode_history_key),
+    }))
 }
 
 async fn send(

@@ -94,7 +94,7 @@ struct TwilioStatus {
     paths(
         paths::login, paths::logout, paths::me, paths::set_presence, paths::my_queues,
         paths::agents, paths::list_conversations, paths::conversation,
-        paths::delete_conversation, paths::messages, paths::send, paths::send_whatsapp_template,
+        paths::delete_conversation, paths::messages, paths::history, paths::send, paths::send_whatsapp_template,
         paths::whatsapp_templates, paths::sync_whatsapp_templates, paths::start_conversation,
         paths::channels, paths::resend, paths::take, paths::transfer,
         paths::resolve, paths::archive, paths::unarchive, paths::mark_read,

@@ -154,6 +154,7 @@ macro_rules! store_conformance_tests {
             whatsapp_templates_are_replaced_per_channel,
             sms_opt_outs_keep_the_first_time_until_removed,
             a_conversation_reads_back_as_last_written,
+            bulk_history_pages_every_visible_message_once,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -589,6 +590,78 @@ pub(crate) fn messages_refuse_duplicates_and_page_backwards(store: &dyn Store) {
         after.iter().map(|m| m.seq).collect::<Vec<_>>(),
         [3, 4],
         "forwards, oldest first, from the one after"
+    );
+}
+
+pub(crate) fn bulk_history_pages_every_visible_message_once(store: &dyn Store) {
+    let (a, b) = (
+        write(store, |tx| tx.upsert_agent(&agent("9101"))),
+        write(store, |tx| tx.upsert_agent(&agent("9102"))),
+    );
+    // Given conversations that `a` owns, was offered (archived), lost, deleted, never saw, and
+    // one without messages, three messages each (the empty one aside).
+    let mut convs = Vec::new();
+    for (i, relation) in [
+        Some((Relation::Owner, false, false)),
+        Some((Relation::Offered, true, false)),
+        Some((Relation::Former, false, false)),
+        Some((Relation::Participant, false, true)),
+        None,
+        Some((Relation::Participant, false, false)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let conv = conversation("bulk", &format!("77{i}"), t0());
+        write(store, |tx| {
+            tx.insert_conversation(&conv)?;
+            if i != 5 {
+                for seq in 1..=3 {
+                    tx.insert_message(&message(&conv, seq, None))?;
+                }
+            }
+            if let Some((relation, archived, deleted)) = relation {
+                let mut view = ViewRow::new(conv.id, a.id, relation, t0());
+                view.archived = archived;
+                view.deleted = deleted;
+                tx.upsert_view(&view)?;
+            }
+            // `b` sees every one of them: what `a` may not see must stay out all the same.
+            tx.upsert_view(&ViewRow::new(conv.id, b.id, Relation::Participant, t0()))
+        });
+        convs.push(conv);
+    }
+    // When `a` pages two at a time, and a message arrives in the second conversation midway.
+    let mut seen = Vec::new();
+    let mut after = HistoryKey::START;
+    let mut pages = 0;
+    loop {
+        let page = write(store, |tx| tx.history_after(a.id, after, 2));
+        let Some(last) = page.last() else { break };
+        after = HistoryKey::of(last);
+        seen.extend(page.iter().map(|m| (m.conversation_id, m.seq)));
+        pages += 1;
+        if pages == 1 {
+            write(store, |tx| tx.insert_message(&message(&convs[1], 4, None)));
+        }
+        assert!(pages < 10, "paging ends");
+    }
+    // Then every message of the two visible conversations comes once, in key order.
+    let mut expected: Vec<(Uuid, i64)> = (1..=3)
+        .map(|seq| (convs[0].id, seq))
+        .chain((1..=4).map(|seq| (convs[1].id, seq)))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        seen, expected,
+        "visible conversations only (archived included), by conversation id then seq, each \
+         message once, the one that arrived during paging too"
+    );
+    let from_b = write(store, |tx| tx.history_after(b.id, HistoryKey::START, 100));
+    assert_eq!(
+        from_b.len(),
+        3 * 5 + 1,
+        "another agent's views are their own"
     );
 }
 
@@ -1128,7 +1201,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let taken =
             tx.set_message_delivery(id(32), MessageStatus::Failed, Some("no"), Some("p-31"));
         Ok(format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
             same_client.map_err(kind),
             same_seq.map_err(kind),
             taken.map_err(kind),
@@ -1137,6 +1210,18 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.message_by_provider_id("web", "p-31")?.map(|m| m.id),
             mapped(tx.messages_before(id(21), None, 2)?, |m| m.seq),
             mapped(tx.messages_after(id(21), 1, 10)?, |m| m.seq),
+            mapped(tx.history_after(id(1), HistoryKey::START, 10)?, |m| m.id),
+            mapped(
+                tx.history_after(
+                    id(1),
+                    HistoryKey {
+                        conversation_id: id(21),
+                        seq: 1
+                    },
+                    1
+                )?,
+                |m| m.id
+            ),
             tx.unread_count(id(21), id(1), 0)?,
             tx.message_count(id(21))?,
             mapped(tx.outbound_messages_until(id(21), at(102))?, |m| m.id)

@@ -517,6 +517,29 @@ pub struct ListCursor {
     pub conversation_id: Uuid,
 }
 
+/// Where a page of the bulk history (`Tx::history_after`) ends: messages are ordered by
+/// conversation id, then by their number within the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HistoryKey {
+    pub conversation_id: Uuid,
+    pub seq: i64,
+}
+
+impl HistoryKey {
+    /// Before every message.
+    pub const START: HistoryKey = HistoryKey {
+        conversation_id: Uuid::nil(),
+        seq: 0,
+    };
+
+    pub fn of(message: &MessageRow) -> HistoryKey {
+        HistoryKey {
+            conversation_id: message.conversation_id,
+            seq: message.seq,
+        }
+    }
+}
+
 /// `%term%` for a `LIKE ... ESCAPE '\'` that matches `term` literally (its `\`, `%` and `_`
 /// escaped); both backends search contacts with it.
 pub fn contains_pattern(term: &str) -> String {
@@ -713,6 +736,17 @@ pub trait Tx {
         &mut self,
         conversation: Uuid,
         after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>>;
+    /// Up to `limit` messages of every conversation `agent` sees (the same rule as
+    /// [`ViewRow::visible`]: a view that is not `former` and not deleted, archived or not),
+    /// ordered by conversation id and then `seq`, starting after `after`: the bulk history of
+    /// a client's first full load. Keys only grow, so paging by the last key returned sees
+    /// every message once.
+    fn history_after(
+        &mut self,
+        agent: Uuid,
+        after: HistoryKey,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>>;
     /// Messages after `after_seq` not written by `agent`.

@@ -11,12 +11,13 @@ use switchboard_protocol::{
     AgentList, AgentRequest, AppUpdate, AttachmentRef, AuditPage, Block, BlockList, CategoryList,
     ChangePasswordRequest, ChannelCheck, ChannelList, ChannelRequest, Contact, ContactHistory,
     ContactList, ContactRequest, Conversation, ConversationList, DeleteQueueRequest,
-    DisableAgentRequest, ErrorResponse, FromIdentityRequest, InternalChatRequest, LanguageList,
-    LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest, PresenceRequest, QueueList,
-    QueueRequest, ReadRequest, RenderRequest, RenderResponse, SendMessageRequest,
-    SendTemplateRequest, StartConversationRequest, StartedConversation, SyncResponse, Template,
-    TemplateList, TemplateRequest, TransferRequest, VisitorConfig, VisitorInfo, VisitorMessage,
-    VisitorPage, VisitorSendRequest, VisitorSession, VisitorSessionRequest, WhatsAppTemplateList,
+    DisableAgentRequest, ErrorResponse, FromIdentityRequest, HistoryPage, InternalChatRequest,
+    LanguageList, LoginRequest, LoginResponse, Message, MessagePage, PasswordRequest,
+    PresenceRequest, QueueList, QueueRequest, ReadRequest, RenderRequest, RenderResponse,
+    SendMessageRequest, SendTemplateRequest, StartConversationRequest, StartedConversation,
+    SyncResponse, Template, TemplateList, TemplateRequest, TransferRequest, VisitorConfig,
+    VisitorInfo, VisitorMessage, VisitorPage, VisitorSendRequest, VisitorSession,
+    VisitorSessionRequest, WhatsAppTemplateList,
 };
 
 use super::{Health, Readiness, TwilioInbound, TwilioStatus, Upload};
@@ -127,6 +128,27 @@ fn delete_conversation() {}
     ),
     security(("agent_token" = [])))]
 fn messages() {}
+
+/// Every message I may see, in bulk (an extension of the contract)
+///
+/// For a client's first full load: the messages of every conversation visible to me (as
+/// `GET /conversations/{id}/messages` decides: lists Recent and Archived, not ones taken away or
+/// deleted), ordered by conversation id and then oldest first within each conversation, a large
+/// page at a time. Keep asking with the page's `next` until a page has none: each message comes
+/// exactly once, also while new ones arrive. A message that arrives in a conversation already
+/// paged past is not in a later page; it is in the event log (`/sync`, `/stream`), so read the
+/// sync cursor before the first page and apply the events after it afterwards.
+#[utoipa::path(get, path = "/api/v1/history", tag = "conversations",
+    params(
+        ("after" = Option<String>, Query, description = "The `next` of the previous page; from the start when left out."),
+        ("limit" = Option<u32>, Query, description = "1 to 5000; 1000 when left out."),
+    ),
+    responses(
+        (status = 200, description = "A page of messages.", body = HistoryPage),
+        (status = 400, description = "`invalid_cursor` (an `after` this server did not hand out) or `invalid_limit`.", body = ErrorResponse),
+    ),
+    security(("agent_token" = [])))]
+fn history() {}
 
 /// Reply
 ///

@@ -47,6 +47,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "014_channels_in_the_app",
     "015_whatsapp_templates",
     "016_reply_rules",
+    "017_views_by_agent_and_conversation",
 ];
 
 /// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat

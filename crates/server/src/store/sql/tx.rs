@@ -8,9 +8,10 @@ use super::rows::{self, columns, Record};
 use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
     contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
-    BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, ListCursor,
-    ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow, SmsOptOutRow,
-    StoreError, StoreResult, TemplateRow, Tx, ViewRow, VisitorRow, WhatsAppTemplateRow,
+    BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, HistoryKey,
+    ListCursor, ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow,
+    SmsOptOutRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow, VisitorRow,
+    WhatsAppTemplateRow,
 };
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
@@ -765,6 +766,24 @@ impl<C: Conn> Tx for SqlTx<C> {
     ) -> StoreResult<Vec<MessageRow>> {
         let rest = "WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
         self.select(rest, params![conversation, after, limit])
+    }
+
+    fn history_after(
+        &mut self,
+        agent: Uuid,
+        after: HistoryKey,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRow>> {
+        // Walks the agent's views in conversation order (`views_by_agent_conversation`) and
+        // each conversation's messages by (conversation_id, seq): no sort beyond one
+        // conversation's messages, however many the agent sees.
+        let rest = "JOIN conversation_views v ON v.conversation_id = m.conversation_id
+             WHERE v.agent_id = $1 AND NOT v.deleted AND v.relation <> 'former'
+               AND v.conversation_id >= $2
+               AND (v.conversation_id > $2 OR m.seq > $3)
+             ORDER BY v.conversation_id, m.seq LIMIT $4";
+        let params = params![agent, after.conversation_id, after.seq, limit];
+        self.select(rest, params)
     }
 
     fn unread_count(
