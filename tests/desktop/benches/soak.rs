@@ -195,11 +195,7 @@ async fn traffic(
                 (seeded_phone(c), seeded_name(c))
             }
         };
-        let body = format!(
-            "{} (msg {})",
-            PHRASES[rng.below(PHRASES.len())],
-            n + 1
-        );
+        let body = format!("{} (msg {})", PHRASES[rng.below(PHRASES.len())], n + 1);
         let webhook = WhatsAppWebhook::text(&business, &phone, &name, &body);
         match hook.send(&webhook).await {
             Ok(answer) if answer.is_success() => {
@@ -219,7 +215,7 @@ async fn traffic(
 }
 
 /// The agent's API session, taking the chats offered to her as she would from the offer.
-async fn take_offers(url: String, stop: Arc<std::sync::atomic::AtomicBool>) -> Result<u64> {
+async fn take_offers(url: String, stop: Arc<std::sync::atomic::AtomicBool>) -> Result<usize> {
     let http = reqwest::Client::new();
     let answer: Value = http
         .post(format!("{url}/api/v1/session"))
@@ -233,7 +229,7 @@ async fn take_offers(url: String, stop: Arc<std::sync::atomic::AtomicBool>) -> R
         .ok_or_else(|| anyhow!("the agent API login failed: {answer}"))?
         .to_string();
     let mut cursor = 0u64;
-    let mut taken = 0;
+    let mut taken = std::collections::HashSet::new();
     let mut first = true;
     while !stop.load(Ordering::Relaxed) {
         let page: Value = http
@@ -263,7 +259,7 @@ async fn take_offers(url: String, stop: Arc<std::sync::atomic::AtomicBool>) -> R
                 .send()
                 .await?;
             if answer.status().is_success() {
-                taken += 1;
+                taken.insert(id.to_string());
             }
         }
         if page["more"] == true {
@@ -272,7 +268,7 @@ async fn take_offers(url: String, stop: Arc<std::sync::atomic::AtomicBool>) -> R
         first = false;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    Ok(taken)
+    Ok(taken.len())
 }
 
 /// Time opening the conversation `id` (its list row clicked) until its title and messages are
@@ -479,8 +475,10 @@ async fn main() -> Result<()> {
     let agent = agent.ok_or_else(|| anyhow!("no agent 101"))?;
     {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || seed_conversations(store.as_ref(), agent, "wa", seeded))
-            .await??;
+        tokio::task::spawn_blocking(move || {
+            seed_conversations(store.as_ref(), agent, "wa", seeded)
+        })
+        .await??;
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = switchboard_server::launch_with_listener(config, store, listener)
@@ -588,7 +586,10 @@ async fn main() -> Result<()> {
     // What the open chat shows of its customer's messages, before the end measurement
     // opens others.
     dismissed += dismiss_popups(&app).await?;
+    // No more to it from here; what is on its way arrives and is drawn first.
+    *open.lock().unwrap_or_else(|p| p.into_inner()) = None;
     let to_open = counts.to_open_chat.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let on_screen = app
         .js(
             "return [...document.querySelectorAll('[data-testid=message-list] [data-testid=message] .body')]
@@ -598,7 +599,6 @@ async fn main() -> Result<()> {
         .await?
         .as_u64()
         .unwrap_or(0);
-    *open.lock().unwrap_or_else(|p| p.into_inner()) = None;
     let end = measure(&app).await?;
     sender.await?;
     let traffic_minutes = minute_of(Instant::now());
@@ -660,8 +660,8 @@ async fn main() -> Result<()> {
          The soak: {delivered} of {total} customer messages delivered as signed WhatsApp webhooks to the real \
          server (SQLite) over {traffic_minutes:.1} minutes ({rate:.1} a second; {refused} refused), to an app \
          signed in with {seeded} of its agent's conversations cached ({SEEDED_MESSAGES} messages each) and one \
-         chat open. {to_open} went to the open chat, {newcomers} came from new customers (their chats taken \
-         by the agent through the API as offered: {taken}), the rest from existing customers, most of them \
+         chat open. {to_open} went to the open chat, {newcomers} came from new customers (the agent took \
+         their chats through the API as offered: {taken} conversations taken), the rest from existing customers, most of them \
          from a few hundred talking at the time; {dismissed} \"unknown contact\" pop-ups were dismissed once \
          a minute, as the agent would. Reached the app's cache: **{cached} of {delivered}**; the open chat \
          showed {on_screen} of the {to_open} sent to it, and the list's top row previewed the last message \
@@ -708,7 +708,9 @@ async fn main() -> Result<()> {
     if full || std::env::var_os("SWITCHBOARD_SOAK_WRITE").is_some_and(|v| v == "1") {
         write_section(HEADING, &section, Some(BEFORE))?;
     } else {
-        eprintln!("a shortened run: BENCHMARKS.md left as it is (SWITCHBOARD_SOAK_WRITE=1 writes it)");
+        eprintln!(
+            "a shortened run: BENCHMARKS.md left as it is (SWITCHBOARD_SOAK_WRITE=1 writes it)"
+        );
     }
     Ok(())
 }
