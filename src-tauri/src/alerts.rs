@@ -626,8 +626,14 @@ pub(crate) mod tests {
         for n in 0..1_000u128 {
             let newest = chat.last_message.as_mut().unwrap();
             newest.id = Uuid::from_u128(1_000 + n);
-            assert!(alerts.consider(&chat, &me, false).notice.is_some(), "message {n} is news");
-            assert!(alerts.consider(&chat, &me, false).notice.is_none(), "message {n} once");
+            assert!(
+                alerts.consider(&chat, &me, false).notice.is_some(),
+                "message {n} is news"
+            );
+            assert!(
+                alerts.consider(&chat, &me, false).notice.is_none(),
+                "message {n} once"
+            );
         }
         assert_eq!(alerts.remembered(), 1);
     }
