@@ -4,7 +4,7 @@
 //! below; [`Alerts`] keeps what they need to remember (the chat on screen, what was already
 //! announced, the settings) and [`notify`] talks to the OS. Playing the sound is `sounds.rs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -188,7 +188,9 @@ struct State {
     since: DateTime<Utc>,
     mine: HashSet<Uuid>,
     waiting: HashSet<Uuid>,
-    announced: HashSet<Uuid>,
+    /// The newest message announced, by conversation: one entry a chat, however many messages
+    /// arrive while the app runs.
+    announced: HashMap<Uuid, Uuid>,
 }
 
 impl Alerts {
@@ -200,7 +202,7 @@ impl Alerts {
                 since: Utc::now(),
                 mine: HashSet::new(),
                 waiting: HashSet::new(),
-                announced: HashSet::new(),
+                announced: HashMap::new(),
             }),
         }
     }
@@ -233,7 +235,8 @@ impl Alerts {
             since: state.since,
             known_mine: state.mine.contains(&conversation.id),
             was_waiting: state.waiting.contains(&conversation.id),
-            message_announced: newest.is_some_and(|id| state.announced.contains(&id)),
+            message_announced: newest
+                .is_some_and(|id| state.announced.get(&conversation.id) == Some(&id)),
         };
         let alert = Alert {
             notice: decide(facts),
@@ -248,9 +251,15 @@ impl Alerts {
             state.waiting.remove(&conversation.id);
         }
         if let Some(id) = newest {
-            state.announced.insert(id);
+            state.announced.insert(conversation.id, id);
         }
         alert
+    }
+
+    /// How many conversations' newest messages are remembered as announced.
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.state().announced.len()
     }
 }
 
@@ -607,6 +616,26 @@ pub(crate) mod tests {
         assert!(first.notice.is_some());
         assert_eq!(first.sound, Some(Reason::Offered));
         assert_eq!(alerts.consider(&chat, &me, false), Alert::default());
+    }
+
+    #[test]
+    fn alerts_remember_one_message_a_chat_however_many_arrive() {
+        let alerts = Alerts::new();
+        let me = me("available");
+        let mut chat = conversation("open", Some(1), "inbound", "2999-01-01T00:00:00Z");
+        for n in 0..1_000u128 {
+            let newest = chat.last_message.as_mut().unwrap();
+            newest.id = Uuid::from_u128(1_000 + n);
+            assert!(
+                alerts.consider(&chat, &me, false).notice.is_some(),
+                "message {n} is news"
+            );
+            assert!(
+                alerts.consider(&chat, &me, false).notice.is_none(),
+                "message {n} once"
+            );
+        }
+        assert_eq!(alerts.remembered(), 1);
     }
 
     #[test]

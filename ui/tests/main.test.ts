@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { translator } from "../src/i18n";
 import { renderMain, type MainScreen } from "../src/screens/main";
 import { fileSize, smsSegments } from "../src/format";
-import { BRUNO, conversation, FakeBackend, ME } from "./fake-backend";
+import { BRUNO, conversation, FakeBackend, ME, message } from "./fake-backend";
 import { all, one, tick } from "./query";
 
 const t = translator("en");
@@ -199,6 +199,39 @@ describe("main screen", () => {
     hits[0]!.click();
     await screen.settled();
     expect(one(container, "chat-title").textContent).toBe("João Pereira");
+  });
+
+  it("keeps a chat left open to its newest page as messages arrive, plus the older ones asked for", async () => {
+    // The engine's answer: the newest `limit` before `before`, oldest first.
+    Object.assign(backend, {
+      messages: (id: string, before: string | null, limit: number) => {
+        const list = backend.messagesById.get(id) ?? [];
+        const end = before ? list.findIndex((m) => m.id === before) : list.length;
+        return Promise.resolve({ messages: list.slice(Math.max(0, end - limit), end), more: end > limit, loading: false });
+      },
+    });
+    const arrive = async (from: number, to: number) => {
+      const list = backend.messagesById.get(FB) ?? [];
+      for (let n = from; n <= to; n += 1) list.push(message(FB, n, `Mensagem ${n}`));
+      backend.messagesById.set(FB, list);
+      backend.emit({ event: "change", payload: { kind: "messages_changed", conversation_id: FB } });
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await screen.settled();
+    };
+    const bodies = () => all(container, "message").map((m) => m.querySelector(".body")?.textContent);
+    await screen.open(FB);
+    for (let burst = 0; burst < 6; burst += 1) await arrive(100 + burst * 20, 119 + burst * 20);
+    expect(bodies()).toHaveLength(50);
+    expect(bodies().at(-1)).toBe("Mensagem 219");
+    expect(one(container, "older-button").hidden).toBe(false);
+
+    // Older messages the agent asked for stay through the next arrivals.
+    one(container, "older-button").click();
+    await screen.settled();
+    expect(bodies()).toHaveLength(100);
+    await arrive(220, 229);
+    expect(bodies()).toHaveLength(100);
+    expect(bodies().at(-1)).toBe("Mensagem 229");
   });
 
   it("moves between chats with Alt+Down", async () => {

@@ -14,10 +14,12 @@
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-use switchboard_desktop_e2e::{process_tree, pss_kib, App, Desktop};
-use switchboard_protocol::{ChannelKind, ConversationStatus, Direction, Identity, MessageStatus};
-use switchboard_server::store::{ConversationRow, MessageRow, Mode, Relation, Store, Tx, ViewRow};
-use uuid::Uuid;
+use switchboard_desktop_e2e::bench::{
+    build_and_binary, idle_memory, list, median, seed_conversations, split, write_section,
+    SEEDED_MESSAGES,
+};
+use switchboard_desktop_e2e::{App, Desktop};
+use switchboard_server::store::{Mode, Tx};
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -31,7 +33,6 @@ fn conversations() -> usize {
         .filter(|n: &usize| *n >= 500 && n % 500 == 0)
         .unwrap_or(10_000)
 }
-const MESSAGES_PER_CONVERSATION: i64 = 3;
 const RUNS: usize = 5;
 const HEADING: &str = "## Desktop app (issue 7)\n";
 
@@ -62,91 +63,6 @@ app_secret = "s"
 verify_token = "v"
 "#
     )
-}
-
-/// 10,000 of Ana's WhatsApp conversations, straight into the server's store.
-fn seed(store: &dyn Store, agent: Uuid) -> Res<()> {
-    let start = chrono::Utc::now() - chrono::Duration::days(90);
-    for batch in 0..conversations() / 500 {
-        let mut rows = Vec::new();
-        for c in batch * 500..(batch + 1) * 500 {
-            let created = start + chrono::Duration::seconds(c as i64 * 600);
-            let mut conv = ConversationRow {
-                id: Uuid::now_v7(),
-                channel: ChannelKind::Whatsapp,
-                channel_id: "wa".into(),
-                status: ConversationStatus::Open,
-                queue_id: Some("support".into()),
-                owner_id: Some(agent),
-                identity: Some(Identity {
-                    kind: ChannelKind::Whatsapp,
-                    value: format!("55119{c:08}"),
-                }),
-                display_name: format!("Cliente {c}"),
-                contact_id: None,
-                title: None,
-                offer_round: 0,
-                offer_expires_at: None,
-                last_seq: 0,
-                last_message_id: None,
-                created_at: created,
-                updated_at: created,
-                answered_at: Some(created),
-                resolved_at: None,
-                last_inbound_at: None,
-            };
-            let messages: Vec<MessageRow> = (1..=MESSAGES_PER_CONVERSATION)
-                .map(|seq| {
-                    let inbound = seq % 2 == 1;
-                    MessageRow {
-                        id: Uuid::now_v7(),
-                        conversation_id: conv.id,
-                        channel_id: "wa".into(),
-                        seq,
-                        client_id: (!inbound).then(Uuid::now_v7),
-                        provider_message_id: inbound.then(|| format!("wamid.{c}.{seq}")),
-                        direction: if inbound {
-                            Direction::Inbound
-                        } else {
-                            Direction::Outbound
-                        },
-                        author_agent_id: (!inbound).then_some(agent),
-                        author_name: if inbound {
-                            format!("Cliente {c}")
-                        } else {
-                            String::new()
-                        },
-                        body: format!("Mensagem {seq} sobre o pedido {c}"),
-                        attachments: Vec::new(),
-                        status: MessageStatus::Delivered,
-                        error: None,
-                        created_at: created + chrono::Duration::seconds(seq * 10),
-                    }
-                })
-                .collect();
-            conv.last_seq = MESSAGES_PER_CONVERSATION;
-            conv.last_message_id = messages.last().map(|m| m.id);
-            conv.updated_at = messages.last().map_or(created, |m| m.created_at);
-            rows.push((conv, messages));
-        }
-        store.run(Mode::Write, &mut |tx: &mut dyn Tx| {
-            for (conv, messages) in &rows {
-                let mut first = conv.clone();
-                first.last_seq = 0;
-                first.last_message_id = None;
-                tx.insert_conversation(&first)?;
-                for message in messages {
-                    tx.insert_message(message)?;
-                }
-                tx.update_conversation(conv)?;
-                let mut view = ViewRow::new(conv.id, agent, Relation::Owner, conv.updated_at);
-                view.last_read_seq = conv.last_seq;
-                tx.upsert_view(&view)?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(())
 }
 
 /// Restart the app and read the first-paint time the UI reports.
@@ -187,43 +103,6 @@ async fn cold_start(app: &mut App) -> Res<f64> {
     }
 }
 
-/// PSS of the app and its WebKit processes after `idle`, in MiB, with the per-process split.
-async fn idle_memory(app: &App, idle: Duration) -> Res<(f64, Vec<(String, f64)>)> {
-    tokio::time::sleep(idle).await;
-    let root = app.pid().ok_or("the app process was not found")?;
-    let mut parts = Vec::new();
-    for pid in process_tree(root) {
-        let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        parts.push((name, pss_kib(pid) as f64 / 1024.0));
-    }
-    Ok((parts.iter().map(|(_, m)| m).sum(), parts))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
-}
-
-fn list(values: &[f64]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{v:.0}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn split(parts: &[(String, f64)]) -> String {
-    parts
-        .iter()
-        .filter(|(_, m)| *m >= 1.0)
-        .map(|(n, m)| format!("{n} {m:.0} MB"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Res<()> {
     if let Some(reason) = switchboard_desktop_e2e::missing_prerequisites() {
@@ -245,7 +124,10 @@ async fn main() -> Res<()> {
     let agent = agent.ok_or("no agent")?;
     {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || seed(store.as_ref(), agent)).await??;
+        tokio::task::spawn_blocking(move || {
+            seed_conversations(store.as_ref(), agent, "wa", conversations())
+        })
+        .await??;
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = switchboard_server::launch_with_listener(config, store, listener)
@@ -308,20 +190,7 @@ async fn main() -> Res<()> {
 
     let (app_ms, empty_ms) = (median(app_runs.clone()), median(empty_runs.clone()));
     let n = conversations();
-    let binary = switchboard_desktop_e2e::app_binary();
-    let build = if binary.components().any(|c| c.as_os_str() == "release") {
-        "the release build"
-    } else {
-        "the debug build"
-    };
-    let binary = binary
-        .canonicalize()
-        .ok()
-        .and_then(|b| {
-            let root = switchboard_desktop_e2e::repo().canonicalize().ok()?;
-            b.strip_prefix(root).ok().map(|p| p.display().to_string())
-        })
-        .unwrap_or_else(|| binary.display().to_string());
+    let (build, binary) = build_and_binary();
     let section = format!(
         "{HEADING}\nProduced by `SWITCHBOARD_DESKTOP_BIN=$PWD/target/release/switchboard-desktop cargo bench \
          -p switchboard-desktop-e2e --bench desktop` on {date} with {build} (`{binary}`), \
@@ -331,7 +200,7 @@ async fn main() -> Res<()> {
          | cold start to the first paint of the conversation list, {n} conversations cached, signed in from the keychain (median of {RUNS}) | **{app_ms:.0} ms** (runs: {}) | empty window: {empty_ms:.0} ms (runs: {}) → **+{:.0} ms** | under 1.5 s; within +500 ms |\n\
          | idle memory, PSS of the app and its WebKit processes, 10 s after start | **{app_memory:.0} MB** ({}) | empty window: {empty_memory:.0} MB ({}) → **{:.2}×** | under 150 MB; within 1.3× |\n\n\
          How it is measured: the server's store is seeded with {n} conversations of the \
-         agent ({MESSAGES_PER_CONVERSATION} messages each); the app signs in once through its login \
+         agent ({SEEDED_MESSAGES} messages each); the app signs in once through its login \
          screen and fills its cache; then it is quit and started again {RUNS} times. The UI reports \
          the first paint of a non-empty list (a frame after the list is in the DOM) as milliseconds \
          since `main` started (`startup_ms`); the list draws {rendered} rows at first and more as it \
@@ -350,27 +219,6 @@ async fn main() -> Res<()> {
         rendered = rendered.as_u64().unwrap_or(0),
     );
     println!("{section}");
-    write_report(&section)?;
-    Ok(())
-}
-
-fn write_report(section: &str) -> Res<()> {
-    let path = switchboard_desktop_e2e::repo().join("BENCHMARKS.md");
-    let current = std::fs::read_to_string(&path)?;
-    let updated = match current.find(HEADING) {
-        Some(start) => {
-            let rest = &current[start + HEADING.len()..];
-            let end = rest
-                .find("\n## ")
-                .map_or(current.len(), |i| start + HEADING.len() + i + 1);
-            format!("{}{}{}", &current[..start], section, &current[end..])
-        }
-        None => format!(
-            "{}\n{}",
-            current.trim_end_matches('\n').to_string() + "\n",
-            section
-        ),
-    };
-    std::fs::write(path, updated)?;
+    write_section(HEADING, &section, None)?;
     Ok(())
 }

@@ -21,6 +21,8 @@ use serde_json::{json, Value};
 use switchboard_fakes::{FakeGraph, FakeTwilio, GraphOptions, TwilioOptions};
 use tokio::net::TcpListener;
 
+pub mod bench;
+
 /// Where screenshots go (ignored by git).
 pub fn artifacts() -> PathBuf {
     let dir = repo().join("test-artifacts").join("desktop");
@@ -642,6 +644,17 @@ impl App {
         self.session_call(
             "POST",
             "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Run JavaScript that answers by calling its last argument (WebDriver's `execute/async`);
+    /// `arguments[0..]` are `args`. WebKitWebDriver gives up on it after 30 s.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.session_call(
+            "POST",
+            "/execute/async",
             Some(json!({"script": script, "args": args})),
         )
         .await

@@ -40,7 +40,9 @@ export function createContext(
 ): { context: Context; toast: Toast; settled(): Promise<void> } {
   let pending: Promise<unknown> = Promise.resolve();
   const track = <T>(p: Promise<T>): Promise<T> => {
-    pending = Promise.allSettled([pending, p]);
+    // Settled to nothing: `allSettled`'s own value would hold the one before it, and so every
+    // answer ever tracked for the life of the screen (hours of redraws).
+    pending = Promise.allSettled([pending, p]).then(() => undefined);
     return p;
   };
   const toast = new Toast();
