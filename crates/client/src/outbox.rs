@@ -177,10 +177,7 @@ async fn send_one(core: &Arc<Core>, mut entry: OutboxEntry) {
             let seq = entry.seq;
             let stored = core
                 .cache
-                .write(move |tx| {
-                    cache::messages::upsert(tx, &message)?;
-                    cache::outbox::remove(tx, seq)
-                })
+                .write(move |tx| record_sent(tx, &message, seq))
                 .await;
             if let Err(err) = stored {
                 // Sent, but not recorded: the next attempt gets the same message back (200).
@@ -194,6 +191,20 @@ async fn send_one(core: &Arc<Core>, mut entry: OutboxEntry) {
         }
         Err(err) => failed_attempt(core, &entry, &err).await,
     }
+}
+
+/// Record the server's answer to reply `seq`: its copy replaces the pending one. When the
+/// stream brought the reply first — and perhaps news of it since (Twilio refused it, it was
+/// delivered) — the cached copy is as new as this answer or newer, and stays.
+fn record_sent(
+    tx: &rusqlite::Connection,
+    message: &switchboard_protocol::Message,
+    seq: i64,
+) -> cache::CacheResult<()> {
+    if cache::messages::get(tx, message.id)?.is_none() {
+        cache::messages::upsert(tx, message)?;
+    }
+    cache::outbox::remove(tx, seq)
 }
 
 /// Folder (under the profile's files) for files dropped on the window, kept until sent.
@@ -286,6 +297,33 @@ async fn fail(core: &Arc<Core>, entry: &OutboxEntry, code: ErrorCode, message: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchboard_protocol::MessageStatus;
+
+    #[test]
+    fn an_answer_never_takes_back_what_the_stream_brought_since() {
+        let (cache, _dir) = crate::cache::testing::cache();
+        let conversation = cache::messages::tests::conversation(uuid::Uuid::now_v7());
+        let mut answer = cache::messages::tests::message(conversation.id, "Confirmed.");
+        answer.client_id = Some(uuid::Uuid::now_v7());
+        answer.status = MessageStatus::Pending;
+        let mut refused = answer.clone();
+        refused.status = MessageStatus::Failed;
+        refused.error = Some("Twilio 21211".into());
+        let (answer_id, client_id) = (answer.id, answer.client_id.unwrap());
+        let read = cache
+            .write_blocking(move |tx| {
+                cache::conversations::upsert(tx, &conversation, None)?;
+                let seq = cache::outbox::insert(tx, client_id, conversation.id, "Confirmed.", &[])?;
+                // The stream's events came first: the reply, then Twilio's refusal.
+                cache::messages::upsert(tx, &refused)?;
+                record_sent(tx, &answer, seq)?;
+                cache::messages::get(tx, answer_id)
+            })
+            .unwrap()
+            .expect("the reply is cached");
+        assert_eq!(read.status, MessageStatus::Failed);
+        assert_eq!(read.error.as_deref(), Some("Twilio 21211"));
+    }
 
     fn status(status: u16, code: &str) -> ApiError {
         ApiError::Status {
