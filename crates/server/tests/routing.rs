@@ -31,7 +31,9 @@ async fn login_all(server: &TestServer, n: u32) -> Vec<Agent> {
 async fn hunt_by_threes_widens_every_offer_timeout() {
     let server = TestServer::with_config(&config_toml(
         7,
-        "strategy = \"hunt_by_threes\"\noffer_timeout_s = 2",
+        // Long enough for the first look to come before the first widening on a loaded
+        // machine (seven agents asked one after the other).
+        "strategy = \"hunt_by_threes\"\noffer_timeout_s = 6",
         "",
     ))
     .await;
@@ -42,9 +44,9 @@ async fn hunt_by_threes_widens_every_offer_timeout() {
         ["101", "102", "103"]
     );
     // Sample until the offer has widened and two looks in a row agree (a look that straddles
-    // the widening sees half of it; the next widening is two seconds away).
+    // the widening sees half of it; the next widening is six seconds away).
     let mut widened = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..600 {
         let first = offered_to(&agents, chat.conversation_id).await;
         if first.len() > 3 && offered_to(&agents, chat.conversation_id).await == first {
             widened = first;

@@ -233,7 +233,7 @@ fn concurrent_writers_are_serialised_by_retries() {
                             object_id: Some(me.id),
                             data: None,
                         };
-                        let seq = tx.append_event(watcher, &event, t0())?;
+                        let seq = tx.append_events(&[(watcher, event)], t0())?[0];
                         Ok((won, seq, updated.last_seq))
                     })
                 })
@@ -525,7 +525,7 @@ fn writers_locking_rows_in_conflicting_orders_all_get_through() {
                                 object_id: None,
                                 data: None,
                             };
-                            tx.append_event(*agent, &event, t0())?;
+                            tx.append_events(&[(*agent, event)], t0())?;
                         }
                         Ok(())
                     });

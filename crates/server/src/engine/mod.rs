@@ -133,6 +133,8 @@ pub struct Unit<'t> {
     typing: Vec<Typing>,
     /// A channel was made or changed: every node reloads its channels after commit.
     channels_changed: bool,
+    /// Events emitted, appended to the agents' logs together when the job is done.
+    events: Vec<(Uuid, EventRow)>,
 }
 
 impl std::fmt::Debug for Unit<'_> {
@@ -155,7 +157,11 @@ impl Unit<'_> {
         self.touched.insert(agent);
     }
 
-    /// Append an event to one agent's log.
+    /// Append an event to one agent's log (when the job is done, with the unit's others).
+    ///
+    /// A reference event (no data: it is served with the object's state at the time it is
+    /// read) that repeats the agent's last event about the same object is left out — both
+    /// would be served with the same state.
     pub fn emit(
         &mut self,
         agent: Uuid,
@@ -163,14 +169,34 @@ impl Unit<'_> {
         object_id: Option<Uuid>,
         data: Option<serde_json::Value>,
     ) -> StoreResult<()> {
-        let event = EventRow {
-            seq: 0,
-            kind: kind.to_string(),
-            object_id,
-            data,
-        };
-        self.tx.append_event(agent, &event, self.now)?;
         self.touched.insert(agent);
+        let repeat = object_id.is_some()
+            && data.is_none()
+            && self
+                .events
+                .iter()
+                .rev()
+                .find(|(to, event)| *to == agent && event.object_id == object_id)
+                .is_some_and(|(_, event)| event.kind == kind && event.data.is_none());
+        if !repeat {
+            let event = EventRow {
+                seq: 0,
+                kind: kind.to_string(),
+                object_id,
+                data,
+            };
+            self.events.push((agent, event));
+        }
+        Ok(())
+    }
+
+    /// Write the events emitted so far: each agent's cursor moves once, the rows go in one
+    /// statement.
+    fn append_events(&mut self) -> StoreResult<()> {
+        if !self.events.is_empty() {
+            self.tx
+                .append_events(&std::mem::take(&mut self.events), self.now)?;
+        }
         Ok(())
     }
 }
@@ -372,6 +398,7 @@ where
         wake_outbound: false,
         typing: Vec::new(),
         channels_changed: false,
+        events: Vec::new(),
     };
     let result = job(&mut unit);
     let failed = result.is_err();
@@ -379,6 +406,7 @@ where
     if failed {
         return Err(JobFailed::Abort);
     }
+    unit.append_events()?;
     if mode == Mode::Write
         && (!unit.touched.is_empty()
             || unit.wake_outbound

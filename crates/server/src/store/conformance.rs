@@ -761,11 +761,11 @@ pub(crate) fn event_cursors_grow_per_agent_and_prune_raises_the_floor(store: &dy
         object_id: None,
         data: Some(serde_json::json!({"k": kind})),
     };
-    let a1 = write(store, |tx| tx.append_event(a.id, &event("one"), t0()));
+    let a1 = write(store, |tx| append(tx, a.id, event("one"), t0()));
     let a2 = write(store, |tx| {
-        tx.append_event(a.id, &event("two"), t0() + Duration::days(2))
+        append(tx, a.id, event("two"), t0() + Duration::days(2))
     });
-    let b1 = write(store, |tx| tx.append_event(b.id, &event("one"), t0()));
+    let b1 = write(store, |tx| append(tx, b.id, event("one"), t0()));
     assert_eq!(
         (a1, a2, b1),
         (1, 2, 1),
@@ -783,6 +783,46 @@ pub(crate) fn event_cursors_grow_per_agent_and_prune_raises_the_floor(store: &dy
     );
     assert_eq!(write(store, |tx| tx.event_bounds(b.id)), (1, 1));
     assert_eq!(write(store, |tx| tx.events_after(a.id, 0, 10)).len(), 1);
+
+    // A batch of several agents' events: each agent's take the next cursors, in order.
+    let batch = [
+        (a.id, event("three")),
+        (b.id, event("two")),
+        (a.id, event("four")),
+    ];
+    assert_eq!(write(store, |tx| tx.append_events(&batch, t0())), [3, 2, 4]);
+    let kinds = |agent: Uuid| -> Vec<(i64, String)> {
+        write(store, |tx| tx.events_after(agent, 0, 10))
+            .into_iter()
+            .map(|e| (e.seq, e.kind))
+            .collect()
+    };
+    assert_eq!(
+        kinds(a.id),
+        [(2, "two".into()), (3, "three".into()), (4, "four".into())]
+    );
+    assert_eq!(kinds(b.id), [(2, "two".into())], "its first was pruned");
+    assert_eq!(write(store, |tx| tx.event_bounds(a.id)), (1, 4));
+    // An unknown agent fails the whole batch.
+    let mut refused = None;
+    store
+        .run(Mode::Write, &mut |tx| {
+            let batch = [(a.id, event("five")), (Uuid::new_v4(), event("x"))];
+            refused = Some(tx.append_events(&batch, t0()).is_err());
+            Err(JobFailed::Abort)
+        })
+        .unwrap();
+    assert_eq!(refused, Some(true), "an unknown agent's event is refused");
+    assert_eq!(
+        write(store, |tx| tx.event_bounds(a.id)),
+        (1, 4),
+        "nothing of it kept"
+    );
+}
+
+/// One event appended to `agent`'s log: its cursor.
+fn append(tx: &mut dyn Tx, agent: Uuid, event: EventRow, at: DateTime<Utc>) -> StoreResult<i64> {
+    Ok(tx.append_events(&[(agent, event)], at)?[0])
 }
 
 pub(crate) fn a_failed_job_leaves_no_trace(store: &dyn Store) {
@@ -1307,10 +1347,10 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             object_id: Some(id(21)),
             data: Some(serde_json::json!({"k": k, "n": [1, 2.5, null, true], "u": "ünï"})),
         };
-        let a = tx.append_event(id(1), &event("a"), at(0))?;
-        let b = tx.append_event(id(1), &event("b"), at(100))?;
-        let c = tx.append_event(id(2), &event("c"), at(0))?;
-        let none = tx.append_event(id(50), &event("x"), at(0)).map_err(kind);
+        let a = append(tx, id(1), event("a"), at(0))?;
+        let b = append(tx, id(1), event("b"), at(100))?;
+        let c = append(tx, id(2), event("c"), at(0))?;
+        let none = append(tx, id(50), event("x"), at(0)).map_err(kind);
         let pruned = tx.prune_events(at(50))?;
         Ok(format!(
             "{a} {b} {c} {none:?} {pruned} {:?} {:?} {:?} {:?}",

@@ -754,13 +754,13 @@ pub trait Tx {
         -> StoreResult<u32>;
 
     // ----- events -----
-    /// Append an event to one agent's log and return its cursor.
-    fn append_event(
+    /// Append each `(agent, event)` to that agent's log, in order: the cursors given, one per
+    /// event. An agent that does not exist fails the whole batch.
+    fn append_events(
         &mut self,
-        agent: Uuid,
-        event: &EventRow,
+        events: &[(Uuid, EventRow)],
         now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<Vec<i64>>;
     fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>>;
     /// `(floor, head)`: cursors at or after `floor` can be served; `head` is the newest.
     fn event_bounds(&mut self, agent: Uuid) -> StoreResult<(i64, i64)>;

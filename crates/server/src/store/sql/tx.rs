@@ -14,6 +14,9 @@ use crate::store::{
     WhatsAppTemplateRow,
 };
 
+/// Event rows written by one `INSERT` (six parameters each, well under either backend's limit).
+const EVENTS_PER_INSERT: usize = 200;
+
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
 pub(crate) struct SqlTx<C> {
     pub conn: C,
@@ -802,30 +805,78 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     // ----- events -----
 
-    fn append_event(
+    fn append_events(
         &mut self,
-        agent: Uuid,
-        event: &EventRow,
+        events: &[(Uuid, EventRow)],
         now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let seq = self.one(
-            "UPDATE agents SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-            params![agent],
-            |r| super::Cols::new(r, "agents").int(0),
-        )?;
-        // The agent and the time, then the event's own columns with its new cursor.
-        let stored = EventRow {
-            seq,
-            ..event.clone()
-        };
-        let mut values = vec![agent.into(), now.into()];
-        stored.write(&mut values)?;
-        self.execute(
-            "INSERT INTO events (agent_id, created_at, seq, kind, object_id, data)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &values,
-        )?;
-        Ok(seq)
+    ) -> StoreResult<Vec<i64>> {
+        // Each agent's cursor moves once by its number of events; its events take the cursors
+        // up to the new head, in order.
+        let mut heads: Vec<(Uuid, i64)> = Vec::new();
+        for (agent, _) in events {
+            match heads.iter_mut().find(|(a, _)| a == agent) {
+                Some((_, count)) => *count += 1,
+                None => heads.push((*agent, 1)),
+            }
+        }
+        for (agent, count) in &mut heads {
+            let head = self.one(
+                "UPDATE agents SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+                params![*agent, *count],
+                |r| super::Cols::new(r, "agents").int(0),
+            )?;
+            *count = head - *count; // the cursor before this batch
+        }
+        let mut seqs = Vec::with_capacity(events.len());
+        for (agent, _) in events {
+            let (_, last) = heads
+                .iter_mut()
+                .find(|(a, _)| a == agent)
+                .expect("every agent of the batch has a head");
+            *last += 1;
+            seqs.push(*last);
+        }
+        // The agent and the time, then the event's own columns with its new cursor; a few
+        // hundred rows a statement.
+        for (chunk, seqs) in events
+            .chunks(EVENTS_PER_INSERT)
+            .zip(seqs.chunks(EVENTS_PER_INSERT))
+        {
+            let stored: Vec<EventRow> = chunk
+                .iter()
+                .zip(seqs)
+                .map(|((_, event), seq)| EventRow {
+                    seq: *seq,
+                    ..event.clone()
+                })
+                .collect();
+            let mut values = Vec::with_capacity(chunk.len() * 6);
+            for ((agent, _), row) in chunk.iter().zip(&stored) {
+                values.push((*agent).into());
+                values.push(now.into());
+                row.write(&mut values)?;
+            }
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (agent_id, created_at, seq, kind, object_id, data) VALUES {}",
+                rows.join(", ")
+            );
+            self.execute(&sql, &values)?;
+        }
+        Ok(seqs)
     }
 
     fn events_after(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<Vec<EventRow>> {
