@@ -14,8 +14,9 @@ use crate::store::{
     WhatsAppTemplateRow,
 };
 
-/// Event rows written by one `INSERT` (six parameters each, well under either backend's limit).
-const EVENTS_PER_INSERT: usize = 200;
+/// Most event rows written by one `INSERT` (six parameters each, well under either backend's
+/// limit); a power of two.
+const EVENTS_PER_INSERT: usize = 128;
 
 /// A transaction of a backend's [`Conn`], speaking [`Tx`].
 pub(crate) struct SqlTx<C> {
@@ -836,12 +837,13 @@ impl<C: Conn> Tx for SqlTx<C> {
             *last += 1;
             seqs.push(*last);
         }
-        // The agent and the time, then the event's own columns with its new cursor; a few
-        // hundred rows a statement.
-        for (chunk, seqs) in events
-            .chunks(EVENTS_PER_INSERT)
-            .zip(seqs.chunks(EVENTS_PER_INSERT))
-        {
+        // The agent and the time, then the event's own columns with its new cursor. Rows go
+        // in statements of a power of two rows, so a few statement texts serve every batch.
+        let mut at = 0;
+        while at < events.len() {
+            let size = 1 << (events.len() - at).min(EVENTS_PER_INSERT).ilog2();
+            let (chunk, seqs) = (&events[at..at + size], &seqs[at..at + size]);
+            at += size;
             let stored: Vec<EventRow> = chunk
                 .iter()
                 .zip(seqs)

@@ -26,6 +26,9 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
 }
 
+/// Prepared statements kept per connection (the server runs about a hundred different ones).
+const STATEMENTS: usize = 256;
+
 impl SqliteStore {
     /// Open (creating if needed) and migrate the database at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
@@ -64,6 +67,9 @@ fn connect(path: &Path) -> StoreResult<Connection> {
          PRAGMA temp_store = MEMORY;",
     )
     .map_err(db)?;
+    // A new message runs a few dozen different statements; with rusqlite's default of 16
+    // kept, each would be parsed again every time.
+    conn.set_prepared_statement_cache_capacity(STATEMENTS);
     Ok(conn)
 }
 
