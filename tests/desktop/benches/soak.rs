@@ -170,8 +170,8 @@ struct Counts {
     refused: AtomicU64,
     to_open_chat: AtomicU64,
     new_customers: AtomicU64,
-    /// The body of the newest message delivered.
-    last_body: Mutex<String>,
+    /// The newest message delivered: its customer's name and its body.
+    last: Mutex<(String, String)>,
 }
 
 /// A stretch of traffic: `total` messages sent evenly over `span`, each body ending in
@@ -256,7 +256,7 @@ impl Traffic {
             match self.hook.send(&webhook).await {
                 Ok(answer) if answer.is_success() => {
                     counts.delivered.fetch_add(1, Ordering::Relaxed);
-                    *counts.last_body.lock().unwrap_or_else(|p| p.into_inner()) = body;
+                    *counts.last.lock().unwrap_or_else(|p| p.into_inner()) = (name, body);
                 }
                 Ok(answer) => {
                     counts.refused.fetch_add(1, Ordering::Relaxed);
@@ -739,17 +739,21 @@ async fn main() -> Result<()> {
         .await?
         .as_u64()
         .unwrap_or(0);
-    let list_top_preview = app
-        .js(
-            "const p = document.querySelector('[data-testid=conversation-item] .item-preview'); return p ? p.textContent : null;",
-            vec![],
-        )
-        .await?;
-    let last_body = counts
-        .last_body
+    // The last message's chat, wherever it is in the list: a new customer's chat taken after it
+    // arrived goes above it.
+    let (last_name, last_body) = counts
+        .last
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
+    let last_preview = app
+        .js(
+            "const row = [...document.querySelectorAll('[data-testid=conversation-item]')]
+                 .find(r => r.querySelector('[data-testid=conversation-name]').textContent === arguments[0]);
+             return row ? row.querySelector('.item-preview').textContent : null;",
+            vec![json!(last_name)],
+        )
+        .await?;
     let cached = soak_messages_cached(&app)?;
     dismissed += dismiss_popups(&app).await?;
     stop.store(true, Ordering::Relaxed);
@@ -817,7 +821,7 @@ async fn main() -> Result<()> {
          talking at the time; {dismissed} \"unknown contact\" pop-ups were dismissed once a minute in the \
          soak ({dismissed_warm} in the warm-up), as the agent would. Reached the app's cache: **{cached} of \
          {delivered}**; the open chat, opened again after the traffic, showed {on_screen} of the {to_open} sent to it in \
-         the soak (it draws its newest 50), and the list's top row previewed the last message sent ({top_ok}). At the end the page held \
+         the soak (it draws its newest 50), and the list row of the last message's chat previewed it ({last_ok}). At the end the page held \
          {dom_nodes} elements, and the app process ran {end_threads} threads ({start_threads} at the start).\n\n\
          Memory in the warm-up (minute of traffic: MB; 0 is before the first message): {warm_series}. \
          Memory through the soak (minute: MB): {series}; lowest {min:.0} MB, highest {max:.0} MB. The web \
@@ -846,10 +850,10 @@ async fn main() -> Result<()> {
         warm_delivered = warm_counts.delivered.load(Ordering::Relaxed),
         rate = delivered as f64 / (traffic_minutes * 60.0),
         end_stretch = END_STRETCH.as_secs(),
-        top_ok = if list_top_preview.as_str() == Some(last_body.as_str()) {
+        last_ok = if last_preview.as_str() == Some(last_body.as_str()) {
             "yes".to_string()
         } else {
-            format!("no: {list_top_preview}")
+            format!("no: {last_preview}")
         },
         warm_series = series(&warm_samples),
         series = series(&samples),
