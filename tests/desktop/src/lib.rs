@@ -1057,23 +1057,7 @@ impl Server {
 
     /// Signed in with another password than the demo's (a temporary one, say).
     pub async fn api_with(&self, login: &str, password: &str) -> Result<Api> {
-        let http = reqwest::Client::new();
-        let answer: Value = http
-            .post(format!("{}/api/v1/session", self.url()))
-            .json(&json!({"login": login, "password": password}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = answer["token"]
-            .as_str()
-            .ok_or_else(|| anyhow!("login failed: {answer}"))?
-            .to_string();
-        Ok(Api {
-            http,
-            base: format!("{}/api/v1", self.url()),
-            token,
-        })
+        Api::sign_in(&self.url(), login, password).await
     }
 }
 
@@ -1086,6 +1070,28 @@ pub struct Api {
 }
 
 impl Api {
+    /// Signed in as `login` to the server at `server` (`http://127.0.0.1:port`), any server,
+    /// not only the demo's.
+    pub async fn sign_in(server: &str, login: &str, password: &str) -> Result<Api> {
+        let http = reqwest::Client::new();
+        let answer: Value = http
+            .post(format!("{server}/api/v1/session"))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = answer["token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("login failed: {answer}"))?
+            .to_string();
+        Ok(Api {
+            http,
+            base: format!("{server}/api/v1"),
+            token,
+        })
+    }
+
     pub async fn get(&self, path: &str) -> Result<Value> {
         Ok(self
             .http

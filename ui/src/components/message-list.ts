@@ -27,8 +27,10 @@ export class MessageList {
   private more = false;
   /** Upload progress (0–1) of queued replies, by client id. */
   private readonly uploads = new Map<string, number>();
-  /** Thumbnails already fetched, by attachment id. */
-  private readonly thumbnails = new Map<string, string>();
+  /** The open chat's thumbnails already fetched, by attachment id, so a redraw does not fetch
+   * them again. Forgotten when another chat opens: as `data:` URLs, a day of pictures kept
+   * for every chat ever opened would grow the page for as long as the app runs. */
+  private thumbnails = new Map<string, string>();
 
   constructor(
     private readonly ctx: Context,
@@ -55,9 +57,11 @@ export class MessageList {
     this.render(stickToBottom);
   }
 
-  /** Forgets the messages (another chat opens); the next `show` draws. */
+  /** Forgets the messages and their thumbnails (another chat opens); the next `show` draws. */
   clear(): void {
     this.messages = [];
+    // A new map, so a fetch still on its way puts its answer in the old one, not this.
+    this.thumbnails = new Map();
   }
 
   /** The engine's upload progress for a queued reply. */
@@ -234,12 +238,13 @@ export class MessageList {
     );
     if (image && onServer) {
       const img = el("img", { alt: file.filename, "data-testid": "attachment-thumbnail" });
-      const known = this.thumbnails.get(file.id);
+      const thumbnails = this.thumbnails;
+      const known = thumbnails.get(file.id);
       if (known) img.src = known;
       else
         void backend.thumbnail(file.id).then(
           (url) => {
-            this.thumbnails.set(file.id, url);
+            thumbnails.set(file.id, url);
             img.src = url;
           },
           () => card.classList.replace("image", "file-card"),

@@ -159,6 +159,33 @@ describe("message list", () => {
     expect(h.backend.calls).toEqual(["open doc-1", "open img-1"]);
   });
 
+  it("keeps the open chat's thumbnails only: a redraw reuses them, another chat forgets them", async () => {
+    const { h, list } = setup();
+    const fetched: string[] = [];
+    const thumbnail = h.backend.thumbnail;
+    h.backend.thumbnail = (id: string) => {
+      fetched.push(id);
+      return thumbnail(id);
+    };
+    const picture: Message = {
+      ...message(WA, 1, "Foto"),
+      attachments: [{ id: "img-1", filename: "foto.jpg", mime: "image/jpeg", size: 40_000 }],
+    };
+    // Given the chat drawn, then drawn again as a message arrives
+    list.show([picture], false, true);
+    await tick();
+    list.show([picture, message(WA, 2, "Chegou?")], false, true);
+    await tick();
+    expect(fetched, "a redraw of the same chat shows the thumbnail it has").toEqual(["img-1"]);
+    // When another chat opens and this one is opened again
+    list.clear();
+    list.show([picture], false, true);
+    await tick();
+    // Then its thumbnail was fetched again: nothing of the chat was kept while it was closed
+    expect(fetched, "the thumbnails of a closed chat are not kept").toEqual(["img-1", "img-1"]);
+    expect(one<HTMLImageElement>(h.root, "attachment-thumbnail").src).toBe(`data:image/jpeg;base64,${btoa("img-1")}`);
+  });
+
   it("says why a file that is not an accepted type was shown in its folder instead", async () => {
     const { h, list } = setup();
     const reason =
