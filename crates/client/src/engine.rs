@@ -583,6 +583,7 @@ fn write_bulk_pages(
 ) -> cache::CacheResult<(Vec<Uuid>, u64, Option<Uuid>)> {
     let mut seen: Vec<Uuid> = carried.into_iter().collect();
     let mut touched = Vec::new();
+    let local_copies = cache::messages::LocalCopies::in_outbox(tx)?;
     let (mut current, mut held) = (None, false);
     for message in batch.iter().flat_map(|page| &page.messages) {
         let conversation = message.message.conversation_id;
@@ -597,7 +598,7 @@ fn write_bulk_pages(
             }
         }
         if held {
-            cache::messages::upsert_encoded(tx, message)?;
+            cache::messages::upsert_encoded(tx, message, local_copies)?;
         }
     }
     if batch.iter().any(|page| page.last) {
@@ -771,13 +772,14 @@ async fn write_history_pages(
             .cache
             .write(move |tx| {
                 let mut touched = Vec::new();
+                let local_copies = cache::messages::LocalCopies::in_outbox(tx)?;
                 for page in &batch {
                     // Taken away while the page was in flight: write nothing of it.
                     if !cache::conversations::exists(tx, page.conversation)? {
                         continue;
                     }
                     for message in &page.messages {
-                        cache::messages::upsert_encoded(tx, message)?;
+                        cache::messages::upsert_encoded(tx, message, local_copies)?;
                     }
                     if page.last {
                         cache::conversations::set_history(

@@ -265,16 +265,45 @@ impl Encoded {
 /// [`upsert`] for a caller that already checked the conversation is in the cache (a batch of
 /// one conversation's history).
 pub fn upsert_known(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
-    upsert_encoded(conn, &Encoded::new(message.clone())?)
+    upsert_encoded(conn, &Encoded::new(message.clone())?, LocalCopies::Maybe)
 }
 
-/// [`upsert_known`] of a message encoded beforehand.
-pub fn upsert_encoded(conn: &Connection, encoded: &Encoded) -> CacheResult<Upserted> {
+/// Whether a reply written here may be waiting for the server's copy to replace its local
+/// copy. A local copy lives exactly as long as its reply's outbox entry (both are written in
+/// one transaction; the server's copy replaces it before the entry goes, a discarded reply
+/// takes it along), so with an empty outbox there is none — as on a first full load — and the
+/// writer of a batch need not look for one message by message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalCopies {
+    None,
+    Maybe,
+}
+
+impl LocalCopies {
+    /// As the outbox says now: to read once per write transaction, which the outbox cannot
+    /// change behind it.
+    pub fn in_outbox(conn: &Connection) -> CacheResult<LocalCopies> {
+        Ok(if super::outbox::is_empty(conn)? {
+            LocalCopies::None
+        } else {
+            LocalCopies::Maybe
+        })
+    }
+}
+
+/// [`upsert_known`] of a message encoded beforehand, `local_copies` read in this transaction.
+pub fn upsert_encoded(
+    conn: &Connection,
+    encoded: &Encoded,
+    local_copies: LocalCopies,
+) -> CacheResult<Upserted> {
     let message = &encoded.message;
     let (author, attachments, extra) = (&encoded.author, &encoded.attachments, &encoded.extra);
     // Fast path, nearly every message of a full load: new here, and no pending copy to replace.
     let pending_copy = match message.client_id {
-        Some(client_id) if client_id != message.id => local_copy_key(conn, client_id)?.is_some(),
+        Some(client_id) if client_id != message.id && local_copies == LocalCopies::Maybe => {
+            local_copy_key(conn, client_id)?.is_some()
+        }
         _ => false,
     };
     if !pending_copy {
@@ -673,6 +702,54 @@ pub(crate) mod tests {
             .unwrap();
         assert!(!more);
         assert_eq!(page, vec![confirmed], "one message, the server's");
+    }
+
+    #[test]
+    fn a_batch_looks_for_pending_copies_only_while_the_outbox_holds_replies() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let client_id = Uuid::now_v7();
+        let mut pending = message(conv, "já te respondo");
+        pending.id = client_id;
+        pending.client_id = Some(client_id);
+        pending.status = MessageStatus::Pending;
+        let mut confirmed = pending.clone();
+        confirmed.id = Uuid::now_v7();
+        confirmed.status = MessageStatus::Sent;
+        // Given a reply written here and queued, as `Client::send` writes it.
+        let before = cache
+            .write_blocking(|tx| {
+                let before = LocalCopies::in_outbox(tx)?;
+                conversations::upsert(tx, &conversation(conv), None)?;
+                upsert(tx, &pending)?;
+                super::super::outbox::insert(tx, client_id, conv, &pending.body, &[])?;
+                Ok(before)
+            })
+            .unwrap();
+        assert_eq!(before, LocalCopies::None, "nothing written here yet");
+        // When a batch (a full load) brings the server's copy.
+        let seq = cache
+            .write_blocking(|tx| {
+                let local_copies = LocalCopies::in_outbox(tx)?;
+                assert_eq!(local_copies, LocalCopies::Maybe);
+                upsert_encoded(tx, &Encoded::new(confirmed.clone())?, local_copies)?;
+                let entry = super::super::outbox::by_client_id(tx, client_id)?;
+                Ok(entry.map(|e| e.seq))
+            })
+            .unwrap();
+        // Then it replaces the pending copy; once the outbox lets the reply go, there is none.
+        let (page, _) = cache
+            .read_blocking(|conn| page(conn, conv, None, 50))
+            .unwrap()
+            .unwrap();
+        assert_eq!(page, vec![confirmed], "one message, the server's");
+        let after = cache
+            .write_blocking(|tx| {
+                super::super::outbox::remove(tx, seq.expect("queued"))?;
+                LocalCopies::in_outbox(tx)
+            })
+            .unwrap();
+        assert_eq!(after, LocalCopies::None);
     }
 
     #[test]
