@@ -68,22 +68,6 @@ pub const MIGRATION: Migration = Migration {
 const COLUMNS: &str = "sort_key, id, conversation_id, client_id, direction, author, body, \
                        attachments, status, error, extra";
 
-/// Fields of a message that have columns of their own; anything else the server sends (fields
-/// added after this build, such as SMS segment counts) is kept as JSON in `extra`, so a newer
-/// server's additions survive the cache unchanged.
-const COLUMN_FIELDS: [&str; 10] = [
-    "id",
-    "conversation_id",
-    "client_id",
-    "direction",
-    "author",
-    "body",
-    "attachments",
-    "status",
-    "error",
-    "created_at",
-];
-
 /// Keys per microsecond: room for this many messages stamped with the same instant.
 const TIE_BREAKS: i64 = 1000;
 
@@ -181,19 +165,30 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     serde_json::from_value(Value::Object(fields)).map_err(|e| bad(0, e.to_string()))
 }
 
-/// The JSON of the fields without a column, `None` when there are none.
+/// The JSON of the fields without a column of their own (fields the protocol gained after
+/// the table was made, such as SMS segment counts), `None` when there are none. Every field is
+/// named, so one the protocol gains does not build until it has a column or a place here —
+/// rather than serialising the whole message (ids, time, text) for each message of a full load
+/// only to drop all but these.
 fn extra_fields(message: &Message) -> CacheResult<Option<String>> {
-    let Value::Object(mut map) = serde_json::to_value(message)? else {
-        return Err(CacheError::Corrupt("a message is not a JSON object".into()));
-    };
-    for field in COLUMN_FIELDS {
-        map.remove(field);
+    let Message {
+        id: _,
+        conversation_id: _,
+        client_id: _,
+        direction: _,
+        author: _,
+        body: _,
+        attachments: _,
+        status: _,
+        error: _,
+        created_at: _,
+        sms,
+    } = message;
+    let mut extra = Map::new();
+    if let Some(sms) = sms {
+        extra.insert("sms".into(), serde_json::to_value(sms)?);
     }
-    if map.is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(Value::Object(map).to_string()))
-    }
+    Ok((!extra.is_empty()).then(|| Value::Object(extra).to_string()))
 }
 
 /// What [`upsert`] did.
@@ -620,6 +615,28 @@ pub(crate) mod tests {
             })
             .unwrap();
         assert_eq!(stored, Some(m));
+    }
+
+    #[test]
+    fn fields_without_a_column_round_trip() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let mut reply = message(conv, "Seu pedido saiu para entrega");
+        reply.direction = switchboard_protocol::Direction::Outbound;
+        reply.sms = Some(switchboard_protocol::SmsInfo {
+            segments: 1,
+            encoding: "GSM-7".into(),
+        });
+        let plain = message(conv, "Obrigada!");
+        let stored = cache
+            .write_blocking(|tx| {
+                conversations::upsert(tx, &conversation(conv), None)?;
+                upsert(tx, &reply)?;
+                upsert(tx, &plain)?;
+                Ok((get(tx, reply.id)?, get(tx, plain.id)?))
+            })
+            .unwrap();
+        assert_eq!(stored, (Some(reply), Some(plain)));
     }
 
     #[test]
