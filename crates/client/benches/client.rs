@@ -521,6 +521,8 @@ struct SyncFigures {
     /// How many requests a full load makes (list pages and bulk history pages).
     requests: usize,
     first_list: Vec<Duration>,
+    /// Until both conversation lists are written, before the bulk history.
+    lists_loaded: Vec<Duration>,
     baseline: Vec<Duration>,
     messages: u64,
     conversations: u64,
@@ -556,6 +558,7 @@ async fn bench_sync(scale: Scale) -> Res<SyncFigures> {
 
     let mut runs = Vec::new();
     let mut first_list = Vec::new();
+    let mut lists_loaded = Vec::new();
     let mut messages = 0;
     let mut conversations = 0;
     for run in 0..SYNC_RUNS {
@@ -567,13 +570,22 @@ async fn bench_sync(scale: Scale) -> Res<SyncFigures> {
         );
         let mut changes = client.subscribe();
         let started = Instant::now();
-        let first = tokio::spawn(async move {
+        // The first list page written, and the last one: the bulk history's first progress
+        // comes next.
+        let phases = tokio::spawn(async move {
+            let (mut first, mut lists) = (None, None);
             while let Some(change) = changes.next().await {
-                if change == Change::ConversationsReloaded {
-                    return Some(started.elapsed());
+                match change {
+                    Change::ConversationsReloaded => {
+                        let at = started.elapsed();
+                        first.get_or_insert(at);
+                        lists = Some(at);
+                    }
+                    Change::HistoryProgress { .. } => break,
+                    _ => {}
                 }
             }
-            None
+            (first, lists)
         });
         client.login(&url, "101", PASSWORD).await?;
         let cache = client.cache()?;
@@ -611,9 +623,9 @@ async fn bench_sync(scale: Scale) -> Res<SyncFigures> {
         }
         eprintln!("  full sync run {}: {}", run + 1, secs(elapsed));
         runs.push(elapsed);
-        if let Ok(Some(t)) = first.await {
-            first_list.push(t);
-        }
+        let (first, lists) = phases.await?;
+        first_list.extend(first);
+        lists_loaded.extend(lists);
         client.shutdown().await;
     }
 
@@ -651,6 +663,7 @@ async fn bench_sync(scale: Scale) -> Res<SyncFigures> {
         fetch_floor,
         requests,
         first_list,
+        lists_loaded,
         baseline,
         messages,
         conversations,
@@ -1041,14 +1054,19 @@ const HEADING: &str = "## Client engine (issue 6)";
 const COMMAND: &str =
     "CARGO_TARGET_DIR=/work/target-client cargo bench -p switchboard-client --bench client";
 
+/// The median in milliseconds, `n/a` without a measurement.
+fn optional_median(runs: &[Duration]) -> String {
+    if runs.is_empty() {
+        "n/a".to_string()
+    } else {
+        ms(median(runs.to_vec()))
+    }
+}
+
 fn report(scale: Scale, sync: &SyncFigures, cache: &CacheFigures) -> String {
     let sync_median = median(sync.runs.clone());
     let base_median = median(sync.baseline.clone());
-    let first = if sync.first_list.is_empty() {
-        "n/a".to_string()
-    } else {
-        ms(median(sync.first_list.clone()))
-    };
+    let first = optional_median(&sync.first_list);
     let ratio = sync_median.as_secs_f64() / base_median.as_secs_f64().max(1e-9);
     let mut out = String::new();
     out.push_str(&format!("{HEADING}\n\n"));
@@ -1071,6 +1089,10 @@ fn report(scale: Scale, sync: &SyncFigures, cache: &CacheFigures) -> String {
     ));
     out.push_str(&format!(
         "| … first page of the conversation list usable (1,000 newest) | {first} | — | — |\n"
+    ));
+    out.push_str(&format!(
+        "| … both conversation lists loaded (every page written, before the bulk history) | {} | — | — |\n",
+        optional_median(&sync.lists_loaded)
     ));
     out.push_str(&format!(
         "| … the same {} requests (list pages of 1,000, bulk history pages of {}), one at a time, only decoded (server + HTTP floor) | {} | | |\n",
@@ -1219,10 +1241,12 @@ fn main() -> Res<()> {
     let sync = runtime.block_on(bench_sync(scale))?;
     if only == "sync" {
         eprintln!(
-            "sync median {} baseline {} server floor {}",
+            "sync median {} baseline {} server floor {}; lists loaded {} (first page {})",
             secs(median(sync.runs.clone())),
             secs(median(sync.baseline.clone())),
-            secs(median(sync.fetch_floor.clone()))
+            secs(median(sync.fetch_floor.clone())),
+            optional_median(&sync.lists_loaded),
+            optional_median(&sync.first_list)
         );
         return Ok(());
     }

@@ -416,26 +416,22 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
 
     for view in ["recent", "archived"] {
         let mut after: Option<String> = None;
+        // Each page is written while the next one is fetched.
+        let mut fetched: Option<Vec<Conversation>> = None;
         loop {
-            let page = api
-                .conversations(view, after.as_deref(), LIST_PAGE)
-                .await
-                .map_err(|e| core.api_error(e))?;
-            let conversations = page.conversations;
-            core.cache
-                .write(move |tx| {
-                    for conv in &conversations {
-                        cache::conversations::upsert(tx, conv, Some(generation))?;
-                    }
-                    Ok(())
-                })
-                .await?;
-            core.feed.emit(Change::ConversationsReloaded);
+            let (page, written) = tokio::join!(
+                api.conversations(view, after.as_deref(), LIST_PAGE),
+                write_list_page(core, fetched.take(), generation)
+            );
+            written?;
+            let page = page.map_err(|e| core.api_error(e))?;
+            fetched = Some(page.conversations);
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
+        write_list_page(core, fetched, generation).await?;
     }
 
     if reset.is_none() {
@@ -472,6 +468,27 @@ async fn full_load(core: &Arc<Core>, reset: Option<i64>) -> Result<i64> {
     }
     core.feed.emit(Change::ConversationsReloaded);
     Ok(head)
+}
+
+/// Write a page of a conversation list (if any) as loaded by the full load `generation`.
+async fn write_list_page(
+    core: &Core,
+    page: Option<Vec<Conversation>>,
+    generation: i64,
+) -> Result<()> {
+    let Some(conversations) = page else {
+        return Ok(());
+    };
+    core.cache
+        .write(move |tx| {
+            for conv in &conversations {
+                cache::conversations::upsert(tx, conv, Some(generation))?;
+            }
+            Ok(())
+        })
+        .await?;
+    core.feed.emit(Change::ConversationsReloaded);
+    Ok(())
 }
 
 // ----- the bulk history of a first full load -----
@@ -583,6 +600,7 @@ fn write_bulk_pages(
 ) -> cache::CacheResult<(Vec<Uuid>, u64, Option<Uuid>)> {
     let mut seen: Vec<Uuid> = carried.into_iter().collect();
     let mut touched = Vec::new();
+    let local_copies = cache::messages::LocalCopies::in_outbox(tx)?;
     let (mut current, mut held) = (None, false);
     for message in batch.iter().flat_map(|page| &page.messages) {
         let conversation = message.message.conversation_id;
@@ -597,7 +615,7 @@ fn write_bulk_pages(
             }
         }
         if held {
-            cache::messages::upsert_encoded(tx, message)?;
+            cache::messages::upsert_encoded(tx, message, local_copies)?;
         }
     }
     if batch.iter().any(|page| page.last) {
@@ -771,13 +789,14 @@ async fn write_history_pages(
             .cache
             .write(move |tx| {
                 let mut touched = Vec::new();
+                let local_copies = cache::messages::LocalCopies::in_outbox(tx)?;
                 for page in &batch {
                     // Taken away while the page was in flight: write nothing of it.
                     if !cache::conversations::exists(tx, page.conversation)? {
                         continue;
                     }
                     for message in &page.messages {
-                        cache::messages::upsert_encoded(tx, message)?;
+                        cache::messages::upsert_encoded(tx, message, local_copies)?;
                     }
                     if page.last {
                         cache::conversations::set_history(

@@ -68,22 +68,6 @@ pub const MIGRATION: Migration = Migration {
 const COLUMNS: &str = "sort_key, id, conversation_id, client_id, direction, author, body, \
                        attachments, status, error, extra";
 
-/// Fields of a message that have columns of their own; anything else the server sends (fields
-/// added after this build, such as SMS segment counts) is kept as JSON in `extra`, so a newer
-/// server's additions survive the cache unchanged.
-const COLUMN_FIELDS: [&str; 10] = [
-    "id",
-    "conversation_id",
-    "client_id",
-    "direction",
-    "author",
-    "body",
-    "attachments",
-    "status",
-    "error",
-    "created_at",
-];
-
 /// Keys per microsecond: room for this many messages stamped with the same instant.
 const TIE_BREAKS: i64 = 1000;
 
@@ -181,19 +165,30 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     serde_json::from_value(Value::Object(fields)).map_err(|e| bad(0, e.to_string()))
 }
 
-/// The JSON of the fields without a column, `None` when there are none.
+/// The JSON of the fields without a column of their own (fields the protocol gained after
+/// the table was made, such as SMS segment counts), `None` when there are none. Every field is
+/// named, so one the protocol gains does not build until it has a column or a place here —
+/// rather than serialising the whole message (ids, time, text) for each message of a full load
+/// only to drop all but these.
 fn extra_fields(message: &Message) -> CacheResult<Option<String>> {
-    let Value::Object(mut map) = serde_json::to_value(message)? else {
-        return Err(CacheError::Corrupt("a message is not a JSON object".into()));
-    };
-    for field in COLUMN_FIELDS {
-        map.remove(field);
+    let Message {
+        id: _,
+        conversation_id: _,
+        client_id: _,
+        direction: _,
+        author: _,
+        body: _,
+        attachments: _,
+        status: _,
+        error: _,
+        created_at: _,
+        sms,
+    } = message;
+    let mut extra = Map::new();
+    if let Some(sms) = sms {
+        extra.insert("sms".into(), serde_json::to_value(sms)?);
     }
-    if map.is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(Value::Object(map).to_string()))
-    }
+    Ok((!extra.is_empty()).then(|| Value::Object(extra).to_string()))
 }
 
 /// What [`upsert`] did.
@@ -265,16 +260,45 @@ impl Encoded {
 /// [`upsert`] for a caller that already checked the conversation is in the cache (a batch of
 /// one conversation's history).
 pub fn upsert_known(conn: &Connection, message: &Message) -> CacheResult<Upserted> {
-    upsert_encoded(conn, &Encoded::new(message.clone())?)
+    upsert_encoded(conn, &Encoded::new(message.clone())?, LocalCopies::Maybe)
 }
 
-/// [`upsert_known`] of a message encoded beforehand.
-pub fn upsert_encoded(conn: &Connection, encoded: &Encoded) -> CacheResult<Upserted> {
+/// Whether a reply written here may be waiting for the server's copy to replace its local
+/// copy. A local copy lives exactly as long as its reply's outbox entry (both are written in
+/// one transaction; the server's copy replaces it before the entry goes, a discarded reply
+/// takes it along), so with an empty outbox there is none — as on a first full load — and the
+/// writer of a batch need not look for one message by message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalCopies {
+    None,
+    Maybe,
+}
+
+impl LocalCopies {
+    /// As the outbox says now: to read once per write transaction, which the outbox cannot
+    /// change behind it.
+    pub fn in_outbox(conn: &Connection) -> CacheResult<LocalCopies> {
+        Ok(if super::outbox::is_empty(conn)? {
+            LocalCopies::None
+        } else {
+            LocalCopies::Maybe
+        })
+    }
+}
+
+/// [`upsert_known`] of a message encoded beforehand, `local_copies` read in this transaction.
+pub fn upsert_encoded(
+    conn: &Connection,
+    encoded: &Encoded,
+    local_copies: LocalCopies,
+) -> CacheResult<Upserted> {
     let message = &encoded.message;
     let (author, attachments, extra) = (&encoded.author, &encoded.attachments, &encoded.extra);
     // Fast path, nearly every message of a full load: new here, and no pending copy to replace.
     let pending_copy = match message.client_id {
-        Some(client_id) if client_id != message.id => local_copy_key(conn, client_id)?.is_some(),
+        Some(client_id) if client_id != message.id && local_copies == LocalCopies::Maybe => {
+            local_copy_key(conn, client_id)?.is_some()
+        }
         _ => false,
     };
     if !pending_copy {
@@ -594,6 +618,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn fields_without_a_column_round_trip() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let mut reply = message(conv, "Seu pedido saiu para entrega");
+        reply.direction = switchboard_protocol::Direction::Outbound;
+        reply.sms = Some(switchboard_protocol::SmsInfo {
+            segments: 1,
+            encoding: "GSM-7".into(),
+        });
+        let plain = message(conv, "Obrigada!");
+        let stored = cache
+            .write_blocking(|tx| {
+                conversations::upsert(tx, &conversation(conv), None)?;
+                upsert(tx, &reply)?;
+                upsert(tx, &plain)?;
+                Ok((get(tx, reply.id)?, get(tx, plain.id)?))
+            })
+            .unwrap();
+        assert_eq!(stored, (Some(reply), Some(plain)));
+    }
+
+    #[test]
     fn messages_of_an_unknown_conversation_are_not_stored() {
         let (cache, _dir) = testing::cache();
         let m = message(Uuid::now_v7(), "from a chat we cannot see");
@@ -673,6 +719,54 @@ pub(crate) mod tests {
             .unwrap();
         assert!(!more);
         assert_eq!(page, vec![confirmed], "one message, the server's");
+    }
+
+    #[test]
+    fn a_batch_looks_for_pending_copies_only_while_the_outbox_holds_replies() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let client_id = Uuid::now_v7();
+        let mut pending = message(conv, "já te respondo");
+        pending.id = client_id;
+        pending.client_id = Some(client_id);
+        pending.status = MessageStatus::Pending;
+        let mut confirmed = pending.clone();
+        confirmed.id = Uuid::now_v7();
+        confirmed.status = MessageStatus::Sent;
+        // Given a reply written here and queued, as `Client::send` writes it.
+        let before = cache
+            .write_blocking(|tx| {
+                let before = LocalCopies::in_outbox(tx)?;
+                conversations::upsert(tx, &conversation(conv), None)?;
+                upsert(tx, &pending)?;
+                super::super::outbox::insert(tx, client_id, conv, &pending.body, &[])?;
+                Ok(before)
+            })
+            .unwrap();
+        assert_eq!(before, LocalCopies::None, "nothing written here yet");
+        // When a batch (a full load) brings the server's copy.
+        let seq = cache
+            .write_blocking(|tx| {
+                let local_copies = LocalCopies::in_outbox(tx)?;
+                assert_eq!(local_copies, LocalCopies::Maybe);
+                upsert_encoded(tx, &Encoded::new(confirmed.clone())?, local_copies)?;
+                let entry = super::super::outbox::by_client_id(tx, client_id)?;
+                Ok(entry.map(|e| e.seq))
+            })
+            .unwrap();
+        // Then it replaces the pending copy; once the outbox lets the reply go, there is none.
+        let (page, _) = cache
+            .read_blocking(|conn| page(conn, conv, None, 50))
+            .unwrap()
+            .unwrap();
+        assert_eq!(page, vec![confirmed], "one message, the server's");
+        let after = cache
+            .write_blocking(|tx| {
+                super::super::outbox::remove(tx, seq.expect("queued"))?;
+                LocalCopies::in_outbox(tx)
+            })
+            .unwrap();
+        assert_eq!(after, LocalCopies::None);
     }
 
     #[test]

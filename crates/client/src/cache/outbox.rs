@@ -128,6 +128,15 @@ pub fn heads(conn: &Connection) -> CacheResult<Vec<OutboxEntry>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether no reply waits here, queued or refused.
+pub fn is_empty(conn: &Connection) -> CacheResult<bool> {
+    let any = conn
+        .prepare_cached("SELECT 1 FROM outbox LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?;
+    Ok(any.is_none())
+}
+
 pub fn by_client_id(conn: &Connection, client_id: Uuid) -> CacheResult<Option<OutboxEntry>> {
     Ok(conn
         .prepare_cached(&format!(

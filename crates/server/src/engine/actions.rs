@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::present::{
     conversation_dto, facts, message_dto, opted_out_at, reply_window_closes, seen_for_update,
-    seen_visible,
+    seen_visible, Presenter,
 };
 use super::{ChannelRule, Clash, Engine, Error, Field, Missing, Result, Unit};
 use crate::store::{
@@ -337,20 +337,17 @@ impl Engine {
     ) -> Result<ListPage> {
         let list = parse_list(view.as_deref())?;
         self.read(move |unit| {
-            let rows = unit.tx.list_views(agent, list, after.as_ref(), limit + 1)?;
+            let mut rows = unit.tx.list_views(agent, list, after.as_ref(), limit + 1)?;
             let more = rows.len() > limit as usize;
-            let mut conversations = Vec::with_capacity(rows.len());
-            let mut next = None;
-            for (conv, view) in rows.into_iter().take(limit as usize) {
-                next = Some(ListCursor {
-                    updated_at: conv.updated_at,
-                    conversation_id: conv.id,
-                });
-                conversations.push(conversation_dto(unit.tx, &conv, &view)?);
-            }
+            rows.truncate(limit as usize);
+            let next = rows.last().filter(|_| more).map(|(conv, _)| ListCursor {
+                updated_at: conv.updated_at,
+                conversation_id: conv.id,
+            });
+            let conversations = Presenter::default().conversations(unit.tx, agent, &rows)?;
             Ok(ListPage {
                 conversations,
-                next: if more { next } else { None },
+                next,
             })
         })
         .await

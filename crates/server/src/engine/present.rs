@@ -11,7 +11,9 @@ use switchboard_protocol::{
 use uuid::Uuid;
 
 use super::{Error, Missing, Result};
-use crate::store::{AgentRow, ConversationRow, MessageRow, Relation, StoreResult, Tx, ViewRow};
+use crate::store::{
+    AgentRow, ChannelRow, ConversationRow, MessageRow, Relation, StoreResult, Tx, ViewRow,
+};
 
 pub fn agent_dto(row: &AgentRow) -> Agent {
     Agent {
@@ -28,22 +30,34 @@ pub fn message_dto(tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
     Presenter::default().message(tx, row)
 }
 
-/// Presents many messages in one read, asking the store once per author and per channel
-/// rather than once per message (a bulk history page holds thousands).
+/// One conversation as the agent of `view` sees it.
+pub fn conversation_dto(
+    tx: &mut dyn Tx,
+    conv: &ConversationRow,
+    view: &ViewRow,
+) -> StoreResult<Conversation> {
+    let page = [(conv.clone(), view.clone())];
+    let mut presented = Presenter::default().conversations(tx, view.agent_id, &page)?;
+    Ok(presented.remove(0))
+}
+
+/// Presents many rows in one read, asking the store once per agent and per channel rather
+/// than once per row (a bulk history page holds thousands of messages), and what each
+/// conversation of a list page needs once for the whole page.
 #[derive(Default)]
 pub struct Presenter {
-    agents: HashMap<Uuid, Option<(String, String)>>,
-    sms_channels: HashMap<String, bool>,
+    agents: HashMap<Uuid, Option<Agent>>,
+    channels: HashMap<String, Option<ChannelRow>>,
 }
 
 impl Presenter {
     pub fn message(&mut self, tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
         let author = match row.author_agent_id {
             Some(id) => match self.agent(tx, id)? {
-                Some((extension, name)) => Author::Agent {
+                Some(agent) => Author::Agent {
                     id,
-                    extension,
-                    name,
+                    extension: agent.extension,
+                    name: agent.name,
                 },
                 None => Author::System,
             },
@@ -67,14 +81,100 @@ impl Presenter {
         })
     }
 
-    /// An author's extension and name.
-    fn agent(&mut self, tx: &mut dyn Tx, id: Uuid) -> StoreResult<Option<(String, String)>> {
+    /// Conversations as `agent` sees them, each with the agent's view of it (as stored: the
+    /// unread counts are read from the stored views), in the order given. The last messages,
+    /// the unread counts and the participants of all of them are read at once.
+    pub fn conversations(
+        &mut self,
+        tx: &mut dyn Tx,
+        agent: Uuid,
+        page: &[(ConversationRow, ViewRow)],
+    ) -> StoreResult<Vec<Conversation>> {
+        let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
+        let last_ids: Vec<Uuid> = page
+            .iter()
+            .filter_map(|(conv, _)| conv.last_message_id)
+            .collect();
+        let mut last_messages: HashMap<Uuid, MessageRow> = tx
+            .messages_by_id(&last_ids)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        let unread: HashMap<Uuid, u32> = tx.unread_counts(agent, &ids)?.into_iter().collect();
+        let mut participants: HashMap<Uuid, Vec<Agent>> = HashMap::new();
+        for (conversation, row) in tx.participants(&ids)? {
+            participants
+                .entry(conversation)
+                .or_default()
+                .push(agent_dto(&row));
+        }
+        let mut presented = Vec::with_capacity(page.len());
+        for (conv, view) in page {
+            let owner = match conv.owner_id {
+                Some(id) => self.agent(tx, id)?,
+                None => None,
+            };
+            let last_message = match conv
+                .last_message_id
+                .and_then(|id| last_messages.remove(&id))
+            {
+                Some(row) => Some(self.message(tx, &row)?),
+                None => None,
+            };
+            let mut participants = participants.remove(&conv.id).unwrap_or_default();
+            participants.sort_by(|a, b| a.extension.cmp(&b.extension));
+            let human_agent_tag = self.human_agent_tag(tx, conv)?;
+            presented.push(Conversation {
+                id: conv.id,
+                channel: conv.channel,
+                channel_id: conv.channel_id.clone(),
+                status: conv.status,
+                queue_id: conv.queue_id.clone(),
+                owner,
+                contact: ConversationContact {
+                    id: conv.contact_id,
+                    display_name: conv.display_name.clone(),
+                    known: conv.contact_id.is_some(),
+                    identity: conv.identity.clone(),
+                },
+                last_message,
+                unread: unread.get(&conv.id).copied().unwrap_or(0),
+                archived: view.archived,
+                title: conv.title.clone(),
+                participants,
+                reply_window_ends_at: window_closes(conv, human_agent_tag),
+                opted_out_at: opted_out_at(tx, conv)?,
+                created_at: conv.created_at,
+                updated_at: conv.updated_at,
+            });
+        }
+        Ok(presented)
+    }
+
+    /// An agent as others see them.
+    fn agent(&mut self, tx: &mut dyn Tx, id: Uuid) -> StoreResult<Option<Agent>> {
         if let Some(known) = self.agents.get(&id) {
             return Ok(known.clone());
         }
-        let found = tx.agent(id)?.map(|a| (a.extension, a.name));
+        let found = tx.agent(id)?.map(|row| agent_dto(&row));
         self.agents.insert(id, found.clone());
         Ok(found)
+    }
+
+    fn channel(&mut self, tx: &mut dyn Tx, id: &str) -> StoreResult<Option<&ChannelRow>> {
+        if !self.channels.contains_key(id) {
+            let found = tx.channel(id)?;
+            self.channels.insert(id.to_string(), found);
+        }
+        Ok(self.channels[id].as_ref())
+    }
+
+    /// Whether a Messenger conversation's page may use the `HUMAN_AGENT` tag.
+    fn human_agent_tag(&mut self, tx: &mut dyn Tx, conv: &ConversationRow) -> StoreResult<bool> {
+        Ok(conv.channel == ChannelKind::Facebook
+            && self
+                .channel(tx, &conv.channel_id)?
+                .is_some_and(|c| c.human_agent_tag))
     }
 
     /// Segment count of replies on SMS channels.
@@ -82,16 +182,9 @@ impl Presenter {
         if row.direction != switchboard_protocol::Direction::Outbound {
             return Ok(None);
         }
-        let sms = match self.sms_channels.get(&row.channel_id) {
-            Some(sms) => *sms,
-            None => {
-                let sms = tx
-                    .channel(&row.channel_id)?
-                    .is_some_and(|c| c.kind == switchboard_protocol::ChannelKind::Sms);
-                self.sms_channels.insert(row.channel_id.clone(), sms);
-                sms
-            }
-        };
+        let sms = self
+            .channel(tx, &row.channel_id)?
+            .is_some_and(|c| c.kind == ChannelKind::Sms);
         if !sms {
             return Ok(None);
         }
@@ -109,19 +202,17 @@ pub(super) fn reply_window_closes(
     tx: &mut dyn Tx,
     conv: &ConversationRow,
 ) -> StoreResult<Option<DateTime<Utc>>> {
-    let human_agent_tag = conv.channel == ChannelKind::Facebook
-        && tx
-            .channel(&conv.channel_id)?
-            .is_some_and(|c| c.human_agent_tag);
+    let human_agent_tag = Presenter::default().human_agent_tag(tx, conv)?;
+    Ok(window_closes(conv, human_agent_tag))
+}
+
+/// [`reply_window_closes`], the channel's tag known.
+fn window_closes(conv: &ConversationRow, human_agent_tag: bool) -> Option<DateTime<Utc>> {
     match conv.last_inbound_at {
-        Some(_) => Ok(reply_window_ends_at(
-            conv.channel,
-            human_agent_tag,
-            conv.last_inbound_at,
-        )),
+        Some(_) => reply_window_ends_at(conv.channel, human_agent_tag, conv.last_inbound_at),
         // A chat an agent started has no window until the customer answers: closed from the
         // start.
-        None => Ok(reply_window(conv.channel, human_agent_tag).map(|_| conv.created_at)),
+        None => reply_window(conv.channel, human_agent_tag).map(|_| conv.created_at),
     }
 }
 
@@ -136,57 +227,6 @@ pub(super) fn opted_out_at(
             .map(|o| o.opted_out_at)),
         _ => Ok(None),
     }
-}
-
-pub fn conversation_dto(
-    tx: &mut dyn Tx,
-    conv: &ConversationRow,
-    view: &ViewRow,
-) -> StoreResult<Conversation> {
-    let owner = match conv.owner_id {
-        Some(id) => tx.agent(id)?.map(|a| agent_dto(&a)),
-        None => None,
-    };
-    let last_message = match conv.last_message_id {
-        Some(id) => match tx.message(id)? {
-            Some(row) => Some(message_dto(tx, &row)?),
-            None => None,
-        },
-        None => None,
-    };
-    let unread = tx.unread_count(conv.id, view.agent_id, view.last_read_seq)?;
-    let mut participants = Vec::new();
-    for other in tx.views(conv.id)? {
-        if other.relation == Relation::Participant {
-            if let Some(agent) = tx.agent(other.agent_id)? {
-                participants.push(agent_dto(&agent));
-            }
-        }
-    }
-    participants.sort_by(|a, b| a.extension.cmp(&b.extension));
-    Ok(Conversation {
-        id: conv.id,
-        channel: conv.channel,
-        channel_id: conv.channel_id.clone(),
-        status: conv.status,
-        queue_id: conv.queue_id.clone(),
-        owner,
-        contact: ConversationContact {
-            id: conv.contact_id,
-            display_name: conv.display_name.clone(),
-            known: conv.contact_id.is_some(),
-            identity: conv.identity.clone(),
-        },
-        last_message,
-        unread,
-        archived: view.archived,
-        title: conv.title.clone(),
-        participants,
-        reply_window_ends_at: reply_window_closes(tx, conv)?,
-        opted_out_at: opted_out_at(tx, conv)?,
-        created_at: conv.created_at,
-        updated_at: conv.updated_at,
-    })
 }
 
 /// A conversation as the acting agent may see it: the row, their view, and whether the view

@@ -29,6 +29,12 @@ fn mapped<T, U>(rows: impl IntoIterator<Item = T>, f: impl FnMut(T) -> U) -> Vec
     rows.into_iter().map(f).collect()
 }
 
+/// `rows` in order, for comparing answers in no particular order.
+fn sorted<T: Ord>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort();
+    rows
+}
+
 /// Run a write job, panicking on storage errors.
 pub(crate) fn write<R>(
     store: &dyn Store,
@@ -155,6 +161,7 @@ macro_rules! store_conformance_tests {
             sms_opt_outs_keep_the_first_time_until_removed,
             a_conversation_reads_back_as_last_written,
             bulk_history_pages_every_visible_message_once,
+            a_page_of_conversations_is_read_at_once,
         );
     };
     (@tests $open:path; $($scenario:ident),* $(,)?) => {$(
@@ -663,6 +670,102 @@ pub(crate) fn bulk_history_pages_every_visible_message_once(store: &dyn Store) {
         3 * 5 + 1,
         "another agent's views are their own"
     );
+}
+
+pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
+    let [a, b, c] = ["9201", "9202", "9203"].map(|e| write(store, |tx| tx.upsert_agent(&agent(e))));
+    // Given 150 conversations (more than one statement's list of ids) with 0–3 messages each,
+    // the even ones written by `a`: `a` owns all but every eleventh, has read up to seq 1;
+    // `b` takes part in every third, `c` in every fifth and is offered the other sevenths.
+    let convs: Vec<ConversationRow> = (0..150)
+        .map(|i| conversation("page", &format!("55{i:03}"), t0()))
+        .collect();
+    let mut last_messages = Vec::new();
+    for (i, conv) in convs.iter().enumerate() {
+        let last = write(store, |tx| {
+            tx.insert_conversation(conv)?;
+            let mut last = None;
+            for seq in 1..=(i as i64 % 4) {
+                let mut row = message(conv, seq, None);
+                if seq % 2 == 0 {
+                    row.direction = Direction::Outbound;
+                    row.author_agent_id = Some(a.id);
+                }
+                tx.insert_message(&row)?;
+                last = Some(row.id);
+            }
+            if i % 11 != 0 {
+                let mut view = ViewRow::new(conv.id, a.id, Relation::Owner, t0());
+                view.last_read_seq = 1;
+                tx.upsert_view(&view)?;
+            }
+            let others = [
+                (b.id, Relation::Participant, i % 3 == 0),
+                (c.id, Relation::Participant, i % 5 == 0),
+                (c.id, Relation::Offered, i % 7 == 0 && i % 5 != 0),
+            ];
+            for (other, relation, _) in others.into_iter().filter(|(_, _, has)| *has) {
+                tx.upsert_view(&ViewRow::new(conv.id, other, relation, t0()))?;
+            }
+            Ok(last)
+        });
+        last_messages.extend(last);
+    }
+    let mut ids = mapped(&convs, |conv| conv.id);
+    ids.push(Uuid::now_v7());
+    last_messages.push(Uuid::now_v7());
+    // When the page is read at once, and conversation by conversation.
+    let (mut unread, mut participants, mut messages) = write(store, |tx| {
+        Ok((
+            tx.unread_counts(a.id, &ids)?,
+            tx.participants(&ids)?,
+            tx.messages_by_id(&last_messages)?,
+        ))
+    });
+    let (mut one_by_one_unread, mut one_by_one_participants, mut one_by_one_messages) =
+        write(store, |tx| {
+            let (mut one_by_one_unread, mut one_by_one_participants, mut one_by_one_messages) =
+                (Vec::new(), Vec::new(), Vec::new());
+            for conv in &convs {
+                let seen = tx.view(conv.id, a.id)?;
+                if let Some(view) = seen {
+                    let count = tx.unread_count(conv.id, a.id, view.last_read_seq)?;
+                    one_by_one_unread.extend(Some((conv.id, count)).filter(|_| count > 0));
+                }
+                for view in tx.views(conv.id)? {
+                    if view.relation == Relation::Participant {
+                        let agent = tx.agent(view.agent_id)?.expect("a participant exists");
+                        one_by_one_participants.push((conv.id, agent));
+                    }
+                }
+            }
+            for id in &last_messages {
+                one_by_one_messages.extend(tx.message(*id)?);
+            }
+            Ok((
+                one_by_one_unread,
+                one_by_one_participants,
+                one_by_one_messages,
+            ))
+        });
+    // Then both answer the same, in any order.
+    unread.sort();
+    one_by_one_unread.sort();
+    assert_eq!(unread, one_by_one_unread, "unread counts of `a`'s views");
+    assert!(!unread.is_empty() && unread.len() < convs.len());
+    let by_ids = |rows: &mut Vec<(Uuid, AgentRow)>| rows.sort_by_key(|(conv, row)| (*conv, row.id));
+    by_ids(&mut participants);
+    by_ids(&mut one_by_one_participants);
+    assert_eq!(participants, one_by_one_participants, "participants only");
+    assert_eq!(participants.len(), 50 + 30);
+    messages.sort_by_key(|m| m.id);
+    one_by_one_messages.sort_by_key(|m| m.id);
+    assert_eq!(messages, one_by_one_messages, "unknown ids left out");
+    assert_eq!(messages.len(), last_messages.len() - 1);
+    let nothing = write(store, |tx| {
+        Ok((tx.unread_counts(a.id, &[])?, tx.messages_by_id(&[])?))
+    });
+    assert_eq!(nothing, (Vec::new(), Vec::new()));
 }
 
 pub(crate) fn unsent_uploads_are_deleted_once_old(store: &dyn Store) {
@@ -1241,7 +1344,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         let taken =
             tx.set_message_delivery(id(32), MessageStatus::Failed, Some("no"), Some("p-31"));
         Ok(format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {:?} {:?} {:?} {} {:?}",
             same_client.map_err(kind),
             same_seq.map_err(kind),
             taken.map_err(kind),
@@ -1263,6 +1366,11 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
                 |m| m.id
             ),
             tx.unread_count(id(21), id(1), 0)?,
+            sorted(tx.unread_counts(id(1), &[id(20), id(21), id(22), id(23)])?),
+            sorted(mapped(tx.messages_by_id(&[id(32), id(30), id(99)])?, |m| m.id)),
+            sorted(mapped(tx.participants(&[id(21), id(23)])?, |(c, a)| (
+                c, a.id
+            ))),
             tx.message_count(id(21))?,
             mapped(tx.outbound_messages_until(id(21), at(102))?, |m| m.id)
         ))

@@ -753,6 +753,24 @@ pub trait Tx {
     fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64)
         -> StoreResult<u32>;
 
+    // ----- a page of conversations at once -----
+    // A list page presents up to a thousand conversations: what each needs is read for the
+    // whole page in a few statements rather than a few per conversation.
+
+    /// The messages with these ids, in no particular order; unknown ids are left out.
+    fn messages_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<MessageRow>>;
+    /// [`Tx::unread_count`] of each of these conversations `agent` has a view of, after the
+    /// view's `last_read_seq`, as `(conversation, count)` in no particular order; the
+    /// conversations with nothing unread are left out.
+    fn unread_counts(
+        &mut self,
+        agent: Uuid,
+        conversations: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, u32)>>;
+    /// The agents of the `participant` views of these conversations, as
+    /// `(conversation, agent)` in no particular order.
+    fn participants(&mut self, conversations: &[Uuid]) -> StoreResult<Vec<(Uuid, AgentRow)>>;
+
     // ----- events -----
     /// Append each `(agent, event)` to that agent's log, in order: the cursors given, one per
     /// event. An agent that does not exist fails the whole batch.

@@ -351,6 +351,11 @@ pub(super) fn id(table: &'static str) -> impl Fn(&dyn SqlRow) -> StoreResult<Uui
 
 /// The first column, a count: never near `u32::MAX`, so saturate rather than fail.
 pub(super) fn count(row: &dyn SqlRow) -> StoreResult<u32> {
-    let n = Cols::new(row, "count").int(0)?;
+    count_at(row, 0)
+}
+
+/// The column at `idx`, a count, as [`count`] reads it.
+pub(super) fn count_at(row: &dyn SqlRow, idx: usize) -> StoreResult<u32> {
+    let n = Cols::new(row, "count").int(idx)?;
     Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
 }

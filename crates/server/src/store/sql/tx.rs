@@ -9,7 +9,7 @@ use super::{params, Conn, SqlRow, Unique, Value};
 use crate::store::{
     contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
     BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, HistoryKey,
-    ListCursor, ListView, MessageRow, OutboundJob, OutboundState, QueueRow, SessionRow,
+    ListCursor, ListView, MessageRow, OutboundJob, OutboundState, QueueRow, Relation, SessionRow,
     SmsOptOutRow, StoreError, StoreResult, TemplateRow, Tx, ViewRow, VisitorRow,
     WhatsAppTemplateRow,
 };
@@ -145,6 +145,31 @@ impl<C: Conn> SqlTx<C> {
         Ok(())
     }
 
+    /// The rows of `sql` for every id of `ids`: `sql` says `{ids}` where a list of them goes,
+    /// `$n` after `fixed`'s parameters. The ids go [`ID_LIST`] to a statement, the last list
+    /// filled up with its last id (`IN` counts it once), so whatever the size of the set the
+    /// statement reads the same and is prepared once.
+    fn rows_for_ids<T>(
+        &mut self,
+        sql: &str,
+        fixed: &[Value<'_>],
+        ids: &[Uuid],
+        read: impl Fn(&dyn SqlRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let first = fixed.len() + 1;
+        let list: Vec<String> = (first..first + ID_LIST).map(|i| format!("${i}")).collect();
+        let sql = sql.replace("{ids}", &list.join(", "));
+        let mut out = Vec::new();
+        for chunk in ids.chunks(ID_LIST) {
+            let mut params = fixed.to_vec();
+            let last = chunk[chunk.len() - 1];
+            let filled = chunk.iter().copied().chain(std::iter::repeat(last));
+            params.extend(filled.take(ID_LIST).map(Value::Uuid));
+            out.extend(self.rows(&sql, &params, &read)?);
+        }
+        Ok(out)
+    }
+
     fn with_members(&mut self, queue: Option<QueueRow>) -> StoreResult<Option<QueueRow>> {
         let Some(mut queue) = queue else {
             return Ok(None);
@@ -204,6 +229,10 @@ impl<C: Conn> SqlTx<C> {
         Ok(())
     }
 }
+
+/// Ids in one statement of the reads of a set ([`SqlTx::rows_for_ids`]): a list page of a
+/// thousand conversations takes ten.
+const ID_LIST: usize = 100;
 
 /// Later than any stored time: a list without a cursor starts at the newest.
 fn end_of_time() -> DateTime<Utc> {
@@ -802,6 +831,46 @@ impl<C: Conn> Tx for SqlTx<C> {
             params![conversation, agent, after_seq],
             rows::count,
         )
+    }
+
+    // ----- a page of conversations at once -----
+
+    fn messages_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<MessageRow>> {
+        let sql = format!("{} WHERE m.id IN ({{ids}})", rows::select::<MessageRow>());
+        self.rows_for_ids(&sql, &[], ids, rows::read)
+    }
+
+    fn unread_counts(
+        &mut self,
+        agent: Uuid,
+        conversations: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, u32)>> {
+        let sql = "SELECT v.conversation_id, COUNT(*)
+             FROM conversation_views v JOIN messages m
+               ON m.conversation_id = v.conversation_id AND m.seq > v.last_read_seq
+             WHERE v.agent_id = $1 AND v.conversation_id IN ({ids})
+               AND (m.author_agent_id IS NULL OR m.author_agent_id <> $1)
+             GROUP BY v.conversation_id";
+        self.rows_for_ids(sql, params![agent], conversations, |row| {
+            Ok((
+                rows::id("conversation_views")(row)?,
+                rows::count_at(row, 1)?,
+            ))
+        })
+    }
+
+    fn participants(&mut self, conversations: &[Uuid]) -> StoreResult<Vec<(Uuid, AgentRow)>> {
+        let sql = format!(
+            "SELECT v.conversation_id, {}
+             FROM conversation_views v JOIN agents a ON a.id = v.agent_id
+             WHERE v.relation = $1 AND v.conversation_id IN ({{ids}})",
+            columns::<AgentRow>()
+        );
+        let params = params![Relation::Participant.as_str()];
+        self.rows_for_ids(&sql, params, conversations, |row| {
+            let conversation = rows::id("conversation_views")(row)?;
+            Ok((conversation, AgentRow::read(row, &mut 1)?))
+        })
     }
 
     // ----- events -----
