@@ -693,10 +693,9 @@ pub(crate) mod tests {
         assert!(check.is_ok(), "the index stays consistent: {check:?}");
     }
 
-    #[test]
-    fn a_pending_reply_is_replaced_by_the_servers_copy_found_by_client_id() {
-        let (cache, _dir) = testing::cache();
-        let conv = Uuid::now_v7();
+    /// A reply written here, still pending (its id is its client id), and the server's copy
+    /// of it, a moment later.
+    fn reply_and_servers_copy(conv: Uuid) -> (Message, Message) {
         let client_id = Uuid::now_v7();
         let mut pending = message(conv, "já te respondo");
         pending.id = client_id;
@@ -706,6 +705,14 @@ pub(crate) mod tests {
         confirmed.id = Uuid::now_v7();
         confirmed.status = MessageStatus::Sent;
         confirmed.created_at += chrono::Duration::milliseconds(30);
+        (pending, confirmed)
+    }
+
+    #[test]
+    fn a_pending_reply_is_replaced_by_the_servers_copy_found_by_client_id() {
+        let (cache, _dir) = testing::cache();
+        let conv = Uuid::now_v7();
+        let (pending, confirmed) = reply_and_servers_copy(conv);
         cache
             .write_blocking(|tx| {
                 conversations::upsert(tx, &conversation(conv), None)?;
@@ -725,14 +732,8 @@ pub(crate) mod tests {
     fn a_batch_looks_for_pending_copies_only_while_the_outbox_holds_replies() {
         let (cache, _dir) = testing::cache();
         let conv = Uuid::now_v7();
-        let client_id = Uuid::now_v7();
-        let mut pending = message(conv, "já te respondo");
-        pending.id = client_id;
-        pending.client_id = Some(client_id);
-        pending.status = MessageStatus::Pending;
-        let mut confirmed = pending.clone();
-        confirmed.id = Uuid::now_v7();
-        confirmed.status = MessageStatus::Sent;
+        let (pending, confirmed) = reply_and_servers_copy(conv);
+        let client_id = pending.id;
         // Given a reply written here and queued, as `Client::send` writes it.
         let before = cache
             .write_blocking(|tx| {
