@@ -130,8 +130,8 @@ async fn a_chat_taken_by_another_agent_disappears_from_this_agents_cache_message
     server
         .customer_writes("5511930000000", "e o cartão final 4242")
         .await;
-    eventually("Ana has the chat", || async {
-        cached_bodies(&ana, chat).await.len() == 2
+    eventually("Ana and Bia both have the chat", || async {
+        cached_bodies(&ana, chat).await.len() == 2 && cached_bodies(&bia, chat).await.len() == 2
     })
     .await;
     let mut changes = ana.subscribe();
@@ -166,7 +166,7 @@ async fn a_chat_taken_by_another_agent_disappears_from_this_agents_cache_message
     .await
     .unwrap_or(false);
     assert!(told, "the UI is told why the chat went away");
-    // And Bia, the owner, still has it all
+    // And Bia, the owner, still has it all: taking never drops what she already had
     assert_eq!(cached_bodies(&bia, chat).await.len(), 2);
 }
 
