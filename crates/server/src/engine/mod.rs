@@ -101,7 +101,7 @@ pub struct Engine {
     typing: Arc<Mutex<HashMap<Uuid, (String, std::time::Instant)>>>,
     /// When each visitor's typing was last passed on to agents (see `visitor_typing`).
     visitor_typing: Arc<Mutex<HashMap<Uuid, std::time::Instant>>>,
-    /// Group commit, on a store with one writer at a time.
+    /// Group commit, on a store that offers it (both do).
     writer: Option<writer::GroupWriter>,
 }
 

@@ -1,8 +1,9 @@
-//! Group commit: on a store with one writer at a time (SQLite), write jobs queue for one
-//! writer thread, which runs whatever has queued while it was busy in one transaction (each
-//! job in its own savepoint) and answers each job once that transaction is committed. Under
-//! load many webhooks share a commit and its log writes; alone, a job commits at once (no
-//! batching window). Every answer still means "stored".
+//! Group commit: write jobs queue for one writer thread per node, which runs whatever has
+//! queued while it was busy in one transaction (each job in its own savepoint) and answers
+//! each job once that transaction is committed. Under load many webhooks share a commit and
+//! its log writes (SQLite), or on PostgreSQL one pass through the writers' gate, one commit
+//! flush and, when another node's transaction wins, one retry; alone, a job commits at once
+//! (no batching window). Every answer still means "stored".
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;

@@ -152,6 +152,7 @@ macro_rules! store_conformance_tests {
             views_list_newest_first_per_agent,
             event_cursors_grow_per_agent_and_prune_raises_the_floor,
             a_failed_job_leaves_no_trace,
+            a_group_commit_keeps_each_jobs_own_outcome,
             text_orders_and_searches_like_sqlite,
             unsent_uploads_are_deleted_once_old,
             every_method_answers_as_on_sqlite,
@@ -941,6 +942,69 @@ pub(crate) fn a_failed_job_leaves_no_trace(store: &dyn Store) {
     );
     // And the store still answers (what the readiness check asks).
     write(store, |tx| tx.ping());
+}
+
+/// A group commit keeps what each job did unless that job failed: one job's abort, refused
+/// duplicate or error rolls back that job alone, the jobs after it still run and are kept, and a
+/// later job sees what an earlier one of the group wrote.
+pub(crate) fn a_group_commit_keeps_each_jobs_own_outcome(store: &dyn Store) {
+    let conv = conversation("group", "333", t0());
+    write(store, |tx| {
+        tx.insert_conversation(&conv)?;
+        tx.insert_message(&message(&conv, 1, Some("pid-1")))
+    });
+    let mut cursor = None;
+    let mut kept = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
+        tx.upsert_agent(&agent("9020"))?;
+        Ok(())
+    };
+    let mut aborted = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
+        tx.upsert_agent(&agent("9021"))?;
+        Err(JobFailed::Abort)
+    };
+    let mut duplicate = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
+        tx.upsert_agent(&agent("9022"))?;
+        tx.insert_message(&message(&conv, 2, Some("pid-1")))?;
+        Ok(())
+    };
+    let mut after_them = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
+        let first = tx
+            .agent_by_extension("9020")?
+            .expect("the group's first job is seen");
+        tx.upsert_agent(&agent("9023"))?;
+        let event = EventRow {
+            seq: 0,
+            kind: "agent.presence".into(),
+            object_id: None,
+            data: None,
+        };
+        cursor = Some(append(tx, first.id, event, t0())?);
+        Ok(())
+    };
+    let mut jobs: Vec<Job<'_>> = vec![&mut kept, &mut aborted, &mut duplicate, &mut after_them];
+    let outcomes = store.run_writes(&mut jobs);
+    drop(jobs);
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [Ok(()), Ok(()), Err(StoreError::Duplicate { .. }), Ok(())]
+        ),
+        "each job's own outcome, in order: {outcomes:?}"
+    );
+    let present = |extension: &str| write(store, |tx| tx.agent_by_extension(extension)).is_some();
+    assert!(
+        present("9020") && present("9023"),
+        "the jobs that succeeded are kept"
+    );
+    assert!(!present("9021"), "an aborted job is rolled back");
+    assert!(!present("9022"), "a job that failed is rolled back whole");
+    assert_eq!(cursor, Some(1), "an event written in the group");
+    let page = write(store, |tx| tx.messages_before(conv.id, None, 10));
+    assert_eq!(
+        mapped(page, |m| m.seq),
+        [1],
+        "the refused message is not stored"
+    );
 }
 
 /// Text sorts byte by byte, and searches ignore the case of ASCII letters only, as on SQLite.

@@ -60,9 +60,10 @@ pub trait Store: Send + Sync + 'static {
     /// be called again if the backend must retry a transaction (serialisation failures).
     fn run(&self, mode: Mode, job: Job<'_>) -> StoreResult<()>;
 
-    /// Whether [`Store::run_writes`] commits its jobs together (group commit): a backend with
-    /// one writer at a time (SQLite) saves a commit and its log writes per job; one whose
-    /// writers run in parallel (PostgreSQL) gains nothing from queueing them behind each other.
+    /// Whether [`Store::run_writes`] commits its jobs together (group commit), so the engine
+    /// queues its write jobs for one writer: SQLite (one writer at a time anyway) saves a commit
+    /// and its log writes per job; PostgreSQL a commit flush and a pass through its writers'
+    /// gate, and concurrent jobs of one node no longer lose to each other.
     fn groups_writes(&self) -> bool {
         false
     }
