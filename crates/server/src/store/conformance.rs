@@ -1129,10 +1129,11 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
     use chrono::Duration as D;
     let id = |i: usize| ids[i];
     let at = |s: i64| t0() + D::seconds(s);
-    let mut log: Vec<String> = Vec::new();
-    let mut step = |name: &str, job: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<String>| {
+    // Shared by `step` and the checks of jobs that must fail whole.
+    let log = std::cell::RefCell::new(Vec::<String>::new());
+    let step = |name: &str, job: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<String>| {
         let answer = write(store, |tx| Ok(job(tx).unwrap_or_else(kind)));
-        log.push(format!("{name}: {answer}"));
+        log.borrow_mut().push(format!("{name}: {answer}"));
     };
     let agent_row = |i: usize, ext: &str, email: Option<&str>| AgentRow {
         id: id(i),
@@ -1215,9 +1216,8 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
         tx.insert_session(&session("s1", 1))?;
         tx.insert_session(&session("s2", 2))?;
         let dup = tx.insert_session(&session("s1", 2)).map_err(kind);
-        let unknown = tx.insert_session(&session("s3", 50)).map_err(kind);
         Ok(format!(
-            "{dup:?} {unknown:?} {:?} {:?} {} {} {:?}",
+            "{dup:?} {:?} {:?} {} {} {:?}",
             tx.session_agent("s1", at(59))?.map(|a| a.id),
             tx.session_agent("s1", at(60))?.map(|a| a.id),
             tx.revoke_session("s2", at(1))?,
@@ -1229,6 +1229,15 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             }
         ))
     });
+    // A broken reference is no duplicate: the statement fails, and with it the job.
+    let unknown = store
+        .run(Mode::Write, &mut |tx| {
+            tx.insert_session(&session("s3", 50))?;
+            Ok(())
+        })
+        .map_err(kind);
+    log.borrow_mut()
+        .push(format!("session of an unknown agent: {unknown:?}"));
     step("sessions ended", &mut |tx| {
         tx.insert_session(&session("s4", 3))?;
         tx.insert_session(&session("s5", 3))?;
@@ -1639,5 +1648,5 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
             tx.active_block("10.0.0.1", at(60))?
         ))
     });
-    log
+    log.into_inner()
 }
