@@ -19,6 +19,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use switchboard_protocol::ErrorCode;
 use tokio::sync::watch;
@@ -254,14 +255,17 @@ impl AgentStream {
                     }
                     Err(err) => return Err(err.to_string()),
                 };
+                // A page's frames are queued, then written together: one write to the
+                // socket per page, not one per event.
                 if page.reset {
                     let notice = serde_json::json!({"reset": true, "cursor": page.cursor});
-                    send(&mut socket, notice.to_string()).await?;
+                    queue(&mut socket, notice.to_string()).await?;
                 }
                 for event in &page.events {
                     let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
-                    send(&mut socket, text).await?;
+                    queue(&mut socket, text).await?;
                 }
+                socket.flush().await.map_err(|e| e.to_string())?;
                 cursor = page.cursor;
                 if !page.more {
                     break;
@@ -288,9 +292,10 @@ impl AgentStream {
     }
 }
 
-async fn send(socket: &mut WebSocket, text: String) -> Result<(), String> {
+/// Queue a text frame, written by the next flush (or once the queue is full).
+async fn queue(socket: &mut WebSocket, text: String) -> Result<(), String> {
     socket
-        .send(Message::Text(text.into()))
+        .feed(Message::Text(text.into()))
         .await
         .map_err(|e| e.to_string())
 }
