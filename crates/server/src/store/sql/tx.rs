@@ -24,8 +24,8 @@ pub(crate) struct SqlTx<C> {
     /// The conversation row as it is stored now, when this transaction knows it: the last one
     /// it wrote, or read while holding it (see [`super::Dialect::one_writer`]). Updating that
     /// row then writes only the columns that changed, so the indexes of the others are left
-    /// alone — a new message touches none. Forgotten by any other statement that writes
-    /// `conversations`.
+    /// alone — a new message touches none — and reading that row again needs no statement.
+    /// Forgotten by any other statement that writes `conversations`.
     stored: Option<ConversationRow>,
 }
 
@@ -42,6 +42,12 @@ impl<C: Conn> SqlTx<C> {
             }
         }
         row
+    }
+
+    /// The conversation `id` as stored now, if this transaction knows it (see `stored`): read
+    /// again, it would answer the same.
+    fn known(&self, id: Uuid) -> Option<ConversationRow> {
+        self.stored.as_ref().filter(|row| row.id == id).cloned()
     }
 
     /// Before a statement that writes: one on `conversations` makes the kept row unknown.
@@ -597,11 +603,18 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- conversations -----
 
     fn conversation(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        if let Some(known) = self.known(id) {
+            return Ok(Some(known));
+        }
         let row = self.select_first("WHERE c.id = $1", params![id])?;
         Ok(self.held(row, false))
     }
 
     fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
+        // A row this transaction wrote or holds is locked already.
+        if let Some(known) = self.known(id) {
+            return Ok(Some(known));
+        }
         // Concurrent writers of the row wait for this transaction (and then retry, being
         // serialisable); SQLite's one writer holds its lock for the whole transaction anyway.
         let rest = format!("WHERE c.id = $1{}", C::DIALECT.for_update);
