@@ -114,13 +114,13 @@ impl Unit<'_> {
                 event_types::MESSAGE_UPSERTED,
                 Some(row.id),
                 None,
-            )?;
+            );
             self.emit(
                 view.agent_id,
                 event_types::CONVERSATION_UPSERTED,
                 Some(conv.id),
                 None,
-            )?;
+            );
         }
         Ok(row)
     }
@@ -518,7 +518,7 @@ impl Engine {
             if view.archived != archived {
                 view.archived = archived;
                 unit.tx.upsert_view(&view)?;
-                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None)?;
+                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None);
             }
             unit.dto_for(id, agent)
         })
@@ -543,7 +543,7 @@ impl Engine {
                 event_types::CONVERSATION_REMOVED,
                 Some(id),
                 Some(serde_json::to_value(data).expect("plain struct")),
-            )?;
+            );
             Ok(())
         })
         .await
@@ -562,7 +562,7 @@ impl Engine {
             if message.seq > view.last_read_seq {
                 view.last_read_seq = message.seq;
                 unit.tx.upsert_view(&view)?;
-                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None)?;
+                unit.emit(agent, event_types::CONVERSATION_UPSERTED, Some(id), None);
             }
             unit.dto_for(id, agent)
         })

@@ -115,7 +115,7 @@ impl Unit<'_> {
         };
         for other in self.tx.agents()? {
             if other.disabled_at.is_none() {
-                self.emit(other.id, kind, Some(agent.id), Some(data.clone()))?;
+                self.emit(other.id, kind, Some(agent.id), Some(data.clone()));
             }
         }
         Ok(())

@@ -97,7 +97,7 @@ impl Unit<'_> {
                     event_types::MESSAGE_STATUS,
                     Some(message.id),
                     Some(data.clone()),
-                )?;
+                );
             }
         }
         Ok(())

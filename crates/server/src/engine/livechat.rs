@@ -474,7 +474,7 @@ impl Engine {
             };
             if unit.tx.view(conv.id, owner)?.is_some_and(|v| v.visible()) {
                 let data = serde_json::json!({"conversation_id": conv.id, "who": "contact", "name": display_name(&visitor)});
-                unit.emit(owner, event_types::TYPING, Some(conv.id), Some(data))?;
+                unit.emit(owner, event_types::TYPING, Some(conv.id), Some(data));
             }
             Ok(())
         })

@@ -135,6 +135,8 @@ pub struct Unit<'t> {
     channels_changed: bool,
     /// Events emitted, appended to the agents' logs together when the job is done.
     events: Vec<(Uuid, EventRow)>,
+    /// Where in `events` each agent's last event about an object is.
+    last_about: HashMap<(Uuid, Uuid), usize>,
 }
 
 impl std::fmt::Debug for Unit<'_> {
@@ -168,26 +170,27 @@ impl Unit<'_> {
         kind: &str,
         object_id: Option<Uuid>,
         data: Option<serde_json::Value>,
-    ) -> StoreResult<()> {
+    ) {
         self.touched.insert(agent);
-        let repeat = object_id.is_some()
-            && data.is_none()
-            && self
-                .events
-                .iter()
-                .rev()
-                .find(|(to, event)| *to == agent && event.object_id == object_id)
-                .is_some_and(|(_, event)| event.kind == kind && event.data.is_none());
-        if !repeat {
-            let event = EventRow {
-                seq: 0,
-                kind: kind.to_string(),
-                object_id,
-                data,
-            };
-            self.events.push((agent, event));
+        let last = object_id.and_then(|object| self.last_about.get(&(agent, object)));
+        let repeat = data.is_none()
+            && last.is_some_and(|&at| {
+                let (_, event) = &self.events[at];
+                event.kind == kind && event.data.is_none()
+            });
+        if repeat {
+            return;
         }
-        Ok(())
+        if let Some(object) = object_id {
+            self.last_about.insert((agent, object), self.events.len());
+        }
+        let event = EventRow {
+            seq: 0,
+            kind: kind.to_string(),
+            object_id,
+            data,
+        };
+        self.events.push((agent, event));
     }
 
     /// Write the events emitted so far: each agent's cursor moves once, the rows go in one
@@ -196,6 +199,7 @@ impl Unit<'_> {
         if !self.events.is_empty() {
             self.tx
                 .append_events(&std::mem::take(&mut self.events), self.now)?;
+            self.last_about.clear();
         }
         Ok(())
     }
@@ -399,6 +403,7 @@ where
         typing: Vec::new(),
         channels_changed: false,
         events: Vec::new(),
+        last_about: HashMap::new(),
     };
     let result = job(&mut unit);
     let failed = result.is_err();
@@ -427,4 +432,82 @@ where
         channels_changed: unit.channels_changed,
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_protocol::event_types;
+
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    #[test]
+    fn a_reference_event_repeating_the_agents_last_about_its_object_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("emit.db")).unwrap();
+        let (ana, bia, chat, message) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let mut kept = Vec::new();
+        store
+            .run(Mode::Write, &mut |tx| {
+                let mut unit = Unit {
+                    tx,
+                    now: Utc::now(),
+                    settings: EngineSettings {
+                        session_ttl: Duration::hours(1),
+                        event_retention: Duration::days(1),
+                        default_country: phonenumber::country::Id::BR,
+                    },
+                    touched: BTreeSet::new(),
+                    wake_outbound: false,
+                    typing: Vec::new(),
+                    channels_changed: false,
+                    events: Vec::new(),
+                    last_about: HashMap::new(),
+                };
+                let (upserted, removed) = (
+                    event_types::CONVERSATION_UPSERTED,
+                    event_types::CONVERSATION_REMOVED,
+                );
+                unit.emit(ana, upserted, Some(chat), None);
+                unit.emit(ana, upserted, Some(chat), None); // a repeat
+                unit.emit(bia, upserted, Some(chat), None); // another agent's
+                unit.emit(ana, event_types::MESSAGE_UPSERTED, Some(message), None);
+                unit.emit(ana, upserted, Some(chat), None); // still a repeat about the chat
+                unit.emit(
+                    ana,
+                    removed,
+                    Some(chat),
+                    Some(serde_json::json!({"id": chat})),
+                );
+                unit.emit(ana, upserted, Some(chat), None); // after one with data
+                unit.emit(ana, event_types::TYPING, None, Some(serde_json::json!({})));
+                unit.emit(ana, event_types::TYPING, None, Some(serde_json::json!({})));
+                kept = unit
+                    .events
+                    .iter()
+                    .map(|(agent, event)| (*agent, event.kind.clone(), event.object_id))
+                    .collect();
+                assert_eq!(unit.touched, BTreeSet::from([ana, bia]));
+                Err(JobFailed::Abort)
+            })
+            .unwrap();
+        let event = |agent, kind: &str, object| (agent, kind.to_string(), object);
+        assert_eq!(
+            kept,
+            [
+                event(ana, event_types::CONVERSATION_UPSERTED, Some(chat)),
+                event(bia, event_types::CONVERSATION_UPSERTED, Some(chat)),
+                event(ana, event_types::MESSAGE_UPSERTED, Some(message)),
+                event(ana, event_types::CONVERSATION_REMOVED, Some(chat)),
+                event(ana, event_types::CONVERSATION_UPSERTED, Some(chat)),
+                event(ana, event_types::TYPING, None),
+                event(ana, event_types::TYPING, None),
+            ]
+        );
+    }
 }

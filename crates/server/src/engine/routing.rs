@@ -38,7 +38,7 @@ impl Unit<'_> {
                 event_types::CONVERSATION_UPSERTED,
                 Some(conversation),
                 None,
-            )?;
+            );
         }
         Ok(())
     }
@@ -59,7 +59,7 @@ impl Unit<'_> {
                 event_types::CONVERSATION_REMOVED,
                 Some(view.conversation_id),
                 Some(serde_json::to_value(data).expect("plain struct")),
-            )?;
+            );
         }
         Ok(())
     }
@@ -73,7 +73,7 @@ impl Unit<'_> {
                     event_types::CONVERSATION_UPSERTED,
                     Some(conversation),
                     None,
-                )?;
+                );
             }
         }
         Ok(())
@@ -87,7 +87,7 @@ impl Unit<'_> {
         data: serde_json::Value,
     ) -> StoreResult<()> {
         for agent in self.tx.agents()? {
-            self.emit(agent.id, kind, Some(object_id), Some(data.clone()))?;
+            self.emit(agent.id, kind, Some(object_id), Some(data.clone()));
         }
         Ok(())
     }

@@ -166,7 +166,7 @@ impl Engine {
                         event_types::AGENT_PRESENCE,
                         Some(agent),
                         Some(data.clone()),
-                    )?;
+                    );
                 }
                 if presence == Presence::Available {
                     unit.members_changed(agent)?;

@@ -909,13 +909,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<i64>> {
         // Each agent's cursor moves once by its number of events; its events take the cursors
-        // up to the new head, in order.
-        let mut heads: Vec<(Uuid, i64)> = Vec::new();
+        // up to the new head, in order. Agents in id order, so concurrent batches on
+        // PostgreSQL lock their rows in the same order.
+        let mut heads: std::collections::BTreeMap<Uuid, i64> = Default::default();
         for (agent, _) in events {
-            match heads.iter_mut().find(|(a, _)| a == agent) {
-                Some((_, count)) => *count += 1,
-                None => heads.push((*agent, 1)),
-            }
+            *heads.entry(*agent).or_default() += 1;
         }
         for (agent, count) in &mut heads {
             let head = self.one(
@@ -927,9 +925,8 @@ impl<C: Conn> Tx for SqlTx<C> {
         }
         let mut seqs = Vec::with_capacity(events.len());
         for (agent, _) in events {
-            let (_, last) = heads
-                .iter_mut()
-                .find(|(a, _)| a == agent)
+            let last = heads
+                .get_mut(agent)
                 .expect("every agent of the batch has a head");
             *last += 1;
             seqs.push(*last);
