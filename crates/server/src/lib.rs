@@ -280,7 +280,7 @@ pub async fn launch_with_listener(
     channels.reload(&engine.channel_rows().await?);
     let files = Arc::new(files);
     let (shutdown, mut stopped) = watch::channel(false);
-    let state = http::AppState {
+    let state = http::AppState::new(http::Shared {
         engine: engine.clone(),
         login_limiter: Arc::new(auth::LoginLimiter::new(
             config.server.rate_limits,
@@ -317,7 +317,7 @@ pub async fn launch_with_listener(
         streams: Default::default(),
         updates: Arc::new(updates::Updates::new(&config.server.updates_dir)),
         shutdown: stopped.clone(),
-    };
+    });
     let limiters = (
         state.login_limiter.clone(),
         state.webhook_limiter.clone(),
