@@ -611,7 +611,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn conversation_for_update(&mut self, id: Uuid) -> StoreResult<Option<ConversationRow>> {
-        // A row this transaction wrote or holds is locked already.
+        // A row this transaction wrote or holds is locked already (SQLite: by its one writer).
         if let Some(known) = self.known(id) {
             return Ok(Some(known));
         }
