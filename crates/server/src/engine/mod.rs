@@ -147,6 +147,23 @@ impl std::fmt::Debug for Unit<'_> {
     }
 }
 
+impl<'t> Unit<'t> {
+    /// A unit of work on `tx`, running now.
+    fn new(tx: &'t mut dyn Tx, settings: EngineSettings) -> Self {
+        Unit {
+            tx,
+            now: Utc::now(),
+            settings,
+            touched: BTreeSet::new(),
+            wake_outbound: false,
+            typing: Vec::new(),
+            channels_changed: false,
+            events: Vec::new(),
+            last_about: HashMap::new(),
+        }
+    }
+}
+
 impl Unit<'_> {
     /// Wake a live-chat visitor's stream after commit (visitors have no event log).
     pub fn touch_visitor(&mut self, visitor: Uuid) {
@@ -394,17 +411,7 @@ fn run_unit<R, F>(
 where
     F: FnMut(&mut Unit) -> Result<R>,
 {
-    let mut unit = Unit {
-        tx,
-        now: Utc::now(),
-        settings,
-        touched: BTreeSet::new(),
-        wake_outbound: false,
-        typing: Vec::new(),
-        channels_changed: false,
-        events: Vec::new(),
-        last_about: HashMap::new(),
-    };
+    let mut unit = Unit::new(tx, settings);
     let result = job(&mut unit);
     let failed = result.is_err();
     slot.outcome = Some(result);
@@ -454,21 +461,12 @@ mod tests {
         let mut kept = Vec::new();
         store
             .run(Mode::Write, &mut |tx| {
-                let mut unit = Unit {
-                    tx,
-                    now: Utc::now(),
-                    settings: EngineSettings {
-                        session_ttl: Duration::hours(1),
-                        event_retention: Duration::days(1),
-                        default_country: phonenumber::country::Id::BR,
-                    },
-                    touched: BTreeSet::new(),
-                    wake_outbound: false,
-                    typing: Vec::new(),
-                    channels_changed: false,
-                    events: Vec::new(),
-                    last_about: HashMap::new(),
+                let settings = EngineSettings {
+                    session_ttl: Duration::hours(1),
+                    event_retention: Duration::days(1),
+                    default_country: phonenumber::country::Id::BR,
                 };
+                let mut unit = Unit::new(tx, settings);
                 let (upserted, removed) = (
                     event_types::CONVERSATION_UPSERTED,
                     event_types::CONVERSATION_REMOVED,
