@@ -5,12 +5,14 @@
 //! see is skipped: a `conversation.removed` later in the log tells the client, and nothing that
 //! was taken away from an agent is ever shown to them again.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use switchboard_protocol::{event_types, Event};
 use uuid::Uuid;
 
 use super::present::{conversation_dto, message_dto};
 use super::{Engine, Error, Result, Unit};
-use crate::store::{EventRow, StoreResult};
+use crate::store::{EventRow, StoreResult, ViewRow};
 
 /// One answer of `GET /sync`, or one batch of the live stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,9 +62,12 @@ impl Unit<'_> {
         let rows = self.tx.events_after(agent, cursor, limit)?;
         let mut next = cursor;
         let mut events = Vec::with_capacity(rows.len());
+        // The agent's view of each conversation the page names, read once: a new message's
+        // page names its conversation twice (the message, then the conversation).
+        let mut views = HashMap::new();
         for row in rows {
             next = row.seq;
-            if let Some(data) = self.materialise(agent, &row)? {
+            if let Some(data) = self.materialise(agent, &row, &mut views)? {
                 events.push(Event {
                     cursor: row.seq,
                     kind: row.kind,
@@ -78,11 +83,27 @@ impl Unit<'_> {
         })
     }
 
+    /// Whether the agent sees conversation `id` now, and their view of it (`views`: the page's
+    /// views read so far).
+    fn visible_view(
+        &mut self,
+        id: Uuid,
+        agent: Uuid,
+        views: &mut HashMap<Uuid, Option<ViewRow>>,
+    ) -> StoreResult<Option<ViewRow>> {
+        let view = match views.entry(id) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot.insert(self.tx.view(id, agent)?).clone(),
+        };
+        Ok(view.filter(ViewRow::visible))
+    }
+
     /// The payload of an event as the agent may see it now; `None` to skip it.
     fn materialise(
         &mut self,
         agent: Uuid,
         row: &EventRow,
+        views: &mut HashMap<Uuid, Option<ViewRow>>,
     ) -> StoreResult<Option<serde_json::Value>> {
         let to_json = |value: serde_json::Result<serde_json::Value>| {
             value.expect("wire types always serialise")
@@ -93,24 +114,24 @@ impl Unit<'_> {
                 let Some(conv) = self.tx.conversation(id)? else {
                     return Ok(None);
                 };
-                match self.tx.view(id, agent)? {
-                    Some(view) if view.visible() => {
+                match self.visible_view(id, agent, views)? {
+                    Some(view) => {
                         let dto = conversation_dto(self.tx, &conv, &view)?;
                         Ok(Some(to_json(serde_json::to_value(dto))))
                     }
-                    _ => Ok(None),
+                    None => Ok(None),
                 }
             }
             (event_types::MESSAGE_UPSERTED, Some(id), None) => {
                 let Some(message) = self.tx.message(id)? else {
                     return Ok(None);
                 };
-                match self.tx.view(message.conversation_id, agent)? {
-                    Some(view) if view.visible() => {
+                match self.visible_view(message.conversation_id, agent, views)? {
+                    Some(_) => {
                         let dto = message_dto(self.tx, &message)?;
                         Ok(Some(to_json(serde_json::to_value(dto))))
                     }
-                    _ => Ok(None),
+                    None => Ok(None),
                 }
             }
             _ => Ok(None),
