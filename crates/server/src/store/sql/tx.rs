@@ -112,18 +112,22 @@ impl<C: Conn> SqlTx<C> {
         Ok(self.execute(sql, params)? > 0)
     }
 
-    /// Execute, a row that would break a uniqueness rule being [`StoreError::Duplicate`] of
-    /// `what`. A plain `INSERT` is given `ON CONFLICT DO NOTHING`, which tells the duplicate
-    /// without failing the statement: PostgreSQL then needs no savepoint around it (two round
-    /// trips less), and the answer is certain even beside concurrent writers — a clash with a
-    /// row this transaction cannot see yet ends in a serialisation failure (the job runs again),
-    /// not in a duplicate. Other statements (updates, inserts with an `ON CONFLICT` clause of
-    /// their own) run as written, any constraint violation their duplicate.
+    /// Execute an `UPDATE` (or an `INSERT` with an `ON CONFLICT` clause of its own), any
+    /// constraint violation being [`StoreError::Duplicate`] of `what` (PostgreSQL runs it under
+    /// a savepoint, so the job may go on).
+    fn unique(&mut self, what: &'static str, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
+        self.writes(sql);
+        self.conn.execute(sql, params, Some(what))
+    }
+
+    /// Execute a plain `INSERT`, a row that would break a uniqueness rule being
+    /// [`StoreError::Duplicate`] of `what`. It is given `ON CONFLICT DO NOTHING`, which tells
+    /// the duplicate without failing the statement: PostgreSQL then needs no savepoint around
+    /// it (two round trips less), and the answer is certain even beside concurrent writers — a
+    /// clash with a row this transaction cannot see yet ends in a serialisation failure (the job
+    /// runs again), not in a duplicate.
     fn insert(&mut self, what: &'static str, sql: &str, params: &[Value<'_>]) -> StoreResult<u64> {
         self.writes(sql);
-        if !sql.starts_with("INSERT") || sql.contains("ON CONFLICT") {
-            return self.conn.execute(sql, params, Some(what));
-        }
         let sql = format!("{sql} ON CONFLICT DO NOTHING");
         match self.conn.execute(&sql, params, None)? {
             0 => Err(StoreError::Duplicate { what }),
@@ -160,7 +164,8 @@ impl<C: Conn> SqlTx<C> {
             placeholders.join(", ")
         );
         match unique {
-            Some(what) => self.insert(what, sql.trim_end(), &values)?,
+            Some(what) if then.is_empty() => self.insert(what, sql.trim_end(), &values)?,
+            Some(what) => self.unique(what, &sql, &values)?,
             None => self.execute(&sql, &values)?,
         };
         Ok(())
@@ -264,7 +269,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     // ----- agents and sessions -----
 
     fn upsert_agent(&mut self, agent: &AgentRow) -> StoreResult<AgentRow> {
-        self.insert(
+        self.unique(
             "agent e-mail",
             "INSERT INTO agents
                 (id, extension, name, email, role, password_hash, presence, disabled_at,
@@ -386,7 +391,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn rename_agent(&mut self, id: Uuid, extension: &str) -> StoreResult<()> {
-        self.insert(
+        self.unique(
             "agent extension",
             "UPDATE agents SET extension = $2 WHERE id = $1",
             params![id, extension],
@@ -1247,7 +1252,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         error: Option<&str>,
         provider_message_id: Option<&str>,
     ) -> StoreResult<()> {
-        self.insert(
+        self.unique(
             "provider message id",
             "UPDATE messages SET status = $2, error = $3,
                 provider_message_id = COALESCE($4, provider_message_id)
