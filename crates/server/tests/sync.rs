@@ -98,6 +98,72 @@ async fn pruned_events_answer_with_a_reset() {
     );
 }
 
+/// Streams woken together are read in one snapshot, each conversation presented once for all
+/// of them: each agent must still get their own view of it (archive flag, unread count), and
+/// nothing of a chat taken away from them.
+#[tokio::test]
+async fn pages_read_together_equal_each_agents_own_page() {
+    let server = TestServer::start(3).await;
+    let (ana, bia, cleo) = (
+        server.login("101").await,
+        server.login("102").await,
+        server.login("103").await,
+    );
+    let engine = &server.running.engine;
+    let shared = server.inbound("wa", "5511000000120", "Oi").await;
+    let newest = server.inbound("wa", "5511000000120", "Alguém?").await;
+    let taken = server
+        .inbound("wa", "5511000000121", "Preciso de ajuda")
+        .await;
+    engine
+        .mark_read(bia.id, shared.conversation_id, newest.message_id)
+        .await
+        .unwrap();
+    engine
+        .set_archived(cleo.id, shared.conversation_id, true)
+        .await
+        .unwrap();
+    engine.take(ana.id, taken.conversation_id).await.unwrap();
+    server.inbound("wa", "5511000000121", "Obrigado, Ana").await;
+
+    let agents = [ana.id, bia.id, cleo.id];
+    let wanted: Vec<_> = agents.iter().map(|&agent| (agent, 0, 500)).collect();
+    let together = engine.sync_together(&wanted).await.unwrap();
+    let mut views = Vec::new();
+    for (agent, page) in agents.iter().zip(&together) {
+        let alone = engine.sync(*agent, 0, 500).await.unwrap();
+        assert_eq!(page, &alone, "agent {agent}: read together = read alone");
+        let last = page
+            .events
+            .iter()
+            .rev()
+            .find(|e| {
+                e.kind == "conversation.upserted"
+                    && e.data["id"] == shared.conversation_id.to_string()
+            })
+            .expect("each agent sees the shared chat");
+        views.push((last.data["unread"].clone(), last.data["archived"].clone()));
+        let sees_taken_message = page
+            .events
+            .iter()
+            .any(|e| e.kind == "message.upserted" && e.data["body"] == "Obrigado, Ana");
+        assert_eq!(
+            sees_taken_message,
+            *agent == ana.id,
+            "only Ana sees her chat"
+        );
+    }
+    assert_eq!(
+        views,
+        [
+            (serde_json::json!(2), serde_json::json!(false)),
+            (serde_json::json!(0), serde_json::json!(false)),
+            (serde_json::json!(2), serde_json::json!(true)),
+        ],
+        "(unread, archived) of the shared chat for Ana, Bia and Cleo"
+    );
+}
+
 #[tokio::test]
 async fn stream_replays_then_delivers_live_events() {
     let server = TestServer::start(1).await;

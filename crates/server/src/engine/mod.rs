@@ -15,6 +15,7 @@ mod history;
 mod ingest;
 mod livechat;
 mod outreach;
+mod pages;
 mod present;
 mod routing;
 mod sessions;
@@ -103,6 +104,8 @@ pub struct Engine {
     visitor_typing: Arc<Mutex<HashMap<Uuid, std::time::Instant>>>,
     /// Group commit, on a store that offers it (both do).
     writer: Option<writer::GroupWriter>,
+    /// Live stream pages waiting to be read together.
+    pages: Arc<pages::PageQueue>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -235,6 +238,7 @@ impl Engine {
             channels: Arc::new(tokio::sync::Notify::new()),
             typing: Arc::new(Mutex::new(HashMap::new())),
             visitor_typing: Arc::new(Mutex::new(HashMap::new())),
+            pages: Arc::new(pages::PageQueue::default()),
         }
     }
 

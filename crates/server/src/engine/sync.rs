@@ -4,15 +4,21 @@
 //! state when served, read in the same snapshot as the log. An object the agent can no longer
 //! see is skipped: a `conversation.removed` later in the log tells the client, and nothing that
 //! was taken away from an agent is ever shown to them again.
+//!
+//! Live streams woken together are served together: their pages are read in one snapshot
+//! (`Engine::stream_page` queues a page; see `pages.rs`), and each conversation or message
+//! those pages name is read and presented once however many agents' streams carry it — only
+//! an agent's own view of a conversation (whether they see it, its archive flag, their unread
+//! count) is read per agent.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 
-use switchboard_protocol::{event_types, Event};
+use switchboard_protocol::{event_types, Conversation, Event, Message};
 use uuid::Uuid;
 
-use super::present::{conversation_dto, message_dto};
+use super::present::Presenter;
 use super::{Engine, Error, Result, Unit};
-use crate::store::{EventRow, StoreResult, ViewRow};
+use crate::store::{ConversationRow, EventRow, StoreResult, ViewRow};
 
 /// One answer of `GET /sync`, or one batch of the live stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,28 +34,109 @@ pub struct SyncPage {
 impl Engine {
     /// Events after `cursor`, at most `limit`.
     pub async fn sync(&self, agent: Uuid, cursor: i64, limit: u32) -> Result<SyncPage> {
-        self.read(move |unit| Ok(unit.sync_page(agent, cursor, limit)?))
+        self.read(move |unit| Ok(unit.sync_page(agent, cursor, limit, &mut Snapshot::default())?))
             .await
     }
+}
 
-    /// Like [`Engine::sync`] for the live stream of the session of `token`, in the same read:
-    /// [`Error::SignedOut`] once that session ended (logged out, expired, agent disabled), so a
-    /// stream never carries an event after its session ended.
-    pub async fn stream_page(&self, token: &str, cursor: i64, limit: u32) -> Result<SyncPage> {
-        let hash = crate::auth::token_hash(token);
-        self.read(move |unit| {
-            let agent = unit
+/// What pages read in one transaction share: the conversations and messages they name, read
+/// and presented once, and each agent's view of each conversation.
+#[derive(Default)]
+pub(super) struct Snapshot {
+    presenter: Presenter,
+    conversations: HashMap<Uuid, Option<ConversationRow>>,
+    /// Conversations presented, as the first agent to see them did (`unread` and `archived`
+    /// are that agent's; [`Snapshot::conversation`] replaces them for each agent).
+    presented: HashMap<Uuid, Conversation>,
+    messages: HashMap<Uuid, Option<Message>>,
+    views: HashMap<(Uuid, Uuid), Option<ViewRow>>,
+}
+
+impl Snapshot {
+    /// Whether `agent` sees conversation `id` now, and their view of it.
+    fn visible_view(
+        &mut self,
+        unit: &mut Unit,
+        id: Uuid,
+        agent: Uuid,
+    ) -> StoreResult<Option<ViewRow>> {
+        let view = match self.views.get(&(agent, id)) {
+            Some(known) => known.clone(),
+            None => {
+                let found = unit.tx.view(id, agent)?;
+                self.views.insert((agent, id), found.clone());
+                found
+            }
+        };
+        Ok(view.filter(ViewRow::visible))
+    }
+
+    /// Conversation `id` as `agent` sees it, if they do.
+    fn conversation(
+        &mut self,
+        unit: &mut Unit,
+        id: Uuid,
+        agent: Uuid,
+    ) -> StoreResult<Option<Conversation>> {
+        if !self.conversations.contains_key(&id) {
+            let row = unit.tx.conversation(id)?;
+            self.conversations.insert(id, row);
+        }
+        let Some(conv) = self.conversations[&id].clone() else {
+            return Ok(None);
+        };
+        let Some(view) = self.visible_view(unit, id, agent)? else {
+            return Ok(None);
+        };
+        if let Some(shared) = self.presented.get(&id) {
+            // Everything but the agent's own archive flag and unread count is the same for
+            // every agent who sees it.
+            let mut mine = shared.clone();
+            mine.archived = view.archived;
+            mine.unread = unit
                 .tx
-                .session_agent(&hash, unit.now)?
-                .ok_or(Error::SignedOut)?;
-            Ok(unit.sync_page(agent.id, cursor, limit)?)
-        })
-        .await
+                .unread_counts(agent, &[id])?
+                .first()
+                .map_or(0, |(_, count)| *count);
+            return Ok(Some(mine));
+        }
+        let page = [(conv, view)];
+        let mine = self
+            .presenter
+            .conversations(unit.tx, agent, &page)?
+            .remove(0);
+        self.presented.insert(id, mine.clone());
+        Ok(Some(mine))
+    }
+
+    /// Message `id` if `agent` sees its conversation now.
+    fn message(&mut self, unit: &mut Unit, id: Uuid, agent: Uuid) -> StoreResult<Option<Message>> {
+        if !self.messages.contains_key(&id) {
+            let presented = match unit.tx.message(id)? {
+                Some(row) => Some(self.presenter.message(unit.tx, &row)?),
+                None => None,
+            };
+            self.messages.insert(id, presented);
+        }
+        let Some(message) = self.messages[&id].clone() else {
+            return Ok(None);
+        };
+        Ok(self
+            .visible_view(unit, message.conversation_id, agent)?
+            .map(|_| message))
     }
 }
 
 impl Unit<'_> {
-    fn sync_page(&mut self, agent: Uuid, cursor: i64, limit: u32) -> StoreResult<SyncPage> {
+    /// The page of `agent`'s log after `cursor`, read with what other pages of the same
+    /// transaction read (`snapshot`).
+    pub(super) fn sync_page(
+        &mut self,
+        agent: Uuid,
+        cursor: i64,
+        limit: u32,
+        snapshot: &mut Snapshot,
+    ) -> StoreResult<SyncPage> {
         let (floor, head) = self.tx.event_bounds(agent)?;
         if cursor < floor || cursor > head {
             return Ok(SyncPage {
@@ -62,12 +149,9 @@ impl Unit<'_> {
         let rows = self.tx.events_after(agent, cursor, limit)?;
         let mut next = cursor;
         let mut events = Vec::with_capacity(rows.len());
-        // The agent's view of each conversation the page names, read once: a new message's
-        // page names its conversation twice (the message, then the conversation).
-        let mut views = HashMap::new();
         for row in rows {
             next = row.seq;
-            if let Some(data) = self.materialise(agent, &row, &mut views)? {
+            if let Some(data) = self.materialise(agent, &row, snapshot)? {
                 events.push(Event {
                     cursor: row.seq,
                     kind: row.kind,
@@ -83,58 +167,33 @@ impl Unit<'_> {
         })
     }
 
-    /// Whether the agent sees conversation `id` now, and their view of it (`views`: the page's
-    /// views read so far).
-    fn visible_view(
-        &mut self,
-        id: Uuid,
-        agent: Uuid,
-        views: &mut HashMap<Uuid, Option<ViewRow>>,
-    ) -> StoreResult<Option<ViewRow>> {
-        let view = match views.entry(id) {
-            Entry::Occupied(known) => known.get().clone(),
-            Entry::Vacant(slot) => slot.insert(self.tx.view(id, agent)?).clone(),
-        };
-        Ok(view.filter(ViewRow::visible))
-    }
-
     /// The payload of an event as the agent may see it now; `None` to skip it.
     fn materialise(
         &mut self,
         agent: Uuid,
         row: &EventRow,
-        views: &mut HashMap<Uuid, Option<ViewRow>>,
+        snapshot: &mut Snapshot,
     ) -> StoreResult<Option<serde_json::Value>> {
-        let to_json = |value: serde_json::Result<serde_json::Value>| {
-            value.expect("wire types always serialise")
-        };
+        fn to_json<T: serde::Serialize>(value: Option<T>) -> Option<serde_json::Value> {
+            value.map(|v| serde_json::to_value(v).expect("wire types always serialise"))
+        }
         match (row.kind.as_str(), row.object_id, &row.data) {
             (_, _, Some(data)) => Ok(Some(data.clone())),
             (event_types::CONVERSATION_UPSERTED, Some(id), None) => {
-                let Some(conv) = self.tx.conversation(id)? else {
-                    return Ok(None);
-                };
-                match self.visible_view(id, agent, views)? {
-                    Some(view) => {
-                        let dto = conversation_dto(self.tx, &conv, &view)?;
-                        Ok(Some(to_json(serde_json::to_value(dto))))
-                    }
-                    None => Ok(None),
-                }
+                Ok(to_json(snapshot.conversation(self, id, agent)?))
             }
             (event_types::MESSAGE_UPSERTED, Some(id), None) => {
-                let Some(message) = self.tx.message(id)? else {
-                    return Ok(None);
-                };
-                match self.visible_view(message.conversation_id, agent, views)? {
-                    Some(_) => {
-                        let dto = message_dto(self.tx, &message)?;
-                        Ok(Some(to_json(serde_json::to_value(dto))))
-                    }
-                    None => Ok(None),
-                }
+                Ok(to_json(snapshot.message(self, id, agent)?))
             }
             _ => Ok(None),
         }
+    }
+}
+
+/// A stream page that failed with the rest of its batch: the batch's error, for each page.
+pub(super) fn batch_error(err: &Error) -> Error {
+    match err {
+        Error::Storage(store) => Error::Storage(store.clone()),
+        other => Error::Storage(crate::store::StoreError::Database(other.to_string())),
     }
 }
