@@ -102,13 +102,21 @@ impl Unit<'_> {
             if !view.visible() {
                 continue;
             }
-            if Some(view.agent_id) == row.author_agent_id {
+            // Only a view the message changes is written (with ten agents seeing a chat,
+            // rewriting every view for each message was most of the message's writes).
+            let changed = if Some(view.agent_id) == row.author_agent_id {
                 view.last_read_seq = row.seq; // what I wrote, I have read
+                true
             } else if view.archived && conv.status != ConversationStatus::Resolved {
                 view.archived = false; // a new message brings an archived chat back to Recent
+                true
+            } else {
+                false
+            };
+            if changed {
+                view.updated_at = self.now;
+                self.tx.upsert_view(&view)?;
             }
-            view.updated_at = self.now;
-            self.tx.upsert_view(&view)?;
             self.emit(
                 view.agent_id,
                 event_types::MESSAGE_UPSERTED,

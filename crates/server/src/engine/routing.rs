@@ -1,7 +1,7 @@
 //! Executing the queue strategies of `domain::routing`: load the queue's members, plan, then
 //! write the offers and tell each agent what appeared or went away.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;
 use switchboard_domain::routing::{plan_offer, Member, OfferState, QueuePolicy, Strategy, Trigger};
@@ -9,7 +9,7 @@ use switchboard_protocol::{event_types, ConversationStatus, RemovedData};
 use uuid::Uuid;
 
 use super::{Engine, Result, Unit};
-use crate::store::{Relation, StoreResult, ViewRow};
+use crate::store::{AgentRow, Relation, StoreResult, ViewRow};
 
 /// How far back `fewest_answered` counts.
 const ANSWERED_WINDOW_HOURS: i64 = 24;
@@ -24,10 +24,21 @@ impl Unit<'_> {
         relation: Relation,
         archived: bool,
     ) -> StoreResult<()> {
-        let mut view = self
-            .tx
-            .view(conversation, agent)?
-            .unwrap_or_else(|| ViewRow::new(conversation, agent, relation, self.now));
+        let known = self.tx.view(conversation, agent)?;
+        self.show_view(conversation, agent, known, relation, archived)
+    }
+
+    /// [`Unit::show_to`], the agent's view (if any) already read.
+    fn show_view(
+        &mut self,
+        conversation: Uuid,
+        agent: Uuid,
+        known: Option<ViewRow>,
+        relation: Relation,
+        archived: bool,
+    ) -> StoreResult<()> {
+        let mut view =
+            known.unwrap_or_else(|| ViewRow::new(conversation, agent, relation, self.now));
         view.relation = relation;
         view.archived = archived;
         view.updated_at = self.now;
@@ -116,9 +127,21 @@ impl Unit<'_> {
         };
         let logged_in: HashSet<Uuid> = self.tx.logged_in_agents(self.now)?.into_iter().collect();
         let since = self.now - Duration::hours(ANSWERED_WINDOW_HOURS);
+        // The members and their loads are read for the whole queue at once.
+        let mut agents: HashMap<Uuid, AgentRow> = self
+            .tx
+            .agents_by_id(&queue.members)?
+            .into_iter()
+            .map(|agent| (agent.id, agent))
+            .collect();
+        let loads: HashMap<Uuid, u32> = self
+            .tx
+            .open_owned_counts(&queue.members)?
+            .into_iter()
+            .collect();
         let mut members = Vec::with_capacity(queue.members.len());
         for id in &queue.members {
-            let Some(agent) = self.tx.agent(*id)? else {
+            let Some(agent) = agents.remove(id) else {
                 continue;
             };
             members.push(Member {
@@ -126,7 +149,7 @@ impl Unit<'_> {
                 // Signed in with a temporary password, the agent can do nothing yet: no offers.
                 logged_in: logged_in.contains(&agent.id) && !agent.must_change_password,
                 presence: agent.presence,
-                open_chats: self.tx.open_owned_count(agent.id)?,
+                open_chats: loads.get(&agent.id).copied().unwrap_or(0),
                 last_assigned_at: agent.last_assigned_at,
                 answered: if queue.strategy == Strategy::FewestAnswered {
                     self.tx.answered_count(agent.id, &queue.id, since)?
@@ -155,7 +178,8 @@ impl Unit<'_> {
 
         let added: Vec<Uuid> = plan.added(&state).collect();
         for agent in &added {
-            self.show_to(conversation, *agent, Relation::Offered, false)?;
+            let known = views.iter().find(|v| v.agent_id == *agent).cloned();
+            self.show_view(conversation, *agent, known, Relation::Offered, false)?;
         }
         for agent in &plan.withdrawn {
             if let Some(view) = views.iter().find(|v| v.agent_id == *agent) {

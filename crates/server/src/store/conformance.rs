@@ -767,6 +767,44 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
         Ok((tx.unread_counts(a.id, &[])?, tx.messages_by_id(&[])?))
     });
     assert_eq!(nothing, (Vec::new(), Vec::new()));
+
+    // A queue's members and their loads, read at once and one by one: `a` owns 20 open
+    // chats and one resolved, `b` 5, `c` none.
+    write(store, |tx| {
+        for (i, conv) in convs.iter().enumerate().take(26) {
+            let mut owned = conv.clone();
+            owned.owner_id = Some(if i < 21 { a.id } else { b.id });
+            owned.status = if i == 20 {
+                ConversationStatus::Resolved
+            } else {
+                ConversationStatus::Open
+            };
+            tx.update_conversation(&owned)?;
+        }
+        Ok(())
+    });
+    let members = [a.id, b.id, c.id, Uuid::now_v7()];
+    let (mut agents, mut loads) = write(store, |tx| {
+        Ok((tx.agents_by_id(&members)?, tx.open_owned_counts(&members)?))
+    });
+    let (mut one_by_one_agents, one_by_one_loads) = write(store, |tx| {
+        let (mut agents, mut loads) = (Vec::new(), Vec::new());
+        for id in members {
+            agents.extend(tx.agent(id)?);
+            let count = tx.open_owned_count(id)?;
+            loads.extend(Some((id, count)).filter(|_| count > 0));
+        }
+        Ok((agents, loads))
+    });
+    agents.sort_by_key(|agent| agent.id);
+    one_by_one_agents.sort_by_key(|agent| agent.id);
+    loads.sort();
+    assert_eq!(agents, one_by_one_agents, "members, unknown ids left out");
+    assert_eq!(agents.len(), 3);
+    assert_eq!(loads, one_by_one_loads, "open chats of each member");
+    let mut expected = vec![(a.id, 20), (b.id, 5)];
+    expected.sort();
+    assert_eq!(loads, expected);
 }
 
 pub(crate) fn unsent_uploads_are_deleted_once_old(store: &dyn Store) {

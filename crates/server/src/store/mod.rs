@@ -321,6 +321,8 @@ pub struct ViewRow {
     pub archived: bool,
     pub deleted: bool,
     pub last_read_seq: i64,
+    /// When the view itself last changed (relation, archive flag, read mark); the
+    /// conversation's own `updated_at` says when the chat did.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -771,6 +773,12 @@ pub trait Tx {
     /// The agents of the `participant` views of these conversations, as
     /// `(conversation, agent)` in no particular order.
     fn participants(&mut self, conversations: &[Uuid]) -> StoreResult<Vec<(Uuid, AgentRow)>>;
+    /// The agents with these ids, in no particular order; unknown ids are left out (a
+    /// queue's members, for an offer plan).
+    fn agents_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<AgentRow>>;
+    /// [`Tx::open_owned_count`] of each of these agents, as `(agent, count)` in no particular
+    /// order; agents who own none are left out.
+    fn open_owned_counts(&mut self, agents: &[Uuid]) -> StoreResult<Vec<(Uuid, u32)>>;
 
     // ----- events -----
     /// Append each `(agent, event)` to that agent's log, in order: the cursors given, one per

@@ -892,6 +892,20 @@ impl<C: Conn> Tx for SqlTx<C> {
         })
     }
 
+    fn agents_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<AgentRow>> {
+        let sql = format!("{} WHERE a.id IN ({{ids}})", rows::select::<AgentRow>());
+        self.rows_for_ids(&sql, &[], ids, rows::read)
+    }
+
+    fn open_owned_counts(&mut self, agents: &[Uuid]) -> StoreResult<Vec<(Uuid, u32)>> {
+        let sql = "SELECT owner_id, COUNT(*) FROM conversations
+             WHERE owner_id IN ({ids}) AND status = 'open' AND channel_kind <> 'internal'
+             GROUP BY owner_id";
+        self.rows_for_ids(sql, &[], agents, |row| {
+            Ok((rows::id("conversations")(row)?, rows::count_at(row, 1)?))
+        })
+    }
+
     fn participants(&mut self, conversations: &[Uuid]) -> StoreResult<Vec<(Uuid, AgentRow)>> {
         let sql = format!(
             "SELECT v.conversation_id, {}
