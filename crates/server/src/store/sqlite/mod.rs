@@ -58,13 +58,15 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
     // temp_store: the savepoints of a group commit (`run_writes`) keep the pages they touch
-    // in memory, not in a temporary file written for every job.
+    // in memory, not in a temporary file written for every job. cache_size: each connection
+    // has a page cache of its own (see `.cargo/config.toml`), 16 MiB rather than SQLite's 2.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA busy_timeout = 5000;
          PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16384;",
     )
     .map_err(db)?;
     // A new message runs a few dozen different statements; with rusqlite's default of 16
