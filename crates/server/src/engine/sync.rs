@@ -11,7 +11,7 @@
 //! an agent's own view of a conversation (whether they see it, its archive flag, their unread
 //! count) is read per agent.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use switchboard_protocol::{event_types, Conversation, Event, Message};
 use uuid::Uuid;
@@ -60,13 +60,9 @@ impl Snapshot {
         id: Uuid,
         agent: Uuid,
     ) -> StoreResult<Option<ViewRow>> {
-        let view = match self.views.get(&(agent, id)) {
-            Some(known) => known.clone(),
-            None => {
-                let found = unit.tx.view(id, agent)?;
-                self.views.insert((agent, id), found.clone());
-                found
-            }
+        let view = match self.views.entry((agent, id)) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot.insert(unit.tx.view(id, agent)?).clone(),
         };
         Ok(view.filter(ViewRow::visible))
     }
@@ -78,11 +74,11 @@ impl Snapshot {
         id: Uuid,
         agent: Uuid,
     ) -> StoreResult<Option<Conversation>> {
-        if !self.conversations.contains_key(&id) {
-            let row = unit.tx.conversation(id)?;
-            self.conversations.insert(id, row);
-        }
-        let Some(conv) = self.conversations[&id].clone() else {
+        let conv = match self.conversations.entry(id) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot.insert(unit.tx.conversation(id)?).clone(),
+        };
+        let Some(conv) = conv else {
             return Ok(None);
         };
         let Some(view) = self.visible_view(unit, id, agent)? else {
@@ -111,14 +107,17 @@ impl Snapshot {
 
     /// Message `id` if `agent` sees its conversation now.
     fn message(&mut self, unit: &mut Unit, id: Uuid, agent: Uuid) -> StoreResult<Option<Message>> {
-        if !self.messages.contains_key(&id) {
-            let presented = match unit.tx.message(id)? {
-                Some(row) => Some(self.presenter.message(unit.tx, &row)?),
-                None => None,
-            };
-            self.messages.insert(id, presented);
-        }
-        let Some(message) = self.messages[&id].clone() else {
+        let message = match self.messages.entry(id) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => {
+                let presented = match unit.tx.message(id)? {
+                    Some(row) => Some(self.presenter.message(unit.tx, &row)?),
+                    None => None,
+                };
+                slot.insert(presented).clone()
+            }
+        };
+        let Some(message) = message else {
             return Ok(None);
         };
         Ok(self
