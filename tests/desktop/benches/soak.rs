@@ -5,7 +5,8 @@
 //! fill its caches; then the start measurement (opening a conversation and searching, timed
 //! through the UI, and the PSS of the app and its WebKit processes) is the baseline, memory is
 //! sampled every minute, and the end measurement is taken the same way. Not a test; writes the
-//! "Desktop soak" section of BENCHMARKS.md.
+//! "Desktop soak" section of BENCHMARKS.md up to its `WRITTEN_BY_BENCH_ENDS` line, keeping the
+//! analysis written by hand after it.
 //!
 //! ```sh
 //! cd ui && npm run build && cd .. && cargo build --release -p switchboard-desktop

@@ -186,32 +186,82 @@ pub fn build_and_binary() -> (&'static str, String) {
     (build, shown)
 }
 
+/// Ends what a bench writes in its section of BENCHMARKS.md: whatever follows it in the section
+/// (analysis, earlier runs, written by hand) is kept when the bench writes the section again.
+pub const WRITTEN_BY_BENCH_ENDS: &str =
+    "<!-- the bench rewrites the section up to here; what follows is kept -->\n";
+
 /// Replace the BENCHMARKS.md section that starts with `heading` (a `## ` line with its
-/// newline) up to the next `## ` heading with `section`; a missing section goes before the
-/// heading `before` when that exists, else at the end.
+/// newline) with `section`, keeping what follows [`WRITTEN_BY_BENCH_ENDS`] in it; a missing
+/// section goes before the heading `before` when that exists, else at the end.
 pub fn write_section(heading: &str, section: &str, before: Option<&str>) -> Result<()> {
     let path = crate::repo().join("BENCHMARKS.md");
     let current = std::fs::read_to_string(&path)?;
-    let updated = match current.find(heading) {
+    std::fs::write(path, replace_section(&current, heading, section, before))?;
+    Ok(())
+}
+
+/// [`write_section`] on the text of the file.
+fn replace_section(current: &str, heading: &str, section: &str, before: Option<&str>) -> String {
+    let written = format!(
+        "{}\n{WRITTEN_BY_BENCH_ENDS}",
+        section.trim_end_matches('\n')
+    );
+    match current.find(heading) {
         Some(start) => {
             let rest = &current[start + heading.len()..];
             let end = rest
                 .find("\n## ")
                 .map_or(current.len(), |i| start + heading.len() + i + 1);
-            format!("{}{}{}", &current[..start], section, &current[end..])
+            let old = &current[start..end];
+            let kept = old
+                .find(WRITTEN_BY_BENCH_ENDS)
+                .map_or("\n", |at| &old[at + WRITTEN_BY_BENCH_ENDS.len()..]);
+            format!("{}{written}{kept}{}", &current[..start], &current[end..])
         }
         None => match before.and_then(|b| current.find(b)) {
-            Some(at) => format!("{}{}\n{}", &current[..at], section, &current[at..]),
-            None => format!("{}\n{}", current.trim_end_matches('\n'), section),
+            Some(at) => format!("{}{written}\n{}", &current[..at], &current[at..]),
+            None => format!("{}\n\n{written}", current.trim_end_matches('\n')),
         },
-    };
-    std::fs::write(path, updated)?;
-    Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_section_written_again_keeps_what_follows_the_benchs_text() {
+        let file = "# Benchmarks\n\n## Soak\nold run\n".to_string()
+            + WRITTEN_BY_BENCH_ENDS
+            + "\nAnalysis by hand.\n\n## Server\nserver text\n";
+        let again = replace_section(&file, "## Soak\n", "## Soak\nnew run\n", None);
+        assert_eq!(
+            again,
+            "# Benchmarks\n\n## Soak\nnew run\n".to_string()
+                + WRITTEN_BY_BENCH_ENDS
+                + "\nAnalysis by hand.\n\n## Server\nserver text\n"
+        );
+        // A section written before the marker existed is replaced whole, then marked.
+        let unmarked = "## Soak\nold run\n\n## Server\nx\n";
+        assert_eq!(
+            replace_section(unmarked, "## Soak\n", "## Soak\nnew\n", None),
+            "## Soak\nnew\n".to_string() + WRITTEN_BY_BENCH_ENDS + "\n## Server\nx\n"
+        );
+        // A new section goes before `before`, or at the end.
+        let new = replace_section(unmarked, "## Desk\n", "## Desk\nd\n", Some("## Server\n"));
+        assert_eq!(
+            new,
+            "## Soak\nold run\n\n## Desk\nd\n".to_string()
+                + WRITTEN_BY_BENCH_ENDS
+                + "\n## Server\nx\n"
+        );
+        let last = replace_section("## Soak\na\n", "## Desk\n", "## Desk\nd\n", None);
+        assert_eq!(
+            last,
+            "## Soak\na\n\n## Desk\nd\n".to_string() + WRITTEN_BY_BENCH_ENDS
+        );
+    }
 
     #[test]
     fn median_takes_the_middle_of_the_sorted_values() {
