@@ -91,6 +91,19 @@ impl Presenter {
         page: &[(ConversationRow, ViewRow)],
     ) -> StoreResult<Vec<Conversation>> {
         let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
+        let unread: HashMap<Uuid, u32> = tx.unread_counts(agent, &ids)?.into_iter().collect();
+        self.conversations_counted(tx, page, &unread)
+    }
+
+    /// [`Presenter::conversations`], the agent's unread count of each conversation known
+    /// (none: nothing unread).
+    pub fn conversations_counted(
+        &mut self,
+        tx: &mut dyn Tx,
+        page: &[(ConversationRow, ViewRow)],
+        unread: &HashMap<Uuid, u32>,
+    ) -> StoreResult<Vec<Conversation>> {
+        let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
         let last_ids: Vec<Uuid> = page
             .iter()
             .filter_map(|(conv, _)| conv.last_message_id)
@@ -100,7 +113,6 @@ impl Presenter {
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
-        let unread: HashMap<Uuid, u32> = tx.unread_counts(agent, &ids)?.into_iter().collect();
         let mut participants: HashMap<Uuid, Vec<Agent>> = HashMap::new();
         for (conversation, row) in tx.participants(&ids)? {
             participants

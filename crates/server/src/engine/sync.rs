@@ -8,8 +8,8 @@
 //! Live streams woken together are served together: their pages are read in one snapshot
 //! (`Engine::stream_page` queues a page; see `pages.rs`), and each conversation or message
 //! those pages name is read and presented once however many agents' streams carry it — only
-//! an agent's own view of a conversation (whether they see it, its archive flag, their unread
-//! count) is read per agent.
+//! an agent's own view of a conversation (whether they see it, its archive flag, their read
+//! mark) is read per agent, and unread messages are counted once per read mark.
 
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -50,7 +50,12 @@ pub(super) struct Snapshot {
     presented: HashMap<Uuid, Conversation>,
     messages: HashMap<Uuid, Option<Message>>,
     views: HashMap<(Uuid, Uuid), Option<ViewRow>>,
+    /// A conversation's messages after a `seq`, counted by author.
+    unread: HashMap<(Uuid, i64), ByAuthor>,
 }
+
+/// Message counts by author agent (`None`: the customer's and the system's).
+type ByAuthor = Vec<(Option<Uuid>, u32)>;
 
 impl Snapshot {
     /// Whether `agent` sees conversation `id` now, and their view of it.
@@ -84,25 +89,43 @@ impl Snapshot {
         let Some(view) = self.visible_view(unit, id, agent)? else {
             return Ok(None);
         };
+        let unread = self.unread(unit, id, agent, view.last_read_seq)?;
         if let Some(shared) = self.presented.get(&id) {
             // Everything but the agent's own archive flag and unread count is the same for
             // every agent who sees it.
             let mut mine = shared.clone();
             mine.archived = view.archived;
-            mine.unread = unit
-                .tx
-                .unread_counts(agent, &[id])?
-                .first()
-                .map_or(0, |(_, count)| *count);
+            mine.unread = unread;
             return Ok(Some(mine));
         }
         let page = [(conv, view)];
         let mine = self
             .presenter
-            .conversations(unit.tx, agent, &page)?
+            .conversations_counted(unit.tx, &page, &HashMap::from([(id, unread)]))?
             .remove(0);
         self.presented.insert(id, mine.clone());
         Ok(Some(mine))
+    }
+
+    /// What `agent`, who read conversation `id` up to `read_up_to`, has not read: the
+    /// messages after it that others wrote. Counted once for all the agents who read up to
+    /// the same message (the ten agents offered a new chat have read nothing).
+    fn unread(
+        &mut self,
+        unit: &mut Unit,
+        id: Uuid,
+        agent: Uuid,
+        read_up_to: i64,
+    ) -> StoreResult<u32> {
+        let by_author = match self.unread.entry((id, read_up_to)) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(unit.tx.counts_by_author(id, read_up_to)?),
+        };
+        Ok(by_author
+            .iter()
+            .filter(|(author, _)| *author != Some(agent))
+            .map(|(_, count)| count)
+            .sum())
     }
 
     /// Message `id` if `agent` sees its conversation now.
