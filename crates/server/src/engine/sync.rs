@@ -9,7 +9,7 @@
 //! (`Engine::stream_page` queues a page; see `pages.rs`), and each conversation or message
 //! those pages name is read and presented once however many agents' streams carry it — only
 //! an agent's own view of a conversation (whether they see it, its archive flag, their read
-//! mark) is read per agent, and unread messages are counted once per read mark.
+//! mark) is read per agent, and agents' replies after a read mark are counted once.
 
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -50,12 +50,9 @@ pub(super) struct Snapshot {
     presented: HashMap<Uuid, Conversation>,
     messages: HashMap<Uuid, Option<Message>>,
     views: HashMap<(Uuid, Uuid), Option<ViewRow>>,
-    /// A conversation's messages after a `seq`, counted by author.
-    unread: HashMap<(Uuid, i64), ByAuthor>,
+    /// A conversation's agent replies after a `seq`, counted by author.
+    replies: HashMap<(Uuid, i64), Vec<(Uuid, u32)>>,
 }
-
-/// Message counts by author agent (`None`: the customer's and the system's).
-type ByAuthor = Vec<(Option<Uuid>, u32)>;
 
 impl Snapshot {
     /// Whether `agent` sees conversation `id` now, and their view of it.
@@ -89,7 +86,7 @@ impl Snapshot {
         let Some(view) = self.visible_view(unit, id, agent)? else {
             return Ok(None);
         };
-        let unread = self.unread(unit, id, agent, view.last_read_seq)?;
+        let unread = self.unread(unit, &conv, agent, view.last_read_seq)?;
         if let Some(shared) = self.presented.get(&id) {
             // Everything but the agent's own archive flag and unread count is the same for
             // every agent who sees it.
@@ -107,25 +104,28 @@ impl Snapshot {
         Ok(Some(mine))
     }
 
-    /// What `agent`, who read conversation `id` up to `read_up_to`, has not read: the
-    /// messages after it that others wrote. Counted once for all the agents who read up to
-    /// the same message (the ten agents offered a new chat have read nothing).
+    /// What `agent`, who read `conv` up to `read_up_to`, has not read: the messages after it
+    /// less their own. Seqs have no gaps, so that is `last_seq` less the mark, less their
+    /// replies after it — read once for all the agents who read up to the same message (the
+    /// ten agents offered a new chat have read nothing).
     fn unread(
         &mut self,
         unit: &mut Unit,
-        id: Uuid,
+        conv: &ConversationRow,
         agent: Uuid,
         read_up_to: i64,
     ) -> StoreResult<u32> {
-        let by_author = match self.unread.entry((id, read_up_to)) {
+        let replies = match self.replies.entry((conv.id, read_up_to)) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(slot) => slot.insert(unit.tx.counts_by_author(id, read_up_to)?),
+            Entry::Vacant(slot) => slot.insert(unit.tx.replies_after(conv.id, read_up_to)?),
         };
-        Ok(by_author
+        let after = u32::try_from(conv.last_seq - read_up_to).unwrap_or(0);
+        let own: u32 = replies
             .iter()
-            .filter(|(author, _)| *author != Some(agent))
+            .filter(|(author, _)| *author == agent)
             .map(|(_, count)| count)
-            .sum())
+            .sum();
+        Ok(after.saturating_sub(own))
     }
 
     /// Message `id` if `agent` sees its conversation now.

@@ -752,14 +752,14 @@ pub trait Tx {
         after: HistoryKey,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>>;
-    /// Messages after `after_seq`, counted by their author agent (`None`: the customer's and
-    /// the system's), in no particular order: every agent whose view was read up to
-    /// `after_seq` has [`Tx::unread_count`] = the counts of the other authors.
-    fn counts_by_author(
+    /// The agents' messages after `after_seq`, counted by author. Seqs have no gaps, so an
+    /// agent whose view was read up to `after_seq` has [`Tx::unread_count`] = the
+    /// conversation's `last_seq` less `after_seq`, less their own count here.
+    fn replies_after(
         &mut self,
         conversation: Uuid,
         after_seq: i64,
-    ) -> StoreResult<Vec<(Option<Uuid>, u32)>>;
+    ) -> StoreResult<Vec<(Uuid, u32)>>;
     /// Messages after `after_seq` not written by `agent`.
     fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64)
         -> StoreResult<u32>;

@@ -48,6 +48,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "015_whatsapp_templates",
     "016_reply_rules",
     "017_views_by_agent_and_conversation",
+    "018_agent_replies_by_conversation",
 ];
 
 /// A migration's name, from its file: `010_live_chat_visitors_and_blocks` is "live chat

@@ -852,19 +852,17 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.select(rest, params)
     }
 
-    fn counts_by_author(
+    fn replies_after(
         &mut self,
         conversation: Uuid,
         after_seq: i64,
-    ) -> StoreResult<Vec<(Option<Uuid>, u32)>> {
+    ) -> StoreResult<Vec<(Uuid, u32)>> {
         self.rows(
             "SELECT author_agent_id, COUNT(*) FROM messages
-             WHERE conversation_id = $1 AND seq > $2 GROUP BY author_agent_id",
+             WHERE conversation_id = $1 AND seq > $2 AND author_agent_id IS NOT NULL
+             GROUP BY author_agent_id",
             params![conversation, after_seq],
-            |row| {
-                let author = super::Cols::new(row, "messages").opt_uuid(0)?;
-                Ok((author, rows::count_at(row, 1)?))
-            },
+            |row| Ok((rows::id("messages")(row)?, rows::count_at(row, 1)?)),
         )
     }
 
