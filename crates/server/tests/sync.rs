@@ -124,6 +124,10 @@ async fn pages_read_together_equal_each_agents_own_page() {
         .await
         .unwrap();
     engine.take(ana.id, taken.conversation_id).await.unwrap();
+    assert_eq!(
+        ana.reply(taken.conversation_id, "Claro!").await.0,
+        StatusCode::CREATED
+    );
     server.inbound("wa", "5511000000121", "Obrigado, Ana").await;
 
     let agents = [ana.id, bia.id, cleo.id];
@@ -162,6 +166,30 @@ async fn pages_read_together_equal_each_agents_own_page() {
         ],
         "(unread, archived) of the shared chat for Ana, Bia and Cleo"
     );
+    // The stream's unread counts (from each chat's last seq, the agent's read mark and their
+    // replies) are the conversation list's (counted): Ana's reply is read, the answer is not.
+    let (status, list) = ana.get("/api/v1/conversations?view=recent").await;
+    assert_eq!(status, StatusCode::OK);
+    for conv in list["conversations"].as_array().unwrap() {
+        let streamed = together[0]
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "conversation.upserted" && e.data["id"] == conv["id"])
+            .expect("the stream carries each listed chat");
+        assert_eq!(
+            streamed.data["unread"], conv["unread"],
+            "chat {}",
+            conv["id"]
+        );
+    }
+    let taken_unread = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == taken.conversation_id.to_string())
+        .map(|c| c["unread"].clone());
+    assert_eq!(taken_unread, Some(serde_json::json!(1)));
 }
 
 #[tokio::test]

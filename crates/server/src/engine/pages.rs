@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
-use super::sync::{batch_error, Snapshot, SyncPage};
+use super::sync::{Snapshot, SyncPage};
 use super::{Engine, Error, Result};
 
 /// At most this many pages share a read, so one read never holds a burst's pages back long.
@@ -163,4 +163,12 @@ impl Engine {
 enum Reader {
     Session(String),
     Agent(Uuid),
+}
+
+/// A stream page that failed with the rest of its batch: the batch's error, for each page.
+pub(super) fn batch_error(err: &Error) -> Error {
+    match err {
+        Error::Storage(store) => Error::Storage(store.clone()),
+        other => Error::Storage(crate::store::StoreError::Database(other.to_string())),
+    }
 }

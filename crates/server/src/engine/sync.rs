@@ -17,7 +17,7 @@ use switchboard_protocol::{event_types, Conversation, Event, Message};
 use uuid::Uuid;
 
 use super::present::Presenter;
-use super::{Engine, Error, Result, Unit};
+use super::{Engine, Result, Unit};
 use crate::store::{ConversationRow, EventRow, StoreResult, ViewRow};
 
 /// One answer of `GET /sync`, or one batch of the live stream.
@@ -209,13 +209,5 @@ impl Unit<'_> {
             }
             _ => Ok(None),
         }
-    }
-}
-
-/// A stream page that failed with the rest of its batch: the batch's error, for each page.
-pub(super) fn batch_error(err: &Error) -> Error {
-    match err {
-        Error::Storage(store) => Error::Storage(store.clone()),
-        other => Error::Storage(crate::store::StoreError::Database(other.to_string())),
     }
 }
