@@ -82,8 +82,9 @@ impl Presenter {
     }
 
     /// Conversations as `agent` sees them, each with the agent's view of it (as stored: the
-    /// unread counts are read from the stored views), in the order given. The last messages,
-    /// the unread counts and the participants of all of them are read at once.
+    /// read marks and archive flags are the stored views'), in the order given. The last
+    /// messages, the agent's replies after their read marks and the participants of all of
+    /// them are read at once.
     pub fn conversations(
         &mut self,
         tx: &mut dyn Tx,
@@ -91,17 +92,20 @@ impl Presenter {
         page: &[(ConversationRow, ViewRow)],
     ) -> StoreResult<Vec<Conversation>> {
         let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
-        let unread: HashMap<Uuid, u32> = tx.unread_counts(agent, &ids)?.into_iter().collect();
-        self.conversations_counted(tx, page, &unread)
+        let own = tx
+            .own_replies_after_read(agent, &ids)?
+            .into_iter()
+            .collect();
+        self.conversations_with(tx, page, &own)
     }
 
-    /// [`Presenter::conversations`], the agent's unread count of each conversation known
-    /// (none: nothing unread).
-    pub fn conversations_counted(
+    /// [`Presenter::conversations`], the agent's own replies after their read mark of each
+    /// conversation known (none: they wrote nothing since).
+    pub fn conversations_with(
         &mut self,
         tx: &mut dyn Tx,
         page: &[(ConversationRow, ViewRow)],
-        unread: &HashMap<Uuid, u32>,
+        own_replies: &HashMap<Uuid, u32>,
     ) -> StoreResult<Vec<Conversation>> {
         let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
         let last_ids: Vec<Uuid> = page
@@ -150,7 +154,10 @@ impl Presenter {
                     identity: conv.identity.clone(),
                 },
                 last_message,
-                unread: unread.get(&conv.id).copied().unwrap_or(0),
+                unread: view.unread(
+                    conv.last_seq,
+                    own_replies.get(&conv.id).copied().unwrap_or(0),
+                ),
                 archived: view.archived,
                 title: conv.title.clone(),
                 participants,

@@ -9,7 +9,7 @@
 //! (`Engine::stream_page` queues a page; see `pages.rs`), and each conversation or message
 //! those pages name is read and presented once however many agents' streams carry it — only
 //! an agent's own view of a conversation (whether they see it, its archive flag, their read
-//! mark) is read per agent, and agents' replies after a read mark are counted once.
+//! mark) is read per agent, and agents' replies after a read mark are read once.
 
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -86,46 +86,44 @@ impl Snapshot {
         let Some(view) = self.visible_view(unit, id, agent)? else {
             return Ok(None);
         };
-        let unread = self.unread(unit, &conv, agent, view.last_read_seq)?;
+        let own = self.own_replies(unit, id, agent, view.last_read_seq)?;
         if let Some(shared) = self.presented.get(&id) {
             // Everything but the agent's own archive flag and unread count is the same for
             // every agent who sees it.
             let mut mine = shared.clone();
             mine.archived = view.archived;
-            mine.unread = unread;
+            mine.unread = view.unread(conv.last_seq, own);
             return Ok(Some(mine));
         }
         let page = [(conv, view)];
         let mine = self
             .presenter
-            .conversations_counted(unit.tx, &page, &HashMap::from([(id, unread)]))?
+            .conversations_with(unit.tx, &page, &HashMap::from([(id, own)]))?
             .remove(0);
         self.presented.insert(id, mine.clone());
         Ok(Some(mine))
     }
 
-    /// What `agent`, who read `conv` up to `read_up_to`, has not read: the messages after it
-    /// less their own. Seqs have no gaps, so that is `last_seq` less the mark, less their
-    /// replies after it — read once for all the agents who read up to the same message (the
-    /// ten agents offered a new chat have read nothing).
-    fn unread(
+    /// How many messages `agent` wrote in conversation `id` after `read_up_to` (their read
+    /// mark), for [`ViewRow::unread`]: the agents' replies after a mark are read once for all
+    /// the agents who read up to the same message (the ten agents offered a new chat have
+    /// read nothing).
+    fn own_replies(
         &mut self,
         unit: &mut Unit,
-        conv: &ConversationRow,
+        id: Uuid,
         agent: Uuid,
         read_up_to: i64,
     ) -> StoreResult<u32> {
-        let replies = match self.replies.entry((conv.id, read_up_to)) {
+        let replies = match self.replies.entry((id, read_up_to)) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(slot) => slot.insert(unit.tx.replies_after(conv.id, read_up_to)?),
+            Entry::Vacant(slot) => slot.insert(unit.tx.replies_after(id, read_up_to)?),
         };
-        let after = u32::try_from(conv.last_seq - read_up_to).unwrap_or(0);
-        let own: u32 = replies
+        Ok(replies
             .iter()
             .filter(|(author, _)| *author == agent)
             .map(|(_, count)| count)
-            .sum();
-        Ok(after.saturating_sub(own))
+            .sum())
     }
 
     /// Message `id` if `agent` sees its conversation now.

@@ -3,6 +3,8 @@
 //! `event_cache_store_integration_tests!`), so a second backend (PostgreSQL) is held to exactly
 //! what the engine relies on, and a failure names its scenario.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use switchboard_domain::routing::Strategy;
 use switchboard_protocol::{
@@ -679,7 +681,10 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
     // the even ones written by `a`: `a` owns all but every eleventh, has read up to seq 1;
     // `b` takes part in every third, `c` in every fifth and is offered the other sevenths.
     let convs: Vec<ConversationRow> = (0..150)
-        .map(|i| conversation("page", &format!("55{i:03}"), t0()))
+        .map(|i| ConversationRow {
+            last_seq: i % 4,
+            ..conversation("page", &format!("55{i:03}"), t0())
+        })
         .collect();
     let mut last_messages = Vec::new();
     for (i, conv) in convs.iter().enumerate() {
@@ -715,10 +720,19 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
     let mut ids = mapped(&convs, |conv| conv.id);
     ids.push(Uuid::now_v7());
     last_messages.push(Uuid::now_v7());
-    // When the page is read at once, and conversation by conversation.
+    // When the page is read at once (the unread counts by the rule, from `a`'s replies after
+    // their read marks), and conversation by conversation (counted).
     let (mut unread, mut participants, mut messages) = write(store, |tx| {
+        let own: HashMap<Uuid, u32> = tx.own_replies_after_read(a.id, &ids)?.into_iter().collect();
+        let mut unread = Vec::new();
+        for conv in &convs {
+            if let Some(view) = tx.view(conv.id, a.id)? {
+                let count = view.unread(conv.last_seq, own.get(&conv.id).copied().unwrap_or(0));
+                unread.extend(Some((conv.id, count)).filter(|_| count > 0));
+            }
+        }
         Ok((
-            tx.unread_counts(a.id, &ids)?,
+            unread,
             tx.participants(&ids)?,
             tx.messages_by_id(&last_messages)?,
         ))
@@ -732,10 +746,8 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
                 if let Some(view) = seen {
                     let count = tx.unread_count(conv.id, a.id, view.last_read_seq)?;
                     one_by_one_unread.extend(Some((conv.id, count)).filter(|_| count > 0));
-                    // The same as every message after the mark (`b` wrote none; the engine
-                    // has it from the conversation's `last_seq`) less `a`'s replies after it
-                    // (`a` wrote the even messages).
-                    let after = tx.unread_count(conv.id, b.id, view.last_read_seq)?;
+                    // The same rule from every agent's replies after the mark, as a stream
+                    // reads them (`a` wrote the even messages, `b` none).
                     let replies = tx.replies_after(conv.id, view.last_read_seq)?;
                     let own = |agent: Uuid| -> u32 {
                         replies
@@ -744,7 +756,11 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
                             .map(|(_, n)| n)
                             .sum()
                     };
-                    assert_eq!(after - own(a.id), count, "replies after the mark");
+                    assert_eq!(
+                        view.unread(conv.last_seq, own(a.id)),
+                        count,
+                        "replies after the mark"
+                    );
                     assert_eq!(own(b.id), 0);
                 }
                 for view in tx.views(conv.id)? {
@@ -778,7 +794,10 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
     assert_eq!(messages, one_by_one_messages, "unknown ids left out");
     assert_eq!(messages.len(), last_messages.len() - 1);
     let nothing = write(store, |tx| {
-        Ok((tx.unread_counts(a.id, &[])?, tx.messages_by_id(&[])?))
+        Ok((
+            tx.own_replies_after_read(a.id, &[])?,
+            tx.messages_by_id(&[])?,
+        ))
     });
     assert_eq!(nothing, (Vec::new(), Vec::new()));
 
@@ -1491,7 +1510,7 @@ fn parity_scenario(store: &dyn Store, ids: &[Uuid]) -> Vec<String> {
                 |m| m.id
             ),
             tx.unread_count(id(21), id(1), 0)?,
-            sorted(tx.unread_counts(id(1), &[id(20), id(21), id(22), id(23)])?),
+            sorted(tx.own_replies_after_read(id(1), &[id(20), id(21), id(22), id(23)])?),
             sorted(mapped(tx.messages_by_id(&[id(32), id(30), id(99)])?, |m| m.id)),
             sorted(mapped(tx.participants(&[id(21), id(23)])?, |(c, a)| (
                 c, a.id

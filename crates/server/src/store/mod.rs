@@ -348,6 +348,15 @@ impl ViewRow {
     pub fn visible(&self) -> bool {
         self.relation != Relation::Former && !self.deleted
     }
+
+    /// What the agent has not read of a conversation whose newest message is `last_seq`:
+    /// every message after their read mark but their own (`own_replies`, theirs after the
+    /// mark: [`Tx::replies_after`]). Seqs have no gaps, so nothing needs counting.
+    pub fn unread(&self, last_seq: i64, own_replies: u32) -> u32 {
+        u32::try_from(last_seq - self.last_read_seq)
+            .unwrap_or(0)
+            .saturating_sub(own_replies)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,15 +761,15 @@ pub trait Tx {
         after: HistoryKey,
         limit: u32,
     ) -> StoreResult<Vec<MessageRow>>;
-    /// The agents' messages after `after_seq`, counted by author. Seqs have no gaps, so an
-    /// agent whose view was read up to `after_seq` has [`Tx::unread_count`] = the
-    /// conversation's `last_seq` less `after_seq`, less their own count here.
+    /// The agents' messages after `after_seq`, counted by author: what an agent who read up
+    /// to `after_seq` wrote since, for [`ViewRow::unread`].
     fn replies_after(
         &mut self,
         conversation: Uuid,
         after_seq: i64,
     ) -> StoreResult<Vec<(Uuid, u32)>>;
-    /// Messages after `after_seq` not written by `agent`.
+    /// Messages after `after_seq` not written by `agent`, counted one by one: the oracle the
+    /// conformance suite checks [`ViewRow::unread`] against; the engine never counts.
     fn unread_count(&mut self, conversation: Uuid, agent: Uuid, after_seq: i64)
         -> StoreResult<u32>;
 
@@ -770,10 +779,10 @@ pub trait Tx {
 
     /// The messages with these ids, in no particular order; unknown ids are left out.
     fn messages_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<MessageRow>>;
-    /// [`Tx::unread_count`] of each of these conversations `agent` has a view of, after the
-    /// view's `last_read_seq`, as `(conversation, count)` in no particular order; the
-    /// conversations with nothing unread are left out.
-    fn unread_counts(
+    /// `agent`'s own messages after their view's read mark in each of these conversations, as
+    /// `(conversation, count)` in no particular order, those with none left out: what
+    /// [`Tx::replies_after`] says of one author, for a page of one agent's views.
+    fn own_replies_after_read(
         &mut self,
         agent: Uuid,
         conversations: &[Uuid],

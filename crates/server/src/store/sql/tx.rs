@@ -887,16 +887,18 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.rows_for_ids(&sql, &[], ids, rows::read)
     }
 
-    fn unread_counts(
+    fn own_replies_after_read(
         &mut self,
         agent: Uuid,
         conversations: &[Uuid],
     ) -> StoreResult<Vec<(Uuid, u32)>> {
+        // `author_agent_id = $1` lets both backends walk the partial index of agents'
+        // messages (`messages_by_agent_author`): customers' messages are never read.
         let sql = "SELECT v.conversation_id, COUNT(*)
              FROM conversation_views v JOIN messages m
                ON m.conversation_id = v.conversation_id AND m.seq > v.last_read_seq
              WHERE v.agent_id = $1 AND v.conversation_id IN ({ids})
-               AND (m.author_agent_id IS NULL OR m.author_agent_id <> $1)
+               AND m.author_agent_id = $1
              GROUP BY v.conversation_id";
         self.rows_for_ids(sql, params![agent], conversations, |row| {
             Ok((
