@@ -5,13 +5,20 @@
  * loaded from the cache, so the page holds 40 chats, not 10,000.
  */
 import type { Conversation, View } from "../api";
-import { button, el } from "../dom";
+import { button, el, placeChildren } from "../dom";
 import { conversationName, listTime } from "../format";
 import type { MessageKey } from "../i18n";
 import { channelIcon } from "../icons";
 import type { Context, MainState } from "./context";
 
 const LIST_PAGE = 40;
+
+/** A conversation's row element and a key of everything drawn in it. */
+interface Row {
+  element: HTMLLIElement;
+  /** What `row()` drew last: the same key draws the same row, so its children are kept. */
+  drawn: string;
+}
 
 export interface ListEvents {
   open(id: string): void;
@@ -38,8 +45,13 @@ export class ConversationList {
   private reported = false;
   /** One row element per conversation, kept across redraws: a redraw during a click (a
    * change arriving between mouse down and up) must not swap the element under the pointer,
-   * or the click lands on the list instead of the row. */
-  private readonly rows = new Map<string, HTMLLIElement>();
+   * or the click lands on the list instead of the row. Its children are kept too unless what
+   * it shows changed: a change usually touches one chat, while the list may redraw several
+   * times a second, and rebuilding every shown row each time is DOM churn the WebView pays
+   * for (suspected in the memory growth of a 30-minute soak). */
+  private readonly rows = new Map<string, Row>();
+  /** The "no conversations" row, made once. */
+  private empty: HTMLLIElement | null = null;
 
   constructor(
     private readonly ctx: Context,
@@ -94,18 +106,19 @@ export class ConversationList {
     return rows[Math.min(rows.length - 1, Math.max(0, at + delta))]?.id ?? null;
   }
 
-  /** Draws the loaded rows again (the open chat is marked). */
+  /** Draws the loaded rows again (the open chat is marked), changing only what differs. */
   render(): void {
     const { t } = this.ctx;
     const items = this.conversations.map((c) => this.row(c));
     const shown = new Set(this.conversations.map((c) => c.id));
     for (const id of this.rows.keys()) if (!shown.has(id)) this.rows.delete(id);
     if (items.length === 0) {
-      this.list.replaceChildren(
-        el("li", { class: "empty" }, t(this.state.view === "recent" ? "list.empty" : "list.emptyArchived")),
-      );
+      this.empty ??= el("li", { class: "empty" });
+      const text = t(this.state.view === "recent" ? "list.empty" : "list.emptyArchived");
+      if (this.empty.textContent !== text) this.empty.textContent = text;
+      placeChildren(this.list, [this.empty]);
     } else {
-      this.list.replaceChildren(...items);
+      placeChildren(this.list, items);
       this.reportFirstPaint();
     }
   }
@@ -124,11 +137,13 @@ export class ConversationList {
   private row(c: Conversation): HTMLLIElement {
     const { t, locale } = this.ctx;
     const label = this.ownerLabel(c);
-    const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
+    const name = conversationName(c);
+    const time = listTime(c.last_message?.created_at ?? c.updated_at, locale);
     const preview = c.last_message?.body || c.last_message?.attachments[0]?.filename || "";
-    let item = this.rows.get(c.id);
-    if (!item) {
-      item = el("li", {
+    const active = c.id === this.state.activeId;
+    let row = this.rows.get(c.id);
+    if (!row) {
+      const item = el("li", {
         tabindex: "0",
         "data-testid": "conversation-item",
         "data-conversation-id": c.id,
@@ -137,10 +152,17 @@ export class ConversationList {
       item.addEventListener("keydown", (e) => {
         if (e.key === "Enter") this.events.open(c.id);
       });
-      this.rows.set(c.id, item);
+      row = { element: item, drawn: "" };
+      this.rows.set(c.id, row);
     }
-    item.className = `conversation-item${c.id === this.state.activeId ? " active" : ""}${label.waiting ? " waiting" : ""}`;
-    item.dataset.channel = c.channel;
+    const item = row.element;
+    const className = `conversation-item${active ? " active" : ""}${label.waiting ? " waiting" : ""}`;
+    if (item.className !== className) item.className = className;
+    if (item.dataset.channel !== c.channel) item.dataset.channel = c.channel;
+    const drawn = JSON.stringify([c.channel, name, time, preview, label.text, label.waiting, c.unread]);
+    if (row.drawn === drawn) return item;
+    row.drawn = drawn;
+    const icon = channelIcon(c.channel, t(`channel.${c.channel}` as MessageKey));
     item.replaceChildren(
       el("span", { class: "item-icon" }, icon ?? el("span", { class: "internal-dot", "aria-hidden": "true" }, "#")),
       el(
@@ -149,8 +171,8 @@ export class ConversationList {
         el(
           "div",
           { class: "item-top" },
-          el("span", { class: "item-name", "data-testid": "conversation-name" }, conversationName(c)),
-          el("span", { class: "item-time" }, listTime(c.last_message?.created_at ?? c.updated_at, locale)),
+          el("span", { class: "item-name", "data-testid": "conversation-name" }, name),
+          el("span", { class: "item-time" }, time),
         ),
         el("div", { class: "item-preview" }, preview),
         el(

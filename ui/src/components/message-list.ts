@@ -5,7 +5,7 @@
  * could not deliver, and the "older messages" button above them.
  */
 import type { AttachmentRef, Message } from "../api";
-import { button, el } from "../dom";
+import { button, el, placeChildren } from "../dom";
 import { byDay, dayLabel, fileSize, timeOfDay } from "../format";
 import type { MessageKey } from "../i18n";
 import type { Context, MainState } from "./context";
@@ -17,6 +17,12 @@ export const PAGE = 50;
 function fileBadge(filename: string): string {
   const dot = filename.lastIndexOf(".");
   return dot > 0 ? filename.slice(dot + 1, dot + 5).toUpperCase() : "FILE";
+}
+
+/** A message's drawn element and a key of everything drawn in it. */
+interface Bubble {
+  element: HTMLElement;
+  drawn: string;
 }
 
 export class MessageList {
@@ -31,6 +37,12 @@ export class MessageList {
    * them again. Forgotten when another chat opens: as `data:` URLs, a day of pictures kept
    * for every chat ever opened would grow the page for as long as the app runs. */
   private thumbnails = new Map<string, string>();
+  /** The shown messages' elements by message id, and the day separators by day: a reload
+   * (each change to the open chat, many a second in a busy one) redraws only the messages
+   * that changed and leaves the others, their focus and their thumbnails, where they are.
+   * Only what is shown is kept, and nothing of a chat once another opens. */
+  private bubbles = new Map<string, Bubble>();
+  private days = new Map<string, HTMLElement>();
 
   constructor(
     private readonly ctx: Context,
@@ -62,6 +74,8 @@ export class MessageList {
     this.messages = [];
     // A new map, so a fetch still on its way puts its answer in the old one, not this.
     this.thumbnails = new Map();
+    this.bubbles = new Map();
+    this.days = new Map();
   }
 
   /** The engine's upload progress for a queued reply. */
@@ -94,14 +108,47 @@ export class MessageList {
   private render(stickToBottom: boolean): void {
     const { locale } = this.ctx;
     const nodes: HTMLElement[] = [];
+    const bubbles = new Map<string, Bubble>();
+    const days = new Map<string, HTMLElement>();
     for (const group of byDay(this.messages)) {
       const first = group.messages[0];
-      if (first) nodes.push(el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale)));
-      nodes.push(...group.messages.map((m) => this.message(m)));
+      if (first) {
+        // A day seen twice (messages out of time order) gets a second separator.
+        let day = days.has(group.day) ? undefined : this.days.get(group.day);
+        day ??= el("div", { class: "day", role: "separator" }, dayLabel(first.created_at, locale));
+        if (!days.has(group.day)) days.set(group.day, day);
+        nodes.push(day);
+      }
+      for (const m of group.messages) {
+        const drawn = this.drawnKey(m);
+        let bubble = bubbles.has(m.id) ? undefined : this.bubbles.get(m.id);
+        if (bubble?.drawn !== drawn) bubble = { element: this.message(m), drawn };
+        bubbles.set(m.id, bubble);
+        nodes.push(bubble.element);
+      }
     }
-    this.element.replaceChildren(...nodes);
-    this.older.hidden = !this.more;
+    this.bubbles = bubbles;
+    this.days = days;
+    placeChildren(this.element, nodes);
+    if (this.older.hidden !== !this.more) this.older.hidden = !this.more;
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  /** Everything `message()` draws from `m`: the same key draws the same element. Upload
+   * progress is left out: `uploadProgress` updates the drawn bar in place. */
+  private drawnKey(m: Message): string {
+    const mine = m.author.kind === "agent" && m.author.id === this.state.me.id;
+    return JSON.stringify([
+      mine,
+      m.direction,
+      m.author,
+      m.body,
+      m.attachments,
+      m.status,
+      m.client_id ?? null,
+      m.error ?? null,
+      m.created_at,
+    ]);
   }
 
   private statusMark(m: Message): HTMLElement {
@@ -208,11 +255,12 @@ export class MessageList {
   private redraw(shown: Message, next: Message): HTMLElement | null {
     if (!this.messages.includes(shown)) return null;
     this.messages = this.messages.map((x) => (x === shown ? next : x));
-    const old = this.element.querySelector(`[data-testid="message"][data-message-id="${CSS.escape(shown.id)}"]`);
-    if (!old) return null;
-    const bubble = this.message(next);
-    old.replaceWith(bubble);
-    return bubble;
+    const old = this.bubbles.get(shown.id);
+    if (old?.element.parentNode !== this.element) return null;
+    const bubble = { element: this.message(next), drawn: this.drawnKey(next) };
+    old.element.replaceWith(bubble.element);
+    this.bubbles.set(next.id, bubble);
+    return bubble.element;
   }
 
   /** Image attachments show a thumbnail; every attachment opens with a double click. */

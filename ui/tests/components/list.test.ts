@@ -28,6 +28,36 @@ function setup(backend: FakeBackend) {
   return { h, list, told, loads };
 }
 
+/** Every node drawn inside a row, to tell a row left alone from one drawn again. */
+function drawn(row: HTMLElement): Node[] {
+  const nodes: Node[] = [];
+  const walker = document.createTreeWalker(row);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+  return nodes;
+}
+
+function same(before: Node[], after: Node[]): boolean {
+  return before.length === after.length && before.every((node, i) => node === after[i]);
+}
+
+/** The rows added to and removed from the list (its own children) from now until `done()`. */
+function watchRows(list: HTMLElement) {
+  const records: MutationRecord[] = [];
+  const observer = new MutationObserver((seen) => records.push(...seen));
+  observer.observe(list, { childList: true });
+  return {
+    done() {
+      records.push(...observer.takeRecords());
+      observer.disconnect();
+      const ids = (nodes: Node[]) => nodes.map((n) => (n as HTMLElement).dataset?.conversationId ?? n.textContent);
+      return {
+        added: ids(records.flatMap((r) => [...r.addedNodes])),
+        removed: ids(records.flatMap((r) => [...r.removedNodes])),
+      };
+    },
+  };
+}
+
 describe("conversation list", () => {
   const world = () =>
     new FakeBackend([
@@ -73,6 +103,87 @@ describe("conversation list", () => {
     expect(one(row, "unread-badge").textContent).toBe("3");
     row.click();
     expect(told).toEqual([`open ${FB}`]);
+  });
+
+  it("draws again only the row whose unread count changed, and leaves the rows where they are", async () => {
+    // Given the list drawn
+    const backend = world();
+    const { h, list } = setup(backend);
+    await list.load();
+    const [wa, fb, team] = all(h.root, "conversation-item");
+    const before = [wa!, fb!, team!].map(drawn);
+    const rows = watchRows(one(h.root, "conversation-list"));
+    // When a message arrives in one chat and the list loads again
+    backend.conversationsById.set(FB, { ...backend.conversationsById.get(FB)!, unread: 3 });
+    await list.load();
+    // Then that row shows its new count, and nothing else in the list was touched
+    expect(one(fb!, "unread-badge").textContent, "the changed row shows its new count").toBe("3");
+    expect(same(before[1]!, drawn(fb!)), "the changed row was drawn again").toBe(false);
+    expect(same(before[0]!, drawn(wa!)), "an unchanged row keeps the very nodes it had").toBe(true);
+    expect(same(before[2]!, drawn(team!)), "an unchanged row keeps the very nodes it had").toBe(true);
+    expect(rows.done(), "no row was taken out of the list or put back").toEqual({ added: [], removed: [] });
+  });
+
+  it("marks the open chat without drawing any row's contents again", async () => {
+    const { h, list } = setup(world());
+    await list.load();
+    const items = all(h.root, "conversation-item");
+    const before = items.map(drawn);
+    const rows = watchRows(one(h.root, "conversation-list"));
+    h.state.activeId = FB;
+    list.render();
+    expect(items.map((i) => i.classList.contains("active"))).toEqual([false, true, false]);
+    expect(
+      items.every((item, i) => same(before[i]!, drawn(item))),
+      "the mark is the row's class; its contents stay",
+    ).toBe(true);
+    expect(rows.done()).toEqual({ added: [], removed: [] });
+  });
+
+  it("moves a chat that went to the top, without making its row or its contents again", async () => {
+    // Given the list drawn
+    const backend = world();
+    const { h, list } = setup(backend);
+    await list.load();
+    const team = all(h.root, "conversation-item")[2]!;
+    const before = drawn(team);
+    const rows = watchRows(one(h.root, "conversation-list"));
+    // When the internal chat becomes the newest
+    const { [TEAM]: first, ...rest } = Object.fromEntries(backend.conversationsById);
+    backend.conversationsById = new Map(Object.entries({ [TEAM]: first!, ...rest }));
+    await list.load();
+    // Then its row is moved to the top, once, with the nodes it had; the others stay put
+    expect(all(h.root, "conversation-item").map((i) => i.dataset.conversationId)).toEqual([TEAM, WA, FB]);
+    expect(all(h.root, "conversation-item")[0]).toBe(team);
+    expect(same(before, drawn(team)), "the moved row keeps its contents").toBe(true);
+    expect(rows.done(), "only the moved row left its place").toEqual({ added: [TEAM], removed: [TEAM] });
+  });
+
+  it("takes out the rows of chats that left the list, and says so when none are left", async () => {
+    // Given the list drawn
+    const backend = world();
+    const { h, list } = setup(backend);
+    await list.load();
+    let rows = watchRows(one(h.root, "conversation-list"));
+    // When one chat leaves it (resolved by another agent, say)
+    backend.conversationsById.delete(FB);
+    await list.load();
+    // Then only its row is taken out
+    expect(all(h.root, "conversation-item").map((i) => i.dataset.conversationId)).toEqual([WA, TEAM]);
+    expect(rows.done(), "the other rows stay in the list").toEqual({ added: [], removed: [FB] });
+    // When the last ones leave too
+    rows = watchRows(one(h.root, "conversation-list"));
+    backend.conversationsById.delete(WA);
+    backend.conversationsById.delete(TEAM);
+    await list.load();
+    // Then the list says it is empty, and stops saying so when a chat arrives
+    expect(all(h.root, "conversation-item")).toHaveLength(0);
+    expect(h.root.querySelector(".conversation-list .empty")?.textContent).toBe("No conversations yet.");
+    expect(rows.done()).toEqual({ added: ["No conversations yet."], removed: [WA, TEAM] });
+    backend.conversationsById.set(FB, conversation(FB, "facebook", "João Pereira"));
+    await list.load();
+    expect(all(h.root, "conversation-item").map((i) => i.dataset.conversationId)).toEqual([FB]);
+    expect(h.root.querySelector(".conversation-list .empty")).toBeNull();
   });
 
   it("switches to the archived view and says when a view is empty", async () => {

@@ -16,6 +16,23 @@ function setup() {
   return { h, list };
 }
 
+/** What was added to and taken out of the message list (its own children) until `done()`. */
+function watchChildren(parent: HTMLElement) {
+  const records: MutationRecord[] = [];
+  const observer = new MutationObserver((seen) => records.push(...seen));
+  observer.observe(parent, { childList: true });
+  return {
+    done() {
+      records.push(...observer.takeRecords());
+      observer.disconnect();
+      return {
+        added: records.flatMap((r) => [...r.addedNodes]),
+        removed: records.flatMap((r) => [...r.removedNodes]),
+      };
+    },
+  };
+}
+
 describe("message list", () => {
   it("draws messages under a day separator, with delivery marks on mine only", () => {
     const { h, list } = setup();
@@ -135,6 +152,55 @@ describe("message list", () => {
     expect(one(h.root, "message-status").dataset.status).toBe("sent");
     expect(h.root.querySelector('[data-testid="failed-reason"]')).toBeNull();
     expect(one(h.root, "toast").textContent).toBe("Only a reply whose delivery failed can be sent again.");
+  });
+
+  it("adds an arriving message without drawing the shown ones again, so focus stays where it was", async () => {
+    // Given a chat drawn, the agent's keyboard on a file card in it
+    const { h, list } = setup();
+    const withFile: Message = {
+      ...message(WA, 1, "Nota"),
+      attachments: [{ id: "doc-1", filename: "nota.pdf", mime: "application/pdf", size: 1024 }],
+    };
+    const reply = message(WA, 2, "Recebi", false);
+    list.show([withFile, reply], false, true);
+    const [separator] = h.root.querySelectorAll('.message-list [role="separator"]');
+    const [first, second] = all(h.root, "message");
+    const card = one(first!, "attachment");
+    card.focus();
+    expect(document.activeElement, "the card takes the keyboard").toBe(card);
+    const children = watchChildren(one(h.root, "message-list"));
+    // When a message arrives and the chat is loaded again (new objects, as from the cache)
+    list.show([{ ...withFile }, { ...reply }, message(WA, 3, "Obrigada")], false, true);
+    await tick();
+    // Then the new one is added, and what was shown is the very same elements
+    const now = all(h.root, "message");
+    expect(now.map((m) => m.querySelector(".body")?.textContent)).toEqual(["Nota", "Recebi", "Obrigada"]);
+    expect(now[0], "a shown message keeps its element").toBe(first);
+    expect(now[1], "a shown message keeps its element").toBe(second);
+    expect(one(first!, "attachment"), "and its contents").toBe(card);
+    expect(h.root.querySelector('.message-list [role="separator"]'), "the day's separator stays").toBe(separator);
+    expect(document.activeElement, "the keyboard is still on the file card").toBe(card);
+    expect(children.done(), "only the new message went into the list").toEqual({ added: [now[2]], removed: [] });
+  });
+
+  it("draws again only the message whose delivery status changed", () => {
+    // Given an inbound message and a delivered reply
+    const { h, list } = setup();
+    const inbound = message(WA, 1, "Oi");
+    const reply = message(WA, 2, "Olá, Maria", false);
+    list.show([inbound, reply], false, true);
+    const [shownInbound, shownReply] = all(h.root, "message");
+    const children = watchChildren(one(h.root, "message-list"));
+    // When the reply is read
+    list.show([inbound, { ...reply, status: "read" }], false, true);
+    // Then the reply is drawn again with its new mark, in its place, and the other is left alone
+    const [nowInbound, nowReply] = all(h.root, "message");
+    expect(one(nowReply!, "message-status").dataset.status).toBe("read");
+    expect(nowInbound, "an unchanged message keeps its element").toBe(shownInbound);
+    expect(children.done(), "only the changed message was replaced").toEqual({
+      added: [nowReply],
+      removed: [shownReply],
+    });
   });
 
   it("shows image thumbnails and opens files with a double click or Enter", async () => {
