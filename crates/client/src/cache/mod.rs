@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
@@ -112,6 +113,11 @@ fn connect(path: &Path) -> CacheResult<Connection> {
          PRAGMA cache_size = -16384;
          PRAGMA wal_autocheckpoint = 4096;",
     )?;
+    // The query planner's stability guarantee: without it SQLite plans a `LIMIT ?n` with the
+    // value bound when the statement was prepared and prepares the statement again whenever
+    // that parameter is bound anew — so opening a chat, scrolling it and every search were
+    // parsed and planned each time, kept statement or not. No plan here needs a bound value.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
 
@@ -317,6 +323,25 @@ mod tests {
                 index as i64 + 1,
                 "migration {:?} is out of place",
                 migration.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_kept_statement_is_not_prepared_again_when_its_limit_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.sqlite3")).unwrap();
+        let conn = cache.reader();
+        for limit in [1, 2, 50] {
+            let mut stmt = conn
+                .prepare_cached("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT ?1")
+                .unwrap();
+            let rows = stmt.query_map([limit], |r| r.get::<_, String>(0)).unwrap();
+            assert_eq!(rows.count(), 0);
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "prepared once, whatever the limit (limit {limit})"
             );
         }
     }

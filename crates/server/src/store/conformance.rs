@@ -1027,6 +1027,7 @@ pub(crate) fn a_group_commit_keeps_each_jobs_own_outcome(store: &dyn Store) {
     let mut cursor = None;
     let mut kept = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
         tx.upsert_agent(&agent("9020"))?;
+        tx.insert_message(&message(&conv, 3, Some("pid-3")))?;
         Ok(())
     };
     let mut aborted = |tx: &mut dyn Tx| -> Result<(), JobFailed> {
@@ -1073,9 +1074,30 @@ pub(crate) fn a_group_commit_keeps_each_jobs_own_outcome(store: &dyn Store) {
     let page = write(store, |tx| tx.messages_before(conv.id, None, 10));
     assert_eq!(
         mapped(page, |m| m.seq),
-        [1],
-        "the refused message is not stored"
+        [1, 3],
+        "the refused message is not stored, the kept one once"
     );
+
+    // A group where nothing fails runs each job once.
+    let mut runs = [0; 3];
+    let outcomes = {
+        let [first, second, third] = &mut runs;
+        let count = |n: &mut u32, extension: &str, tx: &mut dyn Tx| {
+            *n += 1;
+            tx.upsert_agent(&agent(extension)).map(|_| ())
+        };
+        let mut a = |tx: &mut dyn Tx| Ok(count(first, "9024", tx)?);
+        let mut b = |tx: &mut dyn Tx| Ok(count(second, "9025", tx)?);
+        let mut c = |tx: &mut dyn Tx| Ok(count(third, "9026", tx)?);
+        store.run_writes(&mut [&mut a, &mut b, &mut c])
+    };
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(
+        runs,
+        [1, 1, 1],
+        "no job of a group that fails nowhere runs twice"
+    );
+    assert!(present("9024") && present("9025") && present("9026"));
 }
 
 /// Text sorts byte by byte, and searches ignore the case of ASCII letters only, as on SQLite.

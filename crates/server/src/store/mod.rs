@@ -68,8 +68,9 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
-    /// Run write jobs in one transaction, each in its own savepoint: a job that fails leaves
-    /// nothing behind, the others are committed together. Each job's outcome, in order; when
+    /// Run write jobs in one transaction, as if each were in its own savepoint: a job that
+    /// fails leaves nothing behind, the others are committed together (a backend may run the
+    /// jobs again to get there, as [`Store::run`] may). Each job's outcome, in order; when
     /// the commit itself fails, every job's is that error. Without group commit, each job is
     /// its own transaction.
     fn run_writes(&self, jobs: &mut [Job<'_>]) -> Vec<StoreResult<()>> {
