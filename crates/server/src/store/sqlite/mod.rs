@@ -155,8 +155,7 @@ impl Store for SqliteStore {
     /// Most groups fail nowhere, so a group is first run straight, each job on the
     /// transaction itself: a savepoint copies every page its job changes first (the 4 KiB
     /// pages of the message, conversation, views, events and their indexes) and frees the
-    /// copies when it ends, which was about a fifth of the writer's time at 1,000 webhooks a
-    /// second. When a job fails, that attempt is rolled back whole and the group is run again
+    /// copies when it ends, work a job that succeeds never needs. When a job fails, that attempt is rolled back whole and the group is run again
     /// with a savepoint per job, so the failure leaves nothing behind and the others are kept
     /// (jobs may be run again: [`Store::run`]).
     fn run_writes(&self, jobs: &mut [Job<'_>]) -> Vec<StoreResult<()>> {
