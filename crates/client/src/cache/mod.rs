@@ -97,6 +97,9 @@ impl std::fmt::Debug for Cache {
     }
 }
 
+/// Prepared statements kept per connection (the code has about 70).
+const STATEMENTS: usize = 128;
+
 fn connect(path: &Path) -> CacheResult<Connection> {
     let conn = Connection::open(path)?;
     // NORMAL is durable across app crashes in WAL mode (only an OS crash can lose the last
@@ -118,6 +121,9 @@ fn connect(path: &Path) -> CacheResult<Connection> {
     // that parameter is bound anew — so opening a chat, scrolling it and every search were
     // parsed and planned each time, kept statement or not. No plan here needs a bound value.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // A full sync's writes and the screens' reads use more different statements than
+    // rusqlite's default of 16 kept per connection; past it, each would be parsed again.
+    conn.set_prepared_statement_cache_capacity(STATEMENTS);
     Ok(conn)
 }
 
