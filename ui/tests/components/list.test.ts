@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Conversation, View } from "../../src/api";
 import { ConversationList } from "../../src/components/list";
 import { conversation, FakeBackend } from "../fake-backend";
-import { all, one } from "../query";
+import { all, one, watchChildren } from "../query";
 import { harness } from "./harness";
 
 const WA = "00000000-0000-7000-8000-00000000000a";
@@ -40,20 +40,15 @@ function same(before: Node[], after: Node[]): boolean {
   return before.length === after.length && before.every((node, i) => node === after[i]);
 }
 
-/** The rows added to and removed from the list (its own children) from now until `done()`. */
+/** The rows added to and removed from the list (its own children), by conversation id, from
+ * now until `done()`. */
 function watchRows(list: HTMLElement) {
-  const records: MutationRecord[] = [];
-  const observer = new MutationObserver((seen) => records.push(...seen));
-  observer.observe(list, { childList: true });
+  const children = watchChildren(list);
+  const ids = (nodes: Node[]) => nodes.map((n) => (n as HTMLElement).dataset?.conversationId ?? n.textContent);
   return {
     done() {
-      records.push(...observer.takeRecords());
-      observer.disconnect();
-      const ids = (nodes: Node[]) => nodes.map((n) => (n as HTMLElement).dataset?.conversationId ?? n.textContent);
-      return {
-        added: ids(records.flatMap((r) => [...r.addedNodes])),
-        removed: ids(records.flatMap((r) => [...r.removedNodes])),
-      };
+      const { added, removed } = children.done();
+      return { added: ids(added), removed: ids(removed) };
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Message } from "../../src/api";
 import { BackendError } from "../../src/backend";
 import { MessageList } from "../../src/components/message-list";
 import { conversation, FakeBackend, message } from "../fake-backend";
-import { all, one, tick } from "../query";
+import { all, one, tick, watchChildren } from "../query";
 import { harness, t } from "./harness";
 
 const WA = "00000000-0000-7000-8000-00000000000a";
@@ -14,23 +14,6 @@ function setup() {
   const list = new MessageList(h.context, h.state);
   h.mount(list.older, list.element);
   return { h, list };
-}
-
-/** What was added to and taken out of the message list (its own children) until `done()`. */
-function watchChildren(parent: HTMLElement) {
-  const records: MutationRecord[] = [];
-  const observer = new MutationObserver((seen) => records.push(...seen));
-  observer.observe(parent, { childList: true });
-  return {
-    done() {
-      records.push(...observer.takeRecords());
-      observer.disconnect();
-      return {
-        added: records.flatMap((r) => [...r.addedNodes]),
-        removed: records.flatMap((r) => [...r.removedNodes]),
-      };
-    },
-  };
 }
 
 describe("message list", () => {
