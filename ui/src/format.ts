@@ -2,6 +2,7 @@
  * Pure helpers for what the screens show: times in the agent's locale, the conversation's
  * name, SMS segments, the reply-window countdown, file sizes.
  */
+import { dateFormat } from "../../web/shared/format";
 import type { Conversation, Message } from "./api";
 
 /** What the list and the chat header call a conversation. */
@@ -13,29 +14,26 @@ export function conversationName(conversation: Conversation): string {
 export function listTime(iso: string, locale: string, now = new Date()): string {
   const at = new Date(iso);
   const sameDay = at.toDateString() === now.toDateString();
-  if (sameDay) return at.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  if (sameDay) return dateFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
   const days = (now.getTime() - at.getTime()) / 86_400_000;
-  if (days < 6) return at.toLocaleDateString(locale, { weekday: "short" });
-  return at.toLocaleDateString(locale, { day: "2-digit", month: "2-digit", year: "numeric" });
+  if (days < 6) return dateFormat(locale, { weekday: "short" }).format(at);
+  return dateFormat(locale, { day: "2-digit", month: "2-digit", year: "numeric" }).format(at);
 }
 
 export function timeOfDay(iso: string, locale: string): string {
-  return new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  return dateFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 /** "Dec 5, 2025, 2:05 PM": a moment named in a sentence (when a window closed, an opt-out). */
 export function dateTime(iso: string, locale: string): string {
-  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+  return dateFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
 /** The date separator above a day's first message. */
 export function dayLabel(iso: string, locale: string): string {
-  return new Date(iso).toLocaleDateString(locale, {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-  });
+  return dateFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(
+    new Date(iso),
+  );
 }
 
 /** Messages grouped by calendar day, in order. */

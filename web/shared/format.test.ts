@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes } from "./format";
+import { dateFormat, formatBytes, numberFormat } from "./format";
 
 describe("formatBytes", () => {
   it.each([
@@ -15,5 +15,21 @@ describe("formatBytes", () => {
     [3 * 1024 ** 4, "en", "3,072 GB"],
   ] as const)("%d bytes in %s read %s", (bytes, locale, expected) => {
     expect(formatBytes(bytes, locale)).toBe(expected);
+  });
+});
+
+describe("kept formats", () => {
+  it("makes one date format per locale and options", () => {
+    const first = dateFormat("pt-BR", { hour: "2-digit", minute: "2-digit" });
+    expect(dateFormat("pt-BR", { hour: "2-digit", minute: "2-digit" })).toBe(first);
+    expect(dateFormat("en", { hour: "2-digit", minute: "2-digit" })).not.toBe(first);
+    expect(dateFormat("pt-BR", { weekday: "short" })).not.toBe(first);
+    expect(first.format(new Date(2026, 11, 7, 9, 5))).toBe("09:05");
+  });
+
+  it("makes one number format per locale and options", () => {
+    const first = numberFormat("en", { maximumFractionDigits: 1 });
+    expect(numberFormat("en", { maximumFractionDigits: 1 })).toBe(first);
+    expect(numberFormat("en", { maximumFractionDigits: 0 })).not.toBe(first);
   });
 });

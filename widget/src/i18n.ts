@@ -1,6 +1,7 @@
 // The widget's two languages. The visitor's browser language decides: any Portuguese variant
 // gets Brazilian Portuguese, everything else English.
 
+import { dateFormat } from "../../web/shared/format";
 import { pickLocale } from "../../web/shared/i18n";
 
 export type Lang = "en" | "pt-BR";
@@ -150,7 +151,7 @@ export function formatTime(iso: string, lang: Lang, now: Date = new Date()): str
   const options: Intl.DateTimeFormatOptions = sameDay
     ? { hour: "2-digit", minute: "2-digit" }
     : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-  return new Intl.DateTimeFormat(lang, options).format(date);
+  return dateFormat(lang, options).format(date);
 }
 
 /** "PDF, DOC, …" in the visitor's language ("and"/"e" before the last one is not needed). */

@@ -21,6 +21,7 @@ import type {
 } from "../api";
 import { toBackendError } from "../backend";
 import { button, el } from "../dom";
+import { dateFormat } from "../../../web/shared/format";
 import { describeError } from "../errors";
 import type { MessageKey, Translate } from "../i18n";
 import type { Context } from "./context";
@@ -1222,7 +1223,7 @@ export class Administration {
       this.failed(thrown);
       return;
     }
-    const time = new Intl.DateTimeFormat(this.ctx.locale, { dateStyle: "short", timeStyle: "medium" });
+    const time = dateFormat(this.ctx.locale, { dateStyle: "short", timeStyle: "medium" });
     const list = el(
       "ol",
       { class: "admin-audit", "data-testid": "admin-audit" },

@@ -92,7 +92,7 @@ export class TemplatesPanel {
       backend.templates({ query: null, category: null, language }),
       backend.templates({ query: this.search.value.trim() || null, category: this.category, language }),
     ]);
-    const categories = [...new Set(inLanguage.map((tpl) => tpl.category))].sort((a, b) => a.localeCompare(b, locale));
+    const categories = [...new Set(inLanguage.map((tpl) => tpl.category))].sort(new Intl.Collator(locale).compare);
     if (this.category !== null && !categories.includes(this.category)) {
       this.category = null;
       return this.load();
