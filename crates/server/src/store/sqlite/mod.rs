@@ -283,9 +283,30 @@ impl ToSql for Value<'_> {
     }
 }
 
+/// Fixed width, so text order is time order: `2026-12-07T17:05:09.123456Z`. Written field by
+/// field rather than through `format`, which parses its pattern on every call (every time
+/// bound: several per stored message).
 fn ts(at: DateTime<Utc>) -> String {
-    // Fixed width, so text order is time order.
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    // A leap second is second 59 with a nanosecond count past one second.
+    let (second, nanos) = match at.nanosecond() {
+        n if n >= 1_000_000_000 => (60, n - 1_000_000_000),
+        n => (at.second(), n),
+    };
+    let mut text = String::with_capacity(27);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        second,
+        nanos / 1_000
+    );
+    text
 }
 
 impl SqlRow for Row<'_> {
@@ -393,6 +414,29 @@ mod tests {
                 "prepared once, whatever the limit (limit {limit})"
             );
         }
+    }
+
+    #[test]
+    fn times_are_stored_as_fixed_width_text() {
+        let cases = [
+            "2026-12-07T17:05:09.123456Z",
+            "0999-01-02T03:04:05.000000Z",
+            "2026-06-30T23:59:59.999999Z",
+        ];
+        for text in cases {
+            let at = DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+            assert_eq!(ts(at), text);
+            assert_eq!(ts(at), at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        }
+        // Sub-microseconds are cut, as before; a leap second reads as second 60.
+        let at = DateTime::parse_from_rfc3339("2026-12-07T17:05:09.1234567Z").unwrap();
+        assert_eq!(ts(at.with_timezone(&Utc)), "2026-12-07T17:05:09.123456Z");
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_micro_opt(23, 59, 59, 1_500_000)
+            .unwrap()
+            .and_utc();
+        assert_eq!(ts(leap), leap.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
     }
 
     #[test]
