@@ -48,10 +48,36 @@ pub fn conversation_dto(
 pub struct Presenter {
     agents: HashMap<Uuid, Option<Agent>>,
     channels: HashMap<String, Option<ChannelRow>>,
+    /// The messages presented, when kept ([`Presenter::keeping_messages`]).
+    kept: Option<HashMap<Uuid, Message>>,
 }
 
 impl Presenter {
+    /// A presenter that keeps each message it presents, so that a message shown both as
+    /// itself and as its conversation's last message is read and presented once: the live
+    /// stream's pages, where a new message's event and its conversation's follow each other.
+    /// (Not for bulk history pages: they would hold every message twice.)
+    pub fn keeping_messages() -> Self {
+        Presenter {
+            kept: Some(HashMap::new()),
+            ..Presenter::default()
+        }
+    }
+
+    /// Message `id`, if this presenter presented and kept it.
+    pub fn kept_message(&self, id: Uuid) -> Option<&Message> {
+        self.kept.as_ref()?.get(&id)
+    }
+
     pub fn message(&mut self, tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
+        let message = self.present_message(tx, row)?;
+        if let Some(kept) = &mut self.kept {
+            kept.insert(message.id, message.clone());
+        }
+        Ok(message)
+    }
+
+    fn present_message(&mut self, tx: &mut dyn Tx, row: &MessageRow) -> StoreResult<Message> {
         let author = match row.author_agent_id {
             Some(id) => match self.agent(tx, id)? {
                 Some(agent) => Author::Agent {
@@ -107,18 +133,29 @@ impl Presenter {
         page: &[(ConversationRow, ViewRow)],
         own_replies: &HashMap<Uuid, u32>,
     ) -> StoreResult<Vec<Conversation>> {
-        let ids: Vec<Uuid> = page.iter().map(|(conv, _)| conv.id).collect();
         let last_ids: Vec<Uuid> = page
             .iter()
             .filter_map(|(conv, _)| conv.last_message_id)
+            .filter(|id| self.kept_message(*id).is_none())
             .collect();
         let mut last_messages: HashMap<Uuid, MessageRow> = tx
             .messages_by_id(&last_ids)?
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
+        // Only internal chats have participants.
+        let internal: Vec<Uuid> = page
+            .iter()
+            .filter(|(conv, _)| conv.channel == ChannelKind::Internal)
+            .map(|(conv, _)| conv.id)
+            .collect();
         let mut participants: HashMap<Uuid, Vec<Agent>> = HashMap::new();
-        for (conversation, row) in tx.participants(&ids)? {
+        let members = if internal.is_empty() {
+            Vec::new()
+        } else {
+            tx.participants(&internal)?
+        };
+        for (conversation, row) in members {
             participants
                 .entry(conversation)
                 .or_default()
@@ -130,11 +167,12 @@ impl Presenter {
                 Some(id) => self.agent(tx, id)?,
                 None => None,
             };
-            let last_message = match conv
-                .last_message_id
-                .and_then(|id| last_messages.remove(&id))
-            {
-                Some(row) => Some(self.message(tx, &row)?),
+            let last_message = match conv.last_message_id {
+                Some(id) => match (self.kept_message(id), last_messages.remove(&id)) {
+                    (Some(kept), _) => Some(kept.clone()),
+                    (None, Some(row)) => Some(self.message(tx, &row)?),
+                    (None, None) => None,
+                },
                 None => None,
             };
             let mut participants = participants.remove(&conv.id).unwrap_or_default();

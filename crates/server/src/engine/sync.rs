@@ -12,6 +12,7 @@
 //! mark) is read per agent, and agents' replies after a read mark are read once.
 
 use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashSet;
 
 use switchboard_protocol::{event_types, Conversation, Event, Message};
 use uuid::Uuid;
@@ -41,17 +42,31 @@ impl Engine {
 
 /// What pages read in one transaction share: the conversations and messages they name, read
 /// and presented once, and each agent's view of each conversation.
-#[derive(Default)]
 pub(super) struct Snapshot {
+    /// Keeps the messages it presents (a message's event and its conversation's name it).
     presenter: Presenter,
     conversations: HashMap<Uuid, Option<ConversationRow>>,
     /// Conversations presented, as the first agent to see them did (`unread` and `archived`
     /// are that agent's; [`Snapshot::conversation`] replaces them for each agent).
     presented: HashMap<Uuid, Conversation>,
-    messages: HashMap<Uuid, Option<Message>>,
+    /// Messages asked for and not found.
+    gone: HashSet<Uuid>,
     views: HashMap<(Uuid, Uuid), Option<ViewRow>>,
     /// A conversation's agent replies after a `seq`, counted by author.
     replies: HashMap<(Uuid, i64), Vec<(Uuid, u32)>>,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            presenter: Presenter::keeping_messages(),
+            conversations: HashMap::new(),
+            presented: HashMap::new(),
+            gone: HashSet::new(),
+            views: HashMap::new(),
+            replies: HashMap::new(),
+        }
+    }
 }
 
 impl Snapshot {
@@ -128,15 +143,17 @@ impl Snapshot {
 
     /// Message `id` if `agent` sees its conversation now.
     fn message(&mut self, unit: &mut Unit, id: Uuid, agent: Uuid) -> StoreResult<Option<Message>> {
-        let message = match self.messages.entry(id) {
-            Entry::Occupied(known) => known.get().clone(),
-            Entry::Vacant(slot) => {
-                let presented = match unit.tx.message(id)? {
-                    Some(row) => Some(self.presenter.message(unit.tx, &row)?),
-                    None => None,
-                };
-                slot.insert(presented).clone()
-            }
+        // Presented already (as itself, or as its conversation's last message), or gone.
+        let message = match self.presenter.kept_message(id) {
+            Some(kept) => Some(kept.clone()),
+            None if self.gone.contains(&id) => None,
+            None => match unit.tx.message(id)? {
+                Some(row) => Some(self.presenter.message(unit.tx, &row)?),
+                None => {
+                    self.gone.insert(id);
+                    None
+                }
+            },
         };
         let Some(message) = message else {
             return Ok(None);

@@ -10,7 +10,9 @@ use switchboard_protocol::{
 };
 use uuid::Uuid;
 
-use super::{Cols, SqlRow, Value};
+use std::rc::Rc;
+
+use super::{kept_text, Cols, SqlRow, Value};
 use crate::store::{
     AgentRow, AttachmentRow, AuditRow, BlockRow, ChannelRow, ContactRow, ConversationRow, EventRow,
     MessageRow, OutboundJob, OutboundState, QueueRow, Relation, Route, SessionRow, SmsOptOutRow,
@@ -18,7 +20,7 @@ use crate::store::{
 };
 
 /// A row type stored in one table.
-pub(super) trait Record: Sized {
+pub(super) trait Record: Sized + 'static {
     const TABLE: &'static str;
     /// What the table is called in the statements' joins.
     const ALIAS: &'static str;
@@ -38,9 +40,11 @@ pub(super) trait Field: Sized {
 }
 
 /// `"a.id, a.name, …"`: the columns of `R`, named with its alias.
-pub(super) fn columns<R: Record>() -> String {
-    let names: Vec<String> = names::<R>().map(|c| format!("{}.{c}", R::ALIAS)).collect();
-    names.join(", ")
+pub(super) fn columns<R: Record>() -> Rc<str> {
+    kept_text::<R>("columns", 0, || {
+        let names: Vec<String> = names::<R>().map(|c| format!("{}.{c}", R::ALIAS)).collect();
+        names.join(", ")
+    })
 }
 
 /// Each column of `R` on its own.
@@ -49,8 +53,29 @@ pub(super) fn names<R: Record>() -> impl Iterator<Item = &'static str> {
 }
 
 /// `SELECT` every column of `R` `FROM` its table.
-pub(super) fn select<R: Record>() -> String {
-    format!("SELECT {} FROM {} {}", columns::<R>(), R::TABLE, R::ALIAS)
+pub(super) fn select<R: Record>() -> Rc<str> {
+    kept_text::<R>("select", 0, || {
+        format!("SELECT {} FROM {} {}", columns::<R>(), R::TABLE, R::ALIAS)
+    })
+}
+
+/// `INSERT INTO` the table of `R` every column of `R`, as `$1`, `$2`, … in column order.
+pub(super) fn insert<R: Record>() -> Rc<str> {
+    kept_text::<R>("insert", 0, || {
+        let names: Vec<&str> = names::<R>().collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            R::TABLE,
+            names.join(", "),
+            placeholders(1, names.len())
+        )
+    })
+}
+
+/// `"$first, $first+1, …"`: `count` placeholders.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|i| format!("${i}")).collect();
+    list.join(", ")
 }
 
 /// A whole row of `R`.
@@ -358,4 +383,35 @@ pub(super) fn count(row: &dyn SqlRow) -> StoreResult<u32> {
 pub(super) fn count_at(row: &dyn SqlRow, idx: usize) -> StoreResult<u32> {
     let n = Cols::new(row, "count").int(idx)?;
     Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_text_is_made_once_per_row_type() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        let agents = select::<AgentRow>();
+        assert!(
+            Rc::ptr_eq(&agents, &select::<AgentRow>()),
+            "kept, not made again"
+        );
+        assert!(!Rc::ptr_eq(&agents, &select::<ViewRow>()));
+        // Made of the kept column list.
+        assert_eq!(
+            &*agents,
+            format!("SELECT {} FROM agents a", columns::<AgentRow>())
+        );
+        let names: Vec<&str> = names::<AgentRow>().collect();
+        assert_eq!(
+            &*insert::<AgentRow>(),
+            format!(
+                "INSERT INTO agents ({}) VALUES ({})",
+                names.join(", "),
+                placeholders(1, names.len())
+            )
+        );
+        assert!(columns::<AgentRow>().starts_with("a.id, "));
+    }
 }

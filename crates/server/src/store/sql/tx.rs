@@ -5,7 +5,7 @@ use switchboard_protocol::{Identity, MessageStatus, Presence};
 use uuid::Uuid;
 
 use super::rows::{self, columns, Record};
-use super::{params, Conn, SqlRow, Unique, Value};
+use super::{kept_text, params, Conn, SqlRow, Unique, Value};
 use crate::store::{
     contains_pattern, prefix_pattern, AgentRow, Announcement, AttachmentRow, AuditFilter, AuditRow,
     BlockRow, ChannelRow, ContactCursor, ContactRow, ConversationRow, EventRow, HistoryKey,
@@ -156,13 +156,7 @@ impl<C: Conn> SqlTx<C> {
     /// constraint violation is [`StoreError::Duplicate`] of that name.
     fn insert_row<R: Record>(&mut self, unique: Unique, row: &R, then: &str) -> StoreResult<()> {
         let values = rows::values(row)?;
-        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) {then}",
-            R::TABLE,
-            rows::names::<R>().collect::<Vec<_>>().join(", "),
-            placeholders.join(", ")
-        );
+        let sql = format!("{} {then}", rows::insert::<R>());
         match unique {
             Some(what) if then.is_empty() => self.insert(what, sql.trim_end(), &values)?,
             Some(what) => self.unique(what, &sql, &values)?,
@@ -183,8 +177,8 @@ impl<C: Conn> SqlTx<C> {
         read: impl Fn(&dyn SqlRow) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
         let first = fixed.len() + 1;
-        let list: Vec<String> = (first..first + ID_LIST).map(|i| format!("${i}")).collect();
-        let sql = sql.replace("{ids}", &list.join(", "));
+        let list = kept_text::<()>("ids", first, || rows::placeholders(first, ID_LIST));
+        let sql = sql.replace("{ids}", &list);
         let mut out = Vec::new();
         for chunk in ids.chunks(ID_LIST) {
             let mut params = fixed.to_vec();
@@ -988,24 +982,15 @@ impl<C: Conn> Tx for SqlTx<C> {
                 values.push(now.into());
                 row.write(&mut values)?;
             }
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let n = i * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${})",
-                        n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4,
-                        n + 5,
-                        n + 6
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO events (agent_id, created_at, seq, kind, object_id, data) VALUES {}",
-                rows.join(", ")
-            );
+            let sql = kept_text::<()>("events", size, || {
+                let rows: Vec<String> = (0..size)
+                    .map(|i| format!("({})", rows::placeholders(i * 6 + 1, 6)))
+                    .collect();
+                format!(
+                    "INSERT INTO events (agent_id, created_at, seq, kind, object_id, data) VALUES {}",
+                    rows.join(", ")
+                )
+            });
             self.execute(&sql, &values)?;
         }
         Ok(seqs)
