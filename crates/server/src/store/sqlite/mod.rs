@@ -424,7 +424,9 @@ mod tests {
             "2026-06-30T23:59:59.999999Z",
         ];
         for text in cases {
-            let at = DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
             assert_eq!(ts(at), text);
             assert_eq!(ts(at), at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
         }
