@@ -351,9 +351,12 @@ impl<'r> Cols<'r> {
 
 pub(crate) use tx::SqlTx;
 
+/// What names a kept statement text: a type, a name and a number ([`kept_text`]).
+type TextKey = (TypeId, &'static str, usize);
+
 thread_local! {
     /// Statement text made once per thread: see [`kept_text`].
-    static TEXTS: RefCell<HashMap<(TypeId, &'static str, usize), Rc<str>>> = RefCell::default();
+    static TEXTS: RefCell<HashMap<TextKey, Rc<str>>> = RefCell::default();
 }
 
 /// Statement text that depends only on a type `T` (a row type, or `()`), a `name` and a
