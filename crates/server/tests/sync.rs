@@ -166,8 +166,10 @@ async fn pages_read_together_equal_each_agents_own_page() {
         ],
         "(unread, archived) of the shared chat for Ana, Bia and Cleo"
     );
-    // The stream's unread counts (from each chat's last seq, the agent's read mark and their
-    // replies) are the conversation list's (counted): Ana's reply is read, the answer is not.
+    // The stream's conversations are the conversation list's, whole: the unread counts (from
+    // each chat's last seq, the agent's read mark and their replies; Ana's reply is read, the
+    // answer is not), and the last message, which the stream's snapshot presents once for the
+    // message's own event and its conversation's, and the list reads on its own.
     let (status, list) = ana.get("/api/v1/conversations?view=recent").await;
     assert_eq!(status, StatusCode::OK);
     for conv in list["conversations"].as_array().unwrap() {
@@ -177,12 +179,42 @@ async fn pages_read_together_equal_each_agents_own_page() {
             .rev()
             .find(|e| e.kind == "conversation.upserted" && e.data["id"] == conv["id"])
             .expect("the stream carries each listed chat");
-        assert_eq!(
-            streamed.data["unread"], conv["unread"],
-            "chat {}",
-            conv["id"]
-        );
+        assert_eq!(&streamed.data, conv, "chat {}", conv["id"]);
+        let last = &conv["last_message"];
+        let message = together[0]
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "message.upserted" && e.data["id"] == last["id"])
+            .expect("the stream carries each chat's last message");
+        assert_eq!(&message.data, last, "chat {}", conv["id"]);
     }
+    // A live page holds a new message's event before its conversation's: the conversation's
+    // last message is then the one already presented for the event.
+    let newest_event = together[0]
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "message.upserted")
+        .expect("Ana's log has messages");
+    let live = engine
+        .sync(ana.id, newest_event.cursor - 1, 500)
+        .await
+        .unwrap();
+    assert_eq!(live.events[0].kind, "message.upserted");
+    let conv_id = &newest_event.data["conversation_id"];
+    let streamed = live
+        .events
+        .iter()
+        .find(|e| e.kind == "conversation.upserted" && &e.data["id"] == conv_id)
+        .expect("the message's conversation follows it");
+    let listed = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| &c["id"] == conv_id)
+        .expect("listed");
+    assert_eq!(&streamed.data, listed);
     let taken_unread = list["conversations"]
         .as_array()
         .unwrap()

@@ -6,6 +6,7 @@
  * in the screen's dialog overlay. What the server's configuration file declares is shown
  * read-only: the file rules it. The server checks every call; this only draws what it answers.
  */
+import { dateFormat } from "../../../web/shared/format";
 import type {
   AdminAgent,
   AdminChannel,
@@ -21,7 +22,6 @@ import type {
 } from "../api";
 import { toBackendError } from "../backend";
 import { button, el } from "../dom";
-import { dateFormat } from "../../../web/shared/format";
 import { describeError } from "../errors";
 import type { MessageKey, Translate } from "../i18n";
 import type { Context } from "./context";

@@ -1,6 +1,8 @@
 //! One description per row type ([`Record`]): its table and its columns in order, each field
 //! read and written the same way for every statement ([`Field`]).
 
+use std::rc::Rc;
+
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -9,8 +11,6 @@ use switchboard_protocol::{
     ChannelKind, ConversationStatus, Direction, Identity, MessageStatus, Presence, Role,
 };
 use uuid::Uuid;
-
-use std::rc::Rc;
 
 use super::{kept_text, Cols, SqlRow, Value};
 use crate::store::{
