@@ -297,31 +297,39 @@ pub fn os_text(notice: &Notice, body_is_markup: bool) -> (String, String) {
     (notice.summary.clone(), body)
 }
 
-/// Show a notification; `on_click` runs (on a blocking thread) when the agent clicks it.
+/// Show a notification; `on_click` runs (on the notifier's thread) when the agent clicks it.
+#[cfg(all(unix, not(target_os = "macos")))]
 pub fn notify(notice: &Notice, on_click: impl FnOnce() + Send + 'static) {
+    static NOTIFIER: std::sync::OnceLock<Option<crate::notifier::Notifier>> =
+        std::sync::OnceLock::new();
+    let notifier = NOTIFIER.get_or_init(|| {
+        crate::notifier::Notifier::start(None)
+            .map_err(|error| tracing::warn!(%error, "no notifier thread; notifications are off"))
+            .ok()
+    });
     let (summary, body) = os_text(notice, BODY_IS_MARKUP);
-    let mut notification = notify_rust::Notification::new();
-    notification
+    if let Some(notifier) = notifier {
+        notifier.show(crate::notifier::Request {
+            summary,
+            body,
+            on_click: Box::new(on_click),
+        });
+    }
+}
+
+/// Show a notification (a click on it is left to the system: it brings the app forward).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn notify(notice: &Notice, on_click: impl FnOnce() + Send + 'static) {
+    drop(on_click);
+    let (summary, body) = os_text(notice, BODY_IS_MARKUP);
+    let shown = notify_rust::Notification::new()
         .appname("Switchboard")
         .summary(&summary)
         .body(&body)
-        .icon("mail-message-new");
-    #[cfg(all(unix, not(target_os = "macos")))]
-    notification.action("default", "Open");
-    match notification.show() {
-        #[cfg(all(unix, not(target_os = "macos")))]
-        Ok(handle) => {
-            std::thread::spawn(move || {
-                handle.wait_for_action(|action| {
-                    if action == "default" {
-                        on_click();
-                    }
-                });
-            });
-        }
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
-        Ok(_) => drop(on_click),
-        Err(error) => tracing::warn!(%error, "could not show a notification"),
+        .icon("mail-message-new")
+        .show();
+    if let Err(error) = shown {
+        tracing::warn!(%error, "could not show a notification");
     }
 }
 

@@ -11,6 +11,8 @@
 mod alerts;
 mod commands;
 mod dialogs;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod notifier;
 mod opening;
 mod settings;
 mod sounds;
