@@ -234,6 +234,45 @@ describe("main screen", () => {
     expect(bodies().at(-1)).toBe("Mensagem 229");
   });
 
+  it("never reloads the list while a reload is still answering; changes meanwhile get one more after it", async () => {
+    let asked = 0;
+    let inFlight = 0;
+    let most = 0;
+    const answers: (() => void)[] = [];
+    const answer = backend.conversations;
+    Object.assign(backend, {
+      conversations: (view: "recent" | "archived", limit?: number | null) => {
+        asked += 1;
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        return new Promise((resolve) =>
+          answers.push(() => {
+            inFlight -= 1;
+            resolve(answer(view, limit));
+          }),
+        );
+      },
+    });
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const changed = () => backend.emit({ event: "change", payload: { kind: "conversation_upserted", id: FB } });
+    for (let n = 0; n < 4; n += 1) {
+      changed();
+      await wait(70);
+    }
+    expect([asked, most]).toEqual([1, 1]);
+    backend.conversationsById.get(FB)!.contact.display_name = "João P. Pereira";
+    changed();
+    answers.shift()!();
+    await wait(70);
+    expect([asked, most]).toEqual([2, 1]);
+    answers.shift()!();
+    await screen.settled();
+    await wait(70);
+    expect(asked).toBe(2);
+    const row = all(container, "conversation-item").find((i) => i.dataset.conversationId === FB);
+    expect(row?.textContent).toContain("João P. Pereira");
+  });
+
   it("moves between chats with Alt+Down", async () => {
     await screen.open(WA);
     document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", altKey: true }));

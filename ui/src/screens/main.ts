@@ -74,8 +74,11 @@ class Main implements MainScreen {
   /** Chat loads can overlap: only the newest draws. */
   private chatSeq = 0;
   // Changes arrive in bursts: one redraw 50 ms after the first, of the list and, if it
-  // changed, the open chat.
+  // changed, the open chat. Never two at once: changes during a redraw ask for one more after
+  // it, so a steady flow of messages cannot queue reads faster than the cache answers them.
   private redraw: number | null = null;
+  private redrawing = false;
+  private redrawWanted = false;
   private chatDirty = false;
   /** The open chat's contact may have changed: redraw the info panel after the chat. */
   private infoDirty = false;
@@ -362,24 +365,33 @@ class Main implements MainScreen {
   // ----- the change feed -----
 
   private scheduleRedraw(chatToo: boolean): void {
-    const { track, fail } = this.ctx;
     this.chatDirty ||= chatToo;
-    if (this.redraw !== null) return;
+    this.redrawWanted = true;
+    if (this.redraw !== null || this.redrawing || this.disposed) return;
     this.redraw = window.setTimeout(() => {
       this.redraw = null;
-      const withChat = this.chatDirty;
-      this.chatDirty = false;
-      const withInfo = this.infoDirty && !this.info.hidden;
-      this.infoDirty = false;
-      void track(this.list.load().catch(fail));
-      if (withChat && this.state.activeId) {
-        void track(
-          this.loadChat(true)
-            .then(() => (withInfo ? this.showInfo() : undefined))
-            .catch(fail),
-        );
-      }
+      void this.ctx.track(this.redrawNow());
     }, 50);
+  }
+
+  private async redrawNow(): Promise<void> {
+    const { fail } = this.ctx;
+    this.redrawing = true;
+    this.redrawWanted = false;
+    const withChat = this.chatDirty && this.state.activeId !== null;
+    this.chatDirty = false;
+    const withInfo = this.infoDirty && !this.info.hidden;
+    this.infoDirty = false;
+    await Promise.all([
+      this.list.load().catch(fail),
+      withChat
+        ? this.loadChat(true)
+            .then(() => (withInfo ? this.showInfo() : undefined))
+            .catch(fail)
+        : undefined,
+    ]);
+    this.redrawing = false;
+    if (this.redrawWanted) this.scheduleRedraw(false);
   }
 
   private onChange(change: Change): void {

@@ -27,6 +27,17 @@ pub const MIGRATION: Migration = Migration {
     CREATE TABLE conversation_tombstones (id BLOB PRIMARY KEY);",
 };
 
+/// The unread count kept in an index, so the tray's total reads the index alone. Summed from
+/// each conversation's JSON it read every conversation's row on each refresh, and the reader's
+/// page cache starts cold after every write (WAL): 5 ms with 3,000 chats, 12 ms three minutes
+/// of traffic later, holding the reader while opens and searches waited.
+pub const MIGRATION_UNREAD: Migration = Migration {
+    version: 9,
+    name: "conversations_unread",
+    sql: "CREATE INDEX conversations_unread
+        ON conversations(archived, json_extract(data, '$.unread'));",
+};
+
 /// How much of a conversation's message history the cache holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum History {
@@ -130,16 +141,15 @@ pub fn list(conn: &Connection, view: View, limit: u32) -> CacheResult<Vec<Conver
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Unread messages over the Recent list (archived chats do not count), without decoding
-/// every conversation.
+/// The unread total's query; it must match [`MIGRATION_UNREAD`]'s expression to use it.
+const UNREAD_TOTAL: &str = "SELECT COALESCE(SUM(json_extract(data, '$.unread')), 0)
+    FROM conversations WHERE archived = 0";
+
+/// Unread messages over the Recent list (archived chats do not count), from the index alone.
 pub fn unread_total(conn: &Connection) -> CacheResult<u64> {
     Ok(conn
-        .query_row(
-            "SELECT COALESCE(SUM(json_extract(data, '$.unread')), 0) FROM conversations
-             WHERE archived = 0",
-            [],
-            |r| r.get::<_, i64>(0),
-        )?
+        .prepare_cached(UNREAD_TOTAL)?
+        .query_row([], |r| r.get::<_, i64>(0))?
         .max(0) as u64)
 }
 
@@ -306,5 +316,23 @@ mod tests {
             })
             .unwrap();
         assert_eq!(cache.read_blocking(unread_total).unwrap(), 5);
+    }
+
+    #[test]
+    fn the_unread_total_reads_only_its_index() {
+        let (cache, _dir) = testing::cache();
+        let plan: Vec<String> = cache
+            .read_blocking(|conn| {
+                let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {UNREAD_TOTAL}"))?;
+                let details = statement
+                    .query_map([], |row| row.get::<_, String>(3))?
+                    .collect::<Result<_, _>>()?;
+                Ok(details)
+            })
+            .unwrap();
+        assert_eq!(
+            plan,
+            ["SEARCH conversations USING COVERING INDEX conversations_unread (archived=?)"]
+        );
     }
 }
