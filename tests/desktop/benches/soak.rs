@@ -51,8 +51,14 @@ const FULL_MESSAGES: f64 = 20_000.0;
 /// Opens timed at the start and at the end (the median is reported: single runs on a shared
 /// machine range over a factor of ten).
 const OPENS: usize = 21;
-/// The rows opened are among this many at the top of the list.
-const OPEN_FROM_TOP: usize = 10;
+/// The chats opened: the last seeded customers', which the traffic leaves alone. Each gets
+/// [`FILL`] messages before the warm-up, so every open draws a full page (50 messages) at the
+/// start and at the end alike, and one more message right before its open, which brings its
+/// row to the top of the list to be clicked. (Opening whichever rows were at the top compared
+/// chats of a few messages at the start with chats of fifty at the end.)
+const MEASURED: usize = 10;
+/// Messages given to each measured chat before the warm-up: more than a page.
+const FILL: usize = 55;
 /// Rounds of [`SEARCHES`] timed at the start and at the end.
 const SEARCH_ROUNDS: usize = 2;
 const SEARCHES: [&str; 9] = [
@@ -390,6 +396,22 @@ async fn time_search(app: &App, query: &str) -> Result<(f64, u64)> {
     Ok((ms, answer["hits"].as_u64().unwrap_or(0)))
 }
 
+/// Time the app's `search` command alone, called from the page as the UI calls it.
+async fn time_search_command(app: &App, query: &str) -> Result<f64> {
+    let answer = app
+        .js_async(
+            "const [query, done] = [arguments[0], arguments[arguments.length - 1]];
+             const t0 = performance.now();
+             window.__TAURI_INTERNALS__.invoke('search', {query})
+                 .then(() => done({ms: performance.now() - t0}), (e) => done({error: String(e)}));",
+            vec![json!(query)],
+        )
+        .await?;
+    answer["ms"]
+        .as_f64()
+        .ok_or_else(|| anyhow!("the search command for {query:?}: {answer}"))
+}
+
 /// The list rows drawn now: (conversation id, name).
 async fn rows(app: &App) -> Result<Vec<(String, String)>> {
     let value = app
@@ -407,16 +429,19 @@ async fn rows(app: &App) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
-/// Open and search timings: [`OPENS`] opens of chats near the top of the list (never the one
-/// open), then [`SEARCH_ROUNDS`] rounds of the [`SEARCHES`], one after another.
+/// Open and search timings: [`OPENS`] opens of the [`Measured`] chats, each brought to the top
+/// of the list by a message first, then [`SEARCH_ROUNDS`] rounds of the [`SEARCHES`], one after another.
 struct Timings {
     open: Vec<f64>,
     search: Vec<f64>,
+    /// The same searches through the app's command alone (IPC and the cache's query, nothing
+    /// drawn): what of a search's time is the engine's.
+    search_command: Vec<f64>,
     /// Hits of each query in the first round.
     hits: Vec<u64>,
 }
 
-async fn measure(app: &App) -> Result<Timings> {
+async fn measure(app: &App, measured: &Measured) -> Result<Timings> {
     let mut open = Vec::new();
     let mut rep = 0;
     while open.len() < OPENS {
@@ -424,27 +449,18 @@ async fn measure(app: &App) -> Result<Timings> {
             rep < 3 * OPENS,
             "{rep} rows left the list before they were clicked"
         );
-        let listed = rows(app).await?;
-        let active = app
-            .js(
-                "const a = document.querySelector('[data-testid=conversation-item].active'); return a ? a.dataset.conversationId : null;",
-                vec![],
-            )
-            .await?;
-        let candidates: Vec<&(String, String)> = listed
-            .iter()
-            .filter(|(id, _)| active.as_str() != Some(id))
-            .collect();
-        let (id, _) = candidates
-            .get(rep % candidates.len().clamp(1, OPEN_FROM_TOP))
-            .ok_or_else(|| anyhow!("the list shows no conversation to open"))?;
+        let customer = measured.first + rep % MEASURED;
         rep += 1;
-        if let Some(ms) = time_open(app, id).await? {
+        let Some(id) = measured.bring_to_top(app, customer, rep).await? else {
+            continue;
+        };
+        if let Some(ms) = time_open(app, &id).await? {
             open.push(ms);
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let mut search = Vec::new();
+    let mut search_command = Vec::new();
     let mut hits = Vec::new();
     for round in 0..SEARCH_ROUNDS {
         for query in SEARCHES {
@@ -454,9 +470,72 @@ async fn measure(app: &App) -> Result<Timings> {
                 hits.push(n);
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
+            search_command.push(time_search_command(app, query).await?);
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
-    Ok(Timings { open, search, hits })
+    Ok(Timings {
+        open,
+        search,
+        search_command,
+        hits,
+    })
+}
+
+/// The chats whose opening is timed: seeded customers `first..first + MEASURED`.
+struct Measured {
+    hook: MetaWebhook,
+    business: WhatsAppBusiness,
+    first: usize,
+}
+
+impl Measured {
+    /// Send each measured customer's [`FILL`] messages.
+    async fn fill(&self) -> Result<()> {
+        for customer in self.first..self.first + MEASURED {
+            for n in 1..=FILL {
+                self.say(
+                    customer,
+                    &format!("Continuo aguardando retorno ({n} de {FILL})"),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn say(&self, customer: usize, body: &str) -> Result<()> {
+        let webhook = WhatsAppWebhook::text(
+            &self.business,
+            &seeded_phone(customer),
+            &seeded_name(customer),
+            body,
+        );
+        let answer = self.hook.send(&webhook).await?;
+        ensure!(
+            answer.is_success(),
+            "a measured chat's message answered {}",
+            answer.status
+        );
+        Ok(())
+    }
+
+    /// A new message from `customer`, then their chat's id once its row is in the list (None
+    /// if it did not show within 10 s).
+    async fn bring_to_top(&self, app: &App, customer: usize, rep: usize) -> Result<Option<String>> {
+        self.say(customer, &format!("Mais uma pergunta (vez {rep})"))
+            .await?;
+        let name = seeded_name(customer);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let found = rows(app).await?.into_iter().find(|(_, n)| *n == name);
+            if let Some((id, _)) = found {
+                return Ok(Some(id));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(None)
+    }
 }
 
 /// Dismiss the "unknown contact" pop-ups shown (Ignore), as the agent would; how many.
@@ -633,17 +712,26 @@ async fn main() -> Result<()> {
     }
     app.wait_for("[data-testid=conversation-item]").await?;
     eprintln!("the app's cache holds {seeded} conversations");
-    // Let the background history load finish; warm up opening and searching.
+    // Let the background history load finish; fill the measured chats; warm up opening and
+    // searching.
     tokio::time::sleep(Duration::from_secs(20)).await;
-    measure(&app).await?;
+    let traffic_customers = seeded - MEASURED;
+    let measured = Measured {
+        hook: graph.webhook(format!("{url}/webhooks/whatsapp/wa")),
+        business: WhatsAppBusiness::default(),
+        first: traffic_customers,
+    };
+    measured.fill().await?;
+    measure(&app, &measured).await?;
 
-    // The chat left open through the warm-up and the soak: a seeded customer's near the top.
-    let (home_id, home_name) = rows(&app)
+    // The chat left open through the warm-up and the soak: a seeded customer's near the top,
+    // not one of the measured.
+    let (home_id, home) = rows(&app)
         .await?
         .into_iter()
-        .find(|(_, name)| name.starts_with("Cliente "))
+        .filter_map(|(id, name)| Some((id, name.strip_prefix("Cliente ")?.parse::<usize>().ok()?)))
+        .find(|(_, c)| *c < traffic_customers)
         .ok_or_else(|| anyhow!("no seeded customer's chat in the list"))?;
-    let home: usize = home_name["Cliente ".len()..].parse()?;
     app.open(&home_id).await?;
 
     // The warm-up: the same traffic at the same rate, before the baseline. The agent takes
@@ -670,7 +758,8 @@ async fn main() -> Result<()> {
         total: before_traffic,
         parts: before_parts,
     }];
-    let warming = tokio::spawn(Traffic::new(hook, seeded, home).run(warm_up, warm_counts.clone()));
+    let warming =
+        tokio::spawn(Traffic::new(hook, traffic_customers, home).run(warm_up, warm_counts.clone()));
     let mut dismissed_warm =
         every_minute(&app, w0, warm_up_span, &mut warm_samples, &warm_counts).await?;
     let traffic = warming.await?;
@@ -693,7 +782,7 @@ async fn main() -> Result<()> {
     ));
     let t0 = Instant::now();
     let start_load = load_average();
-    let start = measure(&app).await?;
+    let start = measure(&app, &measured).await?;
     app.open(&home_id).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (start_memory, start_parts) = memory(&app)?;
@@ -721,7 +810,7 @@ async fn main() -> Result<()> {
     dismissed += dismiss_popups(&app).await?;
     let end_load = load_average();
     let end_started = t0.elapsed().as_secs_f64() / 60.0;
-    let end = measure(&app).await?;
+    let end = measure(&app, &measured).await?;
     sender.await?;
     let traffic_minutes = t0.elapsed().as_secs_f64() / 60.0;
     // Let the last messages arrive; then count what reached the cache and the screen, and
@@ -827,10 +916,13 @@ async fn main() -> Result<()> {
          Memory in the warm-up (minute of traffic: MB; 0 is before the first message): {warm_series}. \
          Memory through the soak (minute: MB): {series}; lowest {min:.0} MB, highest {max:.0} MB. The web \
          process alone grew {web_growth:+.1}% from the baseline to the end. Opening is timed in the page with \
-         `performance.now()`, from a click on a list row (one of the rows near the top, never the chat \
-         already open) until the chat's title and messages are in the DOM and the next animation frame has \
-         run; a search from setting the top bar's box until its results are drawn and a frame has run. \
-         Search hits per query (newest 50 at most, first round), start: {hits_start}; end: {hits_end}.\n",
+         `performance.now()`, from a click on a list row until the chat's title and messages are in the DOM and the next animation frame has \
+         run; the chats opened are the same {MEASURED} at both ends, customers the traffic leaves \
+         alone, each given {FILL} messages before the warm-up (so each open draws a full page of 50) and \
+         one more just before its open, which brings its row to the top to be clicked. A search from setting the top bar's box until its results are drawn and a frame has run. \
+         Search hits per query (newest 50 at most, first round), start: {hits_start}; end: {hits_end}. \
+         The same searches through the app's `search` command alone (IPC and the cache's query, nothing \
+         drawn), medians: {command_start:.1} ms at the start, {command_end:.1} ms at the end.\n",
         minutes_note = if (minutes - FULL_MINUTES).abs() < f64::EPSILON {
             String::new()
         } else {
@@ -858,6 +950,8 @@ async fn main() -> Result<()> {
         },
         warm_series = series(&warm_samples),
         series = series(&samples),
+        command_start = median(start.search_command.clone()),
+        command_end = median(end.search_command.clone()),
         hits_start = start.hits.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
         hits_end = end.hits.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
     );
