@@ -60,7 +60,7 @@ const MEASURED: usize = 10;
 /// Messages given to each measured chat before the warm-up: more than a page.
 const FILL: usize = 55;
 /// Rounds of [`SEARCHES`] timed at the start and at the end.
-const SEARCH_ROUNDS: usize = 2;
+const SEARCH_ROUNDS: usize = 4;
 const SEARCHES: [&str; 9] = [
     "pedido",
     "entrega",
