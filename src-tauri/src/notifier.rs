@@ -408,19 +408,28 @@ mod tests {
         connected.recv_timeout(Duration::from_secs(10)).unwrap()
     }
 
-    fn emit(connection: &Connection, signal: &str, body: &(u32, &str)) {
-        zbus::block_on(async {
-            match signal {
-                "ActionInvoked" => connection
-                    .emit_signal(None::<&str>, PATH, INTERFACE, signal, body)
-                    .await
-                    .unwrap(),
-                _ => connection
-                    .emit_signal(None::<&str>, PATH, INTERFACE, signal, &(body.0, 2u32))
-                    .await
-                    .unwrap(),
-            }
-        });
+    /// The server's (or anyone's) signal that the agent clicked notification `id`.
+    fn click(connection: &Connection, id: u32) {
+        zbus::block_on(connection.emit_signal(
+            None::<&str>,
+            PATH,
+            INTERFACE,
+            "ActionInvoked",
+            &(id, "default"),
+        ))
+        .unwrap();
+    }
+
+    /// The server's signal that notification `id` closed (reason 2: dismissed).
+    fn closed(connection: &Connection, id: u32) {
+        zbus::block_on(connection.emit_signal(
+            None::<&str>,
+            PATH,
+            INTERFACE,
+            "NotificationClosed",
+            &(id, 2u32),
+        ))
+        .unwrap();
     }
 
     fn wait_for(what: &str, done: impl Fn() -> bool) {
@@ -467,23 +476,23 @@ mod tests {
         }
 
         // A click opens its own chat, once.
-        emit(&server, "ActionInvoked", &(id_of(50), "default"));
+        click(&server, id_of(50));
         wait_for("the click", || clicked.lock().unwrap().len() == 1);
         assert_eq!(*clicked.lock().unwrap(), [50]);
 
         // Ignored: a click on a notification closed for age, a second click, a click after
         // the server closed it, and another client's signal.
-        emit(&server, "ActionInvoked", &(id_of(3), "default"));
-        emit(&server, "ActionInvoked", &(id_of(50), "default"));
-        emit(&server, "NotificationClosed", &(id_of(60), ""));
-        emit(&server, "ActionInvoked", &(id_of(60), "default"));
+        click(&server, id_of(3));
+        click(&server, id_of(50));
+        closed(&server, id_of(60));
+        click(&server, id_of(60));
         let spoofer = zbus::block_on(async {
             zbus::connection::Builder::address(bus.address.as_str())
                 .build()
                 .await
                 .unwrap()
         });
-        emit(&spoofer, "ActionInvoked", &(id_of(70), "default"));
+        click(&spoofer, id_of(70));
         // The bus relays one sender's messages in order: once this round trip is answered, the
         // spoofed signal has gone out ahead of the server's next one.
         zbus::block_on(spoofer.call_method(
@@ -494,7 +503,7 @@ mod tests {
             &(),
         ))
         .unwrap();
-        emit(&server, "ActionInvoked", &(id_of(count - 1), "default"));
+        click(&server, id_of(count - 1));
         wait_for("the last click", || clicked.lock().unwrap().len() == 2);
         assert_eq!(*clicked.lock().unwrap(), [50, count - 1]);
     }
