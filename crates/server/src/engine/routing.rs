@@ -125,7 +125,11 @@ impl Unit<'_> {
             offer_timeout: Duration::seconds(queue.offer_timeout_s),
             max_chats_per_agent: queue.max_chats_per_agent,
         };
-        let logged_in: HashSet<Uuid> = self.tx.logged_in_agents(self.now)?.into_iter().collect();
+        let logged_in: HashSet<Uuid> = self
+            .tx
+            .logged_in_among(&queue.members, self.now)?
+            .into_iter()
+            .collect();
         let since = self.now - Duration::hours(ANSWERED_WINDOW_HOURS);
         // The members and their loads are read for the whole queue at once.
         let mut agents: HashMap<Uuid, AgentRow> = self

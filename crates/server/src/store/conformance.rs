@@ -225,6 +225,17 @@ pub(crate) fn sessions_expire_and_revoke(store: &dyn Store) {
     });
     assert!(expired.is_none(), "expired sessions open nothing");
     assert!(write(store, |tx| tx.logged_in_agents(t0())).contains(&a.id));
+    let someone = Uuid::now_v7();
+    let among = |store: &dyn Store, at| write(store, |tx| tx.logged_in_among(&[someone, a.id], at));
+    assert_eq!(
+        among(store, t0()),
+        vec![a.id],
+        "only the agent with a session"
+    );
+    assert!(
+        among(store, t0() + Duration::minutes(61)).is_empty(),
+        "expired sessions count for nothing"
+    );
     assert!(write(store, |tx| tx.revoke_session("hash-9002", t0())));
     assert!(
         !write(store, |tx| tx.revoke_session("hash-9002", t0())),
@@ -232,6 +243,10 @@ pub(crate) fn sessions_expire_and_revoke(store: &dyn Store) {
     );
     assert!(write(store, |tx| tx.session_agent("hash-9002", t0())).is_none());
     assert!(!write(store, |tx| tx.logged_in_agents(t0())).contains(&a.id));
+    assert!(
+        among(store, t0()).is_empty(),
+        "revoked sessions count for nothing"
+    );
 }
 
 pub(crate) fn audit_entries_page_newest_first(store: &dyn Store) {
@@ -789,6 +804,21 @@ pub(crate) fn a_page_of_conversations_is_read_at_once(store: &dyn Store) {
     by_ids(&mut one_by_one_participants);
     assert_eq!(participants, one_by_one_participants, "participants only");
     assert_eq!(participants.len(), 50 + 30);
+    // Sets of any size read the same (their lists are filled up to one of a few lengths).
+    for n in [1, 2, 3, 7, 33, 64, 65, 100, 101, 129] {
+        let some = &ids[..n];
+        let mut read = write(store, |tx| tx.participants(some));
+        by_ids(&mut read);
+        let expected: Vec<_> = participants
+            .iter()
+            .filter(|(conv, _)| some.contains(conv))
+            .cloned()
+            .collect();
+        assert_eq!(
+            read, expected,
+            "participants of the first {n} conversations"
+        );
+    }
     messages.sort_by_key(|m| m.id);
     one_by_one_messages.sort_by_key(|m| m.id);
     assert_eq!(messages, one_by_one_messages, "unknown ids left out");

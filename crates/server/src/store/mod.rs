@@ -630,6 +630,9 @@ pub trait Tx {
     fn set_agent_disabled(&mut self, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()>;
     /// Agents holding at least one live session.
     fn logged_in_agents(&mut self, now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
+    /// Those of `agents` holding at least one live session (read through their sessions
+    /// alone: an offer plan asks this of a queue's members on every new chat).
+    fn logged_in_among(&mut self, agents: &[Uuid], now: DateTime<Utc>) -> StoreResult<Vec<Uuid>>;
 
     // ----- administration -----
     /// Record an administrative change.
