@@ -47,6 +47,7 @@ use anyhow::{bail, Context, Result};
 use switchboard_fakes::{meta_signature, WhatsAppBusiness, WhatsAppMessage, WhatsAppWebhook};
 
 mod agents;
+mod cpu;
 mod latency;
 mod streams;
 
@@ -622,13 +623,17 @@ fn ingest(options: &Options) -> Result<Vec<Figure>> {
         .map(|_| Node::start(&options.server, &world.config))
         .collect::<Result<_>>()?;
     let bases: Vec<String> = nodes.iter().map(|n| n.base.clone()).collect();
+    let pids: Vec<u32> = nodes.iter().map(Node::pid).collect();
     let (c, s) = (options.connections, options.seconds);
+    let started = cpu::Usage::read(&pids)?;
     let floor = runtime.block_on(drive(&bases, c, s, |client, base, _| {
         client.get(format!("{base}/healthz"))
     }));
+    let between = cpu::Usage::read(&pids)?;
     let ingest = runtime.block_on(drive(&bases, c, s, |client, base, n| {
         signed_webhook(client, base, n, 0)
     }));
+    let ended = cpu::Usage::read(&pids)?;
     drop(runtime);
     drop(nodes);
     let stored = world.stored_messages()?;
@@ -640,6 +645,15 @@ fn ingest(options: &Options) -> Result<Vec<Figure>> {
     }
     let raw = raw_inserts(&world, ingest.ok.min(50_000) as usize)?;
     let label = nodes_label(options);
+    let floor_cost = between.per_request_since(&started, floor.ok);
+    let cost = ended.per_request_since(&between, ingest.ok);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    // What the cores could answer a second at these costs, were they never idle.
+    let ceiling = |cost: &cpu::Usage| cores * 1e6 / cost.total();
+    println!(
+        "cpu: {:.0} µs of the server and {:.0} µs of the generator per webhook",
+        cost.server, cost.generator
+    );
     Ok(vec![
         Figure {
             name: format!("durable inbound webhooks/s, {label} (each a new message, half in new conversations; {c} connections, {s} s; default webhook limits)"),
@@ -656,8 +670,39 @@ fn ingest(options: &Options) -> Result<Vec<Figure>> {
                 100.0 * ingest.rate() / floor.rate()
             ),
         },
+        Figure {
+            name: format!("CPU per webhook of that run, {label} (user + system from `/proc`, all threads)"),
+            result: format!(
+                "server **{:.1} µs** (its writer thread {:.1} µs), load generator {:.1} µs: {:.1} µs{}",
+                cost.server,
+                cost.writer,
+                cost.generator,
+                cost.total(),
+                match world.postgres {
+                    // The database's own processes share the cores too, uncounted here.
+                    Some(_) => "; PostgreSQL's own processes not counted".to_string(),
+                    None => format!(
+                        ", so the {cores:.0} cores answer at most {:.0}/s; at this cost {:.0}% of the raw rate ({:.0}/s) would take {:.1} cores",
+                        ceiling(&cost),
+                        RAW_SHARE_TARGET * 100.0,
+                        RAW_SHARE_TARGET * raw,
+                        RAW_SHARE_TARGET * raw * cost.total() / 1e6,
+                    ),
+                },
+            ),
+            baseline: format!(
+                "`/healthz` in the same run: server {:.1} µs, load generator {:.1} µs: {:.1} µs, at most {:.0}/s",
+                floor_cost.server,
+                floor_cost.generator,
+                floor_cost.total(),
+                ceiling(&floor_cost),
+            ),
+        },
     ])
 }
+
+/// The share of the raw insert rate the issue asks durable webhooks to reach.
+const RAW_SHARE_TARGET: f64 = 0.25;
 
 fn nodes_label(options: &Options) -> String {
     format!(

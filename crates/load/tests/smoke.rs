@@ -54,6 +54,9 @@ fn the_load_harness_drives_the_server_and_writes_its_report() {
         stdout.contains("raw batched inserts of the same rows"),
         "{stdout}"
     );
+    // Where the time went: each webhook cost the server some CPU.
+    assert!(number_after(&stdout, "cpu: ") > 0, "{stdout}");
+    assert!(stdout.contains("CPU per webhook of that run"), "{stdout}");
     // Latency: every delivery due was counted, timed or missed; some were timed.
     let measured = number_after(&stdout, "latency: ");
     assert!(measured > 0, "{stdout}");
